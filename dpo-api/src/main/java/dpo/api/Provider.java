@@ -1,0 +1,51 @@
+package dpo.api;
+
+import java.util.Set;
+
+/**
+ * What every plugin provider has in common: a stable id, a description and capabilities.
+ *
+ * <p>Providers are found with {@link java.util.ServiceLoader}, so an implementation needs a public
+ * no-argument constructor, and constructing one must be cheap and free of side effects: no native
+ * libraries, devices or files are touched before {@code create(...)} is called.
+ *
+ * <p>Ids are kebab-case ({@code dpo-mix-p}, {@code cpu}) and are what configs and the command line
+ * name. The {@code dpo-} prefix is reserved for the project's own samplers.
+ */
+public interface Provider {
+
+  /** Pattern every provider id must match. */
+  String ID_PATTERN = "[a-z0-9]+(-[a-z0-9]+)*";
+
+  /**
+   * The stable id used in configs and on the command line.
+   *
+   * @return a kebab-case id, unique among providers of the same kind
+   */
+  String id();
+
+  /**
+   * A one-line human description, shown by listings and help texts.
+   *
+   * @return the description
+   */
+  String description();
+
+  /**
+   * Preference when a provider is chosen without an explicit id; the highest wins.
+   *
+   * @return the priority, 0 by default
+   */
+  default int priority() {
+    return 0;
+  }
+
+  /**
+   * Features the provided component offers, for listings and capability checks.
+   *
+   * @return the capabilities, empty by default
+   */
+  default Set<Capability> capabilities() {
+    return Set.of();
+  }
+}

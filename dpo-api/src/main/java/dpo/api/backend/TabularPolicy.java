@@ -1,0 +1,84 @@
+package dpo.api.backend;
+
+import dpo.api.TrainingDivergedException;
+import dpo.api.objective.Objective;
+import dpo.api.sampler.Sampler;
+import java.util.SplittableRandom;
+
+/**
+ * A tabular softmax policy pi_theta(y | x) = softmax(theta_x)_y over a {@link TabularProblem},
+ * starting at theta = 0 (the uniform reference). Not thread-safe: one run drives one policy.
+ *
+ * <p>For an ordered pair (y, y') the implicit log-ratio difference is h = theta_y - theta_y' (the
+ * uniform reference cancels). A step evaluates the sampler's pair weights W at the current theta,
+ * holds them constant, and descends the sampler-weighted loss
+ *
+ * <pre>
+ *   L_x(theta) = sum over (y, y') of W(y, y') * objective.loss(h(y, y'), sigma(r_y - r_y'))
+ * </pre>
+ */
+public interface TabularPolicy extends AutoCloseable {
+
+  /**
+   * The problem this policy was created for.
+   *
+   * @return the problem
+   */
+  TabularProblem problem();
+
+  /**
+   * Writes log pi_theta(. | prompt) into {@code out}.
+   *
+   * @param prompt the prompt index
+   * @param out a buffer of length >= Y
+   */
+  void logProbabilities(int prompt, double[] out);
+
+  /**
+   * Writes theta of one prompt into {@code out}.
+   *
+   * @param prompt the prompt index
+   * @param out a buffer of length >= Y
+   */
+  void parameters(int prompt, double[] out);
+
+  /**
+   * Sets theta of one prompt, for warm starts and tests.
+   *
+   * @param prompt the prompt index
+   * @param values Y finite values
+   * @throws IllegalArgumentException if a value is not finite or the length is not Y
+   */
+  void setParameters(int prompt, double[] values);
+
+  /**
+   * One step along the exact gradient of the sampler-weighted loss with soft Bradley-Terry labels.
+   *
+   * @param sampler the pair distribution W (not differentiated)
+   * @param objective the per-pair loss
+   * @param stepSize the per-prompt step size
+   * @return the loss before the step, averaged over prompts
+   * @throws TrainingDivergedException if a parameter becomes non-finite
+   */
+  StepReport exactStep(Sampler sampler, Objective objective, StepSize stepSize);
+
+  /**
+   * One step along a sampled gradient: per prompt, draws {@code pairs} ordered pairs from W,
+   * labels each with a Bernoulli(sigma(r_y - r_y')) draw, and descends the mean hard-label loss.
+   *
+   * @param sampler the pair distribution W
+   * @param objective the per-pair loss
+   * @param stepSize the per-prompt step size
+   * @param pairs pairs drawn per prompt, >= 1
+   * @param random the source of randomness; the policy splits it per prompt, so results do not
+   *     depend on how work is scheduled
+   * @return the sampled loss before the step, averaged over prompts
+   * @throws TrainingDivergedException if a parameter becomes non-finite
+   */
+  StepReport sampledStep(
+      Sampler sampler, Objective objective, StepSize stepSize, int pairs, SplittableRandom random);
+
+  /** Releases the policy's memory and threads. */
+  @Override
+  void close();
+}

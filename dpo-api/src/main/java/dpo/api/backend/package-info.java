@@ -1,0 +1,8 @@
+/**
+ * Policy backends: where policies live and are trained.
+ *
+ * <p>Lifecycle: a {@link dpo.api.backend.PolicyBackendProvider} creates a {@link
+ * dpo.api.backend.PolicyBackend} (loading natives or devices at that point, never at discovery);
+ * the backend creates policies; policies and backends are closed with try-with-resources.
+ */
+package dpo.api.backend;

@@ -1,0 +1,32 @@
+package dpo.backend.gpu;
+
+/**
+ * Keeps DJL from opening network connections. Call {@link #enforce()} before the first DJL class
+ * is touched; the launcher and the build's test runner also set both switches.
+ */
+public final class DjlOffline {
+  /** System property that stops DJL from downloading engines and models. */
+  public static final String OFFLINE = "ai.djl.offline";
+
+  /** Switch (environment variable or system property) that stops DJL's usage reporting. */
+  public static final String OPT_OUT_TRACKING = "OPT_OUT_TRACKING";
+
+  private DjlOffline() {}
+
+  /** Sets both switches to {@code true}, overriding any other value. */
+  public static void enforce() {
+    System.setProperty(OFFLINE, "true");
+    System.setProperty(OPT_OUT_TRACKING, "true");
+  }
+
+  /**
+   * Whether both switches are set now.
+   *
+   * @return true if offline mode and the tracking opt-out are in force
+   */
+  public static boolean inForce() {
+    return "true".equals(System.getProperty(OFFLINE))
+        && ("true".equals(System.getProperty(OPT_OUT_TRACKING))
+            || "true".equals(System.getenv(OPT_OUT_TRACKING)));
+  }
+}

@@ -1,0 +1,153 @@
+package dpo.core.bandit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dpo.api.backend.StepSize;
+import dpo.core.DpoRuntime;
+import dpo.core.metrics.Convergence;
+import dpo.core.provenance.Provenance;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Renders a {@link BanditResult} as the study's files and its console table. */
+public final class BanditReport {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private BanditReport() {}
+
+  /**
+   * metrics.csv: {@code sampler,step,param_diff,value,value_diff}, one row per sampler and step,
+   * numbers in shortest round-trip form.
+   *
+   * @param result the result
+   * @return UTF-8 bytes
+   */
+  public static byte[] metricsCsv(BanditResult result) {
+    StringBuilder sb = new StringBuilder("sampler,step,param_diff,value,value_diff\n");
+    for (SamplerRun run : result.runs()) {
+      for (int t = 0; t < run.paramDiff().length; t++) {
+        sb.append(run.sampler()).append(',').append(t).append(',')
+            .append(run.paramDiff()[t]).append(',')
+            .append(run.value()[t]).append(',')
+            .append(run.valueDiff()[t]).append('\n');
+      }
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * run.json: the full config, the rewards, provider ids and versions, and the summary.
+   *
+   * @param result the result
+   * @param runtime the providers the run resolved its ids against
+   * @param rewardsSource where the rewards came from (a path, or the generator)
+   * @param created when the run started
+   * @return UTF-8 bytes
+   */
+  public static byte[] provenanceJson(
+      BanditResult result, DpoRuntime runtime, String rewardsSource, Instant created) {
+    BanditConfig c = result.config();
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("prompts", c.prompts());
+    config.put("responses", c.responses());
+    config.put("beta", c.beta());
+    config.put("seed", c.seed());
+    config.put("samplers", c.samplers());
+    config.put("mode", c.mode().name().toLowerCase(Locale.ROOT));
+    config.put("steps", c.steps());
+    config.put("lr", describe(c.lr()));
+    config.put("pairs", c.pairs());
+    config.put("objective", c.objective());
+    config.put("backend", result.backend());
+    config.put("threads", c.threads());
+
+    Map<String, Object> providers = new LinkedHashMap<>();
+    providers.put("backend", Provenance.of(runtime.backends().get(result.backend())));
+    providers.put("objective", Provenance.of(runtime.objectives().get(c.objective())));
+    List<Object> samplers = new ArrayList<>();
+    for (String id : c.samplers()) {
+      samplers.add(Provenance.of(runtime.samplers().get(id)));
+    }
+    providers.put("samplers", samplers);
+
+    Map<String, Object> summary = new LinkedHashMap<>();
+    for (SamplerRun run : result.runs()) {
+      Convergence conv = run.convergence();
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("final_param_diff", conv.finalError());
+      s.put("final_value_diff", run.valueDiff()[run.valueDiff().length - 1]);
+      s.put("steps_to_1e-6", conv.stepsTo1e6().isPresent() ? conv.stepsTo1e6().getAsInt() : null);
+      s.put("steps_to_1e-10",
+          conv.stepsTo1e10().isPresent() ? conv.stepsTo1e10().getAsInt() : null);
+      s.put("order", conv.order().isPresent() ? conv.order().getAsDouble() : null);
+      s.put("order_fitted_from_step", conv.fittedFrom());
+      s.put("order_fitted_steps", conv.fittedSteps());
+      summary.put(run.sampler(), s);
+    }
+
+    byte[] rewardsCsv = rewardsText(result).getBytes(StandardCharsets.UTF_8);
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("command", "bandit");
+    root.put("created", created.toString());
+    root.put("config", config);
+    root.put("seed", c.seed());
+    root.put("providers", providers);
+    root.put("environment", Provenance.environment());
+    root.put("rewards_source", rewardsSource);
+    root.put("rewards_sha256", Provenance.sha256(rewardsCsv));
+    root.put("rewards", result.problem().toArray());
+    root.put("summary", summary);
+    try {
+      return JSON.writeValueAsBytes(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise provenance", e);
+    }
+  }
+
+  /**
+   * The console table: per sampler the final Param Diff, the steps to 1e-6 and 1e-10, and the
+   * estimated convergence order.
+   *
+   * @param result the result
+   * @return the table, lines ending in newlines
+   */
+  public static String table(BanditResult result) {
+    int width = Math.max(7, result.runs().stream().mapToInt(r -> r.sampler().length()).max().orElse(7));
+    String format = "%-" + width + "s  %16s  %14s  %15s  %5s%n";
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, format,
+        "sampler", "final param_diff", "steps to 1e-6", "steps to 1e-10", "order"));
+    for (SamplerRun run : result.runs()) {
+      Convergence c = run.convergence();
+      sb.append(String.format(Locale.ROOT, format,
+          run.sampler(),
+          String.format(Locale.ROOT, "%.3e", c.finalError()),
+          c.stepsTo1e6().isPresent() ? Integer.toString(c.stepsTo1e6().getAsInt()) : "not reached",
+          c.stepsTo1e10().isPresent() ? Integer.toString(c.stepsTo1e10().getAsInt()) : "not reached",
+          c.order().isPresent() ? String.format(Locale.ROOT, "%.2f", c.order().getAsDouble()) : "n/a"));
+    }
+    return sb.toString();
+  }
+
+  private static String describe(StepSize lr) {
+    return lr instanceof StepSize.Fixed f ? Double.toString(f.learningRate()) : "newton";
+  }
+
+  private static String rewardsText(BanditResult result) {
+    StringBuilder sb = new StringBuilder();
+    for (double[] row : result.problem().toArray()) {
+      for (int i = 0; i < row.length; i++) {
+        sb.append(i == 0 ? "" : ",").append(row[i]);
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,21 @@
+package dpo.core.bandit;
+
+import dpo.api.backend.TabularProblem;
+import java.util.List;
+
+/**
+ * The outcome of a tabular study.
+ *
+ * @param config the configuration, with X and Y as run
+ * @param problem the rewards
+ * @param backend the backend id used
+ * @param runs one trajectory per sampler, in the configured order
+ */
+public record BanditResult(
+    BanditConfig config, TabularProblem problem, String backend, List<SamplerRun> runs) {
+
+  /** Copies the list. */
+  public BanditResult {
+    runs = List.copyOf(runs);
+  }
+}

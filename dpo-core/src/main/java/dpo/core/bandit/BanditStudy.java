@@ -1,0 +1,201 @@
+package dpo.core.bandit;
+
+import dpo.api.BackendException;
+import dpo.api.Capability;
+import dpo.api.TrainingDivergedException;
+import dpo.api.backend.BackendConfig;
+import dpo.api.backend.PolicyBackend;
+import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.backend.TabularPolicy;
+import dpo.api.backend.TabularProblem;
+import dpo.api.objective.Objective;
+import dpo.api.objective.ObjectiveConfig;
+import dpo.api.objective.ObjectiveProvider;
+import dpo.api.sampler.Sampler;
+import dpo.api.sampler.SamplerProvider;
+import dpo.core.metrics.BanditMetrics;
+import dpo.core.metrics.Convergence;
+import dpo.core.registry.ProviderRegistry;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the tabular study: every configured sampler trains its own policy from theta = 0 on the same
+ * rewards, and its metrics are recorded at every step.
+ */
+public final class BanditStudy {
+  private static final Logger LOG = LoggerFactory.getLogger(BanditStudy.class);
+
+  private final ProviderRegistry<SamplerProvider> samplers;
+  private final ProviderRegistry<ObjectiveProvider> objectives;
+  private final ProviderRegistry<PolicyBackendProvider> backends;
+
+  /**
+   * Creates the study driver.
+   *
+   * @param samplers the sampler registry
+   * @param objectives the objective registry
+   * @param backends the backend registry
+   */
+  @Inject
+  public BanditStudy(
+      ProviderRegistry<SamplerProvider> samplers,
+      ProviderRegistry<ObjectiveProvider> objectives,
+      ProviderRegistry<PolicyBackendProvider> backends) {
+    this.samplers = samplers;
+    this.objectives = objectives;
+    this.backends = backends;
+  }
+
+  /**
+   * Rewards r(x, y) ~ N(0, 1), drawn row by row from the seed.
+   *
+   * @param prompts X
+   * @param responses Y
+   * @param seed the seed
+   * @return the problem
+   */
+  public static TabularProblem gaussianRewards(int prompts, int responses, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[][] r = new double[prompts][responses];
+    for (double[] row : r) {
+      for (int y = 0; y < responses; y++) {
+        row[y] = random.nextGaussian();
+      }
+    }
+    return new TabularProblem(r);
+  }
+
+  /**
+   * Resolves every provider the config names, so that a typo fails before any work is done.
+   *
+   * @param config the config
+   * @throws dpo.api.ProviderNotFoundException for an unknown id
+   * @throws BackendException if the backend lacks the gradient mode
+   */
+  public void check(BanditConfig config) {
+    for (String id : config.samplers()) {
+      samplers.get(id);
+    }
+    objectives.get(config.objective());
+    backendProvider(config);
+  }
+
+  /**
+   * Runs the study.
+   *
+   * @param config the config; its X and Y must match the problem
+   * @param problem the rewards
+   * @return the trajectories
+   */
+  public BanditResult run(BanditConfig config, TabularProblem problem) {
+    if (config.prompts() != problem.prompts() || config.responses() != problem.responses()) {
+      throw new IllegalArgumentException(
+          "config is for " + config.prompts() + " x " + config.responses()
+              + " but the rewards are " + problem.prompts() + " x " + problem.responses());
+    }
+    check(config);
+    PolicyBackendProvider provider = backendProvider(config);
+    Objective objective =
+        objectives.get(config.objective()).create(ObjectiveConfig.ofBeta(config.beta()));
+    List<SamplerRun> runs = new ArrayList<>();
+    try (PolicyBackend backend = provider.create(new BackendConfig(config.threads()))) {
+      for (String id : config.samplers()) {
+        LOG.info("running sampler {} ({} steps, {})", id, config.steps(), config.mode());
+        runs.add(runSampler(id, samplers.get(id).create(), objective, backend, config, problem));
+      }
+    }
+    return new BanditResult(config, problem, provider.id(), runs);
+  }
+
+  private PolicyBackendProvider backendProvider(BanditConfig config) {
+    PolicyBackendProvider provider =
+        config.backend() == null ? backends.preferred() : backends.get(config.backend());
+    Capability needed =
+        config.mode() == BanditConfig.Mode.EXACT
+            ? Capability.EXACT_GRADIENT
+            : Capability.SAMPLED_GRADIENT;
+    if (!provider.capabilities().contains(needed)) {
+      List<String> able =
+          backends.all().stream()
+              .filter(p -> p.capabilities().contains(needed))
+              .map(PolicyBackendProvider::id)
+              .toList();
+      throw new BackendException(
+          "backend '" + provider.id() + "' lacks " + needed + "; backends that have it: " + able);
+    }
+    return provider;
+  }
+
+  private static SamplerRun runSampler(
+      String id,
+      Sampler sampler,
+      Objective objective,
+      PolicyBackend backend,
+      BanditConfig config,
+      TabularProblem problem) {
+    int steps = config.steps();
+    double[] paramDiff = new double[steps + 1];
+    double[] value = new double[steps + 1];
+    double[] valueDiff = new double[steps + 1];
+    double[] loss = new double[steps];
+    // Each sampler's stream depends only on the seed and its id, not on which others run.
+    SplittableRandom random = new SplittableRandom(config.seed() * 1_000_003L + id.hashCode());
+    try (TabularPolicy policy = backend.newTabularPolicy(problem)) {
+      MetricsProbe probe = new MetricsProbe(problem, config.beta());
+      probe.record(policy, 0, paramDiff, value, valueDiff);
+      for (int t = 0; t < steps; t++) {
+        try {
+          loss[t] =
+              config.mode() == BanditConfig.Mode.EXACT
+                  ? policy.exactStep(sampler, objective, config.lr()).loss()
+                  : policy.sampledStep(sampler, objective, config.lr(), config.pairs(), random)
+                      .loss();
+        } catch (TrainingDivergedException e) {
+          throw new TrainingDivergedException("sampler '" + id + "': " + e.getMessage());
+        }
+        probe.record(policy, t + 1, paramDiff, value, valueDiff);
+      }
+    }
+    return new SamplerRun(id, paramDiff, value, valueDiff, loss, Convergence.of(paramDiff));
+  }
+
+  /** Computes the prompt-averaged metrics of a policy into the curves. */
+  private static final class MetricsProbe {
+    private final TabularProblem problem;
+    private final double beta;
+    private final double[] logPolicy;
+    private final double[] rewards;
+    private final double[] scratch;
+
+    MetricsProbe(TabularProblem problem, double beta) {
+      this.problem = problem;
+      this.beta = beta;
+      this.logPolicy = new double[problem.responses()];
+      this.rewards = new double[problem.responses()];
+      this.scratch = new double[problem.responses()];
+    }
+
+    void record(TabularPolicy policy, int t, double[] paramDiff, double[] value, double[] diff) {
+      int x = problem.prompts();
+      double pd = 0;
+      double v = 0;
+      double vd = 0;
+      for (int p = 0; p < x; p++) {
+        policy.logProbabilities(p, logPolicy);
+        problem.copyRewards(p, rewards);
+        BanditMetrics m = BanditMetrics.of(logPolicy, rewards, beta, scratch);
+        pd += m.paramDiff();
+        v += m.value();
+        vd += m.valueDiff();
+      }
+      paramDiff[t] = pd / x;
+      value[t] = v / x;
+      diff[t] = vd / x;
+    }
+  }
+}

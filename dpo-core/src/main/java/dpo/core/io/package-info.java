@@ -1,0 +1,2 @@
+/** Result files that are never half-written. */
+package dpo.core.io;

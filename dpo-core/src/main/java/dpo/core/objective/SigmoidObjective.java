@@ -1,0 +1,28 @@
+package dpo.core.objective;
+
+import dpo.api.objective.ObjectiveConfig;
+
+/**
+ * The DPO loss -log sigma(beta h) for a winning first response. With soft labels p = sigma(r_y -
+ * r_y') it is PAPER.md's soft-label Bradley-Terry loss -p log sigma(beta h) - (1 - p) log
+ * sigma(-beta h); with labels in {0, 1} it is the standard hard-label DPO loss; with label
+ * smoothing it is robust (conservative) DPO.
+ */
+final class SigmoidObjective extends LabelledObjective {
+  private final double beta;
+
+  SigmoidObjective(ObjectiveConfig config) {
+    super(config);
+    this.beta = config.beta();
+  }
+
+  @Override
+  double win(double h) {
+    return Sigmoids.softplus(-beta * h);
+  }
+
+  @Override
+  double winDerivative(double h) {
+    return -beta * Sigmoids.sigmoid(-beta * h);
+  }
+}

@@ -1,0 +1,2 @@
+/** Provenance: what produced a result, so that it can be reproduced exactly. */
+package dpo.core.provenance;

@@ -1,0 +1,192 @@
+package dpo.core.registry;
+
+import dpo.api.DpoException;
+import dpo.api.Provider;
+import dpo.api.ProviderNotFoundException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The providers of one kind, by id. Built once, immutable afterwards, thread-safe.
+ *
+ * <p>Discovery uses {@link ServiceLoader}; a provider that fails to load is logged and recorded in
+ * {@link #problems()} instead of breaking discovery. Duplicate ids and malformed ids are errors.
+ * An unknown id fails with the list of available ids.
+ *
+ * @param <P> the provider type
+ */
+public final class ProviderRegistry<P extends Provider> {
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderRegistry.class);
+  private static final int MAX_BROKEN = 1000;
+
+  private final String kind;
+  private final Map<String, P> byId;
+  private final List<String> problems;
+
+  private ProviderRegistry(String kind, List<P> providers, List<String> problems) {
+    this.kind = kind;
+    this.problems = List.copyOf(problems);
+    Map<String, P> map = new LinkedHashMap<>();
+    List<P> sorted = new ArrayList<>(providers);
+    sorted.sort(Comparator.comparing(Provider::id));
+    for (P p : sorted) {
+      String id = p.id();
+      if (id == null || !id.matches(Provider.ID_PATTERN)) {
+        throw new DpoException(
+            kind
+                + " provider "
+                + p.getClass().getName()
+                + " has id '"
+                + id
+                + "'; ids must be kebab-case, like 'dpo-mix-p'");
+      }
+      P previous = map.putIfAbsent(id, p);
+      if (previous != null) {
+        throw new DpoException(
+            "two "
+                + kind
+                + " providers have the id '"
+                + id
+                + "': "
+                + previous.getClass().getName()
+                + " and "
+                + p.getClass().getName()
+                + "; remove one of them from the class path or give it another id");
+      }
+    }
+    this.byId = map;
+  }
+
+  /**
+   * A registry of exactly the given providers, without discovery (for tests and embedders).
+   *
+   * @param kind the provider kind, used in messages ("sampler")
+   * @param providers the providers
+   * @param <P> the provider type
+   * @return the registry
+   * @throws DpoException on duplicate or malformed ids
+   */
+  public static <P extends Provider> ProviderRegistry<P> of(String kind, List<P> providers) {
+    return new ProviderRegistry<>(kind, providers, List.of());
+  }
+
+  /**
+   * Discovers providers with {@link ServiceLoader} and adds the given extra ones.
+   *
+   * @param kind the provider kind, used in messages
+   * @param type the service interface
+   * @param loader the class loader to search
+   * @param extra providers registered directly
+   * @param <P> the provider type
+   * @return the registry
+   */
+  public static <P extends Provider> ProviderRegistry<P> discover(
+      String kind, Class<P> type, ClassLoader loader, List<P> extra) {
+    List<P> found = new ArrayList<>(extra);
+    List<String> problems = new ArrayList<>();
+    Iterator<P> it = ServiceLoader.load(type, loader).iterator();
+    // A broken entry throws from hasNext() or next(); the iterator then moves on to the next one.
+    while (problems.size() < MAX_BROKEN) {
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        found.add(it.next());
+      } catch (ServiceConfigurationError | LinkageError e) {
+        String message = "a " + kind + " provider failed to load and is skipped: " + e.getMessage();
+        LOG.warn(message);
+        problems.add(message);
+      }
+    }
+    ProviderRegistry<P> registry = new ProviderRegistry<>(kind, found, problems);
+    LOG.debug("discovered {} providers: {}", kind, registry.ids());
+    return registry;
+  }
+
+  /**
+   * The provider with the given id.
+   *
+   * @param id the kebab-case id
+   * @return the provider
+   * @throws ProviderNotFoundException listing the available ids
+   */
+  public P get(String id) {
+    P p = byId.get(id);
+    if (p == null) {
+      throw new ProviderNotFoundException(kind, id, ids());
+    }
+    return p;
+  }
+
+  /**
+   * The provider with the given id, if present.
+   *
+   * @param id the id
+   * @return the provider or empty
+   */
+  public Optional<P> find(String id) {
+    return Optional.ofNullable(byId.get(id));
+  }
+
+  /**
+   * The provider chosen when no id is given: the highest priority, ties broken by id. The choice
+   * and the candidates passed over are logged.
+   *
+   * @return the provider
+   * @throws ProviderNotFoundException if there is none
+   */
+  public P preferred() {
+    P best =
+        byId.values().stream()
+            .max(Comparator.comparingInt(Provider::priority).thenComparing(Provider::id,
+                Comparator.reverseOrder()))
+            .orElseThrow(() -> new ProviderNotFoundException(kind, "(default)", ids()));
+    LOG.info("using {} '{}' (priority {}) out of {}", kind, best.id(), best.priority(), ids());
+    return best;
+  }
+
+  /**
+   * All providers, sorted by id.
+   *
+   * @return an unmodifiable list
+   */
+  public List<P> all() {
+    return List.copyOf(byId.values());
+  }
+
+  /**
+   * The ids, sorted.
+   *
+   * @return an unmodifiable list
+   */
+  public List<String> ids() {
+    return List.copyOf(byId.keySet());
+  }
+
+  /**
+   * The kind of provider this registry holds.
+   *
+   * @return e.g. "sampler"
+   */
+  public String kind() {
+    return kind;
+  }
+
+  /**
+   * Providers that failed to load, one message each.
+   *
+   * @return an unmodifiable list, empty when all loaded
+   */
+  public List<String> problems() {
+    return problems;
+  }
+}

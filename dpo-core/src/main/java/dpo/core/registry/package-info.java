@@ -1,0 +1,2 @@
+/** Discovery and lookup of providers by id. */
+package dpo.core.registry;

@@ -1,0 +1,2 @@
+/** Readers and writers of the data the framework consumes. */
+package dpo.datasets;
