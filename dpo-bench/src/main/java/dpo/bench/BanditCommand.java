@@ -38,20 +38,22 @@ import picocli.CommandLine.Spec;
     name = "bandit",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    usageHelpWidth = 100,
     description = {
-      "Train tabular softmax policies with DPO under several samplers and compare how fast they",
-      "converge to the optimum pi* ~ pi_ref * exp(r / beta).",
+      "Train tabular softmax policies with DPO under several samplers and compare how fast they"
+          + " converge to the optimum pi* ~ pi_ref * exp(r / beta).",
       "",
-      "The defaults reproduce the paper's exact-gradient figure (1 prompt, 20 responses, beta 3,",
-      "rewards ~ N(0,1), 100 steps at lr 10). Writes metrics.csv, convergence.png and run.json",
-      "to --out and prints, per sampler, the final Param Diff, the steps to reach 1e-6 and 1e-10,",
-      "and the estimated convergence order (about 1 = linear, about 2 = quadratic).",
+      "The defaults reproduce the paper's exact-gradient figure (1 prompt, 20 responses, beta 3,"
+          + " rewards ~ N(0,1), 100 steps at lr 10). Writes metrics.csv, convergence.png and"
+          + " run.json to --out and prints, per sampler, the final Param Diff, the steps to reach"
+          + " 1e-6 and 1e-10, and the estimated convergence order (about 1 = linear, about 2 ="
+          + " quadratic).",
       ""
     },
     footer = {
       "",
       "Examples:",
-      "  dpo bandit                                   # the paper's exact-gradient figure",
+      "  dpo bandit                      # the paper's exact-gradient figure",
       "  dpo bandit --lr newton --samplers dpo-unif,dpo-mix-p",
       "  dpo bandit --mode empirical --steps 3000 --lr 0.05 --samplers dpo-unif,dpo-mix-r,dpo-mix-p-star"
     })
@@ -79,7 +81,7 @@ final class BanditCommand implements Callable<Integer> {
       description = "Rewards as a JSON array of X arrays of Y numbers, instead of N(0,1) draws.")
   Path rewards;
 
-  @Option(names = "--samplers", paramLabel = "ID[,ID...]", split = ",",
+  @Option(names = "--samplers", paramLabel = "ID,ID,...", split = ",", hideParamSyntax = true,
       defaultValue = "dpo-unif,dpo-mix-r,dpo-mix-p",
       description = "Sampler ids (default: ${DEFAULT-VALUE}). Shipped: dpo-unif, dpo-mix-r, dpo-mix-p,"
           + " dpo-mix-p-star, on-policy, vanilla, hybrid, mix-p, half-mix-r, half-mix-p.")

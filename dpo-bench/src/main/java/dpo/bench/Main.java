@@ -26,11 +26,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     subcommands = {BanditCommand.class, CommandLine.HelpCommand.class},
+    usageHelpWidth = 100,
     description = {
       "Online Direct Preference Optimization with pluggable samplers.",
       "",
-      "Commands reproduce the study of Shi, Zhou and Du, \"The Crucial Role of Samplers in",
-      "Online Direct Preference Optimization\" (ICLR 2025). Run 'dpo COMMAND --help' for details."
+      "Reproduces the study of Shi, Zhou and Du, \"The Crucial Role of Samplers in Online Direct"
+          + " Preference Optimization\" (ICLR 2025). Run 'dpo COMMAND --help' for details."
     },
     footer = {"", "Exit codes: 0 ok, 1 unexpected error, 2 bad option or input, 3 training diverged."})
 public final class Main implements Runnable {
@@ -126,6 +127,10 @@ public final class Main implements Runnable {
     }
     if (ex instanceof TrainingDivergedException) {
       return ex.getMessage() + " (try a smaller --lr or --lr newton)";
+    }
+    if (ex instanceof UncheckedIOException) {
+      // Only results are written; inputs fail as BadDataException.
+      return "--out: " + ex.getMessage() + "; choose a folder that can be created and written";
     }
     return ex.getMessage() == null ? ex.toString() : ex.getMessage();
   }

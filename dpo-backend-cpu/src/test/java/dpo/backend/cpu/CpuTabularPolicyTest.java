@@ -83,7 +83,7 @@ class CpuTabularPolicyTest {
     return total / problem.prompts();
   }
 
-  private static double[] logSoftmax(double[] theta) {
+  static double[] logSoftmax(double[] theta) {
     double max = Double.NEGATIVE_INFINITY;
     for (double t : theta) {
       max = Math.max(max, t);

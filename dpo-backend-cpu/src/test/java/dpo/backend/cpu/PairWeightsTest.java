@@ -1,5 +1,6 @@
 package dpo.backend.cpu;
 
+import static dpo.backend.cpu.CpuTabularPolicyTest.logSoftmax;
 import static dpo.backend.cpu.CpuTabularPolicyTest.sampler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,22 +24,6 @@ class PairWeightsTest {
       v[i] = scale * random.nextGaussian();
     }
     return v;
-  }
-
-  private static double[] logSoftmax(double[] t) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : t) {
-      max = Math.max(max, v);
-    }
-    double s = 0;
-    for (double v : t) {
-      s += Math.exp(v - max);
-    }
-    double[] out = new double[t.length];
-    for (int i = 0; i < t.length; i++) {
-      out[i] = t[i] - max - Math.log(s);
-    }
-    return out;
   }
 
   /** Checks W = C / sum C for an unnormalised C given pair by pair, and returns sum C. */

@@ -77,6 +77,8 @@ public record BanditConfig(
     }
     if (samplers == null || samplers.isEmpty()) {
       errors.add(new Violation("samplers", "at least one sampler is needed"));
+    } else if (samplers.stream().anyMatch(id -> id == null || id.isBlank())) {
+      errors.add(new Violation("samplers", "sampler ids must not be empty, got " + samplers));
     } else if (new HashSet<>(samplers).size() != samplers.size()) {
       errors.add(new Violation("samplers", "samplers must not repeat, got " + samplers));
     }

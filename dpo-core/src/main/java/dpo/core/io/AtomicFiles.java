@@ -2,9 +2,12 @@ package dpo.core.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -37,7 +40,7 @@ public final class AtomicFiles {
       move(tmp, target);
     } catch (IOException e) {
       deleteQuietly(tmp);
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write " + target + ": " + describe(e), e);
     }
   }
 
@@ -65,13 +68,35 @@ public final class AtomicFiles {
       staging = abs.resolveSibling("." + abs.getFileName() + "." + UUID.randomUUID() + ".tmp");
       Files.createDirectory(staging);
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
-        Files.write(staging.resolve(f.getKey()), f.getValue());
+        Path file = staging.resolve(f.getKey());
+        Files.createDirectories(file.getParent());
+        Files.write(file, f.getValue());
       }
       move(staging, abs);
     } catch (IOException e) {
       deleteTree(staging);
-      throw new UncheckedIOException("cannot write " + abs + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write " + abs + ": " + describe(e), e);
+    } catch (RuntimeException e) {
+      deleteTree(staging);
+      throw e;
     }
+  }
+
+  /** A reason a user can act on; NIO's own messages are often just a path. */
+  private static String describe(IOException e) {
+    if (e instanceof FileAlreadyExistsException f) {
+      return f.getFile() + " exists and is not a folder";
+    }
+    if (e instanceof NoSuchFileException f) {
+      return f.getFile() + " does not exist";
+    }
+    if (e instanceof AccessDeniedException f) {
+      return "permission denied on " + f.getFile();
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getReason() + (f.getFile() == null ? "" : " (" + f.getFile() + ")");
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static void move(Path from, Path to) throws IOException {

@@ -60,9 +60,10 @@ public record BanditMetrics(double paramDiff, double value, double valueDiff) {
   }
 
   /**
-   * KL(pi || pi*) written as sum_y pi*_y phi(delta_y) with delta = log pi - log pi* and phi(d) = d
-   * e^d - e^d + 1 >= 0 (the sums of pi and pi* are both 1), with phi's Taylor series for small d,
-   * so that every term is non-negative and accurate.
+   * KL(pi || pi*) as a sum of non-negative terms pi*_y phi(delta_y), delta = log pi - log pi* and
+   * phi(d) = d e^d - e^d + 1 (valid because pi and pi* both sum to 1). Near the optimum phi's
+   * Taylor series keeps every term accurate where sum pi delta would cancel; elsewhere the term is
+   * evaluated as pi (d - 1) + pi*, which stays finite when pi* underflows.
    */
   static double klToOptimum(double[] logPolicy, double[] rewards, double beta) {
     int n = rewards.length;
@@ -78,21 +79,18 @@ public record BanditMetrics(double paramDiff, double value, double valueDiff) {
     double kl = 0;
     for (int y = 0; y < n; y++) {
       double logOpt = rewards[y] / beta - logNorm;
-      kl += Math.exp(logOpt) * phi(logPolicy[y] - logOpt);
+      double d = logPolicy[y] - logOpt;
+      kl += Math.abs(d) < 1e-2
+          ? Math.exp(logOpt) * phiSeries(d)
+          : Math.exp(logPolicy[y]) * (d - 1) + Math.exp(logOpt);
     }
     return kl;
   }
 
-  /** phi(d) = d e^d - (e^d - 1) = sum_{k >= 2} (k - 1) d^k / k!, accurate for all d. */
-  static double phi(double d) {
-    if (Math.abs(d) < 1e-2) {
-      // Terms (k-1)/k! for k = 2..8; the next term is below 1e-17 relative.
-      return d * d * (1.0 / 2 + d * (1.0 / 3 + d * (1.0 / 8 + d * (1.0 / 30
-          + d * (1.0 / 144 + d * (1.0 / 840 + d * (1.0 / 5760)))))));
-    }
-    if (d > 700) {
-      return Double.POSITIVE_INFINITY;
-    }
-    return d * Math.exp(d) - Math.expm1(d);
+  /** phi(d) = d e^d - (e^d - 1) = sum_{k >= 2} (k - 1) d^k / k! for |d| < 1e-2. */
+  static double phiSeries(double d) {
+    // Terms (k-1)/k! for k = 2..8; the next term is below 1e-17 relative.
+    return d * d * (1.0 / 2 + d * (1.0 / 3 + d * (1.0 / 8 + d * (1.0 / 30
+        + d * (1.0 / 144 + d * (1.0 / 840 + d * (1.0 / 5760)))))));
   }
 }

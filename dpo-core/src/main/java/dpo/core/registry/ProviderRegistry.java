@@ -35,10 +35,7 @@ public final class ProviderRegistry<P extends Provider> {
   private ProviderRegistry(String kind, List<P> providers, List<String> problems) {
     this.kind = kind;
     this.problems = List.copyOf(problems);
-    Map<String, P> map = new LinkedHashMap<>();
-    List<P> sorted = new ArrayList<>(providers);
-    sorted.sort(Comparator.comparing(Provider::id));
-    for (P p : sorted) {
+    for (P p : providers) {
       String id = p.id();
       if (id == null || !id.matches(Provider.ID_PATTERN)) {
         throw new DpoException(
@@ -49,6 +46,12 @@ public final class ProviderRegistry<P extends Provider> {
                 + id
                 + "'; ids must be kebab-case, like 'dpo-mix-p'");
       }
+    }
+    Map<String, P> map = new LinkedHashMap<>();
+    List<P> sorted = new ArrayList<>(providers);
+    sorted.sort(Comparator.comparing(Provider::id));
+    for (P p : sorted) {
+      String id = p.id();
       P previous = map.putIfAbsent(id, p);
       if (previous != null) {
         throw new DpoException(

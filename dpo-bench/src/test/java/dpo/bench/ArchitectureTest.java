@@ -1,0 +1,206 @@
+package dpo.bench;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import com.tngtech.archunit.library.GeneralCodingRules;
+
+/**
+ * The layering of DESIGN.md ("Modules", "Principles" 1) and STYLE.md (ArchUnit sketch), checked on
+ * the main classes of every module: dpo-bench depends on all of them, so its test class path holds
+ * them all.
+ */
+@AnalyzeClasses(packages = "dpo", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+  private static final String API = "dpo.api..";
+  private static final String CORE = "dpo.core..";
+  private static final String BENCH = "dpo.bench..";
+  private static final String SAMPLERS = "dpo.samplers..";
+  private static final String BACKEND_CPU = "dpo.backend.cpu..";
+  private static final String BACKEND_GPU = "dpo.backend.gpu..";
+  private static final String DATASETS = "dpo.datasets..";
+
+  // --- Layers ---
+
+  @ArchTest
+  static final ArchRule apiDependsOnlyOnTheJdk =
+      classes()
+          .that()
+          .resideInAPackage(API)
+          .should()
+          .onlyDependOnClassesThat()
+          .resideInAnyPackage(API, "java..")
+          .because(
+              "dpo-api is JDK-only, so that a plugin that implements it pulls in nothing else"
+                  + " (DESIGN.md, Principles 1)");
+
+  @ArchTest
+  static final ArchRule samplersDependOnlyOnTheApi =
+      pluginIsolated(SAMPLERS, "dpo.backend..", DATASETS);
+
+  @ArchTest
+  static final ArchRule cpuBackendDependsOnlyOnTheApi =
+      pluginIsolated(BACKEND_CPU, SAMPLERS, BACKEND_GPU, DATASETS);
+
+  @ArchTest
+  static final ArchRule gpuBackendDependsOnlyOnTheApi =
+      pluginIsolated(BACKEND_GPU, SAMPLERS, BACKEND_CPU, DATASETS);
+
+  @ArchTest
+  static final ArchRule datasetsDependOnlyOnTheApi =
+      pluginIsolated(DATASETS, SAMPLERS, "dpo.backend..");
+
+  @ArchTest
+  static final ArchRule coreReachesPluginsOnlyThroughServiceLoader =
+      noClasses()
+          .that()
+          .resideInAPackage(CORE)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(SAMPLERS, "dpo.backend..", DATASETS)
+          .because(
+              "core finds samplers, backends and datasets through ServiceLoader, never by name,"
+                  + " so that third-party plugins are equals of the shipped ones (DESIGN.md,"
+                  + " Principles 1)");
+
+  @ArchTest
+  static final ArchRule noCyclesBetweenModules =
+      slices()
+          .matching("dpo.(*)..")
+          .should()
+          .beFreeOfCycles()
+          .because("modules form a layered graph: api <- plugins, core <- bench");
+
+  // --- Third-party libraries, each confined to the module that may use it ---
+
+  @ArchTest
+  static final ArchRule vectorApiOnlyInTheCpuBackend =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(BACKEND_CPU)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("jdk.incubator.vector..")
+          .allowEmptyShould(true)
+          .because(
+              "jdk.incubator.vector is an incubator module that only the CPU backend's SIMD"
+                  + " kernels may need (DESIGN.md, Principles 1)");
+
+  @ArchTest
+  static final ArchRule djlOnlyInTheGpuBackend =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(BACKEND_GPU)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("ai.djl..")
+          .allowEmptyShould(true)
+          .because(
+              "DJL and its natives are the GPU backend's business; nothing else may load them"
+                  + " (DESIGN.md, Principles 1)");
+
+  @ArchTest
+  static final ArchRule guiceOnlyInCoreAndBench =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages(CORE, BENCH)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("com.google.inject..")
+          .allowEmptyShould(true)
+          .because("Guice stays in dpo-core, wired once by the command line (STYLE.md, 10)");
+
+  @ArchTest
+  static final ArchRule jacksonOnlyInCoreDatasetsAndBench =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages(CORE, DATASETS, BENCH)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("com.fasterxml.jackson..")
+          .allowEmptyShould(true)
+          .because("only core, datasets and bench may depend on Jackson (DESIGN.md, Modules)");
+
+  // --- Coding rules ---
+
+  @ArchTest
+  static final ArchRule noFieldInjection =
+      GeneralCodingRules.NO_CLASSES_SHOULD_USE_FIELD_INJECTION.because(
+          "constructor injection only, so that every dependency is final and visible"
+              + " (STYLE.md, 10)");
+
+  @ArchTest
+  static final ArchRule noJavaUtilLogging =
+      GeneralCodingRules.NO_CLASSES_SHOULD_USE_JAVA_UTIL_LOGGING.because(
+          "libraries log through SLF4J, so that the application picks the binding");
+
+  @ArchTest
+  static final ArchRule onlyTheCommandLineUsesStandardStreams =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(BENCH)
+          .should(GeneralCodingRules.ACCESS_STANDARD_STREAMS)
+          .because(
+              "libraries report through exceptions and SLF4J; only the command line talks to the"
+                  + " console, through the streams it is given");
+
+  @ArchTest
+  static final ArchRule apiTypesAreInterfacesValuesOrFinal =
+      classes()
+          .that()
+          .resideInAPackage(API)
+          .and()
+          .arePublic()
+          .and()
+          .areTopLevelClasses()
+          .should(beAnInterfaceRecordEnumExceptionOrFinalClass())
+          .because(
+              "an open, concrete API class is an implementation that every plugin could subclass"
+                  + " and that could then never change (STYLE.md, Synthesis 1 and 6)");
+
+  private static ArchRule pluginIsolated(String plugin, String... otherPlugins) {
+    String[] forbidden = new String[otherPlugins.length + 2];
+    forbidden[0] = CORE;
+    forbidden[1] = BENCH;
+    System.arraycopy(otherPlugins, 0, forbidden, 2, otherPlugins.length);
+    return noClasses()
+        .that()
+        .resideInAPackage(plugin)
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(forbidden)
+        .allowEmptyShould(true)
+        .because(
+            "plugins depend on dpo-api only, so that each can be replaced, dropped or shipped by a"
+                + " third party (DESIGN.md, Modules and Principles 1)");
+  }
+
+  private static ArchCondition<JavaClass> beAnInterfaceRecordEnumExceptionOrFinalClass() {
+    return new ArchCondition<>("be an interface, record, enum, exception or final class") {
+      @Override
+      public void check(JavaClass type, ConditionEvents events) {
+        boolean ok =
+            type.isInterface()
+                || type.isRecord()
+                || type.isEnum()
+                || type.isAssignableTo(Throwable.class)
+                || type.getModifiers().contains(JavaModifier.FINAL);
+        String message =
+            type.getName()
+                + (ok ? " is " : " is an open concrete class, not ")
+                + "an interface, record, enum, exception or final class";
+        events.add(new SimpleConditionEvent(type, ok, message));
+      }
+    };
+  }
+}
