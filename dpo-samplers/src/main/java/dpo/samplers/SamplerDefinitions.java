@@ -15,9 +15,12 @@ import java.util.List;
 public final class SamplerDefinitions {
   private SamplerDefinitions() {}
 
-  /** dpo-unif: both responses uniform, C = 1. */
+  /**
+   * dpo-unif: both responses uniform, C = 1 for every pair, so Z = Y^2 (which sets its Newton
+   * step).
+   */
   public static Sampler uniform() {
-    return () -> List.of(normalised(1, Tilt.UNIFORM, Tilt.UNIFORM));
+    return () -> List.of(unnormalised(1, Tilt.UNIFORM, Tilt.UNIFORM));
   }
 
   /**

@@ -54,7 +54,8 @@ class PairWeightsTest {
 
   @Test
   void paperSamplersMatchTheirDefinitions() {
-    assertMatches("dpo-unif", (a, b) -> 1);
+    // The paper defines Z through C, and the Newton step eta = Z / (2 beta^2 Y) depends on it.
+    assertPartition("dpo-unif", assertMatches("dpo-unif", (a, b) -> 1));
     double zr = assertMatches("dpo-mix-r", (a, b) -> mix(rewards[a] - rewards[b]));
     double zp = assertMatches("dpo-mix-p", (a, b) -> mix(BETA * (theta[a] - theta[b])));
     double range = 0;
@@ -64,13 +65,23 @@ class PairWeightsTest {
       }
     }
     double cap = mix(range);
-    assertMatches("dpo-mix-p-star", (a, b) -> Math.min(mix(BETA * (theta[a] - theta[b])), cap));
+    double zs =
+        assertMatches("dpo-mix-p-star", (a, b) -> Math.min(mix(BETA * (theta[a] - theta[b])), cap));
+    assertPartition("dpo-mix-r", zr);
+    assertPartition("dpo-mix-p", zp);
+    assertPartition("dpo-mix-p-star", zs);
     // Also 1 / (sigma(dr) sigma(-dr)): the identity the paper states.
     assertEquals(zr, sumOver((a, b) -> {
       double s = CpuTabularPolicy.sigmoid(rewards[a] - rewards[b]);
       return 1 / (s * (1 - s));
     }), 1e-9 * zr);
     assertTrue(zp > 4 * Y * Y - 1e-9, "Z of Mix-P is at least 4 Y^2");
+  }
+
+  private void assertPartition(String id, double z) {
+    PairWeights w = new PairWeights(Y);
+    w.prepare(sampler(id), logPi, -Math.log(Y), rewards, BETA);
+    assertEquals(Math.log(z), w.logPartition(), 1e-12, id + ": log Z");
   }
 
   private double sumOver(DoubleBinary c) {
