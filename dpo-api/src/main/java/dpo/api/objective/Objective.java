@@ -1,5 +1,7 @@
 package dpo.api.objective;
 
+import java.util.Optional;
+
 /**
  * A per-pair preference loss l(h, p) and its derivative in h.
  *
@@ -37,4 +39,15 @@ public interface Objective {
    * @return d loss / d h
    */
   double derivative(double h, double p);
+
+  /**
+   * The objective's closed form, if it is the logistic loss; backends use it to vectorise the loss.
+   * Objectives that return a form must compute exactly that form in {@link #loss} and {@link
+   * #derivative}.
+   *
+   * @return the logistic form, empty by default
+   */
+  default Optional<LogisticForm> logisticForm() {
+    return Optional.empty();
+  }
 }

@@ -1,6 +1,7 @@
 package dpo.backend.cpu;
 
 import dpo.api.Capability;
+import dpo.api.ConfigurationException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.TabularPolicy;
@@ -8,12 +9,67 @@ import dpo.api.backend.TabularProblem;
 import java.util.Set;
 import java.util.concurrent.ForkJoinPool;
 
-/** The CPU backend: one worker pool shared by the policies it creates. */
+/**
+ * The CPU backend: one worker pool shared by the policies it creates, and one exact-step kernel.
+ * Option {@code kernel}: {@code auto} (default: SIMD when the Vector API module is present),
+ * {@code simd} or {@code scalar}.
+ */
 final class CpuBackend implements PolicyBackend {
+  static final String KERNEL = "kernel";
+  private static final String VECTOR_MODULE = "jdk.incubator.vector";
+
   private final ForkJoinPool pool;
+  private final ExactKernel kernel;
 
   CpuBackend(BackendConfig config) {
+    for (String name : config.options().keySet()) {
+      if (!name.equals(KERNEL)) {
+        throw new ConfigurationException(
+            name, "unknown option '" + name + "' for backend cpu; known options: " + KERNEL);
+      }
+    }
+    this.kernel = kernel(config.options().getOrDefault(KERNEL, "auto"));
     this.pool = new ForkJoinPool(config.effectiveThreads());
+  }
+
+  /** Whether the Vector API can be used by this JVM. */
+  static boolean vectorApiPresent() {
+    return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
+  }
+
+  private static ExactKernel kernel(String choice) {
+    switch (choice) {
+      case "scalar":
+        return new ScalarKernel();
+      case "simd":
+        if (!vectorApiPresent()) {
+          throw new ConfigurationException(
+              KERNEL,
+              "kernel 'simd' needs the " + VECTOR_MODULE + " module; run java with --add-modules "
+                  + VECTOR_MODULE + " (./dpo does) or use kernel 'scalar'");
+        }
+        return simd();
+      case "auto":
+        return vectorApiPresent() ? simd() : new ScalarKernel();
+      default:
+        throw new ConfigurationException(
+            KERNEL, "kernel must be auto, simd or scalar, got '" + choice + "'");
+    }
+  }
+
+  /** Loaded by name so that this class never links against the incubator module. */
+  private static ExactKernel simd() {
+    try {
+      return (ExactKernel)
+          Class.forName("dpo.backend.cpu.SimdKernel").getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException | LinkageError e) {
+      throw new IllegalStateException("cannot load the SIMD kernel: " + e, e);
+    }
+  }
+
+  /** The kernel in use, "simd" or "scalar". */
+  String kernelName() {
+    return kernel.name();
   }
 
   @Override
@@ -28,7 +84,7 @@ final class CpuBackend implements PolicyBackend {
 
   @Override
   public TabularPolicy newTabularPolicy(TabularProblem problem) {
-    return new CpuTabularPolicy(problem, pool);
+    return new CpuTabularPolicy(problem, pool, kernel);
   }
 
   @Override

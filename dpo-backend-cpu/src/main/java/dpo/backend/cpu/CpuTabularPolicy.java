@@ -5,9 +5,11 @@ import dpo.api.backend.StepReport;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularPolicy;
 import dpo.api.backend.TabularProblem;
+import dpo.api.objective.LogisticForm;
 import dpo.api.objective.Objective;
 import dpo.api.sampler.Sampler;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
@@ -16,11 +18,14 @@ import java.util.stream.IntStream;
 /**
  * Tabular softmax policy on the CPU. theta is one flat X * Y array; each prompt's step only reads
  * and writes its own row, so prompts run in parallel and results do not depend on the thread count
- * (per-prompt losses are reduced in prompt order).
+ * (per-prompt losses are reduced in prompt order). The logistic objective runs through an {@link
+ * ExactKernel} (scalar or SIMD); any other objective is evaluated pair by pair through its
+ * interface.
  */
 final class CpuTabularPolicy implements TabularPolicy {
   private final TabularProblem problem;
   private final ForkJoinPool pool;
+  private final ExactKernel kernel;
   private final int prompts;
   private final int responses;
   private final double[] theta;
@@ -29,11 +34,13 @@ final class CpuTabularPolicy implements TabularPolicy {
   private final ThreadLocal<Workspace> workspaces;
   private final double[] promptLoss;
   private final double[] promptStep;
+  private final SplittableRandom[] streams;
   private int steps;
 
-  CpuTabularPolicy(TabularProblem problem, ForkJoinPool pool) {
+  CpuTabularPolicy(TabularProblem problem, ForkJoinPool pool, ExactKernel kernel) {
     this.problem = problem;
     this.pool = pool;
+    this.kernel = kernel;
     this.prompts = problem.prompts();
     this.responses = problem.responses();
     this.theta = new double[prompts * responses];
@@ -47,6 +54,7 @@ final class CpuTabularPolicy implements TabularPolicy {
     this.workspaces = ThreadLocal.withInitial(() -> new Workspace(responses));
     this.promptLoss = new double[prompts];
     this.promptStep = new double[prompts];
+    this.streams = new SplittableRandom[prompts];
   }
 
   /** Per-thread buffers, reused across prompts and steps. */
@@ -54,13 +62,16 @@ final class CpuTabularPolicy implements TabularPolicy {
     final double[] logPolicy;
     final double[] rewards;
     final double[] gradient;
+    final double[] sums = new double[2];
     final PairWeights weights;
+    final LogisticInputs inputs;
 
     Workspace(int responses) {
       logPolicy = new double[responses];
       rewards = new double[responses];
       gradient = new double[responses];
       weights = new PairWeights(responses);
+      inputs = new LogisticInputs(responses);
     }
   }
 
@@ -107,7 +118,13 @@ final class CpuTabularPolicy implements TabularPolicy {
 
   @Override
   public StepReport exactStep(Sampler sampler, Objective objective, StepSize stepSize) {
-    run(x -> exactPrompt(x, sampler, objective, stepSize));
+    Optional<LogisticForm> form = objective.logisticForm();
+    if (form.isPresent()) {
+      LogisticForm f = form.get();
+      run(x -> exactLogistic(x, sampler, f, stepSize));
+    } else {
+      run(x -> exactGeneric(x, sampler, objective, stepSize));
+    }
     return finish();
   }
 
@@ -118,17 +135,31 @@ final class CpuTabularPolicy implements TabularPolicy {
       throw new IllegalArgumentException("pairs per prompt must be >= 1, got " + pairs);
     }
     // Split in prompt order before going parallel: each prompt's stream is fixed by the seed.
-    SplittableRandom[] streams = new SplittableRandom[prompts];
     for (int x = 0; x < prompts; x++) {
       streams[x] = random.split();
     }
-    run(x -> sampledPrompt(x, sampler, objective, stepSize, pairs, streams[x]));
+    Optional<LogisticForm> form = objective.logisticForm();
+    run(x -> sampledPrompt(x, sampler, objective, form.orElse(null), stepSize, pairs, streams[x]));
     return finish();
   }
 
-  private void exactPrompt(int x, Sampler sampler, Objective objective, StepSize stepSize) {
+  private void exactLogistic(int x, Sampler sampler, LogisticForm form, StepSize stepSize) {
     Workspace ws = workspaces.get();
-    PairWeights weights = prepare(ws, x, sampler, objective);
+    PairWeights weights = prepare(ws, x, sampler, form.beta());
+    ws.inputs.prepare(theta, rewards, x * responses, form.beta());
+    double[] grad = ws.gradient;
+    kernel.sums(ws.inputs, weights, form.beta(), form.labelSmoothing(), grad, ws.sums);
+    double weightSum = ws.sums[0];
+    for (int y = 0; y < responses; y++) {
+      grad[y] /= weightSum;
+    }
+    double logPartition = weights.logScale() + Math.log(weightSum);
+    update(x, logPartition, form.beta(), stepSize, grad, ws.sums[1] / weightSum);
+  }
+
+  private void exactGeneric(int x, Sampler sampler, Objective objective, StepSize stepSize) {
+    Workspace ws = workspaces.get();
+    PairWeights weights = prepare(ws, x, sampler, objective.beta());
     int base = x * responses;
     double[] grad = ws.gradient;
     Arrays.fill(grad, 0);
@@ -142,26 +173,31 @@ final class CpuTabularPolicy implements TabularPolicy {
           continue;
         }
         double h = thetaY - theta[base + y2];
-        double p = sigmoid(rewardY - ws.rewards[y2]);
+        double p = ExactKernel.sigmoid(rewardY - ws.rewards[y2]);
         loss += w * objective.loss(h, p);
         double d = w * objective.derivative(h, p);
         grad[y] += d;
         grad[y2] -= d;
       }
     }
-    update(x, weights, objective, stepSize, grad, loss);
+    update(x, weights.logPartition(), objective.beta(), stepSize, grad, loss);
   }
 
   private void sampledPrompt(
       int x,
       Sampler sampler,
       Objective objective,
+      LogisticForm form,
       StepSize stepSize,
       int pairs,
       SplittableRandom random) {
     Workspace ws = workspaces.get();
-    PairWeights weights = prepare(ws, x, sampler, objective);
-    int base = x * responses;
+    double beta = objective.beta();
+    PairWeights weights = prepare(ws, x, sampler, beta);
+    LogisticInputs in = ws.inputs;
+    in.prepare(theta, rewards, x * responses, beta);
+    boolean ratio = form != null && in.ratioSafe;
+    double smoothing = form == null ? 0 : form.labelSmoothing();
     double[] grad = ws.gradient;
     Arrays.fill(grad, 0);
     double loss = 0;
@@ -169,10 +205,21 @@ final class CpuTabularPolicy implements TabularPolicy {
       int pair = weights.sample(random);
       int y = pair / responses;
       int y2 = pair % responses;
-      double label = random.nextDouble() < sigmoid(ws.rewards[y] - ws.rewards[y2]) ? 1 : 0;
-      double h = theta[base + y] - theta[base + y2];
-      loss += objective.loss(h, label);
-      double d = objective.derivative(h, label);
+      double u = random.nextDouble();
+      double d;
+      if (ratio) {
+        // Label, sigmoid and loss as ratios of per-response exponentials: no exp per pair.
+        double label = u * (in.e[y] + in.e[y2]) < in.e[y] ? 1 : 0;
+        double q = smoothing + (1 - 2 * smoothing) * label;
+        double sum = in.a[y] + in.a[y2];
+        loss += Math.log(sum) - q * in.u[y] - (1 - q) * in.u[y2];
+        d = beta * (in.a[y] / sum - q);
+      } else {
+        double label = u < ExactKernel.sigmoid(in.rewards[y] - in.rewards[y2]) ? 1 : 0;
+        double h = in.theta[y] - in.theta[y2];
+        loss += objective.loss(h, label);
+        d = objective.derivative(h, label);
+      }
       grad[y] += d;
       grad[y2] -= d;
     }
@@ -180,19 +227,25 @@ final class CpuTabularPolicy implements TabularPolicy {
     for (int y = 0; y < responses; y++) {
       grad[y] *= inv;
     }
-    update(x, weights, objective, stepSize, grad, loss * inv);
+    update(x, weights.logPartition(), beta, stepSize, grad, loss * inv);
   }
 
-  private PairWeights prepare(Workspace ws, int x, Sampler sampler, Objective objective) {
+  private PairWeights prepare(Workspace ws, int x, Sampler sampler, double beta) {
     logProbabilities(x, ws.logPolicy);
     System.arraycopy(rewards, x * responses, ws.rewards, 0, responses);
-    ws.weights.prepare(sampler, ws.logPolicy, logReference, ws.rewards, objective.beta());
+    ws.weights.prepare(sampler, ws.logPolicy, logReference, ws.rewards, beta);
     return ws.weights;
   }
 
   private void update(
-      int x, PairWeights weights, Objective objective, StepSize stepSize, double[] grad, double loss) {
-    double eta = stepSizeOf(stepSize, weights, objective.beta());
+      int x, double logPartition, double beta, StepSize stepSize, double[] grad, double loss) {
+    double eta;
+    if (stepSize instanceof StepSize.Fixed fixed) {
+      eta = fixed.learningRate();
+    } else {
+      // Newton: eta = Z / (2 beta^2 Y), in log space since Z may be astronomically large.
+      eta = Math.exp(logPartition - Math.log(2 * beta * beta * responses));
+    }
     int base = x * responses;
     for (int y = 0; y < responses; y++) {
       theta[base + y] -= eta * grad[y];
@@ -209,14 +262,6 @@ final class CpuTabularPolicy implements TabularPolicy {
     }
     promptLoss[x] = loss;
     promptStep[x] = eta;
-  }
-
-  private double stepSizeOf(StepSize stepSize, PairWeights weights, double beta) {
-    if (stepSize instanceof StepSize.Fixed fixed) {
-      return fixed.learningRate();
-    }
-    // Newton: eta = Z / (2 beta^2 Y), computed in log space since Z may be astronomically large.
-    return Math.exp(weights.logPartition() - Math.log(2 * beta * beta * responses));
   }
 
   private void run(IntConsumer perPrompt) {
@@ -238,14 +283,6 @@ final class CpuTabularPolicy implements TabularPolicy {
       step += promptStep[x];
     }
     return new StepReport(loss / prompts, step / prompts);
-  }
-
-  static double sigmoid(double x) {
-    if (x >= 0) {
-      return 1 / (1 + Math.exp(-x));
-    }
-    double e = Math.exp(x);
-    return e / (1 + e);
   }
 
   @Override

@@ -7,45 +7,54 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A sampler realised on one prompt of a tabular policy: the pair distribution W(y, y') = sum_k
- * share_k * p_k(y) * q_k(y'), optionally capped, and draws from it.
+ * A sampler realised on one prompt of a tabular policy. The unnormalised pair weight is kept in a
+ * relative, separable form
  *
- * <p>Everything is kept in normalised form (shares and per-component distributions), with the
- * partition function Z only in log space, so that tilts such as exp(beta * theta) with beta *
- * theta in the hundreds neither overflow nor lose precision. Memory is O(K * Y) for K components;
- * the Y * Y table is never formed. Reused across prompts and steps by one thread.
+ * <pre>
+ *   C(y, y') = exp(logScale) * min(sum_k rowCoef_k(y) * colCoef_k(y'), relativeCap)
+ * </pre>
+ *
+ * so that a kernel evaluates it with K multiply-adds per pair, and W = C / sum C. Everything is
+ * computed from per-response quantities in log space, so tilts such as exp(beta * theta) with beta
+ * * theta in the hundreds neither overflow nor lose precision; memory is O(K * Y) for K
+ * components, the Y * Y table is never formed. One instance per thread, reused across prompts.
+ *
+ * <p>Uncapped samplers: rowCoef_k = share_k p_k and colCoef_k = q_k with p_k, q_k the normalised
+ * tilts, and logScale = log Z. Capped samplers need the absolute weights (min(C, cap) mixes scales
+ * the normalised form divides out), so the coefficients are exp(log f_k + const) and logScale sits
+ * near the largest capped weight. When that would overflow a coefficient ({@link #separable()} is
+ * false), pairs are evaluated one by one in log space instead.
  */
 final class PairWeights {
+  /** Exponents beyond this are treated as unsafe for the separable (ratio) form. */
+  static final double SAFE_EXPONENT = 600;
+
   private final int responses;
-  private double[][] first = new double[0][];
-  private double[][] second = new double[0][];
-  private double[][] firstCdf = new double[0][];
-  private double[][] secondCdf = new double[0][];
+  private int components;
   private double[] share = new double[0];
   private double[] shareCdf = new double[0];
-  private final double[] scratch;
-  private int components;
-  private double logZ;
-
-  // A capped sampler needs absolute pair weights C, not just normalised ones: min(C, cap) mixes
-  // scales that the normalised form has already divided out (and may have underflowed to zero).
-  // So each pair's C is rebuilt in log space as sum_k exp(logFirst_k(y) + logSecond_k(y')), and
-  // weights are kept relative to a scale near the largest capped weight, so none overflows.
-  private boolean capped;
+  private double[][] first = new double[0][];
+  private double[][] second = new double[0][];
+  private double[][] rowCoef = new double[0][];
+  private double[][] colCoef = new double[0][];
   private double[][] logFirst = new double[0][];
   private double[][] logSecond = new double[0][];
-  private final double[] rowCdf;
+  private AliasTable[] firstAlias = new AliasTable[0];
+  private AliasTable[] secondAlias = new AliasTable[0];
+  private boolean aliasReady;
+
+  private boolean capped;
+  private boolean separable;
+  private double logZ;
   private double logScale;
-  /** cap / scale, possibly +inf when no pair can reach the cap. */
   private double relativeCap;
-  /** Sum over pairs of min(C, cap) / scale. */
-  private double cappedSum;
-  /** Draw capped pairs by rejection from the uncapped mixture, or by scanning a row. */
+  /** Sum over all pairs of the relative capped weights; NaN until first needed. */
+  private double relativeSum;
+  private final double[] rowCdf;
   private boolean rejection;
 
   PairWeights(int responses) {
     this.responses = responses;
-    this.scratch = new double[responses];
     this.rowCdf = new double[responses];
   }
 
@@ -66,34 +75,26 @@ final class PairWeights {
       throw new IllegalArgumentException("sampler weight cap must be > 0, got " + cap);
     }
     capped = cap != Double.POSITIVE_INFINITY;
-    ensureCapacity(parts.size());
     components = parts.size();
+    ensureCapacity(components);
+    aliasReady = false;
     double maxLogMass = Double.NEGATIVE_INFINITY;
     for (int k = 0; k < components; k++) {
       PairComponent c = parts.get(k);
-      double logF = tilt(c.first(), logPolicy, logReference, rewards, beta, first[k], firstCdf[k]);
-      if (capped) {
-        System.arraycopy(scratch, 0, logFirst[k], 0, responses);
-      }
+      double logF = tilt(c.first(), logPolicy, logReference, rewards, beta, first[k], logFirst[k]);
       double logG =
-          tilt(c.second(), logPolicy, logReference, rewards, beta, second[k], secondCdf[k]);
-      if (capped) {
-        System.arraycopy(scratch, 0, logSecond[k], 0, responses);
-      }
+          tilt(c.second(), logPolicy, logReference, rewards, beta, second[k], logSecond[k]);
       double logWeight = Math.log(c.weight());
       double logMass = logWeight;
+      double shift = logWeight;
       if (c.scale() == PairComponent.Scale.UNNORMALISED) {
         logMass += logF + logG;
-      } else if (capped) {
-        // Fold the normalisation into the first side, so C_k = exp(logFirst + logSecond).
-        for (int y = 0; y < responses; y++) {
-          logFirst[k][y] += logWeight - logF - logG;
-        }
+      } else {
+        shift -= logF + logG;
       }
-      if (capped && c.scale() == PairComponent.Scale.UNNORMALISED) {
-        for (int y = 0; y < responses; y++) {
-          logFirst[k][y] += logWeight;
-        }
+      // log C_k(y, y') = logFirst_k(y) + logSecond_k(y'), the component's weight folded in.
+      for (int y = 0; y < responses; y++) {
+        logFirst[k][y] += shift;
       }
       share[k] = logMass;
       maxLogMass = Math.max(maxLogMass, logMass);
@@ -114,11 +115,22 @@ final class PairWeights {
       shareCdf[k] = acc;
     }
     if (capped) {
-      applyCap(Math.log(cap));
+      prepareCapped(Math.log(cap));
+    } else {
+      for (int k = 0; k < components; k++) {
+        for (int y = 0; y < responses; y++) {
+          rowCoef[k][y] = share[k] * first[k][y];
+          colCoef[k][y] = second[k][y];
+        }
+      }
+      separable = true;
+      logScale = logZ;
+      relativeCap = Double.POSITIVE_INFINITY;
+      relativeSum = 1;
     }
   }
 
-  private void applyCap(double logCap) {
+  private void prepareCapped(double logCap) {
     // The largest C is within a factor K of max_k (max logFirst_k + max logSecond_k).
     double logMax = Double.NEGATIVE_INFINITY;
     for (int k = 0; k < components; k++) {
@@ -126,75 +138,126 @@ final class PairWeights {
     }
     logScale = Math.min(logCap, logMax);
     relativeCap = Math.exp(logCap - logScale);
-    double total = 0;
-    for (int y = 0; y < responses; y++) {
-      double row = 0;
-      for (int y2 = 0; y2 < responses; y2++) {
-        row += cappedRelative(y, y2);
-      }
-      total += row;
-      rowCdf[y] = total;
-    }
-    cappedSum = total;
-    // Rejection from the uncapped mixture accepts with probability Z_capped / Z_uncapped; use it
-    // while that costs fewer than ~Y proposals per pair, else scan one row per pair.
-    double acceptance = Math.exp(logScale + Math.log(cappedSum) - logZ);
-    rejection = acceptance * responses >= 1;
-  }
-
-  /** C(y, y') / scale, uncapped; +inf when it overflows (it is then above any cap). */
-  private double uncappedRelative(int y, int y2) {
-    double c = 0;
+    separable = true;
     for (int k = 0; k < components; k++) {
-      c += Math.exp(logFirst[k][y] + logSecond[k][y2] - logScale);
+      double maxFirst = max(logFirst[k]);
+      double maxSecond = max(logSecond[k]);
+      if (maxFirst + maxSecond - logScale > SAFE_EXPONENT) {
+        separable = false;
+      }
+      for (int y = 0; y < responses; y++) {
+        rowCoef[k][y] = Math.exp(logFirst[k][y] + maxSecond - logScale);
+        colCoef[k][y] = Math.exp(logSecond[k][y] - maxSecond);
+      }
     }
-    return c;
+    relativeSum = Double.NaN;
   }
 
-  private double cappedRelative(int y, int y2) {
-    return Math.min(uncappedRelative(y, y2), relativeCap);
+  /** Number of mixture components K. */
+  int components() {
+    return components;
+  }
+
+  /** rowCoef_k over the responses (read-only). */
+  double[] rowCoef(int k) {
+    return rowCoef[k];
+  }
+
+  /** colCoef_k over the responses (read-only). */
+  double[] colCoef(int k) {
+    return colCoef[k];
+  }
+
+  /** The cap on a pair's relative weight; +inf when uncapped. */
+  double relativeCap() {
+    return relativeCap;
+  }
+
+  /** Whether the separable coefficients are finite and may be used by kernels. */
+  boolean separable() {
+    return separable;
+  }
+
+  /** log of the factor that turns relative weights into C. */
+  double logScale() {
+    return logScale;
+  }
+
+  /** The relative weight of a pair: C(y, y') / exp(logScale), capped. */
+  double relativeWeight(int y, int y2) {
+    double c = 0;
+    if (separable) {
+      for (int k = 0; k < components; k++) {
+        c += rowCoef[k][y] * colCoef[k][y2];
+      }
+    } else {
+      for (int k = 0; k < components; k++) {
+        // Overflow gives +inf, which the cap then clips: never NaN.
+        c += Math.exp(logFirst[k][y] + logSecond[k][y2] - logScale);
+      }
+    }
+    return Math.min(c, relativeCap);
   }
 
   /** W(y, y'): the probability of the ordered pair. */
   double weight(int y, int y2) {
-    return capped ? cappedRelative(y, y2) / cappedSum : uncapped(y, y2);
+    return relativeWeight(y, y2) / relativeSum();
   }
 
   /** log Z, the log of the sum of the unnormalised (capped) pair weights. */
   double logPartition() {
-    return capped ? logScale + Math.log(cappedSum) : logZ;
+    return logScale + Math.log(relativeSum());
+  }
+
+  private double relativeSum() {
+    if (Double.isNaN(relativeSum)) {
+      double total = 0;
+      for (int y = 0; y < responses; y++) {
+        for (int y2 = 0; y2 < responses; y2++) {
+          total += relativeWeight(y, y2);
+        }
+        rowCdf[y] = total;
+      }
+      relativeSum = total;
+    }
+    return relativeSum;
   }
 
   /**
-   * Draws one ordered pair from W: a component by its share, then each side independently. A cap
-   * is applied either by rejection, accepting with probability min(1, cap / C(y, y')), or, when
-   * that would reject too often, by drawing a row from its capped mass and scanning it.
+   * Draws one ordered pair from W in O(1): a component by its share, then each side from its alias
+   * table. A cap is applied by rejection, accepting with probability min(1, cap / C(y, y')), unless
+   * that would reject too often; then a row is drawn from its capped mass and scanned (O(Y)).
    *
    * @param random the source of randomness
    * @return the pair packed as {@code y * Y + y'}
    */
   int sample(SplittableRandom random) {
-    if (capped && !rejection) {
-      int y = search(rowCdf, responses, random.nextDouble());
-      double target = random.nextDouble() * (rowCdf[y] - (y == 0 ? 0 : rowCdf[y - 1]));
-      double acc = 0;
-      int last = 0;
-      for (int y2 = 0; y2 < responses; y2++) {
-        double w = cappedRelative(y, y2);
-        if (w > 0) {
-          acc += w;
-          last = y2;
-          if (acc > target) {
-            return y * responses + y2;
-          }
-        }
+    if (!aliasReady) {
+      for (int k = 0; k < components; k++) {
+        firstAlias[k].build(first[k]);
+        secondAlias[k].build(second[k]);
       }
-      return y * responses + last;
+      if (capped) {
+        relativeSum();
+        // Rejection accepts with probability Z_capped / Z_uncapped; use it while that costs fewer
+        // than ~Y proposals per pair, else scan one row per pair.
+        rejection = Math.exp(logScale + Math.log(relativeSum) - logZ) * responses >= 1;
+      }
+      aliasReady = true;
+    }
+    if (capped && !rejection) {
+      return sampleByRow(random);
     }
     while (true) {
-      int k = search(shareCdf, components, random.nextDouble());
-      int y = search(firstCdf[k], responses, random.nextDouble());
-      int y2 = search(secondCdf[k], responses, random.nextDouble());
+      int k = 0;
+      if (components > 1) {
+        double u = random.nextDouble();
+        while (k < components - 1 && shareCdf[k] <= u) {
+          k++;
+        }
+      }
+      int y = firstAlias[k].sample(random);
+      int y2 = secondAlias[k].sample(random);
       if (!capped) {
         return y * responses + y2;
       }
@@ -205,17 +268,46 @@ final class PairWeights {
     }
   }
 
-  private double uncapped(int y, int y2) {
-    double w = 0;
+  private double uncappedRelative(int y, int y2) {
+    double c = 0;
     for (int k = 0; k < components; k++) {
-      w += share[k] * first[k][y] * second[k][y2];
+      c += Math.exp(logFirst[k][y] + logSecond[k][y2] - logScale);
     }
-    return w;
+    return c;
+  }
+
+  private int sampleByRow(SplittableRandom random) {
+    double target = random.nextDouble() * rowCdf[responses - 1];
+    int lo = 0;
+    int hi = responses - 1;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (rowCdf[mid] > target) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    int y = lo;
+    double rowTarget = target - (y == 0 ? 0 : rowCdf[y - 1]);
+    double acc = 0;
+    int last = 0;
+    for (int y2 = 0; y2 < responses; y2++) {
+      double w = relativeWeight(y, y2);
+      if (w > 0) {
+        acc += w;
+        last = y2;
+        if (acc > rowTarget) {
+          return y * responses + y2;
+        }
+      }
+    }
+    return y * responses + last;
   }
 
   /**
-   * Fills {@code dist} with the normalised tilt, {@code cdf} with its running sum and {@code
-   * scratch} with the unnormalised log weights; returns the log partition function.
+   * Fills {@code dist} with the normalised tilt and {@code logWeights} with the unnormalised log
+   * weights; returns the log partition function.
    */
   private double tilt(
       Tilt tilt,
@@ -224,40 +316,21 @@ final class PairWeights {
       double[] rewards,
       double beta,
       double[] dist,
-      double[] cdf) {
+      double[] logWeights) {
     double max = Double.NEGATIVE_INFINITY;
     for (int y = 0; y < responses; y++) {
-      scratch[y] = tilt.logWeight(logPolicy[y], logReference, rewards[y], beta);
-      max = Math.max(max, scratch[y]);
+      logWeights[y] = tilt.logWeight(logPolicy[y], logReference, rewards[y], beta);
+      max = Math.max(max, logWeights[y]);
     }
     double sum = 0;
     for (int y = 0; y < responses; y++) {
-      dist[y] = Math.exp(scratch[y] - max);
+      dist[y] = Math.exp(logWeights[y] - max);
       sum += dist[y];
     }
-    double acc = 0;
     for (int y = 0; y < responses; y++) {
       dist[y] /= sum;
-      acc += dist[y];
-      cdf[y] = acc;
     }
     return max + Math.log(sum);
-  }
-
-  /** The first index whose cumulative value exceeds u times the total. */
-  private static int search(double[] cdf, int n, double u) {
-    double target = u * cdf[n - 1];
-    int lo = 0;
-    int hi = n - 1;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (cdf[mid] > target) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
-    return lo;
   }
 
   private double max(double[] v) {
@@ -279,17 +352,22 @@ final class PairWeights {
   }
 
   private void ensureCapacity(int k) {
-    if (first.length < k) {
-      first = new double[k][responses];
-      second = new double[k][responses];
-      firstCdf = new double[k][responses];
-      secondCdf = new double[k][responses];
-      share = new double[k];
-      shareCdf = new double[k];
+    if (first.length >= k) {
+      return;
     }
-    if (capped && logFirst.length < k) {
-      logFirst = new double[k][responses];
-      logSecond = new double[k][responses];
+    first = new double[k][responses];
+    second = new double[k][responses];
+    rowCoef = new double[k][responses];
+    colCoef = new double[k][responses];
+    logFirst = new double[k][responses];
+    logSecond = new double[k][responses];
+    share = new double[k];
+    shareCdf = new double[k];
+    firstAlias = new AliasTable[k];
+    secondAlias = new AliasTable[k];
+    for (int i = 0; i < k; i++) {
+      firstAlias[i] = new AliasTable(responses);
+      secondAlias[i] = new AliasTable(responses);
     }
   }
 }

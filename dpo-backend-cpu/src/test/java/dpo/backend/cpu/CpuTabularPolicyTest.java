@@ -75,7 +75,7 @@ class CpuTabularPolicyTest {
       w.prepare(s, logSoftmax(theta0[x]), -Math.log(y), problem.rewards(x), o.beta());
       for (int a = 0; a < y; a++) {
         for (int b = 0; b < y; b++) {
-          double p = CpuTabularPolicy.sigmoid(problem.reward(x, a) - problem.reward(x, b));
+          double p = ExactKernel.sigmoid(problem.reward(x, a) - problem.reward(x, b));
           total += w.weight(a, b) * o.loss(theta[x][a] - theta[x][b], p);
         }
       }

@@ -1,6 +1,8 @@
 package dpo.core.objective;
 
+import dpo.api.objective.LogisticForm;
 import dpo.api.objective.ObjectiveConfig;
+import java.util.Optional;
 
 /**
  * The DPO loss -log sigma(beta h) for a winning first response. With soft labels p = sigma(r_y -
@@ -10,10 +12,17 @@ import dpo.api.objective.ObjectiveConfig;
  */
 final class SigmoidObjective extends LabelledObjective {
   private final double beta;
+  private final LogisticForm form;
 
   SigmoidObjective(ObjectiveConfig config) {
     super(config);
     this.beta = config.beta();
+    this.form = new LogisticForm(config.beta(), config.labelSmoothing());
+  }
+
+  @Override
+  public Optional<LogisticForm> logisticForm() {
+    return Optional.of(form);
   }
 
   @Override

@@ -1,0 +1,23 @@
+package dpo.api.objective;
+
+/**
+ * The closed form of the logistic (sigmoid) DPO loss, which a backend may evaluate in bulk instead
+ * of calling {@link Objective#loss} per pair: with q = (1 - labelSmoothing) p + labelSmoothing (1
+ * - p), loss(h, p) = softplus(beta h) - q beta h and d loss / dh = beta (sigma(beta h) - q).
+ *
+ * @param beta the KL coefficient, > 0
+ * @param labelSmoothing the label flip probability in [0, 0.5)
+ */
+public record LogisticForm(double beta, double labelSmoothing) {
+
+  /** Validates the components. */
+  public LogisticForm {
+    if (!(beta > 0) || Double.isInfinite(beta)) {
+      throw new IllegalArgumentException("beta must be a finite number > 0, got " + beta);
+    }
+    if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
+      throw new IllegalArgumentException(
+          "labelSmoothing must be in [0, 0.5), got " + labelSmoothing);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package dpo.backend.cpu;
+
+/**
+ * Sums of the sampler-weighted logistic loss of one prompt, over all ordered pairs. Both the scalar
+ * and the SIMD kernel visit each unordered pair {y, y'} once: the loss is unchanged when a pair is
+ * presented the other way round with the label flipped, so the two ordered pairs share one loss
+ * term with weight w(y, y') + w(y', y); this halves the logarithms.
+ *
+ * <p>Results: {@code grad[y]} receives d/dtheta_y of sum w * loss (before division by the weight
+ * sum), {@code out[0]} the weight sum S and {@code out[1]} the sum of w * loss.
+ */
+abstract class ExactKernel {
+  static final double LOG_2 = Math.log(2);
+
+  /** "scalar" or "simd". */
+  abstract String name();
+
+  /** The separable, ratio-form sums; callers guarantee both forms are safe. */
+  abstract void ratioSums(
+      LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out);
+
+  /**
+   * Accumulates one prompt, choosing the ratio form when it is exact and the stable pair-by-pair
+   * form otherwise.
+   */
+  final void sums(
+      LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out) {
+    if (in.ratioSafe && w.separable()) {
+      ratioSums(in, w, beta, smoothing, grad, out);
+    } else {
+      stableSums(in, w, beta, smoothing, grad, out);
+    }
+  }
+
+  /**
+   * The ratio-form terms of row y for y' in [from, n), in plain Java. Adds the row's gradient sum,
+   * weight sum and loss sum to {@code acc[0..2]} and subtracts each pair's gradient from grad[y'].
+   */
+  static void scalarRow(
+      LogisticInputs in, PairWeights w, int y, int from, double smoothing, double[] grad,
+      double[] acc) {
+    int n = in.responses;
+    int components = w.components();
+    double cap = w.relativeCap();
+    double[] a = in.a;
+    double[] e = in.e;
+    double[] u = in.u;
+    double ay = a[y];
+    double ey = e[y];
+    double uy = u[y];
+    double slope = 1 - 2 * smoothing;
+    double row = 0;
+    double weightSum = 0;
+    double loss = 0;
+    for (int y2 = from; y2 < n; y2++) {
+      double forward = 0;
+      double backward = 0;
+      for (int k = 0; k < components; k++) {
+        forward += w.rowCoef(k)[y] * w.colCoef(k)[y2];
+        backward += w.rowCoef(k)[y2] * w.colCoef(k)[y];
+      }
+      double weight = Math.min(forward, cap) + Math.min(backward, cap);
+      double sum = ay + a[y2];
+      double q = smoothing + slope * (ey / (ey + e[y2]));
+      double g = weight * (ay / sum - q);
+      row += g;
+      grad[y2] -= g;
+      weightSum += weight;
+      loss += weight * (Math.log(sum) - q * uy - (1 - q) * u[y2]);
+    }
+    acc[0] += row;
+    acc[1] += weightSum;
+    acc[2] += loss;
+  }
+
+  /** The capped weight w(y, y) of the diagonal pair, whose loss is log 2 and gradient zero. */
+  static double diagonal(PairWeights w, int y) {
+    double c = 0;
+    for (int k = 0; k < w.components(); k++) {
+      c += w.rowCoef(k)[y] * w.colCoef(k)[y];
+    }
+    return Math.min(c, w.relativeCap());
+  }
+
+  /** Pair by pair with overflow-free sigmoids and softplus, for extreme spreads. */
+  static void stableSums(
+      LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out) {
+    int n = in.responses;
+    double weightSum = 0;
+    double loss = 0;
+    java.util.Arrays.fill(grad, 0, n, 0);
+    for (int y = 0; y < n; y++) {
+      double diagonal = w.relativeWeight(y, y);
+      weightSum += diagonal;
+      loss += diagonal * LOG_2;
+      double row = 0;
+      for (int y2 = y + 1; y2 < n; y2++) {
+        double weight = w.relativeWeight(y, y2) + w.relativeWeight(y2, y);
+        double x = beta * (in.theta[y] - in.theta[y2]);
+        double q = smoothing + (1 - 2 * smoothing) * sigmoid(in.rewards[y] - in.rewards[y2]);
+        double g = weight * (sigmoid(x) - q);
+        row += g;
+        grad[y2] -= g;
+        weightSum += weight;
+        loss += weight * (softplus(x) - q * x);
+      }
+      grad[y] += row;
+    }
+    for (int y = 0; y < n; y++) {
+      grad[y] *= beta;
+    }
+    out[0] = weightSum;
+    out[1] = loss;
+  }
+
+  static double sigmoid(double x) {
+    if (x >= 0) {
+      return 1 / (1 + Math.exp(-x));
+    }
+    double e = Math.exp(x);
+    return e / (1 + e);
+  }
+
+  static double softplus(double x) {
+    return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  }
+}

@@ -1,0 +1,87 @@
+package dpo.backend.cpu;
+
+import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The ratio-form kernel on the Vector API: each row y is swept over y' > y in lanes of the
+ * preferred width, with the row's own quantities broadcast; the last partial vector of a row goes
+ * through the scalar row. Loaded reflectively, and only when the {@code jdk.incubator.vector}
+ * module is present, so that the backend still runs without it.
+ */
+final class SimdKernel extends ExactKernel {
+  private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+
+  @Override
+  String name() {
+    return "simd";
+  }
+
+  @Override
+  void ratioSums(
+      LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out) {
+    int n = in.responses;
+    int components = w.components();
+    double[] a = in.a;
+    double[] e = in.e;
+    double[] u = in.u;
+    int lanes = SPECIES.length();
+    DoubleVector cap = DoubleVector.broadcast(SPECIES, w.relativeCap());
+    DoubleVector smoothingV = DoubleVector.broadcast(SPECIES, smoothing);
+    DoubleVector slope = DoubleVector.broadcast(SPECIES, 1 - 2 * smoothing);
+    DoubleVector one = DoubleVector.broadcast(SPECIES, 1);
+    double[] acc = in.acc;
+    acc[1] = 0;
+    acc[2] = 0;
+    double weightSum = 0;
+    double loss = 0;
+    Arrays.fill(grad, 0, n, 0);
+    for (int y = 0; y < n; y++) {
+      double diagonal = diagonal(w, y);
+      weightSum += diagonal;
+      loss += diagonal * LOG_2;
+
+      DoubleVector ay = DoubleVector.broadcast(SPECIES, a[y]);
+      DoubleVector ey = DoubleVector.broadcast(SPECIES, e[y]);
+      DoubleVector uy = DoubleVector.broadcast(SPECIES, u[y]);
+      DoubleVector rowV = DoubleVector.zero(SPECIES);
+      DoubleVector weightV = DoubleVector.zero(SPECIES);
+      DoubleVector lossV = DoubleVector.zero(SPECIES);
+      int y2 = y + 1;
+      for (; y2 + lanes <= n; y2 += lanes) {
+        DoubleVector forward = DoubleVector.zero(SPECIES);
+        DoubleVector backward = DoubleVector.zero(SPECIES);
+        for (int k = 0; k < components; k++) {
+          double[] rc = w.rowCoef(k);
+          double[] cc = w.colCoef(k);
+          forward = DoubleVector.fromArray(SPECIES, cc, y2).mul(rc[y]).add(forward);
+          backward = DoubleVector.fromArray(SPECIES, rc, y2).mul(cc[y]).add(backward);
+        }
+        DoubleVector weight = forward.min(cap).add(backward.min(cap));
+        DoubleVector sum = ay.add(DoubleVector.fromArray(SPECIES, a, y2));
+        DoubleVector q = ey.div(ey.add(DoubleVector.fromArray(SPECIES, e, y2))).fma(slope, smoothingV);
+        DoubleVector g = weight.mul(ay.div(sum).sub(q));
+        rowV = rowV.add(g);
+        DoubleVector.fromArray(SPECIES, grad, y2).sub(g).intoArray(grad, y2);
+        weightV = weightV.add(weight);
+        // log(a_y + a_y') - q u_y - (1 - q) u_y'
+        DoubleVector term = sum.lanewise(VectorOperators.LOG)
+            .sub(q.mul(uy))
+            .sub(one.sub(q).mul(DoubleVector.fromArray(SPECIES, u, y2)));
+        lossV = weight.fma(term, lossV);
+      }
+      acc[0] = rowV.reduceLanes(VectorOperators.ADD);
+      weightSum += weightV.reduceLanes(VectorOperators.ADD);
+      loss += lossV.reduceLanes(VectorOperators.ADD);
+      scalarRow(in, w, y, y2, smoothing, grad, acc);
+      grad[y] += acc[0];
+    }
+    for (int y = 0; y < n; y++) {
+      grad[y] *= beta;
+    }
+    out[0] = weightSum + acc[1];
+    out[1] = loss + acc[2];
+  }
+}
