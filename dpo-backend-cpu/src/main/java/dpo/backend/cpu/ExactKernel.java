@@ -40,8 +40,10 @@ abstract class ExactKernel {
       LogisticInputs in, PairWeights w, int y, int from, double smoothing, double[] grad,
       double[] acc) {
     int n = in.responses;
-    int components = w.components();
+    int variables = w.variableCount();
+    double constant = w.constant();
     double cap = w.relativeCap();
+    boolean symmetric = w.symmetric();
     double[] a = in.a;
     double[] e = in.e;
     double[] u = in.u;
@@ -53,13 +55,22 @@ abstract class ExactKernel {
     double weightSum = 0;
     double loss = 0;
     for (int y2 = from; y2 < n; y2++) {
-      double forward = 0;
-      double backward = 0;
-      for (int k = 0; k < components; k++) {
+      double forward = constant;
+      for (int i = 0; i < variables; i++) {
+        int k = w.variable(i);
         forward += w.rowCoef(k)[y] * w.colCoef(k)[y2];
-        backward += w.rowCoef(k)[y2] * w.colCoef(k)[y];
       }
-      double weight = Math.min(forward, cap) + Math.min(backward, cap);
+      double weight;
+      if (symmetric) {
+        weight = 2 * Math.min(forward, cap);
+      } else {
+        double backward = constant;
+        for (int i = 0; i < variables; i++) {
+          int k = w.variable(i);
+          backward += w.rowCoef(k)[y2] * w.colCoef(k)[y];
+        }
+        weight = Math.min(forward, cap) + Math.min(backward, cap);
+      }
       double sum = ay + a[y2];
       double q = smoothing + slope * (ey / (ey + e[y2]));
       double g = weight * (ay / sum - q);
@@ -75,8 +86,9 @@ abstract class ExactKernel {
 
   /** The capped weight w(y, y) of the diagonal pair, whose loss is log 2 and gradient zero. */
   static double diagonal(PairWeights w, int y) {
-    double c = 0;
-    for (int k = 0; k < w.components(); k++) {
+    double c = w.constant();
+    for (int i = 0; i < w.variableCount(); i++) {
+      int k = w.variable(i);
       c += w.rowCoef(k)[y] * w.colCoef(k)[y];
     }
     return Math.min(c, w.relativeCap());

@@ -45,6 +45,10 @@ final class PairWeights {
 
   private boolean capped;
   private boolean separable;
+  private boolean symmetric;
+  private double constant;
+  private int[] variable = new int[0];
+  private int variableCount;
   private double logZ;
   private double logScale;
   private double relativeCap;
@@ -114,6 +118,7 @@ final class PairWeights {
       acc += share[k];
       shareCdf[k] = acc;
     }
+    prepareStructure(parts);
     if (capped) {
       prepareCapped(Math.log(cap));
     } else {
@@ -128,6 +133,47 @@ final class PairWeights {
       relativeCap = Double.POSITIVE_INFINITY;
       relativeSum = 1;
     }
+    constant = 0;
+    for (int k = 0; k < components; k++) {
+      if (isConstant(parts.get(k))) {
+        constant += rowCoef[k][0] * colCoef[k][0];
+      }
+    }
+  }
+
+  /**
+   * Splits the components into constant ones (uniform on both sides, folded into {@link
+   * #constant()}) and the rest, and detects symmetry, C(y, y') = C(y', y): every component is
+   * matched by its transpose. Kernels use both to skip work.
+   */
+  private void prepareStructure(List<PairComponent> parts) {
+    variableCount = 0;
+    boolean[] matched = new boolean[components];
+    symmetric = true;
+    for (int k = 0; k < components; k++) {
+      PairComponent c = parts.get(k);
+      if (!isConstant(c)) {
+        variable[variableCount++] = k;
+      }
+      if (matched[k]) {
+        continue;
+      }
+      boolean found = false;
+      for (int j = k; j < components && !found; j++) {
+        PairComponent t = parts.get(j);
+        if (!matched[j] && t.weight() == c.weight() && t.scale() == c.scale()
+            && t.first().equals(c.second()) && t.second().equals(c.first())) {
+          matched[k] = true;
+          matched[j] = true;
+          found = true;
+        }
+      }
+      symmetric &= found;
+    }
+  }
+
+  private static boolean isConstant(PairComponent c) {
+    return c.first().equals(Tilt.UNIFORM) && c.second().equals(Tilt.UNIFORM);
   }
 
   private void prepareCapped(double logCap) {
@@ -151,6 +197,26 @@ final class PairWeights {
       }
     }
     relativeSum = Double.NaN;
+  }
+
+  /** Whether C(y, y') = C(y', y) for every pair. */
+  boolean symmetric() {
+    return symmetric;
+  }
+
+  /** The part of every relative pair weight contributed by uniform-uniform components. */
+  double constant() {
+    return constant;
+  }
+
+  /** How many components depend on the responses. */
+  int variableCount() {
+    return variableCount;
+  }
+
+  /** The index of the i-th response-dependent component. */
+  int variable(int i) {
+    return variable[i];
   }
 
   /** Number of mixture components K. */
@@ -363,6 +429,7 @@ final class PairWeights {
     logSecond = new double[k][responses];
     share = new double[k];
     shareCdf = new double[k];
+    variable = new int[k];
     firstAlias = new AliasTable[k];
     secondAlias = new AliasTable[k];
     for (int i = 0; i < k; i++) {

@@ -23,7 +23,9 @@ final class SimdKernel extends ExactKernel {
   void ratioSums(
       LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out) {
     int n = in.responses;
-    int components = w.components();
+    int variables = w.variableCount();
+    boolean symmetric = w.symmetric();
+    DoubleVector constant = DoubleVector.broadcast(SPECIES, w.constant());
     double[] a = in.a;
     double[] e = in.e;
     double[] u = in.u;
@@ -51,15 +53,24 @@ final class SimdKernel extends ExactKernel {
       DoubleVector lossV = DoubleVector.zero(SPECIES);
       int y2 = y + 1;
       for (; y2 + lanes <= n; y2 += lanes) {
-        DoubleVector forward = DoubleVector.zero(SPECIES);
-        DoubleVector backward = DoubleVector.zero(SPECIES);
-        for (int k = 0; k < components; k++) {
-          double[] rc = w.rowCoef(k);
-          double[] cc = w.colCoef(k);
-          forward = DoubleVector.fromArray(SPECIES, cc, y2).mul(rc[y]).add(forward);
-          backward = DoubleVector.fromArray(SPECIES, rc, y2).mul(cc[y]).add(backward);
+        DoubleVector forward = constant;
+        for (int i = 0; i < variables; i++) {
+          int k = w.variable(i);
+          forward = DoubleVector.fromArray(SPECIES, w.colCoef(k), y2)
+              .fma(DoubleVector.broadcast(SPECIES, w.rowCoef(k)[y]), forward);
         }
-        DoubleVector weight = forward.min(cap).add(backward.min(cap));
+        DoubleVector weight;
+        if (symmetric) {
+          weight = forward.min(cap).mul(2);
+        } else {
+          DoubleVector backward = constant;
+          for (int i = 0; i < variables; i++) {
+            int k = w.variable(i);
+            backward = DoubleVector.fromArray(SPECIES, w.rowCoef(k), y2)
+                .fma(DoubleVector.broadcast(SPECIES, w.colCoef(k)[y]), backward);
+          }
+          weight = forward.min(cap).add(backward.min(cap));
+        }
         DoubleVector sum = ay.add(DoubleVector.fromArray(SPECIES, a, y2));
         DoubleVector q = ey.div(ey.add(DoubleVector.fromArray(SPECIES, e, y2))).fma(slope, smoothingV);
         DoubleVector g = weight.mul(ay.div(sum).sub(q));
@@ -67,7 +78,7 @@ final class SimdKernel extends ExactKernel {
         DoubleVector.fromArray(SPECIES, grad, y2).sub(g).intoArray(grad, y2);
         weightV = weightV.add(weight);
         // log(a_y + a_y') - q u_y - (1 - q) u_y'
-        DoubleVector term = sum.lanewise(VectorOperators.LOG)
+        DoubleVector term = VectorLog.log(sum)
             .sub(q.mul(uy))
             .sub(one.sub(q).mul(DoubleVector.fromArray(SPECIES, u, y2)));
         lossV = weight.fma(term, lossV);

@@ -1,0 +1,206 @@
+package dpo.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dpo.api.backend.BackendConfig;
+import dpo.api.backend.PolicyBackend;
+import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.backend.StepSize;
+import dpo.api.backend.TabularPolicy;
+import dpo.api.backend.TabularProblem;
+import dpo.api.objective.Objective;
+import dpo.api.objective.ObjectiveConfig;
+import dpo.api.sampler.Sampler;
+import dpo.core.DpoRuntime;
+import dpo.core.bandit.BanditStudy;
+import dpo.core.metrics.BanditMetrics;
+import dpo.core.provenance.Provenance;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code dpo bench bandit}: how fast the tabular backend steps. Exact variants report ordered pair
+ * evaluations per second (X * Y * Y per step, the work of the textbook formulation); empirical
+ * variants report sampled, labelled pairs per second including the gradient.
+ */
+@Command(
+    name = "bandit",
+    mixinStandardHelpOptions = true,
+    usageHelpWidth = 100,
+    sortOptions = false,
+    description = {
+      "Time the tabular DPO step of a backend: variants scalar-1-thread, simd-1-thread and"
+          + " simd-all-threads (exact gradients), empirical-1-thread and empirical-all-threads"
+          + " (sampled pairs), and metrics-1-thread (the per-step metrics). Prints one JSON object"
+          + " per variant."
+    })
+final class BenchBanditCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--prompts", paramLabel = "X", defaultValue = "256",
+      description = "Prompts (default: ${DEFAULT-VALUE}).")
+  int prompts;
+
+  @Option(names = "--responses", paramLabel = "Y", defaultValue = "512",
+      description = "Responses per prompt (default: ${DEFAULT-VALUE}).")
+  int responses;
+
+  @Option(names = "--sampler", paramLabel = "ID", defaultValue = "dpo-mix-p",
+      description = "Sampler id (default: ${DEFAULT-VALUE}).")
+  String sampler;
+
+  @Option(names = "--mode", paramLabel = "exact|empirical",
+      converter = BanditCommand.ModeConverter.class,
+      description = "Only the exact or only the empirical variants (default: both).")
+  dpo.core.bandit.BanditConfig.Mode mode;
+
+  @Option(names = "--pairs", paramLabel = "N", defaultValue = "8192",
+      description = "Pairs per prompt and step in the empirical variants (default: ${DEFAULT-VALUE}).")
+  int pairs;
+
+  @Option(names = "--beta", paramLabel = "BETA", defaultValue = "3",
+      description = "KL coefficient (default: ${DEFAULT-VALUE}).")
+  double beta;
+
+  @Option(names = "--seconds", paramLabel = "S", defaultValue = "3",
+      description = "Measured time per variant, after as long a warm-up (default: ${DEFAULT-VALUE}).")
+  double seconds;
+
+  @Option(names = "--backend", paramLabel = "ID", defaultValue = "cpu",
+      description = "Backend id (default: ${DEFAULT-VALUE}).")
+  String backend;
+
+  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1234567",
+      description = "Seed of the rewards and starting parameters (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  private record Variant(String name, boolean exact, int threads, String kernel) {}
+
+  @Override
+  public Integer call() throws Exception {
+    if (prompts < 1 || responses < 2 || pairs < 1 || !(seconds > 0) || !(beta > 0)) {
+      throw new ParameterException(spec.commandLine(),
+          "--prompts >= 1, --responses >= 2, --pairs >= 1, --seconds > 0 and --beta > 0 are needed");
+    }
+    DpoRuntime runtime = DpoRuntime.builder().build();
+    Sampler s = runtime.samplers().get(sampler).create();
+    Objective objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
+    PolicyBackendProvider provider = runtime.backends().get(backend);
+    TabularProblem problem = BanditStudy.gaussianRewards(prompts, responses, seed);
+    int all = Runtime.getRuntime().availableProcessors();
+
+    List<Variant> variants = new ArrayList<>();
+    if (mode == null || mode == dpo.core.bandit.BanditConfig.Mode.EXACT) {
+      variants.add(new Variant("scalar-1-thread", true, 1, "scalar"));
+      variants.add(new Variant("simd-1-thread", true, 1, "simd"));
+      variants.add(new Variant("simd-all-threads", true, all, "simd"));
+    }
+    if (mode == null || mode == dpo.core.bandit.BanditConfig.Mode.EMPIRICAL) {
+      variants.add(new Variant("empirical-1-thread", false, 1, "auto"));
+      variants.add(new Variant("empirical-all-threads", false, all, "auto"));
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    for (Variant v : variants) {
+      BackendConfig config = new BackendConfig(v.threads()).withOption("kernel", v.kernel());
+      try (PolicyBackend b = provider.create(config);
+          TabularPolicy policy = b.newTabularPolicy(problem)) {
+        start(policy);
+        SplittableRandom random = new SplittableRandom(seed);
+        Runnable step = v.exact()
+            ? () -> policy.exactStep(s, objective, StepSize.fixed(1e-3))
+            : () -> policy.sampledStep(s, objective, StepSize.fixed(1e-3), pairs, random);
+        double[] timing = time(step);
+        Map<String, Object> row = row(v.name(), v.threads(), v.kernel(), timing);
+        double work = v.exact() ? (double) prompts * responses * responses : (double) prompts * pairs;
+        row.put(v.exact() ? "pair_evals_per_second" : "pairs_per_second", work / timing[0]);
+        if (!v.exact()) {
+          row.put("pairs_per_prompt", pairs);
+        }
+        out.println(JSON.writeValueAsString(row));
+        out.flush();
+      }
+    }
+    if (mode == null) {
+      out.println(JSON.writeValueAsString(metricsRow(problem)));
+      out.flush();
+    }
+    return 0;
+  }
+
+  /** Starting parameters away from the uniform policy, so that the weights are not trivial. */
+  private void start(TabularPolicy policy) {
+    SplittableRandom r = new SplittableRandom(seed + 1);
+    double[] row = new double[responses];
+    for (int x = 0; x < prompts; x++) {
+      for (int y = 0; y < responses; y++) {
+        row[y] = 0.3 * r.nextGaussian();
+      }
+      policy.setParameters(x, row);
+    }
+  }
+
+  /** Warm up for {@code seconds}, then time at least three calls for {@code seconds}. */
+  private double[] time(Runnable step) {
+    long warmEnd = System.nanoTime() + (long) (seconds * 1e9);
+    int warm = 0;
+    while (warm < 3 || System.nanoTime() < warmEnd) {
+      step.run();
+      warm++;
+    }
+    int n = 0;
+    long begin = System.nanoTime();
+    long end;
+    do {
+      step.run();
+      n++;
+      end = System.nanoTime();
+    } while (n < 3 || end - begin < seconds * 1e9);
+    return new double[] {(end - begin) / 1e9 / n, n};
+  }
+
+  private Map<String, Object> row(String variant, int threads, String kernel, double[] timing) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("variant", variant);
+    row.put("backend", backend);
+    row.put("sampler", sampler);
+    row.put("prompts", prompts);
+    row.put("responses", responses);
+    row.put("threads", threads);
+    row.put("kernel", kernel);
+    row.put("seconds_per_step", timing[0]);
+    row.put("steps_timed", (int) timing[1]);
+    return row;
+  }
+
+  private Map<String, Object> metricsRow(TabularProblem problem) {
+    double[] logPolicy = new double[responses];
+    double[] rewards = new double[responses];
+    double[] scratch = new double[responses];
+    for (int y = 0; y < responses; y++) {
+      logPolicy[y] = -Math.log(responses);
+    }
+    double[] sink = new double[1];
+    double[] timing = time(() -> {
+      for (int x = 0; x < prompts; x++) {
+        problem.copyRewards(x, rewards);
+        sink[0] += BanditMetrics.of(logPolicy, rewards, beta, scratch).paramDiff();
+      }
+    });
+    Map<String, Object> row = row("metrics-1-thread", 1, "scalar", timing);
+    row.put("seconds_per_pass", row.remove("seconds_per_step"));
+    row.put("java", Provenance.environment().get("java_version"));
+    row.put("checksum", sink[0]);
+    return row;
+  }
+}
