@@ -9,6 +9,8 @@ import java.util.SplittableRandom;
 final class AliasTable {
   private final int n;
   private final double[] probability;
+  /** probability scaled to 2^32, compared with the low 32 bits of a random long. */
+  private final long[] threshold;
   private final int[] alias;
   private final int[] small;
   private final int[] large;
@@ -17,6 +19,7 @@ final class AliasTable {
   AliasTable(int n) {
     this.n = n;
     this.probability = new double[n];
+    this.threshold = new long[n];
     this.alias = new int[n];
     this.small = new int[n];
     this.large = new int[n];
@@ -66,6 +69,9 @@ final class AliasTable {
       probability[i] = 1;
       alias[i] = i;
     }
+    for (int i = 0; i < n; i++) {
+      threshold[i] = (long) Math.ceil(probability[i] * 0x1.0p32);
+    }
   }
 
   /**
@@ -77,9 +83,11 @@ final class AliasTable {
   int sample(SplittableRandom random) {
     long bits = random.nextLong();
     // One draw serves both choices: the high 32 bits pick the column by multiply-shift, the low 32
-    // bits decide between the column and its alias (2^-32 resolution).
+    // bits decide between the column and its alias (2^-32 resolution). The choice is made with a
+    // sign mask rather than a branch: it is a coin flip the branch predictor would miss often.
     int column = (int) (((bits >>> 32) * n) >>> 32);
-    double u = (bits & 0xFFFFFFFFL) * 0x1.0p-32;
-    return u < probability[column] ? column : alias[column];
+    long keep = ((bits & 0xFFFFFFFFL) - threshold[column]) >> 63;
+    int other = alias[column];
+    return other ^ ((other ^ column) & (int) keep);
   }
 }

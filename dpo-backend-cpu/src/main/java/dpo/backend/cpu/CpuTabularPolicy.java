@@ -31,6 +31,7 @@ final class CpuTabularPolicy implements TabularPolicy {
   private final double[] theta;
   private final double[] rewards;
   private final double logReference;
+  private static final double LN_2 = Math.log(2);
   private final ThreadLocal<Workspace> workspaces;
   private final double[] promptLoss;
   private final double[] promptStep;
@@ -201,18 +202,31 @@ final class CpuTabularPolicy implements TabularPolicy {
     double[] grad = ws.gradient;
     Arrays.fill(grad, 0);
     double loss = 0;
+    // Sum of log(a_y + a_y') kept as a product: mantissa in [1e-40, 2^k], binary exponent apart,
+    // so the sampled loss costs no logarithm per pair.
+    double product = 1;
+    long exponent = 0;
+    weights.prepareSampling();
     for (int i = 0; i < pairs; i++) {
-      int pair = weights.sample(random);
-      int y = pair / responses;
-      int y2 = pair % responses;
+      weights.sample(random);
+      int y = weights.first();
+      int y2 = weights.second();
       double u = random.nextDouble();
       double d;
       if (ratio) {
         // Label, sigmoid and loss as ratios of per-response exponentials: no exp per pair.
-        double label = u * (in.e[y] + in.e[y2]) < in.e[y] ? 1 : 0;
+        // The Bernoulli label as the sign bit of u (e_y + e_y') - e_y: no branch to mispredict.
+        double label =
+            Double.doubleToRawLongBits(u * (in.e[y] + in.e[y2]) - in.e[y]) >>> 63;
         double q = smoothing + (1 - 2 * smoothing) * label;
         double sum = in.a[y] + in.a[y2];
-        loss += Math.log(sum) - q * in.u[y] - (1 - q) * in.u[y2];
+        if (product < 1e-40 || product > 1e40) {
+          int e = Math.getExponent(product);
+          product = Math.scalb(product, -e);
+          exponent += e;
+        }
+        product *= sum;
+        loss -= q * in.u[y] + (1 - q) * in.u[y2];
         d = beta * (in.a[y] / sum - q);
       } else {
         double label = u < ExactKernel.sigmoid(in.rewards[y] - in.rewards[y2]) ? 1 : 0;
@@ -223,6 +237,7 @@ final class CpuTabularPolicy implements TabularPolicy {
       grad[y] += d;
       grad[y2] -= d;
     }
+    loss += Math.log(product) + exponent * LN_2;
     double inv = 1.0 / pairs;
     for (int y = 0; y < responses; y++) {
       grad[y] *= inv;

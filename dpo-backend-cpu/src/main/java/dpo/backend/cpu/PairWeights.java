@@ -56,6 +56,8 @@ final class PairWeights {
   private double relativeSum;
   private final double[] rowCdf;
   private boolean rejection;
+  private int drawnFirst;
+  private int drawnSecond;
 
   PairWeights(int responses) {
     this.responses = responses;
@@ -295,43 +297,70 @@ final class PairWeights {
    * that would reject too often; then a row is drawn from its capped mass and scanned (O(Y)).
    *
    * @param random the source of randomness
-   * @return the pair packed as {@code y * Y + y'}
+   * @see #first()
+   * @see #second()
    */
-  int sample(SplittableRandom random) {
+  void sample(SplittableRandom random) {
     if (!aliasReady) {
-      for (int k = 0; k < components; k++) {
-        firstAlias[k].build(first[k]);
-        secondAlias[k].build(second[k]);
-      }
-      if (capped) {
-        relativeSum();
-        // Rejection accepts with probability Z_capped / Z_uncapped; use it while that costs fewer
-        // than ~Y proposals per pair, else scan one row per pair.
-        rejection = Math.exp(logScale + Math.log(relativeSum) - logZ) * responses >= 1;
-      }
-      aliasReady = true;
+      prepareSampling();
     }
     if (capped && !rejection) {
-      return sampleByRow(random);
+      sampleByRow(random);
+      return;
     }
     while (true) {
-      int k = 0;
-      if (components > 1) {
-        double u = random.nextDouble();
-        while (k < components - 1 && shareCdf[k] <= u) {
-          k++;
-        }
-      }
+      int k = component(random);
       int y = firstAlias[k].sample(random);
       int y2 = secondAlias[k].sample(random);
-      if (!capped) {
-        return y * responses + y2;
-      }
-      double c = uncappedRelative(y, y2);
-      if (c <= relativeCap || random.nextDouble() * c < relativeCap) {
-        return y * responses + y2;
+      if (!capped || acceptCapped(y, y2, random)) {
+        drawnFirst = y;
+        drawnSecond = y2;
+        return;
       }
     }
+  }
+
+  /** Builds the alias tables (and, when capped, the row masses) for the current prepare. */
+  void prepareSampling() {
+    for (int k = 0; k < components; k++) {
+      firstAlias[k].build(first[k]);
+      secondAlias[k].build(second[k]);
+    }
+    if (capped) {
+      relativeSum();
+      // Rejection accepts with probability Z_capped / Z_uncapped; use it while that costs fewer
+      // than ~Y proposals per pair, else scan one row per pair.
+      rejection = Math.exp(logScale + Math.log(relativeSum) - logZ) * responses >= 1;
+    }
+    aliasReady = true;
+  }
+
+  /** A component index drawn by share; counting thresholds passed keeps it free of branches. */
+  private int component(SplittableRandom random) {
+    if (components == 1) {
+      return 0;
+    }
+    double u = random.nextDouble();
+    int k = 0;
+    for (int i = 0; i < components - 1; i++) {
+      k += u >= shareCdf[i] ? 1 : 0;
+    }
+    return k;
+  }
+
+  private boolean acceptCapped(int y, int y2, SplittableRandom random) {
+    double c = uncappedRelative(y, y2);
+    return c <= relativeCap || random.nextDouble() * c < relativeCap;
+  }
+
+  /** The first response of the last pair drawn by {@link #sample}. */
+  int first() {
+    return drawnFirst;
+  }
+
+  /** The second response of the last pair drawn by {@link #sample}. */
+  int second() {
+    return drawnSecond;
   }
 
   private double uncappedRelative(int y, int y2) {
@@ -342,7 +371,7 @@ final class PairWeights {
     return c;
   }
 
-  private int sampleByRow(SplittableRandom random) {
+  private void sampleByRow(SplittableRandom random) {
     double target = random.nextDouble() * rowCdf[responses - 1];
     int lo = 0;
     int hi = responses - 1;
@@ -364,11 +393,12 @@ final class PairWeights {
         acc += w;
         last = y2;
         if (acc > rowTarget) {
-          return y * responses + y2;
+          break;
         }
       }
     }
-    return y * responses + last;
+    drawnFirst = y;
+    drawnSecond = last;
   }
 
   /**
