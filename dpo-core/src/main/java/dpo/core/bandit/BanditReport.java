@@ -7,7 +7,12 @@ import dpo.api.backend.StepSize;
 import dpo.core.DpoRuntime;
 import dpo.core.metrics.Convergence;
 import dpo.core.provenance.Provenance;
+import dpo.api.backend.TabularProblem;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +24,9 @@ import java.util.Map;
 public final class BanditReport {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Reward tables up to this many values are written into run.json. */
+  static final long MAX_INLINE_REWARDS = 100_000;
 
   private BanditReport() {}
 
@@ -92,7 +100,6 @@ public final class BanditReport {
       summary.put(run.sampler(), s);
     }
 
-    byte[] rewardsCsv = rewardsText(result).getBytes(StandardCharsets.UTF_8);
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("command", "bandit");
     root.put("created", created.toString());
@@ -101,8 +108,13 @@ public final class BanditReport {
     root.put("providers", providers);
     root.put("environment", Provenance.environment());
     root.put("rewards_source", rewardsSource);
-    root.put("rewards_sha256", Provenance.sha256(rewardsCsv));
-    root.put("rewards", result.problem().toArray());
+    root.put("rewards_sha256", rewardsSha256(result.problem()));
+    if ((long) c.prompts() * c.responses() <= MAX_INLINE_REWARDS) {
+      root.put("rewards", result.problem().toArray());
+    } else {
+      // Too large to inline; the seed or the source file, with the hash, identifies them.
+      root.put("rewards", null);
+    }
     root.put("summary", summary);
     try {
       return JSON.writeValueAsBytes(root);
@@ -140,14 +152,21 @@ public final class BanditReport {
     return lr instanceof StepSize.Fixed f ? Double.toString(f.learningRate()) : "newton";
   }
 
-  private static String rewardsText(BanditResult result) {
-    StringBuilder sb = new StringBuilder();
-    for (double[] row : result.problem().toArray()) {
-      for (int i = 0; i < row.length; i++) {
-        sb.append(i == 0 ? "" : ",").append(row[i]);
-      }
-      sb.append('\n');
+  /**
+   * SHA-256 of the rewards as little-endian IEEE-754 doubles, row by row; streamed, so that a
+   * 4096 x 4096 table costs no copy.
+   */
+  static String rewardsSha256(TabularProblem problem) {
+    MessageDigest digest = Provenance.newSha256();
+    ByteBuffer buffer =
+        ByteBuffer.allocate(Double.BYTES * problem.responses()).order(ByteOrder.LITTLE_ENDIAN);
+    double[] row = new double[problem.responses()];
+    for (int x = 0; x < problem.prompts(); x++) {
+      problem.copyRewards(x, row);
+      buffer.clear();
+      buffer.asDoubleBuffer().put(row);
+      digest.update(buffer.array());
     }
-    return sb.toString();
+    return HexFormat.of().formatHex(digest.digest());
   }
 }

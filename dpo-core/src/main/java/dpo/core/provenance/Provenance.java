@@ -72,8 +72,17 @@ public final class Provenance {
    * @return 64 hex digits
    */
   public static String sha256(byte[] data) {
+    return HexFormat.of().formatHex(newSha256().digest(data));
+  }
+
+  /**
+   * A fresh SHA-256 digest, for streamed hashing.
+   *
+   * @return the digest
+   */
+  public static MessageDigest newSha256() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }
