@@ -65,6 +65,10 @@ final class BenchBanditCommand implements Callable<Integer> {
       description = "Only the exact or only the empirical variants (default: both).")
   dpo.core.bandit.BanditConfig.Mode mode;
 
+  @Option(names = "--variants", paramLabel = "NAME,...", split = ",", hideParamSyntax = true,
+      description = "Only these variants, e.g. simd-all-threads (default: all of the mode).")
+  List<String> only;
+
   @Option(names = "--pairs", paramLabel = "N", defaultValue = "8192",
       description = "Pairs per prompt and step in the empirical variants (default: ${DEFAULT-VALUE}).")
   int pairs;
@@ -110,6 +114,17 @@ final class BenchBanditCommand implements Callable<Integer> {
       variants.add(new Variant("empirical-1-thread", false, 1, "auto"));
       variants.add(new Variant("empirical-all-threads", false, all, "auto"));
     }
+    List<String> known = new ArrayList<>(variants.stream().map(Variant::name).toList());
+    known.add("metrics-1-thread");
+    if (only != null) {
+      for (String name : only) {
+        if (!known.contains(name)) {
+          throw new ParameterException(spec.commandLine(),
+              "--variants: unknown variant '" + name + "'; available: " + String.join(", ", known));
+        }
+      }
+      variants.removeIf(v -> !only.contains(v.name()));
+    }
     PrintWriter out = spec.commandLine().getOut();
     for (Variant v : variants) {
       BackendConfig config = new BackendConfig(v.threads()).withOption("kernel", v.kernel());
@@ -131,7 +146,7 @@ final class BenchBanditCommand implements Callable<Integer> {
         out.flush();
       }
     }
-    if (mode == null) {
+    if (mode == null && (only == null || only.contains("metrics-1-thread"))) {
       out.println(JSON.writeValueAsString(metricsRow(problem)));
       out.flush();
     }
