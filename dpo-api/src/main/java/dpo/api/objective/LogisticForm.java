@@ -20,4 +20,28 @@ public record LogisticForm(double beta, double labelSmoothing) {
           "labelSmoothing must be in [0, 0.5), got " + labelSmoothing);
     }
   }
+
+  /**
+   * The logistic function sigma(x) = 1 / (1 + e^-x), accurate in both tails.
+   *
+   * @param x the argument
+   * @return sigma(x) in [0, 1]
+   */
+  public static double sigmoid(double x) {
+    if (x >= 0) {
+      return 1 / (1 + Math.exp(-x));
+    }
+    double e = Math.exp(x);
+    return e / (1 + e);
+  }
+
+  /**
+   * softplus(x) = log(1 + e^x) = -log sigma(-x), without overflow for large x.
+   *
+   * @param x the argument
+   * @return softplus(x) >= 0
+   */
+  public static double softplus(double x) {
+    return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  }
 }

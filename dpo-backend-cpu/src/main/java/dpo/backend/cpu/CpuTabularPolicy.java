@@ -174,7 +174,7 @@ final class CpuTabularPolicy implements TabularPolicy {
           continue;
         }
         double h = thetaY - theta[base + y2];
-        double p = ExactKernel.sigmoid(rewardY - ws.rewards[y2]);
+        double p = LogisticForm.sigmoid(rewardY - ws.rewards[y2]);
         loss += w * objective.loss(h, p);
         double d = w * objective.derivative(h, p);
         grad[y] += d;
@@ -229,7 +229,7 @@ final class CpuTabularPolicy implements TabularPolicy {
         loss -= q * in.u[y] + (1 - q) * in.u[y2];
         d = beta * (in.a[y] / sum - q);
       } else {
-        double label = u < ExactKernel.sigmoid(in.rewards[y] - in.rewards[y2]) ? 1 : 0;
+        double label = u < LogisticForm.sigmoid(in.rewards[y] - in.rewards[y2]) ? 1 : 0;
         double h = in.theta[y] - in.theta[y2];
         loss += objective.loss(h, label);
         d = objective.derivative(h, label);

@@ -1,5 +1,7 @@
 package dpo.backend.cpu;
 
+import dpo.api.objective.LogisticForm;
+
 /**
  * Sums of the sampler-weighted logistic loss of one prompt, over all ordered pairs. Both the scalar
  * and the SIMD kernel visit each unordered pair {y, y'} once: the loss is unchanged when a pair is
@@ -109,12 +111,12 @@ abstract class ExactKernel {
       for (int y2 = y + 1; y2 < n; y2++) {
         double weight = w.relativeWeight(y, y2) + w.relativeWeight(y2, y);
         double x = beta * (in.theta[y] - in.theta[y2]);
-        double q = smoothing + (1 - 2 * smoothing) * sigmoid(in.rewards[y] - in.rewards[y2]);
-        double g = weight * (sigmoid(x) - q);
+        double q = smoothing + (1 - 2 * smoothing) * LogisticForm.sigmoid(in.rewards[y] - in.rewards[y2]);
+        double g = weight * (LogisticForm.sigmoid(x) - q);
         row += g;
         grad[y2] -= g;
         weightSum += weight;
-        loss += weight * (softplus(x) - q * x);
+        loss += weight * (LogisticForm.softplus(x) - q * x);
       }
       grad[y] += row;
     }
@@ -123,17 +125,5 @@ abstract class ExactKernel {
     }
     out[0] = weightSum;
     out[1] = loss;
-  }
-
-  static double sigmoid(double x) {
-    if (x >= 0) {
-      return 1 / (1 + Math.exp(-x));
-    }
-    double e = Math.exp(x);
-    return e / (1 + e);
-  }
-
-  static double softplus(double x) {
-    return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
   }
 }

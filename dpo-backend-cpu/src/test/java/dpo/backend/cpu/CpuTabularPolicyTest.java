@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dpo.api.objective.LogisticForm;
 import dpo.api.TrainingDivergedException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
@@ -75,7 +76,7 @@ class CpuTabularPolicyTest {
       w.prepare(s, logSoftmax(theta0[x]), -Math.log(y), problem.rewards(x), o.beta());
       for (int a = 0; a < y; a++) {
         for (int b = 0; b < y; b++) {
-          double p = ExactKernel.sigmoid(problem.reward(x, a) - problem.reward(x, b));
+          double p = LogisticForm.sigmoid(problem.reward(x, a) - problem.reward(x, b));
           total += w.weight(a, b) * o.loss(theta[x][a] - theta[x][b], p);
         }
       }

@@ -5,6 +5,7 @@ import static dpo.backend.cpu.CpuTabularPolicyTest.sampler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dpo.api.objective.LogisticForm;
 import dpo.api.sampler.Sampler;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,7 @@ class PairWeightsTest {
     assertPartition("dpo-mix-p-star", zs);
     // Also 1 / (sigma(dr) sigma(-dr)): the identity the paper states.
     assertEquals(zr, sumOver((a, b) -> {
-      double s = ExactKernel.sigmoid(rewards[a] - rewards[b]);
+      double s = LogisticForm.sigmoid(rewards[a] - rewards[b]);
       return 1 / (s * (1 - s));
     }), 1e-9 * zr);
     assertTrue(zp > 4 * Y * Y - 1e-9, "Z of Mix-P is at least 4 Y^2");

@@ -27,11 +27,11 @@ final class SigmoidObjective extends LabelledObjective {
 
   @Override
   double win(double h) {
-    return Sigmoids.softplus(-beta * h);
+    return LogisticForm.softplus(-beta * h);
   }
 
   @Override
   double winDerivative(double h) {
-    return -beta * Sigmoids.sigmoid(-beta * h);
+    return -beta * LogisticForm.sigmoid(-beta * h);
   }
 }
