@@ -1,6 +1,7 @@
 package dpo.backend.cpu;
 
 import dpo.api.objective.LogisticForm;
+import java.util.Arrays;
 
 /**
  * Sums of the sampler-weighted logistic loss of one prompt, over all ordered pairs. Both the scalar
@@ -17,9 +18,37 @@ abstract class ExactKernel {
   /** "scalar" or "simd". */
   abstract String name();
 
-  /** The separable, ratio-form sums; callers guarantee both forms are safe. */
-  abstract void ratioSums(
-      LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out);
+  /**
+   * The ratio-form terms of row y for every y' > y: adds the row's gradient sum, weight sum and loss
+   * sum to {@code acc[0..2]} and subtracts each pair's gradient from grad[y'].
+   */
+  abstract void ratioRow(
+      LogisticInputs in, PairWeights w, int y, double smoothing, double[] grad, double[] acc);
+
+  /** The separable, ratio-form sums, row by row; callers guarantee both forms are safe. */
+  final void ratioSums(
+      LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out) {
+    int n = in.responses;
+    double[] acc = in.acc;
+    acc[1] = 0;
+    acc[2] = 0;
+    double weightSum = 0;
+    double loss = 0;
+    Arrays.fill(grad, 0, n, 0);
+    for (int y = 0; y < n; y++) {
+      double diagonal = diagonal(w, y);
+      weightSum += diagonal;
+      loss += diagonal * LOG_2;
+      acc[0] = 0;
+      ratioRow(in, w, y, smoothing, grad, acc);
+      grad[y] += acc[0];
+    }
+    for (int y = 0; y < n; y++) {
+      grad[y] *= beta;
+    }
+    out[0] = weightSum + acc[1];
+    out[1] = loss + acc[2];
+  }
 
   /**
    * Accumulates one prompt, choosing the ratio form when it is exact and the stable pair-by-pair
@@ -35,7 +64,8 @@ abstract class ExactKernel {
   }
 
   /**
-   * The ratio-form terms of row y for y' in [from, n), in plain Java. Adds the row's gradient sum,
+   * The ratio-form terms of row y for y' in [from, n), in plain Java (the scalar kernel's row and
+   * the SIMD kernel's tail). Adds the row's gradient sum,
    * weight sum and loss sum to {@code acc[0..2]} and subtracts each pair's gradient from grad[y'].
    */
   static void scalarRow(
@@ -87,7 +117,7 @@ abstract class ExactKernel {
   }
 
   /** The capped weight w(y, y) of the diagonal pair, whose loss is log 2 and gradient zero. */
-  static double diagonal(PairWeights w, int y) {
+  private static double diagonal(PairWeights w, int y) {
     double c = w.constant();
     for (int i = 0; i < w.variableCount(); i++) {
       int k = w.variable(i);
@@ -102,7 +132,7 @@ abstract class ExactKernel {
     int n = in.responses;
     double weightSum = 0;
     double loss = 0;
-    java.util.Arrays.fill(grad, 0, n, 0);
+    Arrays.fill(grad, 0, n, 0);
     for (int y = 0; y < n; y++) {
       double diagonal = w.relativeWeight(y, y);
       weightSum += diagonal;

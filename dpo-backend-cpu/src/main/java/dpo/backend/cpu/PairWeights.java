@@ -3,6 +3,7 @@ package dpo.backend.cpu;
 import dpo.api.sampler.PairComponent;
 import dpo.api.sampler.Sampler;
 import dpo.api.sampler.Tilt;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -48,6 +49,7 @@ final class PairWeights {
   private boolean symmetric;
   private double constant;
   private int[] variable = new int[0];
+  private boolean[] matched = new boolean[0];
   private int variableCount;
   private double logZ;
   private double logScale;
@@ -150,7 +152,7 @@ final class PairWeights {
    */
   private void prepareStructure(List<PairComponent> parts) {
     variableCount = 0;
-    boolean[] matched = new boolean[components];
+    Arrays.fill(matched, 0, components, false);
     symmetric = true;
     for (int k = 0; k < components; k++) {
       PairComponent c = parts.get(k);
@@ -460,6 +462,7 @@ final class PairWeights {
     share = new double[k];
     shareCdf = new double[k];
     variable = new int[k];
+    matched = new boolean[k];
     firstAlias = new AliasTable[k];
     secondAlias = new AliasTable[k];
     for (int i = 0; i < k; i++) {
