@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     usageHelpWidth = 100,
-    subcommands = {BenchBanditCommand.class},
+    subcommands = {BenchBanditCommand.class, BenchLmCommand.class},
     description = {
       "Throughput benchmarks. Each prints one JSON object per line and variant, measured after"
           + " warm-up. For JMH micro-benchmarks of the kernels run './dpo jmh'."

@@ -7,7 +7,17 @@ import dpo.api.Capability;
 import dpo.api.ConfigurationException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
+import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LmTrainer;
+import dpo.api.lm.ModelConfig;
+import dpo.api.lm.Tokenizer;
+import dpo.api.lm.TrainerConfig;
+import dpo.backend.gpu.lm.LanguageModels;
+import dpo.backend.gpu.text.HfTokenizer;
+import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,22 +25,31 @@ import org.slf4j.LoggerFactory;
 /**
  * The DJL backend: one device and one root {@link NDManager} shared by everything it creates.
  * Option {@code device}: {@code auto} (default: the first GPU when DJL sees one, else the CPU),
- * {@code cpu} or {@code gpu}.
+ * {@code cpu} or {@code gpu}. Option {@code kv-cache}: {@code true} (default) or {@code false}
+ * (generation recomputes every sequence at each step; for benchmarks and checks).
  */
 final class DjlBackend implements PolicyBackend {
   static final String DEVICE = "device";
+  static final String KV_CACHE = "kv-cache";
   private static final Logger LOG = LoggerFactory.getLogger(DjlBackend.class);
 
   private final Device device;
   private final NDManager manager;
+  private final boolean kvCache;
 
   DjlBackend(BackendConfig config) {
     for (String name : config.options().keySet()) {
-      if (!name.equals(DEVICE)) {
-        throw new ConfigurationException(
-            name, "unknown option '" + name + "' for backend djl; known options: " + DEVICE);
+      if (!name.equals(DEVICE) && !name.equals(KV_CACHE)) {
+        throw new ConfigurationException(name, "unknown option '" + name
+            + "' for backend djl; known options: " + DEVICE + ", " + KV_CACHE);
       }
     }
+    String cache = config.options().getOrDefault(KV_CACHE, "true");
+    if (!cache.equals("true") && !cache.equals("false")) {
+      throw new ConfigurationException(KV_CACHE, "kv-cache must be true or false, got '" + cache
+          + "'");
+    }
+    this.kvCache = Boolean.parseBoolean(cache);
     this.device = device(config.options().getOrDefault(DEVICE, "auto"));
     this.manager = NDManager.newBaseManager(device);
     LOG.info("DJL backend on {} ({} {})", device, Engine.getInstance().getEngineName(),
@@ -78,6 +97,32 @@ final class DjlBackend implements PolicyBackend {
       caps.remove(Capability.CUDA);
     }
     return caps;
+  }
+
+  @Override
+  public LanguageModel newLanguageModel(ModelConfig config, long seed) {
+    return LanguageModels.create(manager, config, seed);
+  }
+
+  @Override
+  public LanguageModel loadLanguageModel(Path directory) {
+    return LanguageModels.load(manager, directory);
+  }
+
+  @Override
+  public Tokenizer loadTokenizer(Path directory) {
+    return HfTokenizer.load(directory);
+  }
+
+  @Override
+  public List<int[]> generate(
+      List<LanguageModel> models, double[] weights, List<int[]> prompts, GenerationConfig config) {
+    return LanguageModels.generate(manager, models, weights, prompts, config, kvCache);
+  }
+
+  @Override
+  public LmTrainer newTrainer(LanguageModel model, TrainerConfig config) {
+    return LanguageModels.trainer(model, config);
   }
 
   @Override

@@ -1,0 +1,74 @@
+package dpo.api.lm;
+
+import dpo.api.ConfigurationException;
+
+/**
+ * How to draw responses.
+ *
+ * @param maxNewTokens most tokens generated per response (the end-of-sequence token included)
+ * @param temperature divides the (mixed) logits; 0 means greedy decoding
+ * @param topK keep only the k most likely tokens; 0 keeps all
+ * @param topP keep the smallest set of most likely tokens with probability at least p (nucleus
+ *     sampling); 1 keeps all
+ * @param endOfSequence token that ends a response, or -1 to always generate {@code maxNewTokens}
+ * @param seed seed of the draws; the same seed, models and prompts give the same responses
+ */
+public record GenerationConfig(
+    int maxNewTokens, double temperature, int topK, double topP, int endOfSequence, long seed) {
+
+  /** Validates the settings. */
+  public GenerationConfig {
+    if (maxNewTokens <= 0) {
+      throw new ConfigurationException(
+          "maxNewTokens", "maxNewTokens must be > 0, got " + maxNewTokens);
+    }
+    if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+      throw new ConfigurationException(
+          "temperature", "temperature must be >= 0 (0 = greedy), got " + temperature);
+    }
+    if (topK < 0) {
+      throw new ConfigurationException("topK", "topK must be >= 0 (0 = off), got " + topK);
+    }
+    if (!(topP > 0 && topP <= 1)) {
+      throw new ConfigurationException("topP", "topP must be in (0, 1] (1 = off), got " + topP);
+    }
+    if (endOfSequence < -1) {
+      throw new ConfigurationException(
+          "endOfSequence", "endOfSequence must be a token id or -1 (none), got " + endOfSequence);
+    }
+  }
+
+  /**
+   * Sampling at a temperature with no truncation.
+   *
+   * @param maxNewTokens most tokens per response
+   * @param temperature temperature, > 0
+   * @param endOfSequence end token or -1
+   * @param seed seed of the draws
+   * @return the config
+   */
+  public static GenerationConfig sampling(
+      int maxNewTokens, double temperature, int endOfSequence, long seed) {
+    return new GenerationConfig(maxNewTokens, temperature, 0, 1.0, endOfSequence, seed);
+  }
+
+  /**
+   * Greedy decoding.
+   *
+   * @param maxNewTokens most tokens per response
+   * @param endOfSequence end token or -1
+   * @return the config
+   */
+  public static GenerationConfig greedy(int maxNewTokens, int endOfSequence) {
+    return new GenerationConfig(maxNewTokens, 0, 0, 1.0, endOfSequence, 0);
+  }
+
+  /**
+   * Whether decoding takes the most likely token.
+   *
+   * @return true when the temperature is 0
+   */
+  public boolean isGreedy() {
+    return temperature == 0;
+  }
+}

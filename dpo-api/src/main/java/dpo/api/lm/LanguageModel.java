@@ -1,0 +1,52 @@
+package dpo.api.lm;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A causal language model owned by a backend. Not thread-safe; close it to free its memory.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+  /**
+   * The model's shape.
+   *
+   * @return its config
+   */
+  ModelConfig config();
+
+  /**
+   * Log-probabilities of responses given prompts: the sum over response tokens of log pi(token |
+   * prompt, earlier response tokens). Batched; padding never changes the result.
+   *
+   * @param prompts token ids of each prompt (non-empty)
+   * @param responses token ids of each response, same count as prompts
+   * @return one log-probability per (prompt, response)
+   */
+  double[] sequenceLogProbs(List<int[]> prompts, List<int[]> responses);
+
+  /**
+   * A deep copy with the same parameters, for example the frozen reference of a DPO run.
+   *
+   * @return the copy, owned by the caller
+   */
+  LanguageModel copy();
+
+  /**
+   * Copies another model's parameters into this one (same config, same backend).
+   *
+   * @param other the source
+   */
+  void copyFrom(LanguageModel other);
+
+  /**
+   * Saves the model as a checkpoint directory ({@code config.json} and {@code model.safetensors}
+   * with GPT-2's tensor names), atomically.
+   *
+   * @param directory target directory; replaced if present
+   */
+  void save(Path directory);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,191 @@
+package dpo.backend.gpu.lm;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import dpo.api.ConfigurationException;
+import dpo.api.TrainingDivergedException;
+import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LmTrainer;
+import dpo.api.lm.PreferenceBatch;
+import dpo.api.lm.StepMetrics;
+import dpo.api.lm.TrainerConfig;
+import dpo.api.objective.Objective;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW over a {@link GptModel}'s parameters. The DPO loss comes from the {@link Objective} SPI:
+ * its derivative at each pair's h, taken on the host, weights h in a surrogate whose gradient is
+ * exactly the objective's, so every objective (sigmoid, IPO, hinge, third-party ones) trains
+ * without an NDArray form of its loss.
+ */
+public final class DjlTrainer implements LmTrainer {
+  private final GptModel model;
+  private final TrainerConfig config;
+  private final NDManager state;
+  private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
+  private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
+  private long steps;
+  private boolean closed;
+
+  DjlTrainer(GptModel model, TrainerConfig config) {
+    this.model = model;
+    this.config = config;
+    this.state = model.manager().getParentManager().newSubManager();
+    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+      NDArray m = state.zeros(e.getValue().getShape());
+      NDArray v = state.zeros(e.getValue().getShape());
+      firstMoments.put(e.getKey(), m);
+      secondMoments.put(e.getKey(), v);
+    }
+  }
+
+  @Override
+  public StepMetrics dpoStep(PreferenceBatch batch, LanguageModel reference, Objective objective) {
+    checkOpen();
+    if (!(reference instanceof GptModel ref)) {
+      throw new ConfigurationException("reference", "the reference must be a djl model");
+    }
+    int n = batch.size();
+    List<int[]> prompts = new ArrayList<>(batch.prompts());
+    prompts.addAll(batch.prompts());
+    List<int[]> responses = new ArrayList<>(batch.chosen());
+    responses.addAll(batch.rejected());
+    try (NDManager m = state.newSubManager()) {
+      // Chosen then rejected in one pass; the reference runs outside the tape.
+      double[] refLogps = ref.sequenceLogProbs(m, prompts, responses)
+          .toType(DataType.FLOAT64, false).toDoubleArray();
+      double[] policyLogps;
+      double[] h = new double[n];
+      double loss = 0;
+      try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+        NDArray logps = model.sequenceLogProbs(m, prompts, responses);
+        policyLogps = logps.toType(DataType.FLOAT64, false).toDoubleArray();
+        float[] surrogate = new float[2 * n];
+        for (int i = 0; i < n; i++) {
+          h[i] = (policyLogps[i] - refLogps[i]) - (policyLogps[n + i] - refLogps[n + i]);
+          loss += objective.loss(h[i], batch.labels()[i]) / n;
+          // d loss / d logp(chosen) = l'(h) / n, d loss / d logp(rejected) = -l'(h) / n
+          double slope = objective.derivative(h[i], batch.labels()[i]) / n;
+          surrogate[i] = (float) slope;
+          surrogate[n + i] = (float) -slope;
+        }
+        if (!Double.isFinite(loss)) {
+          throw new TrainingDivergedException("DPO loss is " + loss + " at step " + steps
+              + "; lower the learning rate or beta");
+        }
+        tape.backward(logps.mul(m.create(surrogate)).sum());
+      }
+      double beta = objective.beta();
+      double chosen = 0;
+      double rejected = 0;
+      double accuracy = 0;
+      double logpsChosen = 0;
+      double logpsRejected = 0;
+      for (int i = 0; i < n; i++) {
+        double rc = beta * (policyLogps[i] - refLogps[i]);
+        double rr = beta * (policyLogps[n + i] - refLogps[n + i]);
+        chosen += rc / n;
+        rejected += rr / n;
+        accuracy += rc > rr ? 1.0 / n : 0;
+        logpsChosen += policyLogps[i] / n;
+        logpsRejected += policyLogps[n + i] / n;
+      }
+      double[] update = update(m);
+      return new StepMetrics(loss, chosen, rejected, accuracy, logpsChosen, logpsRejected,
+          update[0], update[1]);
+    }
+  }
+
+  @Override
+  public double supervisedStep(List<int[]> prompts, List<int[]> responses) {
+    checkOpen();
+    int tokens = responses.stream().mapToInt(r -> r.length).sum();
+    if (tokens == 0) {
+      throw new ConfigurationException("responses", "a supervised step needs response tokens");
+    }
+    try (NDManager m = state.newSubManager()) {
+      double loss;
+      try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+        NDArray nll = model.sequenceLogProbs(m, prompts, responses).sum().neg().div(tokens);
+        loss = nll.getFloat();
+        if (!Double.isFinite(loss)) {
+          throw new TrainingDivergedException("supervised loss is " + loss + " at step " + steps
+              + "; lower the learning rate");
+        }
+        tape.backward(nll);
+      }
+      update(m);
+      return loss;
+    }
+  }
+
+  /** Clips, applies AdamW and clears the gradients; returns {gradient norm, learning rate}. */
+  private double[] update(NDManager m) {
+    Map<String, NDArray> gradients = new LinkedHashMap<>();
+    NDArray squares = null;
+    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+      NDArray g = e.getValue().getGradient();
+      g.attach(m); // the wrapper, not the gradient storage: freed with this step
+      gradients.put(e.getKey(), g);
+      NDArray s = g.square().sum();
+      squares = squares == null ? s : squares.addi(s);
+    }
+    double norm = Math.sqrt(squares.getFloat());
+    if (!Double.isFinite(norm)) {
+      throw new TrainingDivergedException("gradient norm is " + norm + " at step " + steps
+          + "; lower the learning rate");
+    }
+    double clip = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / norm : 1;
+    double lr = config.learningRateAt(steps);
+    steps++;
+    double b1 = config.beta1();
+    double b2 = config.beta2();
+    double correction1 = 1 - Math.pow(b1, steps);
+    double correction2 = 1 - Math.pow(b2, steps);
+    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+      NDArray p = e.getValue();
+      NDArray g = gradients.get(e.getKey());
+      NDArray scaled = g.mul((float) clip);
+      NDArray mom = firstMoments.get(e.getKey());
+      NDArray vel = secondMoments.get(e.getKey());
+      mom.muli((float) b1).addi(scaled.mul((float) (1 - b1)));
+      vel.muli((float) b2).addi(scaled.square().muli((float) (1 - b2)));
+      // Temporaries start from a step-scoped array so they are freed with the step.
+      NDArray denominator = scaled.zerosLike().addi(vel).divi((float) correction2).sqrt()
+          .addi((float) config.epsilon());
+      NDArray step = scaled.zerosLike().addi(mom).divi(denominator)
+          .muli((float) (lr / correction1));
+      if (p.getShape().dimension() >= 2 && config.weightDecay() > 0) {
+        p.muli((float) (1 - lr * config.weightDecay())); // decoupled decay (AdamW)
+      }
+      p.subi(step);
+      g.muli(0f); // PyTorch accumulates gradients
+    }
+    return new double[] {norm, lr};
+  }
+
+  @Override
+  public long steps() {
+    return steps;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the trainer is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      state.close();
+    }
+  }
+}

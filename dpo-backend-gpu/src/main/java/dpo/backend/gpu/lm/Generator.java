@@ -1,0 +1,214 @@
+package dpo.backend.gpu.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dpo.api.ConfigurationException;
+import dpo.api.lm.GenerationConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Batched generation from a logit mixture of models. Prompts are left-padded: padding keys are
+ * masked and positions count from each prompt's first token, so a prompt's continuation does not
+ * depend on the other prompts of its batch. With the KV cache each step feeds one token per
+ * sequence; without it each step recomputes the whole sequence (the baseline the cache is
+ * measured against, and the reference the tests compare it with).
+ */
+final class Generator {
+  /** Prompts per forward pass; bounds the attention's memory on long batches. */
+  static final int MICRO_BATCH = 64;
+
+  private final List<GptModel> models;
+  private final double[] weights;
+  private final GenerationConfig config;
+  private final boolean useCache;
+  private final int vocabulary;
+
+  Generator(List<GptModel> models, double[] weights, GenerationConfig config, boolean useCache) {
+    if (models.isEmpty() || models.size() != weights.length) {
+      throw new ConfigurationException("weights", "need one weight per model, got "
+          + models.size() + " models and " + weights.length + " weights");
+    }
+    for (double w : weights) {
+      if (!Double.isFinite(w)) {
+        throw new ConfigurationException("weights", "mixing weights must be finite, got "
+            + Arrays.toString(weights));
+      }
+    }
+    this.vocabulary = models.get(0).config().vocabularySize();
+    for (GptModel m : models) {
+      if (m.config().vocabularySize() != vocabulary) {
+        throw new ConfigurationException("models", "mixed models need one vocabulary, got sizes "
+            + vocabulary + " and " + m.config().vocabularySize());
+      }
+    }
+    if (config.endOfSequence() >= vocabulary) {
+      throw new ConfigurationException("endOfSequence", "end-of-sequence token "
+          + config.endOfSequence() + " is outside the vocabulary of " + vocabulary);
+    }
+    this.models = List.copyOf(models);
+    this.weights = weights.clone();
+    this.config = config;
+    this.useCache = useCache;
+  }
+
+  List<int[]> generate(NDManager parent, List<int[]> prompts) {
+    for (GptModel m : models) {
+      for (int i = 0; i < prompts.size(); i++) {
+        int[] p = prompts.get(i);
+        if (p.length == 0) {
+          throw new ConfigurationException("prompts", "prompt " + i + " is empty; generation"
+              + " needs at least one token (for example a beginning-of-text token)");
+        }
+        for (int t : p) {
+          GptModel.checkToken(t, vocabulary, "prompts", i);
+        }
+        int needed = p.length + config.maxNewTokens();
+        if (needed > m.config().contextLength()) {
+          throw new ConfigurationException("maxNewTokens", "prompt " + i + " has " + p.length
+              + " tokens; with " + config.maxNewTokens() + " new tokens it needs a context of "
+              + needed + ", the model has " + m.config().contextLength()
+              + "; lower maxNewTokens or shorten the prompt");
+        }
+      }
+    }
+    // One stream per prompt, split in prompt order: results do not depend on micro-batching.
+    SplittableRandom root = new SplittableRandom(config.seed());
+    SplittableRandom[] streams = new SplittableRandom[prompts.size()];
+    for (int i = 0; i < streams.length; i++) {
+      streams[i] = root.split();
+    }
+    List<int[]> out = new ArrayList<>(prompts.size());
+    for (int from = 0; from < prompts.size(); from += MICRO_BATCH) {
+      int to = Math.min(prompts.size(), from + MICRO_BATCH);
+      try (NDManager m = parent.newSubManager()) {
+        out.addAll(generateBatch(m, prompts.subList(from, to),
+            Arrays.copyOfRange(streams, from, to)));
+      }
+    }
+    return out;
+  }
+
+  private List<int[]> generateBatch(NDManager m, List<int[]> prompts, SplittableRandom[] streams) {
+    int batch = prompts.size();
+    int promptLength = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+    int maxLength = promptLength + config.maxNewTokens();
+    // Full token grid (left-padded prompts, then generated tokens) and which keys are real.
+    long[][] tokens = new long[batch][maxLength];
+    boolean[][] real = new boolean[batch][maxLength];
+    int[] lengths = new int[batch];
+    for (int b = 0; b < batch; b++) {
+      int[] p = prompts.get(b);
+      int pad = promptLength - p.length;
+      for (int t = 0; t < p.length; t++) {
+        tokens[b][pad + t] = p[t];
+        real[b][pad + t] = true;
+      }
+      lengths[b] = p.length;
+    }
+    List<List<Integer>> generated = new ArrayList<>();
+    for (int b = 0; b < batch; b++) {
+      generated.add(new ArrayList<>());
+    }
+    boolean[] done = new boolean[batch];
+    TokenSampler sampler = new TokenSampler(config, vocabulary);
+    KvCache[] caches = new KvCache[models.size()];
+    try {
+      for (int i = 0; i < caches.length; i++) {
+        caches[i] = useCache ? new KvCache(m, models.get(i).config().layers()) : null;
+      }
+      int columns = promptLength; // filled columns of the grid
+      for (int step = 0; step < config.maxNewTokens(); step++) {
+        float[] logits;
+        try (NDManager s = m.newSubManager()) {
+          int first = useCache && step > 0 ? columns - 1 : 0;
+          NDArray mixed = null;
+          for (int i = 0; i < models.size(); i++) {
+            NDArray last = models.get(i).forward(
+                    slice(s, tokens, first, columns),
+                    positions(s, real, first, columns),
+                    bias(s, real, first, columns),
+                    caches[i])
+                .get(new NDIndex(":, -1, :"))
+                .logSoftmax(1)
+                .muli((float) weights[i]);
+            mixed = mixed == null ? last : mixed.addi(last);
+          }
+          logits = mixed.toFloatArray();
+        }
+        boolean allDone = true;
+        for (int b = 0; b < batch; b++) {
+          long next = config.endOfSequence() < 0 ? 0 : config.endOfSequence();
+          if (!done[b]) {
+            int token = sampler.next(logits, b * vocabulary, streams[b]);
+            generated.get(b).add(token);
+            done[b] = token == config.endOfSequence();
+            next = token;
+          }
+          tokens[b][columns] = next;
+          real[b][columns] = true;
+          allDone &= done[b];
+        }
+        columns++;
+        if (allDone) {
+          break;
+        }
+      }
+    } finally {
+      for (KvCache c : caches) {
+        if (c != null) {
+          c.close();
+        }
+      }
+    }
+    List<int[]> out = new ArrayList<>(batch);
+    for (List<Integer> g : generated) {
+      out.add(g.stream().mapToInt(Integer::intValue).toArray());
+    }
+    return out;
+  }
+
+  private static NDArray slice(NDManager m, long[][] tokens, int from, int to) {
+    long[] flat = new long[tokens.length * (to - from)];
+    for (int b = 0; b < tokens.length; b++) {
+      System.arraycopy(tokens[b], from, flat, b * (to - from), to - from);
+    }
+    return m.create(flat, new Shape(tokens.length, to - from));
+  }
+
+  /** Position of each column: the number of real tokens before it in its row. */
+  private static NDArray positions(NDManager m, boolean[][] real, int from, int to) {
+    long[] flat = new long[real.length * (to - from)];
+    for (int b = 0; b < real.length; b++) {
+      int before = 0;
+      for (int c = 0; c < to; c++) {
+        if (c >= from) {
+          flat[b * (to - from) + c - from] = before;
+        }
+        before += real[b][c] ? 1 : 0;
+      }
+    }
+    return m.create(flat, new Shape(real.length, to - from));
+  }
+
+  /** (batch, 1, queries, keys) bias: a query sees real keys at or before its own column. */
+  private static NDArray bias(NDManager m, boolean[][] real, int from, int to) {
+    int queries = to - from;
+    float[] flat = new float[real.length * queries * to];
+    for (int b = 0; b < real.length; b++) {
+      for (int q = 0; q < queries; q++) {
+        int row = (b * queries + q) * to;
+        for (int k = 0; k < to; k++) {
+          if (k > from + q || !real[b][k]) {
+            flat[row + k] = GptModel.MASKED;
+          }
+        }
+      }
+    }
+    return m.create(flat, new Shape(real.length, 1, queries, to));
+  }
+}

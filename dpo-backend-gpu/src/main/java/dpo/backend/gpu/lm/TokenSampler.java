@@ -1,0 +1,92 @@
+package dpo.backend.gpu.lm;
+
+import dpo.api.lm.GenerationConfig;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Picks the next token from one row of logits on the host: greedy, or temperature with top-k and
+ * top-p truncation. Host-side so that the draws depend only on the logits and the seed, never on
+ * the device.
+ */
+final class TokenSampler {
+  private final GenerationConfig config;
+  private final double[] weights;
+  private final Integer[] order;
+
+  TokenSampler(GenerationConfig config, int vocabulary) {
+    this.config = config;
+    this.weights = new double[vocabulary];
+    this.order = new Integer[vocabulary];
+  }
+
+  /** The next token of the row {@code logits[offset, offset + vocabulary)}. */
+  int next(float[] logits, int offset, SplittableRandom random) {
+    int vocabulary = weights.length;
+    if (config.isGreedy()) {
+      int best = 0;
+      for (int i = 1; i < vocabulary; i++) {
+        if (logits[offset + i] > logits[offset + best]) {
+          best = i;
+        }
+      }
+      return best;
+    }
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < vocabulary; i++) {
+      max = Math.max(max, logits[offset + i]);
+    }
+    double total = 0;
+    for (int i = 0; i < vocabulary; i++) {
+      weights[i] = Math.exp((logits[offset + i] - max) / config.temperature());
+      total += weights[i];
+    }
+    boolean truncate = (config.topK() > 0 && config.topK() < vocabulary) || config.topP() < 1;
+    if (truncate) {
+      total = truncate(total);
+    }
+    double u = random.nextDouble() * total;
+    double cumulative = 0;
+    int last = 0;
+    for (int i = 0; i < vocabulary; i++) {
+      if (weights[i] > 0) {
+        cumulative += weights[i];
+        last = i;
+        if (u < cumulative) {
+          return i;
+        }
+      }
+    }
+    return last; // u within rounding of the total
+  }
+
+  /** Zeroes the weights outside top-k and top-p; returns the kept total. */
+  private double truncate(double total) {
+    int vocabulary = weights.length;
+    for (int i = 0; i < vocabulary; i++) {
+      order[i] = i;
+    }
+    // Descending weight; ties by token id so truncation is deterministic.
+    Arrays.sort(order, (a, b) -> weights[a] != weights[b]
+        ? Double.compare(weights[b], weights[a]) : Integer.compare(a, b));
+    int keep = config.topK() > 0 ? Math.min(config.topK(), vocabulary) : vocabulary;
+    if (config.topP() < 1) {
+      double needed = config.topP() * total;
+      double cumulative = 0;
+      int nucleus = 0;
+      while (nucleus < keep && cumulative < needed) {
+        cumulative += weights[order[nucleus++]];
+      }
+      keep = Math.max(1, nucleus);
+    }
+    double kept = 0;
+    for (int r = 0; r < vocabulary; r++) {
+      if (r < keep) {
+        kept += weights[order[r]];
+      } else {
+        weights[order[r]] = 0;
+      }
+    }
+    return kept;
+  }
+}

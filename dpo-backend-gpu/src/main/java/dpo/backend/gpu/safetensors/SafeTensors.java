@@ -1,0 +1,280 @@
+package dpo.backend.gpu.safetensors;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dpo.api.BadDataException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes safetensors files. Reading trusts nothing in the file: the header length,
+ * dtypes, shapes and byte ranges are checked against the file's size before anything is
+ * allocated, so a corrupt or hostile file fails with a {@link BadDataException}, never with an
+ * OutOfMemoryError.
+ */
+public final class SafeTensors {
+  /** Largest header accepted; real headers are kilobytes. */
+  static final long MAX_HEADER_BYTES = 100L << 20;
+
+  private static final String METADATA = "__metadata__";
+
+  private SafeTensors() {}
+
+  /**
+   * Reads every tensor of a file as float32.
+   *
+   * @param file the safetensors file
+   * @return tensors by name, in file order
+   * @throws BadDataException if the file is malformed
+   */
+  public static Map<String, Tensor> read(Path file) {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size < 8) {
+        throw bad(file, null, "file has " + size + " bytes, too short for a safetensors header;"
+            + " the file is truncated or not safetensors");
+      }
+      ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      readFully(channel, lengthBytes, 0);
+      long headerLength = lengthBytes.flip().getLong();
+      if (headerLength < 2 || headerLength > size - 8 || headerLength > MAX_HEADER_BYTES) {
+        throw bad(file, null, "header length " + Long.toUnsignedString(headerLength)
+            + " is impossible for a file of " + size + " bytes (at most "
+            + Math.min(size - 8, MAX_HEADER_BYTES) + "); the file is corrupt or truncated");
+      }
+      ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+      readFully(channel, headerBytes, 8);
+      JsonObject header = parseHeader(file, headerBytes.array());
+      long dataStart = 8 + headerLength;
+      List<Entry> entries = entries(file, header, size - dataStart);
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      for (Entry e : entries) {
+        ByteBuffer raw = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, raw, dataStart + e.begin);
+        raw.flip();
+        tensors.put(e.name, new Tensor(e.shape, toFloats(raw, e.dtype, (int) e.elements)));
+      }
+      return tensors;
+    } catch (IOException e) {
+      throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
+    }
+  }
+
+  private record Entry(String name, DType dtype, long[] shape, long elements, long begin, long end) {}
+
+  private static JsonObject parseHeader(Path file, byte[] bytes) {
+    try {
+      JsonElement json = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
+      if (!json.isJsonObject()) {
+        throw bad(file, null, "the header is not a JSON object; the file is not safetensors");
+      }
+      return json.getAsJsonObject();
+    } catch (JsonParseException | IllegalStateException e) {
+      throw bad(file, null, "the header is not valid JSON (" + e.getMessage()
+          + "); the file is corrupt or not safetensors");
+    }
+  }
+
+  private static List<Entry> entries(Path file, JsonObject header, long dataSize) {
+    List<Entry> entries = new ArrayList<>();
+    for (Map.Entry<String, JsonElement> item : header.entrySet()) {
+      String name = item.getKey();
+      if (name.equals(METADATA)) {
+        continue;
+      }
+      entries.add(entry(file, name, item.getValue(), dataSize));
+    }
+    entries.sort(Comparator.comparingLong(Entry::begin));
+    long previousEnd = 0;
+    for (Entry e : entries) {
+      if (e.begin < previousEnd) {
+        throw bad(file, e.name, "byte range [" + e.begin + ", " + e.end
+            + ") overlaps another tensor; the header is corrupt");
+      }
+      previousEnd = e.end;
+    }
+    return entries;
+  }
+
+  private static Entry entry(Path file, String name, JsonElement value, long dataSize) {
+    try {
+      JsonObject o = value.getAsJsonObject();
+      String dtypeName = o.get("dtype").getAsString();
+      DType dtype = DType.of(dtypeName).orElseThrow(() -> bad(file, name, "unsupported dtype '"
+          + dtypeName + "'; supported: F32, F16, BF16, F64 (convert the checkpoint to one of them)"));
+      JsonArray shapeJson = o.getAsJsonArray("shape");
+      long[] shape = new long[shapeJson.size()];
+      long elements = 1;
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = shapeJson.get(i).getAsLong();
+        if (shape[i] < 0) {
+          throw bad(file, name, "negative dimension " + shape[i] + " in the shape");
+        }
+        elements = Math.multiplyExact(elements, shape[i]);
+      }
+      JsonArray offsets = o.getAsJsonArray("data_offsets");
+      if (offsets.size() != 2) {
+        throw bad(file, name, "data_offsets must be [begin, end], got " + offsets);
+      }
+      long begin = offsets.get(0).getAsLong();
+      long end = offsets.get(1).getAsLong();
+      if (begin < 0 || end < begin || end > dataSize) {
+        throw bad(file, name, "byte range [" + begin + ", " + end + ") lies outside the "
+            + dataSize + " data bytes; the file is truncated or corrupt");
+      }
+      long bytes = Math.multiplyExact(elements, dtype.bytes());
+      if (end - begin != bytes) {
+        throw bad(file, name, "shape " + shapeJson + " of " + dtype + " needs " + bytes
+            + " bytes, the byte range holds " + (end - begin));
+      }
+      if (elements > Integer.MAX_VALUE - 8) {
+        throw bad(file, name, "tensor of " + elements + " elements is too large to load");
+      }
+      return new Entry(name, dtype, shape, elements, begin, end);
+    } catch (ArithmeticException e) {
+      throw bad(file, name, "shape overflows 64 bits; the header is corrupt");
+    } catch (ClassCastException | IllegalStateException | NullPointerException
+        | NumberFormatException | UnsupportedOperationException e) {
+      throw bad(file, name, "expected {\"dtype\": ..., \"shape\": [...], \"data_offsets\":"
+          + " [begin, end]}, got " + value);
+    }
+  }
+
+  private static float[] toFloats(ByteBuffer raw, DType dtype, int n) {
+    float[] out = new float[n];
+    switch (dtype) {
+      case F32 -> raw.asFloatBuffer().get(out);
+      case F64 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = (float) raw.getDouble();
+        }
+      }
+      case F16 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = halfToFloat(raw.getShort());
+        }
+      }
+      case BF16 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = Float.intBitsToFloat((raw.getShort() & 0xffff) << 16);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** IEEE binary16 to float32 (Float.float16ToFloat arrived after Java 17). */
+  static float halfToFloat(short half) {
+    int bits = half & 0xffff;
+    int sign = (bits & 0x8000) << 16;
+    int exponent = (bits >>> 10) & 0x1f;
+    int mantissa = bits & 0x3ff;
+    if (exponent == 0x1f) {
+      return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13)); // inf or NaN
+    }
+    if (exponent == 0) {
+      float value = mantissa * 0x1p-24f; // zero or subnormal
+      return sign == 0 ? value : -value;
+    }
+    return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  }
+
+  /**
+   * Writes float32 tensors atomically: a temp file beside the target, then a rename.
+   *
+   * @param file target file, replaced if present
+   * @param tensors tensors by name, written in this order
+   * @param metadata string pairs for the header's {@code __metadata__}
+   */
+  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    JsonObject header = new JsonObject();
+    if (!metadata.isEmpty()) {
+      JsonObject meta = new JsonObject();
+      metadata.forEach(meta::addProperty);
+      header.add(METADATA, meta);
+    }
+    long offset = 0;
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      JsonObject o = new JsonObject();
+      o.addProperty("dtype", DType.F32.name());
+      JsonArray shape = new JsonArray();
+      for (long d : e.getValue().shape()) {
+        shape.add(d);
+      }
+      o.add("shape", shape);
+      JsonArray offsets = new JsonArray();
+      long bytes = 4L * e.getValue().data().length;
+      offsets.add(offset);
+      offsets.add(offset + bytes);
+      o.add("data_offsets", offsets);
+      header.add(e.getKey(), o);
+      offset += bytes;
+    }
+    StringBuilder json = new StringBuilder(new Gson().toJson(header));
+    while ((json.length() + 8) % 8 != 0) {
+      json.append(' '); // the format pads the header with spaces to 8-byte alignment
+    }
+    byte[] headerBytes = json.toString().getBytes(StandardCharsets.UTF_8);
+    Path dir = file.toAbsolutePath().getParent();
+    Path temp = null;
+    try {
+      temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+      try (OutputStream out = Files.newOutputStream(temp)) {
+        ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        out.write(length.putLong(headerBytes.length).array());
+        out.write(headerBytes);
+        for (Tensor t : tensors.values()) {
+          ByteBuffer data = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
+          data.asFloatBuffer().put(t.data());
+          out.write(data.array());
+        }
+      }
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      temp = null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+          // the temp file's name starts with a dot; a leftover is harmless
+        }
+      }
+    }
+  }
+
+  private static void readFully(FileChannel channel, ByteBuffer buffer, long position)
+      throws IOException {
+    long at = position;
+    while (buffer.hasRemaining()) {
+      int n = channel.read(buffer, at);
+      if (n < 0) {
+        throw new IOException("unexpected end of file at byte " + at);
+      }
+      at += n;
+    }
+  }
+
+  private static BadDataException bad(Path file, String tensor, String problem) {
+    return new BadDataException(file, 0, tensor, problem);
+  }
+}

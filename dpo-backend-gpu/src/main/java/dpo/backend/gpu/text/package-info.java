@@ -1,0 +1,2 @@
+/** Tokenizers of the DJL backend: Hugging Face {@code tokenizer.json} files, read offline. */
+package dpo.backend.gpu.text;

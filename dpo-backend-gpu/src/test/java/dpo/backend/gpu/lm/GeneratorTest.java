@@ -1,0 +1,212 @@
+package dpo.backend.gpu.lm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dpo.api.ConfigurationException;
+import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.ModelConfig;
+import dpo.backend.gpu.DjlOffline;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class GeneratorTest {
+  static final ModelConfig TINY = new ModelConfig(12, 16, 2, 2, 48);
+  static final int EOS = 11;
+  static NDManager root;
+  static GptModel policy;
+  static GptModel reference;
+
+  @BeforeAll
+  static void models() {
+    DjlOffline.enforce();
+    root = NDManager.newBaseManager();
+    policy = GptModel.create(root, GptArchitecture.gpt2(TINY), 11);
+    reference = GptModel.create(root, GptArchitecture.gpt2(TINY), 12);
+    // Sharpen the policy so that greedy and sampled sequences are not all alike.
+    policy.parameters().get("wte.weight").muli(40f);
+    reference.parameters().get("wte.weight").muli(30f);
+  }
+
+  @AfterAll
+  static void release() {
+    policy.close();
+    reference.close();
+    root.close();
+  }
+
+  static List<int[]> prompts() {
+    // Different lengths: left padding must not change any prompt's continuation.
+    return List.of(new int[] {1, 2, 3}, new int[] {4}, new int[] {5, 6, 7, 8, 9, 10, 1}, new int[] {2, 2});
+  }
+
+  static List<int[]> run(List<GptModel> models, double[] w, List<int[]> prompts,
+      GenerationConfig config, boolean cache) {
+    return new Generator(models, w, config, cache).generate(root, prompts);
+  }
+
+  static void assertSame(List<int[]> a, List<int[]> b) {
+    assertEquals(a.size(), b.size());
+    for (int i = 0; i < a.size(); i++) {
+      assertArrayEquals(a.get(i), b.get(i), "response " + i);
+    }
+  }
+
+  @Test
+  void kvCacheIsTokenForTokenIdenticalToRecomputation() {
+    GenerationConfig greedy = GenerationConfig.greedy(24, -1);
+    assertSame(run(List.of(policy), new double[] {1}, prompts(), greedy, false),
+        run(List.of(policy), new double[] {1}, prompts(), greedy, true));
+    GenerationConfig sampled = new GenerationConfig(24, 1.0, 0, 0.95, EOS, 42);
+    List<int[]> cached = run(List.of(policy, reference), new double[] {1.5, -0.5}, prompts(),
+        sampled, true);
+    assertSame(run(List.of(policy, reference), new double[] {1.5, -0.5}, prompts(), sampled,
+        false), cached);
+    assertFalse(cached.stream().allMatch(r -> Arrays.equals(r, cached.get(0))));
+  }
+
+  @Test
+  void aPromptsContinuationDoesNotDependOnItsBatch() {
+    GenerationConfig sampled = GenerationConfig.sampling(16, 1.0, -1, 7);
+    List<int[]> batch = run(List.of(policy), new double[] {1}, prompts(), sampled, true);
+    List<int[]> first = run(List.of(policy), new double[] {1}, prompts().subList(0, 1), sampled, true);
+    assertArrayEquals(batch.get(0), first.get(0));
+    List<int[]> greedyBatch = run(List.of(policy), new double[] {1}, prompts(),
+        GenerationConfig.greedy(16, -1), true);
+    for (int i = 0; i < prompts().size(); i++) {
+      assertArrayEquals(greedyBatch.get(i), run(List.of(policy), new double[] {1},
+          List.of(prompts().get(i)), GenerationConfig.greedy(16, -1), true).get(0));
+    }
+  }
+
+  @Test
+  void sameSeedSameResponsesOtherSeedOthers() {
+    GenerationConfig a = GenerationConfig.sampling(16, 1.0, EOS, 1);
+    GenerationConfig b = GenerationConfig.sampling(16, 1.0, EOS, 2);
+    assertSame(run(List.of(policy), new double[] {1}, prompts(), a, true),
+        run(List.of(policy), new double[] {1}, prompts(), a, true));
+    List<int[]> x = run(List.of(policy), new double[] {1}, prompts(), a, true);
+    List<int[]> y = run(List.of(policy), new double[] {1}, prompts(), b, true);
+    boolean differ = false;
+    for (int i = 0; i < x.size(); i++) {
+      differ |= !Arrays.equals(x.get(i), y.get(i));
+    }
+    assertTrue(differ);
+  }
+
+  @Test
+  void endOfSequenceStopsAResponseAndEndsIt() {
+    List<int[]> out = run(List.of(policy), new double[] {1}, prompts(),
+        new GenerationConfig(40, 2.0, 0, 1.0, EOS, 3), true);
+    for (int[] r : out) {
+      for (int t = 0; t < r.length - 1; t++) {
+        assertTrue(r[t] != EOS, "tokens after the end: " + Arrays.toString(r));
+      }
+      assertTrue(r.length == 40 || r[r.length - 1] == EOS);
+    }
+  }
+
+  @Test
+  void weightsOneAndZeroEqualThePolicyAlone() {
+    GenerationConfig sampled = GenerationConfig.sampling(20, 1.0, EOS, 5);
+    assertSame(run(List.of(policy), new double[] {1}, prompts(), sampled, true),
+        run(List.of(policy, reference), new double[] {1, 0}, prompts(), sampled, true));
+  }
+
+  /** Next-token distribution of one model after a one-token prompt, from its own logits. */
+  static double[] nextToken(GptModel model, int token) {
+    float[] l = GptModelTest.logits(model, new long[] {token});
+    double[] p = new double[l.length];
+    double max = Double.NEGATIVE_INFINITY;
+    for (float x : l) {
+      max = Math.max(max, x);
+    }
+    double z = 0;
+    for (int i = 0; i < l.length; i++) {
+      p[i] = Math.exp(l[i] - max);
+      z += p[i];
+    }
+    for (int i = 0; i < l.length; i++) {
+      p[i] /= z;
+    }
+    return p;
+  }
+
+  @Test
+  void theMixedDistributionIsTheProductOfPowers() {
+    GptModel a = GptModel.create(root, GptArchitecture.gpt2(TINY), 21);
+    GptModel b = GptModel.create(root, GptArchitecture.gpt2(TINY), 22);
+    try (a; b) {
+      a.parameters().get("wte.weight").muli(15f);
+      b.parameters().get("wte.weight").muli(15f);
+      double[] pa = nextToken(a, 3);
+      double[] pb = nextToken(b, 3);
+      for (double[] w : new double[][] {{1.5, -0.5}, {0.5, 0.5}}) {
+        double[] expected = new double[pa.length];
+        double z = 0;
+        for (int i = 0; i < pa.length; i++) {
+          expected[i] = Math.pow(pa[i], w[0]) * Math.pow(pb[i], w[1]);
+          z += expected[i];
+        }
+        int draws = 20000;
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < draws; i++) {
+          prompts.add(new int[] {3});
+        }
+        List<int[]> out = run(List.of(a, b), w, prompts, GenerationConfig.sampling(1, 1.0, -1, 9),
+            true);
+        int[] counts = new int[pa.length];
+        out.forEach(r -> counts[r[0]]++);
+        for (int i = 0; i < pa.length; i++) {
+          double p = expected[i] / z;
+          double sd = Math.sqrt(p * (1 - p) / draws);
+          assertEquals(p, (double) counts[i] / draws, 5 * sd + 1e-3,
+              "token " + i + " with weights " + Arrays.toString(w));
+        }
+      }
+    }
+  }
+
+  @Test
+  void topKAndTopPTruncate() {
+    float[] logits = {0f, 1f, 2f, 3f};
+    SplittableRandom random = new SplittableRandom(1);
+    TokenSampler top1 = new TokenSampler(new GenerationConfig(1, 1.0, 1, 1.0, -1, 0), 4);
+    TokenSampler top2 = new TokenSampler(new GenerationConfig(1, 1.0, 2, 1.0, -1, 0), 4);
+    // p = softmax(0..3) = 0.032, 0.087, 0.237, 0.644: top-p 0.7 keeps tokens 3 and 2.
+    TokenSampler nucleus = new TokenSampler(new GenerationConfig(1, 1.0, 0, 0.7, -1, 0), 4);
+    int[] seen2 = new int[4];
+    int[] seenP = new int[4];
+    for (int i = 0; i < 4000; i++) {
+      assertEquals(3, top1.next(logits, 0, random));
+      seen2[top2.next(logits, 0, random)]++;
+      seenP[nucleus.next(logits, 0, random)]++;
+    }
+    assertEquals(0, seen2[0] + seen2[1]);
+    assertEquals(0, seenP[0] + seenP[1]);
+    assertEquals(Math.exp(3) / (Math.exp(3) + Math.exp(2)), seen2[3] / 4000.0, 0.03);
+    TokenSampler greedy = new TokenSampler(GenerationConfig.greedy(1, -1), 4);
+    assertEquals(3, greedy.next(logits, 0, random));
+  }
+
+  @Test
+  void badRequestsFailWithTheFix() {
+    ConfigurationException tooLong = assertThrows(ConfigurationException.class,
+        () -> run(List.of(policy), new double[] {1}, List.of(new int[40]),
+            GenerationConfig.greedy(10, -1), true));
+    assertTrue(tooLong.getMessage().contains("lower maxNewTokens"), tooLong.getMessage());
+    assertThrows(ConfigurationException.class,
+        () -> run(List.of(policy), new double[] {1, 1}, prompts(), GenerationConfig.greedy(1, -1), true));
+    assertThrows(ConfigurationException.class,
+        () -> run(List.of(policy), new double[] {1}, List.of(new int[0]), GenerationConfig.greedy(1, -1), true));
+  }
+}

@@ -1,0 +1,184 @@
+package dpo.backend.gpu.lm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dpo.api.BadDataException;
+import dpo.api.ConfigurationException;
+import dpo.api.lm.ModelConfig;
+import dpo.backend.gpu.DjlOffline;
+import dpo.backend.gpu.safetensors.SafeTensors;
+import dpo.backend.gpu.safetensors.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GptModelTest {
+  static final ModelConfig TINY = new ModelConfig(16, 16, 2, 2, 32);
+  static NDManager root;
+
+  @BeforeAll
+  static void engine() {
+    DjlOffline.enforce();
+    root = NDManager.newBaseManager();
+  }
+
+  @AfterAll
+  static void release() {
+    root.close();
+  }
+
+  static float[] logits(GptModel model, long[] tokens) {
+    try (NDManager m = model.manager().newSubManager()) {
+      int n = tokens.length;
+      return model.forward(m.create(tokens, new Shape(1, n)), GptModel.positionsOf(m, 1, n),
+          GptModel.causalBias(m, n), null).toFloatArray();
+    }
+  }
+
+  @Test
+  void changingATokenNeverChangesEarlierLogits() {
+    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 1)) {
+      long[] tokens = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
+      float[] before = logits(model, tokens);
+      int v = TINY.vocabularySize();
+      for (int changed = 1; changed < tokens.length; changed++) {
+        long[] other = tokens.clone();
+        other[changed] = (other[changed] + 7) % v;
+        float[] after = logits(model, other);
+        for (int i = 0; i < changed * v; i++) {
+          assertEquals(before[i], after[i], 0f, "position " + i / v + " saw token " + changed);
+        }
+        boolean differs = false;
+        for (int i = changed * v; i < (changed + 1) * v; i++) {
+          differs |= before[i] != after[i];
+        }
+        assertTrue(differs, "the changed position's own logits must change");
+      }
+    }
+  }
+
+  @Test
+  void sequenceLogProbsEqualTheDirectPerTokenSum() {
+    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 2)) {
+      int[] prompt = {1, 2, 3};
+      int[] response = {4, 5, 6, 7};
+      long[] all = {1, 2, 3, 4, 5, 6, 7};
+      float[] l = logits(model, all);
+      int v = TINY.vocabularySize();
+      double direct = 0;
+      for (int t = prompt.length; t < all.length; t++) {
+        int row = (t - 1) * v;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < v; j++) {
+          max = Math.max(max, l[row + j]);
+        }
+        double z = 0;
+        for (int j = 0; j < v; j++) {
+          z += Math.exp(l[row + j] - max);
+        }
+        direct += l[row + (int) all[t]] - max - Math.log(z);
+      }
+      double alone = model.sequenceLogProbs(List.of(prompt), List.of(response))[0];
+      assertEquals(direct, alone, 1e-4);
+      // Padding: batched with longer and shorter sequences, the value stays.
+      double[] batched = model.sequenceLogProbs(
+          List.of(new int[] {9}, prompt, new int[] {2, 2, 2, 2, 2, 2, 2, 2}),
+          List.of(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, response, new int[] {}));
+      assertEquals(alone, batched[1], 1e-4);
+      assertEquals(0.0, batched[2], 0.0, "an empty response has log-probability 0");
+    }
+  }
+
+  @Test
+  void badTokensAndLengthsAreRejectedWithTheFix() {
+    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 3)) {
+      ConfigurationException outside = assertThrows(ConfigurationException.class,
+          () -> model.sequenceLogProbs(List.of(new int[] {1}), List.of(new int[] {16})));
+      assertTrue(outside.getMessage().contains("outside the vocabulary"), outside.getMessage());
+      ConfigurationException tooLong = assertThrows(ConfigurationException.class,
+          () -> model.sequenceLogProbs(List.of(new int[20]), List.of(new int[20])));
+      assertTrue(tooLong.getMessage().contains("context is 32"), tooLong.getMessage());
+    }
+  }
+
+  @Test
+  void saveAndLoadGiveIdenticalLogits(@TempDir Path dir) throws Exception {
+    Path checkpoint = dir.resolve("model");
+    long[] tokens = {1, 2, 3, 4, 5};
+    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 4)) {
+      model.save(checkpoint);
+      model.save(checkpoint); // replacing an existing checkpoint works too
+      try (GptModel loaded = GptModel.load(root, checkpoint)) {
+        assertEquals(model.architecture(), loaded.architecture());
+        assertArrayEquals(logits(model, tokens), logits(loaded, tokens));
+      }
+    }
+    assertTrue(Files.readString(checkpoint.resolve("config.json")).contains("\"n_embd\": 16"));
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of(checkpoint), files.toList(), "no staging folder may remain");
+    }
+  }
+
+  @Test
+  void aHuggingFaceStyleGpt2FolderLoads(@TempDir Path dir) throws Exception {
+    // Hugging Face files prefix names with "transformer.", carry attention-mask buffers and may
+    // name the context n_ctx.
+    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 5)) {
+      Map<String, Tensor> hub = new LinkedHashMap<>();
+      model.tensors().forEach((k, t) -> hub.put("transformer." + k, t));
+      hub.put("transformer.h.0.attn.bias", new Tensor(new long[] {1, 1, 2, 2}, new float[4]));
+      SafeTensors.write(dir.resolve("model.safetensors"), hub, Map.of("format", "pt"));
+      Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gpt2\", \"vocab_size\": 16,"
+          + " \"n_embd\": 16, \"n_layer\": 2, \"n_head\": 2, \"n_ctx\": 32,"
+          + " \"activation_function\": \"gelu_new\", \"eos_token_id\": 15}");
+      try (GptModel loaded = GptModel.load(root, dir)) {
+        assertArrayEquals(logits(model, new long[] {7, 8}), logits(loaded, new long[] {7, 8}));
+      }
+    }
+  }
+
+  @Test
+  void aCheckpointThatDoesNotMatchItsConfigFailsClearly(@TempDir Path dir) throws Exception {
+    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 6)) {
+      model.save(dir.resolve("m"));
+    }
+    Path config = dir.resolve("m/config.json");
+    Files.writeString(config, Files.readString(config).replace("\"n_layer\": 2", "\"n_layer\": 3"));
+    BadDataException missing = assertThrows(BadDataException.class,
+        () -> GptModel.load(root, dir.resolve("m")));
+    assertTrue(missing.getMessage().contains("h.2."), missing.getMessage());
+    Files.writeString(config, "{\"model_type\": \"llama\"}");
+    BadDataException llama = assertThrows(BadDataException.class,
+        () -> GptModel.load(root, dir.resolve("m")));
+    assertTrue(llama.getMessage().contains("only GPT-2"), llama.getMessage());
+    BadDataException none = assertThrows(BadDataException.class,
+        () -> GptModel.load(root, dir.resolve("absent")));
+    assertTrue(none.getMessage().contains("config.json"), none.getMessage());
+  }
+
+  @Test
+  void copiesAreIndependent() {
+    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 7);
+        GptModel copy = model.copy()) {
+      long[] tokens = {1, 2, 3};
+      assertArrayEquals(logits(model, tokens), logits(copy, tokens));
+      NDArray w = copy.parameters().get("ln_f.bias");
+      w.addi(1f);
+      assertTrue(logits(model, tokens)[0] != logits(copy, tokens)[0]);
+      copy.copyFrom(model);
+      assertArrayEquals(logits(model, tokens), logits(copy, tokens));
+    }
+  }
+}
