@@ -26,11 +26,13 @@ import org.slf4j.LoggerFactory;
  * The DJL backend: one device and one root {@link NDManager} shared by everything it creates.
  * Option {@code device}: {@code auto} (default: the first GPU when DJL sees one, else the CPU),
  * {@code cpu} or {@code gpu}. Option {@code kv-cache}: {@code true} (default) or {@code false}
- * (generation recomputes every sequence at each step; for benchmarks and checks).
+ * (generation recomputes every sequence at each step; for benchmarks and checks). A positive
+ * {@code threads} sets PyTorch's intra-op threads if the engine has not started yet.
  */
 final class DjlBackend implements PolicyBackend {
   static final String DEVICE = "device";
   static final String KV_CACHE = "kv-cache";
+  private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
   private static final Logger LOG = LoggerFactory.getLogger(DjlBackend.class);
 
   private final Device device;
@@ -50,6 +52,10 @@ final class DjlBackend implements PolicyBackend {
           + "'");
     }
     this.kvCache = Boolean.parseBoolean(cache);
+    if (config.threads() > 0 && System.getProperty(NUM_THREADS) == null) {
+      // Read once, when the engine starts; later backends share the first one's setting.
+      System.setProperty(NUM_THREADS, Integer.toString(config.threads()));
+    }
     this.device = device(config.options().getOrDefault(DEVICE, "auto"));
     this.manager = NDManager.newBaseManager(device);
     LOG.info("DJL backend on {} ({} {})", device, Engine.getInstance().getEngineName(),

@@ -157,7 +157,7 @@ class GeneratorTest {
           expected[i] = Math.pow(pa[i], w[0]) * Math.pow(pb[i], w[1]);
           z += expected[i];
         }
-        int draws = 20000;
+        int draws = 4000;
         List<int[]> prompts = new ArrayList<>();
         for (int i = 0; i < draws; i++) {
           prompts.add(new int[] {3});

@@ -1,0 +1,56 @@
+package dpo.backend.gpu.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dpo.api.BadDataException;
+import dpo.backend.gpu.DjlOffline;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HfTokenizerTest {
+  static final String WORD_LEVEL = """
+      {"version": "1.0", "truncation": null, "padding": null,
+       "added_tokens": [
+         {"id": 0, "content": "<pad>", "single_word": false, "lstrip": false, "rstrip": false,
+          "normalized": false, "special": true},
+         {"id": 1, "content": "</s>", "single_word": false, "lstrip": false, "rstrip": false,
+          "normalized": false, "special": true}],
+       "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null,
+       "decoder": null,
+       "model": {"type": "WordLevel", "unk_token": "<unk>",
+                 "vocab": {"<pad>": 0, "</s>": 1, "<unk>": 2, "hello": 3, "world": 4, "again": 5}}}
+      """;
+
+  @BeforeAll
+  static void offline() {
+    DjlOffline.enforce();
+  }
+
+  @Test
+  void aTokenizerJsonLoadsOfflineAndRoundTrips(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("tokenizer.json"), WORD_LEVEL);
+    HfTokenizer t = HfTokenizer.load(dir);
+    assertArrayEquals(new int[] {3, 4, 5}, t.encode("hello world again"));
+    assertArrayEquals(new int[] {3, 2}, t.encode("hello stranger"));
+    assertEquals("hello world", t.decode(new int[] {3, 4, 1}));
+    assertEquals(6, t.vocabularySize());
+    assertEquals(1, t.endOfSequence(), "</s> is an end-of-sequence name");
+    Files.writeString(dir.resolve("config.json"), "{\"eos_token_id\": 0}");
+    assertEquals(0, HfTokenizer.load(dir).endOfSequence(), "config.json's eos_token_id wins");
+  }
+
+  @Test
+  void missingOrBrokenFilesFailNamingTheFile(@TempDir Path dir) throws Exception {
+    BadDataException missing = assertThrows(BadDataException.class, () -> HfTokenizer.load(dir));
+    assertTrue(missing.getMessage().contains("tokenizer.json"), missing.getMessage());
+    Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": 3");
+    BadDataException broken = assertThrows(BadDataException.class, () -> HfTokenizer.load(dir));
+    assertTrue(broken.getMessage().contains("tokenizer.json"), broken.getMessage());
+  }
+}
