@@ -74,8 +74,14 @@ final class CommandOracle implements RewardOracle {
   private OracleException failure;
   private boolean closed;
 
-  CommandOracle(List<String> argv, double timeoutSeconds, int batch) {
-    this.command = String.join(" ", argv);
+  /**
+   * Starts the process.
+   *
+   * @param command the command as the user wrote it, for messages
+   * @param argv the program and its arguments
+   */
+  CommandOracle(String command, List<String> argv, double timeoutSeconds, int batch) {
+    this.command = command.strip();
     this.timeoutNanos = (long) Math.min(Long.MAX_VALUE / 2, timeoutSeconds * 1e9);
     this.timeoutText = trimZeros(timeoutSeconds);
     this.batch = batch;

@@ -66,9 +66,10 @@ public final class CommandOracleProvider implements RewardOracleProvider {
   @Override
   public RewardOracle create(OracleConfig config) {
     config.requireKnownOptions(ID, Set.of(COMMAND, TIMEOUT, BATCH));
-    List<String> argv = CommandLine.parse(COMMAND, config.requiredOption(COMMAND, "\"python3 score.py\""));
+    String command = config.requiredOption(COMMAND, "\"python3 score.py\"");
+    List<String> argv = CommandLine.parse(COMMAND, command);
     double timeout = config.positiveNumber(TIMEOUT, DEFAULT_TIMEOUT_SECONDS);
     int batch = config.positiveInt(BATCH, DEFAULT_BATCH);
-    return new CommandOracle(argv, timeout, batch);
+    return new CommandOracle(command, argv, timeout, batch);
   }
 }

@@ -95,7 +95,7 @@ class SafeHelpfulTaskTest {
   @Test
   void demonstrationsStayWithinTheVocabularyAndLength() {
     Set<String> vocabulary = Set.copyOf(task.vocabulary());
-    for (Demonstration d : task.sftData(0, 1_000, 4, 0.5, SEED)) {
+    for (Demonstration d : task.sftData(0, 500, 4, 0.5, SEED)) {
       String[] words = d.response().split(" ");
       assertTrue(words.length <= task.maxResponseWords(), d.toString());
       for (String word : words) {
@@ -107,7 +107,7 @@ class SafeHelpfulTaskTest {
   @Test
   void goodDemonstrationsScoreClearlyHigherThanEveryPoorKind() {
     Map<String, double[]> byKind = new HashMap<>();
-    for (Demonstration d : task.sftData(0, 3_000, 4, 0.5, SEED)) {
+    for (Demonstration d : task.sftData(0, 500, 4, 0.5, SEED)) {
       double[] sum = byKind.computeIfAbsent(d.kind(), k -> new double[2]);
       sum[0] += task.reward(d.prompt(), d.response());
       sum[1]++;
@@ -123,7 +123,7 @@ class SafeHelpfulTaskTest {
   @Test
   void goodBeatsEveryPoorResponseToTheSamePrompt() {
     SplittableRandom random = new SplittableRandom(SEED);
-    for (String prompt : task.prompts(300, SEED)) {
+    for (String prompt : task.prompts(150, SEED)) {
       double worstGood = Double.POSITIVE_INFINITY;
       double bestPoor = Double.NEGATIVE_INFINITY;
       for (int k = 0; k < 20; k++) {
