@@ -20,8 +20,8 @@ import java.util.Set;
  *   <li>{@code batch}: pairs sent per batch, default 64.
  * </ul>
  *
- * <p><b>Protocol.</b> The process is started once, when the oracle is created, and runs until the
- * oracle is closed. For every (prompt, response) pair the oracle writes one line to the process's
+ * <p><b>Protocol.</b> The process is started once, when the oracle is created, in the working
+ * directory and with the environment of the JVM, and runs until the oracle is closed. For every (prompt, response) pair the oracle writes one line to the process's
  * standard input, a JSON object in UTF-8 (non-ASCII characters escaped):
  *
  * <pre>{"prompt": "tell me about bees", "response": "the bees are calm ."}</pre>

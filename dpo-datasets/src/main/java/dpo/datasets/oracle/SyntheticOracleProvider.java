@@ -52,9 +52,10 @@ public final class SyntheticOracleProvider implements RewardOracleProvider {
     return new TaskOracle(task);
   }
 
-  /** Scores with the task's reward; stateless, so close does nothing. */
+  /** Scores with the task's reward; holds no resources. */
   private static final class TaskOracle implements RewardOracle {
     private final SyntheticTask task;
+    private boolean closed;
 
     TaskOracle(SyntheticTask task) {
       this.task = task;
@@ -62,6 +63,9 @@ public final class SyntheticOracleProvider implements RewardOracleProvider {
 
     @Override
     public double[] score(List<String> prompts, List<String> responses) {
+      if (closed) {
+        throw new IllegalStateException("this synthetic oracle is closed; create a new one");
+      }
       Oracles.checkBatch(prompts, responses);
       double[] rewards = new double[prompts.size()];
       for (int i = 0; i < rewards.length; i++) {
@@ -74,6 +78,8 @@ public final class SyntheticOracleProvider implements RewardOracleProvider {
     }
 
     @Override
-    public void close() {}
+    public void close() {
+      closed = true;
+    }
   }
 }

@@ -177,7 +177,7 @@ class CommandOracleTest {
   }
 
   @Test
-  void aSilentProcessTimesOutAndIsStopped() throws IOException, Exception {
+  void aSilentProcessTimesOutAndIsStopped() throws Exception {
     Path script =
         script(
             "silent.py",

@@ -50,10 +50,11 @@ class OracleProvidersTest {
     try (RewardOracle oracle = byId().get("synthetic").create(OracleConfig.of(Map.of()))) {
       assertArrayEquals(expected, oracle.score(prompts, responses));
     }
-    try (RewardOracle oracle =
-        byId().get("synthetic").create(OracleConfig.of(Map.of("task", "safe-helpful")))) {
-      assertEquals(expected[0], oracle.score(prompts.get(0), responses.get(0)));
-    }
+    RewardOracle named =
+        byId().get("synthetic").create(OracleConfig.of(Map.of("task", "safe-helpful")));
+    assertEquals(expected[0], named.score(prompts.get(0), responses.get(0)));
+    named.close();
+    assertThrows(IllegalStateException.class, () -> named.score("explain bees", "bees ."));
   }
 
   @Test
