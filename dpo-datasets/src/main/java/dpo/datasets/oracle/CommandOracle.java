@@ -79,6 +79,8 @@ final class CommandOracle implements RewardOracle {
    *
    * @param command the command as the user wrote it, for messages
    * @param argv the program and its arguments
+   * @param timeoutSeconds how long one batch may take
+   * @param batch the most pairs sent at once
    */
   CommandOracle(String command, List<String> argv, double timeoutSeconds, int batch) {
     this.command = command.strip();
