@@ -1,12 +1,14 @@
 /**
  * The service-provider interface of the online DPO framework.
  *
- * <p>This module depends on the JDK only. It holds the three plugin points and what they share:
+ * <p>This module depends on the JDK only. It holds the plugin points and what they share:
  *
  * <ul>
  *   <li>{@link dpo.api.sampler} defines which ordered response pairs a DPO step trains on;
  *   <li>{@link dpo.api.objective} defines the per-pair preference loss;
- *   <li>{@link dpo.api.backend} defines the policies that are trained.
+ *   <li>{@link dpo.api.backend} defines the policies that are trained;
+ *   <li>{@link dpo.api.oracle} defines the reward oracles that score responses, and the rules that
+ *       turn rewards into preference labels.
  * </ul>
  *
  * <p>Each plugin point has a {@code ...Provider} that a module lists in {@code
