@@ -2,6 +2,7 @@ package dpo.core;
 
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.objective.ObjectiveProvider;
+import dpo.api.oracle.RewardOracleProvider;
 import dpo.api.sampler.SamplerProvider;
 import dpo.core.registry.ProviderRegistry;
 import java.util.ArrayList;
@@ -20,11 +21,13 @@ import java.util.List;
  * @param samplers the sampler providers
  * @param objectives the objective providers
  * @param backends the policy-backend providers
+ * @param oracles the reward-oracle providers
  */
 public record DpoRuntime(
     ProviderRegistry<SamplerProvider> samplers,
     ProviderRegistry<ObjectiveProvider> objectives,
-    ProviderRegistry<PolicyBackendProvider> backends) {
+    ProviderRegistry<PolicyBackendProvider> backends,
+    ProviderRegistry<RewardOracleProvider> oracles) {
 
   /**
    * A builder with discovery switched on.
@@ -42,6 +45,7 @@ public record DpoRuntime(
     private final List<SamplerProvider> samplers = new ArrayList<>();
     private final List<ObjectiveProvider> objectives = new ArrayList<>();
     private final List<PolicyBackendProvider> backends = new ArrayList<>();
+    private final List<RewardOracleProvider> oracles = new ArrayList<>();
 
     private Builder() {}
 
@@ -101,6 +105,17 @@ public record DpoRuntime(
     }
 
     /**
+     * Registers a reward-oracle provider directly.
+     *
+     * @param provider the provider
+     * @return this builder
+     */
+    public Builder addOracle(RewardOracleProvider provider) {
+      oracles.add(provider);
+      return this;
+    }
+
+    /**
      * Discovers (if enabled) and builds the registries.
      *
      * @return the runtime
@@ -110,7 +125,8 @@ public record DpoRuntime(
       return new DpoRuntime(
           registry("sampler", SamplerProvider.class, samplers),
           registry("objective", ObjectiveProvider.class, objectives),
-          registry("backend", PolicyBackendProvider.class, backends));
+          registry("backend", PolicyBackendProvider.class, backends),
+          registry("oracle", RewardOracleProvider.class, oracles));
     }
 
     private <P extends dpo.api.Provider> ProviderRegistry<P> registry(

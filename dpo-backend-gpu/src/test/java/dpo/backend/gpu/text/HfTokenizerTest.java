@@ -46,6 +46,18 @@ class HfTokenizerTest {
   }
 
   @Test
+  void theWordTokenizersHuggingFaceFormGivesTheSameIds(@TempDir Path dir) throws Exception {
+    dpo.api.lm.WordTokenizer words =
+        new dpo.api.lm.WordTokenizer(java.util.List.of("bees", "are", "calm", ".", "don't"));
+    Files.writeString(dir.resolve("tokenizer.json"), words.toHuggingFaceJson());
+    HfTokenizer hf = HfTokenizer.load(dir);
+    String text = "bees are calm . don't sting";
+    assertArrayEquals(words.encode(text), hf.encode(text));
+    assertEquals(words.vocabularySize(), hf.vocabularySize());
+    assertEquals(words.endOfSequence(), hf.endOfSequence());
+  }
+
+  @Test
   void missingOrBrokenFilesFailNamingTheFile(@TempDir Path dir) throws Exception {
     BadDataException missing = assertThrows(BadDataException.class, () -> HfTokenizer.load(dir));
     assertTrue(missing.getMessage().contains("tokenizer.json"), missing.getMessage());
