@@ -6,6 +6,8 @@ import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.ModelConfig;
+import dpo.api.lm.RewardModel;
+import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
 import java.nio.file.Path;
@@ -107,6 +109,39 @@ public interface PolicyBackend extends AutoCloseable {
    * @return a trainer the caller must close
    */
   default LmTrainer newTrainer(LanguageModel model, TrainerConfig config) {
+    throw noLanguageModels();
+  }
+
+  /**
+   * Creates a reward model (transformer plus scalar head) with fresh parameters.
+   *
+   * @param config the transformer's shape
+   * @param seed seed of the initialisation
+   * @return a model the caller must close
+   */
+  default RewardModel newRewardModel(ModelConfig config, long seed) {
+    throw noLanguageModels();
+  }
+
+  /**
+   * Loads a reward-model checkpoint written by {@link RewardModel#save(Path)}.
+   *
+   * @param directory the checkpoint
+   * @return a model the caller must close
+   * @throws dpo.api.BadDataException if the checkpoint is malformed
+   */
+  default RewardModel loadRewardModel(Path directory) {
+    throw noLanguageModels();
+  }
+
+  /**
+   * Creates a Bradley-Terry trainer for a reward model.
+   *
+   * @param model the model to train
+   * @param config optimizer and schedule
+   * @return a trainer the caller must close
+   */
+  default RewardTrainer newRewardTrainer(RewardModel model, TrainerConfig config) {
     throw noLanguageModels();
   }
 

@@ -34,4 +34,25 @@ public interface Tokenizer {
    * @return its id
    */
   int endOfSequence();
+
+  /**
+   * Token ids of a (prompt, response) pair for a model with a given context, as reward models
+   * read them: the prompt (the end-of-sequence token if it encodes to nothing) keeps at most
+   * half the context, from its end; the response fills the rest, from its start.
+   *
+   * @param prompt the prompt text
+   * @param response the response text
+   * @param context the model's context length, >= 2
+   * @return {prompt ids, response ids}
+   */
+  default int[][] encodePair(String prompt, String response, int context) {
+    int[] p = encode(prompt);
+    if (p.length == 0) {
+      p = new int[] {endOfSequence()};
+    }
+    p = java.util.Arrays.copyOfRange(p, Math.max(0, p.length - context / 2), p.length);
+    int[] r = encode(response);
+    r = java.util.Arrays.copyOf(r, Math.min(r.length, context - p.length));
+    return new int[][] {p, r};
+  }
 }

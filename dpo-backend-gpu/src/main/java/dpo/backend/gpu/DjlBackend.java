@@ -11,6 +11,8 @@ import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.ModelConfig;
+import dpo.api.lm.RewardModel;
+import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
 import dpo.backend.gpu.lm.LanguageModels;
@@ -129,6 +131,21 @@ final class DjlBackend implements PolicyBackend {
   @Override
   public LmTrainer newTrainer(LanguageModel model, TrainerConfig config) {
     return LanguageModels.trainer(model, config);
+  }
+
+  @Override
+  public RewardModel newRewardModel(ModelConfig config, long seed) {
+    return LanguageModels.createRewardModel(manager, config, seed);
+  }
+
+  @Override
+  public RewardModel loadRewardModel(Path directory) {
+    return LanguageModels.loadRewardModel(manager, directory);
+  }
+
+  @Override
+  public RewardTrainer newRewardTrainer(RewardModel model, TrainerConfig config) {
+    return LanguageModels.rewardTrainer(model, config);
   }
 
   @Override

@@ -14,9 +14,7 @@ import dpo.api.lm.StepMetrics;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * AdamW over a {@link GptModel}'s parameters. The DPO loss comes from the {@link Objective} SPI:
@@ -26,23 +24,14 @@ import java.util.Map;
  */
 public final class DjlTrainer implements LmTrainer {
   private final GptModel model;
-  private final TrainerConfig config;
   private final NDManager state;
-  private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
-  private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
-  private long steps;
+  private final AdamW optimizer;
   private boolean closed;
 
   DjlTrainer(GptModel model, TrainerConfig config) {
     this.model = model;
-    this.config = config;
     this.state = model.manager().getParentManager().newSubManager();
-    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-      NDArray m = state.zeros(e.getValue().getShape());
-      NDArray v = state.zeros(e.getValue().getShape());
-      firstMoments.put(e.getKey(), m);
-      secondMoments.put(e.getKey(), v);
-    }
+    this.optimizer = new AdamW(model.parameters(), config, state);
   }
 
   @Override
@@ -76,7 +65,7 @@ public final class DjlTrainer implements LmTrainer {
           surrogate[n + i] = (float) -slope;
         }
         if (!Double.isFinite(loss)) {
-          throw new TrainingDivergedException("DPO loss is " + loss + " at step " + steps
+          throw new TrainingDivergedException("DPO loss is " + loss + " at step " + optimizer.steps()
               + "; lower the learning rate or beta");
         }
         tape.backward(logps.mul(m.create(surrogate)).sum());
@@ -96,7 +85,7 @@ public final class DjlTrainer implements LmTrainer {
         logpsChosen += policyLogps[i] / n;
         logpsRejected += policyLogps[n + i] / n;
       }
-      double[] update = update(m);
+      double[] update = optimizer.update(m);
       return new StepMetrics(loss, chosen, rejected, accuracy, logpsChosen, logpsRejected,
           update[0], update[1]);
     }
@@ -115,64 +104,19 @@ public final class DjlTrainer implements LmTrainer {
         NDArray nll = model.sequenceLogProbs(m, prompts, responses).sum().neg().div(tokens);
         loss = nll.getFloat();
         if (!Double.isFinite(loss)) {
-          throw new TrainingDivergedException("supervised loss is " + loss + " at step " + steps
+          throw new TrainingDivergedException("supervised loss is " + loss + " at step " + optimizer.steps()
               + "; lower the learning rate");
         }
         tape.backward(nll);
       }
-      update(m);
+      optimizer.update(m);
       return loss;
     }
   }
 
-  /** Clips, applies AdamW and clears the gradients; returns {gradient norm, learning rate}. */
-  private double[] update(NDManager m) {
-    Map<String, NDArray> gradients = new LinkedHashMap<>();
-    NDArray squares = null;
-    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-      NDArray g = e.getValue().getGradient();
-      g.attach(m); // the wrapper, not the gradient storage: freed with this step
-      gradients.put(e.getKey(), g);
-      NDArray s = g.square().sum();
-      squares = squares == null ? s : squares.addi(s);
-    }
-    double norm = Math.sqrt(squares.getFloat());
-    if (!Double.isFinite(norm)) {
-      throw new TrainingDivergedException("gradient norm is " + norm + " at step " + steps
-          + "; lower the learning rate");
-    }
-    double clip = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / norm : 1;
-    double lr = config.learningRateAt(steps);
-    steps++;
-    double b1 = config.beta1();
-    double b2 = config.beta2();
-    double correction1 = 1 - Math.pow(b1, steps);
-    double correction2 = 1 - Math.pow(b2, steps);
-    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-      NDArray p = e.getValue();
-      NDArray g = gradients.get(e.getKey());
-      NDArray scaled = g.mul((float) clip);
-      NDArray mom = firstMoments.get(e.getKey());
-      NDArray vel = secondMoments.get(e.getKey());
-      mom.muli((float) b1).addi(scaled.mul((float) (1 - b1)));
-      vel.muli((float) b2).addi(scaled.square().muli((float) (1 - b2)));
-      // Temporaries start from a step-scoped array so they are freed with the step.
-      NDArray denominator = scaled.zerosLike().addi(vel).divi((float) correction2).sqrt()
-          .addi((float) config.epsilon());
-      NDArray step = scaled.zerosLike().addi(mom).divi(denominator)
-          .muli((float) (lr / correction1));
-      if (p.getShape().dimension() >= 2 && config.weightDecay() > 0) {
-        p.muli((float) (1 - lr * config.weightDecay())); // decoupled decay (AdamW)
-      }
-      p.subi(step);
-      g.muli(0f); // PyTorch accumulates gradients
-    }
-    return new double[] {norm, lr};
-  }
-
   @Override
   public long steps() {
-    return steps;
+    return optimizer.steps();
   }
 
   private void checkOpen() {

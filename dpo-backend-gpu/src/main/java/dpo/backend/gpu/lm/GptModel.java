@@ -196,6 +196,11 @@ final class GptModel implements LanguageModel {
    * @param cache keys and values of earlier tokens, extended in place; null for none
    */
   NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
+    return Linear.linear(hidden(tokens, positions, bias, cache), p("wte.weight")).singletonOrThrow();
+  }
+
+  /** The final hidden states (after ln_f), (batch, tokens, width); see {@link #forward}. */
+  NDArray hidden(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
     checkOpen();
     ModelConfig c = architecture.model();
     long batch = tokens.getShape().get(0);
@@ -228,8 +233,7 @@ final class GptModel implements LanguageModel {
       m = activation(m.matMul(p(h + "mlp.c_fc.weight")).addi(p(h + "mlp.c_fc.bias")));
       x = x.add(m.matMul(p(h + "mlp.c_proj.weight")).addi(p(h + "mlp.c_proj.bias")));
     }
-    x = LayerNorm.layerNorm(x, norm, p("ln_f.weight"), p("ln_f.bias"), eps).singletonOrThrow();
-    return Linear.linear(x, p("wte.weight")).singletonOrThrow();
+    return LayerNorm.layerNorm(x, norm, p("ln_f.weight"), p("ln_f.bias"), eps).singletonOrThrow();
   }
 
   private static NDArray heads(NDArray x, long batch, long length, int heads, int headWidth) {
@@ -398,7 +402,7 @@ final class GptModel implements LanguageModel {
   }
 
   /** Swaps a fully written staging folder into place; the old folder is removed only after. */
-  private static void replaceDirectory(Path staging, Path target) throws IOException {
+  static void replaceDirectory(Path staging, Path target) throws IOException {
     Path old = null;
     if (Files.exists(target)) {
       old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old");

@@ -6,6 +6,8 @@ import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.ModelConfig;
+import dpo.api.lm.RewardModel;
+import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.TrainerConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,6 +69,44 @@ public final class LanguageModels {
    */
   public static LmTrainer trainer(LanguageModel model, TrainerConfig config) {
     return new DjlTrainer(own(model), config);
+  }
+
+  /**
+   * A fresh reward model.
+   *
+   * @param manager the backend's manager
+   * @param config shape
+   * @param seed initialisation seed
+   * @return the model
+   */
+  public static RewardModel createRewardModel(NDManager manager, ModelConfig config, long seed) {
+    return GptRewardModel.create(manager, GptArchitecture.gpt2(config), seed);
+  }
+
+  /**
+   * A reward model from a checkpoint folder.
+   *
+   * @param manager the backend's manager
+   * @param directory the folder
+   * @return the model
+   */
+  public static RewardModel loadRewardModel(NDManager manager, Path directory) {
+    return GptRewardModel.load(manager, directory);
+  }
+
+  /**
+   * A Bradley-Terry trainer.
+   *
+   * @param model the reward model
+   * @param config optimizer settings
+   * @return the trainer
+   */
+  public static RewardTrainer rewardTrainer(RewardModel model, TrainerConfig config) {
+    if (!(model instanceof GptRewardModel g)) {
+      throw new ConfigurationException("model", "reward model of type "
+          + model.getClass().getName() + " does not belong to the djl backend");
+    }
+    return new BradleyTerryTrainer(g, config);
   }
 
   static GptModel own(LanguageModel model) {

@@ -1,0 +1,169 @@
+package dpo.backend.gpu.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dpo.api.BadDataException;
+import dpo.api.ConfigurationException;
+import dpo.api.lm.ModelConfig;
+import dpo.api.lm.RewardModel;
+import dpo.backend.gpu.safetensors.SafeTensors;
+import dpo.backend.gpu.safetensors.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A {@link GptModel} body with a scalar head, Hugging Face's GPT2ForSequenceClassification layout
+ * with one label: {@code score.weight} of shape (1, width), no bias, read at the last token.
+ */
+final class GptRewardModel implements RewardModel {
+  static final String HEAD = "score.weight";
+
+  private final GptModel body;
+  private final NDArray head;
+  private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+
+  private GptRewardModel(GptModel body, NDArray head) {
+    this.body = body;
+    this.head = head;
+    parameters.putAll(body.parameters());
+    parameters.put(HEAD, head);
+  }
+
+  static GptRewardModel create(NDManager parent, GptArchitecture architecture, long seed) {
+    GptModel body = GptModel.create(parent, architecture, seed);
+    SplittableRandom random = new SplittableRandom(~seed);
+    float[] w = new float[architecture.model().width()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) (random.nextGaussian() * 0.02);
+    }
+    return withHead(body, w);
+  }
+
+  private static GptRewardModel withHead(GptModel body, float[] w) {
+    NDArray head = body.manager().create(w, new Shape(1, w.length));
+    head.setRequiresGradient(true);
+    return new GptRewardModel(body, head);
+  }
+
+  static GptRewardModel load(NDManager parent, Path directory) {
+    GptModel body = GptModel.load(parent, directory);
+    Path weights = directory.resolve(GptModel.WEIGHTS_FILE);
+    Tensor head = SafeTensors.read(weights).get(HEAD);
+    if (head == null) {
+      body.close();
+      throw new BadDataException(weights, 0, HEAD, "missing tensor " + HEAD
+          + "; this is a language model, not a reward model (load it as a policy instead)");
+    }
+    if (head.shape().length != 2 || head.shape()[0] != 1
+        || head.shape()[1] != body.config().width()) {
+      body.close();
+      throw new BadDataException(weights, 0, HEAD, HEAD + " must have shape [1, "
+          + body.config().width() + "]");
+    }
+    return withHead(body, head.data());
+  }
+
+  Map<String, NDArray> parameters() {
+    return parameters;
+  }
+
+  NDManager manager() {
+    return body.manager();
+  }
+
+  @Override
+  public ModelConfig config() {
+    return body.config();
+  }
+
+  /** Rewards as an array of {@code m}, on the tape when a gradient collector is open. */
+  NDArray score(NDManager m, List<int[]> prompts, List<int[]> responses) {
+    int batch = prompts.size();
+    if (responses.size() != batch) {
+      throw new ConfigurationException("responses", "got " + batch + " prompts and "
+          + responses.size() + " responses; give one response per prompt");
+    }
+    int length = 1;
+    for (int i = 0; i < batch; i++) {
+      if (prompts.get(i).length == 0) {
+        throw new ConfigurationException("prompts", "prompt " + i + " is empty");
+      }
+      length = Math.max(length, prompts.get(i).length + responses.get(i).length);
+    }
+    if (length > config().contextLength()) {
+      throw new ConfigurationException("responses", "a prompt with its response has " + length
+          + " tokens, the model's context is " + config().contextLength());
+    }
+    int vocabulary = config().vocabularySize();
+    long[] tokens = new long[batch * length];
+    long[] last = new long[batch * config().width()];
+    for (int i = 0; i < batch; i++) {
+      int[] p = prompts.get(i);
+      int[] r = responses.get(i);
+      for (int t = 0; t < p.length; t++) {
+        tokens[i * length + t] = GptModel.checkToken(p[t], vocabulary, "prompts", i);
+      }
+      for (int t = 0; t < r.length; t++) {
+        tokens[i * length + p.length + t] = GptModel.checkToken(r[t], vocabulary, "responses", i);
+      }
+      java.util.Arrays.fill(last, i * config().width(), (i + 1) * config().width(),
+          p.length + r.length - 1);
+    }
+    NDArray hidden = body.hidden(m.create(tokens, new Shape(batch, length)),
+        GptModel.positionsOf(m, batch, length), GptModel.causalBias(m, length), null);
+    NDArray atLast = hidden.gather(m.create(last, new Shape(batch, 1, config().width())), 1)
+        .reshape(batch, config().width());
+    return atLast.mul(head.reshape(1, config().width())).sum(new int[] {1});
+  }
+
+  @Override
+  public double[] score(List<int[]> prompts, List<int[]> responses) {
+    try (NDManager m = body.manager().newSubManager()) {
+      return score(m, prompts, responses).toType(DataType.FLOAT64, false).toDoubleArray();
+    }
+  }
+
+  @Override
+  public void save(Path directory) {
+    Map<String, Tensor> tensors = new LinkedHashMap<>(body.tensors());
+    tensors.put(HEAD, new Tensor(new long[] {1, config().width()}, head.toFloatArray()));
+    JsonObject json = body.architecture().toConfigJson();
+    JsonArray architectures = new JsonArray();
+    architectures.add("GPT2ForSequenceClassification");
+    json.add("architectures", architectures);
+    json.addProperty("num_labels", 1);
+    Path absolute = directory.toAbsolutePath();
+    try {
+      Files.createDirectories(absolute.getParent());
+      Path staging = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName());
+      try {
+        Files.writeString(staging.resolve(GptModel.CONFIG_FILE),
+            new GsonBuilder().setPrettyPrinting().create().toJson(json), StandardCharsets.UTF_8);
+        SafeTensors.write(staging.resolve(GptModel.WEIGHTS_FILE), tensors,
+            Map.of("format", "pt", "written_by", "dpo djl backend"));
+        GptModel.replaceDirectory(staging, absolute);
+      } finally {
+        GptModel.deleteTree(staging);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save the reward model to " + directory + ": " + e, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    body.close();
+  }
+}
