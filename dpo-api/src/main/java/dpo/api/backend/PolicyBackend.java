@@ -38,7 +38,10 @@ public interface PolicyBackend extends AutoCloseable {
         "backend '" + id() + "' has no tabular policies; use a backend with EXACT_GRADIENT");
   }
 
-  /** Releases threads and native resources. */
+  /**
+   * Releases threads and native resources. Idempotent. Afterwards {@link #newTabularPolicy}
+   * throws {@link IllegalStateException}, and so do the steps of the policies this backend created.
+   */
   @Override
   void close();
 }
