@@ -84,7 +84,8 @@ final class BanditCommand implements Callable<Integer> {
   @Option(names = "--samplers", paramLabel = "ID,ID,...", split = ",", hideParamSyntax = true,
       defaultValue = "dpo-unif,dpo-mix-r,dpo-mix-p",
       description = "Sampler ids (default: ${DEFAULT-VALUE}). Shipped: dpo-unif, dpo-mix-r, dpo-mix-p,"
-          + " dpo-mix-p-star, on-policy, vanilla, hybrid, mix-p, half-mix-r, half-mix-p.")
+          + " dpo-mix-p-star, on-policy, vanilla, hybrid, mix-p, half-mix-r, half-mix-p; 'dpo"
+          + " samplers' lists all that are found, plugins included.")
   List<String> samplers;
 
   @Option(names = "--mode", paramLabel = "exact|empirical", defaultValue = "exact",
@@ -112,11 +113,13 @@ final class BanditCommand implements Callable<Integer> {
   Path out;
 
   @Option(names = "--objective", paramLabel = "ID", defaultValue = "sigmoid",
-      description = "Per-pair loss: sigmoid (DPO), ipo or hinge (default: ${DEFAULT-VALUE}).")
+      description = "Per-pair loss: sigmoid (DPO), ipo or hinge (default: ${DEFAULT-VALUE});"
+          + " 'dpo objectives' lists them.")
   String objective;
 
   @Option(names = "--backend", paramLabel = "ID",
-      description = "Policy backend id (default: the highest-priority backend found, cpu).")
+      description = "Policy backend id (default: the highest-priority backend found, cpu);"
+          + " 'dpo backends' lists them.")
   String backend;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
@@ -145,7 +148,7 @@ final class BanditCommand implements Callable<Integer> {
             threads);
     Path dir = outputDirectory();
 
-    DpoRuntime runtime = DpoRuntime.builder().build();
+    DpoRuntime runtime = Main.runtime();
     Clock clock = Clock.systemUTC();
     BanditStudy study =
         Guice.createInjector(new DpoModule(runtime, clock)).getInstance(BanditStudy.class);

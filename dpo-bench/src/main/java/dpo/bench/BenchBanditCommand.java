@@ -1,6 +1,8 @@
 package dpo.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dpo.api.BackendException;
+import dpo.api.Capability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -11,6 +13,7 @@ import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.sampler.Sampler;
 import dpo.core.DpoRuntime;
+import dpo.core.bandit.BanditConfig.Mode;
 import dpo.core.bandit.BanditStudy;
 import dpo.core.metrics.BanditMetrics;
 import dpo.core.provenance.Provenance;
@@ -19,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,11 +43,15 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Time the tabular DPO step of a backend: variants scalar-1-thread, simd-1-thread and"
-          + " simd-all-threads (exact gradients), empirical-1-thread and empirical-all-threads"
-          + " (sampled pairs), and metrics-1-thread (the per-step metrics). Prints one JSON object"
-          + " per variant."
+          + " simd-all-threads (exact gradients with the cpu backend's two kernels; other"
+          + " backends: exact-1-thread and exact-all-threads), empirical-1-thread and"
+          + " empirical-all-threads (sampled pairs), and metrics-1-thread (the per-step metrics)."
+          + " Variants need the backend's EXACT_GRADIENT or SAMPLED_GRADIENT. Prints one JSON"
+          + " object per variant."
     })
 final class BenchBanditCommand implements Callable<Integer> {
+  /** The backend whose kernels the scalar and simd variants compare. */
+  private static final String CPU = "cpu";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec CommandSpec spec;
@@ -63,7 +71,7 @@ final class BenchBanditCommand implements Callable<Integer> {
   @Option(names = "--mode", paramLabel = "exact|empirical",
       converter = BanditCommand.ModeConverter.class,
       description = "Only the exact or only the empirical variants (default: both).")
-  dpo.core.bandit.BanditConfig.Mode mode;
+  Mode mode;
 
   @Option(names = "--variants", paramLabel = "NAME,...", split = ",", hideParamSyntax = true,
       description = "Only these variants, e.g. simd-all-threads (default: all of the mode).")
@@ -81,14 +89,17 @@ final class BenchBanditCommand implements Callable<Integer> {
       description = "Measured time per variant, after as long a warm-up (default: ${DEFAULT-VALUE}).")
   double seconds;
 
-  @Option(names = "--backend", paramLabel = "ID", defaultValue = "cpu",
-      description = "Backend id (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--backend", paramLabel = "ID",
+      description = "Backend id (default: the highest-priority backend found, cpu); 'dpo backends'"
+          + " lists them. The scalar and simd variants are the cpu backend's kernels; other"
+          + " backends run exact-1-thread and exact-all-threads instead.")
   String backend;
 
   @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1234567",
       description = "Seed of the rewards and starting parameters (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  /** One timed configuration; {@code kernel} is the cpu backend's option, null for none. */
   private record Variant(String name, boolean exact, int threads, String kernel) {}
 
   @Override
@@ -97,22 +108,32 @@ final class BenchBanditCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--prompts >= 1, --responses >= 2, --pairs >= 1, --seconds > 0 and --beta > 0 are needed");
     }
-    DpoRuntime runtime = DpoRuntime.builder().build();
+    DpoRuntime runtime = Main.runtime();
     Sampler s = runtime.samplers().get(sampler).create();
     Objective objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
-    PolicyBackendProvider provider = runtime.backends().get(backend);
+    PolicyBackendProvider provider =
+        backend == null ? runtime.backends().preferred() : runtime.backends().get(backend);
+    backend = provider.id(); // the rows name the backend that ran
+    Set<Capability> caps = provider.capabilities();
+    requireCapability(provider, Mode.EXACT, Capability.EXACT_GRADIENT, runtime);
+    requireCapability(provider, Mode.EMPIRICAL, Capability.SAMPLED_GRADIENT, runtime);
     TabularProblem problem = BanditStudy.gaussianRewards(prompts, responses, seed);
     int all = Runtime.getRuntime().availableProcessors();
 
     List<Variant> variants = new ArrayList<>();
-    if (mode == null || mode == dpo.core.bandit.BanditConfig.Mode.EXACT) {
-      variants.add(new Variant("scalar-1-thread", true, 1, "scalar"));
-      variants.add(new Variant("simd-1-thread", true, 1, "simd"));
-      variants.add(new Variant("simd-all-threads", true, all, "simd"));
+    if ((mode == null || mode == Mode.EXACT) && caps.contains(Capability.EXACT_GRADIENT)) {
+      if (provider.id().equals(CPU)) {
+        variants.add(new Variant("scalar-1-thread", true, 1, "scalar"));
+        variants.add(new Variant("simd-1-thread", true, 1, "simd"));
+        variants.add(new Variant("simd-all-threads", true, all, "simd"));
+      } else {
+        variants.add(new Variant("exact-1-thread", true, 1, null));
+        variants.add(new Variant("exact-all-threads", true, all, null));
+      }
     }
-    if (mode == null || mode == dpo.core.bandit.BanditConfig.Mode.EMPIRICAL) {
-      variants.add(new Variant("empirical-1-thread", false, 1, "auto"));
-      variants.add(new Variant("empirical-all-threads", false, all, "auto"));
+    if ((mode == null || mode == Mode.EMPIRICAL) && caps.contains(Capability.SAMPLED_GRADIENT)) {
+      variants.add(new Variant("empirical-1-thread", false, 1, null));
+      variants.add(new Variant("empirical-all-threads", false, all, null));
     }
     List<String> known = new ArrayList<>(variants.stream().map(Variant::name).toList());
     known.add("metrics-1-thread");
@@ -127,7 +148,9 @@ final class BenchBanditCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     for (Variant v : variants) {
-      BackendConfig config = new BackendConfig(v.threads()).withOption("kernel", v.kernel());
+      BackendConfig config = v.kernel() == null
+          ? new BackendConfig(v.threads())
+          : new BackendConfig(v.threads()).withOption("kernel", v.kernel());
       try (PolicyBackend b = provider.create(config);
           TabularPolicy policy = b.newTabularPolicy(problem)) {
         start(policy);
@@ -151,6 +174,20 @@ final class BenchBanditCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /** A mode asked for explicitly needs its capability; without --mode, variants are skipped. */
+  private void requireCapability(
+      PolicyBackendProvider provider, Mode needs, Capability capability, DpoRuntime runtime) {
+    if (mode == needs && !provider.capabilities().contains(capability)) {
+      List<String> able = runtime.backends().all().stream()
+          .filter(p -> p.capabilities().contains(capability))
+          .map(PolicyBackendProvider::id)
+          .toList();
+      throw new BackendException("backend '" + provider.id() + "' lacks " + capability
+          + ", which --mode " + needs.name().toLowerCase(java.util.Locale.ROOT)
+          + " needs; backends that have it: " + able);
+    }
   }
 
   /** Starting parameters away from the uniform policy, so that the weights are not trivial. */
@@ -192,7 +229,9 @@ final class BenchBanditCommand implements Callable<Integer> {
     row.put("prompts", prompts);
     row.put("responses", responses);
     row.put("threads", threads);
-    row.put("kernel", kernel);
+    if (kernel != null) {
+      row.put("kernel", kernel);
+    }
     row.put("seconds_per_step", timing[0]);
     row.put("steps_timed", (int) timing[1]);
     return row;

@@ -6,6 +6,7 @@ import dpo.api.ConfigurationException;
 import dpo.api.DpoException;
 import dpo.api.ProviderNotFoundException;
 import dpo.api.TrainingDivergedException;
+import dpo.core.DpoRuntime;
 import dpo.core.provenance.Provenance;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -25,8 +26,15 @@ import picocli.CommandLine.Spec;
     name = "dpo",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {BanditCommand.class, BenchCommand.class, RewardCommand.class,
-      CommandLine.HelpCommand.class},
+    subcommands = {
+      BanditCommand.class,
+      BenchCommand.class,
+      RewardCommand.class,
+      ProvidersCommand.Backends.class,
+      ProvidersCommand.Samplers.class,
+      ProvidersCommand.Objectives.class,
+      CommandLine.HelpCommand.class
+    },
     usageHelpWidth = 100,
     description = {
       "Online Direct Preference Optimization with pluggable samplers.",
@@ -51,6 +59,20 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing command; try 'dpo bandit'");
+  }
+
+  /**
+   * The providers every command works with. Discovery searches the thread's context class loader:
+   * under the launcher that is the application class path (the dpo jar, plugins/*.jar and
+   * DPO_CLASSPATH); an embedder or a test may set a loader that sees more plugins.
+   *
+   * @return the discovered providers
+   */
+  static DpoRuntime runtime() {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    return DpoRuntime.builder()
+        .classLoader(loader != null ? loader : Main.class.getClassLoader())
+        .build();
   }
 
   /**

@@ -1,15 +1,19 @@
 package dpo.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dpo.api.backend.PolicyBackendProvider;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BenchBanditCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,5 +66,43 @@ class BenchBanditCommandTest {
         new PrintWriter(new StringWriter()), new PrintWriter(err));
     assertEquals(2, code);
     assertTrue(err.toString().contains("simd-all-threads"), err.toString());
+  }
+
+  @Test
+  void anotherBackendRunsItsOwnVariantsWithoutTheCpuKernelOption(@TempDir Path plugins)
+      throws Exception {
+    PluginLoader.services(plugins, PolicyBackendProvider.class,
+        ExclusiveCpuBackendProvider.class.getName());
+    List<JsonNode> rows = PluginLoader.with(() -> run("bench", "bandit", "--backend", "exact-only",
+        "--prompts", "2", "--responses", "8", "--seconds", "0.02"), plugins);
+    // It has exact gradients only: no empirical variants, no kernels.
+    assertEquals(List.of("exact-1-thread", "exact-all-threads", "metrics-1-thread"),
+        rows.stream().map(r -> r.get("variant").asText()).toList());
+    assertEquals("exact-only", rows.get(0).get("backend").asText());
+    assertFalse(rows.get(0).has("kernel"));
+  }
+
+  @Test
+  void aModeTheBackendLacksIsAUsageError(@TempDir Path plugins) throws Exception {
+    PluginLoader.services(plugins, PolicyBackendProvider.class,
+        ExclusiveCpuBackendProvider.class.getName());
+    StringWriter err = new StringWriter();
+    int code = PluginLoader.with(() -> Main.execute(
+        new String[] {"bench", "bandit", "--backend", "exact-only", "--mode", "empirical"},
+        new PrintWriter(new StringWriter()), new PrintWriter(err)), plugins);
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--backend: backend 'exact-only' lacks SAMPLED_GRADIENT"),
+        err.toString());
+    assertTrue(err.toString().contains("[cpu"), err.toString());
+  }
+
+  @Test
+  void unknownBackendListsTheAvailableOnes() {
+    StringWriter err = new StringWriter();
+    int code = Main.execute(new String[] {"bench", "bandit", "--backend", "tpu"},
+        new PrintWriter(new StringWriter()), new PrintWriter(err));
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--backend: unknown backend 'tpu'; available: cpu, djl"),
+        err.toString());
   }
 }

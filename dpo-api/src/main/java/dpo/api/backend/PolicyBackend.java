@@ -150,7 +150,10 @@ public interface PolicyBackend extends AutoCloseable {
         "backend '" + id() + "' has no language models; use a backend with GENERATION (djl)");
   }
 
-  /** Releases threads and native resources. */
+  /**
+   * Releases threads and native resources. Idempotent. Afterwards {@link #newTabularPolicy}
+   * throws {@link IllegalStateException}, and so do the steps of the policies this backend created.
+   */
   @Override
   void close();
 }

@@ -78,7 +78,10 @@ public interface TabularPolicy extends AutoCloseable {
   StepReport sampledStep(
       Sampler sampler, Objective objective, StepSize stepSize, int pairs, SplittableRandom random);
 
-  /** Releases the policy's memory and threads. */
+  /**
+   * Releases the policy's memory and threads. Idempotent. Afterwards {@link #exactStep} and {@link
+   * #sampledStep} throw {@link IllegalStateException}.
+   */
   @Override
   void close();
 }

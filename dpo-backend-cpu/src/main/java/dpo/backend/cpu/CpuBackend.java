@@ -84,6 +84,10 @@ final class CpuBackend implements PolicyBackend {
 
   @Override
   public TabularPolicy newTabularPolicy(TabularProblem problem) {
+    if (pool.isShutdown()) {
+      throw new IllegalStateException(
+          "the cpu backend is closed; create a new one with its provider");
+    }
     return new CpuTabularPolicy(problem, pool, kernel);
   }
 

@@ -37,6 +37,7 @@ final class CpuTabularPolicy implements TabularPolicy {
   private final double[] promptStep;
   private final SplittableRandom[] streams;
   private int steps;
+  private boolean closed;
 
   CpuTabularPolicy(TabularProblem problem, ForkJoinPool pool, ExactKernel kernel) {
     this.problem = problem;
@@ -119,6 +120,7 @@ final class CpuTabularPolicy implements TabularPolicy {
 
   @Override
   public StepReport exactStep(Sampler sampler, Objective objective, StepSize stepSize) {
+    requireOpen();
     Optional<LogisticForm> form = objective.logisticForm();
     if (form.isPresent()) {
       LogisticForm f = form.get();
@@ -132,6 +134,7 @@ final class CpuTabularPolicy implements TabularPolicy {
   @Override
   public StepReport sampledStep(
       Sampler sampler, Objective objective, StepSize stepSize, int pairs, SplittableRandom random) {
+    requireOpen();
     if (pairs < 1) {
       throw new IllegalArgumentException("pairs per prompt must be >= 1, got " + pairs);
     }
@@ -300,8 +303,21 @@ final class CpuTabularPolicy implements TabularPolicy {
     return new StepReport(loss / prompts, step / prompts);
   }
 
+  /** Steps after close fail here, with the reason, rather than deep in the worker pool. */
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException(
+          "this tabular policy is closed; create a new one with PolicyBackend.newTabularPolicy");
+    }
+    if (pool.isShutdown()) {
+      throw new IllegalStateException(
+          "the cpu backend that created this policy is closed; create a new backend and policy");
+    }
+  }
+
   @Override
   public void close() {
+    closed = true;
     workspaces.remove();
   }
 }

@@ -4,12 +4,21 @@ import dpo.api.Provider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 
 /** Facts about the software that produced a result. */
 public final class Provenance {
@@ -59,10 +68,93 @@ public final class Provenance {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", provider.id());
     m.put("class", provider.getClass().getName());
-    Package pkg = provider.getClass().getPackage();
-    String v = pkg == null ? null : pkg.getImplementationVersion();
-    m.put("version", v == null ? version() : v);
+    m.put("version", origin(provider.getClass()).version());
     return m;
+  }
+
+  /**
+   * Where a class was loaded from and the version of what holds it.
+   *
+   * @param source the jar file name, the class directory, or "unknown"
+   * @param version the version, or "unknown"
+   */
+  public record Origin(String source, String version) {
+    /** Checks the components. */
+    public Origin {
+      Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(version, "version");
+    }
+  }
+
+  /**
+   * Where a class (typically a provider) comes from. The version is, in order: the jar manifest's
+   * {@code Implementation-Version}; the version in the jar's Maven descriptor ({@code
+   * META-INF/maven/.../pom.properties}) when the jar holds exactly one; the framework's version
+   * for the framework's own jar and for class directories (a development build); otherwise
+   * "unknown", so that a plugin jar without version information is not credited with the
+   * framework's version.
+   *
+   * @param type the class
+   * @return its origin
+   */
+  public static Origin origin(Class<?> type) {
+    Path location = location(type);
+    Package pkg = type.getPackage();
+    String declared = pkg == null ? null : pkg.getImplementationVersion();
+    if (location == null) {
+      return new Origin("unknown", declared != null ? declared : "unknown");
+    }
+    if (Files.isDirectory(location)) {
+      return new Origin(location.toString(), declared != null ? declared : version());
+    }
+    String source = String.valueOf(location.getFileName());
+    if (declared != null) {
+      return new Origin(source, declared);
+    }
+    String fromPom = pomVersion(location);
+    if (fromPom != null) {
+      return new Origin(source, fromPom);
+    }
+    return new Origin(source, location.equals(location(Provenance.class)) ? version() : "unknown");
+  }
+
+  private static Path location(Class<?> type) {
+    CodeSource cs = type.getProtectionDomain().getCodeSource();
+    if (cs == null || cs.getLocation() == null) {
+      return null;
+    }
+    try {
+      return Path.of(cs.getLocation().toURI());
+    } catch (URISyntaxException | IllegalArgumentException | FileSystemNotFoundException e) {
+      // Not a local file (e.g. a remote or in-memory code source): nothing to read a version from.
+      return null;
+    }
+  }
+
+  /** The version of the jar's only Maven descriptor; null when it has none or several (shaded). */
+  private static String pomVersion(Path jar) {
+    try (JarFile file = new JarFile(jar.toFile())) {
+      JarEntry only = null;
+      for (JarEntry e : Collections.list(file.entries())) {
+        if (e.getName().startsWith("META-INF/maven/") && e.getName().endsWith("/pom.properties")) {
+          if (only != null) {
+            return null;
+          }
+          only = e;
+        }
+      }
+      if (only == null) {
+        return null;
+      }
+      Properties p = new Properties();
+      try (InputStream in = file.getInputStream(only)) {
+        p.load(in);
+      }
+      return p.getProperty("version");
+    } catch (IOException e) {
+      // An unreadable jar has no readable version; the listing says "unknown" rather than failing.
+      return null;
+    }
   }
 
   /**

@@ -5,9 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.core.objective.ObjectiveProviders;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProvenanceTest {
 
@@ -46,5 +56,46 @@ class ProvenanceTest {
     assertEquals(Provenance.version(), env.get("dpo_version"));
     assertEquals(System.getProperty("java.version"), env.get("java_version"));
     assertTrue((Integer) env.get("processors") >= 1);
+  }
+
+  @Test
+  void classesFromADirectoryAreADevelopmentBuildOfTheFramework() {
+    Provenance.Origin o = Provenance.origin(ObjectiveProviders.Ipo.class);
+    assertTrue(Files.isDirectory(Path.of(o.source())), o.source());
+    assertEquals(Provenance.version(), o.version());
+  }
+
+  @Test
+  void aPluginJarIsVersionedByItsMavenDescriptorOrUnknown(@TempDir Path dir) throws Exception {
+    Path described = jar(dir.resolve("described-2.3.jar"), "version=2.3.1\nartifactId=described\n");
+    Path bare = jar(dir.resolve("bare.jar"), null);
+    assertEquals(new Provenance.Origin("described-2.3.jar", "2.3.1"), originInside(described));
+    // Not the framework's jar and nothing says its version: the framework's must not be claimed.
+    assertEquals(new Provenance.Origin("bare.jar", "unknown"), originInside(bare));
+  }
+
+  /** Loads a JDK-only class from the jar, in a loader of its own, and asks for its origin. */
+  private static Provenance.Origin originInside(Path jar) throws Exception {
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+      Class<?> type = loader.loadClass(Provenance.Origin.class.getName());
+      assertEquals(loader, type.getClassLoader());
+      return Provenance.origin(type);
+    }
+  }
+
+  private static Path jar(Path path, String pomProperties) throws IOException {
+    String entry = Provenance.Origin.class.getName().replace('.', '/') + ".class";
+    try (OutputStream file = Files.newOutputStream(path);
+        JarOutputStream out = new JarOutputStream(file);
+        InputStream in = Provenance.class.getClassLoader().getResourceAsStream(entry)) {
+      out.putNextEntry(new JarEntry(entry));
+      in.transferTo(out);
+      if (pomProperties != null) {
+        out.putNextEntry(new JarEntry("META-INF/maven/org.example/described/pom.properties"));
+        out.write(pomProperties.getBytes(UTF_8));
+      }
+    }
+    return path;
   }
 }

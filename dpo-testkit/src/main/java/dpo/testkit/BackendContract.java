@@ -1,0 +1,572 @@
+package dpo.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dpo.api.BackendException;
+import dpo.api.Capability;
+import dpo.api.Provider;
+import dpo.api.TrainingDivergedException;
+import dpo.api.backend.BackendConfig;
+import dpo.api.backend.PolicyBackend;
+import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.backend.StepReport;
+import dpo.api.backend.StepSize;
+import dpo.api.backend.TabularPolicy;
+import dpo.api.backend.TabularProblem;
+import dpo.api.objective.Objective;
+import dpo.api.objective.ObjectiveProvider;
+import dpo.api.sampler.Sampler;
+import dpo.api.sampler.SamplerProvider;
+import dpo.backend.cpu.CpuBackendProvider;
+import dpo.core.bandit.BanditConfig;
+import dpo.core.bandit.BanditResult;
+import dpo.core.bandit.BanditStudy;
+import dpo.core.bandit.SamplerRun;
+import dpo.core.registry.ProviderRegistry;
+import dpo.samplers.SamplerDefinitions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The contract of a {@link PolicyBackendProvider}. Extend it in your own test sources and return
+ * your provider:
+ *
+ * <pre>{@code
+ * class MyBackendTest extends BackendContract {
+ *   @Override
+ *   protected PolicyBackendProvider provider() {
+ *     return new MyBackendProvider();
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>It checks the provider and backend lifecycle (ids, capabilities, idempotent {@code close()},
+ * clear failures after it, threads stopped) and, for backends with tabular policies: that a policy
+ * starts at the uniform reference; that the exact gradient matches central finite differences of
+ * the sampler-weighted loss with the weights frozen at the current parameters (the weights come
+ * from {@link TabularReference}, computed from the sampler's definition), for every sampler on the
+ * class path and a logistic, a smoothed logistic and a non-logistic (IPO) objective; the step
+ * sizes; determinism and independence of the thread count; reproducible, unbiased sampled steps;
+ * divergence reported as {@link TrainingDivergedException}; and agreement to 1e-6 with the
+ * reference CPU backend on the paper's tabular study ({@link BanditConfig#PAPER_EXACT}), step by
+ * step and through the study driver. Tests of a capability the backend lacks are skipped. A test
+ * that cannot apply may be overridden in the subclass and marked {@code @Disabled} with the
+ * reason.
+ */
+public abstract class BackendContract {
+  /** Relative agreement required with finite differences and with the reference backend. */
+  static final double AGREEMENT = 1e-6;
+
+  private static final double BETA = 3;
+
+  /**
+   * The provider under test. Called once per test; may return a new instance each time.
+   *
+   * @return the provider
+   */
+  protected abstract PolicyBackendProvider provider();
+
+  /**
+   * The config the contract creates backends with; override to add options.
+   *
+   * @param threads worker threads (1, 2 or 3 in the contract)
+   * @return the config
+   */
+  protected BackendConfig config(int threads) {
+    return new BackendConfig(threads);
+  }
+
+  /** Creates the contract. */
+  protected BackendContract() {}
+
+  /**
+   * Every sampler on the class path with a logistic, a label-smoothed logistic and the IPO loss.
+   *
+   * @return the arguments of the gradient test
+   */
+  static Stream<Arguments> samplersAndObjectives() {
+    List<Arguments> args = new ArrayList<>();
+    for (SamplerProvider s : Discovered.samplers()) {
+      args.add(Arguments.of(Named.of(s.id(), s.create()), Named.of("sigmoid",
+          Discovered.sigmoid(BETA, 0))));
+      args.add(Arguments.of(Named.of(s.id(), s.create()), Named.of("sigmoid, smoothing 0.1",
+          Discovered.sigmoid(BETA, 0.1))));
+      args.add(Arguments.of(Named.of(s.id(), s.create()), Named.of("ipo", Discovered.ipo(BETA))));
+    }
+    return args.stream();
+  }
+
+  // --- Provider and backend ---
+
+  @Test
+  public void providerDescribesItself() {
+    PolicyBackendProvider p = provider();
+    assertNotNull(p.id(), "id() must not be null");
+    assertTrue(p.id().matches(Provider.ID_PATTERN),
+        "id '" + p.id() + "' must be kebab-case (" + Provider.ID_PATTERN + ")");
+    assertNotNull(p.description(), "description() must not be null");
+    assertFalse(p.description().isBlank(), "description() must say what the backend is");
+    assertNotNull(p.capabilities(), "capabilities() must not be null");
+  }
+
+  @Test
+  public void backendNamesItsProviderAndClaimsNoMoreThanIt() {
+    PolicyBackendProvider p = provider();
+    try (PolicyBackend b = p.create(config(1))) {
+      assertEquals(p.id(), b.id(), "the backend's id() must be its provider's");
+      assertTrue(p.capabilities().containsAll(b.capabilities()),
+          "the backend offers " + b.capabilities() + " but its provider advertises only "
+              + p.capabilities() + "; listings and run checks read the provider");
+    }
+  }
+
+  @Test
+  public void backendWithoutTabularPoliciesSaysSo() {
+    assumeFalse(tabular(), "the backend has tabular policies");
+    try (PolicyBackend b = provider().create(config(1))) {
+      assertThrows(BackendException.class,
+          () -> b.newTabularPolicy(TabularReference.randomProblem(1, 3, 1)));
+    }
+  }
+
+  @Test
+  public void closeIsIdempotent() {
+    PolicyBackend b = provider().create(config(2));
+    if (tabular()) {
+      TabularPolicy policy = b.newTabularPolicy(TabularReference.randomProblem(2, 4, 1));
+      policy.close();
+      policy.close();
+    }
+    b.close();
+    b.close();
+  }
+
+  @Test
+  public void useAfterCloseFailsClearly() {
+    assumeTrue(tabular(), "the backend has no tabular policies");
+    Sampler s = SamplerDefinitions.mixP();
+    Objective o = Discovered.sigmoid(BETA, 0);
+    TabularProblem problem = TabularReference.randomProblem(3, 4, 1);
+    try (PolicyBackend b = provider().create(config(2))) {
+      TabularPolicy closed = b.newTabularPolicy(problem);
+      closed.close();
+      assertClosedFailure(() -> step(closed, s, o), "a step of a closed policy");
+    }
+    PolicyBackend b = provider().create(config(2));
+    TabularPolicy orphan = b.newTabularPolicy(problem);
+    b.close();
+    assertClosedFailure(() -> b.newTabularPolicy(problem), "newTabularPolicy of a closed backend");
+    assertClosedFailure(() -> step(orphan, s, o), "a step of a policy whose backend is closed");
+    orphan.close();
+  }
+
+  @Test
+  public void closingStopsTheThreadsTheBackendStarted() throws InterruptedException {
+    Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+    PolicyBackend b = provider().create(config(2));
+    if (tabular()) {
+      try (TabularPolicy policy = b.newTabularPolicy(TabularReference.randomProblem(8, 16, 1))) {
+        step(policy, SamplerDefinitions.mixP(), Discovered.sigmoid(BETA, 0));
+      }
+    }
+    b.close();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    List<Thread> alive;
+    do {
+      alive = new ArrayList<>();
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        // The JVM's common pool is shared, not the backend's to stop.
+        if (!before.contains(t) && t.isAlive()
+            && !t.getName().startsWith("ForkJoinPool.commonPool")) {
+          alive.add(t);
+        }
+      }
+      if (!alive.isEmpty()) {
+        Thread.sleep(20);
+      }
+    } while (!alive.isEmpty() && System.nanoTime() < deadline);
+    assertTrue(alive.isEmpty(),
+        "threads started while the backend was open still run 10 s after close(): "
+            + alive.stream().map(Thread::getName).toList());
+  }
+
+  // --- Tabular policies ---
+
+  @Test
+  public void newPolicyStartsAtTheUniformReference() {
+    assumeTrue(tabular(), "the backend has no tabular policies");
+    TabularProblem problem = TabularReference.randomProblem(2, 5, 3);
+    try (PolicyBackend b = provider().create(config(1));
+        TabularPolicy policy = b.newTabularPolicy(problem)) {
+      assertEquals(problem, policy.problem(), "problem() must be the problem the policy was made for");
+      double[] out = new double[5];
+      for (int x = 0; x < 2; x++) {
+        policy.parameters(x, out);
+        assertArrayEquals(new double[5], out, 0, "theta of prompt " + x + " must start at 0");
+        policy.logProbabilities(x, out);
+        double[] uniform = new double[5];
+        Arrays.fill(uniform, -Math.log(5));
+        assertArrayEquals(uniform, out, 1e-12, "log pi of prompt " + x + " must start uniform");
+      }
+    }
+  }
+
+  @Test
+  public void parametersRoundTripAndLogProbabilitiesAreTheLogSoftmax() {
+    assumeTrue(tabular(), "the backend has no tabular policies");
+    int n = 6;
+    TabularProblem problem = TabularReference.randomProblem(3, n, 4);
+    double[][] theta = TabularReference.randomParameters(3, n, 40, new SplittableRandom(5));
+    try (PolicyBackend b = provider().create(config(1));
+        TabularPolicy policy = b.newTabularPolicy(problem)) {
+      for (int x = 0; x < 3; x++) {
+        policy.setParameters(x, theta[x]);
+      }
+      double[] out = new double[n];
+      for (int x = 0; x < 3; x++) {
+        policy.parameters(x, out);
+        assertArrayEquals(theta[x], out, 0, "parameters(" + x + ") after setParameters");
+        policy.logProbabilities(x, out);
+        assertArrayEquals(TabularReference.logSoftmax(theta[x]), out, 1e-9,
+            "logProbabilities(" + x + ") must be log softmax(theta), even for large logits");
+      }
+    }
+  }
+
+  @Test
+  public void invalidArgumentsAreRejected() {
+    assumeTrue(tabular(), "the backend has no tabular policies");
+    try (PolicyBackend b = provider().create(config(1));
+        TabularPolicy policy = b.newTabularPolicy(TabularReference.randomProblem(1, 4, 1))) {
+      assertThrows(IllegalArgumentException.class, () -> policy.setParameters(0, new double[3]),
+          "setParameters with 3 values for 4 responses");
+      assertThrows(IllegalArgumentException.class,
+          () -> policy.setParameters(0, new double[] {0, Double.NaN, 0, 0}),
+          "setParameters with NaN");
+      assertThrows(IllegalArgumentException.class,
+          () -> policy.setParameters(0, new double[] {0, Double.POSITIVE_INFINITY, 0, 0}),
+          "setParameters with infinity");
+      if (sampled()) {
+        assertThrows(IllegalArgumentException.class,
+            () -> policy.sampledStep(SamplerDefinitions.uniform(), Discovered.sigmoid(BETA, 0),
+                StepSize.fixed(1), 0, new SplittableRandom(1)),
+            "sampledStep with 0 pairs");
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}, {1}")
+  @MethodSource("dpo.testkit.BackendContract#samplersAndObjectives")
+  public void exactGradientMatchesFiniteDifferencesWithFrozenWeights(
+      Sampler sampler, Objective objective) {
+    assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
+    int prompts = 3;
+    int n = 5;
+    TabularProblem problem = TabularReference.randomProblem(prompts, n, 42);
+    double[][] theta0 = TabularReference.randomParameters(prompts, n, 0.5, new SplittableRandom(7));
+    try (PolicyBackend b = provider().create(config(2));
+        TabularPolicy policy = b.newTabularPolicy(problem)) {
+      for (int x = 0; x < prompts; x++) {
+        policy.setParameters(x, theta0[x]);
+      }
+      // eta = 1 per prompt, so theta1_x = theta0_x - grad L_x: the gradient of that prompt's loss.
+      StepReport report = policy.exactStep(sampler, objective, StepSize.fixed(1));
+      double meanLoss = 0;
+      double[] theta1 = new double[n];
+      for (int x = 0; x < prompts; x++) {
+        double[] rewards = problem.rewards(x);
+        TabularReference.PairDistribution w =
+            TabularReference.pairDistribution(sampler, theta0[x], rewards, objective.beta());
+        meanLoss += TabularReference.loss(w, theta0[x], rewards, objective) / prompts;
+        policy.parameters(x, theta1);
+        for (int j = 0; j < n; j++) {
+          double eps = 1e-5;
+          double[] plus = theta0[x].clone();
+          double[] minus = theta0[x].clone();
+          plus[j] += eps;
+          minus[j] -= eps;
+          double numeric = (TabularReference.loss(w, plus, rewards, objective)
+              - TabularReference.loss(w, minus, rewards, objective)) / (2 * eps);
+          double analytic = theta0[x][j] - theta1[j];
+          assertTrue(Discovered.close(numeric, analytic, AGREEMENT),
+              "prompt " + x + ", response " + j + ": the step's gradient is " + analytic
+                  + ", central finite differences of the loss with frozen weights give " + numeric);
+        }
+      }
+      assertTrue(Discovered.close(meanLoss, report.loss(), AGREEMENT),
+          "the reported loss " + report.loss() + " must be the mean over prompts of the"
+              + " sampler-weighted loss before the step, " + meanLoss);
+    }
+  }
+
+  @Test
+  public void stepSizesAreReported() {
+    assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
+    int n = 6;
+    TabularProblem problem = TabularReference.randomProblem(2, n, 8);
+    Objective o = Discovered.sigmoid(BETA, 0);
+    try (PolicyBackend b = provider().create(config(1))) {
+      try (TabularPolicy policy = b.newTabularPolicy(problem)) {
+        assertEquals(0.25, policy.exactStep(SamplerDefinitions.mixR(), o, StepSize.fixed(0.25))
+            .meanStepSize(), 0, "a fixed step reports its learning rate");
+      }
+      for (Sampler s : List.of(SamplerDefinitions.uniform(), SamplerDefinitions.mixR(),
+          SamplerDefinitions.mixPStar(), SamplerDefinitions.onPolicy())) {
+        double[][] theta = TabularReference.randomParameters(2, n, 0.7, new SplittableRandom(9));
+        try (TabularPolicy policy = b.newTabularPolicy(problem)) {
+          double expected = 0;
+          for (int x = 0; x < 2; x++) {
+            policy.setParameters(x, theta[x]);
+            expected += TabularReference.exactStep(s, o, StepSize.newton(), theta[x],
+                problem.rewards(x)).stepSize() / 2;
+          }
+          double actual = policy.exactStep(s, o, StepSize.newton()).meanStepSize();
+          assertTrue(Discovered.close(expected, actual, AGREEMENT),
+              "the Newton step is Z / (2 beta^2 Y) per prompt: expected a mean of " + expected
+                  + ", got " + actual + " for " + s.components());
+        }
+      }
+    }
+  }
+
+  @Test
+  public void stepsAreDeterministicAndIndependentOfTheThreadCount() {
+    assumeTrue(tabular(), "the backend has no tabular policies");
+    TabularProblem problem = TabularReference.randomProblem(7, 6, 10);
+    double[][] one = train(1, problem, 11);
+    double[][] again = train(1, problem, 11);
+    double[][] three = train(3, problem, 11);
+    for (int x = 0; x < one.length; x++) {
+      assertArrayEquals(one[x], again[x], 0, "two identical runs differ at prompt " + x);
+      assertArrayEquals(one[x], three[x], 0,
+          "1 and 3 threads differ at prompt " + x + "; results must not depend on scheduling");
+    }
+  }
+
+  @Test
+  public void sampledStepsAreReproducibleUnderASeed() {
+    assumeTrue(sampled(), "the backend lacks SAMPLED_GRADIENT");
+    TabularProblem problem = TabularReference.randomProblem(3, 5, 12);
+    try (PolicyBackend b = provider().create(config(2))) {
+      double[][] a = sampledRun(b, problem, 13);
+      double[][] c = sampledRun(b, problem, 14);
+      double[][] again = sampledRun(b, problem, 13);
+      for (int x = 0; x < a.length; x++) {
+        assertArrayEquals(a[x], again[x], 0, "the same seed gave different steps at prompt " + x);
+      }
+      assertFalse(Arrays.deepEquals(a, c), "seeds 13 and 14 gave identical steps");
+    }
+  }
+
+  @Test
+  public void sampledGradientIsUnbiased() {
+    assumeTrue(sampled(), "the backend lacks SAMPLED_GRADIENT");
+    int n = 6;
+    int pairs = 250_000;
+    double beta = 1;
+    Objective o = Discovered.sigmoid(beta, 0);
+    TabularProblem problem = TabularReference.randomProblem(1, n, 15);
+    double[] theta = TabularReference.randomParameters(1, n, 0.5, new SplittableRandom(16))[0];
+    // Each pair moves a gradient entry by at most beta: 6 standard deviations of the mean.
+    double tolerance = 6 * beta / Math.sqrt(pairs);
+    for (Sampler s : List.of(SamplerDefinitions.mixR(), SamplerDefinitions.mixPStar(),
+        SamplerDefinitions.hybrid())) {
+      double[] exact = TabularReference.gradient(
+          TabularReference.pairDistribution(s, theta, problem.rewards(0), beta), theta,
+          problem.rewards(0), o);
+      try (PolicyBackend b = provider().create(config(1));
+          TabularPolicy policy = b.newTabularPolicy(problem)) {
+        policy.setParameters(0, theta);
+        policy.sampledStep(s, o, StepSize.fixed(1), pairs, new SplittableRandom(17));
+        double[] after = new double[n];
+        policy.parameters(0, after);
+        for (int y = 0; y < n; y++) {
+          assertEquals(exact[y], theta[y] - after[y], tolerance,
+              "sampled gradient of response " + y + " with " + s.components());
+        }
+      }
+    }
+  }
+
+  @Test
+  public void divergenceIsReported() {
+    assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
+    try (PolicyBackend b = provider().create(config(1));
+        TabularPolicy policy = b.newTabularPolicy(TabularReference.randomProblem(2, 5, 18))) {
+      assertThrows(TrainingDivergedException.class, () -> {
+        for (int t = 0; t < 50; t++) {
+          // IPO's gradient grows with h, so each step is larger than the last until it overflows.
+          policy.exactStep(SamplerDefinitions.uniform(), Discovered.ipo(BETA),
+              StepSize.fixed(1e300));
+        }
+      }, "parameters that overflow must raise TrainingDivergedException, not become infinite");
+    }
+  }
+
+  // --- Agreement with the reference backend ---
+
+  @Test
+  public void agreesWithTheCpuBackendOnThePaperStudyStepByStep() {
+    assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
+    BanditConfig c = BanditConfig.PAPER_EXACT;
+    TabularProblem problem = BanditStudy.gaussianRewards(c.prompts(), c.responses(), c.seed());
+    Objective o = Discovered.sigmoid(c.beta(), 0);
+    ProviderRegistry<SamplerProvider> samplers = ProviderRegistry.of("sampler",
+        Discovered.samplers());
+    int n = c.responses();
+    double[] mine = new double[n];
+    double[] ref = new double[n];
+    try (PolicyBackend b = provider().create(config(1));
+        PolicyBackend reference = referenceBackend()) {
+      for (String id : c.samplers()) {
+        Sampler s = samplers.get(id).create();
+        try (TabularPolicy p = b.newTabularPolicy(problem);
+            TabularPolicy r = reference.newTabularPolicy(problem)) {
+          for (int t = 1; t <= c.steps(); t++) {
+            StepReport got = p.exactStep(s, o, c.lr());
+            StepReport want = r.exactStep(s, o, c.lr());
+            assertTrue(Discovered.close(want.loss(), got.loss(), AGREEMENT),
+                id + ", step " + t + ": loss " + got.loss() + ", the cpu backend has "
+                    + want.loss());
+            p.parameters(0, mine);
+            r.parameters(0, ref);
+            String diff = Discovered.difference(ref, mine, AGREEMENT);
+            if (diff != null) {
+              fail(id + ", step " + t + ": parameters differ from the cpu backend's: " + diff);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  public void studyDriverReproducesTheCpuBackendsCurves() {
+    assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
+    BanditConfig c = BanditConfig.PAPER_EXACT;
+    TabularProblem problem = BanditStudy.gaussianRewards(c.prompts(), c.responses(), c.seed());
+    BanditResult mine = study(provider()).run(c, problem);
+    BanditResult ref = study(new CpuBackendProvider()).run(c, problem);
+    assertEquals(provider().id(), mine.backend());
+    for (int i = 0; i < ref.runs().size(); i++) {
+      SamplerRun a = mine.runs().get(i);
+      SamplerRun e = ref.runs().get(i);
+      for (int t = 0; t < e.paramDiff().length; t++) {
+        // Relative, with a floor at the rounding noise of a converged policy.
+        assertEquals(e.paramDiff()[t], a.paramDiff()[t], AGREEMENT * e.paramDiff()[t] + 1e-9,
+            e.sampler() + ": Param Diff at step " + t);
+        assertEquals(e.valueDiff()[t], a.valueDiff()[t], AGREEMENT * e.valueDiff()[t] + 1e-9,
+            e.sampler() + ": Value Diff at step " + t);
+      }
+    }
+  }
+
+  // --- Helpers ---
+
+  private boolean tabular() {
+    return exact() || sampled();
+  }
+
+  private boolean exact() {
+    return provider().capabilities().contains(Capability.EXACT_GRADIENT);
+  }
+
+  private boolean sampled() {
+    return provider().capabilities().contains(Capability.SAMPLED_GRADIENT);
+  }
+
+  /** An exact step if the backend has them, else a sampled one. */
+  private void step(TabularPolicy policy, Sampler s, Objective o) {
+    if (exact()) {
+      policy.exactStep(s, o, StepSize.fixed(0.1));
+    } else {
+      policy.sampledStep(s, o, StepSize.fixed(0.1), 64, new SplittableRandom(1));
+    }
+  }
+
+  /** Exact steps (if available) then sampled ones (if available), from random parameters. */
+  private double[][] train(int threads, TabularProblem problem, long seed) {
+    int x = problem.prompts();
+    double[][] theta = TabularReference.randomParameters(x, problem.responses(), 0.5,
+        new SplittableRandom(seed));
+    Objective o = Discovered.sigmoid(BETA, 0);
+    SplittableRandom random = new SplittableRandom(seed);
+    try (PolicyBackend b = provider().create(config(threads));
+        TabularPolicy policy = b.newTabularPolicy(problem)) {
+      for (int i = 0; i < x; i++) {
+        policy.setParameters(i, theta[i]);
+      }
+      for (int t = 0; t < 3; t++) {
+        if (exact()) {
+          policy.exactStep(SamplerDefinitions.mixP(), o, StepSize.fixed(0.5));
+          policy.exactStep(SamplerDefinitions.mixPStar(), Discovered.ipo(BETA), StepSize.fixed(0.1));
+        }
+        if (sampled()) {
+          policy.sampledStep(SamplerDefinitions.mixP(), o, StepSize.fixed(0.5), 300, random);
+        }
+      }
+      double[][] out = new double[x][problem.responses()];
+      for (int i = 0; i < x; i++) {
+        policy.parameters(i, out[i]);
+      }
+      return out;
+    }
+  }
+
+  private static double[][] sampledRun(PolicyBackend b, TabularProblem problem, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    try (TabularPolicy policy = b.newTabularPolicy(problem)) {
+      for (int t = 0; t < 4; t++) {
+        policy.sampledStep(SamplerDefinitions.mixPStar(), Discovered.sigmoid(BETA, 0),
+            StepSize.fixed(0.5), 500, random);
+      }
+      double[][] out = new double[problem.prompts()][problem.responses()];
+      for (int x = 0; x < out.length; x++) {
+        policy.parameters(x, out[x]);
+      }
+      return out;
+    }
+  }
+
+  /** The reference: the CPU backend's plain scalar kernel on one thread. */
+  private static PolicyBackend referenceBackend() {
+    return new CpuBackendProvider().create(new BackendConfig(1).withOption("kernel", "scalar"));
+  }
+
+  private static BanditStudy study(PolicyBackendProvider backend) {
+    List<ObjectiveProvider> objectives = Discovered.objectives();
+    return new BanditStudy(ProviderRegistry.of("sampler", Discovered.samplers()),
+        ProviderRegistry.of("objective", objectives),
+        ProviderRegistry.of("backend", List.of(backend)));
+  }
+
+  private static void assertClosedFailure(Runnable call, String what) {
+    IllegalStateException e = assertThrows(IllegalStateException.class, call::run,
+        what + " must throw IllegalStateException");
+    assertTrue(e.getMessage() != null && e.getMessage().contains("closed"),
+        what + ": the message must say that it is closed, got: " + e.getMessage());
+  }
+
+  private static void assertArrayEquals(double[] expected, double[] actual, double tolerance,
+      String message) {
+    assertNull(Discovered.difference(expected, actual, tolerance), message);
+  }
+}
