@@ -55,7 +55,12 @@ final class RowFields {
     List<String> names = new ArrayList<>();
     row.fieldNames().forEachRemaining(names::add);
     String found = value == null ? "missing field" : "the field is null";
-    Optional<DataFormat> other = FormatDetection.detect(names).filter(f -> f != format);
+    // Another format is suggested only for a row with none of this format's own fields: a row
+    // that has some of them is a broken row of this format, not a row of another.
+    boolean ownFields =
+        format.requiredFields().stream().filter(f -> !f.equals("prompt")).anyMatch(names::contains);
+    Optional<DataFormat> other =
+        FormatDetection.detect(names).filter(f -> f != format && !ownFields);
     String fix =
         other.isPresent()
             ? "the row's fields look like the "
@@ -156,13 +161,12 @@ final class RowFields {
     }
     double x = value.doubleValue();
     if (!Double.isFinite(x)) {
-      String text = value.asText();
       throw fail(
           field,
-          text.chars().anyMatch(Character::isDigit)
-              ? "the number " + text + " is too large for a double; rescale it"
-              : text + " is not a finite number; every number must be finite, so recompute or"
-                  + " drop the value");
+          (Double.isNaN(x)
+                  ? "NaN is not a number"
+                  : "the number is infinite or beyond the range of a double (about 1.8e308)")
+              + "; every number must be finite, so recompute, rescale or drop the value");
     }
     return x;
   }
