@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
     name = "dpo",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {BanditCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      BanditCommand.class, BenchCommand.class, DataCommand.class, CommandLine.HelpCommand.class
+    },
     usageHelpWidth = 100,
     description = {
       "Online Direct Preference Optimization with pluggable samplers.",
@@ -84,7 +86,7 @@ public final class Main implements Runnable {
     cli.setExecutionExceptionHandler(
         (ex, c, parseResult) -> {
           int code = exitCode(ex);
-          err.println(prefix(c) + oneLine(message(ex)));
+          err.println(prefix(c) + oneLine(message(ex, c)));
           if (code == 1) {
             ex.printStackTrace(err);
           }
@@ -105,7 +107,7 @@ public final class Main implements Runnable {
   }
 
   /** Maps failures onto the option a user should change. */
-  private static String message(Exception ex) {
+  private static String message(Exception ex, CommandLine c) {
     if (ex instanceof ConfigurationException ce) {
       return ce.violations().stream()
           .map(v -> "--" + kebab(v.field()) + ": " + v.message())
@@ -120,7 +122,10 @@ public final class Main implements Runnable {
       return option + ": " + pe.getMessage();
     }
     if (ex instanceof BadDataException bad) {
-      return "--rewards: " + bad.getMessage();
+      // The data commands name their files in the message; bandit reads its file via --rewards.
+      return c.getCommandSpec().name().equals("bandit")
+          ? "--rewards: " + bad.getMessage()
+          : bad.getMessage();
     }
     if (ex instanceof BackendException) {
       return "--backend: " + ex.getMessage();

@@ -121,6 +121,18 @@ public final class Datasets {
   }
 
   /**
+   * The row a record becomes in a format, as {@link DatasetWriter} writes it.
+   *
+   * @param format the format
+   * @param record the record
+   * @return the row
+   * @throws IllegalArgumentException if the record cannot be written in the format
+   */
+  public static ObjectNode toRow(DataFormat format, DataRecord record) {
+    return Codecs.write(format, record);
+  }
+
+  /**
    * Tells a file's format from the fields of its first row.
    *
    * @param file the dataset

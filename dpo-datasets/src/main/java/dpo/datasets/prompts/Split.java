@@ -110,8 +110,8 @@ public record Split(String name, long from, long toExclusive) {
         + from
         + " to "
         + (toExclusive - 1)
-        + ", but there are only "
-        + rows
-        + " rows; choose a range within them (FROM:TO) or loosen the filters";
+        + ", but there "
+        + (rows == 1 ? "is only 1 row" : "are only " + rows + " rows")
+        + "; choose a range within them (FROM:TO) or loosen the filters";
   }
 }
