@@ -143,9 +143,4 @@ public enum DataFormat {
   public static String ids() {
     return Arrays.stream(values()).map(DataFormat::id).collect(Collectors.joining(", "));
   }
-
-  @Override
-  public String toString() {
-    return id;
-  }
 }
