@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       BanditCommand.class,
       BenchCommand.class,
       RewardCommand.class,
+      DataCommand.class,
       ProvidersCommand.Backends.class,
       ProvidersCommand.Samplers.class,
       ProvidersCommand.Objectives.class,
@@ -107,7 +108,7 @@ public final class Main implements Runnable {
     cli.setExecutionExceptionHandler(
         (ex, c, parseResult) -> {
           int code = exitCode(ex);
-          err.println(prefix(c) + oneLine(message(ex)));
+          err.println(prefix(c) + oneLine(message(ex, c)));
           if (code == 1) {
             ex.printStackTrace(err);
           }
@@ -128,7 +129,7 @@ public final class Main implements Runnable {
   }
 
   /** Maps failures onto the option a user should change. */
-  private static String message(Exception ex) {
+  private static String message(Exception ex, CommandLine c) {
     if (ex instanceof ConfigurationException ce) {
       return ce.violations().stream()
           .map(v -> "--" + kebab(v.field()) + ": " + v.message())
@@ -143,7 +144,10 @@ public final class Main implements Runnable {
       return option + ": " + pe.getMessage();
     }
     if (ex instanceof BadDataException bad) {
-      return "--rewards: " + bad.getMessage();
+      // The data commands name their files in the message; bandit reads its file via --rewards.
+      return c.getCommandSpec().name().equals("bandit")
+          ? "--rewards: " + bad.getMessage()
+          : bad.getMessage();
     }
     if (ex instanceof BackendException) {
       return "--backend: " + ex.getMessage();

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import dpo.api.BadDataException;
-import dpo.datasets.rewards.StrictUtf8Reader.MalformedUtf8Exception;
+import dpo.datasets.io.JsonSupport;
+import dpo.datasets.io.StrictUtf8Reader;
+import dpo.datasets.io.StrictUtf8Reader.MalformedUtf8Exception;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -43,10 +45,7 @@ public final class RewardTableReader {
   private static final String EXAMPLE = "e.g. [[0.1, -1.2], [0.5, 0.0]]";
   private static final String SHAPE =
       "the file must be a JSON array of arrays of numbers, " + EXAMPLE;
-  private static final int MAX_QUOTED_TEXT = 40;
   private static final int FIRST_ROW_CAPACITY = 16;
-  private static final Pattern JACKSON_FEATURE_HINT =
-      Pattern.compile(":? *enable `[^`]*` to allow");
   private static final Pattern JSON_NUMBER =
       Pattern.compile("-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?");
 
@@ -116,12 +115,14 @@ public final class RewardTableReader {
             "malformed JSON: the file ends before the array opened on line "
                 + (inRow ? rowLine : topLevelLine)
                 + " is closed ("
-                + reason(e)
+                + JsonSupport.reason(e)
                 + "); "
                 + SHAPE);
       }
       throw fail(
-          e.getLocation().getLineNr(), field(), "malformed JSON: " + reason(e) + "; " + SHAPE);
+          e.getLocation().getLineNr(),
+          field(),
+          "malformed JSON: " + JsonSupport.reason(e) + "; " + SHAPE);
     } catch (IOException e) {
       throw fail(0, null, "cannot read the file (" + e + "); check the path and the disk");
     }
@@ -240,7 +241,7 @@ public final class RewardTableReader {
             tokenLine(),
             field(),
             "the number "
-                + abbreviate(text)
+                + JsonSupport.abbreviate(text)
                 + " is too large for a double (at most about 1.8e308 in magnitude); "
                 + "rescale the rewards");
       }
@@ -273,7 +274,7 @@ public final class RewardTableReader {
       case START_ARRAY -> inRow ? "a nested array" : "an array";
       case START_OBJECT -> "an object";
       case END_ARRAY, END_OBJECT -> "'" + token.asString() + "'";
-      case VALUE_STRING -> "the string " + quote(parser.getText());
+      case VALUE_STRING -> "the string " + JsonSupport.quote(parser.getText());
       case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + parser.getText();
       case VALUE_TRUE, VALUE_FALSE, VALUE_NULL -> token.asString();
       default -> token.toString();
@@ -307,39 +308,11 @@ public final class RewardTableReader {
             && e.getLocation().getCharOffset() >= text.charsDelivered());
   }
 
-  /** Jackson's reason without its location, which the exception already gives as a line. */
-  private static String reason(JsonProcessingException e) {
-    String message = Objects.requireNonNullElse(e.getOriginalMessage(), e.getClass().getName());
-    int cut = message.indexOf('\n');
-    if (cut >= 0) {
-      message = message.substring(0, cut);
-    }
-    cut = message.indexOf(" (start marker at ");
-    if (cut >= 0) {
-      message = message.substring(0, cut);
-    }
-    // Jackson lists NaN and INF as values because the factory lets it parse them; they are
-    // rejected all the same, so the list must not suggest them.
-    message = message.replace(" (or 'NaN'/'+INF'/'-INF')", "");
-    // Jackson's advice to enable a parser feature is for programmers, not for whoever wrote the
-    // file.
-    return JACKSON_FEATURE_HINT.matcher(message).replaceAll("").strip();
-  }
-
   private static boolean looksNumeric(String text) {
     return JSON_NUMBER.matcher(text.strip()).matches();
   }
 
   private static String rewards(int count) {
     return count == 1 ? "1 reward" : count + " rewards";
-  }
-
-  private static String quote(String text) {
-    return "\"" + abbreviate(text) + "\"";
-  }
-
-  /** Keeps messages one readable line even when the offending value is huge. */
-  private static String abbreviate(String text) {
-    return text.length() <= MAX_QUOTED_TEXT ? text : text.substring(0, MAX_QUOTED_TEXT) + "...";
   }
 }

@@ -1,4 +1,4 @@
-package dpo.datasets.rewards;
+package dpo.datasets.io;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
  * every non-UTF-8 byte an encoding error instead. It decodes ahead of the parser, so it counts
  * lines itself rather than asking the parser where it is.
  */
-final class StrictUtf8Reader extends Reader {
+public final class StrictUtf8Reader extends Reader {
   private static final int BUFFER_SIZE = 8192;
   private static final char BYTE_ORDER_MARK = '\uFEFF';
 
@@ -41,7 +41,12 @@ final class StrictUtf8Reader extends Reader {
   // that a syntax error earlier in the same buffer is still reported first.
   private long badByteLine;
 
-  StrictUtf8Reader(InputStream in) {
+  /**
+   * Decodes a stream of bytes.
+   *
+   * @param in the bytes; closed by {@link #close()}
+   */
+  public StrictUtf8Reader(InputStream in) {
     this.in = in;
   }
 
@@ -59,15 +64,21 @@ final class StrictUtf8Reader extends Reader {
     return n;
   }
 
-  /** Whether every char of the input has been read. */
-  boolean atEnd() {
+  /**
+   * Whether every char of the input has been read.
+   *
+   * @return true once the input is exhausted
+   */
+  public boolean atEnd() {
     return endOfChars && !chars.hasRemaining();
   }
 
   /**
    * How many chars {@link #read(char[], int, int)} has returned, not counting a byte order mark.
+   *
+   * @return the count so far
    */
-  long charsDelivered() {
+  public long charsDelivered() {
     return charsDelivered;
   }
 
@@ -140,7 +151,7 @@ final class StrictUtf8Reader extends Reader {
   }
 
   /** The input is not UTF-8; carries the line of the first bad byte. */
-  static final class MalformedUtf8Exception extends IOException {
+  public static final class MalformedUtf8Exception extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final long line;
@@ -150,7 +161,12 @@ final class StrictUtf8Reader extends Reader {
       this.line = line;
     }
 
-    long line() {
+    /**
+     * The line of the first byte that is not UTF-8.
+     *
+     * @return the 1-based line
+     */
+    public long line() {
       return line;
     }
   }

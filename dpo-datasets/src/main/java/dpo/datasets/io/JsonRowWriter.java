@@ -1,0 +1,224 @@
+package dpo.datasets.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dpo.api.DpoException;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Writes rows to a dataset file atomically: rows go to a temporary file beside the target, which
+ * {@link #commit()} moves into place in one step. Until then the target is untouched; if the
+ * writer is closed without a commit, for example because an exception left a try-with-resources
+ * block, the temporary file is deleted. Readers therefore see the old file or the complete new
+ * one, never a half-written file.
+ *
+ * <pre>
+ * try (JsonRowWriter out = JsonRowWriter.open(Path.of("pairs.jsonl"))) {
+ *   for (ObjectNode row : rows) {
+ *     out.write(row);
+ *   }
+ *   out.commit();
+ * }
+ * </pre>
+ *
+ * <p>The container follows the file name: {@code .jsonl} writes JSON lines, {@code .json} a JSON
+ * array with one row per line, and a further {@code .gz} compresses either with gzip.
+ */
+public final class JsonRowWriter implements AutoCloseable {
+  private final Path target;
+  private final Path temp;
+  private final FileChannel channel;
+  private final Writer out;
+  private final boolean array;
+  private long rows;
+  private boolean finished;
+
+  private JsonRowWriter(Path target, Path temp, FileChannel channel, Writer out, boolean array) {
+    this.target = target;
+    this.temp = temp;
+    this.channel = channel;
+    this.out = out;
+    this.array = array;
+  }
+
+  /**
+   * Starts writing a file.
+   *
+   * @param file where the rows go once committed; its directory must exist. The name must end in
+   *     {@code .jsonl} or {@code .json}, optionally followed by {@code .gz}.
+   * @return the writer
+   * @throws IllegalArgumentException if the name has another extension
+   * @throws DpoException if the temporary file cannot be created
+   */
+  public static JsonRowWriter open(Path file) {
+    Objects.requireNonNull(file, "file");
+    String name = file.getFileName() == null ? "" : file.getFileName().toString();
+    String lower = name.toLowerCase(Locale.ROOT);
+    boolean gzip = lower.endsWith(".gz");
+    String inner = gzip ? lower.substring(0, lower.length() - 3) : lower;
+    boolean array;
+    if (inner.endsWith(".jsonl")) {
+      array = false;
+    } else if (inner.endsWith(".json")) {
+      array = true;
+    } else {
+      throw new IllegalArgumentException(
+          "cannot tell the output container from the name '"
+              + name
+              + "'; use .jsonl (JSON lines) or .json (a JSON array), optionally with .gz"
+              + (inner.endsWith(".parquet") ? " (writing Parquet is not supported)" : ""));
+    }
+    Path target = file.toAbsolutePath();
+    // A sibling keeps the final move on one file system, where it can be atomic.
+    Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    FileChannel channel = null;
+    try {
+      // CREATE_NEW rather than Files.createTempFile, which would make the result owner-only.
+      channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      OutputStream bytes = Channels.newOutputStream(channel);
+      if (gzip) {
+        bytes = new GZIPOutputStream(bytes, 1 << 16);
+      }
+      Writer out = new BufferedWriter(new OutputStreamWriter(bytes, StandardCharsets.UTF_8));
+      JsonRowWriter writer = new JsonRowWriter(target, temp, channel, out, array);
+      if (array) {
+        out.write('[');
+      }
+      return writer;
+    } catch (IOException e) {
+      closeQuietly(channel);
+      deleteQuietly(temp);
+      throw new DpoException(
+          "cannot write "
+              + file
+              + " ("
+              + e
+              + "); check that its directory exists and is writable",
+          e);
+    }
+  }
+
+  /**
+   * Appends a row.
+   *
+   * @param row the row
+   * @throws IllegalStateException after {@link #commit()} or {@link #close()}
+   * @throws DpoException if the row cannot be written
+   */
+  public void write(ObjectNode row) {
+    Objects.requireNonNull(row, "row");
+    checkOpen();
+    try {
+      String json = JsonSupport.MAPPER.writeValueAsString(row);
+      if (array) {
+        out.write(rows == 0 ? "\n" : ",\n");
+      }
+      out.write(json);
+      if (!array) {
+        out.write('\n');
+      }
+      rows++;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the row cannot be written as JSON: " + e, e);
+    } catch (IOException e) {
+      throw failure(e);
+    }
+  }
+
+  /**
+   * How many rows have been written.
+   *
+   * @return the count
+   */
+  public long rowsWritten() {
+    return rows;
+  }
+
+  /**
+   * Finishes the file and moves it into place, replacing any file at the target.
+   *
+   * @throws IllegalStateException if already committed or closed
+   * @throws DpoException if the file cannot be finished or moved; the target is then untouched
+   */
+  public void commit() {
+    checkOpen();
+    finished = true;
+    try {
+      if (array) {
+        out.write(rows == 0 ? "]\n" : "\n]\n");
+      }
+      out.flush();
+      out.close();
+      // Without this a crash soon after the move can leave an empty file under the final name.
+      try (FileChannel sync = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        sync.force(true);
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw failure(e);
+    } finally {
+      closeQuietly(channel);
+      deleteQuietly(temp);
+    }
+  }
+
+  /** Discards the rows unless {@link #commit()} succeeded; the target is then left as it was. */
+  @Override
+  public void close() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    try {
+      out.close();
+    } catch (IOException e) {
+      // The rows are being discarded; a failure to close their temporary file changes nothing.
+    }
+    closeQuietly(channel);
+    deleteQuietly(temp);
+  }
+
+  private void checkOpen() {
+    if (finished) {
+      throw new IllegalStateException("the writer for " + target + " is already finished");
+    }
+  }
+
+  private DpoException failure(IOException e) {
+    return new DpoException(
+        "cannot write " + target + " (" + e + "); check the disk space and permissions", e);
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // Only a temporary file is at stake.
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path temp) {
+    try {
+      Files.deleteIfExists(temp);
+    } catch (IOException e) {
+      // A stray temporary file is clutter, not a wrong result.
+    }
+  }
+}
