@@ -49,11 +49,11 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
 
 /**
- * Builds one Jackson object per Parquet record, straight from parquet-column's converter events
- * (no intermediate record type).
+ * Builds one Jackson object per Parquet record, straight from parquet-column's converter events (no
+ * intermediate record type).
  *
- * <p>Every field of a group is present in its object, in schema order: a missing optional value
- * is {@code null}, a repeated field outside a LIST is an array (empty when it has no values).
+ * <p>Every field of a group is present in its object, in schema order: a missing optional value is
+ * {@code null}, a repeated field outside a LIST is an array (empty when it has no values).
  */
 final class JsonRowMaterializer extends RecordMaterializer<ObjectNode> {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -77,7 +77,9 @@ final class JsonRowMaterializer extends RecordMaterializer<ObjectNode> {
     return root;
   }
 
-  /** A value that the schema allows but that cannot be turned into JSON, e.g. a bad UTF-8 string. */
+  /**
+   * A value that the schema allows but that cannot be turned into JSON, e.g. a bad UTF-8 string.
+   */
   static final class BadValueException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final String column;

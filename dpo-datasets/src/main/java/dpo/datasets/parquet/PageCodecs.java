@@ -76,7 +76,8 @@ final class PageCodecs implements CompressionCodecFactory {
             case ZSTD -> new ZstdCompressor();
             case LZ4_RAW -> new Lz4Compressor();
             case UNCOMPRESSED, GZIP -> null;
-            default -> throw new IllegalArgumentException("unsupported Parquet compression " + codec);
+            default ->
+                throw new IllegalArgumentException("unsupported Parquet compression " + codec);
           };
     }
 

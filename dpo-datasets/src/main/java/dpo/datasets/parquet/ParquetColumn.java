@@ -74,8 +74,8 @@ public record ParquetColumn(String name, Type type) {
     /**
      * The type with this spelling; case and white space do not matter.
      *
-     * @param spelling one of string, long, double, boolean, list&lt;string&gt;,
-     *     list&lt;double&gt;, list&lt;struct{role,content}&gt;
+     * @param spelling one of string, long, double, boolean, list&lt;string&gt;, list&lt;double&gt;,
+     *     list&lt;struct{role,content}&gt;
      * @return the type
      * @throws IllegalArgumentException if no type is spelt so; the message lists them all
      */

@@ -30,8 +30,8 @@ import org.apache.parquet.schema.MessageType;
 
 /**
  * Reads the rows of a Parquet file one at a time, each as a Jackson {@link ObjectNode}: the shape
- * the JSON and JSONL readers give, so that the same format mapping applies. For example, a row of
- * a TRL preference set reads as
+ * the JSON and JSONL readers give, so that the same format mapping applies. For example, a row of a
+ * TRL preference set reads as
  *
  * <pre>
  * {"prompt": "2+2?", "chosen": [{"role": "assistant", "content": "4"}], "rejected": [...]}
@@ -84,9 +84,12 @@ public final class ParquetRowReader implements AutoCloseable {
   private PageReadStore pages;
   private RecordReader<ObjectNode> records;
   private long leftInRowGroup;
-  private long rowGroup = -1;
+  private int rowGroup = -1;
   private long row = -1;
+  private long rowGroupOfRow = -1;
   private boolean closed;
+  // A row that could not be read leaves the record reader mid-record: every later call repeats it.
+  private BadDataException failure;
 
   /**
    * Opens a Parquet file and reads its footer (the schema and the row group directory).
@@ -115,13 +118,25 @@ public final class ParquetRowReader implements AutoCloseable {
    * Reads the next row.
    *
    * @return the row, or null at the end of the file
-   * @throws BadDataException if the row cannot be read
+   * @throws BadDataException if the row cannot be read; every later call throws it again
    * @throws IllegalStateException if the reader is closed
    */
   public ObjectNode next() {
     if (closed) {
       throw new IllegalStateException("the reader of " + file + " is closed");
     }
+    if (failure != null) {
+      throw failure;
+    }
+    try {
+      return readRow();
+    } catch (BadDataException e) {
+      failure = e;
+      throw e;
+    }
+  }
+
+  private ObjectNode readRow() {
     while (leftInRowGroup == 0) {
       if (nextRowGroup == rowGroups.size()) {
         return null;
@@ -150,6 +165,7 @@ public final class ParquetRowReader implements AutoCloseable {
     }
     leftInRowGroup--;
     row = index;
+    rowGroupOfRow = rowGroup;
     return value;
   }
 
@@ -159,7 +175,7 @@ public final class ParquetRowReader implements AutoCloseable {
    * @return its 0-based index in the file, or -1 before the first row
    */
   public long rowGroup() {
-    return row < 0 ? -1 : rowGroup;
+    return rowGroupOfRow;
   }
 
   /**
@@ -187,8 +203,8 @@ public final class ParquetRowReader implements AutoCloseable {
   }
 
   /**
-   * Checks the parts of the file around the footer, which parquet-java would report only as a
-   * bare RuntimeException, and returns the file's size.
+   * Checks the parts of the file around the footer, which parquet-java would report only as a bare
+   * RuntimeException, and returns the file's size.
    */
   private long checkFrame() {
     if (Files.isDirectory(file)) {
@@ -285,8 +301,7 @@ public final class ParquetRowReader implements AutoCloseable {
       BlockMetaData block = rowGroups.get(g);
       if (block.getRowCount() < 0) {
         throw fail(
-            null,
-            "row group " + g + ": the footer gives a negative row count; " + DOWNLOAD_AGAIN);
+            null, "row group " + g + ": the footer gives a negative row count; " + DOWNLOAD_AGAIN);
       }
       total += block.getRowCount();
       for (ColumnChunkMetaData chunk : block.getColumns()) {

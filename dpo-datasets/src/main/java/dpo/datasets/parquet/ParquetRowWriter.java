@@ -30,13 +30,12 @@ import org.apache.parquet.io.PositionOutputStream;
 
 /**
  * Writes rows ({@link ObjectNode}s) to a Parquet file with explicitly given columns, in a form that
- * pyarrow, DuckDB, the Hugging Face hub and {@link ParquetRowReader} all read: reading the file back
- * gives the rows that were written, with every column present (null where a row had none).
+ * pyarrow, DuckDB, the Hugging Face hub and {@link ParquetRowReader} all read: reading the file
+ * back gives the rows that were written, with every column present (null where a row had none).
  *
- * <p>The file is written atomically. Rows go to a temporary file beside the target, and only
- * {@link #commit()} moves it into place; {@link #close()} without a commit deletes it, so that a
- * failure anywhere (in the writer, or in the code that produces the rows) leaves the target as it
- * was:
+ * <p>The file is written atomically. Rows go to a temporary file beside the target, and only {@link
+ * #commit()} moves it into place; {@link #close()} without a commit deletes it, so that a failure
+ * anywhere (in the writer, or in the code that produces the rows) leaves the target as it was:
  *
  * <pre>
  * try (ParquetRowWriter out = new ParquetRowWriter(path, List.of(

@@ -7,7 +7,6 @@
  * dpo.datasets.parquet.ParquetColumn}s, atomically.
  *
  * <p>Built on Apache Parquet's parquet-hadoop without Hadoop's file systems or codecs: files are
- * opened as local files and pages are (de)compressed in pure Java, so no native library is
- * loaded.
+ * opened as local files and pages are (de)compressed in pure Java, so no native library is loaded.
  */
 package dpo.datasets.parquet;

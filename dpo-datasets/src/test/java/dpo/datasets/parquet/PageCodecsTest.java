@@ -101,8 +101,7 @@ class PageCodecsTest {
   @Test
   void codecsItCannotReadAreRefused() {
     assertThrows(
-        IllegalArgumentException.class,
-        () -> codecs.getDecompressor(CompressionCodecName.BROTLI));
+        IllegalArgumentException.class, () -> codecs.getDecompressor(CompressionCodecName.BROTLI));
     assertThrows(
         IllegalArgumentException.class, () -> codecs.getCompressor(CompressionCodecName.LZO));
   }

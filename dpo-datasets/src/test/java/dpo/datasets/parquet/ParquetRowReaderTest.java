@@ -68,8 +68,9 @@ class ParquetRowReaderTest {
                 + "{\"role\":\"assistant\",\"content\":\"4\"}],"
                 + "\"rejected\":[{\"role\":\"user\",\"content\":\"2+2?\"},"
                 + "{\"role\":\"assistant\",\"content\":\"5\"}],\"score_chosen\":9.0}",
-            "{\"prompt\":\"Capital of France?\",\"chosen\":[{\"role\":\"user\","
-                + "\"content\":\"Capital of France?\"},{\"role\":\"assistant\",\"content\":\"Paris\"}],"
+            "{\"prompt\":\"Capital of France?\","
+                + "\"chosen\":[{\"role\":\"user\",\"content\":\"Capital of France?\"},"
+                + "{\"role\":\"assistant\",\"content\":\"Paris\"}],"
                 + "\"rejected\":[{\"role\":\"user\",\"content\":\"Capital of France?\"},"
                 + "{\"role\":\"assistant\",\"content\":\"Lyon\"}],\"score_chosen\":8.5}",
             "{\"prompt\":\"Say hi\",\"chosen\":[{\"role\":\"user\",\"content\":\"Say hi\"},"
@@ -139,17 +140,13 @@ class ParquetRowReaderTest {
   void readsLegacyListsBareRepeatedFieldsUuidsInt96AndBytes() throws IOException {
     MessageType schema =
         MessageTypeParser.parseMessageType(
-            "message m {"
-                + " optional group ints (LIST) { repeated int32 element; }"
-                + " optional group pairs (LIST) { repeated group array { required binary a (UTF8); } }"
-                + " optional group tuples (LIST) { repeated group tuples_tuple { required int64 x; } }"
-                + " optional group multi (LIST) { repeated group item { required int32 p;"
-                + "   required int32 q; } }"
-                + " repeated binary names (UTF8);"
-                + " optional fixed_len_byte_array(16) id (UUID);"
-                + " optional int96 legacy_time;"
-                + " optional binary raw;"
-                + "}");
+            "message m { optional group ints (LIST) { repeated int32 element; } optional group"
+                + " pairs (LIST) { repeated group array { required binary a (UTF8); } } optional"
+                + " group tuples (LIST) { repeated group tuples_tuple { required int64 x; } }"
+                + " optional group multi (LIST) { repeated group item { required int32 p;  "
+                + " required int32 q; } } repeated binary names (UTF8); optional"
+                + " fixed_len_byte_array(16) id (UUID); optional int96 legacy_time; optional binary"
+                + " raw;}");
     Path file =
         ParquetFiles.writeGroups(
             dir.resolve("legacy.parquet"),
@@ -202,6 +199,7 @@ class ParquetRowReaderTest {
     try (ParquetRowReader reader = new ParquetRowReader(file)) {
       assertEquals("{\"text\":\"fine\"}", reader.next().toString());
       BadDataException e = assertThrows(BadDataException.class, reader::next);
+      assertEquals(e, assertThrows(BadDataException.class, reader::next));
       assertEquals("text", e.field().orElseThrow());
       assertEquals(0, e.line());
       assertMessage(e, file, "row group 0, row 1", "not valid UTF-8", "rewrite the file");
@@ -434,9 +432,7 @@ class ParquetRowReaderTest {
     Files.write(file, bytes);
 
     assertMessage(
-        assertThrows(BadDataException.class, () -> new ParquetRowReader(file)),
-        file,
-        "encrypted");
+        assertThrows(BadDataException.class, () -> new ParquetRowReader(file)), file, "encrypted");
   }
 
   @Test

@@ -71,9 +71,8 @@ class ParquetRowWriterTest {
     special.putArray("rewards").addNull().add(Double.NaN).add(Double.NEGATIVE_INFINITY);
     special.set(
         "chosen",
-        json(
-                "{\"c\": [null, {\"content\": \"only content\"},"
-                    + " {\"role\": \"system\", \"content\": null}]}")
+        json("{\"c\": [null, {\"content\": \"only content\"},"
+                + " {\"role\": \"system\", \"content\": null}]}")
             .get("c"));
     return List.of(
         json(
@@ -245,8 +244,7 @@ class ParquetRowWriterTest {
         "{\"chosen\": [\"hi\"]}|column \"chosen\"",
         "{\"answer\": \"x\"}|has a field \"answer\" that is not one of the columns",
       })
-  void aRowThatDoesNotFitIsRefusedAndTheWriterStaysUsable(String rowAndMessage)
-      throws IOException {
+  void aRowThatDoesNotFitIsRefusedAndTheWriterStaysUsable(String rowAndMessage) throws IOException {
     String[] parts = rowAndMessage.split("\\|");
     Path file = dir.resolve("partial.parquet");
     try (ParquetRowWriter writer = new ParquetRowWriter(file, ALL_TYPES)) {
@@ -285,7 +283,8 @@ class ParquetRowWriterTest {
 
   @Test
   void columnTypesParseFromTheirSpellings() {
-    assertEquals(ParquetColumn.Type.MESSAGES, ParquetColumn.Type.parse("List< Struct{role, content} >"));
+    assertEquals(
+        ParquetColumn.Type.MESSAGES, ParquetColumn.Type.parse("List< Struct{role, content} >"));
     assertEquals(ParquetColumn.Type.DOUBLE_LIST, ParquetColumn.Type.parse("list<double>"));
     assertEquals(new ParquetColumn("n", ParquetColumn.Type.LONG), ParquetColumn.of("n", "LONG"));
     IllegalArgumentException e =
@@ -303,7 +302,9 @@ class ParquetRowWriterTest {
   private static List<String> readWith(Path file, CompressionCodecFactory codecs)
       throws IOException {
     ParquetReadOptions options =
-        ParquetReadOptions.builder(new PlainParquetConfiguration()).withCodecFactory(codecs).build();
+        ParquetReadOptions.builder(new PlainParquetConfiguration())
+            .withCodecFactory(codecs)
+            .build();
     List<String> rows = new ArrayList<>();
     try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), options)) {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
