@@ -121,6 +121,14 @@ final class JsonRowMaterializer extends RecordMaterializer<ObjectNode> {
     return new StructConverter(group, path, sink);
   }
 
+  /**
+   * The dotted path of a field, as Parquet tools name leaf columns (e.g. {@code
+   * chosen.list.element.content}), so that messages match the footer's column names.
+   */
+  private static String child(String path, Type field) {
+    return path.isEmpty() ? field.getName() : path + "." + field.getName();
+  }
+
   private static boolean isText(Type type) {
     if (!type.isPrimitive()
         || type.asPrimitiveType().getPrimitiveTypeName() != PrimitiveTypeName.BINARY) {
@@ -150,7 +158,7 @@ final class JsonRowMaterializer extends RecordMaterializer<ObjectNode> {
         String name = field.getName();
         names[i] = name;
         repeated[i] = field.isRepetition(Type.Repetition.REPEATED);
-        String fieldPath = path.isEmpty() ? name : path + "." + name;
+        String fieldPath = child(path, field);
         Consumer<JsonNode> fieldSink =
             repeated[i]
                 ? value -> ((ArrayNode) current.get(name)).add(value)
@@ -196,12 +204,13 @@ final class JsonRowMaterializer extends RecordMaterializer<ObjectNode> {
     ListConverter(GroupType list, String path, Consumer<JsonNode> sink) {
       this.sink = sink;
       Type repeated = list.getType(0);
-      String elementPath = path + "[]";
+      String repeatedPath = child(path, repeated);
       Consumer<JsonNode> add = value -> current.add(value);
       if (isElement(list, repeated)) {
-        elements = converterFor(repeated, elementPath, add);
+        elements = converterFor(repeated, repeatedPath, add);
       } else {
-        elements = new ElementConverter(repeated.asGroupType().getType(0), elementPath, add);
+        Type element = repeated.asGroupType().getType(0);
+        elements = new ElementConverter(element, child(repeatedPath, element), add);
       }
     }
 
@@ -269,8 +278,11 @@ final class JsonRowMaterializer extends RecordMaterializer<ObjectNode> {
 
     MapConverter(GroupType entries, String path, Consumer<JsonNode> sink) {
       this.sink = sink;
-      Converter keys = converterFor(entries.getType(0), path + "{key}", k -> key = k.asText());
-      Converter values = converterFor(entries.getType(1), path + "{}", v -> value = v);
+      String entryPath = child(path, entries);
+      Type keyType = entries.getType(0);
+      Type valueType = entries.getType(1);
+      Converter keys = converterFor(keyType, child(entryPath, keyType), k -> key = k.asText());
+      Converter values = converterFor(valueType, child(entryPath, valueType), v -> value = v);
       entry =
           new GroupConverter() {
             @Override

@@ -206,6 +206,30 @@ class ParquetRowReaderTest {
     }
   }
 
+  @Test
+  void aBadValueInsideAListIsNamedByItsParquetColumnPath() throws IOException {
+    MessageType schema =
+        MessageTypeParser.parseMessageType(
+            "message m { optional group tags (LIST) { repeated group list {"
+                + " optional binary element (STRING); } } }");
+    Path file =
+        ParquetFiles.writeGroups(
+            dir.resolve("tags.parquet"),
+            schema,
+            groups -> {
+              Group row = new SimpleGroupFactory(schema).newGroup();
+              Group list = row.addGroup("tags");
+              list.addGroup("list").append("element", "ok");
+              list.addGroup("list")
+                  .append("element", Binary.fromConstantByteArray(new byte[] {(byte) 0xFF}));
+              groups.add(row);
+            });
+
+    BadDataException e = assertThrows(BadDataException.class, () -> rows(file));
+    assertEquals("tags.list.element", e.field().orElseThrow());
+    assertMessage(e, file, "row group 0, row 0", "not valid UTF-8");
+  }
+
   // ---- reading ----
 
   @Test
