@@ -274,4 +274,49 @@ class DataCommandTest {
     assertEquals(2, missing.exitCode(), missing::toString);
     assertTrue(missing.err().contains("nope.jsonl: no such file; check the path"), missing::toString);
   }
+
+  // ---- Parquet ----
+
+  private Path trlParquet() throws IOException {
+    Path file = dir.resolve("prefs.parquet");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    try (var out = new dpo.datasets.parquet.ParquetRowWriter(file, List.of(
+        dpo.datasets.parquet.ParquetColumn.of("prompt", "string"),
+        dpo.datasets.parquet.ParquetColumn.of("chosen", "list<struct{role,content}>"),
+        dpo.datasets.parquet.ParquetColumn.of("rejected", "list<struct{role,content}>")))) {
+      for (int i = 0; i < 3; i++) {
+        out.write((com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+            "{\"prompt\": \"question " + i + "\", \"chosen\": [{\"role\": \"user\", \"content\":"
+                + " \"question " + i + "\"}, {\"role\": \"assistant\", \"content\": \"good\"}],"
+                + " \"rejected\": [{\"role\": \"user\", \"content\": \"question " + i + "\"},"
+                + " {\"role\": \"assistant\", \"content\": \"bad\"}]}"));
+      }
+      out.commit();
+    }
+    return file;
+  }
+
+  @Test
+  void parquetFilesAreInspectedAndConverted() throws IOException {
+    Path file = trlParquet();
+    Result r = dpo("data", "inspect", file.toString());
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("format   trl"), r::toString);
+    assertTrue(r.out().contains("rows     3"), r::toString);
+    Path out = dir.resolve("prefs.jsonl");
+    Result c = dpo("data", "convert", file.toString(), out.toString());
+    assertEquals(0, c.exitCode(), c::toString);
+    assertEquals(3, Files.readAllLines(out).size());
+  }
+
+  @Test
+  void aTruncatedParquetFileExitsTwoNamingTheFile() throws IOException {
+    Path file = trlParquet();
+    byte[] bytes = Files.readAllBytes(file);
+    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Result r = dpo("data", "inspect", file.toString());
+    assertEquals(2, r.exitCode(), r::toString);
+    assertEquals(1, r.err().lines().count(), r::toString);
+    assertTrue(r.err().contains(file.toString()) && r.err().contains("truncated"), r::toString);
+  }
 }

@@ -94,12 +94,7 @@ public final class RowSources {
    * refused with the way out.
    */
   private static RowSource openParquet(Path file) {
-    throw new BadDataException(
-        file,
-        0,
-        null,
-        "Parquet support is not available in this build; convert the file to JSON lines (e.g. in"
-            + " Python: pandas.read_parquet(IN).to_json(OUT, orient='records', lines=True))");
+    return new ParquetRowSource(file);
   }
 
   private static boolean isParquet(Path file, byte[] head) {
