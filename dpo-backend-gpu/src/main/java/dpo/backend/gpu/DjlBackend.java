@@ -7,6 +7,8 @@ import dpo.api.Capability;
 import dpo.api.ConfigurationException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
+import dpo.api.backend.TabularPolicy;
+import dpo.api.backend.TabularProblem;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LmTrainer;
@@ -16,6 +18,7 @@ import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
 import dpo.backend.gpu.lm.LanguageModels;
+import dpo.backend.gpu.tabular.DjlTabularPolicy;
 import dpo.backend.gpu.text.HfTokenizer;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -105,6 +108,11 @@ final class DjlBackend implements PolicyBackend {
       caps.remove(Capability.CUDA);
     }
     return caps;
+  }
+
+  @Override
+  public TabularPolicy newTabularPolicy(TabularProblem problem) {
+    return new DjlTabularPolicy(problem, manager);
   }
 
   @Override
