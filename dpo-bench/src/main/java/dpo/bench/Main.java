@@ -8,6 +8,7 @@ import dpo.api.ProviderNotFoundException;
 import dpo.api.TrainingDivergedException;
 import dpo.core.DpoRuntime;
 import dpo.core.provenance.Provenance;
+import dpo.core.registry.MissingCapabilityException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Locale;
@@ -136,12 +137,10 @@ public final class Main implements Runnable {
           .collect(Collectors.joining("; "));
     }
     if (ex instanceof ProviderNotFoundException pe) {
-      String option = switch (pe.kind()) {
-        case "sampler" -> "--samplers";
-        case "objective" -> "--objective";
-        default -> "--backend";
-      };
-      return option + ": " + pe.getMessage();
+      return option(pe.kind()) + ": " + pe.getMessage();
+    }
+    if (ex instanceof MissingCapabilityException me) {
+      return option(me.kind()) + ": " + me.getMessage();
     }
     if (ex instanceof BadDataException bad) {
       // The data commands name their files in the message; bandit reads its file via --rewards.
@@ -160,6 +159,15 @@ public final class Main implements Runnable {
       return "--out: " + ex.getMessage() + "; choose a folder that can be created and written";
     }
     return ex.getMessage() == null ? ex.toString() : ex.getMessage();
+  }
+
+  /** The option that names providers of a kind. */
+  private static String option(String kind) {
+    return switch (kind) {
+      case "sampler" -> "--samplers";
+      case "objective" -> "--objective";
+      default -> "--backend";
+    };
   }
 
   private static String kebab(String field) {

@@ -1,6 +1,5 @@
 package dpo.core.bandit;
 
-import dpo.api.BackendException;
 import dpo.api.Capability;
 import dpo.api.TrainingDivergedException;
 import dpo.api.backend.BackendConfig;
@@ -75,7 +74,8 @@ public final class BanditStudy {
    *
    * @param config the config
    * @throws dpo.api.ProviderNotFoundException for an unknown id
-   * @throws BackendException if the backend lacks the gradient mode
+   * @throws dpo.core.registry.MissingCapabilityException if the backend lacks the gradient mode;
+   *     the message names the backends that have it
    */
   public void check(BanditConfig config) {
     for (String id : config.samplers()) {
@@ -113,22 +113,11 @@ public final class BanditStudy {
   }
 
   private PolicyBackendProvider backendProvider(BanditConfig config) {
-    PolicyBackendProvider provider =
-        config.backend() == null ? backends.preferred() : backends.get(config.backend());
-    Capability needed =
-        config.mode() == BanditConfig.Mode.EXACT
-            ? Capability.EXACT_GRADIENT
-            : Capability.SAMPLED_GRADIENT;
-    if (!provider.capabilities().contains(needed)) {
-      List<String> able =
-          backends.all().stream()
-              .filter(p -> p.capabilities().contains(needed))
-              .map(PolicyBackendProvider::id)
-              .toList();
-      throw new BackendException(
-          "backend '" + provider.id() + "' lacks " + needed + "; backends that have it: " + able);
-    }
-    return provider;
+    return config.mode() == BanditConfig.Mode.EXACT
+        ? backends.require(config.backend(), Capability.EXACT_GRADIENT,
+            "train tabular policies with exact gradients")
+        : backends.require(config.backend(), Capability.SAMPLED_GRADIENT,
+            "train tabular policies with sampled gradients");
   }
 
   private static SamplerRun runSampler(

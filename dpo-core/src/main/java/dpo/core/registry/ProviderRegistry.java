@@ -1,9 +1,11 @@
 package dpo.core.registry;
 
+import dpo.api.Capability;
 import dpo.api.DpoException;
 import dpo.api.Provider;
 import dpo.api.ProviderNotFoundException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -148,13 +150,73 @@ public final class ProviderRegistry<P extends Provider> {
    * @throws ProviderNotFoundException if there is none
    */
   public P preferred() {
-    P best =
-        byId.values().stream()
-            .max(Comparator.comparingInt(Provider::priority).thenComparing(Provider::id,
-                Comparator.reverseOrder()))
-            .orElseThrow(() -> new ProviderNotFoundException(kind, "(default)", ids()));
+    if (byId.isEmpty()) {
+      throw new ProviderNotFoundException(kind, "(default)", ids());
+    }
+    P best = best(byId.values());
     LOG.info("using {} '{}' (priority {}) out of {}", kind, best.id(), best.priority(), ids());
     return best;
+  }
+
+  /** The highest priority, ties broken by the smallest id. */
+  private P best(Collection<P> candidates) {
+    return candidates.stream()
+        .max(Comparator.comparingInt(Provider::priority).thenComparing(Provider::id,
+            Comparator.reverseOrder()))
+        .orElseThrow();
+  }
+
+  /**
+   * Chooses a provider for a purpose that needs a capability: the one with the given id, or, when
+   * no id is given, the highest-priority provider among those that have the capability.
+   *
+   * @param id the id the user asked for, or null to choose
+   * @param needed the capability the purpose needs
+   * @param purpose what the caller is about to do, as a verb phrase for the message ("train with
+   *     exact gradients")
+   * @return the provider, which has {@code needed}
+   * @throws ProviderNotFoundException for an unknown id
+   * @throws MissingCapabilityException if the provider asked for, or every provider, lacks {@code
+   *     needed}; the message names the providers that have it
+   */
+  public P require(String id, Capability needed, String purpose) {
+    List<String> able = idsWith(needed);
+    if (id == null) {
+      if (able.isEmpty()) {
+        throw new MissingCapabilityException(kind,
+            "no " + kind + " can " + purpose + ": none has " + needed + " (available: "
+                + (byId.isEmpty() ? "none found on the class path" : String.join(", ", ids()))
+                + "); add a " + kind + " that has it to the class path",
+            needed, able);
+      }
+      P best = best(able.stream().map(byId::get).toList());
+      LOG.info("using {} '{}' (priority {}) out of those with {}: {}", kind, best.id(),
+          best.priority(), needed, able);
+      return best;
+    }
+    P provider = get(id);
+    if (!provider.capabilities().contains(needed)) {
+      throw new MissingCapabilityException(kind,
+          kind + " '" + id + "' cannot " + purpose + ": it lacks " + needed + "; "
+              + (able.isEmpty()
+                  ? "no " + kind + " found has it"
+                  : kind + "s with " + needed + ": " + String.join(", ", able)),
+          needed, able);
+    }
+    return provider;
+  }
+
+  /**
+   * The ids of the providers that have a capability.
+   *
+   * @param capability the capability
+   * @return the ids, sorted; empty if none has it
+   */
+  public List<String> idsWith(Capability capability) {
+    return byId.values().stream()
+        .filter(p -> p.capabilities().contains(capability))
+        .map(Provider::id)
+        .toList();
   }
 
   /**

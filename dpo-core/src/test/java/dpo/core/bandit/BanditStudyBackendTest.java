@@ -1,0 +1,123 @@
+package dpo.core.bandit;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dpo.api.Capability;
+import dpo.api.backend.BackendConfig;
+import dpo.api.backend.PolicyBackend;
+import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.backend.StepSize;
+import dpo.api.objective.Objective;
+import dpo.api.objective.ObjectiveConfig;
+import dpo.api.objective.ObjectiveProvider;
+import dpo.api.sampler.PairComponent;
+import dpo.api.sampler.Sampler;
+import dpo.api.sampler.SamplerProvider;
+import dpo.api.sampler.Tilt;
+import dpo.core.DpoRuntime;
+import dpo.core.registry.MissingCapabilityException;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The study refuses a backend that cannot run its gradient mode, naming those that can. */
+class BanditStudyBackendTest {
+
+  private record FakeBackend(String id, Set<Capability> capabilities)
+      implements PolicyBackendProvider {
+    @Override
+    public String description() {
+      return "fake backend";
+    }
+
+    @Override
+    public PolicyBackend create(BackendConfig config) {
+      throw new UnsupportedOperationException("the check must fail before a backend is created");
+    }
+  }
+
+  private static final SamplerProvider SAMPLER =
+      new SamplerProvider() {
+        @Override
+        public String id() {
+          return "uniform-pairs";
+        }
+
+        @Override
+        public String description() {
+          return "fake sampler";
+        }
+
+        @Override
+        public Sampler create() {
+          return () -> List.of(PairComponent.unnormalised(1, Tilt.UNIFORM, Tilt.UNIFORM));
+        }
+      };
+
+  private static final ObjectiveProvider OBJECTIVE =
+      new ObjectiveProvider() {
+        @Override
+        public String id() {
+          return "fake-loss";
+        }
+
+        @Override
+        public String description() {
+          return "fake objective";
+        }
+
+        @Override
+        public Objective create(ObjectiveConfig config) {
+          throw new UnsupportedOperationException();
+        }
+      };
+
+  private static BanditStudy study() {
+    DpoRuntime runtime =
+        DpoRuntime.builder()
+            .autoDiscovery(false)
+            .addSampler(SAMPLER)
+            .addObjective(OBJECTIVE)
+            .addBackend(new FakeBackend("text-only", Set.of(Capability.GENERATION)))
+            .addBackend(new FakeBackend("exact-only", Set.of(Capability.EXACT_GRADIENT)))
+            .addBackend(
+                new FakeBackend(
+                    "full", Set.of(Capability.EXACT_GRADIENT, Capability.SAMPLED_GRADIENT)))
+            .build();
+    return new BanditStudy(runtime.samplers(), runtime.objectives(), runtime.backends());
+  }
+
+  private static BanditConfig config(BanditConfig.Mode mode, String backend) {
+    return new BanditConfig(1, 4, 3, 1, List.of("uniform-pairs"), mode, 2, StepSize.fixed(1), 8,
+        "fake-loss", backend, 1);
+  }
+
+  @Test
+  void anExactStudyOnABackendWithoutExactGradientsNamesTheBackendsThatHaveThem() {
+    MissingCapabilityException e = assertThrows(MissingCapabilityException.class,
+        () -> study().check(config(BanditConfig.Mode.EXACT, "text-only")));
+    assertEquals(
+        "backend 'text-only' cannot train tabular policies with exact gradients: it lacks"
+            + " EXACT_GRADIENT; backends with EXACT_GRADIENT: exact-only, full",
+        e.getMessage());
+  }
+
+  @Test
+  void anEmpiricalStudyNamesTheBackendsWithSampledGradients() {
+    MissingCapabilityException e = assertThrows(MissingCapabilityException.class,
+        () -> study().check(config(BanditConfig.Mode.EMPIRICAL, "exact-only")));
+    assertEquals(
+        "backend 'exact-only' cannot train tabular policies with sampled gradients: it lacks"
+            + " SAMPLED_GRADIENT; backends with SAMPLED_GRADIENT: full",
+        e.getMessage());
+  }
+
+  @Test
+  void backendsThatHaveTheCapabilityPassTheCheck() {
+    assertDoesNotThrow(() -> study().check(config(BanditConfig.Mode.EXACT, "exact-only")));
+    assertDoesNotThrow(() -> study().check(config(BanditConfig.Mode.EMPIRICAL, "full")));
+    assertDoesNotThrow(() -> study().check(config(BanditConfig.Mode.EXACT, null)));
+  }
+}
