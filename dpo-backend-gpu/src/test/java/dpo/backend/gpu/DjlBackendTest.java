@@ -3,6 +3,7 @@ package dpo.backend.gpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,9 +11,12 @@ import dpo.api.Capability;
 import dpo.api.ConfigurationException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
+import dpo.api.backend.TabularPolicy;
+import dpo.api.backend.TabularProblem;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.ModelConfig;
+import dpo.backend.gpu.tabular.DjlTabularPolicy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -55,6 +59,20 @@ class DjlBackendTest {
         }
         assertArrayEquals(model.sequenceLogProbs(prompts, a), again.sequenceLogProbs(prompts, b),
             1e-5);
+      }
+    }
+  }
+
+  @Test
+  void tabularPoliciesLiveOnTheBackend() {
+    try (PolicyBackend backend =
+        new DjlBackendProvider().create(BackendConfig.defaults().withOption("device", "cpu"))) {
+      assertTrue(backend.capabilities().contains(Capability.EXACT_GRADIENT));
+      assertTrue(backend.capabilities().contains(Capability.SAMPLED_GRADIENT));
+      TabularProblem problem = new TabularProblem(new double[][] {{0, 1, 2}});
+      try (TabularPolicy policy = backend.newTabularPolicy(problem)) {
+        assertInstanceOf(DjlTabularPolicy.class, policy);
+        assertEquals(problem, policy.problem());
       }
     }
   }

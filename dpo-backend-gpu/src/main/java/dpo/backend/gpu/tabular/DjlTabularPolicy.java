@@ -311,15 +311,16 @@ public final class DjlTabularPolicy implements TabularPolicy {
   }
 
   /**
-   * The logistic loss softplus(x) - q x of pairs with x = uFirst - uSecond (arrays broadcast),
-   * written as logsumexp(uFirst, uSecond) - q uFirst - (1 - q) uSecond. The logsumexp's shift m is
-   * detached: the expression equals the loss for any constant m, so its autograd derivative is
-   * exactly sigma(x) - q, with no overflow and no kink at x = 0.
+   * The logistic loss softplus(x) - q x of pairs with x = uFirst - uSecond (arrays broadcast).
+   * softplus(x) is written as m + log(e^-m + e^(x - m)) with m = max(x, 0) detached: the expression
+   * equals softplus(x) for any constant m, so its autograd derivative is exactly sigma(x) - q, with
+   * no overflow and no kink at x = 0 (where relu- or abs-based forms get the gradient wrong).
    */
   private static NDArray logistic(NDArray first, NDArray second, NDArray q) {
-    NDArray m = first.maximum(second).stopGradient();
-    NDArray logSum = first.sub(m).exp().add(second.sub(m).exp()).log().add(m);
-    return logSum.sub(q.mul(first)).sub(q.neg().add(1).mul(second));
+    NDArray x = first.sub(second);
+    NDArray m = x.maximum(0).stopGradient();
+    NDArray softplus = m.neg().exp().add(x.sub(m).exp()).log().add(m);
+    return softplus.sub(q.mul(x));
   }
 
   /**

@@ -263,6 +263,18 @@ class DjlTabularPolicyTest {
   }
 
   @Test
+  void closingTheBackendReleasesItsPolicies() {
+    PolicyBackend backend = Fixtures.djl();
+    DjlTabularPolicy policy =
+        (DjlTabularPolicy) backend.newTabularPolicy(Fixtures.randomProblem(2, 3, 1));
+    policy.exactStep(Fixtures.sampler("dpo-mix-r"), Fixtures.objective("sigmoid"),
+        StepSize.fixed(1));
+    assertFalse(policy.released());
+    backend.close();
+    assertTrue(policy.released(), "the backend's root manager owns every policy's arrays");
+  }
+
+  @Test
   void divergenceIsReportedWithThePrompt() {
     TabularProblem problem = Fixtures.randomProblem(2, 5, 1);
     try (TabularPolicy policy = djl.newTabularPolicy(problem)) {
