@@ -118,7 +118,8 @@ final class BanditCommand implements Callable<Integer> {
   String objective;
 
   @Option(names = "--backend", paramLabel = "ID",
-      description = "Policy backend id (default: the highest-priority backend found, cpu);"
+      description = "Policy backend id: cpu or djl (DJL/PyTorch autograd; the same trajectories to"
+          + " rounding). Default: the highest-priority backend that can run --mode, cpu;"
           + " 'dpo backends' lists them.")
   String backend;
 

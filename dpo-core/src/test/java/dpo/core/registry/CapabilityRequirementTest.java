@@ -32,8 +32,8 @@ class CapabilityRequirementTest {
 
   private static final FakeBackend LM =
       new FakeBackend("lm-only", 500, Set.of(Capability.GENERATION, Capability.CUDA));
-  private static final FakeBackend TABULAR =
-      new FakeBackend("tabular", 100, Set.of(Capability.EXACT_GRADIENT, Capability.SAMPLED_GRADIENT));
+  private static final FakeBackend TABULAR = new FakeBackend(
+      "tabular", 100, Set.of(Capability.EXACT_GRADIENT, Capability.SAMPLED_GRADIENT));
   private static final FakeBackend BOTH =
       new FakeBackend("both", 50, Set.of(Capability.EXACT_GRADIENT, Capability.GENERATION));
 

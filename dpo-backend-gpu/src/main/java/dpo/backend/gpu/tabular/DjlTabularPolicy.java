@@ -161,11 +161,12 @@ public final class DjlTabularPolicy implements TabularPolicy {
         double[] hostLoss = null;
         if (form.isPresent()) {
           NDArray r = b.rewards;
-          NDArray q = smoothed(Activation.sigmoid(r.expandDims(2).sub(r.expandDims(1))), form.get());
+          NDArray p = Activation.sigmoid(r.expandDims(2).sub(r.expandDims(1)));
+          NDArray q = smoothed(p, form.get());
           double beta = form.get().beta();
           loss = leaf -> {
-            NDArray u = scaled(leaf, beta);
-            return logistic(u.expandDims(2), u.expandDims(1), q).mul(w).sum(new int[] {1, 2});
+            NDArray u = leaf.mul(beta);
+            return logistic(u.expandDims(2).sub(u.expandDims(1)), q).mul(w).sum(new int[] {1, 2});
           };
         } else {
           hostLoss = new double[to - from];
@@ -209,13 +210,14 @@ public final class DjlTabularPolicy implements TabularPolicy {
           NDArray q = smoothed(scope.create(d.labels, shape), form.get());
           double beta = form.get().beta();
           loss = leaf -> {
-            NDArray u = scaled(leaf, beta);
-            return logistic(u.gather(first, 1), u.gather(second, 1), q).mean(new int[] {1});
+            NDArray u = leaf.mul(beta);
+            return logistic(u.gather(first, 1).sub(u.gather(second, 1)), q).mean(new int[] {1});
           };
         } else {
           hostLoss = new double[to - from];
           NDArray g = scope.create(sampledDerivatives(objective, d, pairs, hostLoss), shape);
-          loss = leaf -> leaf.gather(first, 1).sub(leaf.gather(second, 1)).mul(g).sum(new int[] {1});
+          loss = leaf ->
+              leaf.gather(first, 1).sub(leaf.gather(second, 1)).mul(g).sum(new int[] {1});
         }
         descend(b, weights, objective.beta(), stepSize, loss, hostLoss, scope);
       }
@@ -299,11 +301,6 @@ public final class DjlTabularPolicy implements TabularPolicy {
     }
   }
 
-  /** beta * (theta - max theta) per prompt; the shift is detached (the loss does not see it). */
-  private static NDArray scaled(NDArray leaf, double beta) {
-    return leaf.sub(leaf.max(new int[] {1}, true).stopGradient()).mul(beta);
-  }
-
   /** q = (1 - s) p + s (1 - p), the smoothed label. */
   private static NDArray smoothed(NDArray p, LogisticForm form) {
     double s = form.labelSmoothing();
@@ -311,13 +308,12 @@ public final class DjlTabularPolicy implements TabularPolicy {
   }
 
   /**
-   * The logistic loss softplus(x) - q x of pairs with x = uFirst - uSecond (arrays broadcast).
-   * softplus(x) is written as m + log(e^-m + e^(x - m)) with m = max(x, 0) detached: the expression
-   * equals softplus(x) for any constant m, so its autograd derivative is exactly sigma(x) - q, with
-   * no overflow and no kink at x = 0 (where relu- or abs-based forms get the gradient wrong).
+   * The logistic loss softplus(x) - q x of each pair, x = beta h. softplus(x) is written as m +
+   * log(e^-m + e^(x - m)) with m = max(x, 0) detached: the expression equals softplus(x) for any
+   * constant m, so its autograd derivative is exactly sigma(x) - q, with no overflow and no kink at
+   * x = 0 (where relu- or abs-based forms get the gradient wrong, and every pair starts there).
    */
-  private static NDArray logistic(NDArray first, NDArray second, NDArray q) {
-    NDArray x = first.sub(second);
+  private static NDArray logistic(NDArray x, NDArray q) {
     NDArray m = x.maximum(0).stopGradient();
     NDArray softplus = m.neg().exp().add(x.sub(m).exp()).log().add(m);
     return softplus.sub(q.mul(x));

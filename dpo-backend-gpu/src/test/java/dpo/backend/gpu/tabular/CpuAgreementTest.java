@@ -169,7 +169,8 @@ class CpuAgreementTest {
    */
   private static void compareStudies(BanditConfig config, double floor) {
     DpoRuntime runtime = DpoRuntime.builder().build();
-    BanditStudy study = new BanditStudy(runtime.samplers(), runtime.objectives(), runtime.backends());
+    BanditStudy study =
+        new BanditStudy(runtime.samplers(), runtime.objectives(), runtime.backends());
     TabularProblem problem =
         BanditStudy.gaussianRewards(config.prompts(), config.responses(), config.seed());
     BanditResult expected = study.run(withBackend(config, "cpu"), problem);

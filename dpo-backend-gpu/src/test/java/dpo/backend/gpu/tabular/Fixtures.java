@@ -91,7 +91,7 @@ final class Fixtures {
 
   /**
    * The unnormalised pair weights C(y, y') of one prompt straight from the definitions in {@link
-   * PairComponent} and {@link Sampler#weightCap}, with no attention to overflow (small thetas only).
+   * PairComponent} and {@link Sampler#weightCap}, with no care for overflow (small thetas only).
    */
   static double[][] referenceC(Sampler sampler, double[] theta, double[] rewards, double beta) {
     int n = theta.length;
