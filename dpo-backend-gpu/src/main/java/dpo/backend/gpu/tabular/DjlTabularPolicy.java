@@ -62,6 +62,7 @@ public final class DjlTabularPolicy implements TabularPolicy {
    *
    * @param problem the rewards
    * @param parent the backend's manager; the policy opens its own sub-manager on the same device
+   * @throws IllegalStateException if the backend (its manager) is closed
    */
   public DjlTabularPolicy(TabularProblem problem, NDManager parent) {
     this(problem, parent, BLOCK_ELEMENTS);
@@ -69,6 +70,9 @@ public final class DjlTabularPolicy implements TabularPolicy {
 
   /** As above with another block bound, so that tests can cross block boundaries cheaply. */
   DjlTabularPolicy(TabularProblem problem, NDManager parent, long blockElements) {
+    if (!parent.isOpen()) {
+      throw new IllegalStateException("the djl backend is closed; create a new backend");
+    }
     this.blockElements = blockElements;
     this.problem = Objects.requireNonNull(problem, "problem");
     this.prompts = problem.prompts();
@@ -453,6 +457,10 @@ public final class DjlTabularPolicy implements TabularPolicy {
   private void requireOpen() {
     if (closed) {
       throw new IllegalStateException("this tabular policy is closed; create a new one");
+    }
+    if (!manager.isOpen()) {
+      // Closing the backend closed its root manager and, with it, this policy's arrays.
+      throw new IllegalStateException("the djl backend of this tabular policy is closed");
     }
   }
 
