@@ -69,17 +69,21 @@ final class BenchLmCommand implements Callable<Integer> {
       description = "Device of the djl backend (default: ${DEFAULT-VALUE}).")
   String device;
 
+  @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+      description = "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
+  int threads;
+
   @Option(names = "--beta", defaultValue = "0.1", paramLabel = "BETA",
       description = "KL coefficient of the DPO step (default: ${DEFAULT-VALUE}).")
   double beta;
 
   @Override
   public Integer call() throws Exception {
-    if (batch < 1 || promptLength < 1 || newTokens < 1 || layers < 1 || width < 1 || heads < 1
+    if (threads < 0 || batch < 1 || promptLength < 1 || newTokens < 1 || layers < 1 || width < 1 || heads < 1
         || vocabulary < 2 || !(seconds > 0)) {
       throw new ParameterException(spec.commandLine(),
           "--batch, --prompt-len, --new-tokens, --layers, --width, --heads and --seconds must be"
-              + " > 0 and --vocab >= 2");
+              + " > 0, --vocab >= 2 and --threads >= 0");
     }
     if (width % heads != 0) {
       throw new ParameterException(spec.commandLine(),
@@ -91,7 +95,7 @@ final class BenchLmCommand implements Callable<Integer> {
         batch, promptLength, newTokens, layers, width, heads, vocabulary, seconds);
     PrintWriter out = spec.commandLine().getOut();
     for (Map<String, Object> row : LmBench.run(
-        BackendConfig.defaults().withOption("device", device), options, objective)) {
+        new BackendConfig(threads).withOption("device", device), options, objective)) {
       out.println(JSON.writeValueAsString(row));
       out.flush();
     }
