@@ -37,6 +37,28 @@ public final class DjlTrainer implements LmTrainer {
   @Override
   public StepMetrics dpoStep(PreferenceBatch batch, LanguageModel reference, Objective objective) {
     checkOpen();
+    try (NDManager m = state.newSubManager()) {
+      StepMetrics before = dpoBackward(m, batch, reference, objective);
+      double[] update = optimizer.update(m);
+      return new StepMetrics(before.loss(), before.rewardsChosen(), before.rewardsRejected(),
+          before.rewardsAccuracy(), before.logpsChosen(), before.logpsRejected(), update[0],
+          update[1]);
+    }
+  }
+
+  /**
+   * The DPO loss of a batch, leaving its gradient in the model's parameters (no update); for
+   * checking the gradient against finite differences.
+   */
+  double dpoLossAndGradients(PreferenceBatch batch, LanguageModel reference, Objective objective) {
+    try (NDManager m = state.newSubManager()) {
+      return dpoBackward(m, batch, reference, objective).loss();
+    }
+  }
+
+  /** Forward, loss and backward; the metrics' gradient norm and learning rate are NaN. */
+  private StepMetrics dpoBackward(
+      NDManager m, PreferenceBatch batch, LanguageModel reference, Objective objective) {
     if (!(reference instanceof GptModel ref)) {
       throw new ConfigurationException("reference", "the reference must be a djl model");
     }
@@ -45,7 +67,7 @@ public final class DjlTrainer implements LmTrainer {
     prompts.addAll(batch.prompts());
     List<int[]> responses = new ArrayList<>(batch.chosen());
     responses.addAll(batch.rejected());
-    try (NDManager m = state.newSubManager()) {
+    {
       // Chosen then rejected in one pass; the reference runs outside the tape.
       double[] refLogps = ref.sequenceLogProbs(m, prompts, responses)
           .toType(DataType.FLOAT64, false).toDoubleArray();
@@ -85,9 +107,8 @@ public final class DjlTrainer implements LmTrainer {
         logpsChosen += policyLogps[i] / n;
         logpsRejected += policyLogps[n + i] / n;
       }
-      double[] update = optimizer.update(m);
       return new StepMetrics(loss, chosen, rejected, accuracy, logpsChosen, logpsRejected,
-          update[0], update[1]);
+          Double.NaN, Double.NaN);
     }
   }
 
