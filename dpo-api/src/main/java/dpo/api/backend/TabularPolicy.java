@@ -84,4 +84,28 @@ public interface TabularPolicy extends AutoCloseable {
    */
   @Override
   void close();
+
+  /**
+   * The log-softmax of {@code length} logits from {@code from}, computed stably (shifted by the
+   * maximum): what {@link #logProbabilities} returns for a prompt's parameters.
+   *
+   * @param theta the logits
+   * @param from index of the first logit
+   * @param length number of logits
+   * @param out receives the {@code length} log-probabilities from index 0
+   */
+  static void logSoftmax(double[] theta, int from, int length, double[] out) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int y = 0; y < length; y++) {
+      max = Math.max(max, theta[from + y]);
+    }
+    double sum = 0;
+    for (int y = 0; y < length; y++) {
+      sum += Math.exp(theta[from + y] - max);
+    }
+    double logNorm = max + Math.log(sum);
+    for (int y = 0; y < length; y++) {
+      out[y] = theta[from + y] - logNorm;
+    }
+  }
 }

@@ -84,19 +84,7 @@ final class CpuTabularPolicy implements TabularPolicy {
 
   @Override
   public void logProbabilities(int prompt, double[] out) {
-    int base = prompt * responses;
-    double max = Double.NEGATIVE_INFINITY;
-    for (int y = 0; y < responses; y++) {
-      max = Math.max(max, theta[base + y]);
-    }
-    double sum = 0;
-    for (int y = 0; y < responses; y++) {
-      sum += Math.exp(theta[base + y] - max);
-    }
-    double logNorm = max + Math.log(sum);
-    for (int y = 0; y < responses; y++) {
-      out[y] = theta[base + y] - logNorm;
-    }
+    TabularPolicy.logSoftmax(theta, prompt * responses, responses, out);
   }
 
   @Override

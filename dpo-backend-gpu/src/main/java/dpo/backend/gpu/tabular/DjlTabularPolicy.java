@@ -108,19 +108,7 @@ public final class DjlTabularPolicy implements TabularPolicy {
   @Override
   public void logProbabilities(int prompt, double[] out) {
     requireOpen();
-    int base = base(prompt);
-    double max = Double.NEGATIVE_INFINITY;
-    for (int y = 0; y < responses; y++) {
-      max = Math.max(max, hostTheta[base + y]);
-    }
-    double sum = 0;
-    for (int y = 0; y < responses; y++) {
-      sum += Math.exp(hostTheta[base + y] - max);
-    }
-    double logNorm = max + Math.log(sum);
-    for (int y = 0; y < responses; y++) {
-      out[y] = hostTheta[base + y] - logNorm;
-    }
+    TabularPolicy.logSoftmax(hostTheta, base(prompt), responses, out);
   }
 
   @Override
