@@ -1,6 +1,7 @@
 package dpo.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dpo.api.Capability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
@@ -65,6 +66,10 @@ final class BenchLmCommand implements Callable<Integer> {
       description = "Measured time per benchmark, after two warm-up calls (default: ${DEFAULT-VALUE}).")
   double seconds;
 
+  @Option(names = "--backend", paramLabel = "ID",
+      description = "Backend with GENERATION (default: the highest-priority one, djl).")
+  String backend;
+
   @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu",
       description = "Device of the djl backend (default: ${DEFAULT-VALUE}).")
   String device;
@@ -89,8 +94,16 @@ final class BenchLmCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--width " + width + " must be a multiple of --heads " + heads);
     }
+    DpoRuntime runtime = Main.runtime();
+    String chosen = runtime.backends()
+        .require(backend, Capability.GENERATION, "generate or train language models").id();
+    if (!chosen.equals("djl")) {
+      throw new ParameterException(spec.commandLine(), "--backend: bench lm times the djl"
+          + " backend's internals (KV cache against recomputation, the raw forward+backward);"
+          + " backend '" + chosen + "' has no such hooks");
+    }
     Objective objective =
-        DpoRuntime.builder().build().objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
+        runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
     LmBenchmark.Options options = new LmBenchmark.Options(
         batch, promptLength, newTokens, layers, width, heads, vocabulary, seconds);
     PrintWriter out = spec.commandLine().getOut();

@@ -2,6 +2,7 @@ package dpo.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dpo.api.Capability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -102,8 +103,8 @@ final class RewardCommand implements Runnable {
         description = "Attention heads (default: ${DEFAULT-VALUE}).")
     int heads;
 
-    @Option(names = "--backend", defaultValue = "djl", paramLabel = "ID",
-        description = "Backend with GENERATION (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", paramLabel = "ID",
+        description = "Backend with GENERATION (default: the highest-priority one, djl).")
     String backend;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "SEED",
@@ -120,7 +121,7 @@ final class RewardCommand implements Runnable {
         throw new ParameterException(spec.commandLine(),
             "--pairs, --held-out, --batch, --epochs and --lr must be > 0");
       }
-      DpoRuntime runtime = DpoRuntime.builder().build();
+      DpoRuntime runtime = Main.runtime();
       SyntheticTask t = SyntheticTasks.find(task).orElseThrow(() -> new ParameterException(
           spec.commandLine(), "--task: unknown task '" + task + "'; available: "
               + String.join(", ", SyntheticTasks.ids())));
@@ -133,7 +134,8 @@ final class RewardCommand implements Runnable {
       List<LabelledPair> test = pairs(t, 10_000, heldOut);
       ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), width, layers, heads,
           t.maxPromptWords() + t.maxResponseWords() + 2);
-      PolicyBackendProvider provider = runtime.backends().get(backend);
+      PolicyBackendProvider provider = runtime.backends()
+          .require(backend, Capability.GENERATION, "train reward models");
       PrintWriter stdout = spec.commandLine().getOut();
       Instant started = Instant.now();
       int steps = epochs * ((train.size() + batch - 1) / batch);
