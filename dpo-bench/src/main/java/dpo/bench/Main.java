@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
     name = "dpo",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {BanditCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {BanditCommand.class, AlignCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
     usageHelpWidth = 100,
     description = {
       "Online Direct Preference Optimization with pluggable samplers.",
