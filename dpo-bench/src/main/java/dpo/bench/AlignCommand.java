@@ -130,11 +130,11 @@ final class AlignCommand implements Callable<Integer> {
       description = "Backend with language models (default: ${DEFAULT-VALUE}).")
   String backendId;
 
-  @Option(names = "--train-prompts", paramLabel = "N", defaultValue = "384",
+  @Option(names = "--train-prompts", paramLabel = "N", defaultValue = "1024",
       description = "Training prompts (default: ${DEFAULT-VALUE}).")
   int trainPrompts;
 
-  @Option(names = "--test-prompts", paramLabel = "N", defaultValue = "256",
+  @Option(names = "--test-prompts", paramLabel = "N", defaultValue = "512",
       description = "Test prompts (default: ${DEFAULT-VALUE}).")
   int testPrompts;
 
@@ -154,7 +154,7 @@ final class AlignCommand implements Callable<Integer> {
       description = "KL coefficient (default: ${DEFAULT-VALUE}).")
   double beta;
 
-  @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3",
+  @Option(names = "--lr", paramLabel = "LR", defaultValue = "3e-4",
       description = "AdamW learning rate of DPO (default: ${DEFAULT-VALUE}).")
   double lr;
 
@@ -170,7 +170,7 @@ final class AlignCommand implements Callable<Integer> {
       description = "Temperature of the training responses (default: ${DEFAULT-VALUE}).")
   double temperature;
 
-  @Option(names = "--margin-scale", paramLabel = "S", defaultValue = "1.0",
+  @Option(names = "--margin-scale", paramLabel = "S", defaultValue = "4",
       description = "Scale of the reward gap before labelling (default: ${DEFAULT-VALUE}).")
   double marginScale;
 
@@ -187,7 +187,7 @@ final class AlignCommand implements Callable<Integer> {
       description = "Make the policy the reference after each iteration.")
   boolean updateReference;
 
-  @Option(names = "--sft-steps", paramLabel = "N", defaultValue = "400",
+  @Option(names = "--sft-steps", paramLabel = "N", defaultValue = "1000",
       description = "Supervised steps that make the synthetic task's reference (default: ${DEFAULT-VALUE}).")
   int sftSteps;
 
@@ -272,7 +272,7 @@ final class AlignCommand implements Callable<Integer> {
       stdout.flush();
       return 0;
     }
-    AlignReport report = new AlignReport(results, seeds);
+    AlignReport report = new AlignReport(results);
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("results.csv", report.csv().getBytes(StandardCharsets.UTF_8));
     files.put("results.md", report.markdown(describe(synthetic, oracle, newTokens))

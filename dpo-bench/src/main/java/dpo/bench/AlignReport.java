@@ -17,9 +17,8 @@ final class AlignReport {
 
   /**
    * @param results per sampler (in order), per seed, the evaluations of iterations 0..N
-   * @param seeds the number of seeds
    */
-  AlignReport(Map<String, List<List<Evaluation>>> results, int seeds) {
+  AlignReport(Map<String, List<List<Evaluation>>> results) {
     this.results = results;
   }
 
@@ -91,20 +90,17 @@ final class AlignReport {
     return b.toString();
   }
 
-  /** Paired (same seed) differences in final reward between every two samplers. */
+  /** Paired (same seed) differences in final reward: each sampler minus each one listed before it. */
   String pairedDifferences() {
     List<String> ids = new ArrayList<>(results.keySet());
     int last = iterations();
     StringBuilder b = new StringBuilder(
         "| sampler | minus | reward difference (mean ± sd over seeds) | seeds ahead |\n"
             + "|---|---|---:|---:|\n");
-    for (String a : ids) {
-      for (String o : ids) {
-        if (a.equals(o)) {
-          continue;
-        }
-        List<List<Evaluation>> ra = results.get(a);
-        List<List<Evaluation>> ro = results.get(o);
+    for (int j = 1; j < ids.size(); j++) {
+      for (int i = 0; i < j; i++) {
+        List<List<Evaluation>> ra = results.get(ids.get(j));
+        List<List<Evaluation>> ro = results.get(ids.get(i));
         int n = Math.min(ra.size(), ro.size());
         double[] d = new double[n];
         int ahead = 0;
@@ -112,8 +108,9 @@ final class AlignReport {
           d[s] = ra.get(s).get(last).reward() - ro.get(s).get(last).reward();
           ahead += d[s] > 0 ? 1 : 0;
         }
-        b.append("| ").append(a).append(" | ").append(o).append(" | ").append(Stat.of(d).pm())
-            .append(" | ").append(ahead).append("/").append(n).append(" |\n");
+        b.append("| ").append(ids.get(j)).append(" | ").append(ids.get(i)).append(" | ")
+            .append(Stat.of(d).pm()).append(" | ").append(ahead).append("/").append(n)
+            .append(" |\n");
       }
     }
     return b.toString();

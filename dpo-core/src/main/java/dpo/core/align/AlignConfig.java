@@ -73,15 +73,16 @@ public record AlignConfig(
   }
 
   /**
-   * The defaults of the bundled benchmark: 3 iterations, K = 2, 2 epochs, batch 16, lr 1e-3, soft
-   * labels with margin scale 1, iterative resync, a fixed reference.
+   * The defaults of the bundled benchmark: 3 iterations, K = 2, 2 epochs, batch 16, lr 3e-4, soft
+   * labels with margin scale 4 (the paper's Safe-RLHF setting), iterative resync, a fixed
+   * reference.
    *
    * @param maxNewTokens the generation budget
    * @param seed the seed
    * @return the config
    */
   public static AlignConfig defaults(int maxNewTokens, long seed) {
-    return new AlignConfig(3, 2, 2, 16, 1e-3, maxNewTokens, 1.0, 0.1, 0.7, 1.0, LabelRule.SOFT, 0,
+    return new AlignConfig(3, 2, 2, 16, 3e-4, maxNewTokens, 1.0, 0.1, 0.7, 4.0, LabelRule.SOFT, 0,
         false, seed);
   }
 
