@@ -236,6 +236,7 @@ final class AlignCommand implements Callable<Integer> {
     int newTokens = maxNewTokens > 0 ? maxNewTokens
         : synthetic != null ? synthetic.maxResponseWords() + 1 : 64;
 
+    loopConfig(newTokens, seed);
     Instant started = Instant.now();
     Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
     ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), chosen.size() * seeds,
@@ -249,9 +250,7 @@ final class AlignCommand implements Callable<Integer> {
             : fileSetup(backend, runSeed);
         try (LanguageModel initial = setup.initial()) {
           for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
-            AlignConfig config = new AlignConfig(iterations, responses, epochs, batchSize, lr,
-                newTokens, temperature, 0.1, 0.7, marginScale, LabelRule.fromId(labelRule),
-                resyncEvery, updateReference, runSeed);
+            AlignConfig config = loopConfig(newTokens, runSeed);
             bar.startRun(e.getKey() + " seed " + runSeed);
             OnlineDpoLoop loop = new OnlineDpoLoop(backend, setup.tokenizer(), scorer,
                 e.getValue(), objective, config, bar);
@@ -286,6 +285,27 @@ final class AlignCommand implements Callable<Integer> {
         + " run.json and runs/ (" + Duration.between(started, Instant.now()).toSeconds() + " s)");
     stdout.flush();
     return 0;
+  }
+
+  /** The loop's settings; violations name this command's options. */
+  private AlignConfig loopConfig(int newTokens, long runSeed) {
+    LabelRule rule;
+    try {
+      rule = LabelRule.fromId(labelRule);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--label-rule: " + e.getMessage());
+    }
+    try {
+      return new AlignConfig(iterations, responses, epochs, batchSize, lr, newTokens, temperature,
+          0.1, 0.7, marginScale, rule, resyncEvery, updateReference, runSeed);
+    } catch (ConfigurationException e) {
+      Map<String, String> options = Map.of("responsesPerPrompt", "responses",
+          "learningRate", "lr");
+      throw new ConfigurationException(e.violations().stream()
+          .map(v -> new ConfigurationException.Violation(
+              options.getOrDefault(v.field(), v.field()), v.message()))
+          .toList());
+    }
   }
 
   private void applyQuick() {

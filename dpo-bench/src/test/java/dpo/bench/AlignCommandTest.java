@@ -97,6 +97,16 @@ class AlignCommandTest {
   }
 
   @Test
+  void badLoopSettingsNameTheOption() {
+    Result r = align(tmp.resolve("z"), List.of("--quick", "-k", "1", "--label-rule", "soft"));
+    assertEquals(2, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("--responses: responsesPerPrompt must be >= 2"), r.err());
+    Result rule = align(tmp.resolve("z"), List.of("--quick", "--label-rule", "fuzzy"));
+    assertEquals(2, rule.exitCode(), rule::toString);
+    assertTrue(rule.err().contains("bernoulli"), rule.err());
+  }
+
+  @Test
   void ownPromptsNeedAnOracleAndAModel() throws IOException {
     Path prompts = Files.writeString(tmp.resolve("p.txt"), "hello\nworld\n");
     Result r = align(tmp.resolve("y"), List.of("--prompts", prompts.toString()));
