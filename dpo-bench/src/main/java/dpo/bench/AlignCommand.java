@@ -150,7 +150,7 @@ final class AlignCommand implements Callable<Integer> {
       description = "Pairs per step (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--beta", paramLabel = "BETA", defaultValue = "0.1",
+  @Option(names = "--beta", paramLabel = "BETA", defaultValue = "0.5",
       description = "KL coefficient (default: ${DEFAULT-VALUE}).")
   double beta;
 

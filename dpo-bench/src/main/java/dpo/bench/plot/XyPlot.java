@@ -25,6 +25,19 @@ public final class XyPlot {
 
   private XyPlot() {}
 
+  /** A step of 1, 2 or 5 times a power of ten giving about five ticks over a range. */
+  static double niceStep(double range) {
+    double raw = range / 5;
+    double power = Math.pow(10, Math.floor(Math.log10(raw)));
+    double m = raw / power;
+    return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * power;
+  }
+
+  private static String label(double v, double step) {
+    int decimals = Math.max(0, (int) -Math.floor(Math.log10(step)));
+    return String.format(Locale.ROOT, "%." + decimals + "f", Math.abs(v) < step / 2 ? 0 : v);
+  }
+
   /**
    * One series: legend label and points (x[i], y[i]) in drawing order.
    *
@@ -102,18 +115,23 @@ public final class XyPlot {
     g.drawString(title, (width - fm.stringWidth(title)) / 2, 28);
     g.setFont(font);
     fm = g.getFontMetrics();
-    for (int i = 0; i <= 5; i++) {
-      double fx = minX + (maxX - minX) * i / 5;
-      double fy = minY + (maxY - minY) * i / 5;
-      int px = (int) (left + (right - left) * i / 5.0);
-      int py = (int) (bottom - (bottom - top) * i / 5.0);
+    g.setColor(Color.DARK_GRAY);
+    double stepX = niceStep(maxX - minX);
+    for (double fx = Math.ceil(minX / stepX) * stepX; fx <= maxX; fx += stepX) {
+      int px = (int) Math.round(left + (fx - minX) / (maxX - minX) * (right - left));
       g.setColor(new Color(0xe3e3e3));
       g.drawLine(px, top, px, bottom);
+      g.setColor(Color.DARK_GRAY);
+      String lx = label(fx, stepX);
+      g.drawString(lx, px - fm.stringWidth(lx) / 2, bottom + 18);
+    }
+    double stepY = niceStep(maxY - minY);
+    for (double fy = Math.ceil(minY / stepY) * stepY; fy <= maxY; fy += stepY) {
+      int py = (int) Math.round(bottom - (fy - minY) / (maxY - minY) * (bottom - top));
+      g.setColor(new Color(0xe3e3e3));
       g.drawLine(left, py, right, py);
       g.setColor(Color.DARK_GRAY);
-      String lx = String.format(Locale.ROOT, "%.3g", fx);
-      String ly = String.format(Locale.ROOT, "%.3g", fy);
-      g.drawString(lx, px - fm.stringWidth(lx) / 2, bottom + 18);
+      String ly = label(fy, stepY);
       g.drawString(ly, left - 8 - fm.stringWidth(ly), py + 5);
     }
     g.drawRect(left, top, right - left, bottom - top);
@@ -123,7 +141,6 @@ public final class XyPlot {
     rotated.drawString(yLabel, -(top + bottom + fm.stringWidth(yLabel)) / 2, 22);
     rotated.dispose();
     g.setStroke(new BasicStroke(2f));
-    int legendY = top + 20;
     for (int s = 0; s < series.size(); s++) {
       Series ser = series.get(s);
       g.setColor(PALETTE[s % PALETTE.length]);
@@ -142,10 +159,23 @@ public final class XyPlot {
         lastX = px;
         lastY = py;
       }
-      g.drawLine(right - 160, legendY - 5, right - 135, legendY - 5);
+    }
+    // The legend goes in the lower right corner, over the data, on an opaque box.
+    int boxHeight = 20 * series.size() + 10;
+    int boxLeft = right - 180;
+    int boxTop = bottom - boxHeight - 10;
+    g.setColor(new Color(255, 255, 255, 230));
+    g.fillRect(boxLeft, boxTop, 170, boxHeight);
+    g.setStroke(new BasicStroke(1f));
+    g.setColor(new Color(0xd0d0d0));
+    g.drawRect(boxLeft, boxTop, 170, boxHeight);
+    g.setStroke(new BasicStroke(2f));
+    for (int s = 0; s < series.size(); s++) {
+      int y = boxTop + 20 + 20 * s;
+      g.setColor(PALETTE[s % PALETTE.length]);
+      g.drawLine(boxLeft + 10, y - 5, boxLeft + 35, y - 5);
       g.setColor(Color.DARK_GRAY);
-      g.drawString(ser.label, right - 128, legendY);
-      legendY += 20;
+      g.drawString(series.get(s).label, boxLeft + 42, y);
     }
     g.dispose();
     return LinePlot.toPng(image);
