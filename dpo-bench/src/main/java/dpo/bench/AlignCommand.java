@@ -71,7 +71,7 @@ import picocli.CommandLine.Model.CommandSpec;
     footer = {
       "",
       "Examples:",
-      "  dpo align                                   # the bundled benchmark (~15 min on 2 cores)",
+      "  dpo align                                   # the bundled benchmark (~6 min on 2 cores)",
       "  dpo align --quick --out results/align-quick  # a one-minute smoke run",
       "  dpo align --prompts prompts.txt --oracle command --oracle-option command='python rm.py'"
           + " --model gpt2-sft/ --samplers mix-p,on-policy"
