@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
     versionProvider = Main.Version.class,
     subcommands = {
       BanditCommand.class,
+      AlignCommand.class,
       BenchCommand.class,
       RewardCommand.class,
       DataCommand.class,

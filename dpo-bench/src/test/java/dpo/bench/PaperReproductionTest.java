@@ -99,7 +99,8 @@ class PaperReproductionTest {
   @Test
   void discoveryFindsEveryShippedProvider() {
     assertEquals(List.of("dpo-mix-p", "dpo-mix-p-star", "dpo-mix-r", "dpo-unif", "half-mix-p",
-        "half-mix-r", "hybrid", "mix-p", "on-policy", "vanilla"), RUNTIME.samplers().ids());
+        "half-mix-r", "hybrid", "mix-p", "mix-p-on-policy", "on-policy", "vanilla"),
+        RUNTIME.samplers().ids());
     assertEquals(List.of("hinge", "ipo", "sigmoid"), RUNTIME.objectives().ids());
     assertTrue(RUNTIME.backends().ids().contains("cpu"));
     assertEquals("cpu", RUNTIME.backends().preferred().id());

@@ -79,6 +79,17 @@ public final class SamplerDefinitions {
         List.of(normalised(1, Tilt.ofLogitMix(1.5, -0.5), Tilt.ofLogitMix(0.5, 0.5)));
   }
 
+  /**
+   * mix-p-on-policy: the practical sampler with on-policy pairs mixed in: the mix-p pair with
+   * probability 0.7, an on-policy pair with probability 0.3 (the paper's LM experiments' variant).
+   */
+  public static Sampler logitMixWithOnPolicy() {
+    return () ->
+        List.of(
+            normalised(0.7, Tilt.ofLogitMix(1.5, -0.5), Tilt.ofLogitMix(0.5, 0.5)),
+            normalised(0.3, Tilt.POLICY, Tilt.POLICY));
+  }
+
   /** half-mix-r: a fixed half-and-half mixture of the uniform pair and (softmax(r), softmax(-r)). */
   public static Sampler halfMixR() {
     return () ->

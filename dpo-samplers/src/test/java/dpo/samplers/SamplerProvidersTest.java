@@ -29,6 +29,7 @@ class SamplerProvidersTest {
           "vanilla",
           "hybrid",
           "mix-p",
+          "mix-p-on-policy",
           "half-mix-r",
           "half-mix-p");
 
@@ -69,7 +70,8 @@ class SamplerProvidersTest {
   void capabilitiesFollowTheTilts() {
     Set<String> needsRewards = Set.of("dpo-mix-r", "half-mix-r");
     Set<String> policyDependent =
-        Set.of("dpo-mix-p", "dpo-mix-p-star", "on-policy", "hybrid", "mix-p", "half-mix-p");
+        Set.of("dpo-mix-p", "dpo-mix-p-star", "on-policy", "hybrid", "mix-p", "mix-p-on-policy",
+            "half-mix-p");
     Map<String, SamplerProvider> providers = byId();
     for (SamplerProvider p : providers.values()) {
       Set<Capability> caps = p.capabilities();

@@ -1,0 +1,494 @@
+package dpo.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendConfig;
+import dpo.api.backend.PolicyBackend;
+import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LmTrainer;
+import dpo.api.lm.ModelConfig;
+import dpo.api.lm.Tokenizer;
+import dpo.api.lm.TrainerConfig;
+import dpo.api.lm.WordTokenizer;
+import dpo.api.objective.Objective;
+import dpo.api.objective.ObjectiveConfig;
+import dpo.api.oracle.LabelRule;
+import dpo.api.oracle.OracleConfig;
+import dpo.api.oracle.RewardOracle;
+import dpo.api.sampler.Sampler;
+import dpo.core.DpoRuntime;
+import dpo.core.align.AlignConfig;
+import dpo.core.align.Evaluation;
+import dpo.core.align.GenerationPlan;
+import dpo.core.align.OnlineDpoLoop;
+import dpo.core.io.AtomicFiles;
+import dpo.core.provenance.Provenance;
+import dpo.datasets.synthetic.Demonstration;
+import dpo.datasets.synthetic.SyntheticTask;
+import dpo.datasets.synthetic.SyntheticTasks;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code dpo align}: the iterative online DPO loop on language models (PAPER.md section 2). */
+@Command(
+    name = "align",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    usageHelpWidth = 100,
+    description = {
+      "Align a language model with iterative online DPO under several samplers and compare them.",
+      "",
+      "Each iteration draws K responses per training prompt from the sampler's pair of"
+          + " distributions, scores them with the oracle, trains on best-vs-worst pairs, and"
+          + " evaluates on test prompts: average reward (temperature 0.1), win rate against the"
+          + " initial model, KL(policy || initial) from samples at temperature 0.7.",
+      "",
+      "The default is the bundled synthetic benchmark (task safe-helpful, a tiny GPT trained by"
+          + " supervised fine-tuning as the reference, one per seed). Writes results.md,"
+          + " results.csv, reward_vs_kl.png and run.json to --out, and per run metrics.jsonl,"
+          + " checkpoints and state.json under runs/. Rerunning the same command resumes.",
+      ""
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  dpo align                                   # the bundled benchmark (~6 min on 2 cores)",
+      "  dpo align --quick --out results/align-quick  # a one-minute smoke run",
+      "  dpo align --prompts prompts.txt --oracle command --oracle-option command='python rm.py'"
+          + " --model gpt2-sft/ --samplers mix-p,on-policy"
+    })
+final class AlignCommand implements Callable<Integer> {
+  static final int MODEL_WIDTH = 64;
+  static final int MODEL_LAYERS = 2;
+  static final int MODEL_HEADS = 4;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--task", paramLabel = "NAME", defaultValue = "safe-helpful",
+      description = "Bundled synthetic task (default: ${DEFAULT-VALUE}); ignored with --prompts.")
+  String task;
+
+  @Option(names = "--prompts", paramLabel = "FILE",
+      description = "Your prompts: a dataset file (.jsonl, .json, .parquet; any format 'dpo data' reads) or a .txt file with one prompt per line; needs --oracle and --model.")
+  Path promptsFile;
+
+  @Option(names = "--oracle", paramLabel = "ID",
+      description = "Reward oracle id (default: synthetic for --task, required with --prompts).")
+  String oracleId;
+
+  @Option(names = "--oracle-option", paramLabel = "NAME=VALUE",
+      description = "An oracle option, e.g. command='python score.py' (repeatable).")
+  Map<String, String> oracleOptions = new LinkedHashMap<>();
+
+  @Option(names = "--model", paramLabel = "DIR",
+      description = "Initial model checkpoint (config.json, model.safetensors, tokenizer.json);"
+          + " with --prompts.")
+  Path model;
+
+  @Option(names = "--samplers", paramLabel = "ID,ID,...", split = ",", hideParamSyntax = true,
+      defaultValue = "vanilla,on-policy,hybrid,mix-p",
+      description = "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy.")
+  List<String> samplers;
+
+  @Option(names = "--iterations", paramLabel = "N", defaultValue = "3",
+      description = "Iterations (default: ${DEFAULT-VALUE}).")
+  int iterations;
+
+  @Option(names = "--seeds", paramLabel = "N", defaultValue = "3",
+      description = "Seeds per sampler (default: ${DEFAULT-VALUE}).")
+  int seeds;
+
+  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1",
+      description = "First seed; seeds are SEED, SEED+1, ... (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "results/align",
+      description = "Output directory; rerunning with the same one resumes (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--backend", paramLabel = "ID", defaultValue = "djl",
+      description = "Backend with language models (default: ${DEFAULT-VALUE}).")
+  String backendId;
+
+  @Option(names = "--train-prompts", paramLabel = "N", defaultValue = "1024",
+      description = "Training prompts (default: ${DEFAULT-VALUE}).")
+  int trainPrompts;
+
+  @Option(names = "--test-prompts", paramLabel = "N", defaultValue = "512",
+      description = "Test prompts (default: ${DEFAULT-VALUE}).")
+  int testPrompts;
+
+  @Option(names = {"-k", "--responses"}, paramLabel = "K", defaultValue = "2",
+      description = "Responses per prompt; best vs worst is trained on (default: ${DEFAULT-VALUE}).")
+  int responses;
+
+  @Option(names = "--epochs", paramLabel = "E", defaultValue = "2",
+      description = "Epochs over each iteration's pairs (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16",
+      description = "Pairs per step (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--beta", paramLabel = "BETA", defaultValue = "0.5",
+      description = "KL coefficient (default: ${DEFAULT-VALUE}).")
+  double beta;
+
+  @Option(names = "--lr", paramLabel = "LR", defaultValue = "3e-4",
+      description = "AdamW learning rate of DPO (default: ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(names = "--objective", paramLabel = "ID", defaultValue = "sigmoid",
+      description = "Per-pair loss: sigmoid (DPO), ipo or hinge (default: ${DEFAULT-VALUE}).")
+  String objectiveId;
+
+  @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "0",
+      description = "Tokens per response; 0 = the task's longest useful response + 1.")
+  int maxNewTokens;
+
+  @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0",
+      description = "Temperature of the training responses (default: ${DEFAULT-VALUE}).")
+  double temperature;
+
+  @Option(names = "--margin-scale", paramLabel = "S", defaultValue = "4",
+      description = "Scale of the reward gap before labelling (default: ${DEFAULT-VALUE}).")
+  double marginScale;
+
+  @Option(names = "--label-rule", paramLabel = "soft|hard|bernoulli", defaultValue = "soft",
+      description = "Label from the scaled gap (default: ${DEFAULT-VALUE}).")
+  String labelRule;
+
+  @Option(names = "--resync-every", paramLabel = "N", defaultValue = "0",
+      description = "Generation follows the policy: 0 once per iteration (iterative), N every N"
+          + " steps (1 = fully online), -1 never (offline) (default: ${DEFAULT-VALUE}).")
+  int resyncEvery;
+
+  @Option(names = "--update-reference",
+      description = "Make the policy the reference after each iteration.")
+  boolean updateReference;
+
+  @Option(names = "--sft-steps", paramLabel = "N", defaultValue = "1000",
+      description = "Supervised steps that make the synthetic task's reference (default: ${DEFAULT-VALUE}).")
+  int sftSteps;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+      description = "PyTorch threads; 1 is fastest for the tiny benchmark models (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--quick",
+      description = "A small configuration for smoke tests and CI: 2 seeds, 2 iterations, 64 train"
+          + " and 32 test prompts, 100 SFT steps.")
+  boolean quick;
+
+  @Option(names = "--stop-after", hidden = true, defaultValue = "0",
+      description = "Stop every run after this iteration, as if killed (tests resume).")
+  int stopAfter;
+
+  @Override
+  public Integer call() {
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (quick) {
+      applyQuick();
+    }
+    checkOptions();
+    DpoRuntime runtime = DpoRuntime.builder().build();
+    PolicyBackendProvider backendProvider = runtime.backends().get(backendId);
+    Objective objective = runtime.objectives().get(objectiveId)
+        .create(ObjectiveConfig.ofBeta(beta));
+    List<String> runnable = runtime.samplers().ids().stream()
+        .filter(id -> GenerationPlan.supports(runtime.samplers().get(id).create())).toList();
+    Map<String, Sampler> chosen = new LinkedHashMap<>();
+    for (String id : samplers) {
+      Sampler s = runtime.samplers().get(id).create();
+      if (!GenerationPlan.supports(s)) {
+        throw new ConfigurationException("samplers", "sampler '" + id + "' cannot generate text"
+            + " (it needs rewards of every response or unknown partition functions); samplers"
+            + " that run on a language model: " + String.join(", ", runnable));
+      }
+      chosen.put(id, s);
+    }
+    SyntheticTask synthetic = promptsFile == null ? SyntheticTasks.get(task) : null;
+    String oracle = oracleId != null ? oracleId : "synthetic";
+    Map<String, String> options = new LinkedHashMap<>(oracleOptions);
+    if (synthetic != null && oracle.equals("synthetic")) {
+      options.putIfAbsent("task", synthetic.id());
+    }
+    int newTokens = maxNewTokens > 0 ? maxNewTokens
+        : synthetic != null ? synthetic.maxResponseWords() + 1 : 64;
+
+    loopConfig(newTokens, seed);
+    Instant started = Instant.now();
+    Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
+    ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), chosen.size() * seeds,
+        iterations);
+    try (PolicyBackend backend = backendProvider.create(new BackendConfig(threads));
+        RewardOracle scorer = runtime.oracles().get(oracle)
+            .create(new OracleConfig(seed, options))) {
+      for (int s = 0; s < seeds; s++) {
+        long runSeed = seed + s;
+        Setup setup = synthetic != null ? syntheticSetup(backend, synthetic, runSeed, newTokens)
+            : fileSetup(backend, runSeed);
+        try (LanguageModel initial = setup.initial()) {
+          for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
+            AlignConfig config = loopConfig(newTokens, runSeed);
+            bar.startRun(e.getKey() + " seed " + runSeed);
+            OnlineDpoLoop loop = new OnlineDpoLoop(backend, setup.tokenizer(), scorer,
+                e.getValue(), objective, config, bar);
+            Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + runSeed);
+            List<Evaluation> evals = stopAfter > 0
+                ? loop.run(initial, setup.train(), setup.test(), dir, stopAfter)
+                : loop.run(initial, setup.train(), setup.test(), dir);
+            bar.endRun(e.getKey() + " seed " + runSeed + ": reward "
+                + fmt(evals.get(0).reward()) + " -> " + fmt(evals.get(evals.size() - 1).reward()));
+            results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(evals);
+          }
+        }
+      }
+    }
+    if (stopAfter > 0 && stopAfter < iterations) {
+      stdout.println("stopped after iteration " + stopAfter + "; rerun without --stop-after to"
+          + " resume");
+      stdout.flush();
+      return 0;
+    }
+    AlignReport report = new AlignReport(results);
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("results.csv", report.csv().getBytes(StandardCharsets.UTF_8));
+    files.put("results.md", report.markdown(describe(synthetic, oracle, newTokens))
+        .getBytes(StandardCharsets.UTF_8));
+    files.put("reward_vs_kl.png", report.rewardVsKlPng());
+    files.put("run.json", provenance(runtime, oracle, options, newTokens, started));
+    AtomicFiles.writeAll(out, files);
+    stdout.print(report.table());
+    stdout.println();
+    stdout.println("wrote " + out.resolve("results.md") + ", results.csv, reward_vs_kl.png,"
+        + " run.json and runs/ (" + Duration.between(started, Instant.now()).toSeconds() + " s)");
+    stdout.flush();
+    return 0;
+  }
+
+  /** The loop's settings; violations name this command's options. */
+  private AlignConfig loopConfig(int newTokens, long runSeed) {
+    LabelRule rule;
+    try {
+      rule = LabelRule.fromId(labelRule);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--label-rule: " + e.getMessage());
+    }
+    try {
+      return new AlignConfig(iterations, responses, epochs, batchSize, lr, newTokens, temperature,
+          0.1, 0.7, marginScale, rule, resyncEvery, updateReference, runSeed);
+    } catch (ConfigurationException e) {
+      Map<String, String> options = Map.of("responsesPerPrompt", "responses",
+          "learningRate", "lr");
+      throw new ConfigurationException(e.violations().stream()
+          .map(v -> new ConfigurationException.Violation(
+              options.getOrDefault(v.field(), v.field()), v.message()))
+          .toList());
+    }
+  }
+
+  private void applyQuick() {
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    if (!parsed.hasMatchedOption("--seeds")) {
+      seeds = 2;
+    }
+    if (!parsed.hasMatchedOption("--iterations")) {
+      iterations = 2;
+    }
+    if (!parsed.hasMatchedOption("--train-prompts")) {
+      trainPrompts = 64;
+    }
+    if (!parsed.hasMatchedOption("--test-prompts")) {
+      testPrompts = 32;
+    }
+    if (!parsed.hasMatchedOption("--sft-steps")) {
+      sftSteps = 100;
+    }
+  }
+
+  private void checkOptions() {
+    if (seeds < 1) {
+      throw new ParameterException(spec.commandLine(), "--seeds must be >= 1, got " + seeds);
+    }
+    if (trainPrompts < 1 || testPrompts < 1) {
+      throw new ParameterException(spec.commandLine(),
+          "--train-prompts and --test-prompts must be >= 1");
+    }
+    if (sftSteps < 0) {
+      throw new ParameterException(spec.commandLine(), "--sft-steps must be >= 0");
+    }
+    if (stopAfter < 0) {
+      throw new ParameterException(spec.commandLine(), "--stop-after must be >= 0");
+    }
+    if (promptsFile != null && (oracleId == null || model == null)) {
+      throw new ParameterException(spec.commandLine(),
+          "--prompts needs --oracle ID (e.g. command) and --model DIR (the initial checkpoint)");
+    }
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new ParameterException(spec.commandLine(),
+          "--out: " + out + " exists and is not a directory; choose another path");
+    }
+  }
+
+  /** The initial model, tokenizer and prompt splits of one seed. */
+  private record Setup(LanguageModel initial, Tokenizer tokenizer, List<String> train,
+      List<String> test) {}
+
+  /**
+   * The synthetic benchmark's seed: its prompts, and a reference made by supervised fine-tuning
+   * a fresh model on good and poor demonstrations (cached under --out/sft so reruns skip it).
+   */
+  private Setup syntheticSetup(PolicyBackend backend, SyntheticTask t, long runSeed,
+      int newTokens) {
+    if (trainPrompts + testPrompts > t.promptCount()) {
+      throw new ParameterException(spec.commandLine(), "--train-prompts + --test-prompts must be"
+          + " at most " + t.promptCount() + " for task " + t.id());
+    }
+    WordTokenizer tokenizer = new WordTokenizer(t.vocabulary());
+    List<String> train = t.prompts(0, trainPrompts, runSeed);
+    List<String> test = t.prompts(trainPrompts, testPrompts, runSeed);
+    Path dir = out.resolve("sft").resolve("seed-" + runSeed + "-steps-" + sftSteps);
+    if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
+      return new Setup(backend.loadLanguageModel(dir), tokenizer, train, test);
+    }
+    ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), MODEL_WIDTH, MODEL_LAYERS,
+        MODEL_HEADS, 1 + t.maxPromptWords() + newTokens);
+    LanguageModel initial = backend.newLanguageModel(shape, runSeed);
+    List<Demonstration> demos = t.sftData(0, trainPrompts, 4, 0.5, runSeed);
+    SplittableRandom random = new SplittableRandom(runSeed);
+    int batch = 32;
+    try (LmTrainer trainer = backend.newTrainer(initial,
+        TrainerConfig.adamW(3e-3).withSchedule(20, Math.max(sftSteps, 21)))) {
+      for (int step = 0; step < sftSteps; step++) {
+        List<int[]> prompts = new ArrayList<>();
+        List<int[]> answers = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+          Demonstration d = demos.get(random.nextInt(demos.size()));
+          prompts.add(tokenizer.encodePrompt(d.prompt()));
+          int[] words = tokenizer.encode(d.response());
+          int[] withEnd = java.util.Arrays.copyOf(words, words.length + 1);
+          withEnd[words.length] = WordTokenizer.EOS;
+          answers.add(withEnd);
+        }
+        trainer.supervisedStep(prompts, answers);
+      }
+    }
+    initial.save(dir);
+    AtomicFiles.write(dir.resolve("tokenizer.json"),
+        tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
+    return new Setup(initial, tokenizer, train, test);
+  }
+
+  /** The user's prompts (the last --test-prompts lines are the test set) and checkpoint. */
+  private Setup fileSetup(PolicyBackend backend, long runSeed) {
+    List<String> lines;
+    try {
+      lines = readPrompts(promptsFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read --prompts " + promptsFile, e);
+    }
+    int test = Math.min(testPrompts, lines.size() / 5);
+    if (lines.size() < 2 || test < 1) {
+      throw new ParameterException(spec.commandLine(), "--prompts " + promptsFile + " has "
+          + lines.size() + " prompts; at least 5 are needed (the last fifth, up to"
+          + " --test-prompts, are held out for evaluation)");
+    }
+    List<String> train = lines.subList(0, Math.min(trainPrompts, lines.size() - test));
+    return new Setup(backend.loadLanguageModel(model), backend.loadTokenizer(model), train,
+        lines.subList(lines.size() - test, lines.size()));
+  }
+
+  /**
+   * Prompts of a dataset file (JSON lines, JSON or Parquet in any format {@code dpo data} reads;
+   * chat prompts rendered as text), or of a text file with one prompt per line.
+   */
+  static List<String> readPrompts(Path file) throws IOException {
+    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    if (name.endsWith(".txt")) {
+      return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+          .filter(l -> !l.isBlank()).toList();
+    }
+    List<String> prompts = new java.util.ArrayList<>();
+    try (var reader = dpo.datasets.format.Datasets.prompts(file, null)) {
+      reader.forEachRemaining(c -> prompts.add(c.text()));
+    }
+    return prompts;
+  }
+
+  private String describe(SyntheticTask synthetic, String oracle, int newTokens) {
+    String data = synthetic != null
+        ? "task " + synthetic.id() + ", " + trainPrompts + " train / " + testPrompts
+            + " test prompts per seed, reference = tiny GPT (width " + MODEL_WIDTH + ", "
+            + MODEL_LAYERS + " layers) after " + sftSteps + " SFT steps on half good, half poor"
+            + " demonstrations"
+        : "prompts " + promptsFile + ", initial model " + model;
+    return data + "; oracle " + oracle + "; " + iterations + " iterations, K = " + responses
+        + ", " + epochs + " epochs, batch " + batchSize + ", beta " + beta + ", lr " + lr
+        + ", objective " + objectiveId + ", " + newTokens + " new tokens at temperature "
+        + temperature + ", margin scale " + marginScale + ", " + labelRule + " labels, resync "
+        + (resyncEvery == 0 ? "once per iteration" : resyncEvery < 0 ? "never (offline)"
+            : "every " + resyncEvery + " steps")
+        + (updateReference ? ", reference updated each iteration" : ", fixed reference")
+        + "; seeds " + seed + ".." + (seed + seeds - 1);
+  }
+
+  private byte[] provenance(DpoRuntime runtime, String oracle,
+      Map<String, String> options, int newTokens, Instant started) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    for (CommandLine.Model.OptionSpec o : spec.options()) {
+      if (!o.usageHelp() && !o.versionHelp() && !o.hidden()) {
+        Object v = o.getValue();
+        config.put(o.longestName(), v == null ? null : v.toString());
+      }
+    }
+    config.put("max-new-tokens (effective)", newTokens);
+    Map<String, Object> providers = new LinkedHashMap<>();
+    providers.put("backend", Provenance.of(runtime.backends().get(backendId)));
+    providers.put("objective", Provenance.of(runtime.objectives().get(objectiveId)));
+    providers.put("oracle", Provenance.of(runtime.oracles().get(oracle)));
+    List<Object> s = new ArrayList<>();
+    for (String id : samplers) {
+      s.add(Provenance.of(runtime.samplers().get(id)));
+    }
+    providers.put("samplers", s);
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("command", "align");
+    root.put("version", Provenance.version());
+    root.put("started", started.toString());
+    root.put("finished", Instant.now().toString());
+    root.put("config", config);
+    root.put("oracle_options", options);
+    root.put("providers", providers);
+    root.put("environment", Provenance.environment());
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String fmt(double v) {
+    return String.format(java.util.Locale.ROOT, "%.3f", v);
+  }
+}

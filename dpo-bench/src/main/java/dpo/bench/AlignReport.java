@@ -1,0 +1,144 @@
+package dpo.bench;
+
+import dpo.bench.plot.XyPlot;
+import dpo.core.align.Evaluation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The tables and figure of {@code dpo align}: per sampler and iteration, the mean and sample
+ * standard deviation over seeds of the average reward, the win rate against the initial model and
+ * the KL to it, plus paired differences between samplers at the last iteration.
+ */
+final class AlignReport {
+  private final Map<String, List<List<Evaluation>>> results;
+
+  /**
+   * @param results per sampler (in order), per seed, the evaluations of iterations 0..N
+   */
+  AlignReport(Map<String, List<List<Evaluation>>> results) {
+    this.results = results;
+  }
+
+  /** A statistic over seeds. */
+  record Stat(double mean, double sd) {
+    static Stat of(double[] x) {
+      double mean = 0;
+      for (double v : x) {
+        mean += v;
+      }
+      mean /= x.length;
+      double ss = 0;
+      for (double v : x) {
+        ss += (v - mean) * (v - mean);
+      }
+      return new Stat(mean, x.length > 1 ? Math.sqrt(ss / (x.length - 1)) : 0);
+    }
+
+    String pm() {
+      return String.format(Locale.ROOT, "%.3f ± %.3f", mean, sd);
+    }
+  }
+
+  private interface Field {
+    double of(Evaluation e);
+  }
+
+  private Stat stat(String sampler, int iteration, Field f) {
+    List<List<Evaluation>> runs = results.get(sampler);
+    double[] x = new double[runs.size()];
+    for (int s = 0; s < x.length; s++) {
+      x[s] = f.of(runs.get(s).get(iteration));
+    }
+    return Stat.of(x);
+  }
+
+  private int iterations() {
+    return results.values().iterator().next().get(0).size() - 1;
+  }
+
+  String csv() {
+    StringBuilder b = new StringBuilder(
+        "sampler,iteration,seeds,reward_mean,reward_sd,win_rate_mean,win_rate_sd,kl_mean,kl_sd\n");
+    for (String sampler : results.keySet()) {
+      for (int it = 0; it <= iterations(); it++) {
+        Stat r = stat(sampler, it, Evaluation::reward);
+        Stat w = stat(sampler, it, Evaluation::winRate);
+        Stat k = stat(sampler, it, Evaluation::kl);
+        b.append(String.format(Locale.ROOT, "%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n", sampler,
+            it, results.get(sampler).size(), r.mean, r.sd, w.mean, w.sd, k.mean, k.sd));
+      }
+    }
+    return b.toString();
+  }
+
+  /** The results table as Markdown rows (also printed on standard output). */
+  String table() {
+    StringBuilder b = new StringBuilder(
+        "| sampler | iteration | reward | win rate vs initial | KL(policy ‖ initial) |\n"
+            + "|---|---:|---:|---:|---:|\n");
+    for (String sampler : results.keySet()) {
+      for (int it = 0; it <= iterations(); it++) {
+        b.append("| ").append(sampler).append(" | ").append(it).append(" | ")
+            .append(stat(sampler, it, Evaluation::reward).pm()).append(" | ")
+            .append(stat(sampler, it, Evaluation::winRate).pm()).append(" | ")
+            .append(stat(sampler, it, Evaluation::kl).pm()).append(" |\n");
+      }
+    }
+    return b.toString();
+  }
+
+  /** Paired (same seed) differences in final reward: each sampler minus each one listed before it. */
+  String pairedDifferences() {
+    List<String> ids = new ArrayList<>(results.keySet());
+    int last = iterations();
+    StringBuilder b = new StringBuilder(
+        "| sampler | minus | reward difference (mean ± sd over seeds) | seeds ahead |\n"
+            + "|---|---|---:|---:|\n");
+    for (int j = 1; j < ids.size(); j++) {
+      for (int i = 0; i < j; i++) {
+        List<List<Evaluation>> ra = results.get(ids.get(j));
+        List<List<Evaluation>> ro = results.get(ids.get(i));
+        int n = Math.min(ra.size(), ro.size());
+        double[] d = new double[n];
+        int ahead = 0;
+        for (int s = 0; s < n; s++) {
+          d[s] = ra.get(s).get(last).reward() - ro.get(s).get(last).reward();
+          ahead += d[s] > 0 ? 1 : 0;
+        }
+        b.append("| ").append(ids.get(j)).append(" | ").append(ids.get(i)).append(" | ")
+            .append(Stat.of(d).pm()).append(" | ").append(ahead).append("/").append(n)
+            .append(" |\n");
+      }
+    }
+    return b.toString();
+  }
+
+  String markdown(String setup) {
+    return "# dpo align results\n\n" + setup + ".\n\n"
+        + "Reward: mean oracle reward of one response per test prompt at temperature 0.1. Win"
+        + " rate: share of test prompts where that response beats the initial model's (ties"
+        + " count one half). KL: mean log pi(y) - log pi_init(y) over responses sampled from the"
+        + " policy at temperature 0.7. Mean ± sample standard deviation over seeds; iteration 0"
+        + " is the initial (SFT) model.\n\n"
+        + table() + "\n## Final iteration, paired by seed\n\n" + pairedDifferences();
+  }
+
+  byte[] rewardVsKlPng() {
+    List<XyPlot.Series> series = new ArrayList<>();
+    for (String sampler : results.keySet()) {
+      int n = iterations() + 1;
+      double[] x = new double[n];
+      double[] y = new double[n];
+      for (int it = 0; it < n; it++) {
+        x[it] = stat(sampler, it, Evaluation::kl).mean;
+        y[it] = stat(sampler, it, Evaluation::reward).mean;
+      }
+      series.add(new XyPlot.Series(sampler, x, y));
+    }
+    return XyPlot.png("Average reward vs KL to the initial model (one point per iteration,"
+        + " mean over seeds)", "KL(policy || initial), nats", "average reward", series, 900, 600);
+  }
+}

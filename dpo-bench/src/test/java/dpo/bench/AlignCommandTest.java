@@ -1,0 +1,116 @@
+package dpo.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Drives {@code dpo align} in-process on a tiny configuration, as CI runs it. */
+class AlignCommandTest {
+  /** Small enough for a few seconds per run; the --quick defaults with fewer prompts. */
+  private static final List<String> TINY = List.of("--quick", "--seeds", "2", "--iterations",
+      "2", "--train-prompts", "24", "--test-prompts", "12", "--sft-steps", "30",
+      "--samplers", "vanilla,mix-p");
+
+  @TempDir Path tmp;
+
+  private record Result(int exitCode, String out, String err) {}
+
+  private static Result align(Path out, List<String> extra) {
+    List<String> args = new ArrayList<>(List.of("align", "--out", out.toString()));
+    args.addAll(extra);
+    StringWriter o = new StringWriter();
+    StringWriter e = new StringWriter();
+    int code;
+    try (PrintWriter po = new PrintWriter(o);
+        PrintWriter pe = new PrintWriter(e)) {
+      code = Main.execute(args.toArray(String[]::new), po, pe);
+    }
+    return new Result(code, o.toString(), e.toString());
+  }
+
+  private static List<String> with(List<String> base, String... more) {
+    List<String> all = new ArrayList<>(base);
+    all.addAll(List.of(more));
+    return all;
+  }
+
+  @Test
+  void writesTheTablesThePlotAndEveryRunAndResumesToTheSameResults() throws IOException {
+    Path whole = tmp.resolve("whole");
+    Result r = align(whole, TINY);
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("| mix-p | 2 |"), r.out());
+
+    List<String> csv = Files.readAllLines(whole.resolve("results.csv"));
+    assertEquals("sampler,iteration,seeds,reward_mean,reward_sd,win_rate_mean,win_rate_sd,"
+        + "kl_mean,kl_sd", csv.get(0));
+    assertEquals(1 + 2 * 3, csv.size(), "2 samplers x iterations 0..2");
+    assertTrue(csv.get(1).startsWith("vanilla,0,2,"), csv.get(1));
+    String[] initial = csv.get(1).split(",");
+    assertEquals(0.5, Double.parseDouble(initial[5]), "the initial model ties with itself");
+    String md = Files.readString(whole.resolve("results.md"));
+    assertTrue(md.contains("| sampler | iteration | reward |"), md);
+    assertTrue(md.contains("paired by seed"), md);
+    BufferedImage png = ImageIO.read(whole.resolve("reward_vs_kl.png").toFile());
+    assertNotNull(png);
+    assertEquals(900, png.getWidth());
+    assertTrue(Files.readString(whole.resolve("run.json")).contains("\"command\" : \"align\""));
+    for (String run : List.of("vanilla/seed-1", "vanilla/seed-2", "mix-p/seed-1", "mix-p/seed-2")) {
+      Path dir = whole.resolve("runs").resolve(run);
+      assertTrue(Files.isRegularFile(dir.resolve("metrics.jsonl")), run);
+      assertTrue(Files.isRegularFile(dir.resolve("checkpoints/iteration-2/model.safetensors")), run);
+    }
+
+    Path resumed = tmp.resolve("resumed");
+    Result stopped = align(resumed, with(TINY, "--stop-after", "1"));
+    assertEquals(0, stopped.exitCode(), stopped::toString);
+    assertTrue(Files.notExists(resumed.resolve("results.csv")));
+    assertTrue(Files.notExists(resumed.resolve("runs/mix-p/seed-2/checkpoints/iteration-2")));
+    Result again = align(resumed, TINY);
+    assertEquals(0, again.exitCode(), again::toString);
+    assertArrayEquals(Files.readAllBytes(whole.resolve("results.csv")),
+        Files.readAllBytes(resumed.resolve("results.csv")));
+    assertArrayEquals(Files.readAllBytes(whole.resolve("runs/mix-p/seed-2/metrics.jsonl")),
+        Files.readAllBytes(resumed.resolve("runs/mix-p/seed-2/metrics.jsonl")));
+  }
+
+  @Test
+  void aSamplerThatNeedsRewardsIsRefusedWithTheOnesThatRun() {
+    Result r = align(tmp.resolve("x"), List.of("--quick", "--samplers", "dpo-mix-r"));
+    assertEquals(2, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("--samplers"), r.err());
+    assertTrue(r.err().contains("mix-p-on-policy"), r.err());
+    assertTrue(Files.notExists(tmp.resolve("x")), "nothing is written");
+  }
+
+  @Test
+  void badLoopSettingsNameTheOption() {
+    Result r = align(tmp.resolve("z"), List.of("--quick", "-k", "1", "--label-rule", "soft"));
+    assertEquals(2, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("--responses: responsesPerPrompt must be >= 2"), r.err());
+    Result rule = align(tmp.resolve("z"), List.of("--quick", "--label-rule", "fuzzy"));
+    assertEquals(2, rule.exitCode(), rule::toString);
+    assertTrue(rule.err().contains("bernoulli"), rule.err());
+  }
+
+  @Test
+  void ownPromptsNeedAnOracleAndAModel() throws IOException {
+    Path prompts = Files.writeString(tmp.resolve("p.txt"), "hello\nworld\n");
+    Result r = align(tmp.resolve("y"), List.of("--prompts", prompts.toString()));
+    assertEquals(2, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("--oracle"), r.err());
+  }
+}

@@ -1,0 +1,169 @@
+package dpo.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendConfig;
+import dpo.api.backend.PolicyBackend;
+import dpo.api.lm.LanguageModel;
+import dpo.api.lm.ModelConfig;
+import dpo.api.lm.WordTokenizer;
+import dpo.api.objective.Objective;
+import dpo.api.objective.ObjectiveConfig;
+import dpo.api.oracle.LabelRule;
+import dpo.api.oracle.OracleConfig;
+import dpo.api.oracle.RewardOracle;
+import dpo.api.sampler.Sampler;
+import dpo.core.DpoRuntime;
+import dpo.core.align.AlignConfig;
+import dpo.core.align.AlignProgress;
+import dpo.core.align.Evaluation;
+import dpo.core.align.OnlineDpoLoop;
+import dpo.datasets.synthetic.SyntheticTask;
+import dpo.datasets.synthetic.SyntheticTasks;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The online DPO loop on a tiny language model of the djl backend and the synthetic task. */
+class OnlineDpoLoopTest {
+  static final DpoRuntime RUNTIME = DpoRuntime.builder().build();
+  static final SyntheticTask TASK = SyntheticTasks.get("safe-helpful");
+  static final WordTokenizer TOKENIZER = new WordTokenizer(TASK.vocabulary());
+  static final List<String> TRAIN = TASK.prompts(0, 24, 3);
+  static final List<String> TEST = TASK.prompts(24, 12, 3);
+  static final int NEW_TOKENS = 10;
+  static PolicyBackend backend;
+  static RewardOracle oracle;
+  static LanguageModel initial;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void setUp() {
+    backend = RUNTIME.backends().get("djl").create(new BackendConfig(1));
+    oracle = RUNTIME.oracles().get("synthetic").create(OracleConfig.of(Map.of()));
+    initial = backend.newLanguageModel(new ModelConfig(TOKENIZER.vocabularySize(), 32, 2, 2,
+        1 + TASK.maxPromptWords() + NEW_TOKENS), 11);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    initial.close();
+    oracle.close();
+    backend.close();
+  }
+
+  static AlignConfig config(int resyncEvery, boolean updateReference) {
+    return new AlignConfig(2, 3, 1, 8, 5e-3, NEW_TOKENS, 1.0, 0.1, 0.7, 4, LabelRule.SOFT,
+        resyncEvery, updateReference, 5);
+  }
+
+  static OnlineDpoLoop loop(String sampler, AlignConfig config, AlignProgress progress) {
+    Sampler s = RUNTIME.samplers().get(sampler).create();
+    Objective dpo = RUNTIME.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(0.1));
+    return new OnlineDpoLoop(backend, TOKENIZER, oracle, s, dpo, config, progress);
+  }
+
+  /** Thrown by a progress callback to kill a run mid-iteration. */
+  static final class Killed extends RuntimeException {}
+
+  @Test
+  void aRunKilledMidIterationResumesToTheSameResults() throws IOException {
+    AlignConfig config = config(0, true);
+    Path whole = tmp.resolve("whole");
+    List<Evaluation> expected = loop("mix-p", config, AlignProgress.NONE)
+        .run(initial, TRAIN, TEST, whole);
+    assertEquals(3, expected.size(), "iterations 0, 1 and 2");
+
+    Path killed = tmp.resolve("killed");
+    AlignProgress killer = (it, stage, done, total) -> {
+      if (it == 2 && stage.equals("train") && done == 2) {
+        throw new Killed();
+      }
+    };
+    assertThrows(Killed.class,
+        () -> loop("mix-p", config, killer).run(initial, TRAIN, TEST, killed));
+    assertTrue(Files.isDirectory(killed.resolve("checkpoints/iteration-1")));
+    assertTrue(Files.notExists(killed.resolve("checkpoints/iteration-2")));
+    List<Evaluation> resumed = loop("mix-p", config, AlignProgress.NONE)
+        .run(initial, TRAIN, TEST, killed);
+    assertEquals(expected, resumed);
+    assertArrayEquals(Files.readAllBytes(whole.resolve("metrics.jsonl")),
+        Files.readAllBytes(killed.resolve("metrics.jsonl")));
+  }
+
+  @Test
+  void aFinishedRunIsNotRepeatedAndOtherSettingsAreRefused() {
+    Path dir = tmp.resolve("run");
+    List<Evaluation> first = loop("vanilla", config(0, false), AlignProgress.NONE)
+        .run(initial, TRAIN, TEST, dir);
+    int[] steps = {0};
+    AlignProgress counter = (it, stage, done, total) -> steps[0] += stage.equals("train") ? 1 : 0;
+    assertEquals(first, loop("vanilla", config(0, false), counter).run(initial, TRAIN, TEST, dir));
+    assertEquals(0, steps[0], "nothing is retrained");
+    ConfigurationException e = assertThrows(ConfigurationException.class,
+        () -> loop("on-policy", config(0, false), AlignProgress.NONE)
+            .run(initial, TRAIN, TEST, dir));
+    assertTrue(e.getMessage().contains("other settings"), e.getMessage());
+  }
+
+  @Test
+  void samplersAgreeWhileThePolicyIsTheReferenceAndDivergeAfterwards() {
+    List<Evaluation> vanilla = loop("vanilla", config(0, false), AlignProgress.NONE)
+        .run(initial, TRAIN, TEST, tmp.resolve("v"));
+    List<Evaluation> onPolicy = loop("on-policy", config(0, false), AlignProgress.NONE)
+        .run(initial, TRAIN, TEST, tmp.resolve("o"));
+    assertEquals(vanilla.get(0), onPolicy.get(0));
+    assertEquals(vanilla.get(1), onPolicy.get(1), "iteration 1 samples pi = pi_ref either way");
+    assertNotEquals(vanilla.get(2), onPolicy.get(2));
+    assertEquals(0.5, vanilla.get(0).winRate());
+    assertEquals(0.0, vanilla.get(0).kl(), 1e-9);
+    assertTrue(vanilla.get(1).kl() > 0, "DPO moved the policy: " + vanilla.get(1));
+  }
+
+  @Test
+  void resyncEveryStepRegeneratesBeforeEachStep() throws IOException {
+    Path dir = tmp.resolve("online");
+    loop("on-policy", config(1, false), AlignProgress.NONE).run(initial, TRAIN, TEST, dir, 1);
+    List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+    long generations = lines.stream().filter(l -> l.contains("\"type\":\"generation\"")).count();
+    long steps = lines.stream().filter(l -> l.contains("\"type\":\"train\"")).count();
+    assertEquals(TRAIN.size() / 8, generations, "one round of 8 prompts per step");
+    assertEquals(generations, steps);
+    assertTrue(lines.get(lines.size() - 1).contains("\"type\":\"eval\""));
+    for (String field : List.of("rewards/chosen", "rewards/rejected", "rewards/margins",
+        "rewards/accuracies", "logps/chosen", "logps/rejected", "loss")) {
+      assertTrue(lines.get(2).contains("\"" + field + "\""), field + " in " + lines.get(2));
+    }
+  }
+
+  @Test
+  void offlineRunsDrawFromTheInitialModelEveryIteration() throws IOException {
+    // With a fixed reference and every response from the initial model, on-policy and vanilla
+    // are the same sampler.
+    Path a = tmp.resolve("a");
+    Path b = tmp.resolve("b");
+    loop("on-policy", config(-1, false), AlignProgress.NONE).run(initial, TRAIN, TEST, a);
+    loop("vanilla", config(-1, false), AlignProgress.NONE).run(initial, TRAIN, TEST, b);
+    assertArrayEquals(Files.readAllBytes(a.resolve("metrics.jsonl")),
+        Files.readAllBytes(b.resolve("metrics.jsonl")));
+  }
+
+  @Test
+  void samplersThatNeedRewardsAreRefused() {
+    ConfigurationException e = assertThrows(ConfigurationException.class,
+        () -> loop("dpo-mix-r", config(0, false), AlignProgress.NONE));
+    assertEquals("samplers", e.violations().get(0).field());
+  }
+}

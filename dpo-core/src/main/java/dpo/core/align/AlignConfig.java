@@ -1,0 +1,109 @@
+package dpo.core.align;
+
+import dpo.api.ConfigurationException;
+import dpo.api.ConfigurationException.Violation;
+import dpo.api.oracle.LabelRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Settings of the iterative online DPO loop ({@link OnlineDpoLoop}).
+ *
+ * @param iterations number of iterations (generate, label, train, evaluate, checkpoint), >= 1
+ * @param responsesPerPrompt K responses drawn per training prompt, >= 2; the best and the worst by
+ *     the oracle form the pair (ceil(K/2) from the sampler's first distribution, the rest from its
+ *     second)
+ * @param epochs passes over each round's pairs, >= 1
+ * @param batchSize pairs per optimizer step, >= 1
+ * @param learningRate AdamW peak learning rate, > 0
+ * @param maxNewTokens most tokens generated per response, >= 1
+ * @param temperature sampling temperature of the training responses, > 0
+ * @param evalTemperature temperature of the evaluation responses (reward and win rate), >= 0
+ * @param klTemperature temperature of the samples that estimate KL(policy || reference), > 0
+ * @param marginScale scale of the oracle's reward gap before labelling, > 0
+ * @param labelRule how the scaled gap becomes a label
+ * @param resyncEvery how often generation follows the policy: 0 = once per iteration (iterative
+ *     DPO); n > 0 = every n optimizer steps (1 = fully online); -1 = never (offline: every response
+ *     comes from the initial model)
+ * @param updateReference whether the reference becomes the policy at the end of each iteration
+ * @param seed seed of every draw; the loop derives all its randomness from (seed, iteration, ...)
+ */
+public record AlignConfig(
+    int iterations,
+    int responsesPerPrompt,
+    int epochs,
+    int batchSize,
+    double learningRate,
+    int maxNewTokens,
+    double temperature,
+    double evalTemperature,
+    double klTemperature,
+    double marginScale,
+    LabelRule labelRule,
+    int resyncEvery,
+    boolean updateReference,
+    long seed) {
+
+  /** Validates every setting, reporting all violations at once. */
+  public AlignConfig {
+    List<Violation> errors = new ArrayList<>();
+    atLeast(errors, "iterations", iterations, 1);
+    atLeast(errors, "responsesPerPrompt", responsesPerPrompt, 2);
+    atLeast(errors, "epochs", epochs, 1);
+    atLeast(errors, "batchSize", batchSize, 1);
+    atLeast(errors, "maxNewTokens", maxNewTokens, 1);
+    positive(errors, "learningRate", learningRate);
+    positive(errors, "temperature", temperature);
+    if (!(evalTemperature >= 0) || Double.isInfinite(evalTemperature)) {
+      errors.add(new Violation("evalTemperature",
+          "evalTemperature must be a finite number >= 0 (0 = greedy), got " + evalTemperature));
+    }
+    positive(errors, "klTemperature", klTemperature);
+    positive(errors, "marginScale", marginScale);
+    if (resyncEvery < -1) {
+      errors.add(new Violation("resyncEvery", "resyncEvery must be -1 (offline), 0 (once per"
+          + " iteration) or a number of steps >= 1 (1 = fully online), got " + resyncEvery));
+    }
+    if (labelRule == null) {
+      errors.add(new Violation("labelRule", "labelRule must be soft, hard or bernoulli"));
+    }
+    if (!errors.isEmpty()) {
+      throw new ConfigurationException(errors);
+    }
+  }
+
+  /**
+   * The defaults of the bundled benchmark: 3 iterations, K = 2, 2 epochs, batch 16, lr 3e-4, soft
+   * labels with margin scale 4 (the paper's Safe-RLHF setting), iterative resync, a fixed
+   * reference.
+   *
+   * @param maxNewTokens the generation budget
+   * @param seed the seed
+   * @return the config
+   */
+  public static AlignConfig defaults(int maxNewTokens, long seed) {
+    return new AlignConfig(3, 2, 2, 16, 3e-4, maxNewTokens, 1.0, 0.1, 0.7, 4.0, LabelRule.SOFT, 0,
+        false, seed);
+  }
+
+  /**
+   * Whether every response is drawn from the initial model.
+   *
+   * @return true when {@code resyncEvery == -1}
+   */
+  public boolean offline() {
+    return resyncEvery == -1;
+  }
+
+  private static void atLeast(List<Violation> errors, String field, int value, int min) {
+    if (value < min) {
+      errors.add(new Violation(field, field + " must be >= " + min + ", got " + value));
+    }
+  }
+
+  private static void positive(List<Violation> errors, String field, double value) {
+    if (!(value > 0) || Double.isInfinite(value)) {
+      errors.add(new Violation(field, field + " must be a finite number > 0, got " + value));
+    }
+  }
+}

@@ -1,0 +1,507 @@
+package dpo.core.align;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dpo.api.ConfigurationException;
+import dpo.api.TrainingDivergedException;
+import dpo.api.backend.PolicyBackend;
+import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LmTrainer;
+import dpo.api.lm.PreferenceBatch;
+import dpo.api.lm.StepMetrics;
+import dpo.api.lm.Tokenizer;
+import dpo.api.lm.TrainerConfig;
+import dpo.api.lm.WordTokenizer;
+import dpo.api.objective.Objective;
+import dpo.api.oracle.BestWorstPair;
+import dpo.api.oracle.RewardOracle;
+import dpo.api.sampler.Sampler;
+import dpo.core.io.AtomicFiles;
+import dpo.core.provenance.Provenance;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * The paper's practical algorithm, iterated: each iteration draws K responses per training prompt
+ * from the sampler's pair of distributions, scores them with the oracle, pairs the best against
+ * the worst (ties dropped), trains the policy for some epochs with the objective, evaluates it and
+ * checkpoints it. The policy is warm-started from the previous iteration; the reference stays the
+ * initial model unless {@link AlignConfig#updateReference()}. {@link AlignConfig#resyncEvery()}
+ * sets how often generation follows the policy, from offline (never) through iterative (once per
+ * iteration) to fully online (every step).
+ *
+ * <p>Resume: a run directory holds {@code checkpoints/iteration-N/} (the policy after iteration
+ * N), {@code metrics.jsonl} and {@code state.json}, written in that order after each iteration;
+ * state.json is the commit point. Every draw is seeded from (seed, iteration, ...), and the
+ * optimizer is created afresh at the start of each iteration (its moments reset, as in iterative
+ * DPO practice), so a run killed at any point and restarted continues from its last finished
+ * iteration and ends exactly as an uninterrupted run.
+ */
+public final class OnlineDpoLoop {
+  static final String STATE = "state.json";
+  static final String METRICS = "metrics.jsonl";
+  static final String CHECKPOINTS = "checkpoints";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final PolicyBackend backend;
+  private final Tokenizer tokenizer;
+  private final RewardOracle oracle;
+  private final Objective objective;
+  private final GenerationPlan plan;
+  private final AlignConfig config;
+  private final AlignProgress progress;
+
+  /**
+   * Sets up a loop; nothing runs until {@link #run}.
+   *
+   * @param backend the backend that owns the models
+   * @param tokenizer maps prompts to ids and responses to text (a {@link WordTokenizer} also
+   *     prepends its begin token to each prompt)
+   * @param oracle scores responses; the caller closes it
+   * @param sampler the pair distribution, realised by logit mixing (see {@link GenerationPlan})
+   * @param objective the per-pair loss; its beta scales implicit-reward tilts
+   * @param config the loop's settings
+   * @param progress receives progress reports
+   * @throws ConfigurationException if the sampler cannot generate text
+   */
+  public OnlineDpoLoop(PolicyBackend backend, Tokenizer tokenizer, RewardOracle oracle,
+      Sampler sampler, Objective objective, AlignConfig config, AlignProgress progress) {
+    this.backend = backend;
+    this.tokenizer = tokenizer;
+    this.oracle = oracle;
+    this.objective = objective;
+    this.plan = GenerationPlan.of(sampler, objective.beta());
+    this.config = config;
+    this.progress = progress;
+  }
+
+  /**
+   * Runs (or resumes) every iteration.
+   *
+   * @param initial the initial model (reference and starting policy); not changed, not closed
+   * @param train training prompts
+   * @param test evaluation prompts
+   * @param dir the run directory (created; resumed if it holds a run with the same settings)
+   * @return the evaluations of iterations 0 (the initial model) to {@code iterations}
+   */
+  public List<Evaluation> run(LanguageModel initial, List<String> train, List<String> test,
+      Path dir) {
+    return run(initial, train, test, dir, config.iterations());
+  }
+
+  /**
+   * Runs (or resumes) up to an iteration, then stops as if killed there; used to test resume.
+   *
+   * @param initial the initial model; not changed, not closed
+   * @param train training prompts
+   * @param test evaluation prompts
+   * @param dir the run directory
+   * @param lastIteration the last iteration to run, at most {@code iterations}
+   * @return the evaluations of iterations 0 to {@code lastIteration}
+   */
+  public List<Evaluation> run(LanguageModel initial, List<String> train, List<String> test,
+      Path dir, int lastIteration) {
+    if (train.isEmpty() || test.isEmpty()) {
+      throw new ConfigurationException("prompts", "the loop needs training and test prompts, got "
+          + train.size() + " and " + test.size());
+    }
+    String fingerprint = fingerprint(train, test);
+    List<Evaluation> evaluations = new ArrayList<>();
+    int done = readState(dir, fingerprint, evaluations);
+    List<String> metrics = readMetrics(dir, done);
+    List<int[]> trainIds = encode(train);
+    List<int[]> testIds = encode(test);
+    Baseline baseline = baseline(initial, test, testIds);
+    if (done == 0) {
+      evaluations.clear();
+      Evaluation first = evaluate(0, initial, initial, baseline, test, testIds);
+      evaluations.add(first);
+      metrics.clear();
+      metrics.add(evalLine(first));
+    }
+    int last = Math.min(lastIteration, config.iterations());
+    LanguageModel policy = done == 0 ? initial.copy() : backend.loadLanguageModel(checkpoint(dir, done));
+    LanguageModel owned = null;
+    try {
+      if (config.updateReference()) {
+        owned = done == 0 ? initial.copy() : backend.loadLanguageModel(checkpoint(dir, done));
+      }
+      LanguageModel reference = owned != null ? owned : initial;
+      for (int it = done + 1; it <= last; it++) {
+        LanguageModel generator = config.offline() ? initial : policy;
+        List<String> lines = train(it, policy, reference, generator, train, trainIds);
+        Evaluation ev = evaluate(it, policy, initial, baseline, test, testIds);
+        lines.add(evalLine(ev));
+        policy.save(checkpoint(dir, it));
+        metrics.addAll(lines);
+        AtomicFiles.write(dir.resolve(METRICS),
+            String.join("", metrics).getBytes(StandardCharsets.UTF_8));
+        evaluations.add(ev);
+        writeState(dir, fingerprint, it, evaluations);
+        if (owned != null) {
+          owned.copyFrom(policy);
+        }
+      }
+    } finally {
+      policy.close();
+      if (owned != null) {
+        owned.close();
+      }
+    }
+    return List.copyOf(evaluations.subList(0, Math.min(evaluations.size(), last + 1)));
+  }
+
+  /** One iteration's generation and training; returns its metric lines. */
+  private List<String> train(int it, LanguageModel policy, LanguageModel reference,
+      LanguageModel generator, List<String> train, List<int[]> trainIds) {
+    List<String> lines = new ArrayList<>();
+    int n = train.size();
+    int roundSize = config.resyncEvery() > 0 ? config.resyncEvery() * config.batchSize() : n;
+    int[] order = permutation(n, new SplittableRandom(mix(config.seed(), it, 1)));
+    long totalSteps = 0;
+    for (int start = 0; start < n; start += roundSize) {
+      int size = Math.min(roundSize, n - start);
+      totalSteps += (long) config.epochs() * ((size + config.batchSize() - 1) / config.batchSize());
+    }
+    long step = 0;
+    try (LmTrainer trainer = backend.newTrainer(policy, TrainerConfig.adamW(config.learningRate()))) {
+      int round = 0;
+      for (int start = 0; start < n; start += roundSize, round++) {
+        int[] chunk = Arrays.copyOfRange(order, start, Math.min(n, start + roundSize));
+        progress.update(it, "generate", start, n);
+        List<Labelled> pairs = pairs(it, round, chunk, generator, reference, train, trainIds,
+            lines);
+        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+          int[] shuffled = permutation(pairs.size(),
+              new SplittableRandom(mix(config.seed(), it, 2, round, epoch)));
+          for (int b = 0; b < pairs.size(); b += config.batchSize()) {
+            List<Labelled> batch = new ArrayList<>();
+            for (int j = b; j < Math.min(pairs.size(), b + config.batchSize()); j++) {
+              batch.add(pairs.get(shuffled[j]));
+            }
+            StepMetrics m = trainer.dpoStep(toBatch(batch), reference, objective);
+            if (!Double.isFinite(m.loss())) {
+              throw new TrainingDivergedException("the DPO loss became " + m.loss()
+                  + " at iteration " + it + ", step " + (step + 1)
+                  + "; lower the learning rate (" + config.learningRate() + ")");
+            }
+            step++;
+            lines.add(trainLine(it, step, epoch, m));
+            progress.update(it, "train", step, totalSteps);
+          }
+        }
+      }
+    }
+    return lines;
+  }
+
+  /** Generates K responses per prompt of a round, scores them and keeps the best-worst pairs. */
+  private List<Labelled> pairs(int it, int round, int[] chunk, LanguageModel generator,
+      LanguageModel reference, List<String> train, List<int[]> trainIds, List<String> lines) {
+    int k = config.responsesPerPrompt();
+    int[] component = new int[chunk.length];
+    for (int i = 0; i < chunk.length; i++) {
+      component[i] = plan.pick(new SplittableRandom(mix(config.seed(), it, 3, chunk[i]))
+          .nextDouble());
+    }
+    int[][][] responses = new int[chunk.length][k][];
+    for (int c = 0; c < plan.components().size(); c++) {
+      List<Integer> rows = new ArrayList<>();
+      for (int i = 0; i < chunk.length; i++) {
+        if (component[i] == c) {
+          rows.add(i);
+        }
+      }
+      if (rows.isEmpty()) {
+        continue;
+      }
+      List<int[]> prompts = rows.stream().map(i -> trainIds.get(chunk[i])).toList();
+      GenerationPlan.Pair pair = plan.components().get(c);
+      for (int slot = 0; slot < k; slot++) {
+        double[] w = slot < (k + 1) / 2 ? pair.first() : pair.second();
+        GenerationConfig g = GenerationConfig.sampling(config.maxNewTokens(),
+            config.temperature(), tokenizer.endOfSequence(),
+            mix(config.seed(), it, 4, round, c, slot));
+        List<int[]> out = generate(generator, reference, w, prompts, g);
+        for (int r = 0; r < rows.size(); r++) {
+          responses[rows.get(r)][slot] = out.get(r);
+        }
+      }
+    }
+    List<String> prompts = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < chunk.length; i++) {
+      for (int s = 0; s < k; s++) {
+        prompts.add(train.get(chunk[i]));
+        texts.add(tokenizer.decode(responses[i][s]));
+      }
+    }
+    double[] rewards = oracle.score(prompts, texts);
+    List<Labelled> pairs = new ArrayList<>();
+    double rewardSum = 0;
+    double marginSum = 0;
+    for (int i = 0; i < chunk.length; i++) {
+      double[] r = Arrays.copyOfRange(rewards, i * k, (i + 1) * k);
+      for (double x : r) {
+        rewardSum += x;
+      }
+      Optional<BestWorstPair> best = BestWorstPair.of(r, config.marginScale());
+      if (best.isPresent()) {
+        BestWorstPair p = best.get();
+        double label = config.labelRule().label(p.margin(),
+            new SplittableRandom(mix(config.seed(), it, 5, chunk[i])));
+        marginSum += p.margin();
+        pairs.add(new Labelled(trainIds.get(chunk[i]), responses[i][p.chosen()],
+            responses[i][p.rejected()], label));
+      }
+    }
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("type", "generation");
+    line.put("iteration", it);
+    line.put("round", round);
+    line.put("prompts", chunk.length);
+    line.put("pairs", pairs.size());
+    line.put("ties_dropped", chunk.length - pairs.size());
+    line.put("oracle/mean_reward", rewardSum / rewards.length);
+    line.put("oracle/mean_margin", pairs.isEmpty() ? 0.0 : marginSum / pairs.size());
+    lines.add(json(line));
+    return pairs;
+  }
+
+  private List<int[]> generate(LanguageModel policy, LanguageModel reference, double[] w,
+      List<int[]> prompts, GenerationConfig g) {
+    List<LanguageModel> models = new ArrayList<>();
+    List<Double> weights = new ArrayList<>();
+    if (w[0] != 0 || w[1] == 0) {
+      models.add(policy);
+      weights.add(w[0]);
+    }
+    if (w[1] != 0) {
+      models.add(reference);
+      weights.add(w[1]);
+    }
+    return backend.generate(models, weights.stream().mapToDouble(Double::doubleValue).toArray(),
+        prompts, g);
+  }
+
+  /** The initial model's responses to the test prompts, which the policy's compete against. */
+  private Baseline baseline(LanguageModel initial, List<String> test, List<int[]> testIds) {
+    List<int[]> responses = backend.generate(List.of(initial), new double[] {1}, testIds,
+        evalGeneration());
+    return new Baseline(score(test, responses));
+  }
+
+  private Evaluation evaluate(int it, LanguageModel policy, LanguageModel initial,
+      Baseline baseline, List<String> test, List<int[]> testIds) {
+    progress.update(Math.max(it, 1), "evaluate", 0, 1);
+    double[] rewards = score(test,
+        backend.generate(List.of(policy), new double[] {1}, testIds, evalGeneration()));
+    double wins = 0;
+    double sum = 0;
+    for (int i = 0; i < rewards.length; i++) {
+      sum += rewards[i];
+      double base = baseline.rewards()[i];
+      wins += rewards[i] > base ? 1 : rewards[i] == base ? 0.5 : 0;
+    }
+    List<int[]> samples = backend.generate(List.of(policy), new double[] {1}, testIds,
+        GenerationConfig.sampling(config.maxNewTokens(), config.klTemperature(),
+            tokenizer.endOfSequence(), mix(config.seed(), 7)));
+    double[] logPolicy = policy.sequenceLogProbs(testIds, samples);
+    double[] logInitial = initial.sequenceLogProbs(testIds, samples);
+    double kl = 0;
+    for (int i = 0; i < samples.size(); i++) {
+      kl += logPolicy[i] - logInitial[i];
+    }
+    progress.update(Math.max(it, 1), "evaluate", 1, 1);
+    return new Evaluation(it, sum / rewards.length, wins / rewards.length, kl / samples.size());
+  }
+
+  private GenerationConfig evalGeneration() {
+    // The same seed at every iteration: policies are compared on common random numbers.
+    long seed = mix(config.seed(), 6);
+    return config.evalTemperature() == 0
+        ? GenerationConfig.greedy(config.maxNewTokens(), tokenizer.endOfSequence())
+        : GenerationConfig.sampling(config.maxNewTokens(), config.evalTemperature(),
+            tokenizer.endOfSequence(), seed);
+  }
+
+  private double[] score(List<String> prompts, List<int[]> responses) {
+    List<String> texts = responses.stream().map(tokenizer::decode).toList();
+    return oracle.score(prompts, texts);
+  }
+
+  private List<int[]> encode(List<String> prompts) {
+    List<int[]> ids = new ArrayList<>(prompts.size());
+    for (String p : prompts) {
+      int[] t = tokenizer instanceof WordTokenizer w ? w.encodePrompt(p) : tokenizer.encode(p);
+      if (t.length == 0) {
+        throw new ConfigurationException("prompts", "prompt '" + p + "' has no tokens; remove"
+            + " empty prompts");
+      }
+      ids.add(t);
+    }
+    return ids;
+  }
+
+  private static PreferenceBatch toBatch(List<Labelled> batch) {
+    double[] labels = batch.stream().mapToDouble(Labelled::label).toArray();
+    return new PreferenceBatch(batch.stream().map(Labelled::prompt).toList(),
+        batch.stream().map(Labelled::chosen).toList(),
+        batch.stream().map(Labelled::rejected).toList(), labels);
+  }
+
+  private static String trainLine(int it, long step, int epoch, StepMetrics m) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("type", "train");
+    line.put("iteration", it);
+    line.put("step", step);
+    line.put("epoch", epoch);
+    line.put("loss", m.loss());
+    line.put("rewards/chosen", m.rewardsChosen());
+    line.put("rewards/rejected", m.rewardsRejected());
+    line.put("rewards/margins", m.rewardsMargin());
+    line.put("rewards/accuracies", m.rewardsAccuracy());
+    line.put("logps/chosen", m.logpsChosen());
+    line.put("logps/rejected", m.logpsRejected());
+    line.put("grad_norm", m.gradNorm());
+    line.put("learning_rate", m.learningRate());
+    return json(line);
+  }
+
+  private static String evalLine(Evaluation ev) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("type", "eval");
+    line.put("iteration", ev.iteration());
+    line.put("eval/reward", ev.reward());
+    line.put("eval/win_rate", ev.winRate());
+    line.put("objective/kl", ev.kl());
+    return json(line);
+  }
+
+  private static String json(Map<String, Object> line) {
+    try {
+      return JSON.writeValueAsString(line) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a metrics line", e);
+    }
+  }
+
+  static Path checkpoint(Path dir, int iteration) {
+    return dir.resolve(CHECKPOINTS).resolve("iteration-" + iteration);
+  }
+
+  /** What must match for a run directory to be resumed: settings, sampler, objective, prompts. */
+  private String fingerprint(List<String> train, List<String> test) {
+    StringBuilder b = new StringBuilder();
+    b.append(config).append('\n').append(objective.getClass().getName()).append(' ')
+        .append(objective.beta()).append('\n');
+    for (GenerationPlan.Pair p : plan.components()) {
+      b.append(p.probability()).append(Arrays.toString(p.first()))
+          .append(Arrays.toString(p.second())).append('\n');
+    }
+    b.append(String.join("\n", train)).append('\u0000').append(String.join("\n", test));
+    return Provenance.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Reads state.json: the last finished iteration (0 if none) and the evaluations so far. */
+  private static int readState(Path dir, String fingerprint, List<Evaluation> evaluations) {
+    Path file = dir.resolve(STATE);
+    if (!Files.exists(file)) {
+      return 0;
+    }
+    try {
+      JsonNode state = JSON.readTree(file.toFile());
+      if (!fingerprint.equals(state.path("fingerprint").asText())) {
+        throw new ConfigurationException("out", dir + " holds a run with other settings, sampler,"
+            + " objective or prompts; choose another output directory or delete it");
+      }
+      for (JsonNode e : state.path("evaluations")) {
+        evaluations.add(new Evaluation(e.get("iteration").asInt(), e.get("reward").asDouble(),
+            e.get("winRate").asDouble(), e.get("kl").asDouble()));
+      }
+      return state.path("completed").asInt();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + "; delete the run directory to start"
+          + " over", e);
+    }
+  }
+
+  private static void writeState(Path dir, String fingerprint, int completed,
+      List<Evaluation> evaluations) {
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("fingerprint", fingerprint);
+    state.put("completed", completed);
+    state.put("evaluations", evaluations);
+    try {
+      AtomicFiles.write(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter()
+          .writeValueAsBytes(state));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the run state", e);
+    }
+  }
+
+  /** The metric lines of finished iterations; lines of an interrupted one are dropped. */
+  private static List<String> readMetrics(Path dir, int done) {
+    List<String> kept = new ArrayList<>();
+    Path file = dir.resolve(METRICS);
+    if (done == 0 || !Files.exists(file)) {
+      return kept;
+    }
+    try {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (!line.isBlank() && JSON.readTree(line).path("iteration").asInt() <= done) {
+          kept.add(line + "\n");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+    return kept;
+  }
+
+  private static int[] permutation(int n, SplittableRandom random) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  /** A seed for one purpose, from the run's seed and the coordinates of the draw. */
+  static long mix(long seed, long... parts) {
+    long h = seed;
+    for (long p : parts) {
+      h = splitMix(h ^ splitMix(p + 0x632BE59BD9B4E019L));
+    }
+    return splitMix(h);
+  }
+
+  private static long splitMix(long z) {
+    z += 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  private record Labelled(int[] prompt, int[] chosen, int[] rejected, double label) {}
+
+  private record Baseline(double[] rewards) {}
+}

@@ -1,0 +1,51 @@
+package dpo.core.align;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dpo.api.ConfigurationException;
+import dpo.api.oracle.LabelRule;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class AlignConfigTest {
+
+  @Test
+  void defaultsAreValidAndIterative() {
+    AlignConfig c = AlignConfig.defaults(25, 7);
+    assertEquals(0, c.resyncEvery());
+    assertFalse(c.offline());
+    assertEquals(7, c.seed());
+  }
+
+  @Test
+  void everyBadFieldIsReportedAtOnce() {
+    ConfigurationException e = assertThrows(ConfigurationException.class,
+        () -> new AlignConfig(0, 1, 0, 0, -1, 0, 0, -0.1, 0, 0, null, -2, false, 1));
+    Set<String> fields = e.violations().stream().map(ConfigurationException.Violation::field)
+        .collect(Collectors.toSet());
+    assertEquals(Set.of("iterations", "responsesPerPrompt", "epochs", "batchSize",
+        "learningRate", "maxNewTokens", "temperature", "evalTemperature", "klTemperature",
+        "marginScale", "labelRule", "resyncEvery"), fields);
+  }
+
+  @Test
+  void minusOneMeansOffline() {
+    AlignConfig c = new AlignConfig(1, 2, 1, 1, 1e-3, 4, 1, 0, 0.7, 1, LabelRule.HARD, -1, false,
+        1);
+    assertTrue(c.offline());
+  }
+
+  @Test
+  void seedsDependOnEveryCoordinate() {
+    long a = OnlineDpoLoop.mix(1, 2, 3);
+    assertEquals(a, OnlineDpoLoop.mix(1, 2, 3));
+    assertNotEquals(a, OnlineDpoLoop.mix(1, 3, 2));
+    assertNotEquals(a, OnlineDpoLoop.mix(2, 2, 3));
+    assertNotEquals(a, OnlineDpoLoop.mix(1, 2, 3, 0));
+  }
+}
