@@ -13,6 +13,7 @@ import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.StepMetrics;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
+import dpo.backend.gpu.Scalars;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -122,7 +123,8 @@ public final class DjlTrainer implements LmTrainer {
     try (NDManager m = state.newSubManager()) {
       double loss;
       try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
-        NDArray nll = model.sequenceLogProbs(m, prompts, responses).sum().neg().div(tokens);
+        NDArray total = model.sequenceLogProbs(m, prompts, responses).sum().neg();
+        NDArray nll = total.div(Scalars.like(total, tokens));
         loss = nll.getFloat();
         if (!Double.isFinite(loss)) {
           throw new TrainingDivergedException("supervised loss is " + loss + " at step " + optimizer.steps()

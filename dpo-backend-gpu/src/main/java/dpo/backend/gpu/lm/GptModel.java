@@ -16,6 +16,7 @@ import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.ModelConfig;
+import dpo.backend.gpu.Scalars;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.io.IOException;
@@ -225,7 +226,8 @@ final class GptModel implements LanguageModel {
         k = cache.appendKeys(l, k);
         v = cache.appendValues(l, v);
       }
-      NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale).addi(bias).softmax(3);
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+      NDArray attention = scores.muli(Scalars.like(scores, scale)).addi(bias).softmax(3);
       NDArray y = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, c.width());
       x = x.add(y.matMul(p(h + "attn.c_proj.weight")).addi(p(h + "attn.c_proj.bias")));
       NDArray m = LayerNorm.layerNorm(x, norm, p(h + "ln_2.weight"), p(h + "ln_2.bias"), eps)
@@ -242,11 +244,14 @@ final class GptModel implements LanguageModel {
 
   private NDArray activation(NDArray x) {
     if (architecture.activation().equals(GptArchitecture.GELU)) {
-      return x.mul(x.div(Math.sqrt(2)).erf().addi(1)).muli(0.5f);
+      NDArray cdf = x.div(Scalars.like(x, Math.sqrt(2))).erf().addi(Scalars.like(x, 1));
+      return x.mul(cdf).muli(Scalars.like(x, 0.5));
     }
     // gelu_new: 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
-    NDArray inner = x.pow(3).mul(0.044715f).add(x).mul((float) Math.sqrt(2 / Math.PI));
-    return x.mul(inner.tanh().add(1)).muli(0.5f); // tanh keeps its output for backward: no in-place
+    NDArray inner = x.mul(x).mul(x).mul(Scalars.like(x, 0.044715)).add(x)
+        .mul(Scalars.like(x, Math.sqrt(2 / Math.PI)));
+    // tanh keeps its output for backward: no in-place operation on it
+    return x.mul(inner.tanh().add(Scalars.like(x, 1))).muli(Scalars.like(x, 0.5));
   }
 
   private NDArray p(String name) {

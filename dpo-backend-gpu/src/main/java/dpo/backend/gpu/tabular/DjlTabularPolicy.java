@@ -11,6 +11,7 @@ import dpo.api.TrainingDivergedException;
 import dpo.api.backend.StepReport;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularPolicy;
+import dpo.backend.gpu.Scalars;
 import dpo.api.backend.TabularProblem;
 import dpo.api.objective.LogisticForm;
 import dpo.api.objective.Objective;
@@ -157,7 +158,7 @@ public final class DjlTabularPolicy implements TabularPolicy {
           NDArray q = smoothed(p, form.get());
           double beta = form.get().beta();
           loss = leaf -> {
-            NDArray u = leaf.mul(beta);
+            NDArray u = leaf.mul(Scalars.like(leaf, beta));
             return logistic(u.expandDims(2).sub(u.expandDims(1)), q).mul(w).sum(new int[] {1, 2});
           };
         } else {
@@ -202,7 +203,7 @@ public final class DjlTabularPolicy implements TabularPolicy {
           NDArray q = smoothed(scope.create(d.labels, shape), form.get());
           double beta = form.get().beta();
           loss = leaf -> {
-            NDArray u = leaf.mul(beta);
+            NDArray u = leaf.mul(Scalars.like(leaf, beta));
             return logistic(u.gather(first, 1).sub(u.gather(second, 1)), q).mean(new int[] {1});
           };
         } else {
