@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code dpo backends|samplers|objectives}, and plugins found the way plugins/*.jar are. */
 class ProvidersCommandTest {
   private static final List<String> SHIPPED_SAMPLERS = List.of("dpo-mix-p", "dpo-mix-p-star",
-      "dpo-mix-r", "dpo-unif", "half-mix-p", "half-mix-r", "hybrid", "mix-p", "on-policy",
-      "vanilla");
+      "dpo-mix-r", "dpo-unif", "half-mix-p", "half-mix-r", "hybrid", "mix-p", "mix-p-on-policy",
+      "on-policy", "vanilla");
 
   @TempDir Path tmp;
 
