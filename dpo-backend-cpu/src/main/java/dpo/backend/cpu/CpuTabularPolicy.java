@@ -282,13 +282,7 @@ final class CpuTabularPolicy implements TabularPolicy {
 
   private StepReport finish() {
     steps++;
-    double loss = 0;
-    double step = 0;
-    for (int x = 0; x < prompts; x++) {
-      loss += promptLoss[x];
-      step += promptStep[x];
-    }
-    return new StepReport(loss / prompts, step / prompts);
+    return StepReport.meanOver(promptLoss, promptStep);
   }
 
   /** Steps after close fail here, with the reason, rather than deep in the worker pool. */

@@ -422,13 +422,7 @@ public final class DjlTabularPolicy implements TabularPolicy {
 
   private StepReport finish() {
     steps++;
-    double loss = 0;
-    double step = 0;
-    for (int x = 0; x < prompts; x++) {
-      loss += promptLoss[x];
-      step += promptStep[x];
-    }
-    return new StepReport(loss / prompts, step / prompts);
+    return StepReport.meanOver(promptLoss, promptStep);
   }
 
   private int blockSize(long elementsPerPrompt) {
