@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Checks the djl backend on a CUDA machine: generation (KV cache, recomputation, logit mixing),
-# the raw forward+backward and the DPO step on the GPU, then the same on the CPU for comparison.
+# Checks the djl backend on a CUDA machine: the GPU-tagged test (CudaTest, skipped elsewhere), then
+# generation (KV cache, recomputation, logit mixing), the raw forward+backward and the DPO step on
+# the GPU, then the same on the CPU for comparison.
 #
 # DJL runs offline, so the CUDA build of libtorch must already be on the machine: Maven Central
 # serves the CUDA JNI glue for PyTorch 2.7.1 (in pytorch-jni) but not the CUDA libtorch itself.
@@ -23,6 +24,11 @@ if [ -z "${PYTORCH_LIBRARY_PATH:-}" ] || [ ! -f "$PYTORCH_LIBRARY_PATH/libtorch_
 fi
 export PYTORCH_FLAVOR=cu128
 export PYTORCH_VERSION=2.7.1
+
+echo "== CudaTest: greedy generation on the GPU equals the CPU's; a DPO step on the GPU"
+(cd "$ROOT" && mvn -B -q -pl dpo-backend-gpu -am test -Dtest=CudaTest \
+  -Dsurefire.failIfNoSpecifiedTests=false)
+grep -h "Tests run" "$ROOT"/dpo-backend-gpu/target/surefire-reports/*CudaTest.txt
 
 for device in gpu cpu; do
   echo "== device $device: the bench's default model (2 layers, width 64, vocabulary 64)"
