@@ -68,49 +68,46 @@ public final class DjlTrainer implements LmTrainer {
     prompts.addAll(batch.prompts());
     List<int[]> responses = new ArrayList<>(batch.chosen());
     responses.addAll(batch.rejected());
-    {
-      // Chosen then rejected in one pass; the reference runs outside the tape.
-      double[] refLogps = ref.sequenceLogProbs(m, prompts, responses)
-          .toType(DataType.FLOAT64, false).toDoubleArray();
-      double[] policyLogps;
-      double[] h = new double[n];
-      double loss = 0;
-      try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
-        NDArray logps = model.sequenceLogProbs(m, prompts, responses);
-        policyLogps = logps.toType(DataType.FLOAT64, false).toDoubleArray();
-        float[] surrogate = new float[2 * n];
-        for (int i = 0; i < n; i++) {
-          h[i] = (policyLogps[i] - refLogps[i]) - (policyLogps[n + i] - refLogps[n + i]);
-          loss += objective.loss(h[i], batch.labels()[i]) / n;
-          // d loss / d logp(chosen) = l'(h) / n, d loss / d logp(rejected) = -l'(h) / n
-          double slope = objective.derivative(h[i], batch.labels()[i]) / n;
-          surrogate[i] = (float) slope;
-          surrogate[n + i] = (float) -slope;
-        }
-        if (!Double.isFinite(loss)) {
-          throw new TrainingDivergedException("DPO loss is " + loss + " at step " + optimizer.steps()
-              + "; lower the learning rate or beta");
-        }
-        tape.backward(logps.mul(m.create(surrogate)).sum());
-      }
-      double beta = objective.beta();
-      double chosen = 0;
-      double rejected = 0;
-      double accuracy = 0;
-      double logpsChosen = 0;
-      double logpsRejected = 0;
+    // Chosen then rejected in one pass; the reference runs outside the tape.
+    double[] refLogps = ref.sequenceLogProbs(m, prompts, responses)
+        .toType(DataType.FLOAT64, false).toDoubleArray();
+    double[] policyLogps;
+    double loss = 0;
+    try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+      NDArray logps = model.sequenceLogProbs(m, prompts, responses);
+      policyLogps = logps.toType(DataType.FLOAT64, false).toDoubleArray();
+      float[] surrogate = new float[2 * n];
       for (int i = 0; i < n; i++) {
-        double rc = beta * (policyLogps[i] - refLogps[i]);
-        double rr = beta * (policyLogps[n + i] - refLogps[n + i]);
-        chosen += rc / n;
-        rejected += rr / n;
-        accuracy += rc > rr ? 1.0 / n : 0;
-        logpsChosen += policyLogps[i] / n;
-        logpsRejected += policyLogps[n + i] / n;
+        double h = (policyLogps[i] - refLogps[i]) - (policyLogps[n + i] - refLogps[n + i]);
+        loss += objective.loss(h, batch.labels()[i]) / n;
+        // d loss / d logp(chosen) = l'(h) / n, d loss / d logp(rejected) = -l'(h) / n
+        double slope = objective.derivative(h, batch.labels()[i]) / n;
+        surrogate[i] = (float) slope;
+        surrogate[n + i] = (float) -slope;
       }
-      return new StepMetrics(loss, chosen, rejected, accuracy, logpsChosen, logpsRejected,
-          Double.NaN, Double.NaN);
+      if (!Double.isFinite(loss)) {
+        throw new TrainingDivergedException("DPO loss is " + loss + " at step "
+            + optimizer.steps() + "; lower the learning rate or beta");
+      }
+      tape.backward(logps.mul(m.create(surrogate)).sum());
     }
+    double beta = objective.beta();
+    double chosen = 0;
+    double rejected = 0;
+    double accuracy = 0;
+    double logpsChosen = 0;
+    double logpsRejected = 0;
+    for (int i = 0; i < n; i++) {
+      double rc = beta * (policyLogps[i] - refLogps[i]);
+      double rr = beta * (policyLogps[n + i] - refLogps[n + i]);
+      chosen += rc / n;
+      rejected += rr / n;
+      accuracy += rc > rr ? 1.0 / n : 0;
+      logpsChosen += policyLogps[i] / n;
+      logpsRejected += policyLogps[n + i] / n;
+    }
+    return new StepMetrics(loss, chosen, rejected, accuracy, logpsChosen, logpsRejected,
+        Double.NaN, Double.NaN);
   }
 
   @Override
@@ -127,8 +124,8 @@ public final class DjlTrainer implements LmTrainer {
         NDArray nll = total.div(Scalars.like(total, tokens));
         loss = nll.getFloat();
         if (!Double.isFinite(loss)) {
-          throw new TrainingDivergedException("supervised loss is " + loss + " at step " + optimizer.steps()
-              + "; lower the learning rate");
+          throw new TrainingDivergedException("supervised loss is " + loss + " at step "
+              + optimizer.steps() + "; lower the learning rate");
         }
         tape.backward(nll);
       }

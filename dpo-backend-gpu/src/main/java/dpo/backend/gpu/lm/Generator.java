@@ -60,23 +60,23 @@ final class Generator {
   }
 
   List<int[]> generate(NDManager parent, List<int[]> prompts) {
-    for (GptModel m : models) {
-      for (int i = 0; i < prompts.size(); i++) {
-        int[] p = prompts.get(i);
-        if (p.length == 0) {
-          throw new ConfigurationException("prompts", "prompt " + i + " is empty; generation"
-              + " needs at least one token (for example a beginning-of-text token)");
-        }
-        for (int t : p) {
-          GptModel.checkToken(t, vocabulary, "prompts", i);
-        }
-        int needed = p.length + config.maxNewTokens();
-        if (needed > m.config().contextLength()) {
-          throw new ConfigurationException("maxNewTokens", "prompt " + i + " has " + p.length
-              + " tokens; with " + config.maxNewTokens() + " new tokens it needs a context of "
-              + needed + ", the model has " + m.config().contextLength()
-              + "; lower maxNewTokens or shorten the prompt");
-        }
+    // The smallest context of the mixed models bounds every prompt plus its new tokens.
+    int context = models.stream().mapToInt(m -> m.config().contextLength()).min().orElseThrow();
+    for (int i = 0; i < prompts.size(); i++) {
+      int[] p = prompts.get(i);
+      if (p.length == 0) {
+        throw new ConfigurationException("prompts", "prompt " + i + " is empty; generation"
+            + " needs at least one token (for example a beginning-of-text token)");
+      }
+      for (int t : p) {
+        PaddedPairs.checkToken(t, vocabulary, "prompts", i);
+      }
+      int needed = p.length + config.maxNewTokens();
+      if (needed > context) {
+        throw new ConfigurationException("maxNewTokens", "prompt " + i + " has " + p.length
+            + " tokens; with " + config.maxNewTokens() + " new tokens it needs a context of "
+            + needed + ", the model has " + context
+            + "; lower maxNewTokens or shorten the prompt");
       }
     }
     // One stream per prompt, split in prompt order: results do not depend on micro-batching.

@@ -48,13 +48,14 @@ final class GptModel implements LanguageModel {
   private final Map<String, NDArray> parameters;
   private boolean closed;
 
-  private GptModel(GptArchitecture architecture, NDManager manager, Map<String, NDArray> parameters) {
+  private GptModel(
+      GptArchitecture architecture, NDManager manager, Map<String, NDArray> parameters) {
     this.architecture = architecture;
     this.manager = manager;
     this.parameters = parameters;
   }
 
-  /** A model with GPT-2's initialisation drawn from {@code seed} on the host (device-independent). */
+  /** A model with GPT-2's initialisation drawn from {@code seed} on the host (any device). */
   static GptModel create(NDManager parent, GptArchitecture architecture, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     ModelConfig c = architecture.model();
@@ -63,7 +64,8 @@ final class GptModel implements LanguageModel {
     for (Map.Entry<String, long[]> e : layout(c).entrySet()) {
       String name = e.getKey();
       long[] shape = e.getValue();
-      float[] data = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
+      int size = Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact));
+      float[] data = new float[size];
       if (name.startsWith("ln") || name.contains(".ln_")) {
         if (name.endsWith(".weight")) {
           Arrays.fill(data, 1f);
@@ -117,7 +119,9 @@ final class GptModel implements LanguageModel {
     try {
       for (Map.Entry<String, long[]> e : layout(architecture.model()).entrySet()) {
         String name = e.getKey();
-        Tensor t = tensors.containsKey(name) ? tensors.get(name) : tensors.get("transformer." + name);
+        Tensor t = tensors.containsKey(name)
+            ? tensors.get(name)
+            : tensors.get("transformer." + name);
         if (t == null) {
           throw new BadDataException(file == null ? Path.of("<tensors>") : file, 0, name,
               "missing tensor " + name + "; the checkpoint is not a GPT-2 model of this shape"
@@ -197,7 +201,8 @@ final class GptModel implements LanguageModel {
    * @param cache keys and values of earlier tokens, extended in place; null for none
    */
   NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
-    return Linear.linear(hidden(tokens, positions, bias, cache), p("wte.weight")).singletonOrThrow();
+    NDArray states = hidden(tokens, positions, bias, cache);
+    return Linear.linear(states, p("wte.weight")).singletonOrThrow();
   }
 
   /** The final hidden states (after ln_f), (batch, tokens, width); see {@link #forward}. */
@@ -211,7 +216,8 @@ final class GptModel implements LanguageModel {
     Shape norm = new Shape(c.width());
     float eps = architecture.layerNormEpsilon();
     NDArray x = Embedding.embedding(tokens, p("wte.weight"), SparseFormat.DENSE).singletonOrThrow()
-        .add(Embedding.embedding(positions, p("wpe.weight"), SparseFormat.DENSE).singletonOrThrow());
+        .add(Embedding.embedding(positions, p("wpe.weight"), SparseFormat.DENSE)
+            .singletonOrThrow());
     float scale = (float) (1.0 / Math.sqrt(headWidth));
     for (int l = 0; l < c.layers(); l++) {
       String h = "h." + l + ".";
@@ -264,63 +270,31 @@ final class GptModel implements LanguageModel {
    * padding after a sequence from changing it.
    */
   NDArray sequenceLogProbs(NDManager m, List<int[]> prompts, List<int[]> responses) {
-    checkOpen();
-    int batch = prompts.size();
-    if (responses.size() != batch) {
-      throw new ConfigurationException("responses", "got " + prompts.size() + " prompts and "
-          + responses.size() + " responses; give one response per prompt");
-    }
-    int context = config().contextLength();
-    int vocabulary = config().vocabularySize();
-    int length = 1;
-    for (int i = 0; i < batch; i++) {
-      int[] prompt = prompts.get(i);
-      if (prompt.length == 0) {
-        throw new ConfigurationException("prompts",
-            "prompt " + i + " is empty; a response's first token needs at least one prompt token");
-      }
-      int total = prompt.length + responses.get(i).length;
-      if (total > context) {
-        throw new ConfigurationException("responses", "prompt " + i + " with its response has "
-            + total + " tokens, the model's context is " + context
-            + "; shorten them or use a larger contextLength");
-      }
-      length = Math.max(length, total);
-    }
-    long[] tokens = new long[batch * length];
+    PaddedPairs grid = PaddedPairs.of(config(), prompts, responses);
+    int batch = grid.batch();
+    int length = grid.length();
     long[] targets = new long[batch * length];
     float[] mask = new float[batch * length];
     for (int i = 0; i < batch; i++) {
-      int[] prompt = prompts.get(i);
+      int start = i * length + prompts.get(i).length - 1;
       int[] response = responses.get(i);
-      int row = i * length;
-      for (int t = 0; t < prompt.length; t++) {
-        tokens[row + t] = checkToken(prompt[t], vocabulary, "prompts", i);
-      }
       for (int t = 0; t < response.length; t++) {
-        tokens[row + prompt.length + t] = checkToken(response[t], vocabulary, "responses", i);
         // The logits at position p predict the token at p + 1.
-        targets[row + prompt.length + t - 1] = response[t];
-        mask[row + prompt.length + t - 1] = 1f;
+        targets[start + t] = response[t];
+        mask[start + t] = 1f;
       }
     }
-    NDArray logits = forward(
-        m.create(tokens, new Shape(batch, length)),
-        positionsOf(m, batch, length),
-        causalBias(m, length),
-        null);
+    NDArray logits = Linear.linear(hidden(m, grid), p("wte.weight")).singletonOrThrow();
     NDArray picked = logits.logSoftmax(2)
         .gather(m.create(targets, new Shape(batch, length, 1)), 2)
         .reshape(batch, length);
     return picked.mul(m.create(mask, new Shape(batch, length))).sum(new int[] {1});
   }
 
-  static long checkToken(int token, int vocabulary, String field, int row) {
-    if (token < 0 || token >= vocabulary) {
-      throw new ConfigurationException(field, "token " + token + " in " + field + "[" + row
-          + "] is outside the vocabulary [0, " + vocabulary + "); use the model's tokenizer");
-    }
-    return token;
+  /** The final hidden states of a padded grid, in {@code m}, on the tape when one is open. */
+  NDArray hidden(NDManager m, PaddedPairs grid) {
+    return hidden(m.create(grid.tokens(), new Shape(grid.batch(), grid.length())),
+        positionsOf(m, grid.batch(), grid.length()), causalBias(m, grid.length()), null);
   }
 
   static NDArray positionsOf(NDManager m, int batch, int length) {
@@ -387,15 +361,22 @@ final class GptModel implements LanguageModel {
 
   @Override
   public void save(Path directory) {
+    writeCheckpoint(directory, architecture.toConfigJson(), tensors());
+  }
+
+  /**
+   * Writes {@code config.json} and {@code model.safetensors} into a staging folder beside the
+   * target, then swaps it into place: a checkpoint appears whole or not at all.
+   */
+  static void writeCheckpoint(Path directory, JsonObject config, Map<String, Tensor> tensors) {
     Path absolute = directory.toAbsolutePath();
     try {
       Files.createDirectories(absolute.getParent());
       Path staging = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName());
       try {
         Files.writeString(staging.resolve(CONFIG_FILE),
-            new GsonBuilder().setPrettyPrinting().create().toJson(architecture.toConfigJson()),
-            StandardCharsets.UTF_8);
-        SafeTensors.write(staging.resolve(WEIGHTS_FILE), tensors(),
+            new GsonBuilder().setPrettyPrinting().create().toJson(config), StandardCharsets.UTF_8);
+        SafeTensors.write(staging.resolve(WEIGHTS_FILE), tensors,
             Map.of("format", "pt", "written_by", "dpo djl backend"));
         replaceDirectory(staging, absolute);
       } finally {
@@ -407,7 +388,7 @@ final class GptModel implements LanguageModel {
   }
 
   /** Swaps a fully written staging folder into place; the old folder is removed only after. */
-  static void replaceDirectory(Path staging, Path target) throws IOException {
+  private static void replaceDirectory(Path staging, Path target) throws IOException {
     Path old = null;
     if (Files.exists(target)) {
       old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old");

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dpo.api.BadDataException;
@@ -13,10 +12,6 @@ import dpo.api.lm.ModelConfig;
 import dpo.api.lm.RewardModel;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,42 +85,17 @@ final class GptRewardModel implements RewardModel {
 
   /** Rewards as an array of {@code m}, on the tape when a gradient collector is open. */
   NDArray score(NDManager m, List<int[]> prompts, List<int[]> responses) {
-    int batch = prompts.size();
-    if (responses.size() != batch) {
-      throw new ConfigurationException("responses", "got " + batch + " prompts and "
-          + responses.size() + " responses; give one response per prompt");
-    }
-    int length = 1;
+    PaddedPairs grid = PaddedPairs.of(config(), prompts, responses);
+    int batch = grid.batch();
+    int width = config().width();
+    long[] last = new long[batch * width];
     for (int i = 0; i < batch; i++) {
-      if (prompts.get(i).length == 0) {
-        throw new ConfigurationException("prompts", "prompt " + i + " is empty");
-      }
-      length = Math.max(length, prompts.get(i).length + responses.get(i).length);
+      java.util.Arrays.fill(last, i * width, (i + 1) * width,
+          prompts.get(i).length + responses.get(i).length - 1);
     }
-    if (length > config().contextLength()) {
-      throw new ConfigurationException("responses", "a prompt with its response has " + length
-          + " tokens, the model's context is " + config().contextLength());
-    }
-    int vocabulary = config().vocabularySize();
-    long[] tokens = new long[batch * length];
-    long[] last = new long[batch * config().width()];
-    for (int i = 0; i < batch; i++) {
-      int[] p = prompts.get(i);
-      int[] r = responses.get(i);
-      for (int t = 0; t < p.length; t++) {
-        tokens[i * length + t] = GptModel.checkToken(p[t], vocabulary, "prompts", i);
-      }
-      for (int t = 0; t < r.length; t++) {
-        tokens[i * length + p.length + t] = GptModel.checkToken(r[t], vocabulary, "responses", i);
-      }
-      java.util.Arrays.fill(last, i * config().width(), (i + 1) * config().width(),
-          p.length + r.length - 1);
-    }
-    NDArray hidden = body.hidden(m.create(tokens, new Shape(batch, length)),
-        GptModel.positionsOf(m, batch, length), GptModel.causalBias(m, length), null);
-    NDArray atLast = hidden.gather(m.create(last, new Shape(batch, 1, config().width())), 1)
-        .reshape(batch, config().width());
-    return atLast.mul(head.reshape(1, config().width())).sum(new int[] {1});
+    NDArray atLast = body.hidden(m, grid).gather(m.create(last, new Shape(batch, 1, width)), 1)
+        .reshape(batch, width);
+    return atLast.mul(head.reshape(1, width)).sum(new int[] {1});
   }
 
   @Override
@@ -144,22 +114,7 @@ final class GptRewardModel implements RewardModel {
     architectures.add("GPT2ForSequenceClassification");
     json.add("architectures", architectures);
     json.addProperty("num_labels", 1);
-    Path absolute = directory.toAbsolutePath();
-    try {
-      Files.createDirectories(absolute.getParent());
-      Path staging = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName());
-      try {
-        Files.writeString(staging.resolve(GptModel.CONFIG_FILE),
-            new GsonBuilder().setPrettyPrinting().create().toJson(json), StandardCharsets.UTF_8);
-        SafeTensors.write(staging.resolve(GptModel.WEIGHTS_FILE), tensors,
-            Map.of("format", "pt", "written_by", "dpo djl backend"));
-        GptModel.replaceDirectory(staging, absolute);
-      } finally {
-        GptModel.deleteTree(staging);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot save the reward model to " + directory + ": " + e, e);
-    }
+    GptModel.writeCheckpoint(directory, json, tensors);
   }
 
   @Override
