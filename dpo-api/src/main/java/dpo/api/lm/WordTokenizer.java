@@ -12,11 +12,9 @@ import java.util.Set;
  * A whitespace word tokenizer over a fixed vocabulary, for the synthetic tasks: ids 0-3 are
  * {@code <pad>}, {@code <bos>}, {@code <eos>} and {@code <unk>}, then the words in order. It can
  * write itself as a Hugging Face {@code tokenizer.json} (WordLevel model), so checkpoints trained
- * on a synthetic task carry their tokenizer in the standard format.
- *
- * @param words the vocabulary, distinct, without whitespace
+ * on a synthetic task carry their tokenizer in the standard format. Immutable and thread-safe.
  */
-public record WordTokenizer(List<String> words) implements Tokenizer {
+public final class WordTokenizer implements Tokenizer {
   /** Padding id. */
   public static final int PAD = 0;
   /** Beginning-of-text id, prepended to prompts so that every prompt has a first token. */
@@ -28,29 +26,37 @@ public record WordTokenizer(List<String> words) implements Tokenizer {
 
   private static final List<String> SPECIAL = List.of("<pad>", "<bos>", "<eos>", "<unk>");
 
-  /** Checks the words and copies them. */
-  public WordTokenizer {
-    words = List.copyOf(words);
+  private final List<String> words;
+  private final Map<String, Integer> ids = new HashMap<>();
+
+  /**
+   * A tokenizer over a vocabulary.
+   *
+   * @param words the vocabulary, distinct, without whitespace
+   */
+  public WordTokenizer(List<String> words) {
+    this.words = List.copyOf(words);
     Set<String> seen = new HashSet<>(SPECIAL);
-    for (String w : words) {
+    for (String w : this.words) {
       if (w.isEmpty() || w.chars().anyMatch(Character::isWhitespace) || !seen.add(w)) {
         throw new ConfigurationException("words", "vocabulary words must be distinct, non-empty,"
             + " without whitespace and not a special token; got '" + w + "'");
       }
+      ids.put(w, SPECIAL.size() + ids.size());
     }
   }
 
-  private Map<String, Integer> ids() {
-    Map<String, Integer> ids = new HashMap<>();
-    for (int i = 0; i < words.size(); i++) {
-      ids.put(words.get(i), SPECIAL.size() + i);
-    }
-    return ids;
+  /**
+   * The vocabulary, without the special tokens.
+   *
+   * @return the words in id order
+   */
+  public List<String> words() {
+    return words;
   }
 
   @Override
   public int[] encode(String text) {
-    Map<String, Integer> ids = ids();
     String trimmed = text.strip();
     if (trimmed.isEmpty()) {
       return new int[0];
