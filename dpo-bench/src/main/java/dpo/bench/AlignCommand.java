@@ -17,6 +17,7 @@ import dpo.api.oracle.LabelRule;
 import dpo.api.oracle.OracleConfig;
 import dpo.api.oracle.RewardOracle;
 import dpo.api.sampler.Sampler;
+import dpo.bench.chart.Charts;
 import dpo.core.DpoRuntime;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.Evaluation;
@@ -64,8 +65,8 @@ import picocli.CommandLine.Model.CommandSpec;
       "",
       "The default is the bundled synthetic benchmark (task safe-helpful, a tiny GPT trained by"
           + " supervised fine-tuning as the reference, one per seed). Writes results.md,"
-          + " results.csv, reward_vs_kl.png and run.json to --out, and per run metrics.jsonl,"
-          + " checkpoints and state.json under runs/. Rerunning the same command resumes.",
+          + " results.csv, reward_vs_kl.png and .svg, and run.json to --out, and per run"
+          + " metrics.jsonl, checkpoints and state.json under runs/. Rerunning the same command resumes.",
       ""
     },
     footer = {
@@ -276,12 +277,12 @@ final class AlignCommand implements Callable<Integer> {
     files.put("results.csv", report.csv().getBytes(StandardCharsets.UTF_8));
     files.put("results.md", report.markdown(describe(synthetic, oracle, newTokens))
         .getBytes(StandardCharsets.UTF_8));
-    files.put("reward_vs_kl.png", report.rewardVsKlPng());
+    files.putAll(Charts.files("reward_vs_kl", report.rewardVsKl(), 900, 600));
     files.put("run.json", provenance(runtime, oracle, options, newTokens, started));
     AtomicFiles.writeAll(out, files);
     stdout.print(report.table());
     stdout.println();
-    stdout.println("wrote " + out.resolve("results.md") + ", results.csv, reward_vs_kl.png,"
+    stdout.println("wrote " + out.resolve("results.md") + ", results.csv, reward_vs_kl.png (and .svg),"
         + " run.json and runs/ (" + Duration.between(started, Instant.now()).toSeconds() + " s)");
     stdout.flush();
     return 0;

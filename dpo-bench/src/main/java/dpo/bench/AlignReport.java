@@ -1,11 +1,12 @@
 package dpo.bench;
 
-import dpo.bench.plot.XyPlot;
+import dpo.bench.chart.Charts;
 import dpo.core.align.Evaluation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jfree.chart.JFreeChart;
 
 /**
  * The tables and figure of {@code dpo align}: per sampler and iteration, the mean and sample
@@ -126,19 +127,30 @@ final class AlignReport {
         + table() + "\n## Final iteration, paired by seed\n\n" + pairedDifferences();
   }
 
-  byte[] rewardVsKlPng() {
-    List<XyPlot.Series> series = new ArrayList<>();
+  /**
+   * Average reward against KL to the initial model: per sampler one point per iteration, the mean
+   * over seeds with error bars of one sample standard deviation on both axes.
+   */
+  JFreeChart rewardVsKl() {
+    List<Charts.Points> series = new ArrayList<>();
     for (String sampler : results.keySet()) {
       int n = iterations() + 1;
       double[] x = new double[n];
+      double[] dx = new double[n];
       double[] y = new double[n];
+      double[] dy = new double[n];
       for (int it = 0; it < n; it++) {
-        x[it] = stat(sampler, it, Evaluation::kl).mean;
-        y[it] = stat(sampler, it, Evaluation::reward).mean;
+        Stat kl = stat(sampler, it, Evaluation::kl);
+        Stat reward = stat(sampler, it, Evaluation::reward);
+        x[it] = kl.mean;
+        dx[it] = kl.sd;
+        y[it] = reward.mean;
+        dy[it] = reward.sd;
       }
-      series.add(new XyPlot.Series(sampler, x, y));
+      series.add(new Charts.Points(sampler, x, dx, y, dy));
     }
-    return XyPlot.png("Average reward vs KL to the initial model (one point per iteration,"
-        + " mean over seeds)", "KL(policy || initial), nats", "average reward", series, 900, 600);
+    return Charts.pointsWithErrors("Average reward vs KL to the initial model (one point per"
+            + " iteration, mean ± sd over seeds)", "KL(policy || initial), nats", "average reward",
+        series);
   }
 }

@@ -3,7 +3,7 @@ package dpo.bench;
 import com.google.inject.Guice;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularProblem;
-import dpo.bench.plot.LinePlot;
+import dpo.bench.chart.Charts;
 import dpo.core.DpoModule;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig;
@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jfree.chart.JFreeChart;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -162,14 +163,14 @@ final class BanditCommand implements Callable<Integer> {
 
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("metrics.csv", BanditReport.metricsCsv(result));
-    files.put("convergence.png", LinePlot.toPng(plot(result)));
+    files.putAll(Charts.files("convergence", convergence(result), 1200, 900));
     files.put("run.json", BanditReport.provenanceJson(result, runtime, rewardsSource, started));
     AtomicFiles.writeAll(dir, files);
 
     stdout.print(BanditReport.table(result));
     stdout.println();
     stdout.println("wrote " + dir.resolve("metrics.csv") + ", " + dir.resolve("convergence.png")
-        + ", " + dir.resolve("run.json"));
+        + " (and .svg), " + dir.resolve("run.json"));
     stdout.flush();
     return 0;
   }
@@ -200,12 +201,13 @@ final class BanditCommand implements Callable<Integer> {
     return candidate;
   }
 
-  private static java.awt.image.BufferedImage plot(BanditResult result) {
-    List<LinePlot.Series> paramDiff = new ArrayList<>();
-    List<LinePlot.Series> valueDiff = new ArrayList<>();
+  /** Param Diff over Value Diff, both on log axes, against the update count. */
+  static JFreeChart convergence(BanditResult result) {
+    List<Charts.Line> paramDiff = new ArrayList<>();
+    List<Charts.Line> valueDiff = new ArrayList<>();
     for (SamplerRun run : result.runs()) {
-      paramDiff.add(new LinePlot.Series(run.sampler(), run.paramDiff()));
-      valueDiff.add(new LinePlot.Series(run.sampler(), run.valueDiff()));
+      paramDiff.add(new Charts.Line(run.sampler(), run.paramDiff()));
+      valueDiff.add(new Charts.Line(run.sampler(), run.valueDiff()));
     }
     BanditConfig c = result.config();
     String lr = c.lr() instanceof StepSize.Fixed f ? "lr " + fmt(f.learningRate()) : "Newton step";
@@ -215,12 +217,11 @@ final class BanditCommand implements Callable<Integer> {
         c.responses(), fmt(c.beta()), lr,
         c.mode() == BanditConfig.Mode.EMPIRICAL ? ", " + c.pairs() + " pairs/step" : "",
         c.seed());
-    return LinePlot.render(title, "update t",
+    return Charts.stackedSteps(title, "update t",
         List.of(
-            new LinePlot.Panel("Param Diff", "mean |(r - beta log pi)_y - (r - beta log pi)_y'|",
+            new Charts.Panel("Param Diff: mean |(r - beta log pi)_y - (r - beta log pi)_y'|",
                 true, paramDiff),
-            new LinePlot.Panel("Value Diff", "V(pi*) - V(pi)", true, valueDiff)),
-        1400, 600);
+            new Charts.Panel("Value Diff: V(pi*) - V(pi)", true, valueDiff)));
   }
 
   private static String fmt(double v) {

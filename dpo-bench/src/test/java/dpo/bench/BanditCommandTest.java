@@ -32,14 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Drives {@code dpo bandit} in-process through {@link Main#execute}, as a user would run it, and
- * checks its console output, its three result files and its answers to bad input.
+ * checks its console output, its result files and its answers to bad input.
  */
 class BanditCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> DEFAULT_SAMPLERS =
       List.of("dpo-unif", "dpo-mix-r", "dpo-mix-p");
   private static final Set<String> RESULT_FILES =
-      Set.of("metrics.csv", "convergence.png", "run.json");
+      Set.of("metrics.csv", "convergence.png", "convergence.svg", "run.json");
   private static final String CSV_HEADER = "sampler,step,param_diff,value,value_diff";
 
   @TempDir Path tmp;
