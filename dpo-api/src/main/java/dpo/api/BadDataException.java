@@ -11,7 +11,10 @@ public class BadDataException extends DpoException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path file;
+  /** The 1-based line at fault, or 0 if unknown. */
   private final long line;
+
+  /** The field or element at fault, or null if none. */
   private final String field;
 
   /**

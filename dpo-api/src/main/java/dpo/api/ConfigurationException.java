@@ -17,7 +17,12 @@ public class ConfigurationException extends DpoException {
    * @param message what is wrong and how to fix it, e.g. "beta must be > 0, got -0.1"
    */
   public record Violation(String field, String message) {
-    /** Validates the components. */
+    /**
+     * Validates the components.
+     *
+     * @param field the config field (also the name of its command-line option)
+     * @param message what is wrong and how to fix it, e.g. "beta must be > 0, got -0.1"
+     */
     public Violation {
       if (field == null || field.isBlank() || message == null || message.isBlank()) {
         throw new IllegalArgumentException("a violation needs a field and a message");
@@ -25,6 +30,7 @@ public class ConfigurationException extends DpoException {
     }
   }
 
+  /** Every violation found, in the order they were found. */
   private final List<Violation> violations;
 
   /**

@@ -6,8 +6,13 @@ import java.util.List;
 public class ProviderNotFoundException extends DpoException {
   private static final long serialVersionUID = 1L;
 
+  /** The kind of provider looked up (sampler, objective, ...). */
   private final String kind;
+
+  /** The id that was asked for. */
   private final String requestedId;
+
+  /** The ids that exist, for the message. */
   private final List<String> availableIds;
 
   /**

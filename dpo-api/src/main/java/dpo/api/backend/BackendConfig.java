@@ -12,7 +12,13 @@ import java.util.Map;
  */
 public record BackendConfig(int threads, Map<String, String> options) {
 
-  /** Validates the components and copies the options. */
+  /**
+   * Validates the components and copies the options.
+   *
+   * @param threads worker threads; 0 means one per available processor
+   * @param options backend-specific settings by name (for example the CPU backend's {@code kernel}:
+   *     {@code auto}, {@code simd} or {@code scalar}); a backend rejects names it does not know
+   */
   public BackendConfig {
     if (threads < 0) {
       throw new ConfigurationException(

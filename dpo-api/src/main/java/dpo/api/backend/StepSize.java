@@ -15,7 +15,11 @@ public sealed interface StepSize {
    * @param learningRate eta, finite and > 0
    */
   record Fixed(double learningRate) implements StepSize {
-    /** Validates the learning rate. */
+    /**
+     * Validates the learning rate.
+     *
+     * @param learningRate eta, finite and > 0
+     */
     public Fixed {
       if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
         throw new IllegalArgumentException(

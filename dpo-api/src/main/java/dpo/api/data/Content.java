@@ -17,7 +17,12 @@ import java.util.Objects;
  * @param messages the conversation, or an empty list for plain text
  */
 public record Content(String text, List<Message> messages) {
-  /** Validates the content; a conversation's text must be its rendering. */
+  /**
+   * Validates the content; a conversation's text must be its rendering.
+   *
+   * @param text the plain text; for a conversation, exactly {@link #render(List)} of its messages
+   * @param messages the conversation, or an empty list for plain text
+   */
   public Content {
     Objects.requireNonNull(text, "text");
     messages = List.copyOf(messages);

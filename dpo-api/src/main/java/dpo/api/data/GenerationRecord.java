@@ -13,7 +13,13 @@ import java.util.Objects;
  */
 public record GenerationRecord(Content prompt, List<String> responses, List<Double> rewards)
     implements DataRecord {
-  /** Validates the record. */
+  /**
+   * Validates the record.
+   *
+   * @param prompt the prompt
+   * @param responses at least one response
+   * @param rewards empty before scoring, else one finite reward per response, in the same order
+   */
   public GenerationRecord {
     Objects.requireNonNull(prompt, "prompt");
     responses = List.copyOf(responses);

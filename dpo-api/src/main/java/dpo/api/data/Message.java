@@ -10,7 +10,12 @@ import java.util.Objects;
  * @param content what is said; may be empty
  */
 public record Message(String role, String content) {
-  /** Validates the message. */
+  /**
+   * Validates the message.
+   *
+   * @param role who speaks, e.g. {@code "system"}, {@code "user"} or {@code "assistant"}; not blank
+   * @param content what is said; may be empty
+   */
   public Message {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(content, "content");

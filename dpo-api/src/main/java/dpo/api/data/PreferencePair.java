@@ -23,7 +23,17 @@ public record PreferencePair(
     OptionalDouble rejectedReward,
     OptionalDouble margin)
     implements DataRecord {
-  /** Validates the pair. */
+  /**
+   * Validates the pair.
+   *
+   * @param prompt the prompt
+   * @param chosen the preferred response
+   * @param rejected the dispreferred response
+   * @param chosenReward the reward of {@code chosen}, if known; finite
+   * @param rejectedReward the reward of {@code rejected}, if known; finite
+   * @param margin how strongly {@code chosen} is preferred, if known; finite. Pairs made by {@link
+   *     #withRewards(double, double)} use the reward difference.
+   */
   public PreferencePair {
     Objects.requireNonNull(prompt, "prompt");
     Objects.requireNonNull(chosen, "chosen");

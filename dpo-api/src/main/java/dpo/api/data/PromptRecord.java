@@ -8,7 +8,11 @@ import java.util.Objects;
  * @param prompt the prompt
  */
 public record PromptRecord(Content prompt) implements DataRecord {
-  /** Validates the row. */
+  /**
+   * Validates the row.
+   *
+   * @param prompt the prompt
+   */
   public PromptRecord {
     Objects.requireNonNull(prompt, "prompt");
   }

@@ -23,7 +23,17 @@ public record SafeRlhfRow(
     boolean response0Safe,
     boolean response1Safe)
     implements DataRecord {
-  /** Validates the row. */
+  /**
+   * Validates the row.
+   *
+   * @param prompt the prompt
+   * @param response0 the first response
+   * @param response1 the second response
+   * @param betterResponseId 0 or 1: the more helpful response
+   * @param saferResponseId 0 or 1: the safer response
+   * @param response0Safe whether the first response is safe
+   * @param response1Safe whether the second response is safe
+   */
   public SafeRlhfRow {
     Objects.requireNonNull(prompt, "prompt");
     Objects.requireNonNull(response0, "response0");

@@ -16,7 +16,17 @@ import dpo.api.ConfigurationException;
 public record GenerationConfig(
     int maxNewTokens, double temperature, int topK, double topP, int endOfSequence, long seed) {
 
-  /** Validates the settings. */
+  /**
+   * Validates the settings.
+   *
+   * @param maxNewTokens most tokens generated per response (the end-of-sequence token included)
+   * @param temperature divides the (mixed) logits; 0 means greedy decoding
+   * @param topK keep only the k most likely tokens; 0 keeps all
+   * @param topP keep the smallest set of most likely tokens with probability at least p (nucleus
+   *     sampling); 1 keeps all
+   * @param endOfSequence token that ends a response, or -1 to always generate {@code maxNewTokens}
+   * @param seed seed of the draws; the same seed, models and prompts give the same responses
+   */
   public GenerationConfig {
     if (maxNewTokens <= 0) {
       throw new ConfigurationException(

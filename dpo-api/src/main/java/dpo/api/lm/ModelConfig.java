@@ -14,7 +14,15 @@ import dpo.api.ConfigurationException;
  */
 public record ModelConfig(int vocabularySize, int width, int layers, int heads, int contextLength) {
 
-  /** Validates the shape. */
+  /**
+   * Validates the shape.
+   *
+   * @param vocabularySize number of token ids
+   * @param width embedding width (GPT-2's n_embd); a multiple of {@code heads}
+   * @param layers number of transformer blocks (n_layer)
+   * @param heads attention heads per block (n_head)
+   * @param contextLength longest sequence (prompt plus response) the model accepts (n_positions)
+   */
   public ModelConfig {
     positive("vocabularySize", vocabularySize);
     positive("width", width);

@@ -15,7 +15,15 @@ import java.util.List;
 public record PreferenceBatch(
     List<int[]> prompts, List<int[]> chosen, List<int[]> rejected, double[] labels) {
 
-  /** Validates sizes and labels; copies the lists. */
+  /**
+   * Validates sizes and labels; copies the lists.
+   *
+   * @param prompts prompt of each pair
+   * @param chosen first response of each pair
+   * @param rejected second response of each pair
+   * @param labels probability that {@code chosen} is preferred (1 for hard labels, a soft
+   *     Bradley-Terry probability otherwise)
+   */
   public PreferenceBatch {
     prompts = List.copyOf(prompts);
     chosen = List.copyOf(chosen);

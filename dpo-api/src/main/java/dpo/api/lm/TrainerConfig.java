@@ -27,7 +27,20 @@ public record TrainerConfig(
     double minLearningRate,
     double clipNorm) {
 
-  /** Validates the settings. */
+  /**
+   * Validates the settings.
+   *
+   * @param learningRate peak learning rate
+   * @param weightDecay decoupled weight decay (AdamW), applied to matrices only
+   * @param beta1 first-moment decay
+   * @param beta2 second-moment decay
+   * @param epsilon added to the second-moment root
+   * @param warmupSteps steps of linear warm-up from 0 to the peak
+   * @param totalSteps steps after which the cosine schedule reaches {@code minLearningRate}; 0 keeps
+   *     the peak after warm-up
+   * @param minLearningRate floor of the cosine schedule
+   * @param clipNorm largest global gradient L2 norm; 0 disables clipping
+   */
   public TrainerConfig {
     check("learningRate", learningRate > 0, learningRate, "> 0");
     check("weightDecay", weightDecay >= 0, weightDecay, ">= 0");

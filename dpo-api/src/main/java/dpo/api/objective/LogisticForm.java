@@ -10,7 +10,12 @@ package dpo.api.objective;
  */
 public record LogisticForm(double beta, double labelSmoothing) {
 
-  /** Validates the components. */
+  /**
+   * Validates the components.
+   *
+   * @param beta the KL coefficient, > 0
+   * @param labelSmoothing the label flip probability in [0, 0.5)
+   */
   public LogisticForm {
     if (!(beta > 0) || Double.isInfinite(beta)) {
       throw new IllegalArgumentException("beta must be a finite number > 0, got " + beta);

@@ -21,7 +21,13 @@ import java.util.SplittableRandom;
  */
 public record BestWorstPair(int chosen, int rejected, double margin) {
 
-  /** Validates the components. */
+  /**
+   * Validates the components.
+   *
+   * @param chosen the index of the best response
+   * @param rejected the index of the worst response, different from {@code chosen}
+   * @param margin scale (r_chosen - r_rejected), >= 0 (0 only when the scaled gap underflows)
+   */
   public BestWorstPair {
     if (chosen < 0 || rejected < 0 || chosen == rejected) {
       throw new IllegalArgumentException(

@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 
 /**
  * How two rewards become a preference label: the probability p that the first response is
- * preferred, which the objectives take as their label (soft-label Bradley-Terry DPO when 0 < p <
+ * preferred, which the objectives take as their label (soft-label Bradley-Terry DPO when 0 &lt; p &lt;
  * 1, ordinary DPO when p is 0 or 1). All three rules read the scaled reward gap, the margin m =
  * scale (r_first - r_second); the paper uses scale 4 on Safe-RLHF and 1 on Iterative-Prompt.
  */
@@ -16,7 +16,7 @@ public enum LabelRule {
   /** p = sigma(m): the Bradley-Terry probability itself (the paper's soft labels). */
   SOFT("soft"),
   /**
-   * p = 1 if m > 0, 0 if m < 0, and 1/2 on a tie, which makes the pair's loss symmetric: a tied
+   * p = 1 if m &gt; 0, 0 if m &lt; 0, and 1/2 on a tie, which makes the pair's loss symmetric: a tied
    * pair only pulls the two responses' implicit rewards together. Pair builders that drop ties
    * ({@link BestWorstPair}) never produce one.
    */

@@ -21,7 +21,12 @@ import java.util.TreeSet;
  */
 public record OracleConfig(long seed, Map<String, String> options) {
 
-  /** Validates the option names and copies the options. */
+  /**
+   * Validates the option names and copies the options.
+   *
+   * @param seed the seed for any randomness inside the oracle (a deterministic oracle ignores it)
+   * @param options oracle-specific settings by name, as text
+   */
   public OracleConfig {
     for (String name : options.keySet()) {
       if (name == null || name.isBlank()) {

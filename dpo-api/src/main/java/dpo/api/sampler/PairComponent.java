@@ -33,7 +33,14 @@ public record PairComponent(double weight, Tilt first, Tilt second, Scale scale)
     UNNORMALISED
   }
 
-  /** Validates the components. */
+  /**
+   * Validates the components.
+   *
+   * @param weight non-negative mixture weight
+   * @param first the distribution of the first response
+   * @param second the distribution of the second response
+   * @param scale how {@code weight} combines with the tilts
+   */
   public PairComponent {
     if (!(weight >= 0) || Double.isInfinite(weight)) {
       throw new IllegalArgumentException(

@@ -27,7 +27,14 @@ public record Tilt(double policy, double reference, double reward, double implic
   /** The reference policy pi_ref. */
   public static final Tilt REFERENCE = new Tilt(0, 1, 0, 0);
 
-  /** Validates that every exponent is finite. */
+  /**
+   * Validates that every exponent is finite.
+   *
+   * @param policy exponent of pi_theta
+   * @param reference exponent of pi_ref
+   * @param reward coefficient of the true reward r
+   * @param implicitReward coefficient of the implicit reward beta * log(pi_theta / pi_ref)
+   */
   public Tilt {
     requireFinite("policy", policy);
     requireFinite("reference", reference);

@@ -44,7 +44,28 @@ public record AlignConfig(
     boolean updateReference,
     long seed) {
 
-  /** Validates every setting, reporting all violations at once. */
+  /**
+   * Validates every setting, reporting all violations at once.
+   *
+   * @param iterations number of iterations (generate, label, train, evaluate, checkpoint), >= 1
+   * @param responsesPerPrompt K responses drawn per training prompt, >= 2; the best and the worst by
+   *     the oracle form the pair (ceil(K/2) from the sampler's first distribution, the rest from its
+   *     second)
+   * @param epochs passes over each round's pairs, >= 1
+   * @param batchSize pairs per optimizer step, >= 1
+   * @param learningRate AdamW peak learning rate, > 0
+   * @param maxNewTokens most tokens generated per response, >= 1
+   * @param temperature sampling temperature of the training responses, > 0
+   * @param evalTemperature temperature of the evaluation responses (reward and win rate), >= 0
+   * @param klTemperature temperature of the samples that estimate KL(policy || reference), > 0
+   * @param marginScale scale of the oracle's reward gap before labelling, > 0
+   * @param labelRule how the scaled gap becomes a label
+   * @param resyncEvery how often generation follows the policy: 0 = once per iteration (iterative
+   *     DPO); n > 0 = every n optimizer steps (1 = fully online); -1 = never (offline: every response
+   *     comes from the initial model)
+   * @param updateReference whether the reference becomes the policy at the end of each iteration
+   * @param seed seed of every draw; the loop derives all its randomness from (seed, iteration, ...)
+   */
   public AlignConfig {
     List<Violation> errors = new ArrayList<>();
     atLeast(errors, "iterations", iterations, 1);

@@ -63,7 +63,22 @@ public record BanditConfig(
           null,
           0);
 
-  /** Validates every field and reports all violations together. */
+  /**
+   * Validates every field and reports all violations together.
+   *
+   * @param prompts X, the number of prompts (ignored when rewards come from a file)
+   * @param responses Y, responses per prompt (ignored when rewards come from a file)
+   * @param beta the KL coefficient, > 0
+   * @param seed seeds the rewards and every sampled step
+   * @param samplers sampler ids, in the order they are reported; no duplicates
+   * @param mode exact or empirical (sampled) gradients
+   * @param steps number of updates, >= 1
+   * @param lr the per-prompt step size
+   * @param pairs pairs drawn per prompt and step in empirical mode, >= 1
+   * @param objective objective id
+   * @param backend backend id, or null for the preferred one
+   * @param threads backend worker threads, 0 for all processors
+   */
   public BanditConfig {
     List<Violation> errors = new ArrayList<>();
     if (prompts < 1) {

@@ -14,7 +14,14 @@ import java.util.List;
 public record BanditResult(
     BanditConfig config, TabularProblem problem, String backend, List<SamplerRun> runs) {
 
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param config the configuration, with X and Y as run
+   * @param problem the rewards
+   * @param backend the backend id used
+   * @param runs one trajectory per sampler, in the configured order
+   */
   public BanditResult {
     runs = List.copyOf(runs);
   }

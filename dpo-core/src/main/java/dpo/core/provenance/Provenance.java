@@ -79,7 +79,12 @@ public final class Provenance {
    * @param version the version, or "unknown"
    */
   public record Origin(String source, String version) {
-    /** Checks the components. */
+    /**
+     * Checks the components.
+     *
+     * @param source the jar file name, the class directory, or "unknown"
+     * @param version the version, or "unknown"
+     */
     public Origin {
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(version, "version");

@@ -11,8 +11,13 @@ import java.util.List;
 public final class MissingCapabilityException extends DpoException {
   private static final long serialVersionUID = 1L;
 
+  /** The kind of provider (backend, sampler, ...). */
   private final String kind;
+
+  /** The capability that was needed. */
   private final Capability capability;
+
+  /** The ids of the providers that have it, for the message. */
   private final List<String> able;
 
   /**

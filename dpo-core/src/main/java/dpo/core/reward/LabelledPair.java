@@ -11,7 +11,14 @@ import java.util.Objects;
  * @param label probability that {@code chosen} is preferred
  */
 public record LabelledPair(String prompt, String chosen, String rejected, double label) {
-  /** Checks the texts and the label. */
+  /**
+   * Checks the texts and the label.
+   *
+   * @param prompt the prompt
+   * @param chosen the first response
+   * @param rejected the second response
+   * @param label probability that {@code chosen} is preferred
+   */
   public LabelledPair {
     Objects.requireNonNull(prompt, "prompt");
     Objects.requireNonNull(chosen, "chosen");

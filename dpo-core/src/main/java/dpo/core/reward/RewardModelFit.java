@@ -24,7 +24,13 @@ public final class RewardModelFit {
    * @param seed seed of the shuffles
    */
   public record Settings(int epochs, int batchSize, long seed) {
-    /** Validates the settings. */
+    /**
+     * Validates the settings.
+     *
+     * @param epochs passes over the training pairs
+     * @param batchSize pairs per step
+     * @param seed seed of the shuffles
+     */
     public Settings {
       if (epochs < 1) {
         throw new ConfigurationException("epochs", "epochs must be >= 1, got " + epochs);
@@ -42,7 +48,12 @@ public final class RewardModelFit {
    * @param heldOutAccuracy held-out pair accuracy after each epoch
    */
   public record Report(List<Double> trainLoss, List<Double> heldOutAccuracy) {
-    /** Copies the lists. */
+    /**
+     * Copies the lists.
+     *
+     * @param trainLoss mean Bradley-Terry loss of each epoch
+     * @param heldOutAccuracy held-out pair accuracy after each epoch
+     */
     public Report {
       trainLoss = List.copyOf(trainLoss);
       heldOutAccuracy = List.copyOf(heldOutAccuracy);

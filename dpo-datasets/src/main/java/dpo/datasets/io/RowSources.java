@@ -20,8 +20,8 @@ import java.util.zip.GZIPInputStream;
  *   <li>Parquet when the name ends in {@code .parquet} or the file starts with {@code PAR1};
  *   <li>otherwise UTF-8 JSON, gzip-compressed when it starts with the gzip magic bytes (as {@code
  *       .gz} files do), and then, by its first character that is not white space: {@code [} a JSON
- *       array of rows, {@code {} JSON lines, unless that first object is the {@code {"type": ...,
- *       "instances": [rows]}} wrapper RLHFlow's scripts write.
+ *       array of rows, <code>&#123;</code> JSON lines, unless that first object is the
+ *       <code>&#123;"type": ..., "instances": [rows]&#125;</code> wrapper RLHFlow's scripts write.
  * </ul>
  *
  * <p>The extension {@code .json} does not imply an array: Hugging Face writes JSON lines under

@@ -154,6 +154,7 @@ public final class StrictUtf8Reader extends Reader {
   public static final class MalformedUtf8Exception extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The 1-based line of the first bad byte. */
     private final long line;
 
     MalformedUtf8Exception(long line) {

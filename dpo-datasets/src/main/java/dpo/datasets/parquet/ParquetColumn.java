@@ -14,7 +14,12 @@ import java.util.stream.Collectors;
  * @param type what the column holds
  */
 public record ParquetColumn(String name, Type type) {
-  /** Validates the column. */
+  /**
+   * Validates the column.
+   *
+   * @param name the column name, also the row's field name; not blank
+   * @param type what the column holds
+   */
   public ParquetColumn {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(type, "type");

@@ -13,7 +13,12 @@ public record LengthFilter(int minChars, int maxChars) {
   /** Keeps everything. */
   public static final LengthFilter ANY = new LengthFilter(0, Integer.MAX_VALUE);
 
-  /** Validates the bounds. */
+  /**
+   * Validates the bounds.
+   *
+   * @param minChars the shortest length kept, {@code >= 0}
+   * @param maxChars the longest length kept, {@code >= minChars}
+   */
   public LengthFilter {
     if (minChars < 0) {
       throw new IllegalArgumentException("minChars must be >= 0, got " + minChars);

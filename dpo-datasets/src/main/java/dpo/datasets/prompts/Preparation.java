@@ -36,7 +36,14 @@ public record Preparation(
   public static final Preparation NONE =
       new Preparation(Optional.empty(), LengthFilter.ANY, OptionalLong.empty(), Optional.empty());
 
-  /** Validates the components. */
+  /**
+   * Validates the components.
+   *
+   * @param template the template to apply, if any
+   * @param filter which prompts to keep
+   * @param shuffleSeed the seed of a {@link Shuffle}, if the rows are to be shuffled
+   * @param split the index range to keep, if any; it must lie within the kept rows
+   */
   public Preparation {
     Objects.requireNonNull(template, "template");
     Objects.requireNonNull(filter, "filter");

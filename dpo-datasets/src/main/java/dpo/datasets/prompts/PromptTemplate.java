@@ -30,7 +30,12 @@ public record PromptTemplate(String name, String text) {
           "Below is an instruction that describes a task. Write a response that appropriately"
               + " completes the request.\n\n### Instruction:\n{prompt}\n\n### Response:\n");
 
-  /** Validates the template. */
+  /**
+   * Validates the template.
+   *
+   * @param name how the template is named on the command line, e.g. {@code safe-rlhf}
+   * @param text the template, containing {@value #PLACEHOLDER} at least once
+   */
   public PromptTemplate {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(text, "text");

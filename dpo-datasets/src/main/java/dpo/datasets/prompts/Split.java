@@ -22,7 +22,13 @@ public record Split(String name, long from, long toExclusive) {
 
   private static final Pattern RANGE = Pattern.compile("(\\d+):(\\d+)");
 
-  /** Validates the range. */
+  /**
+   * Validates the range.
+   *
+   * @param name the split's name, for messages
+   * @param from the first index, {@code >= 0}
+   * @param toExclusive one past the last index, {@code > from}
+   */
   public Split {
     Objects.requireNonNull(name, "name");
     if (from < 0) {

@@ -12,7 +12,13 @@ import java.util.Map;
  */
 public record RewardBreakdown(double reward, Map<String, Double> aspects) {
 
-  /** Checks that every value is finite and keeps the aspects' order. */
+  /**
+   * Checks that every value is finite and keeps the aspects' order.
+   *
+   * @param reward the scalar reward an oracle reports
+   * @param aspects the named parts of the reward in the task's order (for {@code safe-helpful}:
+   *     {@code helpfulness} and {@code safety}, with reward = helpfulness + safety)
+   */
   public RewardBreakdown {
     if (!Double.isFinite(reward)) {
       throw new IllegalArgumentException("reward must be finite, got " + reward);

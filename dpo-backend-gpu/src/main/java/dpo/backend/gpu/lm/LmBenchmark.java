@@ -38,7 +38,18 @@ public final class LmBenchmark {
    */
   public record Options(int batch, int promptLength, int newTokens, int layers, int width,
       int heads, int vocabulary, double seconds) {
-    /** Validates the sizes. */
+    /**
+     * Validates the sizes.
+     *
+     * @param batch sequences (or pairs) per call
+     * @param promptLength prompt tokens
+     * @param newTokens generated tokens, also the response length of the training steps
+     * @param layers transformer blocks
+     * @param width embedding width
+     * @param heads attention heads
+     * @param vocabulary vocabulary size
+     * @param seconds time budget of each measurement
+     */
     public Options {
       if (batch <= 0 || promptLength <= 0 || newTokens <= 0 || !(seconds > 0)) {
         throw new ConfigurationException("batch",

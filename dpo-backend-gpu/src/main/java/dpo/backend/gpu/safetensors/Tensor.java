@@ -10,7 +10,12 @@ import java.util.Arrays;
  */
 public record Tensor(long[] shape, float[] data) {
 
-  /** Checks that the data fills the shape. */
+  /**
+   * Checks that the data fills the shape.
+   *
+   * @param shape dimensions
+   * @param data elements, {@code product(shape)} of them
+   */
   public Tensor {
     shape = shape.clone();
     long n = 1;
