@@ -14,5 +14,11 @@
  * <p>Each plugin point has a {@code ...Provider} that a module lists in {@code
  * META-INF/services}; the core discovers providers with {@link java.util.ServiceLoader} and picks
  * them by their stable kebab-case {@link dpo.api.Provider#id() id}.
+ *
+ * <p>Every package says in its {@code package-info} whether plugins may rely on it: {@link
+ * dpo.api.Stable} ({@code dpo.api}, {@code dpo.api.sampler}, {@code dpo.api.objective}, {@code
+ * dpo.api.oracle}) or {@link dpo.api.Experimental} ({@code dpo.api.backend}, {@code dpo.api.lm},
+ * {@code dpo.api.data}).
  */
+@Stable
 package dpo.api;

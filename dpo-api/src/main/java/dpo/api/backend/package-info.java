@@ -5,4 +5,7 @@
  * dpo.api.backend.PolicyBackend} (loading natives or devices at that point, never at discovery);
  * the backend creates policies; policies and backends are closed with try-with-resources.
  */
+@Experimental("the backend SPI is being split into smaller capability facets")
 package dpo.api.backend;
+
+import dpo.api.Experimental;

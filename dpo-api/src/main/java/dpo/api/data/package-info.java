@@ -9,4 +9,7 @@
  * dpo.api.data.Message messages}. {@link dpo.api.data.DataFormat} names the row schemas that
  * readers and writers understand.
  */
+@Experimental("the row types grow with the dataset formats the readers support")
 package dpo.api.data;
+
+import dpo.api.Experimental;

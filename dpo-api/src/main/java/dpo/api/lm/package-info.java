@@ -6,4 +6,7 @@
  * backend with {@link dpo.api.Capability#GENERATION} creates the models ({@link
  * dpo.api.backend.PolicyBackend#newLanguageModel}) and runs generation and training.
  */
+@Experimental("the language-model types follow the backend SPI and grow with new model families")
 package dpo.api.lm;
+
+import dpo.api.Experimental;

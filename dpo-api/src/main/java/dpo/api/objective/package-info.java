@@ -6,4 +6,7 @@
  * that y is preferred to y'. Hard labels are p in {0, 1}; soft Bradley-Terry labels are
  * sigma(r(y) - r(y')).
  */
+@Stable
 package dpo.api.objective;
+
+import dpo.api.Stable;

@@ -12,4 +12,7 @@
  * <p>Oracles that fail while scoring throw {@link dpo.api.OracleException}; bad options are a
  * {@link dpo.api.ConfigurationException} naming the option.
  */
+@Stable
 package dpo.api.oracle;
+
+import dpo.api.Stable;

@@ -7,4 +7,7 @@
  * beta). This one description serves every backend: a tabular backend evaluates it exactly, and a
  * language-model backend realises the pi_theta/pi_ref part by per-token logit mixing.
  */
+@Stable
 package dpo.api.sampler;
+
+import dpo.api.Stable;
