@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dpo.api.Provider;
 import dpo.api.objective.LogisticForm;
@@ -33,8 +34,10 @@ import org.junit.jupiter.api.Test;
  * loss is the expectation of its hard-label losses, {@code loss(h, p) = p loss(h, 1) + (1 - p)
  * loss(h, 0)}; it is symmetric under presenting the pair the other way round, {@code loss(h, p) =
  * loss(-h, 1 - p)}; the derivative matches central finite differences (or, at a kink, lies
- * between the one-sided slopes); {@code beta()} is the configured beta; values are finite over a
- * wide range; and an objective that offers a {@link LogisticForm} computes exactly that form.
+ * between the one-sided slopes); {@code beta()} is the configured beta; a configured label
+ * smoothing eps is applied, {@code loss(h, p)} being the unsmoothed loss at {@code q = (1 - eps) p
+ * + eps (1 - p)}; values are finite over a wide range and beyond it, where a naive {@code
+ * exp(beta h)} overflows (|beta h| past 709.78); and an objective that offers a {@link LogisticForm} computes exactly that form.
  */
 public abstract class ObjectiveContract {
   private static final int POINTS = 400;
@@ -175,6 +178,60 @@ public abstract class ObjectiveContract {
               "loss(" + h + ", " + p + ") = " + o.loss(h, p) + ", " + c);
           assertTrue(Double.isFinite(o.derivative(h, p)),
               "derivative(" + h + ", " + p + ") = " + o.derivative(h, p) + ", " + c);
+        }
+      }
+    }
+  }
+
+  /** Checks the configured label smoothing is applied: the label flips with probability eps. */
+  @Test
+  public void labelSmoothingFlipsTheLabel() {
+    List<ObjectiveConfig> smoothed = new ArrayList<>();
+    for (ObjectiveConfig c : configs()) {
+      if (c.labelSmoothing() > 0) {
+        smoothed.add(c);
+      }
+    }
+    assumeFalse(smoothed.isEmpty(), "configs() has no label smoothing to check");
+    SplittableRandom r = new SplittableRandom(6);
+    for (ObjectiveConfig c : smoothed) {
+      Objective o = provider().create(c);
+      Objective plain = provider().create(new ObjectiveConfig(c.beta(), 0));
+      double eps = c.labelSmoothing();
+      for (int i = 0; i < POINTS; i++) {
+        double h = h(r, c.beta());
+        double p = label(r, i);
+        double q = (1 - eps) * p + eps * (1 - p);
+        String at = " at h " + h + ", p " + p + ", " + c + " (q = " + q + ")";
+        double loss = plain.loss(h, q);
+        assertEquals(loss, o.loss(h, p), 1e-10 * Math.max(1, Math.abs(loss)),
+            "with label smoothing eps, loss(h, p) must be the unsmoothed loss at q = (1 - eps) p"
+                + " + eps (1 - p)" + at);
+        double d = plain.derivative(h, q);
+        assertEquals(d, o.derivative(h, p), 1e-10 * Math.max(1, Math.abs(d)),
+            "with label smoothing eps, derivative(h, p) must be the unsmoothed one at q" + at);
+      }
+    }
+  }
+
+  /**
+   * Checks loss and derivative stay finite where exp(beta h) overflows a double (|beta h| past
+   * 709.78), as it does when a softplus or sigmoid is computed naively.
+   */
+  @Test
+  public void valuesAreFiniteBeyondExpOverflow() {
+    double[] magnitudes = {709, 709.78, 710, 720, 745, 746, 800, 1e3, 1e4, 1e5};
+    for (ObjectiveConfig c : configs()) {
+      Objective o = provider().create(c);
+      for (double m : magnitudes) {
+        for (double betaH : new double[] {m, -m}) {
+          double h = betaH / c.beta();
+          for (double p : new double[] {0, 0.3, 0.5, 1}) {
+            String at = " at beta h " + betaH + ", p " + p + ", " + c;
+            assertTrue(Double.isFinite(o.loss(h, p)), "loss is " + o.loss(h, p) + at);
+            assertTrue(Double.isFinite(o.derivative(h, p)),
+                "derivative is " + o.derivative(h, p) + at);
+          }
         }
       }
     }

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dpo.api.Provider;
 import dpo.api.oracle.RewardOracle;
+import dpo.api.oracle.RewardOracleProvider;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,13 +30,15 @@ import org.junit.jupiter.api.Test;
  * }
  * }</pre>
  *
- * <p>It checks that {@code score} gives one finite score per (prompt, response) pair, the same
+ * <p>It checks that {@code score} gives one finite score per (prompt, response) pair, empty and
+ * blank responses included, the same
  * score for the same pair whatever else is in the batch and in whatever order (so batching and
  * caching cannot change a result), the same scores when asked twice, an empty result for an empty
  * batch, {@link IllegalArgumentException} for lists of different lengths, that its inputs are not
  * modified, and that {@code close()} is idempotent. Override {@link #prompts()} and {@link
  * #responses()} with inputs your oracle understands (the defaults are short English texts with a
- * little non-ASCII).
+ * little non-ASCII). Override {@link #provider()} as well to have the provider's id and description
+ * checked; without it that check is skipped (reported as aborted, not passed).
  */
 public abstract class OracleContract {
 
@@ -45,6 +51,45 @@ public abstract class OracleContract {
 
   /** Creates the contract. */
   protected OracleContract() {}
+
+  /**
+   * The provider of the oracle under test, for the check of its id and description. The default,
+   * null, skips that check.
+   *
+   * @return the provider, or null
+   */
+  protected RewardOracleProvider provider() {
+    return null;
+  }
+
+  /** Checks the provider's id is kebab-case and its description one non-blank line. */
+  @Test
+  public void providerDescribesItself() {
+    RewardOracleProvider p = provider();
+    assumeTrue(p != null, "override provider() to check the oracle provider's id and description");
+    assertNotNull(p.id(), "id() must not be null");
+    assertTrue(p.id().matches(Provider.ID_PATTERN),
+        "id '" + p.id() + "' must be kebab-case (" + Provider.ID_PATTERN + "), as --oracle takes it");
+    assertNotNull(p.description(), "description() must not be null");
+    assertFalse(p.description().isBlank(), "description() must say what the oracle scores");
+    assertFalse(p.description().contains("\n"), "description() must fit on one line");
+  }
+
+  /** Checks empty and blank responses (what a model may well generate) get finite scores. */
+  @Test
+  public void emptyAndBlankResponsesGetFiniteScores() throws Exception {
+    String prompt = prompts().get(0);
+    List<String> responses = List.of("", " ", "\n", "\t \n");
+    try (RewardOracle o = oracle()) {
+      double[] scores = o.score(Collections.nCopies(responses.size(), prompt), responses);
+      assertEquals(responses.size(), scores.length, "one score per (prompt, response) pair");
+      for (int i = 0; i < scores.length; i++) {
+        assertTrue(Double.isFinite(scores[i]),
+            "score of the response \"" + responses.get(i).replace("\n", "\\n")
+                .replace("\t", "\\t") + "\" is " + scores[i]);
+      }
+    }
+  }
 
   /**
    * Prompts of the test batch, as many as {@link #responses()}; some may repeat.

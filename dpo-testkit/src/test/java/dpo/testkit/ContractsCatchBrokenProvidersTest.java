@@ -16,6 +16,9 @@ import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.objective.ObjectiveProvider;
+import dpo.api.oracle.OracleConfig;
+import dpo.api.oracle.RewardOracle;
+import dpo.api.oracle.RewardOracleProvider;
 import dpo.api.sampler.PairComponent;
 import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
@@ -23,6 +26,7 @@ import dpo.api.sampler.Tilt;
 import dpo.backend.cpu.CpuBackendProvider;
 import dpo.core.objective.ObjectiveProviders;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
@@ -105,7 +109,7 @@ class ContractsCatchBrokenProvidersTest {
 
   // --- Objectives ---
 
-  /** The DPO loss with a derivative 1% too large, and an asymmetric smoothing. */
+  /** The DPO loss with a derivative 1% too large. */
   public static final class SloppyObjectiveProvider implements ObjectiveProvider {
     @Override
     public String id() {
@@ -119,7 +123,7 @@ class ContractsCatchBrokenProvidersTest {
 
     @Override
     public Objective create(ObjectiveConfig config) {
-      Objective dpo = new ObjectiveProviders.Sigmoid().create(ObjectiveConfig.ofBeta(config.beta()));
+      Objective dpo = new ObjectiveProviders.Sigmoid().create(config);
       return new Objective() {
         @Override
         public double beta() {
@@ -167,14 +171,19 @@ class ContractsCatchBrokenProvidersTest {
           return config.beta();
         }
 
+        // The configured smoothing is applied the right way: only the asymmetry is wrong.
+        private double q(double p) {
+          return (1 - config.labelSmoothing()) * p + config.labelSmoothing() * (1 - p);
+        }
+
         @Override
         public double loss(double h, double p) {
-          return p * dpo.loss(h, 1) + (1 - p) * 0.5 * dpo.loss(h, 0);
+          return q(p) * dpo.loss(h, 1) + (1 - q(p)) * 0.5 * dpo.loss(h, 0);
         }
 
         @Override
         public double derivative(double h, double p) {
-          return p * dpo.derivative(h, 1) + (1 - p) * 0.5 * dpo.derivative(h, 0);
+          return q(p) * dpo.derivative(h, 1) + (1 - q(p)) * 0.5 * dpo.derivative(h, 0);
         }
       };
     }
@@ -193,6 +202,167 @@ class ContractsCatchBrokenProvidersTest {
         failures(selectClass(SloppyObjectiveContract.class)));
     assertEquals(Set.of("lossIsSymmetricUnderSwappingThePair"),
         failures(selectClass(OneSidedObjectiveContract.class)));
+  }
+
+  /** The DPO loss that ignores the configured label smoothing. */
+  public static final class UnsmoothedObjectiveProvider implements ObjectiveProvider {
+    @Override
+    public String id() {
+      return "unsmoothed";
+    }
+
+    @Override
+    public String description() {
+      return "drops label smoothing";
+    }
+
+    @Override
+    public Objective create(ObjectiveConfig config) {
+      return new ObjectiveProviders.Sigmoid().create(ObjectiveConfig.ofBeta(config.beta()));
+    }
+  }
+
+  static class UnsmoothedObjectiveContract extends ObjectiveContract {
+    @Override
+    protected ObjectiveProvider provider() {
+      return new UnsmoothedObjectiveProvider();
+    }
+  }
+
+  /**
+   * The DPO loss with a naive softplus, log(1 + exp(x)): right wherever exp(x) is finite, infinite
+   * once beta h passes 709.78.
+   */
+  public static final class NaiveSoftplusObjectiveProvider implements ObjectiveProvider {
+    @Override
+    public String id() {
+      return "naive-softplus";
+    }
+
+    @Override
+    public String description() {
+      return "overflows past beta h = 709.78";
+    }
+
+    @Override
+    public Objective create(ObjectiveConfig config) {
+      double beta = config.beta();
+      return new Objective() {
+        @Override
+        public double beta() {
+          return beta;
+        }
+
+        @Override
+        public double loss(double h, double p) {
+          double x = beta * h;
+          return p * Math.log(1 + Math.exp(-x)) + (1 - p) * Math.log(1 + Math.exp(x));
+        }
+
+        @Override
+        public double derivative(double h, double p) {
+          return beta * (1 / (1 + Math.exp(-beta * h)) - p);
+        }
+      };
+    }
+  }
+
+  static class NaiveSoftplusObjectiveContract extends ObjectiveContract {
+    @Override
+    protected ObjectiveProvider provider() {
+      return new NaiveSoftplusObjectiveProvider();
+    }
+
+    @Override
+    protected List<ObjectiveConfig> configs() {
+      // The naive loss ignores smoothing too; without smoothing only the overflow is wrong.
+      return List.of(
+          ObjectiveConfig.ofBeta(0.1), ObjectiveConfig.ofBeta(1), ObjectiveConfig.ofBeta(3));
+    }
+  }
+
+  @Test
+  void objectiveContractCatchesIgnoredLabelSmoothingAndAnOverflowPastTheWideRange() {
+    assertEquals(Set.of("labelSmoothingFlipsTheLabel"),
+        failures(selectClass(UnsmoothedObjectiveContract.class)));
+    assertEquals(Set.of("valuesAreFiniteBeyondExpOverflow"),
+        failures(selectClass(NaiveSoftplusObjectiveContract.class)));
+  }
+
+  // --- Oracles ---
+
+  /** Scores a response by its mean character code: 0 / 0 for an empty one. */
+  public static class MeanCharOracle implements RewardOracle {
+    @Override
+    public double[] score(List<String> prompts, List<String> responses) {
+      if (prompts.size() != responses.size()) {
+        throw new IllegalArgumentException("prompts and responses differ in length");
+      }
+      double[] scores = new double[responses.size()];
+      for (int i = 0; i < scores.length; i++) {
+        String r = responses.get(i).strip();
+        double sum = r.chars().sum();
+        scores[i] = sum / r.length() / 1000;
+      }
+      return scores;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** A working oracle under an id that --oracle could not take: upper case and an underscore. */
+  public static final class BadIdOracleProvider implements RewardOracleProvider {
+    @Override
+    public String id() {
+      return "Mean_Char";
+    }
+
+    @Override
+    public String description() {
+      return "mean character code";
+    }
+
+    @Override
+    public RewardOracle create(OracleConfig config) {
+      return new MeanCharOracle() {
+        @Override
+        public double[] score(List<String> prompts, List<String> responses) {
+          double[] s = super.score(prompts, responses);
+          for (int i = 0; i < s.length; i++) {
+            s[i] = Double.isNaN(s[i]) ? 0 : s[i];
+          }
+          return s;
+        }
+      };
+    }
+  }
+
+  static class EmptyIsNanOracleContract extends OracleContract {
+    @Override
+    protected RewardOracle oracle() {
+      return new MeanCharOracle();
+    }
+  }
+
+  static class BadIdOracleContract extends OracleContract {
+    @Override
+    protected RewardOracleProvider provider() {
+      return new BadIdOracleProvider();
+    }
+
+    @Override
+    protected RewardOracle oracle() {
+      return provider().create(OracleConfig.of(Map.of()));
+    }
+  }
+
+  @Test
+  void oracleContractCatchesNanForAnEmptyResponseAndANonKebabProviderId() {
+    assertEquals(Set.of("emptyAndBlankResponsesGetFiniteScores"),
+        failures(selectClass(EmptyIsNanOracleContract.class)));
+    assertEquals(Set.of("providerDescribesItself"),
+        failures(selectClass(BadIdOracleContract.class)));
   }
 
   // --- Backends ---
