@@ -54,7 +54,12 @@ public final class Charts {
    * @param y the value at each step
    */
   public record Line(String label, double[] y) {
-    /** Checks and copies. */
+    /**
+     * Checks and copies.
+     *
+     * @param label legend text
+     * @param y the value at each step
+     */
     public Line {
       Objects.requireNonNull(label, "label");
       y = y.clone();
@@ -69,7 +74,13 @@ public final class Charts {
    * @param lines the lines, in legend order
    */
   public record Panel(String yLabel, boolean logY, List<Line> lines) {
-    /** Checks and copies. */
+    /**
+     * Checks and copies.
+     *
+     * @param yLabel the panel's y-axis label
+     * @param logY whether the y axis is logarithmic
+     * @param lines the lines, in legend order
+     */
     public Panel {
       Objects.requireNonNull(yLabel, "yLabel");
       lines = List.copyOf(lines);
@@ -86,7 +97,15 @@ public final class Charts {
    * @param yError half-width of the y error bar at each point (0 for none)
    */
   public record Points(String label, double[] x, double[] xError, double[] y, double[] yError) {
-    /** Checks lengths and copies. */
+    /**
+     * Checks lengths and copies.
+     *
+     * @param label legend text
+     * @param x x values
+     * @param xError half-widths of the x error bars
+     * @param y y values
+     * @param yError half-widths of the y error bars
+     */
     public Points {
       Objects.requireNonNull(label, "label");
       int n = x.length;
