@@ -66,7 +66,7 @@ final class DjlBackend implements PolicyBackend {
     this.device = device(config.options().getOrDefault(DEVICE, "auto"));
     this.manager = NDManager.newBaseManager(device);
     Engine engine = Engine.getInstance();
-    this.info = new DeviceInfo(device.toString(),
+    this.info = new DeviceInfo(device.isGpu() ? "gpu(" + device.getDeviceId() + ")" : "cpu",
         engine.getEngineName() + " (DJL " + Engine.getDjlVersion() + ")", engine.getVersion());
     if (LOGGED.add(info.toString())) {
       LOG.info("djl backend computes on {}", info);
@@ -77,15 +77,15 @@ final class DjlBackend implements PolicyBackend {
   }
 
   private static Device device(String choice) {
-    // Without a GPU exposed by the driver, CUDA is not asked (it would find nothing).
-    int gpus = NvidiaGpus.present() ? Engine.getInstance().getGpuCount() : 0;
     switch (choice) {
       case "auto":
-        return gpus > 0 ? Device.gpu() : Device.cpu();
+        // Without a GPU exposed by the driver, CUDA is not asked (it would find nothing).
+        return NvidiaGpus.present() && Engine.getInstance().getGpuCount() > 0
+            ? Device.gpu() : Device.cpu();
       case "cpu":
         return Device.cpu();
       case "gpu":
-        if (gpus == 0) {
+        if (Engine.getInstance().getGpuCount() == 0) {
           throw new ConfigurationException(
               DEVICE, "device 'gpu' asked for, but DJL sees no CUDA GPU; use device=cpu or auto");
         }

@@ -8,7 +8,8 @@ import java.util.stream.Stream;
 
 /**
  * Whether this machine has an NVIDIA GPU, read from what the kernel driver exposes ({@code
- * /proc/driver/nvidia/gpus/}, {@code /dev/nvidiaN}) without loading CUDA or any DJL class. CUDA
+ * /proc/driver/nvidia/gpus/}, {@code /dev/nvidiaN}, or WSL2's {@code /dev/dxg}) without loading
+ * CUDA or any DJL class. CUDA
  * sees no device where the driver exposes none, so the answer is known before the engine starts:
  * the provider advertises {@code CUDA} only on a machine with a GPU, and on a machine without one
  * the engine's own CUDA probe (which logs "CUDA driver version is insufficient" wherever a CUDA
@@ -31,7 +32,8 @@ final class NvidiaGpus {
     if (visible != null && (visible.isBlank() || visible.strip().startsWith("-"))) {
       return false;
     }
-    return count(Path.of("/proc/driver/nvidia/gpus"), Path.of("/dev")) > 0;
+    return count(Path.of("/proc/driver/nvidia/gpus"), Path.of("/dev")) > 0
+        || Files.exists(Path.of("/dev/dxg"));
   }
 
   /** GPUs listed by the driver in {@code proc}, else {@code nvidiaN} device files in {@code dev}. */

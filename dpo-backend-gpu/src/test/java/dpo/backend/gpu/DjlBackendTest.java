@@ -50,7 +50,7 @@ class DjlBackendTest {
       assertTrue(cpu.languageModels().isPresent() && cpu.rewardModels().isPresent()
           && cpu.tabularPolicies().isPresent());
       DeviceInfo device = cpu.device();
-      assertEquals("cpu()", device.device());
+      assertEquals("cpu", device.device());
       assertEquals(ai.djl.engine.Engine.getInstance().getVersion(), device.engineVersion());
       assertTrue(device.engine().startsWith("PyTorch (DJL "), device.engine());
     }
