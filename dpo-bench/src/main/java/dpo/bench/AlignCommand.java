@@ -6,28 +6,30 @@ import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
-import dpo.api.lm.WordTokenizer;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.oracle.LabelRule;
 import dpo.api.oracle.OracleConfig;
 import dpo.api.oracle.RewardOracle;
+import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.Sampler;
 import dpo.bench.chart.Charts;
 import dpo.core.DpoRuntime;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.Evaluation;
-import dpo.core.align.GenerationPlan;
 import dpo.core.align.OnlineDpoLoop;
 import dpo.core.io.AtomicFiles;
 import dpo.core.provenance.Provenance;
+import dpo.core.registry.BackendFacets;
 import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
+import dpo.datasets.synthetic.WordTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -40,6 +42,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -108,7 +111,9 @@ final class AlignCommand implements Callable<Integer> {
 
   @Option(names = "--samplers", paramLabel = "ID,ID,...", split = ",", hideParamSyntax = true,
       defaultValue = "vanilla,on-policy,hybrid,mix-p",
-      description = "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy.")
+      description = "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy. Samplers"
+          + " that tilt by the true reward, draw uniform responses or mix partition-weighted"
+          + " components cannot run on a language model and are refused with the reason.")
   List<String> samplers;
 
   @Option(names = "--iterations", paramLabel = "N", defaultValue = "3",
@@ -217,14 +222,16 @@ final class AlignCommand implements Callable<Integer> {
     Objective objective = runtime.objectives().get(objectiveId)
         .create(ObjectiveConfig.ofBeta(beta));
     List<String> runnable = runtime.samplers().ids().stream()
-        .filter(id -> GenerationPlan.supports(runtime.samplers().get(id).create())).toList();
+        .filter(id -> GenerationPlan.supports(runtime.samplers().get(id).create(), beta))
+        .toList();
     Map<String, Sampler> chosen = new LinkedHashMap<>();
     for (String id : samplers) {
       Sampler s = runtime.samplers().get(id).create();
-      if (!GenerationPlan.supports(s)) {
-        throw new ConfigurationException("samplers", "sampler '" + id + "' cannot generate text"
-            + " (it needs rewards of every response or unknown partition functions); samplers"
-            + " that run on a language model: " + String.join(", ", runnable));
+      Optional<String> refusal = GenerationPlan.refusal(s, beta);
+      if (refusal.isPresent()) {
+        throw new ConfigurationException("samplers", "sampler '" + id + "' cannot run on a"
+            + " language model: " + refusal.get() + "; samplers that can: "
+            + String.join(", ", runnable));
       }
       chosen.put(id, s);
     }
@@ -245,15 +252,16 @@ final class AlignCommand implements Callable<Integer> {
     try (PolicyBackend backend = backendProvider.create(new BackendConfig(threads));
         RewardOracle scorer = runtime.oracles().get(oracle)
             .create(new OracleConfig(seed, options))) {
+      LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
       for (int s = 0; s < seeds; s++) {
         long runSeed = seed + s;
-        Setup setup = synthetic != null ? syntheticSetup(backend, synthetic, runSeed, newTokens)
-            : fileSetup(backend, runSeed);
+        Setup setup = synthetic != null ? syntheticSetup(lm, synthetic, runSeed, newTokens)
+            : fileSetup(lm, runSeed);
         try (LanguageModel initial = setup.initial()) {
           for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
             AlignConfig config = loopConfig(newTokens, runSeed);
             bar.startRun(e.getKey() + " seed " + runSeed);
-            OnlineDpoLoop loop = new OnlineDpoLoop(backend, setup.tokenizer(), scorer,
+            OnlineDpoLoop loop = new OnlineDpoLoop(lm, setup.tokenizer(), scorer,
                 e.getValue(), objective, config, bar);
             Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + runSeed);
             List<Evaluation> evals = stopAfter > 0
@@ -360,7 +368,7 @@ final class AlignCommand implements Callable<Integer> {
    * The synthetic benchmark's seed: its prompts, and a reference made by supervised fine-tuning
    * a fresh model on good and poor demonstrations (cached under --out/sft so reruns skip it).
    */
-  private Setup syntheticSetup(PolicyBackend backend, SyntheticTask t, long runSeed,
+  private Setup syntheticSetup(LanguageModels lm, SyntheticTask t, long runSeed,
       int newTokens) {
     if (trainPrompts + testPrompts > t.promptCount()) {
       throw new ParameterException(spec.commandLine(), "--train-prompts + --test-prompts must be"
@@ -371,15 +379,15 @@ final class AlignCommand implements Callable<Integer> {
     List<String> test = t.prompts(trainPrompts, testPrompts, runSeed);
     Path dir = out.resolve("sft").resolve("seed-" + runSeed + "-steps-" + sftSteps);
     if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
-      return new Setup(backend.loadLanguageModel(dir), tokenizer, train, test);
+      return new Setup(lm.loadLanguageModel(dir), tokenizer, train, test);
     }
     ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), MODEL_WIDTH, MODEL_LAYERS,
         MODEL_HEADS, 1 + t.maxPromptWords() + newTokens);
-    LanguageModel initial = backend.newLanguageModel(shape, runSeed);
+    LanguageModel initial = lm.newLanguageModel(shape, runSeed);
     List<Demonstration> demos = t.sftData(0, trainPrompts, 4, 0.5, runSeed);
     SplittableRandom random = new SplittableRandom(runSeed);
     int batch = 32;
-    try (LmTrainer trainer = backend.newTrainer(initial,
+    try (LmTrainer trainer = lm.newTrainer(initial,
         TrainerConfig.adamW(3e-3).withSchedule(20, Math.max(sftSteps, 21)))) {
       for (int step = 0; step < sftSteps; step++) {
         List<int[]> prompts = new ArrayList<>();
@@ -402,7 +410,7 @@ final class AlignCommand implements Callable<Integer> {
   }
 
   /** The user's prompts (the last --test-prompts lines are the test set) and checkpoint. */
-  private Setup fileSetup(PolicyBackend backend, long runSeed) {
+  private Setup fileSetup(LanguageModels lm, long runSeed) {
     List<String> lines;
     try {
       lines = readPrompts(promptsFile);
@@ -416,7 +424,7 @@ final class AlignCommand implements Callable<Integer> {
           + " --test-prompts, are held out for evaluation)");
     }
     List<String> train = lines.subList(0, Math.min(trainPrompts, lines.size() - test));
-    return new Setup(backend.loadLanguageModel(model), backend.loadTokenizer(model), train,
+    return new Setup(lm.loadLanguageModel(model), lm.loadTokenizer(model), train,
         lines.subList(lines.size() - test, lines.size()));
   }
 

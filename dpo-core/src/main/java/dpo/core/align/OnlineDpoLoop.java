@@ -5,18 +5,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.ConfigurationException;
 import dpo.api.TrainingDivergedException;
-import dpo.api.backend.PolicyBackend;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.StepMetrics;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
-import dpo.api.lm.WordTokenizer;
 import dpo.api.objective.Objective;
 import dpo.api.oracle.BestWorstPair;
 import dpo.api.oracle.RewardOracle;
+import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.Sampler;
 import dpo.core.io.AtomicFiles;
 import dpo.core.provenance.Provenance;
@@ -55,7 +55,7 @@ public final class OnlineDpoLoop {
   static final String CHECKPOINTS = "checkpoints";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final PolicyBackend backend;
+  private final LanguageModels lm;
   private final Tokenizer tokenizer;
   private final RewardOracle oracle;
   private final Objective objective;
@@ -66,9 +66,8 @@ public final class OnlineDpoLoop {
   /**
    * Sets up a loop; nothing runs until {@link #run}.
    *
-   * @param backend the backend that owns the models
-   * @param tokenizer maps prompts to ids and responses to text (a {@link WordTokenizer} also
-   *     prepends its begin token to each prompt)
+   * @param lm the language models of the backend that owns the models
+   * @param tokenizer maps prompts to ids ({@link Tokenizer#encodePrompt}) and responses to text
    * @param oracle scores responses; the caller closes it
    * @param sampler the pair distribution, realised by logit mixing (see {@link GenerationPlan})
    * @param objective the per-pair loss; its beta scales implicit-reward tilts
@@ -76,9 +75,9 @@ public final class OnlineDpoLoop {
    * @param progress receives progress reports
    * @throws ConfigurationException if the sampler cannot generate text
    */
-  public OnlineDpoLoop(PolicyBackend backend, Tokenizer tokenizer, RewardOracle oracle,
+  public OnlineDpoLoop(LanguageModels lm, Tokenizer tokenizer, RewardOracle oracle,
       Sampler sampler, Objective objective, AlignConfig config, AlignProgress progress) {
-    this.backend = backend;
+    this.lm = lm;
     this.tokenizer = tokenizer;
     this.oracle = oracle;
     this.objective = objective;
@@ -132,11 +131,11 @@ public final class OnlineDpoLoop {
       metrics.add(evalLine(first));
     }
     int last = Math.min(lastIteration, config.iterations());
-    LanguageModel policy = done == 0 ? initial.copy() : backend.loadLanguageModel(checkpoint(dir, done));
+    LanguageModel policy = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(dir, done));
     LanguageModel owned = null;
     try {
       if (config.updateReference()) {
-        owned = done == 0 ? initial.copy() : backend.loadLanguageModel(checkpoint(dir, done));
+        owned = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(dir, done));
       }
       LanguageModel reference = owned != null ? owned : initial;
       for (int it = done + 1; it <= last; it++) {
@@ -176,7 +175,7 @@ public final class OnlineDpoLoop {
       totalSteps += (long) config.epochs() * ((size + config.batchSize() - 1) / config.batchSize());
     }
     long step = 0;
-    try (LmTrainer trainer = backend.newTrainer(policy, TrainerConfig.adamW(config.learningRate()))) {
+    try (LmTrainer trainer = lm.newTrainer(policy, TrainerConfig.adamW(config.learningRate()))) {
       int round = 0;
       for (int start = 0; start < n; start += roundSize, round++) {
         int[] chunk = Arrays.copyOfRange(order, start, Math.min(n, start + roundSize));
@@ -292,13 +291,13 @@ public final class OnlineDpoLoop {
       models.add(reference);
       weights.add(w[1]);
     }
-    return backend.generate(models, weights.stream().mapToDouble(Double::doubleValue).toArray(),
+    return lm.generate(models, weights.stream().mapToDouble(Double::doubleValue).toArray(),
         prompts, g);
   }
 
   /** The initial model's responses to the test prompts, which the policy's compete against. */
   private Baseline baseline(LanguageModel initial, List<String> test, List<int[]> testIds) {
-    List<int[]> responses = backend.generate(List.of(initial), new double[] {1}, testIds,
+    List<int[]> responses = lm.generate(List.of(initial), new double[] {1}, testIds,
         evalGeneration());
     return new Baseline(score(test, responses));
   }
@@ -307,7 +306,7 @@ public final class OnlineDpoLoop {
       Baseline baseline, List<String> test, List<int[]> testIds) {
     progress.update(Math.max(it, 1), "evaluate", 0, 1);
     double[] rewards = score(test,
-        backend.generate(List.of(policy), new double[] {1}, testIds, evalGeneration()));
+        lm.generate(List.of(policy), new double[] {1}, testIds, evalGeneration()));
     double wins = 0;
     double sum = 0;
     for (int i = 0; i < rewards.length; i++) {
@@ -315,7 +314,7 @@ public final class OnlineDpoLoop {
       double base = baseline.rewards()[i];
       wins += rewards[i] > base ? 1 : rewards[i] == base ? 0.5 : 0;
     }
-    List<int[]> samples = backend.generate(List.of(policy), new double[] {1}, testIds,
+    List<int[]> samples = lm.generate(List.of(policy), new double[] {1}, testIds,
         GenerationConfig.sampling(config.maxNewTokens(), config.klTemperature(),
             tokenizer.endOfSequence(), mix(config.seed(), 7)));
     double[] logPolicy = policy.sequenceLogProbs(testIds, samples);
@@ -345,7 +344,7 @@ public final class OnlineDpoLoop {
   private List<int[]> encode(List<String> prompts) {
     List<int[]> ids = new ArrayList<>(prompts.size());
     for (String p : prompts) {
-      int[] t = tokenizer instanceof WordTokenizer w ? w.encodePrompt(p) : tokenizer.encode(p);
+      int[] t = tokenizer.encodePrompt(p);
       if (t.length == 0) {
         throw new ConfigurationException("prompts", "prompt '" + p + "' has no tokens; remove"
             + " empty prompts");

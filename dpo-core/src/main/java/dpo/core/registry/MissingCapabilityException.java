@@ -1,6 +1,5 @@
 package dpo.core.registry;
 
-import dpo.api.Capability;
 import dpo.api.DpoException;
 import java.util.List;
 
@@ -15,7 +14,7 @@ public final class MissingCapabilityException extends DpoException {
   private final String kind;
 
   /** The capability that was needed. */
-  private final Capability capability;
+  private final Enum<?> capability;
 
   /** The ids of the providers that have it, for the message. */
   private final List<String> able;
@@ -29,7 +28,7 @@ public final class MissingCapabilityException extends DpoException {
    * @param able the ids of the providers that have it, sorted
    */
   MissingCapabilityException(
-      String kind, String message, Capability capability, List<String> able) {
+      String kind, String message, Enum<?> capability, List<String> able) {
     super(message);
     this.kind = kind;
     this.capability = capability;
@@ -50,7 +49,7 @@ public final class MissingCapabilityException extends DpoException {
    *
    * @return the capability
    */
-  public Capability capability() {
+  public Enum<?> capability() {
     return capability;
   }
 
