@@ -12,7 +12,13 @@ import java.util.Objects;
  */
 public record DeviceInfo(String device, String engine, String engineVersion) {
 
-  /** Checks that no component is null. */
+  /**
+   * Checks that no component is null.
+   *
+   * @param device the device actually used
+   * @param engine the numerical engine
+   * @param engineVersion the engine's version
+   */
   public DeviceInfo {
     Objects.requireNonNull(device, "device");
     Objects.requireNonNull(engine, "engine");

@@ -46,24 +46,36 @@ public record GenerationPlan(List<Pair> components) {
    * @param second logit-mixing weights (policy, reference) of the second distribution
    */
   public record Pair(double probability, double[] first, double[] second) {
-    /** Copies the weights. */
+    /**
+     * Copies the weights.
+     *
+     * @param probability its share of the prompts
+     * @param first logit-mixing weights (policy, reference) of the first distribution
+     * @param second logit-mixing weights (policy, reference) of the second distribution
+     */
     public Pair {
       first = first.clone();
       second = second.clone();
     }
 
+    /** {@return a copy of the first distribution's weights} */
     @Override
     public double[] first() {
       return first.clone();
     }
 
+    /** {@return a copy of the second distribution's weights} */
     @Override
     public double[] second() {
       return second.clone();
     }
   }
 
-  /** Copies the components. */
+  /**
+   * Copies the components.
+   *
+   * @param components the pairs with their mixture probabilities (summing to 1)
+   */
   public GenerationPlan {
     components = List.copyOf(components);
   }
