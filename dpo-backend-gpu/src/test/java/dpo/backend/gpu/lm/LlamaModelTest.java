@@ -56,7 +56,11 @@ class LlamaModelTest {
 
   /** Makes every bias and norm weight non-trivial so the reference checks their use. */
   static GptModel randomised(GptArchitecture a, long seed) {
-    GptModel model = GptModel.create(root, a, seed);
+    return randomised(root, a, seed);
+  }
+
+  static GptModel randomised(NDManager parent, GptArchitecture a, long seed) {
+    GptModel model = GptModel.create(parent, a, seed);
     SplittableRandom r = new SplittableRandom(seed + 100);
     for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
       if (e.getKey().endsWith("bias") || e.getKey().contains("norm")) {
