@@ -46,6 +46,11 @@ final class BenchLmCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   String preset;
 
+  @Option(names = "--parts", defaultValue = "all", paramLabel = "all|generation|training",
+      description = "Which measurements to run (default: ${DEFAULT-VALUE}); the ceiling and the"
+          + " parameter count always.")
+  String parts;
+
   @Option(names = "--batch", defaultValue = "16", paramLabel = "N",
       description = "Prompts per generation call and pairs per DPO step (default: ${DEFAULT-VALUE}).")
   int batch;
@@ -75,7 +80,7 @@ final class BenchLmCommand implements Callable<Integer> {
   int vocabulary;
 
   @Option(names = "--seconds", defaultValue = "2", paramLabel = "S",
-      description = "Measured time per benchmark, after two warm-up calls (default: ${DEFAULT-VALUE}).")
+      description = "Measured time per benchmark, after one or two warm-up calls (default: ${DEFAULT-VALUE}).")
   double seconds;
 
   @Option(names = "--backend", paramLabel = "ID",
@@ -127,7 +132,7 @@ final class BenchLmCommand implements Callable<Integer> {
     LmBenchmark.Options options;
     try {
       options = new LmBenchmark.Options(arch, preset, batch, promptLength, newTokens, layers,
-          width, heads, vocabulary, seconds);
+          width, heads, vocabulary, seconds, parts);
     } catch (dpo.api.ConfigurationException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage()
           + "; pick --width, --heads and --layers that fit together");

@@ -25,6 +25,8 @@ import java.util.function.LongSupplier;
 public final class LmBenchmark {
   /** The architectures {@code --arch} accepts. */
   public static final java.util.List<String> ARCHITECTURES = ModelPresets.ARCHITECTURES;
+  /** What {@code --parts} accepts. */
+  public static final java.util.List<String> PARTS = List.of("all", "generation", "training");
   /** The presets {@code --preset} accepts. */
   public static final java.util.List<String> PRESETS = ModelPresets.NAMES;
 
@@ -41,9 +43,10 @@ public final class LmBenchmark {
    * @param heads override of the preset's attention heads, or 0
    * @param vocabulary override of the preset's vocabulary size, or 0
    * @param seconds time budget of each measurement
+   * @param parts {@code all}, {@code generation} or {@code training}
    */
   public record Options(String arch, String preset, int batch, int promptLength, int newTokens,
-      int layers, int width, int heads, int vocabulary, double seconds) {
+      int layers, int width, int heads, int vocabulary, double seconds, String parts) {
     /** Validates the sizes. */
     public Options {
       if (batch <= 0 || promptLength <= 0 || newTokens <= 0 || !(seconds > 0)) {
@@ -51,6 +54,18 @@ public final class LmBenchmark {
             "batch, prompt length, new tokens and seconds must be > 0");
       }
       architecture(arch, preset, promptLength + newTokens, layers, width, heads, vocabulary);
+      if (!PARTS.contains(parts)) {
+        throw new ConfigurationException("parts", "parts must be one of " + PARTS + ", got '"
+            + parts + "'");
+      }
+    }
+
+    boolean generation() {
+      return !parts.equals("training");
+    }
+
+    boolean training() {
+      return !parts.equals("generation");
     }
 
     GptArchitecture architecture() {
@@ -97,7 +112,7 @@ public final class LmBenchmark {
         GptModel reference = GptModel.create(manager, architecture, 2)) {
       GenerationConfig sampling = GenerationConfig.sampling(options.newTokens(), 1.0, -1, 3);
       long tokens = (long) options.batch() * options.newTokens();
-      for (boolean cache : new boolean[] {true, false}) {
+      for (boolean cache : options.generation() ? new boolean[] {true, false} : new boolean[0]) {
         Generator g = new Generator(List.of(policy), new double[] {1}, sampling, cache);
         double seconds = time(options.seconds(), () -> {
           g.generate(manager, prompts);
@@ -106,23 +121,43 @@ public final class LmBenchmark {
         rows.add(row(cache ? "generate-kv-cache" : "generate-recompute", tokens / seconds,
             "tokens/s", manager, options));
       }
-      Generator mix = new Generator(List.of(policy, reference), new double[] {1.5, -0.5},
-          sampling, true);
-      double mixSeconds = time(options.seconds(), () -> {
-        mix.generate(manager, prompts);
-        return 1;
-      });
-      rows.add(row("generate-logit-mix", tokens / mixSeconds, "tokens/s", manager, options));
+      if (options.generation()) {
+        Generator mix = new Generator(List.of(policy, reference), new double[] {1.5, -0.5},
+            sampling, true);
+        double mixSeconds = time(options.seconds(), () -> {
+          mix.generate(manager, prompts);
+          return 1;
+        });
+        rows.add(row("generate-logit-mix", tokens / mixSeconds, "tokens/s", manager, options));
+      }
+      if (!options.training()) {
+        rows.add(row("peak-resident-memory", peakResidentMiB(), "MiB", manager, options));
+        return rows;
+      }
 
-      List<int[]> pairPrompts = new ArrayList<>(prompts);
-      pairPrompts.addAll(prompts);
-      List<int[]> responses = new ArrayList<>(chosen);
-      responses.addAll(rejected);
+      // Micro-batches of pairs as the trainer runs them, chosen then rejected in each pass.
+      int pairsPerPass = Math.max(1, DjlTrainer.MICRO_BATCH_TOKENS
+          / (2 * (options.promptLength() + options.newTokens())));
+      List<List<int[]>> passPrompts = new ArrayList<>();
+      List<List<int[]>> passResponses = new ArrayList<>();
+      for (int from = 0; from < options.batch(); from += pairsPerPass) {
+        int to = Math.min(options.batch(), from + pairsPerPass);
+        List<int[]> p = new ArrayList<>(prompts.subList(from, to));
+        p.addAll(prompts.subList(from, to));
+        List<int[]> r = new ArrayList<>(chosen.subList(from, to));
+        r.addAll(rejected.subList(from, to));
+        passPrompts.add(p);
+        passResponses.add(r);
+      }
       double forwardBackward = time(options.seconds(), () -> {
         try (NDManager m = manager.newSubManager();
             GradientCollector tape = Engine.getInstance().newGradientCollector()) {
-          NDArray loss = policy.sequenceLogProbs(m, pairPrompts, responses).sum();
-          tape.backward(loss);
+          for (int i = 0; i < passPrompts.size(); i++) {
+            try (NDManager pass = m.newSubManager()) {
+              tape.backward(policy.sequenceLogProbs(pass, passPrompts.get(i),
+                  passResponses.get(i)).sum());
+            }
+          }
           for (NDArray p : policy.parameters().values()) {
             NDArray g = p.getGradient();
             g.attach(m);
@@ -133,8 +168,8 @@ public final class LmBenchmark {
       });
       rows.add(row("forward-backward", 1000 * forwardBackward, "ms/step", manager, options));
       double referenceForward = time(options.seconds(), () -> {
-        try (NDManager m = manager.newSubManager()) {
-          reference.sequenceLogProbs(m, pairPrompts, responses).toFloatArray();
+        for (int i = 0; i < passPrompts.size(); i++) {
+          reference.sequenceLogProbs(passPrompts.get(i), passResponses.get(i));
         }
         return 1;
       });
@@ -215,13 +250,19 @@ public final class LmBenchmark {
     return Double.NaN;
   }
 
-  /** Seconds per call: two warm-up calls, then calls until the budget is spent (at least 3). */
+  /**
+   * Seconds per call: one warm-up call (two when it is quick), then calls until the budget is
+   * spent (at least 2).
+   */
   private static double time(double budget, LongSupplier call) {
+    long warm = System.nanoTime();
     call.getAsLong();
-    call.getAsLong();
+    if (System.nanoTime() - warm < budget * 1e9) {
+      call.getAsLong();
+    }
     long start = System.nanoTime();
     int calls = 0;
-    while (calls < 3 || (System.nanoTime() - start) < budget * 1e9) {
+    while (calls < 2 || (System.nanoTime() - start) < budget * 1e9) {
       call.getAsLong();
       calls++;
     }

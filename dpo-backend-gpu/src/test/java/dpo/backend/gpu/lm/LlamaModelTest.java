@@ -437,6 +437,46 @@ class LlamaModelTest {
   }
 
   @Test
+  void microBatchesAccumulateTheWholeBatchsGradient() {
+    GptArchitecture a = tiny("llama", true, null);
+    SplittableRandom r = new SplittableRandom(4);
+    List<int[]> prompts = new ArrayList<>();
+    List<int[]> chosen = new ArrayList<>();
+    List<int[]> rejected = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      prompts.add(r.ints(2 + i % 3, 0, 20).toArray());
+      chosen.add(r.ints(3, 0, 20).toArray());
+      rejected.add(r.ints(1 + i % 2, 0, 20).toArray());
+    }
+    PreferenceBatch batch = PreferenceBatch.hard(prompts, chosen, rejected);
+    Objective dpo = DjlTrainerTest.sigmoid(0.5);
+    Map<String, float[]> whole = new LinkedHashMap<>();
+    Map<String, float[]> split = new LinkedHashMap<>();
+    double[] losses = new double[2];
+    int[] tokens = {1024, 12}; // one pass; one or two pairs per pass
+    for (int run = 0; run < 2; run++) {
+      try (GptModel policy = randomised(a, 19);
+          GptModel reference = randomised(a, 20);
+          DjlTrainer trainer = new DjlTrainer(policy, TrainerConfig.adamW(1e-3), tokens[run])) {
+        losses[run] = trainer.dpoLossAndGradients(batch, reference, dpo);
+        for (Map.Entry<String, NDArray> e : policy.parameters().entrySet()) {
+          NDArray g = e.getValue().getGradient();
+          (run == 0 ? whole : split).put(e.getKey(), g.toFloatArray());
+          g.close();
+        }
+      }
+    }
+    assertEquals(losses[0], losses[1], 1e-6); // float32 sums over other paddings
+    for (String name : whole.keySet()) {
+      float[] x = whole.get(name);
+      float[] y = split.get(name);
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(x[i], y[i], 1e-6 + 1e-4 * Math.abs(x[i]), name + "[" + i + "]");
+      }
+    }
+  }
+
+  @Test
   void saveAndLoadAreBitExactForEveryFamily(@TempDir Path dir) {
     for (GptArchitecture a : List.of(tiny("llama", false, LLAMA3), tiny("mistral", true, null),
         tiny("qwen2", false, null))) {
