@@ -46,9 +46,11 @@ final class BenchLmCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   String preset;
 
-  @Option(names = "--parts", defaultValue = "all", paramLabel = "all|generation|training",
-      description = "Which measurements to run (default: ${DEFAULT-VALUE}); the ceiling and the"
-          + " parameter count always.")
+  @Option(names = "--parts", defaultValue = "all",
+      paramLabel = "all|generation|cached-generation|training",
+      description = "Which measurements to run (default: ${DEFAULT-VALUE}); cached-generation"
+          + " leaves out the slow recomputation baseline; the ceiling and the parameter count"
+          + " always.")
   String parts;
 
   @Option(names = "--batch", defaultValue = "16", paramLabel = "N",
@@ -110,6 +112,10 @@ final class BenchLmCommand implements Callable<Integer> {
     if (!LmBenchmark.ARCHITECTURES.contains(arch)) {
       throw new ParameterException(spec.commandLine(), "--arch must be one of "
           + LmBenchmark.ARCHITECTURES + ", got '" + arch + "'");
+    }
+    if (!LmBenchmark.PARTS.contains(parts)) {
+      throw new ParameterException(spec.commandLine(), "--parts must be one of "
+          + LmBenchmark.PARTS + ", got '" + parts + "'");
     }
     if (!LmBenchmark.PRESETS.contains(preset)) {
       throw new ParameterException(spec.commandLine(), "--preset must be one of "

@@ -340,10 +340,18 @@ final class GptModel implements LanguageModel {
     }
     long keys = k.getShape().get(2);
     int perGroup = heads / groups;
+    float scale = (float) (1.0 / Math.sqrt(headDim));
+    if (perGroup == 1) {
+      // Plain multi-head attention on the strided views: a row's result does not depend on
+      // the other rows of its batch (the learned oracle's contract asks for that bit for bit).
+      NDArray weights = q.matMul(k.transpose(0, 1, 3, 2)).muli(Scalars.like(q, scale)).addi(bias)
+          .softmax(3);
+      return weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length,
+          (long) heads * headDim);
+    }
     NDArray scores = q.reshape(batch, groups, perGroup * length, headDim)
         .matMul(k.transpose(0, 1, 3, 2))
         .reshape(batch, heads, length, keys);
-    float scale = (float) (1.0 / Math.sqrt(headDim));
     NDArray weights = scores.muli(Scalars.like(scores, scale)).addi(bias).softmax(3);
     return weights.reshape(batch, groups, perGroup * length, keys).matMul(v)
         .reshape(batch, heads, length, headDim)

@@ -26,7 +26,8 @@ public final class LmBenchmark {
   /** The architectures {@code --arch} accepts. */
   public static final java.util.List<String> ARCHITECTURES = ModelPresets.ARCHITECTURES;
   /** What {@code --parts} accepts. */
-  public static final java.util.List<String> PARTS = List.of("all", "generation", "training");
+  public static final java.util.List<String> PARTS =
+      List.of("all", "generation", "cached-generation", "training");
   /** The presets {@code --preset} accepts. */
   public static final java.util.List<String> PRESETS = ModelPresets.NAMES;
 
@@ -43,7 +44,8 @@ public final class LmBenchmark {
    * @param heads override of the preset's attention heads, or 0
    * @param vocabulary override of the preset's vocabulary size, or 0
    * @param seconds time budget of each measurement
-   * @param parts {@code all}, {@code generation} or {@code training}
+   * @param parts {@code all}, {@code generation}, {@code cached-generation} (no recomputation
+   *     baseline, which is slow at large sizes) or {@code training}
    */
   public record Options(String arch, String preset, int batch, int promptLength, int newTokens,
       int layers, int width, int heads, int vocabulary, double seconds, String parts) {
@@ -64,8 +66,12 @@ public final class LmBenchmark {
       return !parts.equals("training");
     }
 
+    boolean recompute() {
+      return parts.equals("all") || parts.equals("generation");
+    }
+
     boolean training() {
-      return !parts.equals("generation");
+      return parts.equals("all") || parts.equals("training");
     }
 
     GptArchitecture architecture() {
@@ -112,7 +118,9 @@ public final class LmBenchmark {
         GptModel reference = GptModel.create(manager, architecture, 2)) {
       GenerationConfig sampling = GenerationConfig.sampling(options.newTokens(), 1.0, -1, 3);
       long tokens = (long) options.batch() * options.newTokens();
-      for (boolean cache : options.generation() ? new boolean[] {true, false} : new boolean[0]) {
+      boolean[] caches = options.recompute() ? new boolean[] {true, false}
+          : options.generation() ? new boolean[] {true} : new boolean[0];
+      for (boolean cache : caches) {
         Generator g = new Generator(List.of(policy), new double[] {1}, sampling, cache);
         double seconds = time(options.seconds(), () -> {
           g.generate(manager, prompts);
