@@ -31,9 +31,12 @@ echo "== CudaTest: greedy generation on the GPU equals the CPU's; a DPO step on 
 grep -h "Tests run" "$ROOT"/dpo-backend-gpu/target/surefire-reports/*CudaTest.txt
 
 for device in gpu cpu; do
-  echo "== device $device: the bench's default model (2 layers, width 64, vocabulary 64)"
+  echo "== device $device: the bench's default model (tiny Llama: 2 layers, width 64, vocabulary 64)"
   "$ROOT/dpo" bench lm --device "$device" --seconds 2 "$@"
   echo "== device $device: a GPT-2-small-sized model (12 layers, width 768, vocabulary 50257)"
-  "$ROOT/dpo" bench lm --device "$device" --seconds 2 --layers 12 --width 768 --heads 12 \
+  "$ROOT/dpo" bench lm --device "$device" --seconds 2 --arch gpt2 --layers 12 --width 768 --heads 12 \
     --vocab 50257 --batch 8 --new-tokens 64 "$@"
+  echo "== device $device: a SmolLM-135M-sized Llama (30 layers, width 576, 9 heads, 3 key-value heads)"
+  "$ROOT/dpo" bench lm --device "$device" --seconds 2 --arch llama --preset smollm-135m \
+    --batch 8 --new-tokens 64 "$@"
 done

@@ -24,15 +24,34 @@ import picocli.CommandLine.Spec;
     usageHelpWidth = 100,
     sortOptions = false,
     description = {
-      "Time the djl backend on a random GPT-style model: generate-kv-cache, generate-recompute"
-          + " and generate-logit-mix (tokens per second), forward-backward (policy, chosen and"
-          + " rejected), reference-forward and dpo-step (ms per step). Prints one JSON object per"
-          + " line with the device."
+      "Time the djl backend on a random model of a preset size: matmul-ceiling (the engine's"
+          + " 2048x2048 float32 matrix product, GFLOP/s), parameters, generate-kv-cache,"
+          + " generate-recompute and generate-logit-mix (tokens per second), forward-backward"
+          + " (policy, chosen and rejected), reference-forward and dpo-step (ms per step, with its"
+          + " achieved GFLOP/s and the ratio to the ceiling), peak-resident-memory. Prints one"
+          + " JSON object per line with the device."
     })
 final class BenchLmCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec CommandSpec spec;
+
+  @Option(names = "--arch", defaultValue = "llama", paramLabel = "llama|gpt2",
+      description = "Architecture of the random model (default: ${DEFAULT-VALUE}).")
+  String arch;
+
+  @Option(names = "--preset", defaultValue = "tiny", paramLabel = "tiny|smollm-135m",
+      description = "Model size: tiny (2 layers, width 64, vocabulary 64) or smollm-135m (30"
+          + " layers, width 576, 9 heads, 3 key-value heads, vocabulary 49152)"
+          + " (default: ${DEFAULT-VALUE}).")
+  String preset;
+
+  @Option(names = "--parts", defaultValue = "all",
+      paramLabel = "all|generation|cached-generation|training",
+      description = "Which measurements to run (default: ${DEFAULT-VALUE}); cached-generation"
+          + " leaves out the slow recomputation baseline; the ceiling and the parameter count"
+          + " always.")
+  String parts;
 
   @Option(names = "--batch", defaultValue = "16", paramLabel = "N",
       description = "Prompts per generation call and pairs per DPO step (default: ${DEFAULT-VALUE}).")
@@ -46,24 +65,24 @@ final class BenchLmCommand implements Callable<Integer> {
       description = "Generated tokens, also the response length in training (default: ${DEFAULT-VALUE}).")
   int newTokens;
 
-  @Option(names = "--layers", defaultValue = "2", paramLabel = "L",
-      description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--layers", defaultValue = "0", paramLabel = "L",
+      description = "Transformer blocks, overriding the preset's (default: the preset's).")
   int layers;
 
-  @Option(names = "--width", defaultValue = "64", paramLabel = "D",
-      description = "Embedding width (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--width", defaultValue = "0", paramLabel = "D",
+      description = "Embedding width, overriding the preset's (default: the preset's).")
   int width;
 
-  @Option(names = "--heads", defaultValue = "4", paramLabel = "H",
-      description = "Attention heads (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--heads", defaultValue = "0", paramLabel = "H",
+      description = "Attention heads, overriding the preset's (default: the preset's).")
   int heads;
 
-  @Option(names = "--vocab", defaultValue = "64", paramLabel = "V",
-      description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--vocab", defaultValue = "0", paramLabel = "V",
+      description = "Vocabulary size, overriding the preset's (default: the preset's).")
   int vocabulary;
 
   @Option(names = "--seconds", defaultValue = "2", paramLabel = "S",
-      description = "Measured time per benchmark, after two warm-up calls (default: ${DEFAULT-VALUE}).")
+      description = "Measured time per benchmark, after one or two warm-up calls (default: ${DEFAULT-VALUE}).")
   double seconds;
 
   @Option(names = "--backend", paramLabel = "ID",
@@ -84,13 +103,25 @@ final class BenchLmCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (threads < 0 || batch < 1 || promptLength < 1 || newTokens < 1 || layers < 1 || width < 1 || heads < 1
-        || vocabulary < 2 || !(seconds > 0)) {
+    if (threads < 0 || batch < 1 || promptLength < 1 || newTokens < 1 || layers < 0 || width < 0
+        || heads < 0 || vocabulary < 0 || vocabulary == 1 || !(seconds > 0)) {
       throw new ParameterException(spec.commandLine(),
-          "--batch, --prompt-len, --new-tokens, --layers, --width, --heads and --seconds must be"
-              + " > 0, --vocab >= 2 and --threads >= 0");
+          "--batch, --prompt-len, --new-tokens and --seconds must be > 0, --layers, --width and"
+              + " --heads >= 0 (0: the preset's), --vocab 0 or >= 2, --threads >= 0");
     }
-    if (width % heads != 0) {
+    if (!LmBenchmark.ARCHITECTURES.contains(arch)) {
+      throw new ParameterException(spec.commandLine(), "--arch must be one of "
+          + LmBenchmark.ARCHITECTURES + ", got '" + arch + "'");
+    }
+    if (!LmBenchmark.PARTS.contains(parts)) {
+      throw new ParameterException(spec.commandLine(), "--parts must be one of "
+          + LmBenchmark.PARTS + ", got '" + parts + "'");
+    }
+    if (!LmBenchmark.PRESETS.contains(preset)) {
+      throw new ParameterException(spec.commandLine(), "--preset must be one of "
+          + LmBenchmark.PRESETS + ", got '" + preset + "'");
+    }
+    if (width > 0 && heads > 0 && width % heads != 0) {
       throw new ParameterException(spec.commandLine(),
           "--width " + width + " must be a multiple of --heads " + heads);
     }
@@ -104,8 +135,14 @@ final class BenchLmCommand implements Callable<Integer> {
     }
     Objective objective =
         runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
-    LmBenchmark.Options options = new LmBenchmark.Options(
-        batch, promptLength, newTokens, layers, width, heads, vocabulary, seconds);
+    LmBenchmark.Options options;
+    try {
+      options = new LmBenchmark.Options(arch, preset, batch, promptLength, newTokens, layers,
+          width, heads, vocabulary, seconds, parts);
+    } catch (dpo.api.ConfigurationException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage()
+          + "; pick --width, --heads and --layers that fit together");
+    }
     PrintWriter out = spec.commandLine().getOut();
     for (Map<String, Object> row : LmBench.run(
         new BackendConfig(threads).withOption("device", device), options, objective)) {

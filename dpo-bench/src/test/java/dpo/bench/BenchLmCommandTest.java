@@ -28,8 +28,30 @@ class BenchLmCommandTest {
       assertTrue(row.get("value").asDouble() > 0, line);
       assertEquals("cpu()", row.get("device").asText());
     }
-    assertEquals(List.of("generate-kv-cache", "generate-recompute", "generate-logit-mix",
-        "forward-backward", "reference-forward", "dpo-step"), names);
+    assertEquals(List.of("matmul-ceiling", "parameters", "generate-kv-cache",
+        "generate-recompute", "generate-logit-mix", "forward-backward", "reference-forward",
+        "dpo-step", "peak-resident-memory"), names);
+  }
+
+  @Test
+  void presetsAndArchitecturesAreChecked() throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.execute(new String[] {"bench", "lm", "--seconds", "0.02", "--batch", "1",
+        "--prompt-len", "2", "--new-tokens", "2", "--arch", "gpt2", "--device", "cpu"},
+        new PrintWriter(out), new PrintWriter(err));
+    assertEquals(0, code, err.toString());
+    JsonNode parameters = new ObjectMapper().readTree(out.toString().split("\n")[1]);
+    // gpt2 tiny: vocabulary 64, width 64, 2 layers, MLP 172, context 4
+    long d = 64;
+    long perLayer = 4 * d + d * 3 * d + 3 * d + d * d + d + d * 172 + 172 + 172 * d + d;
+    assertEquals(64 * d + 4 * d + 2 * d + 2 * perLayer, parameters.get("value").asLong());
+    assertEquals("gpt2", parameters.get("arch").asText());
+    StringWriter bad = new StringWriter();
+    assertEquals(2, Main.execute(new String[] {"bench", "lm", "--preset", "huge"},
+        new PrintWriter(new StringWriter()), new PrintWriter(bad)));
+    assertTrue(bad.toString().contains("--preset must be one of [tiny, smollm-135m], got 'huge'"),
+        bad.toString());
   }
 
   @Test

@@ -40,8 +40,9 @@ public interface LanguageModel extends AutoCloseable {
   void copyFrom(LanguageModel other);
 
   /**
-   * Saves the model as a checkpoint directory ({@code config.json} and {@code model.safetensors}
-   * with GPT-2's tensor names), atomically.
+   * Saves the model as a Hugging Face checkpoint directory ({@code config.json} and {@code
+   * model.safetensors} with the model type's tensor names, plus the tokenizer files the model was
+   * loaded with), atomically.
    *
    * @param directory target directory; replaced if present
    */

@@ -3,8 +3,9 @@ package dpo.api.lm;
 import dpo.api.ConfigurationException;
 
 /**
- * The shape of a GPT-style causal transformer: pre-LayerNorm blocks, learned positions, a language
- * head tied to the token embedding.
+ * The main dimensions of a causal transformer. A backend may know more about a loaded model (the
+ * djl backend reads a Hugging Face config.json: key-value heads, head width, MLP width, rotary
+ * positions); a model created from this record alone is GPT-2-shaped.
  *
  * @param vocabularySize number of token ids
  * @param width embedding width (GPT-2's n_embd); a multiple of {@code heads}
@@ -44,7 +45,7 @@ public record ModelConfig(int vocabularySize, int width, int layers, int heads, 
   }
 
   /**
-   * Width of one attention head.
+   * Width of one attention head when heads split the width evenly (GPT-2, most Llamas).
    *
    * @return width / heads
    */

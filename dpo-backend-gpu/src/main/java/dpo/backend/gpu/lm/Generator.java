@@ -122,7 +122,7 @@ final class Generator {
     KvCache[] caches = new KvCache[models.size()];
     try {
       for (int i = 0; i < caches.length; i++) {
-        caches[i] = useCache ? new KvCache(m, models.get(i).config().layers()) : null;
+        caches[i] = useCache ? new KvCache(m, models.get(i).config().layers(), maxLength) : null;
       }
       int columns = promptLength; // filled columns of the grid
       for (int step = 0; step < config.maxNewTokens(); step++) {

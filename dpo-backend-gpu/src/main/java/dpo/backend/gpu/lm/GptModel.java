@@ -32,9 +32,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A GPT-2-style causal transformer: token plus learned position embeddings, pre-LayerNorm blocks
- * (attention, then a 4x MLP), a final LayerNorm and a head tied to the token embedding. Parameter
- * names and shapes are GPT-2's ({@code h.0.attn.c_attn.weight} is (width, 3 width)).
+ * A decoder-only causal transformer in one of the two layouts of {@link GptArchitecture}: GPT-2
+ * (token plus learned position embeddings, pre-LayerNorm blocks with a GELU MLP, a head tied to
+ * the token embedding; Conv1D (in, out) weights) or the Llama family (rotary positions, RMSNorm,
+ * grouped-query attention, a SwiGLU MLP, tied or untied head; (out, in) weights). Parameter names
+ * and shapes are Hugging Face's for the model type.
  */
 final class GptModel implements LanguageModel {
   static final String CONFIG_FILE = "config.json";
@@ -46,27 +48,37 @@ final class GptModel implements LanguageModel {
   private final GptArchitecture architecture;
   private final NDManager manager;
   private final Map<String, NDArray> parameters;
+  /** Tokenizer and generation files of the folder the model came from, written with it. */
+  private final Map<String, byte[]> companions;
+  private final double[] inverseFrequencies;
   private boolean closed;
 
-  private GptModel(
-      GptArchitecture architecture, NDManager manager, Map<String, NDArray> parameters) {
+  private GptModel(GptArchitecture architecture, NDManager manager,
+      Map<String, NDArray> parameters, Map<String, byte[]> companions) {
     this.architecture = architecture;
     this.manager = manager;
     this.parameters = parameters;
+    this.companions = Map.copyOf(companions);
+    this.inverseFrequencies = architecture.isGpt2() ? null : Rotary.inverseFrequencies(architecture);
   }
 
-  /** A model with GPT-2's initialisation drawn from {@code seed} on the host (any device). */
+  /**
+   * A model with its family's initialisation drawn from {@code seed} on the host (any device):
+   * N(0, 0.02) matrices (GPT-2's residual projections scaled by 1/sqrt(2 layers)), norms at 1,
+   * biases at 0.
+   */
   static GptModel create(NDManager parent, GptArchitecture architecture, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     ModelConfig c = architecture.model();
     float projectionStd = (float) (INIT_STD / Math.sqrt(2.0 * c.layers()));
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (Map.Entry<String, long[]> e : layout(c).entrySet()) {
+    NDManager manager = parent.newSubManager();
+    Map<String, NDArray> parameters = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : layout(architecture).entrySet()) {
       String name = e.getKey();
       long[] shape = e.getValue();
       int size = Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact));
       float[] data = new float[size];
-      if (name.startsWith("ln") || name.contains(".ln_")) {
+      if (name.startsWith("ln") || name.contains(".ln_") || name.contains("norm.")) {
         if (name.endsWith(".weight")) {
           Arrays.fill(data, 1f);
         }
@@ -77,99 +89,123 @@ final class GptModel implements LanguageModel {
           data[i] = (float) (random.nextGaussian() * std);
         }
       }
-      tensors.put(name, new Tensor(shape, data));
+      parameters.put(name, parameter(manager, new Tensor(shape, data)));
     }
-    return fromTensors(parent, architecture, tensors, null);
+    return new GptModel(architecture, manager, parameters, Map.of());
   }
 
-  /** Every parameter of a shape, by GPT-2 name, in GPT-2's order. */
-  static Map<String, long[]> layout(ModelConfig c) {
+  private static NDArray parameter(NDManager manager, Tensor t) {
+    NDArray array = manager.create(t.data(), new Shape(t.shape()));
+    array.setRequiresGradient(true);
+    return array;
+  }
+
+  /** Every parameter of a model, by Hugging Face name, in Hugging Face's order. */
+  static Map<String, long[]> layout(GptArchitecture a) {
+    ModelConfig c = a.model();
     long d = c.width();
+    long inner = a.intermediateSize();
     Map<String, long[]> shapes = new LinkedHashMap<>();
-    shapes.put("wte.weight", new long[] {c.vocabularySize(), d});
-    shapes.put("wpe.weight", new long[] {c.contextLength(), d});
-    for (int l = 0; l < c.layers(); l++) {
-      String h = "h." + l + ".";
-      shapes.put(h + "ln_1.weight", new long[] {d});
-      shapes.put(h + "ln_1.bias", new long[] {d});
-      shapes.put(h + "attn.c_attn.weight", new long[] {d, 3 * d});
-      shapes.put(h + "attn.c_attn.bias", new long[] {3 * d});
-      shapes.put(h + "attn.c_proj.weight", new long[] {d, d});
-      shapes.put(h + "attn.c_proj.bias", new long[] {d});
-      shapes.put(h + "ln_2.weight", new long[] {d});
-      shapes.put(h + "ln_2.bias", new long[] {d});
-      shapes.put(h + "mlp.c_fc.weight", new long[] {d, 4 * d});
-      shapes.put(h + "mlp.c_fc.bias", new long[] {4 * d});
-      shapes.put(h + "mlp.c_proj.weight", new long[] {4 * d, d});
-      shapes.put(h + "mlp.c_proj.bias", new long[] {d});
+    if (a.isGpt2()) {
+      shapes.put("wte.weight", new long[] {c.vocabularySize(), d});
+      shapes.put("wpe.weight", new long[] {c.contextLength(), d});
+      for (int l = 0; l < c.layers(); l++) {
+        String h = "h." + l + ".";
+        shapes.put(h + "ln_1.weight", new long[] {d});
+        shapes.put(h + "ln_1.bias", new long[] {d});
+        shapes.put(h + "attn.c_attn.weight", new long[] {d, 3 * d});
+        shapes.put(h + "attn.c_attn.bias", new long[] {3 * d});
+        shapes.put(h + "attn.c_proj.weight", new long[] {d, d});
+        shapes.put(h + "attn.c_proj.bias", new long[] {d});
+        shapes.put(h + "ln_2.weight", new long[] {d});
+        shapes.put(h + "ln_2.bias", new long[] {d});
+        shapes.put(h + "mlp.c_fc.weight", new long[] {d, inner});
+        shapes.put(h + "mlp.c_fc.bias", new long[] {inner});
+        shapes.put(h + "mlp.c_proj.weight", new long[] {inner, d});
+        shapes.put(h + "mlp.c_proj.bias", new long[] {d});
+      }
+      shapes.put("ln_f.weight", new long[] {d});
+      shapes.put("ln_f.bias", new long[] {d});
+      return shapes;
     }
-    shapes.put("ln_f.weight", new long[] {d});
-    shapes.put("ln_f.bias", new long[] {d});
+    long q = (long) c.heads() * a.headDim();
+    long kv = (long) a.keyValueHeads() * a.headDim();
+    shapes.put("model.embed_tokens.weight", new long[] {c.vocabularySize(), d});
+    for (int l = 0; l < c.layers(); l++) {
+      String h = "model.layers." + l + ".";
+      shapes.put(h + "input_layernorm.weight", new long[] {d});
+      linear(shapes, h + "self_attn.q_proj.", q, d, a.qkvBias());
+      linear(shapes, h + "self_attn.k_proj.", kv, d, a.qkvBias());
+      linear(shapes, h + "self_attn.v_proj.", kv, d, a.qkvBias());
+      linear(shapes, h + "self_attn.o_proj.", d, q, a.outputBias());
+      shapes.put(h + "post_attention_layernorm.weight", new long[] {d});
+      linear(shapes, h + "mlp.gate_proj.", inner, d, a.mlpBias());
+      linear(shapes, h + "mlp.up_proj.", inner, d, a.mlpBias());
+      linear(shapes, h + "mlp.down_proj.", d, inner, a.mlpBias());
+    }
+    shapes.put("model.norm.weight", new long[] {d});
+    if (!a.tieWordEmbeddings()) {
+      shapes.put("lm_head.weight", new long[] {c.vocabularySize(), d});
+    }
     return shapes;
   }
 
-  /**
-   * Builds a model from named tensors, accepting Hugging Face's {@code transformer.} prefix and
-   * ignoring the attention-mask buffers older GPT-2 files carry.
-   */
+  private static void linear(Map<String, long[]> shapes, String prefix, long out, long in,
+      boolean bias) {
+    shapes.put(prefix + "weight", new long[] {out, in});
+    if (bias) {
+      shapes.put(prefix + "bias", new long[] {out});
+    }
+  }
+
+  /** Builds a model from named host tensors (tests); see {@link Checkpoint} for files. */
   static GptModel fromTensors(
       NDManager parent, GptArchitecture architecture, Map<String, Tensor> tensors, Path file) {
+    return fromTensors(parent, architecture, tensors::get, file, Map.of());
+  }
+
+  /**
+   * Builds a model from tensors looked up by name; Hugging Face's {@code transformer.} prefix of
+   * GPT-2 files is accepted.
+   */
+  static GptModel fromTensors(NDManager parent, GptArchitecture architecture,
+      java.util.function.Function<String, Tensor> tensors, Path file,
+      Map<String, byte[]> companions) {
     NDManager manager = parent.newSubManager();
     Map<String, NDArray> parameters = new LinkedHashMap<>();
+    Path where = file == null ? Path.of("<tensors>") : file;
     try {
-      for (Map.Entry<String, long[]> e : layout(architecture.model()).entrySet()) {
+      for (Map.Entry<String, long[]> e : layout(architecture).entrySet()) {
         String name = e.getKey();
-        Tensor t = tensors.containsKey(name)
-            ? tensors.get(name)
-            : tensors.get("transformer." + name);
+        Tensor t = tensors.apply(name);
+        if (t == null && architecture.isGpt2()) {
+          t = tensors.apply("transformer." + name);
+        }
         if (t == null) {
-          throw new BadDataException(file == null ? Path.of("<tensors>") : file, 0, name,
-              "missing tensor " + name + "; the checkpoint is not a GPT-2 model of this shape"
-                  + " (check config.json against the weights)");
+          throw new BadDataException(where, 0, name,
+              "missing tensor " + name + "; the weights do not match config.json's "
+                  + architecture.modelType() + " model (check config.json against the weights)");
         }
         if (!Arrays.equals(t.shape(), e.getValue())) {
-          throw new BadDataException(file == null ? Path.of("<tensors>") : file, 0, name,
+          throw new BadDataException(where, 0, name,
               "tensor " + name + " has shape " + Arrays.toString(t.shape()) + ", config.json"
                   + " implies " + Arrays.toString(e.getValue()));
         }
-        NDArray array = manager.create(t.data(), new Shape(t.shape()));
-        array.setRequiresGradient(true);
-        parameters.put(name, array);
+        parameters.put(name, parameter(manager, t));
       }
     } catch (RuntimeException e) {
       manager.close();
       throw e;
     }
-    return new GptModel(architecture, manager, parameters);
+    return new GptModel(architecture, manager, parameters, companions);
   }
 
-  /** Loads {@code config.json} and {@code model.safetensors} from a checkpoint directory. */
+  /**
+   * Loads a Hugging Face checkpoint folder: {@code config.json}, {@code model.safetensors} or its
+   * shards, and the tokenizer files, which the model writes back when saved.
+   */
   static GptModel load(NDManager parent, Path directory) {
-    Path configFile = directory.resolve(CONFIG_FILE);
-    Path weightsFile = directory.resolve(WEIGHTS_FILE);
-    if (!Files.isDirectory(directory)) {
-      throw new BadDataException(directory, 0, null,
-          "not a checkpoint directory; expected a folder with " + CONFIG_FILE + " and "
-              + WEIGHTS_FILE);
-    }
-    for (Path p : List.of(configFile, weightsFile)) {
-      if (!Files.isRegularFile(p)) {
-        throw new BadDataException(p, 0, null, "missing; a checkpoint folder needs "
-            + CONFIG_FILE + " and " + WEIGHTS_FILE);
-      }
-    }
-    JsonObject config;
-    try {
-      config = JsonParser.parseString(Files.readString(configFile, StandardCharsets.UTF_8))
-          .getAsJsonObject();
-    } catch (IOException e) {
-      throw new BadDataException(configFile, 0, null, "cannot read: " + e.getMessage());
-    } catch (JsonParseException | IllegalStateException e) {
-      throw new BadDataException(configFile, 0, null,
-          "not a JSON object (" + e.getMessage() + "); restore the checkpoint's config.json");
-    }
-    GptArchitecture architecture = GptArchitecture.fromConfigJson(configFile, config);
-    return fromTensors(parent, architecture, SafeTensors.read(weightsFile), weightsFile);
+    return Checkpoint.open(directory).load(parent, java.util.Set.of()).model();
   }
 
   GptArchitecture architecture() {
@@ -191,6 +227,11 @@ final class GptModel implements LanguageModel {
     return manager;
   }
 
+  /** Tokenizer and generation files carried from the folder the model was loaded from. */
+  Map<String, byte[]> companions() {
+    return companions;
+  }
+
   /**
    * Logits of every position, (batch, tokens, vocabulary). The first operand of every operation is
    * an activation, so all intermediates belong to the manager of {@code tokens}.
@@ -201,54 +242,140 @@ final class GptModel implements LanguageModel {
    * @param cache keys and values of earlier tokens, extended in place; null for none
    */
   NDArray forward(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
-    NDArray states = hidden(tokens, positions, bias, cache);
-    return Linear.linear(states, p("wte.weight")).singletonOrThrow();
+    return Linear.linear(hidden(tokens, positions, bias, cache), head()).singletonOrThrow();
   }
 
-  /** The final hidden states (after ln_f), (batch, tokens, width); see {@link #forward}. */
+  /** The output head's (vocabulary, width) matrix: the token embedding when tied. */
+  NDArray head() {
+    if (architecture.isGpt2()) {
+      return p("wte.weight");
+    }
+    return p(architecture.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+  }
+
+  /** The final hidden states (after the last norm), (batch, tokens, width); see {@link #forward}. */
   NDArray hidden(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
     checkOpen();
+    return architecture.isGpt2()
+        ? gpt2Hidden(tokens, positions, bias, cache)
+        : llamaHidden(tokens, positions, bias, cache);
+  }
+
+  private NDArray gpt2Hidden(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
     ModelConfig c = architecture.model();
     long batch = tokens.getShape().get(0);
     long length = tokens.getShape().get(1);
-    int heads = c.heads();
-    int headWidth = c.headWidth();
     Shape norm = new Shape(c.width());
-    float eps = architecture.layerNormEpsilon();
+    float eps = architecture.normEpsilon();
     NDArray x = Embedding.embedding(tokens, p("wte.weight"), SparseFormat.DENSE).singletonOrThrow()
         .add(Embedding.embedding(positions, p("wpe.weight"), SparseFormat.DENSE)
             .singletonOrThrow());
-    float scale = (float) (1.0 / Math.sqrt(headWidth));
     for (int l = 0; l < c.layers(); l++) {
       String h = "h." + l + ".";
       NDArray a = LayerNorm.layerNorm(x, norm, p(h + "ln_1.weight"), p(h + "ln_1.bias"), eps)
           .singletonOrThrow();
       NDArray qkv = a.matMul(p(h + "attn.c_attn.weight")).add(p(h + "attn.c_attn.bias"));
       NDArray[] parts = qkv.split(3, 2).toArray(new NDArray[0]);
-      NDArray q = heads(parts[0], batch, length, heads, headWidth);
-      NDArray k = heads(parts[1], batch, length, heads, headWidth);
-      NDArray v = heads(parts[2], batch, length, heads, headWidth);
-      if (cache != null) {
-        k = cache.appendKeys(l, k);
-        v = cache.appendValues(l, v);
-      }
-      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
-      NDArray attention = scores.muli(Scalars.like(scores, scale)).addi(bias).softmax(3);
-      NDArray y = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, c.width());
+      NDArray y = attention(l, parts[0], parts[1], parts[2], null, bias, cache, batch, length);
       x = x.add(y.matMul(p(h + "attn.c_proj.weight")).addi(p(h + "attn.c_proj.bias")));
       NDArray m = LayerNorm.layerNorm(x, norm, p(h + "ln_2.weight"), p(h + "ln_2.bias"), eps)
           .singletonOrThrow();
-      m = activation(m.matMul(p(h + "mlp.c_fc.weight")).addi(p(h + "mlp.c_fc.bias")));
+      m = gelu(m.matMul(p(h + "mlp.c_fc.weight")).addi(p(h + "mlp.c_fc.bias")));
       x = x.add(m.matMul(p(h + "mlp.c_proj.weight")).addi(p(h + "mlp.c_proj.bias")));
     }
+    if (cache != null) {
+      cache.advance(length);
+    }
     return LayerNorm.layerNorm(x, norm, p("ln_f.weight"), p("ln_f.bias"), eps).singletonOrThrow();
+  }
+
+  private NDArray llamaHidden(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
+    ModelConfig c = architecture.model();
+    long batch = tokens.getShape().get(0);
+    long length = tokens.getShape().get(1);
+    NDArray x = Embedding.embedding(tokens, p("model.embed_tokens.weight"), SparseFormat.DENSE)
+        .singletonOrThrow();
+    NDArray[] rotation = Rotary.cosSin(positions, inverseFrequencies);
+    for (int l = 0; l < c.layers(); l++) {
+      String h = "model.layers." + l + ".";
+      NDArray a = rmsNorm(x, p(h + "input_layernorm.weight"));
+      NDArray q = project(a, h + "self_attn.q_proj.", architecture.qkvBias());
+      NDArray k = project(a, h + "self_attn.k_proj.", architecture.qkvBias());
+      NDArray v = project(a, h + "self_attn.v_proj.", architecture.qkvBias());
+      NDArray y = attention(l, q, k, v, rotation, bias, cache, batch, length);
+      x = x.add(project(y, h + "self_attn.o_proj.", architecture.outputBias()));
+      NDArray m = rmsNorm(x, p(h + "post_attention_layernorm.weight"));
+      NDArray gate = project(m, h + "mlp.gate_proj.", architecture.mlpBias());
+      NDArray up = project(m, h + "mlp.up_proj.", architecture.mlpBias());
+      // silu(g) = g * sigmoid(g); sigmoid keeps its output for backward, so no in-place on it
+      NDArray swiglu = gate.mul(ai.djl.nn.Activation.sigmoid(gate)).mul(up);
+      x = x.add(project(swiglu, h + "mlp.down_proj.", architecture.mlpBias()));
+    }
+    if (cache != null) {
+      cache.advance(length);
+    }
+    return rmsNorm(x, p("model.norm.weight"));
+  }
+
+  /**
+   * Causal self-attention of one layer from its projected queries, keys and values (batch,
+   * tokens, heads x head width). Grouped-query attention folds each key-value head's query heads
+   * into its rows, so keys and values are never repeated.
+   */
+  private NDArray attention(int layer, NDArray query, NDArray key, NDArray value,
+      NDArray[] rotation, NDArray bias, KvCache cache, long batch, long length) {
+    int heads = architecture.model().heads();
+    int groups = architecture.keyValueHeads();
+    int headDim = architecture.headDim();
+    NDArray q = heads(query, batch, length, heads, headDim);
+    NDArray k = heads(key, batch, length, groups, headDim);
+    NDArray v = heads(value, batch, length, groups, headDim);
+    if (rotation != null) {
+      q = Rotary.apply(q, rotation);
+      k = Rotary.apply(k, rotation);
+    }
+    if (cache != null) {
+      k = cache.keys(layer, k);
+      v = cache.values(layer, v);
+    }
+    long keys = k.getShape().get(2);
+    int perGroup = heads / groups;
+    float scale = (float) (1.0 / Math.sqrt(headDim));
+    if (perGroup == 1) {
+      // Plain multi-head attention on the strided views: a row's result does not depend on
+      // the other rows of its batch (the learned oracle's contract asks for that bit for bit).
+      NDArray weights = q.matMul(k.transpose(0, 1, 3, 2)).muli(Scalars.like(q, scale)).addi(bias)
+          .softmax(3);
+      return weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length,
+          (long) heads * headDim);
+    }
+    NDArray scores = q.reshape(batch, groups, perGroup * length, headDim)
+        .matMul(k.transpose(0, 1, 3, 2))
+        .reshape(batch, heads, length, keys);
+    NDArray weights = scores.muli(Scalars.like(scores, scale)).addi(bias).softmax(3);
+    return weights.reshape(batch, groups, perGroup * length, keys).matMul(v)
+        .reshape(batch, heads, length, headDim)
+        .transpose(0, 2, 1, 3)
+        .reshape(batch, length, (long) heads * headDim);
+  }
+
+  private NDArray project(NDArray x, String prefix, boolean bias) {
+    NDArray y = Linear.linear(x, p(prefix + "weight")).singletonOrThrow();
+    return bias ? y.addi(p(prefix + "bias")) : y;
+  }
+
+  /** x / sqrt(mean(x^2) + eps) * weight over the last axis. */
+  private NDArray rmsNorm(NDArray x, NDArray weight) {
+    NDArray meanSquare = x.mul(x).mean(new int[] {-1}, true);
+    NDArray rms = meanSquare.add(Scalars.like(meanSquare, architecture.normEpsilon())).sqrt();
+    return x.div(rms).mul(weight);
   }
 
   private static NDArray heads(NDArray x, long batch, long length, int heads, int headWidth) {
     return x.reshape(batch, length, heads, headWidth).transpose(0, 2, 1, 3);
   }
 
-  private NDArray activation(NDArray x) {
+  private NDArray gelu(NDArray x) {
     if (architecture.activation().equals(GptArchitecture.GELU)) {
       NDArray cdf = x.div(Scalars.like(x, Math.sqrt(2))).erf().addi(Scalars.like(x, 1));
       return x.mul(cdf).muli(Scalars.like(x, 0.5));
@@ -273,22 +400,32 @@ final class GptModel implements LanguageModel {
     PaddedPairs grid = PaddedPairs.of(config(), prompts, responses);
     int batch = grid.batch();
     int length = grid.length();
-    long[] targets = new long[batch * length];
-    float[] mask = new float[batch * length];
+    int width = config().width();
+    int n = responses.stream().mapToInt(r -> r.length).sum();
+    if (n == 0) {
+      return m.zeros(new Shape(batch));
+    }
+    // Only the positions that predict a response token go through the head: with a large
+    // vocabulary the (tokens, vocabulary) logits are the biggest activation of the step.
+    long[] rows = new long[n * width];
+    long[] targets = new long[n];
+    float[] owner = new float[batch * n];
+    int at = 0;
     for (int i = 0; i < batch; i++) {
       int start = i * length + prompts.get(i).length - 1;
       int[] response = responses.get(i);
-      for (int t = 0; t < response.length; t++) {
+      for (int t = 0; t < response.length; t++, at++) {
         // The logits at position p predict the token at p + 1.
-        targets[start + t] = response[t];
-        mask[start + t] = 1f;
+        Arrays.fill(rows, at * width, (at + 1) * width, start + t);
+        targets[at] = response[t];
+        owner[i * n + at] = 1f;
       }
     }
-    NDArray logits = Linear.linear(hidden(m, grid), p("wte.weight")).singletonOrThrow();
-    NDArray picked = logits.logSoftmax(2)
-        .gather(m.create(targets, new Shape(batch, length, 1)), 2)
-        .reshape(batch, length);
-    return picked.mul(m.create(mask, new Shape(batch, length))).sum(new int[] {1});
+    NDArray states = hidden(m, grid).reshape((long) batch * length, width)
+        .gather(m.create(rows, new Shape(n, width)), 0);
+    NDArray picked = Linear.linear(states, head()).singletonOrThrow().logSoftmax(1)
+        .gather(m.create(targets, new Shape(n, 1)), 1);
+    return m.create(owner, new Shape(batch, n)).matMul(picked).reshape(batch);
   }
 
   /** The final hidden states of a padded grid, in {@code m}, on the tape when one is open. */
@@ -335,7 +472,7 @@ final class GptModel implements LanguageModel {
       copy.setRequiresGradient(true);
       copies.put(e.getKey(), copy);
     }
-    return new GptModel(architecture, copyManager, copies);
+    return new GptModel(architecture, copyManager, copies, companions);
   }
 
   @Override
@@ -350,7 +487,7 @@ final class GptModel implements LanguageModel {
     }
   }
 
-  /** Parameters as host tensors, GPT-2 names. */
+  /** Parameters as host tensors, Hugging Face names. */
   Map<String, Tensor> tensors() {
     checkOpen();
     Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -361,14 +498,15 @@ final class GptModel implements LanguageModel {
 
   @Override
   public void save(Path directory) {
-    writeCheckpoint(directory, architecture.toConfigJson(), tensors());
+    writeCheckpoint(directory, architecture.toConfigJson(), tensors(), companions);
   }
 
   /**
-   * Writes {@code config.json} and {@code model.safetensors} into a staging folder beside the
-   * target, then swaps it into place: a checkpoint appears whole or not at all.
+   * Writes {@code config.json}, {@code model.safetensors} and the tokenizer files the model came
+   * with into a staging folder beside the target, then swaps it into place: a checkpoint appears whole or not at all.
    */
-  static void writeCheckpoint(Path directory, JsonObject config, Map<String, Tensor> tensors) {
+  static void writeCheckpoint(Path directory, JsonObject config, Map<String, Tensor> tensors,
+      Map<String, byte[]> companions) {
     Path absolute = directory.toAbsolutePath();
     try {
       Files.createDirectories(absolute.getParent());
@@ -378,6 +516,9 @@ final class GptModel implements LanguageModel {
             new GsonBuilder().setPrettyPrinting().create().toJson(config), StandardCharsets.UTF_8);
         SafeTensors.write(staging.resolve(WEIGHTS_FILE), tensors,
             Map.of("format", "pt", "written_by", "dpo djl backend"));
+        for (Map.Entry<String, byte[]> c : companions.entrySet()) {
+          Files.write(staging.resolve(c.getKey()), c.getValue());
+        }
         replaceDirectory(staging, absolute);
       } finally {
         deleteTree(staging);

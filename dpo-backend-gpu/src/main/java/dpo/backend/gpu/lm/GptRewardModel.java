@@ -10,7 +10,6 @@ import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.RewardModel;
-import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -53,9 +52,10 @@ final class GptRewardModel implements RewardModel {
   }
 
   static GptRewardModel load(NDManager parent, Path directory) {
-    GptModel body = GptModel.load(parent, directory);
+    Checkpoint.Loaded loaded = Checkpoint.open(directory).load(parent, java.util.Set.of(HEAD));
+    GptModel body = loaded.model();
+    Tensor head = loaded.extras().get(HEAD);
     Path weights = directory.resolve(GptModel.WEIGHTS_FILE);
-    Tensor head = SafeTensors.read(weights).get(HEAD);
     if (head == null) {
       body.close();
       throw new BadDataException(weights, 0, HEAD, "missing tensor " + HEAD
@@ -111,10 +111,12 @@ final class GptRewardModel implements RewardModel {
     tensors.put(HEAD, new Tensor(new long[] {1, config().width()}, head.toFloatArray()));
     JsonObject json = body.architecture().toConfigJson();
     JsonArray architectures = new JsonArray();
-    architectures.add("GPT2ForSequenceClassification");
+    architectures.add(body.architecture().isGpt2() ? "GPT2ForSequenceClassification"
+        : json.getAsJsonArray("architectures").get(0).getAsString()
+            .replace("ForCausalLM", "ForSequenceClassification"));
     json.add("architectures", architectures);
     json.addProperty("num_labels", 1);
-    GptModel.writeCheckpoint(directory, json, tensors);
+    GptModel.writeCheckpoint(directory, json, tensors, body.companions());
   }
 
   @Override

@@ -43,7 +43,7 @@ final class TokenSampler {
     }
     boolean truncate = (config.topK() > 0 && config.topK() < vocabulary) || config.topP() < 1;
     if (truncate) {
-      total = truncate(total);
+      total = truncate();
     }
     double u = random.nextDouble() * total;
     double cumulative = 0;
@@ -61,7 +61,7 @@ final class TokenSampler {
   }
 
   /** Zeroes the weights outside top-k and top-p; returns the kept total. */
-  private double truncate(double total) {
+  private double truncate() {
     int vocabulary = weights.length;
     for (int i = 0; i < vocabulary; i++) {
       order[i] = i;
@@ -71,7 +71,12 @@ final class TokenSampler {
         ? Double.compare(weights[b], weights[a]) : Integer.compare(a, b));
     int keep = config.topK() > 0 ? Math.min(config.topK(), vocabulary) : vocabulary;
     if (config.topP() < 1) {
-      double needed = config.topP() * total;
+      // top-p on the renormalised top-k distribution (the order transformers applies them in)
+      double topK = 0;
+      for (int r = 0; r < keep; r++) {
+        topK += weights[order[r]];
+      }
+      double needed = config.topP() * topK;
       double cumulative = 0;
       int nucleus = 0;
       while (nucleus < keep && cumulative < needed) {

@@ -1,5 +1,6 @@
 /**
- * GPT-style causal language models on DJL: the transformer (GPT-2's tensor names and layout),
+ * Causal language models on DJL: one decoder for GPT-2 and the Llama family (Hugging Face's tensor
+ * names and layouts, checkpoints in and out),
  * KV-cached generation with per-token logit mixing, sequence log-probabilities, and the AdamW
  * trainer for DPO and supervised steps.
  *

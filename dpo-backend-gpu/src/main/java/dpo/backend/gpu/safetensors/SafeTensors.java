@@ -46,6 +46,36 @@ public final class SafeTensors {
    * @throws BadDataException if the file is malformed
    */
   public static Map<String, Tensor> read(Path file) {
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (Entry e : header(file)) {
+      tensors.put(e.name(), read(e));
+    }
+    return tensors;
+  }
+
+  /**
+   * One tensor's place in a file, checked against the file's size.
+   *
+   * @param file the file
+   * @param name the tensor's name
+   * @param dtype its element type
+   * @param shape its dimensions
+   * @param elements the product of the dimensions
+   * @param offset absolute byte offset of its data in the file
+   * @param bytes length of its data
+   */
+  public record Entry(Path file, String name, DType dtype, long[] shape, long elements,
+      long offset, long bytes) {}
+
+  /**
+   * The tensors a file holds, read from its header only: nothing of the data is allocated. Every
+   * entry's dtype, shape and byte range are checked against the file's size.
+   *
+   * @param file the safetensors file
+   * @return its tensors in data order
+   * @throws BadDataException if the header is malformed
+   */
+  public static List<Entry> header(Path file) {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = channel.size();
       if (size < 8) {
@@ -64,21 +94,46 @@ public final class SafeTensors {
       readFully(channel, headerBytes, 8);
       JsonObject header = parseHeader(file, headerBytes.array());
       long dataStart = 8 + headerLength;
-      List<Entry> entries = entries(file, header, size - dataStart);
-      Map<String, Tensor> tensors = new LinkedHashMap<>();
-      for (Entry e : entries) {
-        ByteBuffer raw = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(channel, raw, dataStart + e.begin);
-        raw.flip();
-        tensors.put(e.name, new Tensor(e.shape, toFloats(raw, e.dtype, (int) e.elements)));
+      List<Entry> entries = new ArrayList<>();
+      for (Raw e : entries(file, header, size - dataStart)) {
+        entries.add(new Entry(file, e.name, e.dtype, e.shape, e.elements, dataStart + e.begin,
+            e.end - e.begin));
       }
-      return tensors;
+      return entries;
     } catch (IOException e) {
       throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
     }
   }
 
-  private record Entry(String name, DType dtype, long[] shape, long elements, long begin, long end) {}
+  /**
+   * Reads one tensor as float32, in chunks: memory beyond the result stays bounded whatever the
+   * tensor's size.
+   *
+   * @param e an entry of {@link #header}
+   * @return the tensor
+   */
+  public static Tensor read(Entry e) {
+    float[] out = new float[(int) e.elements()];
+    int width = e.dtype().bytes();
+    int chunkElements = CHUNK_BYTES / width;
+    try (FileChannel channel = FileChannel.open(e.file(), StandardOpenOption.READ)) {
+      ByteBuffer raw = ByteBuffer.allocate((int) Math.min(e.bytes(), (long) chunkElements * width))
+          .order(ByteOrder.LITTLE_ENDIAN);
+      for (long done = 0; done < e.elements(); done += chunkElements) {
+        int n = (int) Math.min(chunkElements, e.elements() - done);
+        raw.clear().limit(n * width);
+        readFully(channel, raw, e.offset() + done * width);
+        raw.flip();
+        toFloats(raw, e.dtype(), out, (int) done, n);
+      }
+    } catch (IOException ex) {
+      throw new BadDataException(e.file(), 0, e.name(), "cannot read: " + ex.getMessage());
+    }
+    return new Tensor(e.shape(), out);
+  }
+
+  /** Bytes read at a time. */
+  private static final int CHUNK_BYTES = 1 << 22;
 
   private static JsonObject parseHeader(Path file, byte[] bytes) {
     try {
@@ -93,8 +148,10 @@ public final class SafeTensors {
     }
   }
 
-  private static List<Entry> entries(Path file, JsonObject header, long dataSize) {
-    List<Entry> entries = new ArrayList<>();
+  private record Raw(String name, DType dtype, long[] shape, long elements, long begin, long end) {}
+
+  private static List<Raw> entries(Path file, JsonObject header, long dataSize) {
+    List<Raw> entries = new ArrayList<>();
     for (Map.Entry<String, JsonElement> item : header.entrySet()) {
       String name = item.getKey();
       if (name.equals(METADATA)) {
@@ -102,9 +159,9 @@ public final class SafeTensors {
       }
       entries.add(entry(file, name, item.getValue(), dataSize));
     }
-    entries.sort(Comparator.comparingLong(Entry::begin));
+    entries.sort(Comparator.comparingLong(Raw::begin));
     long previousEnd = 0;
-    for (Entry e : entries) {
+    for (Raw e : entries) {
       if (e.begin < previousEnd) {
         throw bad(file, e.name, "byte range [" + e.begin + ", " + e.end
             + ") overlaps another tensor; the header is corrupt");
@@ -114,7 +171,7 @@ public final class SafeTensors {
     return entries;
   }
 
-  private static Entry entry(Path file, String name, JsonElement value, long dataSize) {
+  private static Raw entry(Path file, String name, JsonElement value, long dataSize) {
     try {
       JsonObject o = value.getAsJsonObject();
       String dtypeName = o.get("dtype").getAsString();
@@ -146,9 +203,10 @@ public final class SafeTensors {
             + " bytes, the byte range holds " + (end - begin));
       }
       if (elements > Integer.MAX_VALUE - 8) {
-        throw bad(file, name, "tensor of " + elements + " elements is too large to load");
+        throw bad(file, name, "tensor of " + elements + " elements (shape " + shapeJson
+            + ") is past the 2^31 - 9 elements one array of this backend holds");
       }
-      return new Entry(name, dtype, shape, elements, begin, end);
+      return new Raw(name, dtype, shape, elements, begin, end);
     } catch (ArithmeticException e) {
       throw bad(file, name, "shape overflows 64 bits; the header is corrupt");
     } catch (ClassCastException | IllegalStateException | NullPointerException
@@ -158,27 +216,25 @@ public final class SafeTensors {
     }
   }
 
-  private static float[] toFloats(ByteBuffer raw, DType dtype, int n) {
-    float[] out = new float[n];
+  private static void toFloats(ByteBuffer raw, DType dtype, float[] out, int at, int n) {
     switch (dtype) {
-      case F32 -> raw.asFloatBuffer().get(out);
+      case F32 -> raw.asFloatBuffer().get(out, at, n);
       case F64 -> {
         for (int i = 0; i < n; i++) {
-          out[i] = (float) raw.getDouble();
+          out[at + i] = (float) raw.getDouble();
         }
       }
       case F16 -> {
         for (int i = 0; i < n; i++) {
-          out[i] = halfToFloat(raw.getShort());
+          out[at + i] = halfToFloat(raw.getShort());
         }
       }
       case BF16 -> {
         for (int i = 0; i < n; i++) {
-          out[i] = Float.intBitsToFloat((raw.getShort() & 0xffff) << 16);
+          out[at + i] = Float.intBitsToFloat((raw.getShort() & 0xffff) << 16);
         }
       }
     }
-    return out;
   }
 
   /** IEEE binary16 to float32 (Float.float16ToFloat arrived after Java 17). */

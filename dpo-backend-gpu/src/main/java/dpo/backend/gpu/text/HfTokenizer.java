@@ -15,21 +15,37 @@ import java.util.Map;
 
 /**
  * A Hugging Face {@code tokenizer.json} (any model type: BPE, WordPiece, WordLevel, Unigram),
- * loaded from disk only. The end-of-sequence token is {@code eos_token_id} of the folder's
- * {@code config.json} when present, else the first added token named like one.
+ * loaded from disk only, with the special tokens of {@code tokenizer_config.json}. The
+ * end-of-sequence token is {@code eos_token_id} of the folder's {@code config.json} when present,
+ * else {@code tokenizer_config.json}'s {@code eos_token}, else the first added token named like
+ * one. {@link #encode} adds no special tokens (responses); {@link #encodePrompt} adds them as the
+ * tokenizer does: {@code add_bos_token} / {@code add_eos_token} of tokenizer_config.json when set,
+ * else tokenizer.json's post-processor (a Llama tokenizer prepends BOS).
  */
 public final class HfTokenizer implements Tokenizer {
   static final String FILE = "tokenizer.json";
   private static final List<String> END_NAMES = List.of("<|endoftext|>", "</s>", "<eos>", "[SEP]");
 
+  static final String CONFIG_FILE = "tokenizer_config.json";
+
   private final HuggingFaceTokenizer tokenizer;
   private final int vocabularySize;
   private final int endOfSequence;
+  private final int beginOfSequence;
+  private final int padding;
+  /** add_bos_token and add_eos_token of tokenizer_config.json; null: the post-processor decides. */
+  private final Boolean addBos;
+  private final boolean addEos;
 
-  private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabularySize, int endOfSequence) {
+  private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabularySize, int endOfSequence,
+      int beginOfSequence, int padding, Boolean addBos, boolean addEos) {
     this.tokenizer = tokenizer;
     this.vocabularySize = vocabularySize;
     this.endOfSequence = endOfSequence;
+    this.beginOfSequence = beginOfSequence;
+    this.padding = padding;
+    this.addBos = addBos;
+    this.addEos = addEos;
   }
 
   /**
@@ -60,7 +76,86 @@ public final class HfTokenizer implements Tokenizer {
           + e.getMessage());
     }
     int size = vocabularySize(json);
-    return new HfTokenizer(tokenizer, size, endOfSequence(directory, json, file));
+    JsonObject config = tokenizerConfig(directory);
+    Map<String, Integer> ids = tokenIds(json);
+    int bos = specialToken(directory, config, ids, "bos_token");
+    int pad = specialToken(directory, config, ids, "pad_token");
+    int eos = endOfSequence(directory, json, file);
+    Boolean addBos = null;
+    boolean addEos = false;
+    if (config != null) {
+      Path c = directory.resolve(CONFIG_FILE);
+      if (config.has("add_bos_token") && !config.get("add_bos_token").isJsonNull()) {
+        addBos = flag(c, config, "add_bos_token");
+        if (addBos && bos < 0) {
+          throw new BadDataException(c, 0, "add_bos_token", "add_bos_token is true but no"
+              + " bos_token is set; add bos_token or set add_bos_token to false");
+        }
+      }
+      if (config.has("add_eos_token") && !config.get("add_eos_token").isJsonNull()) {
+        addEos = flag(c, config, "add_eos_token");
+        addBos = addBos == null ? Boolean.FALSE : addBos;
+      }
+    }
+    return new HfTokenizer(tokenizer, size, eos, bos, pad, addBos, addEos);
+  }
+
+  private static boolean flag(Path file, JsonObject o, String key) {
+    JsonElement e = o.get(key);
+    if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean()) {
+      return e.getAsBoolean();
+    }
+    throw new BadDataException(file, 0, key, key + " must be true or false, got " + e);
+  }
+
+  private static JsonObject tokenizerConfig(Path directory) {
+    Path file = directory.resolve(CONFIG_FILE);
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    try {
+      return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+          .getAsJsonObject();
+    } catch (IOException | RuntimeException e) {
+      throw new BadDataException(file, 0, null, "not a readable JSON object: " + e.getMessage());
+    }
+  }
+
+  /** Token text to id: the model's vocabulary (when a map) and the added tokens. */
+  private static Map<String, Integer> tokenIds(JsonObject json) {
+    Map<String, Integer> ids = new java.util.HashMap<>();
+    JsonObject model = json.has("model") && json.get("model").isJsonObject()
+        ? json.getAsJsonObject("model") : null;
+    if (model != null && model.has("vocab") && model.get("vocab").isJsonObject()) {
+      for (Map.Entry<String, JsonElement> e : model.getAsJsonObject("vocab").entrySet()) {
+        ids.put(e.getKey(), e.getValue().getAsInt());
+      }
+    }
+    if (json.has("added_tokens")) {
+      for (JsonElement t : json.getAsJsonArray("added_tokens")) {
+        JsonObject o = t.getAsJsonObject();
+        ids.put(o.get("content").getAsString(), o.get("id").getAsInt());
+      }
+    }
+    return ids;
+  }
+
+  /** The id of tokenizer_config.json's {@code key} (a string or {"content": ...}); -1 if unset. */
+  private static int specialToken(Path directory, JsonObject config, Map<String, Integer> ids,
+      String key) {
+    if (config == null || !config.has(key) || config.get(key).isJsonNull()) {
+      return -1;
+    }
+    JsonElement e = config.get(key);
+    String content = e.isJsonObject() && e.getAsJsonObject().has("content")
+        ? e.getAsJsonObject().get("content").getAsString()
+        : e.isJsonPrimitive() ? e.getAsString() : null;
+    Integer id = content == null ? null : ids.get(content);
+    if (id == null) {
+      throw new BadDataException(directory.resolve(CONFIG_FILE), 0, key, key + " " + e
+          + " is not a token of tokenizer.json; fix " + key + " or the tokenizer");
+    }
+    return id;
   }
 
   private static int vocabularySize(JsonObject json) {
@@ -82,6 +177,8 @@ public final class HfTokenizer implements Tokenizer {
   }
 
   private static int endOfSequence(Path directory, JsonObject json, Path file) {
+    JsonObject tokenizerConfig = tokenizerConfig(directory);
+    int fromTokenizer = specialToken(directory, tokenizerConfig, tokenIds(json), "eos_token");
     Path config = directory.resolve("config.json");
     if (Files.isRegularFile(config)) {
       try {
@@ -89,9 +186,16 @@ public final class HfTokenizer implements Tokenizer {
         if (c.has("eos_token_id") && c.get("eos_token_id").isJsonPrimitive()) {
           return c.get("eos_token_id").getAsInt();
         }
+        if (c.has("eos_token_id") && c.get("eos_token_id").isJsonArray()
+            && !c.getAsJsonArray("eos_token_id").isEmpty()) {
+          return c.getAsJsonArray("eos_token_id").get(0).getAsInt();
+        }
       } catch (IOException | RuntimeException e) {
         // a bad config.json is reported by the model loader; fall back to the added tokens
       }
+    }
+    if (fromTokenizer >= 0) {
+      return fromTokenizer;
     }
     if (json.has("added_tokens")) {
       for (String name : END_NAMES) {
@@ -115,6 +219,66 @@ public final class HfTokenizer implements Tokenizer {
       out[i] = Math.toIntExact(ids[i]);
     }
     return out;
+  }
+
+  /**
+   * Token ids of a prompt with the tokenizer's special tokens, as {@code transformers} encodes it
+   * by default: {@code add_bos_token} / {@code add_eos_token} of tokenizer_config.json when set,
+   * else tokenizer.json's post-processor.
+   *
+   * @param text the prompt
+   * @return its ids
+   */
+  public int[] encodePrompt(String text) {
+    if (addBos == null) {
+      return toInts(tokenizer.encode(text, true, false).getIds());
+    }
+    int[] body = encode(text);
+    int[] out = new int[body.length + (addBos ? 1 : 0) + (addEos ? 1 : 0)];
+    if (addBos) {
+      out[0] = beginOfSequence;
+    }
+    System.arraycopy(body, 0, out, addBos ? 1 : 0, body.length);
+    if (addEos) {
+      out[out.length - 1] = endOfSequence;
+    }
+    return out;
+  }
+
+  private static int[] toInts(long[] ids) {
+    int[] out = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = Math.toIntExact(ids[i]);
+    }
+    return out;
+  }
+
+  /**
+   * The beginning-of-sequence token of tokenizer_config.json.
+   *
+   * @return its id, or -1 if none
+   */
+  public int beginOfSequence() {
+    return beginOfSequence;
+  }
+
+  /**
+   * The padding token of tokenizer_config.json.
+   *
+   * @return its id, or -1 if none
+   */
+  public int padding() {
+    return padding;
+  }
+
+  /**
+   * The token text of an id.
+   *
+   * @param id the id
+   * @return its text, or null if none
+   */
+  public String token(int id) {
+    return id < 0 ? null : tokenizer.decode(new long[] {id}, false);
   }
 
   @Override

@@ -159,10 +159,11 @@ class GptModelTest {
     BadDataException missing = assertThrows(BadDataException.class,
         () -> GptModel.load(root, dir.resolve("m")));
     assertTrue(missing.getMessage().contains("h.2."), missing.getMessage());
-    Files.writeString(config, "{\"model_type\": \"llama\"}");
-    BadDataException llama = assertThrows(BadDataException.class,
+    Files.writeString(config, "{\"model_type\": \"gemma\"}");
+    BadDataException gemma = assertThrows(BadDataException.class,
         () -> GptModel.load(root, dir.resolve("m")));
-    assertTrue(llama.getMessage().contains("only GPT-2"), llama.getMessage());
+    assertTrue(gemma.getMessage().contains("(model_type): model_type 'gemma' is not supported;"
+        + " supported: llama, mistral, qwen2, gpt2"), gemma.getMessage());
     BadDataException none = assertThrows(BadDataException.class,
         () -> GptModel.load(root, dir.resolve("absent")));
     assertTrue(none.getMessage().contains("config.json"), none.getMessage());

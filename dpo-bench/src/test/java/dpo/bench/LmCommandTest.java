@@ -1,0 +1,141 @@
+package dpo.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dpo.api.lm.LanguageModel;
+import dpo.datasets.synthetic.WordTokenizer;
+import dpo.backend.gpu.DjlOffline;
+import dpo.backend.gpu.lm.Checkpoints;
+import dpo.backend.gpu.text.HfTokenizer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LmCommandTest {
+  static final WordTokenizer WORDS =
+      new WordTokenizer(List.of("bees", "are", "calm", ".", "sting", "honey"));
+
+  @TempDir Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  static Run dpo(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  /** A tiny random Llama with a word tokenizer that adds BOS to prompts. */
+  Path checkpoint(NDManager manager, String name, long seed) throws Exception {
+    Path d = dir.resolve(name);
+    try (LanguageModel m = Checkpoints.createPreset(manager, "llama", "tiny",
+        WORDS.vocabularySize(), 64, seed)) {
+      m.save(d);
+    }
+    Files.writeString(d.resolve("tokenizer.json"), WORDS.toHuggingFaceJson());
+    Files.writeString(d.resolve("tokenizer_config.json"), "{\"add_bos_token\": true,"
+        + " \"bos_token\": \"<bos>\", \"eos_token\": \"<eos>\", \"pad_token\": \"<pad>\"}");
+    return d;
+  }
+
+  @Test
+  void infoScoreAndGenerateWorkOnAHuggingFaceFolder() throws Exception {
+    DjlOffline.enforce();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Path model = checkpoint(manager, "policy", 3);
+      Path reference = checkpoint(manager, "reference", 4);
+
+      Run info = dpo("lm", "info", model.toString());
+      assertEquals(0, info.code(), info.err());
+      assertTrue(info.out().contains("model_type           llama"), info.out());
+      assertTrue(info.out().contains("bos                  1 <bos>"), info.out());
+      assertTrue(info.out().contains("dtype                f32"), info.out());
+
+      Path rows = dir.resolve("rows.jsonl");
+      Files.writeString(rows, "{\"prompt\": \"bees are\", \"response\": \"calm .\"}\n"
+          + "{\"prompt\": \"honey\", \"response\": \"bees sting bees\"}\n");
+      Path scores = dir.resolve("scores.jsonl");
+      Run score = dpo("lm", "score", "--model", model.toString(), "--input", rows.toString(),
+          "--out", scores.toString());
+      assertEquals(0, score.code(), score.err());
+      List<String> lines = Files.readAllLines(scores);
+      assertEquals(2, lines.size());
+      HfTokenizer tokenizer = HfTokenizer.load(model);
+      assertArrayEquals(new int[] {WordTokenizer.BOS, 4, 5}, tokenizer.encodePrompt("bees are"),
+          "the prompt gets BOS");
+      try (Checkpoints.Folder folder = Checkpoints.Folder.load(manager, model)) {
+        double[] expected = folder.model().sequenceLogProbs(
+            List.of(new int[] {1, 4, 5}, new int[] {1, 9}),
+            List.of(new int[] {6, 7}, new int[] {4, 8, 4}));
+        JsonNode first = new ObjectMapper().readTree(lines.get(0));
+        JsonNode second = new ObjectMapper().readTree(lines.get(1));
+        assertEquals(expected[0], first.get("logp").asDouble(), 1e-6);
+        assertEquals(2, first.get("tokens").asInt());
+        assertEquals(expected[1], second.get("logp").asDouble(), 1e-6);
+        assertEquals(3, second.get("tokens").asInt());
+
+        // A saved model is self-contained: its tokenizer files travel with it.
+        Path copy = dir.resolve("copy");
+        folder.model().save(copy);
+        assertEquals(Files.readString(model.resolve("tokenizer_config.json")),
+            Files.readString(copy.resolve("tokenizer_config.json")));
+        assertEquals(Files.readString(model.resolve("tokenizer.json")),
+            Files.readString(copy.resolve("tokenizer.json")));
+      }
+
+      Path prompts = dir.resolve("prompts.jsonl");
+      Files.writeString(prompts, "{\"prompt\": \"bees are\"}\n{\"prompt\": \"honey\"}\n");
+      Path greedy = dir.resolve("greedy.jsonl");
+      Run g = dpo("lm", "generate", "--model", model.toString(), "--prompts", prompts.toString(),
+          "--out", greedy.toString(), "--greedy", "--max-new-tokens", "6");
+      assertEquals(0, g.code(), g.err());
+      Path mixed = dir.resolve("mixed.jsonl");
+      Run m = dpo("lm", "generate", "--model", model.toString(), "--prompts", prompts.toString(),
+          "--out", mixed.toString(), "--greedy", "--max-new-tokens", "6", "--mix", "1,0",
+          "--reference", reference.toString());
+      assertEquals(0, m.code(), m.err());
+      assertEquals(Files.readAllLines(greedy), Files.readAllLines(mixed),
+          "weights 1, 0 are the policy alone");
+      JsonNode line = new ObjectMapper().readTree(Files.readAllLines(greedy).get(0));
+      assertEquals("bees are", line.get("prompt").asText());
+      assertTrue(line.has("completion"));
+      Path sampled = dir.resolve("sampled.jsonl");
+      Run s = dpo("lm", "generate", "--model", model.toString(), "--prompts", prompts.toString(),
+          "--out", sampled.toString(), "--temperature", "0.7", "--top-k", "3", "--top-p", "0.9",
+          "--seed", "5", "--max-new-tokens", "8");
+      assertEquals(0, s.code(), s.err());
+    }
+  }
+
+  @Test
+  void badInputGetsOneLineAndExitTwo() throws Exception {
+    Run noReference = dpo("lm", "generate", "--model", dir.toString(), "--prompts", "p",
+        "--out", "o", "--mix", "1.5,-0.5");
+    assertEquals(2, noReference.code());
+    assertTrue(noReference.err().contains("--mix and --reference go together"),
+        noReference.err());
+    Run missing = dpo("lm", "info", dir.resolve("absent").toString());
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().strip().lines().count() == 1
+        && missing.err().contains("absent: not a checkpoint directory"), missing.err());
+    Files.createDirectories(dir.resolve("m"));
+    Files.writeString(dir.resolve("m/config.json"), "{\"model_type\": \"llama\","
+        + " \"vocab_size\": 8, \"hidden_size\": 8, \"num_hidden_layers\": 1,"
+        + " \"num_attention_heads\": 2, \"intermediate_size\": 8, \"max_position_embeddings\": 8,"
+        + " \"rope_scaling\": {\"rope_type\": \"dynamic\", \"factor\": 2}}");
+    Run rope = dpo("lm", "info", dir.resolve("m").toString());
+    assertEquals(2, rope.code());
+    assertTrue(rope.err().contains("config.json (rope_scaling.rope_type): rope scaling"
+        + " 'dynamic' is not implemented; supported: default, llama3"), rope.err());
+  }
+}
