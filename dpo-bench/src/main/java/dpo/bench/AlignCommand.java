@@ -18,11 +18,12 @@ import dpo.api.oracle.OracleConfig;
 import dpo.api.oracle.RewardOracle;
 import dpo.api.sampler.Sampler;
 import dpo.core.DpoRuntime;
+import dpo.core.io.OutputFolder;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.Evaluation;
 import dpo.core.align.GenerationPlan;
 import dpo.core.align.OnlineDpoLoop;
-import dpo.core.io.AtomicFiles;
+import dpo.api.io.DurableFiles;
 import dpo.core.provenance.Provenance;
 import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
@@ -237,6 +238,16 @@ final class AlignCommand implements Callable<Integer> {
         : synthetic != null ? synthetic.maxResponseWords() + 1 : 64;
 
     loopConfig(newTokens, seed);
+    try (OutputFolder folder = OutputFolder.claim(out, "out")) {
+      return runAll(runtime, backendProvider, objective, chosen, synthetic, oracle, options,
+          newTokens);
+    }
+  }
+
+  private int runAll(DpoRuntime runtime, PolicyBackendProvider backendProvider,
+      Objective objective, Map<String, Sampler> chosen, SyntheticTask synthetic, String oracle,
+      Map<String, String> options, int newTokens) {
+    PrintWriter stdout = spec.commandLine().getOut();
     Instant started = Instant.now();
     Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
     ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), chosen.size() * seeds,
@@ -278,7 +289,7 @@ final class AlignCommand implements Callable<Integer> {
         .getBytes(StandardCharsets.UTF_8));
     files.put("reward_vs_kl.png", report.rewardVsKlPng());
     files.put("run.json", provenance(runtime, oracle, options, newTokens, started));
-    AtomicFiles.writeAll(out, files);
+    DurableFiles.writeAll(out, files);
     stdout.print(report.table());
     stdout.println();
     stdout.println("wrote " + out.resolve("results.md") + ", results.csv, reward_vs_kl.png,"
@@ -345,10 +356,6 @@ final class AlignCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--prompts needs --oracle ID (e.g. command) and --model DIR (the initial checkpoint)");
     }
-    if (Files.exists(out) && !Files.isDirectory(out)) {
-      throw new ParameterException(spec.commandLine(),
-          "--out: " + out + " exists and is not a directory; choose another path");
-    }
   }
 
   /** The initial model, tokenizer and prompt splits of one seed. */
@@ -395,7 +402,7 @@ final class AlignCommand implements Callable<Integer> {
       }
     }
     initial.save(dir);
-    AtomicFiles.write(dir.resolve("tokenizer.json"),
+    DurableFiles.write(dir.resolve("tokenizer.json"),
         tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
     return new Setup(initial, tokenizer, train, test);
   }

@@ -11,7 +11,8 @@ import dpo.core.bandit.BanditReport;
 import dpo.core.bandit.BanditResult;
 import dpo.core.bandit.BanditStudy;
 import dpo.core.bandit.SamplerRun;
-import dpo.core.io.AtomicFiles;
+import dpo.api.io.DurableFiles;
+import dpo.core.io.OutputFolder;
 import dpo.datasets.rewards.RewardTableReader;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -158,15 +159,16 @@ final class BanditCommand implements Callable<Integer> {
       problem = BanditStudy.gaussianRewards(x, y, seed);
     }
     Instant started = clock.instant();
-    BanditResult result = study.run(config, problem);
+    try (OutputFolder folder = OutputFolder.claim(dir, "out")) {
+      BanditResult result = study.run(config, problem);
+      Map<String, byte[]> files = new LinkedHashMap<>();
+      files.put("metrics.csv", BanditReport.metricsCsv(result));
+      files.put("convergence.png", LinePlot.toPng(plot(result)));
+      files.put("run.json", BanditReport.provenanceJson(result, runtime, rewardsSource, started));
+      DurableFiles.writeAll(folder.path(), files);
+      stdout.print(BanditReport.table(result));
+    }
 
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("metrics.csv", BanditReport.metricsCsv(result));
-    files.put("convergence.png", LinePlot.toPng(plot(result)));
-    files.put("run.json", BanditReport.provenanceJson(result, runtime, rewardsSource, started));
-    AtomicFiles.writeAll(dir, files);
-
-    stdout.print(BanditReport.table(result));
     stdout.println();
     stdout.println("wrote " + dir.resolve("metrics.csv") + ", " + dir.resolve("convergence.png")
         + ", " + dir.resolve("run.json"));
@@ -185,10 +187,6 @@ final class BanditCommand implements Callable<Integer> {
 
   private Path outputDirectory() {
     if (out != null) {
-      if (Files.exists(out) && !Files.isDirectory(out)) {
-        throw new ParameterException(spec.commandLine(),
-            "--out: " + out + " exists and is not a directory; choose another path");
-      }
       return out;
     }
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)

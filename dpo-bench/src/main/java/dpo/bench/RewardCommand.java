@@ -12,7 +12,8 @@ import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.lm.WordTokenizer;
 import dpo.core.DpoRuntime;
-import dpo.core.io.AtomicFiles;
+import dpo.core.io.OutputFolder;
+import dpo.api.io.DurableFiles;
 import dpo.core.provenance.Provenance;
 import dpo.core.reward.LabelledPair;
 import dpo.core.reward.RewardModelFit;
@@ -112,7 +113,8 @@ final class RewardCommand implements Runnable {
     long seed;
 
     @Option(names = "--out", defaultValue = "results/reward-model", paramLabel = "DIR",
-        description = "Checkpoint folder, replaced if present (default: ${DEFAULT-VALUE}).")
+        description = "Checkpoint folder: new, empty, or one this command wrote before, whose files"
+            + " are replaced (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
@@ -139,7 +141,8 @@ final class RewardCommand implements Runnable {
       PrintWriter stdout = spec.commandLine().getOut();
       Instant started = Instant.now();
       int steps = epochs * ((train.size() + batch - 1) / batch);
-      try (PolicyBackend b = provider.create(BackendConfig.defaults());
+      try (OutputFolder folder = OutputFolder.claim(out, "out");
+          PolicyBackend b = provider.create(BackendConfig.defaults());
           RewardModel model = b.newRewardModel(shape, seed);
           RewardTrainer trainer = b.newRewardTrainer(model,
               TrainerConfig.adamW(lr).withSchedule(Math.min(50, steps / 10), steps))) {
@@ -152,7 +155,7 @@ final class RewardCommand implements Runnable {
               stdout.flush();
             });
         model.save(out);
-        AtomicFiles.write(out.resolve("tokenizer.json"),
+        DurableFiles.write(out.resolve("tokenizer.json"),
             tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
         Map<String, Object> fit = new LinkedHashMap<>();
         fit.put("task", task);
@@ -171,7 +174,7 @@ final class RewardCommand implements Runnable {
         fit.put("started", started.toString());
         fit.put("version", Provenance.version());
         fit.put("environment", Provenance.environment());
-        AtomicFiles.write(out.resolve("fit.json"), new ObjectMapper()
+        DurableFiles.write(out.resolve("fit.json"), new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(fit));
       }
       stdout.println("wrote " + out);

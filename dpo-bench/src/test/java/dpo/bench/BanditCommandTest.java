@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
+import dpo.core.io.OutputFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -39,7 +40,7 @@ class BanditCommandTest {
   private static final List<String> DEFAULT_SAMPLERS =
       List.of("dpo-unif", "dpo-mix-r", "dpo-mix-p");
   private static final Set<String> RESULT_FILES =
-      Set.of("metrics.csv", "convergence.png", "run.json");
+      Set.of("metrics.csv", "convergence.png", "run.json", OutputFolder.MARKER);
   private static final String CSV_HEADER = "sampler,step,param_diff,value,value_diff";
 
   @TempDir Path tmp;

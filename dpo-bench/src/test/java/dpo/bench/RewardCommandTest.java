@@ -73,4 +73,33 @@ class RewardCommandTest {
       assertEquals(learned[0], oracle.score(prompts.get(0), responses.get(0)), 1e-5);
     }
   }
+
+  @Test
+  void anExistingFolderThatIsNotOursIsRefusedAndKept(@TempDir Path dir) throws Exception {
+    Path out = Files.createDirectory(dir.resolve("thesis"));
+    Files.writeString(out.resolve("chapter1.tex"), "precious");
+    StringWriter stderr = new StringWriter();
+    int code = Main.execute(new String[] {"reward", "train", "--pairs", "10", "--held-out", "10",
+        "--out", out.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(stderr));
+    assertEquals(2, code, stderr.toString());
+    assertTrue(stderr.toString().startsWith("dpo reward train: --out: " + out
+        + " is not empty and was not written by dpo; choose a new or empty folder"), stderr.toString());
+    assertEquals(List.of(out.resolve("chapter1.tex")), Files.list(out).toList());
+    assertEquals("precious", Files.readString(out.resolve("chapter1.tex")));
+  }
+
+  @Test
+  void aSecondTrainingIntoItsOwnFolderKeepsTheFolder(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("rm");
+    String[] args = {"reward", "train", "--pairs", "64", "--held-out", "32", "--epochs", "1",
+        "--width", "16", "--heads", "2", "--layers", "1", "--out", out.toString()};
+    StringWriter stderr = new StringWriter();
+    assertEquals(0, Main.execute(args, new PrintWriter(new StringWriter()),
+        new PrintWriter(stderr)), stderr.toString());
+    Files.writeString(out.resolve("notes.txt"), "mine");
+    assertEquals(0, Main.execute(args, new PrintWriter(new StringWriter()),
+        new PrintWriter(stderr)), stderr.toString());
+    assertEquals("mine", Files.readString(out.resolve("notes.txt")));
+    assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
+  }
 }

@@ -18,7 +18,7 @@ import dpo.api.objective.Objective;
 import dpo.api.oracle.BestWorstPair;
 import dpo.api.oracle.RewardOracle;
 import dpo.api.sampler.Sampler;
-import dpo.core.io.AtomicFiles;
+import dpo.api.io.DurableFiles;
 import dpo.core.provenance.Provenance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -146,7 +146,7 @@ public final class OnlineDpoLoop {
         lines.add(evalLine(ev));
         policy.save(checkpoint(dir, it));
         metrics.addAll(lines);
-        AtomicFiles.write(dir.resolve(METRICS),
+        DurableFiles.write(dir.resolve(METRICS),
             String.join("", metrics).getBytes(StandardCharsets.UTF_8));
         evaluations.add(ev);
         writeState(dir, fingerprint, it, evaluations);
@@ -445,7 +445,7 @@ public final class OnlineDpoLoop {
     state.put("completed", completed);
     state.put("evaluations", evaluations);
     try {
-      AtomicFiles.write(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter()
+      DurableFiles.write(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter()
           .writeValueAsBytes(state));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the run state", e);

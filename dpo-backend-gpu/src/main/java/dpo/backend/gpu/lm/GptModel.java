@@ -14,6 +14,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
+import dpo.api.io.DurableFiles;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.ModelConfig;
 import dpo.backend.gpu.Scalars;
@@ -365,52 +366,20 @@ final class GptModel implements LanguageModel {
   }
 
   /**
-   * Writes {@code config.json} and {@code model.safetensors} into a staging folder beside the
-   * target, then swaps it into place: a checkpoint appears whole or not at all.
+   * Writes {@code config.json} and {@code model.safetensors}. A new checkpoint folder is staged
+   * and published whole; in an existing folder each file is replaced durably and nothing else in
+   * the folder is touched (it may hold the tokenizer, provenance, or a user's files).
    */
   static void writeCheckpoint(Path directory, JsonObject config, Map<String, Tensor> tensors) {
     Path absolute = directory.toAbsolutePath();
-    try {
-      Files.createDirectories(absolute.getParent());
-      Path staging = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName());
-      try {
-        Files.writeString(staging.resolve(CONFIG_FILE),
-            new GsonBuilder().setPrettyPrinting().create().toJson(config), StandardCharsets.UTF_8);
-        SafeTensors.write(staging.resolve(WEIGHTS_FILE), tensors,
-            Map.of("format", "pt", "written_by", "dpo djl backend"));
-        replaceDirectory(staging, absolute);
-      } finally {
-        deleteTree(staging);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot save the model to " + directory + ": " + e, e);
-    }
-  }
-
-  /** Swaps a fully written staging folder into place; the old folder is removed only after. */
-  private static void replaceDirectory(Path staging, Path target) throws IOException {
-    Path old = null;
-    if (Files.exists(target)) {
-      old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old");
-      Files.delete(old);
-      Files.move(target, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    if (old != null) {
-      deleteTree(old);
-    }
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    List<Path> paths = new ArrayList<>();
-    try (var walk = Files.walk(root)) {
-      walk.forEach(paths::add);
-    }
-    for (int i = paths.size() - 1; i >= 0; i--) {
-      Files.deleteIfExists(paths.get(i));
+    boolean fresh = !Files.exists(absolute);
+    Path into = fresh ? DurableFiles.stagingFolder(absolute) : absolute;
+    DurableFiles.write(into.resolve(CONFIG_FILE), new GsonBuilder().setPrettyPrinting().create()
+        .toJson(config).getBytes(StandardCharsets.UTF_8));
+    SafeTensors.write(into.resolve(WEIGHTS_FILE), tensors,
+        Map.of("format", "pt", "written_by", "dpo djl backend"));
+    if (fresh) {
+      DurableFiles.publishFolder(into, absolute);
     }
   }
 
