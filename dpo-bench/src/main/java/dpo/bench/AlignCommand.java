@@ -1,6 +1,5 @@
 package dpo.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.ConfigurationException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
@@ -24,7 +23,7 @@ import dpo.core.align.Evaluation;
 import dpo.core.align.GenerationPlan;
 import dpo.core.align.OnlineDpoLoop;
 import dpo.api.io.DurableFiles;
-import dpo.core.provenance.Provenance;
+import dpo.core.provenance.RunRecord;
 import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
@@ -81,7 +80,6 @@ final class AlignCommand implements Callable<Integer> {
   static final int MODEL_WIDTH = 64;
   static final int MODEL_LAYERS = 2;
   static final int MODEL_HEADS = 4;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec CommandSpec spec;
 
@@ -466,33 +464,22 @@ final class AlignCommand implements Callable<Integer> {
     for (CommandLine.Model.OptionSpec o : spec.options()) {
       if (!o.usageHelp() && !o.versionHelp() && !o.hidden()) {
         Object v = o.getValue();
-        config.put(o.longestName(), v == null ? null : v.toString());
+        config.put(o.longestName().replaceFirst("^--?", ""), v instanceof Path p ? p.toString() : v);
       }
     }
-    config.put("max-new-tokens (effective)", newTokens);
-    Map<String, Object> providers = new LinkedHashMap<>();
-    providers.put("backend", Provenance.of(runtime.backends().get(backendId)));
-    providers.put("objective", Provenance.of(runtime.objectives().get(objectiveId)));
-    providers.put("oracle", Provenance.of(runtime.oracles().get(oracle)));
-    List<Object> s = new ArrayList<>();
+    config.put("max-new-tokens", newTokens);
+    config.put("oracle", oracle);
+    config.put("oracle-option", options);
+    List<RunRecord.ProviderInfo> s = new ArrayList<>();
     for (String id : samplers) {
-      s.add(Provenance.of(runtime.samplers().get(id)));
+      s.add(RunRecord.ProviderInfo.of(runtime.samplers().get(id)));
     }
-    providers.put("samplers", s);
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("command", "align");
-    root.put("version", Provenance.version());
-    root.put("started", started.toString());
-    root.put("finished", Instant.now().toString());
-    root.put("config", config);
-    root.put("oracle_options", options);
-    root.put("providers", providers);
-    root.put("environment", Provenance.environment());
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    RunRecord.Providers providers = new RunRecord.Providers(
+        RunRecord.ProviderInfo.of(runtime.backends().get(backendId)),
+        RunRecord.ProviderInfo.of(runtime.objectives().get(objectiveId)),
+        RunRecord.ProviderInfo.of(runtime.oracles().get(oracle)), s);
+    return RunRecord.start("align", started, config, providers, null, List.of())
+        .finish(Instant.now(), null).toJson();
   }
 
   static String fmt(double v) {

@@ -13,6 +13,7 @@ import dpo.core.bandit.BanditStudy;
 import dpo.core.bandit.SamplerRun;
 import dpo.api.io.DurableFiles;
 import dpo.core.io.OutputFolder;
+import dpo.core.provenance.RunRecord;
 import dpo.datasets.rewards.RewardTableReader;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -164,7 +165,8 @@ final class BanditCommand implements Callable<Integer> {
       Map<String, byte[]> files = new LinkedHashMap<>();
       files.put("metrics.csv", BanditReport.metricsCsv(result));
       files.put("convergence.png", LinePlot.toPng(plot(result)));
-      files.put("run.json", BanditReport.provenanceJson(result, runtime, rewardsSource, started));
+      files.put(RunRecord.FILE, BanditReport.provenance(result, runtime, rewardsSource, started,
+          clock.instant()).toJson());
       DurableFiles.writeAll(folder.path(), files);
       stdout.print(BanditReport.table(result));
     }

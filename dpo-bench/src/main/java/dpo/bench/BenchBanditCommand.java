@@ -16,7 +16,6 @@ import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig.Mode;
 import dpo.core.bandit.BanditStudy;
 import dpo.core.metrics.BanditMetrics;
-import dpo.core.provenance.Provenance;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -253,7 +252,7 @@ final class BenchBanditCommand implements Callable<Integer> {
     });
     Map<String, Object> row = row("metrics-1-thread", 1, "scalar", timing);
     row.put("seconds_per_pass", row.remove("seconds_per_step"));
-    row.put("java", Provenance.environment().get("java_version"));
+    row.put("java", System.getProperty("java.version"));
     row.put("checksum", sink[0]);
     return row;
   }

@@ -1,7 +1,5 @@
 package dpo.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dpo.api.Capability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
@@ -14,7 +12,7 @@ import dpo.api.lm.WordTokenizer;
 import dpo.core.DpoRuntime;
 import dpo.core.io.OutputFolder;
 import dpo.api.io.DurableFiles;
-import dpo.core.provenance.Provenance;
+import dpo.core.provenance.RunRecord;
 import dpo.core.reward.LabelledPair;
 import dpo.core.reward.RewardModelFit;
 import dpo.datasets.synthetic.Demonstration;
@@ -62,7 +60,7 @@ final class RewardCommand implements Runnable {
             + " synthetic task, labelled by its ground-truth reward: two demonstrations per train"
             + " prompt (good and poor mixed), the better one chosen. Reports held-out pair"
             + " accuracy on test prompts after each epoch and writes a checkpoint folder"
-            + " (config.json, model.safetensors, tokenizer.json, fit.json) that the 'learned'"
+            + " (config.json, model.safetensors, tokenizer.json, run.json) that the 'learned'"
             + " oracle loads (option model=DIR)."
       })
   static final class Train implements Callable<Integer> {
@@ -157,25 +155,29 @@ final class RewardCommand implements Runnable {
         model.save(out);
         DurableFiles.write(out.resolve("tokenizer.json"),
             tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
-        Map<String, Object> fit = new LinkedHashMap<>();
-        fit.put("task", task);
-        fit.put("train_pairs", train.size());
-        fit.put("held_out_pairs", test.size());
-        fit.put("labels", "hard: the demonstration with the higher ground-truth reward is chosen");
-        fit.put("model", shape);
-        fit.put("epochs", epochs);
-        fit.put("batch", batch);
-        fit.put("lr", lr);
-        fit.put("seed", seed);
-        fit.put("backend", Provenance.of(provider));
-        fit.put("held_out_accuracy_untrained", before);
-        fit.put("train_loss", report.trainLoss());
-        fit.put("held_out_accuracy", report.heldOutAccuracy());
-        fit.put("started", started.toString());
-        fit.put("version", Provenance.version());
-        fit.put("environment", Provenance.environment());
-        DurableFiles.write(out.resolve("fit.json"), new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(fit));
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("task", task);
+        config.put("pairs", pairs);
+        config.put("held_out", heldOut);
+        config.put("labels", "hard: the demonstration with the higher ground-truth reward is chosen");
+        config.put("model", shape);
+        config.put("epochs", epochs);
+        config.put("batch", batch);
+        config.put("lr", lr);
+        config.put("seed", seed);
+        config.put("backend", provider.id());
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("train_pairs", train.size());
+        results.put("held_out_pairs", test.size());
+        results.put("held_out_accuracy_untrained", before);
+        results.put("train_loss", report.trainLoss());
+        results.put("held_out_accuracy", report.heldOutAccuracy());
+        RunRecord.start("reward train", started, config,
+                new RunRecord.Providers(RunRecord.ProviderInfo.of(provider), null, null, null),
+                null, List.of(new RunRecord.Input("pairs", "task " + task + ", seed " + seed,
+                    null)))
+            .finish(Instant.now(), results)
+            .writeTo(out);
       }
       stdout.println("wrote " + out);
       stdout.flush();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.oracle.OracleConfig;
 import dpo.api.oracle.RewardOracle;
 import dpo.core.DpoRuntime;
+import dpo.core.provenance.RunRecord;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import java.io.PrintWriter;
@@ -37,7 +38,10 @@ class RewardCommandTest {
         "400", "--epochs", "3", "--width", "32", "--heads", "2", "--out", out.toString()},
         new PrintWriter(stdout), new PrintWriter(stderr));
     assertEquals(0, code, stderr.toString());
-    JsonNode fit = new ObjectMapper().readTree(Files.readString(out.resolve("fit.json")));
+    RunRecord record = RunRecord.readFrom(out);
+    assertEquals("reward train", record.command());
+    assertEquals(2000, record.config().get("pairs").asInt());
+    JsonNode fit = record.results();
     double untrained = fit.get("held_out_accuracy_untrained").asDouble();
     JsonNode accuracy = fit.get("held_out_accuracy");
     double last = accuracy.get(accuracy.size() - 1).asDouble();
