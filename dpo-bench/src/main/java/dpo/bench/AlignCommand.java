@@ -1,6 +1,7 @@
 package dpo.bench;
 
 import dpo.api.ConfigurationException;
+import dpo.api.ProviderNotFoundException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -76,7 +77,7 @@ import picocli.CommandLine.Model.CommandSpec;
       "  dpo align --prompts prompts.txt --oracle command --oracle-option command='python rm.py'"
           + " --model gpt2-sft/ --samplers mix-p,on-policy"
     })
-final class AlignCommand implements Callable<Integer> {
+final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserErrors.Trains {
   static final int MODEL_WIDTH = 64;
   static final int MODEL_LAYERS = 2;
   static final int MODEL_HEADS = 4;
@@ -204,6 +205,17 @@ final class AlignCommand implements Callable<Integer> {
   int stopAfter;
 
   @Override
+  public Map<String, String> fieldOptions() {
+    return Map.of("responsesPerPrompt", "--responses", "learningRate", "--lr",
+        "maxNewTokens", "--max-new-tokens", "oracle.", "--oracle-option");
+  }
+
+  @Override
+  public String divergenceFix() {
+    return "lower --lr (now " + lr + ") or --beta (now " + beta + ")";
+  }
+
+  @Override
   public Integer call() {
     PrintWriter stdout = spec.commandLine().getOut();
     if (quick) {
@@ -226,7 +238,8 @@ final class AlignCommand implements Callable<Integer> {
       }
       chosen.put(id, s);
     }
-    SyntheticTask synthetic = promptsFile == null ? SyntheticTasks.get(task) : null;
+    SyntheticTask synthetic = promptsFile == null ? SyntheticTasks.find(task).orElseThrow(
+        () -> new ProviderNotFoundException("task", task, SyntheticTasks.ids())) : null;
     String oracle = oracleId != null ? oracleId : "synthetic";
     Map<String, String> options = new LinkedHashMap<>(oracleOptions);
     if (synthetic != null && oracle.equals("synthetic")) {
@@ -251,8 +264,7 @@ final class AlignCommand implements Callable<Integer> {
     ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), chosen.size() * seeds,
         iterations);
     try (PolicyBackend backend = backendProvider.create(new BackendConfig(threads));
-        RewardOracle scorer = runtime.oracles().get(oracle)
-            .create(new OracleConfig(seed, options))) {
+        RewardOracle scorer = createOracle(runtime, oracle, options)) {
       for (int s = 0; s < seeds; s++) {
         long runSeed = seed + s;
         Setup setup = synthetic != null ? syntheticSetup(backend, synthetic, runSeed, newTokens)
@@ -296,6 +308,18 @@ final class AlignCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The oracle; its option errors name the option as {@code oracle.NAME}. */
+  private RewardOracle createOracle(DpoRuntime runtime, String oracle,
+      Map<String, String> options) {
+    try {
+      return runtime.oracles().get(oracle).create(new OracleConfig(seed, options));
+    } catch (ConfigurationException e) {
+      throw new ConfigurationException(e.violations().stream()
+          .map(v -> new ConfigurationException.Violation("oracle." + v.field(), v.message()))
+          .toList());
+    }
+  }
+
   /** The loop's settings; violations name this command's options. */
   private AlignConfig loopConfig(int newTokens, long runSeed) {
     LabelRule rule;
@@ -304,17 +328,8 @@ final class AlignCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--label-rule: " + e.getMessage());
     }
-    try {
-      return new AlignConfig(iterations, responses, epochs, batchSize, lr, newTokens, temperature,
-          0.1, 0.7, marginScale, rule, resyncEvery, updateReference, runSeed);
-    } catch (ConfigurationException e) {
-      Map<String, String> options = Map.of("responsesPerPrompt", "responses",
-          "learningRate", "lr");
-      throw new ConfigurationException(e.violations().stream()
-          .map(v -> new ConfigurationException.Violation(
-              options.getOrDefault(v.field(), v.field()), v.message()))
-          .toList());
-    }
+    return new AlignConfig(iterations, responses, epochs, batchSize, lr, newTokens, temperature,
+        0.1, 0.7, marginScale, rule, resyncEvery, updateReference, runSeed);
   }
 
   private void applyQuick() {

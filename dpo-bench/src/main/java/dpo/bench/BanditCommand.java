@@ -59,7 +59,7 @@ import picocli.CommandLine.Spec;
       "  dpo bandit --lr newton --samplers dpo-unif,dpo-mix-p",
       "  dpo bandit --mode empirical --steps 3000 --lr 0.05 --samplers dpo-unif,dpo-mix-r,dpo-mix-p-star"
     })
-final class BanditCommand implements Callable<Integer> {
+final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
 
   @Spec CommandSpec spec;
 
@@ -128,6 +128,11 @@ final class BanditCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
       description = "Worker threads, 0 for one per processor (default: ${DEFAULT-VALUE}).")
   int threads;
+
+  @Override
+  public String divergenceFix() {
+    return "try a smaller --lr or --lr newton";
+  }
 
   @Override
   public Integer call() {

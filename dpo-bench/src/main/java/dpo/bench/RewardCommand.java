@@ -63,7 +63,7 @@ final class RewardCommand implements Runnable {
             + " (config.json, model.safetensors, tokenizer.json, run.json) that the 'learned'"
             + " oracle loads (option model=DIR)."
       })
-  static final class Train implements Callable<Integer> {
+  static final class Train implements Callable<Integer>, UserErrors.Trains {
     @Spec CommandSpec spec;
 
     @Option(names = "--task", defaultValue = "safe-helpful", paramLabel = "ID",
@@ -116,18 +116,35 @@ final class RewardCommand implements Runnable {
     Path out;
 
     @Override
+    public String divergenceFix() {
+      return "lower --lr (now " + lr + ")";
+    }
+
+    @Override
     public Integer call() throws Exception {
-      if (pairs < 1 || heldOut < 1 || batch < 1 || epochs < 1 || !(lr > 0)) {
-        throw new ParameterException(spec.commandLine(),
-            "--pairs, --held-out, --batch, --epochs and --lr must be > 0");
-      }
+      Map<String, Double> positive = new LinkedHashMap<>();
+      positive.put("--pairs", (double) pairs);
+      positive.put("--held-out", (double) heldOut);
+      positive.put("--epochs", (double) epochs);
+      positive.put("--batch", (double) batch);
+      positive.put("--lr", lr);
+      positive.put("--width", (double) width);
+      positive.put("--layers", (double) layers);
+      positive.put("--heads", (double) heads);
+      positive.forEach((option, value) -> {
+        if (!(value > 0) || Double.isInfinite(value)) {
+          throw new ParameterException(spec.commandLine(), option + ": must be > 0, got "
+              + (value == Math.rint(value) ? Long.toString(value.longValue()) : value));
+        }
+      });
       DpoRuntime runtime = Main.runtime();
       SyntheticTask t = SyntheticTasks.find(task).orElseThrow(() -> new ParameterException(
           spec.commandLine(), "--task: unknown task '" + task + "'; available: "
               + String.join(", ", SyntheticTasks.ids())));
       if (pairs > 10_000 || heldOut > t.promptCount() - 10_000) {
-        throw new ParameterException(spec.commandLine(), "--pairs must be <= 10000 (train"
-            + " prompts 0-9999) and --held-out <= " + (t.promptCount() - 10_000));
+        throw new ParameterException(spec.commandLine(), pairs > 10_000
+            ? "--pairs: must be <= 10000 (train prompts 0-9999), got " + pairs
+            : "--held-out: must be <= " + (t.promptCount() - 10_000) + ", got " + heldOut);
       }
       WordTokenizer tokenizer = new WordTokenizer(t.vocabulary());
       List<LabelledPair> train = pairs(t, 0, pairs);

@@ -51,6 +51,9 @@ import java.util.SplittableRandom;
  */
 public final class OnlineDpoLoop {
   static final String STATE = "state.json";
+
+  /** How many times its first value the loss may grow before the run counts as diverged. */
+  static final double DIVERGENCE_FACTOR = 1e3;
   static final String METRICS = "metrics.jsonl";
   static final String CHECKPOINTS = "checkpoints";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -176,6 +179,7 @@ public final class OnlineDpoLoop {
       totalSteps += (long) config.epochs() * ((size + config.batchSize() - 1) / config.batchSize());
     }
     long step = 0;
+    double firstLoss = Double.NaN;
     try (LmTrainer trainer = backend.newTrainer(policy, TrainerConfig.adamW(config.learningRate()))) {
       int round = 0;
       for (int start = 0; start < n; start += roundSize, round++) {
@@ -192,11 +196,10 @@ public final class OnlineDpoLoop {
               batch.add(pairs.get(shuffled[j]));
             }
             StepMetrics m = trainer.dpoStep(toBatch(batch), reference, objective);
-            if (!Double.isFinite(m.loss())) {
-              throw new TrainingDivergedException("the DPO loss became " + m.loss()
-                  + " at iteration " + it + ", step " + (step + 1)
-                  + "; lower the learning rate (" + config.learningRate() + ")");
+            if (Double.isNaN(firstLoss)) {
+              firstLoss = m.loss();
             }
+            checkDivergence(m.loss(), firstLoss, it, step + 1);
             step++;
             lines.add(trainLine(it, step, epoch, m));
             progress.update(it, "train", step, totalSteps);
@@ -395,6 +398,19 @@ public final class OnlineDpoLoop {
       return JSON.writeValueAsString(line) + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write a metrics line", e);
+    }
+  }
+
+  /**
+   * A loss that is not finite, or that grew {@value #DIVERGENCE_FACTOR}-fold over the first step's
+   * (a loss that only climbs by orders of magnitude diverges as surely as one that overflows).
+   */
+  static void checkDivergence(double loss, double firstLoss, int iteration, long step) {
+    boolean grew = loss > DIVERGENCE_FACTOR * Math.max(firstLoss, 1e-3);
+    if (!Double.isFinite(loss) || grew) {
+      throw new TrainingDivergedException("the DPO loss became " + loss + " at iteration "
+          + iteration + ", step " + step + (grew ? " (it was " + firstLoss + " at the first step)"
+          : ""));
     }
   }
 

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * rewards, and its metrics are recorded at every step.
  */
 public final class BanditStudy {
+  /** How many times its initial value Param Diff may grow before a run counts as diverged. */
+  static final double DIVERGENCE_FACTOR = 1e3;
+
   private static final Logger LOG = LoggerFactory.getLogger(BanditStudy.class);
 
   private final ProviderRegistry<SamplerProvider> samplers;
@@ -148,6 +151,10 @@ public final class BanditStudy {
           throw new TrainingDivergedException("sampler '" + id + "': " + e.getMessage());
         }
         probe.record(policy, t + 1, paramDiff, value, valueDiff);
+        if (paramDiff[t + 1] > DIVERGENCE_FACTOR * Math.max(paramDiff[0], 1e-12)) {
+          throw new TrainingDivergedException("sampler '" + id + "': Param Diff grew from "
+              + paramDiff[0] + " to " + paramDiff[t + 1] + " by step " + (t + 1));
+        }
       }
     }
     return new SamplerRun(id, paramDiff, value, valueDiff, loss, Convergence.of(paramDiff));
