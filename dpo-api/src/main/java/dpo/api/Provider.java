@@ -41,11 +41,15 @@ public interface Provider {
   }
 
   /**
-   * Features the provided component offers, for listings and capability checks.
+   * What the provided component declares about itself, for listings and checks. Each kind of
+   * provider narrows the type: a {@link dpo.api.backend.PolicyBackendProvider} returns the {@link
+   * dpo.api.backend.BackendCapability capabilities} of its backend on this machine, a {@link
+   * dpo.api.sampler.SamplerProvider} the {@link dpo.api.sampler.SamplerRequirement requirements} of
+   * its sampler.
    *
-   * @return the capabilities, empty by default
+   * @return the declared capabilities or requirements, empty by default
    */
-  default Set<Capability> capabilities() {
+  default Set<? extends Enum<?>> capabilities() {
     return Set.of();
   }
 }

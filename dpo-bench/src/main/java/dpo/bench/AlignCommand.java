@@ -1,33 +1,18 @@
 package dpo.bench;
 
-import dpo.api.ConfigurationException;
 import dpo.api.ProviderNotFoundException;
-import dpo.api.backend.BackendConfig;
-import dpo.api.backend.PolicyBackend;
-import dpo.api.backend.PolicyBackendProvider;
-import dpo.api.lm.LanguageModel;
-import dpo.api.lm.LmTrainer;
 import dpo.api.lm.ModelConfig;
-import dpo.api.lm.Tokenizer;
-import dpo.api.lm.TrainerConfig;
-import dpo.api.lm.WordTokenizer;
-import dpo.api.objective.Objective;
-import dpo.api.objective.ObjectiveConfig;
 import dpo.api.oracle.LabelRule;
-import dpo.api.oracle.OracleConfig;
-import dpo.api.oracle.RewardOracle;
-import dpo.api.sampler.Sampler;
 import dpo.core.DpoRuntime;
 import dpo.core.io.OutputFolder;
 import dpo.core.align.AlignConfig;
-import dpo.core.align.Evaluation;
-import dpo.core.align.GenerationPlan;
-import dpo.core.align.OnlineDpoLoop;
+import dpo.core.align.AlignExperiment;
+import dpo.core.provenance.Provenance;
 import dpo.api.io.DurableFiles;
 import dpo.core.provenance.RunRecord;
-import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
+import dpo.datasets.synthetic.WordTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -40,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -207,7 +191,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   @Override
   public Map<String, String> fieldOptions() {
     return Map.of("responsesPerPrompt", "--responses", "learningRate", "--lr",
-        "maxNewTokens", "--max-new-tokens", "oracle.", "--oracle-option");
+        "maxNewTokens", "--max-new-tokens", "oracle.", "--oracle-option", "reference", "--model");
   }
 
   @Override
@@ -222,22 +206,6 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       applyQuick();
     }
     checkOptions();
-    DpoRuntime runtime = DpoRuntime.builder().build();
-    PolicyBackendProvider backendProvider = runtime.backends().get(backendId);
-    Objective objective = runtime.objectives().get(objectiveId)
-        .create(ObjectiveConfig.ofBeta(beta));
-    List<String> runnable = runtime.samplers().ids().stream()
-        .filter(id -> GenerationPlan.supports(runtime.samplers().get(id).create())).toList();
-    Map<String, Sampler> chosen = new LinkedHashMap<>();
-    for (String id : samplers) {
-      Sampler s = runtime.samplers().get(id).create();
-      if (!GenerationPlan.supports(s)) {
-        throw new ConfigurationException("samplers", "sampler '" + id + "' cannot generate text"
-            + " (it needs rewards of every response or unknown partition functions); samplers"
-            + " that run on a language model: " + String.join(", ", runnable));
-      }
-      chosen.put(id, s);
-    }
     SyntheticTask synthetic = promptsFile == null ? SyntheticTasks.find(task).orElseThrow(
         () -> new ProviderNotFoundException("task", task, SyntheticTasks.ids())) : null;
     String oracle = oracleId != null ? oracleId : "synthetic";
@@ -247,77 +215,119 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     }
     int newTokens = maxNewTokens > 0 ? maxNewTokens
         : synthetic != null ? synthetic.maxResponseWords() + 1 : 64;
-
-    loopConfig(newTokens, seed);
+    AlignExperiment.Inputs inputs = synthetic != null ? syntheticInputs(synthetic)
+        : fileInputs();
+    AlignExperiment.Reference reference = synthetic != null
+        ? syntheticReference(synthetic, newTokens) : new AlignExperiment.Reference.Checkpoint(model);
+    AlignExperiment.Config config = new AlignExperiment.Config(samplers, objectiveId, beta,
+        backendId, threads, oracle, options, seeds, seed, loopConfig(newTokens, seed), reference,
+        stopAfter);
+    AlignExperiment experiment = new AlignExperiment(DpoRuntime.builder().build());
+    experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
-      return runAll(runtime, backendProvider, objective, chosen, synthetic, oracle, options,
-          newTokens);
-    }
-  }
-
-  private int runAll(DpoRuntime runtime, PolicyBackendProvider backendProvider,
-      Objective objective, Map<String, Sampler> chosen, SyntheticTask synthetic, String oracle,
-      Map<String, String> options, int newTokens) {
-    PrintWriter stdout = spec.commandLine().getOut();
-    Instant started = Instant.now();
-    Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
-    ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), chosen.size() * seeds,
-        iterations);
-    try (PolicyBackend backend = backendProvider.create(new BackendConfig(threads));
-        RewardOracle scorer = createOracle(runtime, oracle, options)) {
-      for (int s = 0; s < seeds; s++) {
-        long runSeed = seed + s;
-        Setup setup = synthetic != null ? syntheticSetup(backend, synthetic, runSeed, newTokens)
-            : fileSetup(backend, runSeed);
-        try (LanguageModel initial = setup.initial()) {
-          for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
-            AlignConfig config = loopConfig(newTokens, runSeed);
-            bar.startRun(e.getKey() + " seed " + runSeed);
-            OnlineDpoLoop loop = new OnlineDpoLoop(backend, setup.tokenizer(), scorer,
-                e.getValue(), objective, config, bar);
-            Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + runSeed);
-            List<Evaluation> evals = stopAfter > 0
-                ? loop.run(initial, setup.train(), setup.test(), dir, stopAfter)
-                : loop.run(initial, setup.train(), setup.test(), dir);
-            bar.endRun(e.getKey() + " seed " + runSeed + ": reward "
-                + fmt(evals.get(0).reward()) + " -> " + fmt(evals.get(evals.size() - 1).reward()));
-            results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(evals);
-          }
-        }
+      ProgressBar bar = new ProgressBar(spec.commandLine().getErr(),
+          samplers.size() * seeds, iterations);
+      AlignExperiment.Result result = experiment.run(config, inputs, folder.path(), bar);
+      if (!result.complete()) {
+        stdout.println("stopped after iteration " + stopAfter + "; rerun without --stop-after to"
+            + " resume");
+        stdout.flush();
+        return 0;
       }
-    }
-    if (stopAfter > 0 && stopAfter < iterations) {
-      stdout.println("stopped after iteration " + stopAfter + "; rerun without --stop-after to"
-          + " resume");
+      AlignReport report = new AlignReport(result.evaluations());
+      Map<String, byte[]> files = new LinkedHashMap<>();
+      files.put("results.csv", report.csv().getBytes(StandardCharsets.UTF_8));
+      files.put("results.md", report.markdown(describe(synthetic, oracle, newTokens))
+          .getBytes(StandardCharsets.UTF_8));
+      files.put("reward_vs_kl.png", report.rewardVsKlPng());
+      files.put(RunRecord.FILE, result.record().toJson());
+      DurableFiles.writeAll(folder.path(), files);
+      stdout.print(report.table());
+      stdout.println();
+      stdout.println("wrote " + out.resolve("results.md") + ", results.csv, reward_vs_kl.png,"
+          + " run.json and runs/ (" + Duration.between(Instant.parse(result.record().started()),
+              Instant.now()).toSeconds() + " s)");
       stdout.flush();
       return 0;
     }
-    AlignReport report = new AlignReport(results);
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("results.csv", report.csv().getBytes(StandardCharsets.UTF_8));
-    files.put("results.md", report.markdown(describe(synthetic, oracle, newTokens))
-        .getBytes(StandardCharsets.UTF_8));
-    files.put("reward_vs_kl.png", report.rewardVsKlPng());
-    files.put("run.json", provenance(runtime, oracle, options, newTokens, started));
-    DurableFiles.writeAll(out, files);
-    stdout.print(report.table());
-    stdout.println();
-    stdout.println("wrote " + out.resolve("results.md") + ", results.csv, reward_vs_kl.png,"
-        + " run.json and runs/ (" + Duration.between(started, Instant.now()).toSeconds() + " s)");
-    stdout.flush();
-    return 0;
   }
 
-  /** The oracle; its option errors name the option as {@code oracle.NAME}. */
-  private RewardOracle createOracle(DpoRuntime runtime, String oracle,
-      Map<String, String> options) {
-    try {
-      return runtime.oracles().get(oracle).create(new OracleConfig(seed, options));
-    } catch (ConfigurationException e) {
-      throw new ConfigurationException(e.violations().stream()
-          .map(v -> new ConfigurationException.Violation("oracle." + v.field(), v.message()))
-          .toList());
+  /** The synthetic task's prompts and demonstrations of each seed. */
+  private AlignExperiment.Inputs syntheticInputs(SyntheticTask t) {
+    if (trainPrompts + testPrompts > t.promptCount()) {
+      throw new ParameterException(spec.commandLine(), "--train-prompts + --test-prompts must be"
+          + " at most " + t.promptCount() + " for task " + t.id());
     }
+    return new AlignExperiment.Inputs() {
+      @Override
+      public String id() {
+        return "task " + t.id() + ", prompts 0.." + (trainPrompts - 1) + " train, "
+            + trainPrompts + ".." + (trainPrompts + testPrompts - 1) + " test, 4 demonstrations"
+            + " per train prompt, half good";
+      }
+
+      @Override
+      public List<String> train(long runSeed) {
+        return t.prompts(0, trainPrompts, runSeed);
+      }
+
+      @Override
+      public List<String> test(long runSeed) {
+        return t.prompts(trainPrompts, testPrompts, runSeed);
+      }
+
+      @Override
+      public List<AlignExperiment.Demonstration> demonstrations(long runSeed) {
+        return t.sftData(0, trainPrompts, 4, 0.5, runSeed).stream()
+            .map(d -> new AlignExperiment.Demonstration(d.prompt(), d.response())).toList();
+      }
+    };
+  }
+
+  /** The synthetic benchmark's reference: a tiny GPT after --sft-steps supervised steps. */
+  private AlignExperiment.Reference syntheticReference(SyntheticTask t, int newTokens) {
+    WordTokenizer tokenizer = new WordTokenizer(t.vocabulary());
+    ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), MODEL_WIDTH, MODEL_LAYERS,
+        MODEL_HEADS, 1 + t.maxPromptWords() + newTokens);
+    return new AlignExperiment.Reference.Supervised(shape, sftSteps, 3e-3, 32, tokenizer,
+        tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The user's prompts: the last fifth, up to --test-prompts, are held out. */
+  private AlignExperiment.Inputs fileInputs() {
+    List<String> lines;
+    try {
+      lines = readPrompts(promptsFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + promptsFile + " (" + e.getMessage() + ")",
+          e);
+    }
+    int test = Math.min(testPrompts, lines.size() / 5);
+    if (lines.size() < 2 || test < 1) {
+      throw new ParameterException(spec.commandLine(), "--prompts: " + promptsFile + " has "
+          + lines.size() + " prompts; at least 5 are needed (the last fifth, up to"
+          + " --test-prompts, are held out for evaluation)");
+    }
+    List<String> train = lines.subList(0, Math.min(trainPrompts, lines.size() - test));
+    List<String> held = lines.subList(lines.size() - test, lines.size());
+    String hash = Provenance.sha256(String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+    return new AlignExperiment.Inputs() {
+      @Override
+      public String id() {
+        return "prompts " + promptsFile + " (SHA-256 of the prompts " + hash + "), "
+            + train.size() + " train, " + held.size() + " test";
+      }
+
+      @Override
+      public List<String> train(long runSeed) {
+        return train;
+      }
+
+      @Override
+      public List<String> test(long runSeed) {
+        return held;
+      }
+    };
   }
 
   /** The loop's settings; violations name this command's options. */
@@ -371,74 +381,6 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     }
   }
 
-  /** The initial model, tokenizer and prompt splits of one seed. */
-  private record Setup(LanguageModel initial, Tokenizer tokenizer, List<String> train,
-      List<String> test) {}
-
-  /**
-   * The synthetic benchmark's seed: its prompts, and a reference made by supervised fine-tuning
-   * a fresh model on good and poor demonstrations (cached under --out/sft so reruns skip it).
-   */
-  private Setup syntheticSetup(PolicyBackend backend, SyntheticTask t, long runSeed,
-      int newTokens) {
-    if (trainPrompts + testPrompts > t.promptCount()) {
-      throw new ParameterException(spec.commandLine(), "--train-prompts + --test-prompts must be"
-          + " at most " + t.promptCount() + " for task " + t.id());
-    }
-    WordTokenizer tokenizer = new WordTokenizer(t.vocabulary());
-    List<String> train = t.prompts(0, trainPrompts, runSeed);
-    List<String> test = t.prompts(trainPrompts, testPrompts, runSeed);
-    Path dir = out.resolve("sft").resolve("seed-" + runSeed + "-steps-" + sftSteps);
-    if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
-      return new Setup(backend.loadLanguageModel(dir), tokenizer, train, test);
-    }
-    ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), MODEL_WIDTH, MODEL_LAYERS,
-        MODEL_HEADS, 1 + t.maxPromptWords() + newTokens);
-    LanguageModel initial = backend.newLanguageModel(shape, runSeed);
-    List<Demonstration> demos = t.sftData(0, trainPrompts, 4, 0.5, runSeed);
-    SplittableRandom random = new SplittableRandom(runSeed);
-    int batch = 32;
-    try (LmTrainer trainer = backend.newTrainer(initial,
-        TrainerConfig.adamW(3e-3).withSchedule(20, Math.max(sftSteps, 21)))) {
-      for (int step = 0; step < sftSteps; step++) {
-        List<int[]> prompts = new ArrayList<>();
-        List<int[]> answers = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-          Demonstration d = demos.get(random.nextInt(demos.size()));
-          prompts.add(tokenizer.encodePrompt(d.prompt()));
-          int[] words = tokenizer.encode(d.response());
-          int[] withEnd = java.util.Arrays.copyOf(words, words.length + 1);
-          withEnd[words.length] = WordTokenizer.EOS;
-          answers.add(withEnd);
-        }
-        trainer.supervisedStep(prompts, answers);
-      }
-    }
-    initial.save(dir);
-    DurableFiles.write(dir.resolve("tokenizer.json"),
-        tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
-    return new Setup(initial, tokenizer, train, test);
-  }
-
-  /** The user's prompts (the last --test-prompts lines are the test set) and checkpoint. */
-  private Setup fileSetup(PolicyBackend backend, long runSeed) {
-    List<String> lines;
-    try {
-      lines = readPrompts(promptsFile);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read --prompts " + promptsFile, e);
-    }
-    int test = Math.min(testPrompts, lines.size() / 5);
-    if (lines.size() < 2 || test < 1) {
-      throw new ParameterException(spec.commandLine(), "--prompts " + promptsFile + " has "
-          + lines.size() + " prompts; at least 5 are needed (the last fifth, up to"
-          + " --test-prompts, are held out for evaluation)");
-    }
-    List<String> train = lines.subList(0, Math.min(trainPrompts, lines.size() - test));
-    return new Setup(backend.loadLanguageModel(model), backend.loadTokenizer(model), train,
-        lines.subList(lines.size() - test, lines.size()));
-  }
-
   /**
    * Prompts of a dataset file (JSON lines, JSON or Parquet in any format {@code dpo data} reads;
    * chat prompts rendered as text), or of a text file with one prompt per line.
@@ -471,30 +413,6 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             : "every " + resyncEvery + " steps")
         + (updateReference ? ", reference updated each iteration" : ", fixed reference")
         + "; seeds " + seed + ".." + (seed + seeds - 1);
-  }
-
-  private byte[] provenance(DpoRuntime runtime, String oracle,
-      Map<String, String> options, int newTokens, Instant started) {
-    Map<String, Object> config = new LinkedHashMap<>();
-    for (CommandLine.Model.OptionSpec o : spec.options()) {
-      if (!o.usageHelp() && !o.versionHelp() && !o.hidden()) {
-        Object v = o.getValue();
-        config.put(o.longestName().replaceFirst("^--?", ""), v instanceof Path p ? p.toString() : v);
-      }
-    }
-    config.put("max-new-tokens", newTokens);
-    config.put("oracle", oracle);
-    config.put("oracle-option", options);
-    List<RunRecord.ProviderInfo> s = new ArrayList<>();
-    for (String id : samplers) {
-      s.add(RunRecord.ProviderInfo.of(runtime.samplers().get(id)));
-    }
-    RunRecord.Providers providers = new RunRecord.Providers(
-        RunRecord.ProviderInfo.of(runtime.backends().get(backendId)),
-        RunRecord.ProviderInfo.of(runtime.objectives().get(objectiveId)),
-        RunRecord.ProviderInfo.of(runtime.oracles().get(oracle)), s);
-    return RunRecord.start("align", started, config, providers, null, List.of())
-        .finish(Instant.now(), null).toJson();
   }
 
   static String fmt(double v) {

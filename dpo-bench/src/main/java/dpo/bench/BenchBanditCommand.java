@@ -2,7 +2,7 @@ package dpo.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.BackendException;
-import dpo.api.Capability;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -16,6 +16,7 @@ import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig.Mode;
 import dpo.core.bandit.BanditStudy;
 import dpo.core.metrics.BanditMetrics;
+import dpo.core.registry.BackendFacets;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -113,14 +114,14 @@ final class BenchBanditCommand implements Callable<Integer> {
     PolicyBackendProvider provider =
         backend == null ? runtime.backends().preferred() : runtime.backends().get(backend);
     backend = provider.id(); // the rows name the backend that ran
-    Set<Capability> caps = provider.capabilities();
-    requireCapability(provider, Mode.EXACT, Capability.EXACT_GRADIENT, runtime);
-    requireCapability(provider, Mode.EMPIRICAL, Capability.SAMPLED_GRADIENT, runtime);
+    Set<BackendCapability> caps = provider.capabilities();
+    requireCapability(provider, Mode.EXACT, BackendCapability.EXACT_GRADIENT, runtime);
+    requireCapability(provider, Mode.EMPIRICAL, BackendCapability.SAMPLED_GRADIENT, runtime);
     TabularProblem problem = BanditStudy.gaussianRewards(prompts, responses, seed);
     int all = Runtime.getRuntime().availableProcessors();
 
     List<Variant> variants = new ArrayList<>();
-    if ((mode == null || mode == Mode.EXACT) && caps.contains(Capability.EXACT_GRADIENT)) {
+    if ((mode == null || mode == Mode.EXACT) && caps.contains(BackendCapability.EXACT_GRADIENT)) {
       if (provider.id().equals(CPU)) {
         variants.add(new Variant("scalar-1-thread", true, 1, "scalar"));
         variants.add(new Variant("simd-1-thread", true, 1, "simd"));
@@ -130,7 +131,8 @@ final class BenchBanditCommand implements Callable<Integer> {
         variants.add(new Variant("exact-all-threads", true, all, null));
       }
     }
-    if ((mode == null || mode == Mode.EMPIRICAL) && caps.contains(Capability.SAMPLED_GRADIENT)) {
+    if ((mode == null || mode == Mode.EMPIRICAL)
+        && caps.contains(BackendCapability.SAMPLED_GRADIENT)) {
       variants.add(new Variant("empirical-1-thread", false, 1, null));
       variants.add(new Variant("empirical-all-threads", false, all, null));
     }
@@ -151,7 +153,8 @@ final class BenchBanditCommand implements Callable<Integer> {
           ? new BackendConfig(v.threads())
           : new BackendConfig(v.threads()).withOption("kernel", v.kernel());
       try (PolicyBackend b = provider.create(config);
-          TabularPolicy policy = b.newTabularPolicy(problem)) {
+          TabularPolicy policy = new BackendFacets(runtime.backends()).tabularPolicies(b)
+              .newTabularPolicy(problem)) {
         start(policy);
         SplittableRandom random = new SplittableRandom(seed);
         Runnable step = v.exact()
@@ -177,7 +180,7 @@ final class BenchBanditCommand implements Callable<Integer> {
 
   /** A mode asked for explicitly needs its capability; without --mode, variants are skipped. */
   private void requireCapability(
-      PolicyBackendProvider provider, Mode needs, Capability capability, DpoRuntime runtime) {
+      PolicyBackendProvider provider, Mode needs, BackendCapability capability, DpoRuntime runtime) {
     if (mode == needs && !provider.capabilities().contains(capability)) {
       List<String> able = runtime.backends().all().stream()
           .filter(p -> p.capabilities().contains(capability))

@@ -1,7 +1,7 @@
 package dpo.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dpo.api.Capability;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
@@ -67,7 +67,7 @@ final class BenchLmCommand implements Callable<Integer> {
   double seconds;
 
   @Option(names = "--backend", paramLabel = "ID",
-      description = "Backend with GENERATION (default: the highest-priority one, djl).")
+      description = "Backend with LANGUAGE_MODELS (default: the highest-priority one, djl).")
   String backend;
 
   @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu",
@@ -96,7 +96,7 @@ final class BenchLmCommand implements Callable<Integer> {
     }
     DpoRuntime runtime = Main.runtime();
     String chosen = runtime.backends()
-        .require(backend, Capability.GENERATION, "generate or train language models").id();
+        .require(backend, BackendCapability.LANGUAGE_MODELS, "generate or train language models").id();
     if (!chosen.equals("djl")) {
       throw new ParameterException(spec.commandLine(), "--backend: bench lm times the djl"
           + " backend's internals (KV cache against recomputation, the raw forward+backward);"

@@ -1,6 +1,6 @@
 package dpo.bench;
 
-import dpo.api.Capability;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -8,16 +8,17 @@ import dpo.api.lm.ModelConfig;
 import dpo.api.lm.RewardModel;
 import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.TrainerConfig;
-import dpo.api.lm.WordTokenizer;
 import dpo.core.DpoRuntime;
 import dpo.core.io.OutputFolder;
 import dpo.api.io.DurableFiles;
 import dpo.core.provenance.RunRecord;
+import dpo.core.registry.BackendFacets;
 import dpo.core.reward.LabelledPair;
 import dpo.core.reward.RewardModelFit;
 import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
+import dpo.datasets.synthetic.WordTokenizer;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ final class RewardCommand implements Runnable {
     int heads;
 
     @Option(names = "--backend", paramLabel = "ID",
-        description = "Backend with GENERATION (default: the highest-priority one, djl).")
+        description = "Backend with REWARD_MODELS (default: the highest-priority one, djl).")
     String backend;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "SEED",
@@ -152,14 +153,15 @@ final class RewardCommand implements Runnable {
       ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), width, layers, heads,
           t.maxPromptWords() + t.maxResponseWords() + 2);
       PolicyBackendProvider provider = runtime.backends()
-          .require(backend, Capability.GENERATION, "train reward models");
+          .require(backend, BackendCapability.REWARD_MODELS, "train reward models");
+      BackendFacets facets = new BackendFacets(runtime.backends());
       PrintWriter stdout = spec.commandLine().getOut();
       Instant started = Instant.now();
       int steps = epochs * ((train.size() + batch - 1) / batch);
       try (OutputFolder folder = OutputFolder.claim(out, "out");
           PolicyBackend b = provider.create(BackendConfig.defaults());
-          RewardModel model = b.newRewardModel(shape, seed);
-          RewardTrainer trainer = b.newRewardTrainer(model,
+          RewardModel model = facets.rewardModels(b).newRewardModel(shape, seed);
+          RewardTrainer trainer = facets.rewardModels(b).newRewardTrainer(model,
               TrainerConfig.adamW(lr).withSchedule(Math.min(50, steps / 10), steps))) {
         double before = RewardModelFit.accuracy(model, tokenizer, test, batch);
         stdout.printf(java.util.Locale.ROOT, "untrained: held-out accuracy %.3f%n", before);

@@ -97,6 +97,18 @@ class AlignCommandTest {
   }
 
   @Test
+  void uniformSamplersAreRefusedAsRandomTokens() {
+    for (String sampler : List.of("dpo-unif", "half-mix-p")) {
+      Result r = align(tmp.resolve(sampler), List.of("--quick", "--samplers", sampler));
+      assertEquals(2, r.exitCode(), r::toString);
+      assertTrue(r.err().contains("--samplers: sampler '" + sampler + "' cannot run on a language"
+          + " model: component 1 draws a response from the uniform distribution"), r.err());
+      assertTrue(r.err().contains("uniformly random tokens"), r.err());
+      assertTrue(Files.notExists(tmp.resolve(sampler)), "nothing is written");
+    }
+  }
+
+  @Test
   void badLoopSettingsNameTheOption() {
     Result r = align(tmp.resolve("z"), List.of("--quick", "-k", "1", "--label-rule", "soft"));
     assertEquals(2, r.exitCode(), r::toString);

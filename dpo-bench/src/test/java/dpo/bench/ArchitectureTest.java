@@ -4,7 +4,10 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.InstanceofCheck;
 import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
@@ -14,6 +17,7 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.library.GeneralCodingRules;
+import dpo.api.BackendException;
 
 /**
  * The layering of DESIGN.md ("Modules", "Principles" 1) and STYLE.md (ArchUnit sketch), checked on
@@ -167,6 +171,61 @@ class ArchitectureTest {
           .because(
               "an open, concrete API class is an implementation that every plugin could subclass"
                   + " and that could then never change (STYLE.md, Synthesis 1 and 6)");
+
+  @ArchTest
+  static final ArchRule apiNeverThrowsForAMissingFeature =
+      noClasses()
+          .that()
+          .resideInAPackage(API)
+          .should()
+          .callConstructorWhere(DescribedPredicate.describe(
+              "a constructor of UnsupportedOperationException or BackendException",
+              call -> call.getTargetOwner().isAssignableTo(UnsupportedOperationException.class)
+                  || call.getTargetOwner().isEquivalentTo(BackendException.class)))
+          .because(
+              "a backend offers a facet or not (an empty Optional); nothing in the API throws for"
+                  + " a feature that is missing");
+
+  @ArchTest
+  static final ArchRule noInstanceofOnAnotherImplementationsClasses =
+      classes()
+          .that()
+          .resideInAPackage("dpo..")
+          .should(notTestInstanceofOfAnotherModulesConcreteClasses())
+          .because(
+              "what one module needs of another's objects belongs on the API types, not behind a"
+                  + " cast to an implementation (the API's own value types and exceptions are"
+                  + " dispatched on)");
+
+  /** The module a class belongs to: dpo.api, dpo.core, dpo.backend.cpu, ... */
+  private static String module(JavaClass type) {
+    String[] parts = type.getPackageName().split("\\.");
+    int depth = parts.length > 2 && parts[1].equals("backend") ? 3 : Math.min(2, parts.length);
+    return String.join(".", java.util.Arrays.copyOf(parts, depth));
+  }
+
+  private static ArchCondition<JavaClass> notTestInstanceofOfAnotherModulesConcreteClasses() {
+    return new ArchCondition<>(
+        "not test instanceof of another implementation module's concrete classes") {
+      @Override
+      public void check(JavaClass type, ConditionEvents events) {
+        for (JavaCodeUnit unit : type.getCodeUnits()) {
+          for (InstanceofCheck check : unit.getInstanceofChecks()) {
+            JavaClass target = check.getRawType();
+            boolean foreign = target.getPackageName().startsWith("dpo.")
+                && !module(target).equals(module(type))
+                && !module(target).equals("dpo.api")
+                && !target.isInterface()
+                && !target.isAssignableTo(Throwable.class);
+            if (foreign) {
+              events.add(SimpleConditionEvent.violated(type, unit.getFullName()
+                  + " tests instanceof " + target.getName() + " of module " + module(target)));
+            }
+          }
+        }
+      }
+    };
+  }
 
   private static ArchRule pluginIsolated(String plugin, String... otherPlugins) {
     String[] forbidden = new String[otherPlugins.length + 2];

@@ -38,6 +38,6 @@ class BenchLmCommandTest {
     int code = Main.execute(new String[] {"bench", "lm", "--backend", "cpu"},
         new PrintWriter(new StringWriter()), new PrintWriter(err));
     assertEquals(2, code);
-    assertTrue(err.toString().contains("backends with GENERATION: djl"), err.toString());
+    assertTrue(err.toString().contains("backends with LANGUAGE_MODELS: djl"), err.toString());
   }
 }

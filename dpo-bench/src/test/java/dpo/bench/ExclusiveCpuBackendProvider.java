@@ -1,7 +1,7 @@
 package dpo.bench;
 
-import dpo.api.Capability;
 import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -25,8 +25,8 @@ public final class ExclusiveCpuBackendProvider implements PolicyBackendProvider 
   }
 
   @Override
-  public Set<Capability> capabilities() {
-    return Set.of(Capability.EXACT_GRADIENT);
+  public Set<BackendCapability> capabilities() {
+    return Set.of(BackendCapability.EXACT_GRADIENT);
   }
 
   @Override

@@ -11,7 +11,6 @@ import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.ModelConfig;
-import dpo.api.lm.WordTokenizer;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.oracle.LabelRule;
@@ -25,6 +24,7 @@ import dpo.core.align.Evaluation;
 import dpo.core.align.OnlineDpoLoop;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
+import dpo.datasets.synthetic.WordTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +53,7 @@ class OnlineDpoLoopTest {
   static void setUp() {
     backend = RUNTIME.backends().get("djl").create(new BackendConfig(1));
     oracle = RUNTIME.oracles().get("synthetic").create(OracleConfig.of(Map.of()));
-    initial = backend.newLanguageModel(new ModelConfig(TOKENIZER.vocabularySize(), 32, 2, 2,
+    initial = backend.languageModels().orElseThrow().newLanguageModel(new ModelConfig(TOKENIZER.vocabularySize(), 32, 2, 2,
         1 + TASK.maxPromptWords() + NEW_TOKENS), 11);
   }
 
@@ -72,7 +72,7 @@ class OnlineDpoLoopTest {
   static OnlineDpoLoop loop(String sampler, AlignConfig config, AlignProgress progress) {
     Sampler s = RUNTIME.samplers().get(sampler).create();
     Objective dpo = RUNTIME.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(0.1));
-    return new OnlineDpoLoop(backend, TOKENIZER, oracle, s, dpo, config, progress);
+    return new OnlineDpoLoop(backend.languageModels().orElseThrow(), TOKENIZER, oracle, s, dpo, config, progress);
   }
 
   /** Thrown by a progress callback to kill a run mid-iteration. */

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dpo.api.Capability;
 import dpo.api.Provider;
 import dpo.api.sampler.PairComponent;
 import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
+import dpo.api.sampler.SamplerRequirement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,10 +74,10 @@ class SamplerProvidersTest {
             "half-mix-p");
     Map<String, SamplerProvider> providers = byId();
     for (SamplerProvider p : providers.values()) {
-      Set<Capability> caps = p.capabilities();
-      assertEquals(needsRewards.contains(p.id()), caps.contains(Capability.NEEDS_REWARDS), p.id());
+      Set<SamplerRequirement> caps = p.capabilities();
+      assertEquals(needsRewards.contains(p.id()), caps.contains(SamplerRequirement.NEEDS_REWARDS), p.id());
       assertEquals(
-          policyDependent.contains(p.id()), caps.contains(Capability.POLICY_DEPENDENT), p.id());
+          policyDependent.contains(p.id()), caps.contains(SamplerRequirement.POLICY_DEPENDENT), p.id());
     }
     for (String plain : List.of("dpo-unif", "vanilla")) {
       assertEquals(Set.of(), providers.get(plain).capabilities(), plain);

@@ -7,18 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dpo.api.BackendException;
-import dpo.api.Capability;
 import dpo.api.Provider;
 import dpo.api.TrainingDivergedException;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
+import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.backend.StepReport;
 import dpo.api.backend.StepSize;
+import dpo.api.backend.TabularPolicies;
 import dpo.api.backend.TabularPolicy;
 import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -58,8 +59,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * }
  * }</pre>
  *
- * <p>It checks the provider and backend lifecycle (ids, capabilities, idempotent {@code close()},
- * clear failures after it, threads stopped) and, for backends with tabular policies: that a policy
+ * <p>It checks the provider and backend lifecycle (ids, capabilities, a facet exactly for each
+ * capability, the device description, idempotent {@code close()}, clear failures after it,
+ * threads stopped) and, for backends with tabular policies: that a policy
  * starts at the uniform reference; that the exact gradient matches central finite differences of
  * the sampler-weighted loss with the weights frozen at the current parameters (the weights come
  * from {@link TabularReference}, computed from the sampler's definition), for every sampler on the
@@ -139,11 +141,39 @@ public abstract class BackendContract {
   }
 
   @Test
-  public void backendWithoutTabularPoliciesSaysSo() {
-    assumeFalse(tabular(), "the backend has tabular policies");
+  public void facetsMatchTheCapabilities() {
     try (PolicyBackend b = provider().create(config(1))) {
-      assertThrows(BackendException.class,
-          () -> b.newTabularPolicy(TabularReference.randomProblem(1, 3, 1)));
+      Set<BackendCapability> caps = b.capabilities();
+      assertNotNull(caps, "capabilities() must not be null");
+      boolean tabular = caps.contains(BackendCapability.EXACT_GRADIENT)
+          || caps.contains(BackendCapability.SAMPLED_GRADIENT);
+      assertFacet(tabular, b.tabularPolicies(), "tabularPolicies()",
+          "EXACT_GRADIENT or SAMPLED_GRADIENT");
+      assertFacet(caps.contains(BackendCapability.LANGUAGE_MODELS), b.languageModels(),
+          "languageModels()", "LANGUAGE_MODELS");
+      assertFacet(caps.contains(BackendCapability.REWARD_MODELS), b.rewardModels(),
+          "rewardModels()", "REWARD_MODELS");
+    }
+  }
+
+  private static void assertFacet(boolean advertised, Optional<?> facet, String accessor,
+      String capability) {
+    assertNotNull(facet, accessor + " must return an Optional, never null");
+    assertEquals(advertised, facet.isPresent(), advertised
+        ? accessor + " is empty, but the backend has " + capability + "; return the facet"
+        : accessor + " offers a facet, but the backend lacks " + capability
+            + "; add the capability or return Optional.empty()");
+  }
+
+  @Test
+  public void deviceIsDescribed() {
+    try (PolicyBackend b = provider().create(config(1))) {
+      DeviceInfo device = b.device();
+      assertNotNull(device, "device() must say where the backend computes (provenance records"
+          + " it)");
+      assertFalse(device.device().isBlank(), "device().device() must name the device");
+      assertFalse(device.engine().isBlank(), "device().engine() must name the engine");
+      assertFalse(device.engineVersion().isBlank(), "device().engineVersion() must not be blank");
     }
   }
 
@@ -151,7 +181,8 @@ public abstract class BackendContract {
   public void closeIsIdempotent() {
     PolicyBackend b = provider().create(config(2));
     if (tabular()) {
-      TabularPolicy policy = b.newTabularPolicy(TabularReference.randomProblem(2, 4, 1));
+      TabularPolicy policy = policies(b).newTabularPolicy(
+            TabularReference.randomProblem(2, 4, 1));
       policy.close();
       policy.close();
     }
@@ -166,14 +197,15 @@ public abstract class BackendContract {
     Objective o = Discovered.sigmoid(BETA, 0);
     TabularProblem problem = TabularReference.randomProblem(3, 4, 1);
     try (PolicyBackend b = provider().create(config(2))) {
-      TabularPolicy closed = b.newTabularPolicy(problem);
+      TabularPolicy closed = policies(b).newTabularPolicy(problem);
       closed.close();
       assertClosedFailure(() -> step(closed, s, o), "a step of a closed policy");
     }
     PolicyBackend b = provider().create(config(2));
-    TabularPolicy orphan = b.newTabularPolicy(problem);
+    TabularPolicy orphan = policies(b).newTabularPolicy(problem);
     b.close();
-    assertClosedFailure(() -> b.newTabularPolicy(problem), "newTabularPolicy of a closed backend");
+    assertClosedFailure(() -> policies(b).newTabularPolicy(problem),
+        "newTabularPolicy of a closed backend");
     assertClosedFailure(() -> step(orphan, s, o), "a step of a policy whose backend is closed");
     orphan.close();
   }
@@ -183,7 +215,8 @@ public abstract class BackendContract {
     Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
     PolicyBackend b = provider().create(config(2));
     if (tabular()) {
-      try (TabularPolicy policy = b.newTabularPolicy(TabularReference.randomProblem(8, 16, 1))) {
+      try (TabularPolicy policy = policies(b).newTabularPolicy(
+            TabularReference.randomProblem(8, 16, 1))) {
         step(policy, SamplerDefinitions.mixP(), Discovered.sigmoid(BETA, 0));
       }
     }
@@ -215,7 +248,7 @@ public abstract class BackendContract {
     assumeTrue(tabular(), "the backend has no tabular policies");
     TabularProblem problem = TabularReference.randomProblem(2, 5, 3);
     try (PolicyBackend b = provider().create(config(1));
-        TabularPolicy policy = b.newTabularPolicy(problem)) {
+        TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
       assertEquals(problem, policy.problem(), "problem() must be the problem the policy was made for");
       double[] out = new double[5];
       for (int x = 0; x < 2; x++) {
@@ -236,7 +269,7 @@ public abstract class BackendContract {
     TabularProblem problem = TabularReference.randomProblem(3, n, 4);
     double[][] theta = TabularReference.randomParameters(3, n, 40, new SplittableRandom(5));
     try (PolicyBackend b = provider().create(config(1));
-        TabularPolicy policy = b.newTabularPolicy(problem)) {
+        TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
       for (int x = 0; x < 3; x++) {
         policy.setParameters(x, theta[x]);
       }
@@ -255,7 +288,8 @@ public abstract class BackendContract {
   public void invalidArgumentsAreRejected() {
     assumeTrue(tabular(), "the backend has no tabular policies");
     try (PolicyBackend b = provider().create(config(1));
-        TabularPolicy policy = b.newTabularPolicy(TabularReference.randomProblem(1, 4, 1))) {
+        TabularPolicy policy = policies(b).newTabularPolicy(
+            TabularReference.randomProblem(1, 4, 1))) {
       assertThrows(IllegalArgumentException.class, () -> policy.setParameters(0, new double[3]),
           "setParameters with 3 values for 4 responses");
       assertThrows(IllegalArgumentException.class,
@@ -283,7 +317,7 @@ public abstract class BackendContract {
     TabularProblem problem = TabularReference.randomProblem(prompts, n, 42);
     double[][] theta0 = TabularReference.randomParameters(prompts, n, 0.5, new SplittableRandom(7));
     try (PolicyBackend b = provider().create(config(2));
-        TabularPolicy policy = b.newTabularPolicy(problem)) {
+        TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
       for (int x = 0; x < prompts; x++) {
         policy.setParameters(x, theta0[x]);
       }
@@ -324,14 +358,14 @@ public abstract class BackendContract {
     TabularProblem problem = TabularReference.randomProblem(2, n, 8);
     Objective o = Discovered.sigmoid(BETA, 0);
     try (PolicyBackend b = provider().create(config(1))) {
-      try (TabularPolicy policy = b.newTabularPolicy(problem)) {
+      try (TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
         assertEquals(0.25, policy.exactStep(SamplerDefinitions.mixR(), o, StepSize.fixed(0.25))
             .meanStepSize(), 0, "a fixed step reports its learning rate");
       }
       for (Sampler s : List.of(SamplerDefinitions.uniform(), SamplerDefinitions.mixR(),
           SamplerDefinitions.mixPStar(), SamplerDefinitions.onPolicy())) {
         double[][] theta = TabularReference.randomParameters(2, n, 0.7, new SplittableRandom(9));
-        try (TabularPolicy policy = b.newTabularPolicy(problem)) {
+        try (TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
           double expected = 0;
           for (int x = 0; x < 2; x++) {
             policy.setParameters(x, theta[x]);
@@ -393,7 +427,7 @@ public abstract class BackendContract {
           TabularReference.pairDistribution(s, theta, problem.rewards(0), beta), theta,
           problem.rewards(0), o);
       try (PolicyBackend b = provider().create(config(1));
-          TabularPolicy policy = b.newTabularPolicy(problem)) {
+          TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
         policy.setParameters(0, theta);
         policy.sampledStep(s, o, StepSize.fixed(1), pairs, new SplittableRandom(17));
         double[] after = new double[n];
@@ -410,7 +444,8 @@ public abstract class BackendContract {
   public void divergenceIsReported() {
     assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
     try (PolicyBackend b = provider().create(config(1));
-        TabularPolicy policy = b.newTabularPolicy(TabularReference.randomProblem(2, 5, 18))) {
+        TabularPolicy policy = policies(b).newTabularPolicy(
+            TabularReference.randomProblem(2, 5, 18))) {
       assertThrows(TrainingDivergedException.class, () -> {
         for (int t = 0; t < 50; t++) {
           // IPO's gradient grows with h, so each step is larger than the last until it overflows.
@@ -438,8 +473,8 @@ public abstract class BackendContract {
         PolicyBackend reference = referenceBackend()) {
       for (String id : c.samplers()) {
         Sampler s = samplers.get(id).create();
-        try (TabularPolicy p = b.newTabularPolicy(problem);
-            TabularPolicy r = reference.newTabularPolicy(problem)) {
+        try (TabularPolicy p = policies(b).newTabularPolicy(problem);
+            TabularPolicy r = policies(reference).newTabularPolicy(problem)) {
           for (int t = 1; t <= c.steps(); t++) {
             StepReport got = p.exactStep(s, o, c.lr());
             StepReport want = r.exactStep(s, o, c.lr());
@@ -481,16 +516,22 @@ public abstract class BackendContract {
 
   // --- Helpers ---
 
+  /** The backend's tabular policies, which its capabilities promise. */
+  private static TabularPolicies policies(PolicyBackend b) {
+    return b.tabularPolicies().orElseThrow(() -> new AssertionError("backend '" + b.id()
+        + "' advertises tabular gradients but tabularPolicies() is empty"));
+  }
+
   private boolean tabular() {
     return exact() || sampled();
   }
 
   private boolean exact() {
-    return provider().capabilities().contains(Capability.EXACT_GRADIENT);
+    return provider().capabilities().contains(BackendCapability.EXACT_GRADIENT);
   }
 
   private boolean sampled() {
-    return provider().capabilities().contains(Capability.SAMPLED_GRADIENT);
+    return provider().capabilities().contains(BackendCapability.SAMPLED_GRADIENT);
   }
 
   /** An exact step if the backend has them, else a sampled one. */
@@ -510,7 +551,7 @@ public abstract class BackendContract {
     Objective o = Discovered.sigmoid(BETA, 0);
     SplittableRandom random = new SplittableRandom(seed);
     try (PolicyBackend b = provider().create(config(threads));
-        TabularPolicy policy = b.newTabularPolicy(problem)) {
+        TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
       for (int i = 0; i < x; i++) {
         policy.setParameters(i, theta[i]);
       }
@@ -533,7 +574,7 @@ public abstract class BackendContract {
 
   private static double[][] sampledRun(PolicyBackend b, TabularProblem problem, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    try (TabularPolicy policy = b.newTabularPolicy(problem)) {
+    try (TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
       for (int t = 0; t < 4; t++) {
         policy.sampledStep(SamplerDefinitions.mixPStar(), Discovered.sigmoid(BETA, 0),
             StepSize.fixed(0.5), 500, random);

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dpo.api.Capability;
 import dpo.api.Provider;
 import dpo.api.TrainingDivergedException;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -19,12 +19,15 @@ import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularPolicy;
 import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
+import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.PairComponent;
 import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
+import dpo.api.sampler.SamplerRequirement;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -45,11 +48,12 @@ import org.junit.jupiter.api.Test;
  * <p>It checks the provider's id and description; that the sampler's definition (components and
  * cap) yields a valid pair distribution, finite, non-negative and summing to 1, on random problems;
  * that it depends on the policy and the rewards only if its capabilities say so; that every
- * backend on the test class path with {@link Capability#EXACT_GRADIENT} takes the exact steps that
- * {@link TabularReference} computes from the definition (the CPU backend always is: it comes with
- * the testkit); and that every backend with {@link Capability#SAMPLED_GRADIENT} draws from that
- * distribution, reproducibly under a seed. A test that cannot apply to a provider may be
- * overridden in the subclass and marked {@code @Disabled} with the reason.
+ * backend on the test class path with {@link BackendCapability#EXACT_GRADIENT} takes the exact
+ * steps that {@link TabularReference} computes from the definition (the CPU backend always is: it
+ * comes with the testkit); that every backend with {@link BackendCapability#SAMPLED_GRADIENT}
+ * draws from that distribution, reproducibly under a seed; and that {@link GenerationPlan} either
+ * maps the sampler onto language-model generation or names why it cannot. A test that cannot
+ * apply to a provider may be overridden in the subclass and marked {@code @Disabled} with the reason.
  */
 public abstract class SamplerContract {
   /** Relative agreement required between a backend and the reference. */
@@ -120,17 +124,35 @@ public abstract class SamplerContract {
   }
 
   @Test
+  public void languageModelSupportIsDecidedFromTheDefinition() {
+    Sampler s = provider().create();
+    for (double beta : new double[] {0.1, 1}) {
+      Optional<String> refusal = GenerationPlan.refusal(s, beta);
+      if (refusal.isPresent()) {
+        assertFalse(refusal.get().isBlank(), "a refusal must name its reason");
+        continue;
+      }
+      GenerationPlan plan = GenerationPlan.of(s, beta);
+      assertFalse(plan.components().isEmpty(), "a sampler that runs on a language model has a"
+          + " component to generate from");
+      double total = plan.components().stream().mapToDouble(GenerationPlan.Pair::probability)
+          .sum();
+      assertEquals(1, total, 1e-12, "the generation plan's component probabilities sum to 1");
+    }
+  }
+
+  @Test
   public void capabilitiesIncludeWhatTheTiltsNeed() {
     SamplerProvider p = provider();
-    Set<Capability> declared = p.capabilities();
+    Set<SamplerRequirement> declared = p.capabilities();
     assertNotNull(declared, "capabilities() must not be null");
-    Set<Capability> needed = EnumSet.noneOf(Capability.class);
+    Set<SamplerRequirement> needed = EnumSet.noneOf(SamplerRequirement.class);
     for (PairComponent c : p.create().components()) {
       if (c.first().usesReward() || c.second().usesReward()) {
-        needed.add(Capability.NEEDS_REWARDS);
+        needed.add(SamplerRequirement.NEEDS_REWARDS);
       }
       if (c.first().usesPolicy() || c.second().usesPolicy()) {
-        needed.add(Capability.POLICY_DEPENDENT);
+        needed.add(SamplerRequirement.POLICY_DEPENDENT);
       }
     }
     assertTrue(declared.containsAll(needed),
@@ -170,7 +192,7 @@ public abstract class SamplerContract {
   public void weightsDependOnThePolicyAndRewardsOnlyIfDeclared() {
     SamplerProvider p = provider();
     Sampler s = p.create();
-    Set<Capability> caps = p.capabilities();
+    Set<SamplerRequirement> caps = p.capabilities();
     SplittableRandom r = new SplittableRandom(7);
     int n = 6;
     double[] rewards = TabularReference.randomProblem(1, n, 1).rewards(0);
@@ -178,11 +200,11 @@ public abstract class SamplerContract {
     double[] theta = TabularReference.randomParameters(1, n, 1, r)[0];
     double[] otherTheta = TabularReference.randomParameters(1, n, 1, r)[0];
     TabularReference.PairDistribution base = TabularReference.pairDistribution(s, theta, rewards, 3);
-    if (!caps.contains(Capability.POLICY_DEPENDENT)) {
+    if (!caps.contains(SamplerRequirement.POLICY_DEPENDENT)) {
       assertSame(base, TabularReference.pairDistribution(s, otherTheta, rewards, 3),
           "the weights changed with the policy, but capabilities() lacks POLICY_DEPENDENT");
     }
-    if (!caps.contains(Capability.NEEDS_REWARDS)) {
+    if (!caps.contains(SamplerRequirement.NEEDS_REWARDS)) {
       // Rescaling the rewards keeps their range, so a cap that reads it sees the same value.
       double shift = 0.7;
       double[] shifted = rewards.clone();
@@ -208,7 +230,7 @@ public abstract class SamplerContract {
     double[][] start = TabularReference.randomParameters(x, n, 0.5, new SplittableRandom(32));
     List<String> checked = new ArrayList<>();
     for (PolicyBackendProvider bp : Discovered.backends()) {
-      if (!bp.capabilities().contains(Capability.EXACT_GRADIENT)) {
+      if (!bp.capabilities().contains(BackendCapability.EXACT_GRADIENT)) {
         continue;
       }
       compareTrajectory(bp, s, Discovered.sigmoid(3, 0), StepSize.fixed(0.5), problem, start);
@@ -258,7 +280,7 @@ public abstract class SamplerContract {
     double tolerance = 6 * beta / Math.sqrt(pairs);
     for (PolicyBackendProvider bp : sampledBackends()) {
       try (PolicyBackend backend = bp.create(new BackendConfig(1));
-          TabularPolicy policy = backend.newTabularPolicy(problem)) {
+          TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
         policy.setParameters(0, theta);
         policy.sampledStep(s, sigmoid, StepSize.fixed(1), pairs, new SplittableRandom(53));
         double[] after = new double[n];
@@ -275,7 +297,7 @@ public abstract class SamplerContract {
 
   private static List<PolicyBackendProvider> sampledBackends() {
     List<PolicyBackendProvider> list = Discovered.backends().stream()
-        .filter(b -> b.capabilities().contains(Capability.SAMPLED_GRADIENT))
+        .filter(b -> b.capabilities().contains(BackendCapability.SAMPLED_GRADIENT))
         .toList();
     assertFalse(list.isEmpty(), "no backend with SAMPLED_GRADIENT on the class path");
     return list;
@@ -283,7 +305,7 @@ public abstract class SamplerContract {
 
   private static double[][] sampled(
       PolicyBackend backend, TabularProblem problem, Sampler s, int steps, int pairs, long seed) {
-    try (TabularPolicy policy = backend.newTabularPolicy(problem)) {
+    try (TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       SplittableRandom random = new SplittableRandom(seed);
       for (int t = 0; t < steps; t++) {
         policy.sampledStep(s, Discovered.sigmoid(3, 0), StepSize.fixed(0.5), pairs, random);
@@ -313,7 +335,7 @@ public abstract class SamplerContract {
     }
     double[] actual = new double[problem.responses()];
     try (PolicyBackend backend = bp.create(new BackendConfig(2));
-        TabularPolicy policy = backend.newTabularPolicy(problem)) {
+        TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       for (int i = 0; i < x; i++) {
         policy.setParameters(i, start[i]);
       }

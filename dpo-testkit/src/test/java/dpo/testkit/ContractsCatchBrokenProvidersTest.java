@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
 
-import dpo.api.Capability;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
+import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.backend.StepReport;
 import dpo.api.backend.StepSize;
+import dpo.api.backend.TabularPolicies;
 import dpo.api.backend.TabularPolicy;
 import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
@@ -19,10 +21,12 @@ import dpo.api.objective.ObjectiveProvider;
 import dpo.api.sampler.PairComponent;
 import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
+import dpo.api.sampler.SamplerRequirement;
 import dpo.api.sampler.Tilt;
 import dpo.backend.cpu.CpuBackendProvider;
 import dpo.core.objective.ObjectiveProviders;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
@@ -77,7 +81,7 @@ class ContractsCatchBrokenProvidersTest {
     }
 
     @Override
-    public Set<Capability> capabilities() {
+    public Set<SamplerRequirement> capabilities() {
       return Set.of();
     }
 
@@ -210,8 +214,8 @@ class ContractsCatchBrokenProvidersTest {
     }
 
     @Override
-    public Set<Capability> capabilities() {
-      return Set.of(Capability.EXACT_GRADIENT);
+    public Set<BackendCapability> capabilities() {
+      return Set.of(BackendCapability.EXACT_GRADIENT);
     }
 
     @Override
@@ -224,13 +228,19 @@ class ContractsCatchBrokenProvidersTest {
         }
 
         @Override
-        public Set<Capability> capabilities() {
-          return Set.of(Capability.EXACT_GRADIENT);
+        public Set<BackendCapability> capabilities() {
+          return Set.of(BackendCapability.EXACT_GRADIENT);
         }
 
         @Override
-        public TabularPolicy newTabularPolicy(TabularProblem problem) {
-          return new Overshooting(cpu.newTabularPolicy(problem));
+        public DeviceInfo device() {
+          return cpu.device();
+        }
+
+        @Override
+        public Optional<TabularPolicies> tabularPolicies() {
+          TabularPolicies inner = cpu.tabularPolicies().orElseThrow();
+          return Optional.of(problem -> new Overshooting(inner.newTabularPolicy(problem)));
         }
 
         @Override

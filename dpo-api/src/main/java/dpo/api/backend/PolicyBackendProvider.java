@@ -1,12 +1,23 @@
 package dpo.api.backend;
 
 import dpo.api.Provider;
+import java.util.Set;
 
 /**
  * Service-provider interface for policy backends; list implementations in {@code
  * META-INF/services/dpo.api.backend.PolicyBackendProvider}.
  */
 public interface PolicyBackendProvider extends Provider {
+
+  /**
+   * What the backend can do on this machine, known without creating it (no natives, devices or
+   * threads are touched): {@link BackendCapability#CUDA} only when a GPU is present. A created
+   * backend's {@link PolicyBackend#capabilities()} are a subset.
+   *
+   * @return the capabilities
+   */
+  @Override
+  Set<BackendCapability> capabilities();
 
   /**
    * Creates the backend; this is where natives, devices and thread pools are acquired.

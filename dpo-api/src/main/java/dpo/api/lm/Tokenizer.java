@@ -14,6 +14,17 @@ public interface Tokenizer {
   int[] encode(String text);
 
   /**
+   * Token ids of a prompt as a model is prompted with it: {@link #encode} by default; a tokenizer
+   * whose models expect a beginning-of-text token prepends it.
+   *
+   * @param prompt the prompt text
+   * @return its token ids
+   */
+  default int[] encodePrompt(String prompt) {
+    return encode(prompt);
+  }
+
+  /**
    * The text of token ids; the end-of-sequence and padding tokens are left out.
    *
    * @param tokens token ids

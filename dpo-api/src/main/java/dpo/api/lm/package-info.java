@@ -2,8 +2,10 @@
  * Language-model policies for the practical algorithm: token-level models, batched generation
  * with logit mixing, sequence log-probabilities and preference training steps.
  *
- * <p>Everything here works on token ids; a {@link dpo.api.lm.Tokenizer} maps text to ids. A
- * backend with {@link dpo.api.Capability#GENERATION} creates the models ({@link
- * dpo.api.backend.PolicyBackend#newLanguageModel}) and runs generation and training.
+ * <p>Everything here works on token ids; a {@link dpo.api.lm.Tokenizer} maps text to ids. Two
+ * backend facets create the models: {@link dpo.api.lm.LanguageModels} (policies: generation and
+ * training) and {@link dpo.api.lm.RewardModels}, offered by backends with {@link
+ * dpo.api.backend.BackendCapability#LANGUAGE_MODELS} and {@link
+ * dpo.api.backend.BackendCapability#REWARD_MODELS}.
  */
 package dpo.api.lm;

@@ -1,6 +1,5 @@
 package dpo.api.sampler;
 
-import dpo.api.Capability;
 import dpo.api.Provider;
 import java.util.EnumSet;
 import java.util.Set;
@@ -9,8 +8,9 @@ import java.util.Set;
  * Service-provider interface for samplers; list implementations in {@code
  * META-INF/services/dpo.api.sampler.SamplerProvider}.
  *
- * <p>The default {@link #capabilities()} derives {@link Capability#NEEDS_REWARDS} and {@link
- * Capability#POLICY_DEPENDENT} from the sampler's tilts.
+ * <p>{@link #capabilities()} are the sampler's requirements; the default derives {@link
+ * SamplerRequirement#NEEDS_REWARDS} and {@link SamplerRequirement#POLICY_DEPENDENT} from the
+ * sampler's tilts.
  */
 public interface SamplerProvider extends Provider {
 
@@ -22,14 +22,14 @@ public interface SamplerProvider extends Provider {
   Sampler create();
 
   @Override
-  default Set<Capability> capabilities() {
-    Set<Capability> caps = EnumSet.noneOf(Capability.class);
+  default Set<SamplerRequirement> capabilities() {
+    Set<SamplerRequirement> caps = EnumSet.noneOf(SamplerRequirement.class);
     for (PairComponent c : create().components()) {
       if (c.first().usesReward() || c.second().usesReward()) {
-        caps.add(Capability.NEEDS_REWARDS);
+        caps.add(SamplerRequirement.NEEDS_REWARDS);
       }
       if (c.first().usesPolicy() || c.second().usesPolicy()) {
-        caps.add(Capability.POLICY_DEPENDENT);
+        caps.add(SamplerRequirement.POLICY_DEPENDENT);
       }
     }
     return Set.copyOf(caps);

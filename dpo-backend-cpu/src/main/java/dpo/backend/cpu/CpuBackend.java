@@ -1,11 +1,14 @@
 package dpo.backend.cpu;
 
-import dpo.api.Capability;
 import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
+import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.PolicyBackend;
+import dpo.api.backend.TabularPolicies;
 import dpo.api.backend.TabularPolicy;
 import dpo.api.backend.TabularProblem;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ForkJoinPool;
 
@@ -14,7 +17,7 @@ import java.util.concurrent.ForkJoinPool;
  * Option {@code kernel}: {@code auto} (default: SIMD when the Vector API module is present),
  * {@code simd} or {@code scalar}.
  */
-final class CpuBackend implements PolicyBackend {
+final class CpuBackend implements PolicyBackend, TabularPolicies {
   static final String KERNEL = "kernel";
   private static final String VECTOR_MODULE = "jdk.incubator.vector";
 
@@ -78,8 +81,20 @@ final class CpuBackend implements PolicyBackend {
   }
 
   @Override
-  public Set<Capability> capabilities() {
+  public Set<BackendCapability> capabilities() {
     return CpuBackendProvider.CAPABILITIES;
+  }
+
+  /** The CPU, its worker threads and the exact-step kernel (SIMD or scalar) on this JVM. */
+  @Override
+  public DeviceInfo device() {
+    return new DeviceInfo("cpu (" + pool.getParallelism() + " threads)",
+        "Java, " + kernel.name() + " kernel", Runtime.version().toString());
+  }
+
+  @Override
+  public Optional<TabularPolicies> tabularPolicies() {
+    return Optional.of(this);
   }
 
   @Override

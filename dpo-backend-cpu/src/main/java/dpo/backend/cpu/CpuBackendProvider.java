@@ -1,6 +1,6 @@
 package dpo.backend.cpu;
 
-import dpo.api.Capability;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -9,8 +9,8 @@ import java.util.Set;
 /** Provides the {@code cpu} backend, the reference implementation of tabular policies. */
 public final class CpuBackendProvider implements PolicyBackendProvider {
   static final String ID = "cpu";
-  static final Set<Capability> CAPABILITIES =
-      Set.of(Capability.EXACT_GRADIENT, Capability.SAMPLED_GRADIENT);
+  static final Set<BackendCapability> CAPABILITIES =
+      Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT);
 
   /** Creates the provider (cheap; called by ServiceLoader). */
   public CpuBackendProvider() {}
@@ -31,7 +31,7 @@ public final class CpuBackendProvider implements PolicyBackendProvider {
   }
 
   @Override
-  public Set<Capability> capabilities() {
+  public Set<BackendCapability> capabilities() {
     return CAPABILITIES;
   }
 

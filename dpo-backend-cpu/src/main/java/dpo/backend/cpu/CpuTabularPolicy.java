@@ -289,7 +289,7 @@ final class CpuTabularPolicy implements TabularPolicy {
   private void requireOpen() {
     if (closed) {
       throw new IllegalStateException(
-          "this tabular policy is closed; create a new one with PolicyBackend.newTabularPolicy");
+          "this tabular policy is closed; create a new one with TabularPolicies.newTabularPolicy");
     }
     if (pool.isShutdown()) {
       throw new IllegalStateException(

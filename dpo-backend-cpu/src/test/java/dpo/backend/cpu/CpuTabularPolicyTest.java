@@ -111,7 +111,7 @@ class CpuTabularPolicyTest {
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(2))) {
       for (int trial = 0; trial < 3; trial++) {
         double[][] theta0 = randomTheta(prompts, responses, r);
-        try (TabularPolicy policy = backend.newTabularPolicy(problem)) {
+        try (TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
           for (int x = 0; x < prompts; x++) {
             policy.setParameters(x, theta0[x]);
           }
@@ -188,7 +188,7 @@ class CpuTabularPolicyTest {
     double[] b = sampledGradient(problem, sampler, sigmoid, 200_000, 1);
     double[] exact;
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(1));
-        TabularPolicy policy = backend.newTabularPolicy(problem)) {
+        TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       policy.setParameters(0, new double[] {0.3, -0.2, 0.1, 0.5, -0.4, 0});
       policy.exactStep(sampler, sigmoid, StepSize.fixed(1));
       exact = new double[6];
@@ -206,7 +206,7 @@ class CpuTabularPolicyTest {
   void divergenceIsReportedWithThePrompt() {
     TabularProblem problem = randomProblem(1, 5, 1);
     try (PolicyBackend backend = new CpuBackendProvider().create(BackendConfig.defaults());
-        TabularPolicy policy = backend.newTabularPolicy(problem)) {
+        TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
           () -> {
             for (int t = 0; t < 10; t++) {
@@ -220,7 +220,7 @@ class CpuTabularPolicyTest {
   private static double[] sampledGradient(
       TabularProblem problem, Sampler s, Objective o, int pairs, long seed) {
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(1));
-        TabularPolicy policy = backend.newTabularPolicy(problem)) {
+        TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       double[] start = {0.3, -0.2, 0.1, 0.5, -0.4, 0};
       policy.setParameters(0, start);
       policy.sampledStep(s, o, StepSize.fixed(1), pairs, new SplittableRandom(seed));
@@ -235,7 +235,7 @@ class CpuTabularPolicyTest {
 
   private static double[][] train(TabularProblem problem, Sampler s, Objective o, int threads) {
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(threads));
-        TabularPolicy policy = backend.newTabularPolicy(problem)) {
+        TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       for (int t = 0; t < 5; t++) {
         policy.exactStep(s, o, StepSize.newton());
       }

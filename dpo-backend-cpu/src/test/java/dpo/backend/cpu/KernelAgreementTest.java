@@ -27,7 +27,7 @@ class KernelAgreementTest {
       Sampler sampler, Objective objective, StepSize stepSize) {
     BackendConfig config = new BackendConfig(1).withOption(CpuBackend.KERNEL, kernel);
     try (PolicyBackend backend = new CpuBackendProvider().create(config);
-        TabularPolicy policy = backend.newTabularPolicy(problem)) {
+        TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       for (int x = 0; x < theta0.length; x++) {
         policy.setParameters(x, theta0[x]);
       }

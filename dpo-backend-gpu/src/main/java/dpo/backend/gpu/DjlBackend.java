@@ -3,27 +3,21 @@ package dpo.backend.gpu;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import dpo.api.Capability;
 import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
+import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.PolicyBackend;
-import dpo.api.backend.TabularPolicy;
-import dpo.api.backend.TabularProblem;
-import dpo.api.lm.GenerationConfig;
-import dpo.api.lm.LanguageModel;
-import dpo.api.lm.LmTrainer;
-import dpo.api.lm.ModelConfig;
-import dpo.api.lm.RewardModel;
-import dpo.api.lm.RewardTrainer;
-import dpo.api.lm.Tokenizer;
-import dpo.api.lm.TrainerConfig;
-import dpo.backend.gpu.lm.LanguageModels;
+import dpo.api.backend.TabularPolicies;
+import dpo.api.lm.LanguageModels;
+import dpo.api.lm.RewardModels;
+import dpo.backend.gpu.lm.DjlLanguageModels;
+import dpo.backend.gpu.lm.DjlRewardModels;
 import dpo.backend.gpu.tabular.DjlTabularPolicy;
-import dpo.backend.gpu.text.HfTokenizer;
-import java.nio.file.Path;
 import java.util.EnumSet;
-import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,16 +27,24 @@ import org.slf4j.LoggerFactory;
  * {@code cpu} or {@code gpu}. Option {@code kv-cache}: {@code true} (default) or {@code false}
  * (generation recomputes every sequence at each step; for benchmarks and checks). A positive
  * {@code threads} sets PyTorch's intra-op threads if the engine has not started yet.
+ *
+ * <p>It offers all three facets: tabular policies (by autograd), language models and reward
+ * models. Without an NVIDIA GPU on the machine, {@code auto} chooses the CPU without asking CUDA.
  */
 final class DjlBackend implements PolicyBackend {
   static final String DEVICE = "device";
   static final String KV_CACHE = "kv-cache";
   private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
   private static final Logger LOG = LoggerFactory.getLogger(DjlBackend.class);
+  /** Devices already reported, so that each is logged once per process. */
+  private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
   private final Device device;
   private final NDManager manager;
-  private final boolean kvCache;
+  private final DeviceInfo info;
+  private final LanguageModels languageModels;
+  private final RewardModels rewardModels;
+  private final TabularPolicies tabularPolicies;
 
   DjlBackend(BackendConfig config) {
     for (String name : config.options().keySet()) {
@@ -56,26 +58,34 @@ final class DjlBackend implements PolicyBackend {
       throw new ConfigurationException(KV_CACHE, "kv-cache must be true or false, got '" + cache
           + "'");
     }
-    this.kvCache = Boolean.parseBoolean(cache);
+    boolean kvCache = Boolean.parseBoolean(cache);
     if (config.threads() > 0 && System.getProperty(NUM_THREADS) == null) {
       // Read once, when the engine starts; later backends share the first one's setting.
       System.setProperty(NUM_THREADS, Integer.toString(config.threads()));
     }
     this.device = device(config.options().getOrDefault(DEVICE, "auto"));
     this.manager = NDManager.newBaseManager(device);
-    LOG.info("DJL backend on {} ({} {})", device, Engine.getInstance().getEngineName(),
-        Engine.getInstance().getVersion());
+    Engine engine = Engine.getInstance();
+    this.info = new DeviceInfo(device.isGpu() ? "gpu(" + device.getDeviceId() + ")" : "cpu",
+        engine.getEngineName() + " (DJL " + Engine.getDjlVersion() + ")", engine.getVersion());
+    if (LOGGED.add(info.toString())) {
+      LOG.info("djl backend computes on {}", info);
+    }
+    this.languageModels = new DjlLanguageModels(manager, kvCache);
+    this.rewardModels = new DjlRewardModels(manager);
+    this.tabularPolicies = problem -> new DjlTabularPolicy(problem, manager);
   }
 
   private static Device device(String choice) {
-    int gpus = Engine.getInstance().getGpuCount();
     switch (choice) {
       case "auto":
-        return gpus > 0 ? Device.gpu() : Device.cpu();
+        // Without a GPU exposed by the driver, CUDA is not asked (it would find nothing).
+        return NvidiaGpus.present() && Engine.getInstance().getGpuCount() > 0
+            ? Device.gpu() : Device.cpu();
       case "cpu":
         return Device.cpu();
       case "gpu":
-        if (gpus == 0) {
+        if (Engine.getInstance().getGpuCount() == 0) {
           throw new ConfigurationException(
               DEVICE, "device 'gpu' asked for, but DJL sees no CUDA GPU; use device=cpu or auto");
         }
@@ -84,11 +94,6 @@ final class DjlBackend implements PolicyBackend {
         throw new ConfigurationException(
             DEVICE, "device must be auto, cpu or gpu, got '" + choice + "'");
     }
-  }
-
-  /** The device every array of this backend lives on. */
-  Device device() {
-    return device;
   }
 
   /** The root manager; callers open sub-managers per step so native memory is freed. */
@@ -101,59 +106,34 @@ final class DjlBackend implements PolicyBackend {
     return DjlBackendProvider.ID;
   }
 
+  /** The provider's capabilities, with {@code CUDA} only when this backend computes on a GPU. */
   @Override
-  public Set<Capability> capabilities() {
-    Set<Capability> caps = EnumSet.copyOf(DjlBackendProvider.CAPABILITIES);
-    if (!device.isGpu()) {
-      caps.remove(Capability.CUDA);
+  public Set<BackendCapability> capabilities() {
+    Set<BackendCapability> caps = EnumSet.copyOf(DjlBackendProvider.BASE_CAPABILITIES);
+    if (device.isGpu()) {
+      caps.add(BackendCapability.CUDA);
     }
     return caps;
   }
 
   @Override
-  public TabularPolicy newTabularPolicy(TabularProblem problem) {
-    return new DjlTabularPolicy(problem, manager);
+  public DeviceInfo device() {
+    return info;
   }
 
   @Override
-  public LanguageModel newLanguageModel(ModelConfig config, long seed) {
-    return LanguageModels.create(manager, config, seed);
+  public Optional<TabularPolicies> tabularPolicies() {
+    return Optional.of(tabularPolicies);
   }
 
   @Override
-  public LanguageModel loadLanguageModel(Path directory) {
-    return LanguageModels.load(manager, directory);
+  public Optional<LanguageModels> languageModels() {
+    return Optional.of(languageModels);
   }
 
   @Override
-  public Tokenizer loadTokenizer(Path directory) {
-    return HfTokenizer.load(directory);
-  }
-
-  @Override
-  public List<int[]> generate(
-      List<LanguageModel> models, double[] weights, List<int[]> prompts, GenerationConfig config) {
-    return LanguageModels.generate(manager, models, weights, prompts, config, kvCache);
-  }
-
-  @Override
-  public LmTrainer newTrainer(LanguageModel model, TrainerConfig config) {
-    return LanguageModels.trainer(model, config);
-  }
-
-  @Override
-  public RewardModel newRewardModel(ModelConfig config, long seed) {
-    return LanguageModels.createRewardModel(manager, config, seed);
-  }
-
-  @Override
-  public RewardModel loadRewardModel(Path directory) {
-    return LanguageModels.loadRewardModel(manager, directory);
-  }
-
-  @Override
-  public RewardTrainer newRewardTrainer(RewardModel model, TrainerConfig config) {
-    return LanguageModels.rewardTrainer(model, config);
+  public Optional<RewardModels> rewardModels() {
+    return Optional.of(rewardModels);
   }
 
   @Override

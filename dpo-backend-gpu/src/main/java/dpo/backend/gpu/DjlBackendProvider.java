@@ -1,9 +1,10 @@
 package dpo.backend.gpu;
 
-import dpo.api.Capability;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -12,12 +13,13 @@ import java.util.Set;
  */
 public final class DjlBackendProvider implements PolicyBackendProvider {
   static final String ID = "djl";
-  static final Set<Capability> CAPABILITIES =
+  /** What the backend can do on any machine; {@code CUDA} is added where a GPU is present. */
+  static final Set<BackendCapability> BASE_CAPABILITIES =
       Set.of(
-          Capability.GENERATION,
-          Capability.EXACT_GRADIENT,
-          Capability.SAMPLED_GRADIENT,
-          Capability.CUDA);
+          BackendCapability.EXACT_GRADIENT,
+          BackendCapability.SAMPLED_GRADIENT,
+          BackendCapability.LANGUAGE_MODELS,
+          BackendCapability.REWARD_MODELS);
 
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */
   public DjlBackendProvider() {}
@@ -38,10 +40,17 @@ public final class DjlBackendProvider implements PolicyBackendProvider {
     return 50;
   }
 
-  /** What the backend can do; {@code CUDA} means it uses a GPU when DJL sees one. */
+  /**
+   * What the backend can do on this machine: {@code CUDA} only when the NVIDIA driver exposes a
+   * GPU (read from the file system; no CUDA or DJL class is loaded).
+   */
   @Override
-  public Set<Capability> capabilities() {
-    return CAPABILITIES;
+  public Set<BackendCapability> capabilities() {
+    Set<BackendCapability> caps = EnumSet.copyOf(BASE_CAPABILITIES);
+    if (NvidiaGpus.present()) {
+      caps.add(BackendCapability.CUDA);
+    }
+    return Set.copyOf(caps);
   }
 
   @Override

@@ -13,10 +13,15 @@ public final class DjlOffline {
 
   private DjlOffline() {}
 
-  /** Sets both switches to {@code true}, overriding any other value. */
+  /**
+   * Sets both switches to {@code true}, overriding any other value; on a machine without a GPU
+   * also silences DJL's CUDA probe ({@link NvidiaGpus#quietCudaProbeWithoutGpu()}), since this is
+   * the one place that runs before DJL starts.
+   */
   public static void enforce() {
     System.setProperty(OFFLINE, "true");
     System.setProperty(OPT_OUT_TRACKING, "true");
+    NvidiaGpus.quietCudaProbeWithoutGpu();
   }
 
   /**

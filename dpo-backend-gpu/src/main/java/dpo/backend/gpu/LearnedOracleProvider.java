@@ -43,7 +43,7 @@ public final class LearnedOracleProvider implements RewardOracleProvider {
         .withOption(DjlBackend.DEVICE, config.option("device").orElse("auto")));
     try {
       Tokenizer tokenizer = HfTokenizer.load(dir);
-      RewardModel model = backend.loadRewardModel(dir);
+      RewardModel model = backend.rewardModels().orElseThrow().loadRewardModel(dir);
       return new Oracle(backend, model, tokenizer, batch);
     } catch (RuntimeException e) {
       backend.close();

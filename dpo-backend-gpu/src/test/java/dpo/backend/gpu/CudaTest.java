@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.engine.Engine;
-import dpo.api.Capability;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.lm.GenerationConfig;
@@ -39,14 +39,14 @@ class CudaTest {
     List<int[]> prompts = List.of(new int[] {1, 2, 3}, new int[] {4, 5});
     try (PolicyBackend gpu = provider.create(BackendConfig.defaults().withOption("device", "gpu"));
         PolicyBackend cpu = provider.create(BackendConfig.defaults().withOption("device", "cpu"));
-        LanguageModel onGpu = gpu.newLanguageModel(shape, 7);
-        LanguageModel onCpu = cpu.newLanguageModel(shape, 7);
+        LanguageModel onGpu = gpu.languageModels().orElseThrow().newLanguageModel(shape, 7);
+        LanguageModel onCpu = cpu.languageModels().orElseThrow().newLanguageModel(shape, 7);
         LanguageModel reference = onGpu.copy();
-        LmTrainer trainer = gpu.newTrainer(onGpu, TrainerConfig.adamW(1e-3))) {
-      assertTrue(gpu.capabilities().contains(Capability.CUDA));
+        LmTrainer trainer = gpu.languageModels().orElseThrow().newTrainer(onGpu, TrainerConfig.adamW(1e-3))) {
+      assertTrue(gpu.capabilities().contains(BackendCapability.CUDA));
       GenerationConfig greedy = GenerationConfig.greedy(16, -1);
-      List<int[]> a = gpu.generate(List.of(onGpu), new double[] {1}, prompts, greedy);
-      List<int[]> b = cpu.generate(List.of(onCpu), new double[] {1}, prompts, greedy);
+      List<int[]> a = gpu.languageModels().orElseThrow().generate(List.of(onGpu), new double[] {1}, prompts, greedy);
+      List<int[]> b = cpu.languageModels().orElseThrow().generate(List.of(onCpu), new double[] {1}, prompts, greedy);
       for (int i = 0; i < a.size(); i++) {
         assertArrayEquals(b.get(i), a.get(i), "greedy response " + i + " on GPU vs CPU");
       }

@@ -7,18 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dpo.api.Capability;
 import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
+import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.TabularPolicy;
 import dpo.api.backend.TabularProblem;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LmTrainer;
 import dpo.api.lm.ModelConfig;
+import dpo.api.lm.PreferenceBatch;
+import dpo.api.lm.StepMetrics;
+import dpo.api.lm.TrainerConfig;
+import dpo.api.objective.ObjectiveConfig;
 import dpo.backend.gpu.tabular.DjlTabularPolicy;
+import dpo.core.DpoRuntime;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,8 +44,70 @@ class DjlBackendTest {
     assertThrows(ConfigurationException.class,
         () -> provider.create(BackendConfig.defaults().withOption("device", "tpu")));
     try (PolicyBackend cpu = provider.create(BackendConfig.defaults().withOption("device", "cpu"))) {
-      assertFalse(cpu.capabilities().contains(Capability.CUDA));
-      assertTrue(cpu.capabilities().contains(Capability.GENERATION));
+      assertEquals(Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT,
+          BackendCapability.LANGUAGE_MODELS, BackendCapability.REWARD_MODELS),
+          cpu.capabilities());
+      assertTrue(cpu.languageModels().isPresent() && cpu.rewardModels().isPresent()
+          && cpu.tabularPolicies().isPresent());
+      DeviceInfo device = cpu.device();
+      assertEquals("cpu", device.device());
+      assertEquals(ai.djl.engine.Engine.getInstance().getVersion(), device.engineVersion());
+      assertTrue(device.engine().startsWith("PyTorch (DJL "), device.engine());
+    }
+  }
+
+  @Test
+  void theProviderAdvertisesCudaExactlyWhenTheMachineHasAGpu() {
+    assertEquals(NvidiaGpus.present(),
+        new DjlBackendProvider().capabilities().contains(BackendCapability.CUDA));
+    try (PolicyBackend auto = new DjlBackendProvider().create(BackendConfig.defaults())) {
+      assertEquals(NvidiaGpus.present(), auto.capabilities().contains(BackendCapability.CUDA));
+    }
+  }
+
+  @Test
+  void aReferenceModelIsReadThroughTheApi() {
+    // A reference that is not a djl model: the trainer reads its log-probs, nothing else.
+    try (PolicyBackend backend = new DjlBackendProvider().create(BackendConfig.defaults());
+        LanguageModel policy = backend.languageModels().orElseThrow().newLanguageModel(SMALL, 5);
+        LanguageModel twin = policy.copy();
+        LmTrainer trainer = backend.languageModels().orElseThrow()
+            .newTrainer(policy, TrainerConfig.adamW(1e-3))) {
+      LanguageModel foreign = new LanguageModel() {
+        @Override
+        public ModelConfig config() {
+          return twin.config();
+        }
+
+        @Override
+        public double[] sequenceLogProbs(List<int[]> prompts, List<int[]> responses) {
+          return twin.sequenceLogProbs(prompts, responses);
+        }
+
+        @Override
+        public LanguageModel copy() {
+          throw new AssertionError("not needed");
+        }
+
+        @Override
+        public void copyFrom(LanguageModel other) {
+          throw new AssertionError("not needed");
+        }
+
+        @Override
+        public void save(Path directory) {
+          throw new AssertionError("not needed");
+        }
+
+        @Override
+        public void close() {}
+      };
+      StepMetrics step = trainer.dpoStep(PreferenceBatch.hard(List.of(new int[] {1, 2}),
+              List.of(new int[] {3}), List.of(new int[] {4, 5})), foreign,
+          DpoRuntime.builder().build().objectives().get("sigmoid")
+              .create(ObjectiveConfig.ofBeta(0.1)));
+      // policy == reference before the step: h = 0, loss = log 2.
+      assertEquals(Math.log(2), step.loss(), 1e-6);
     }
   }
 
@@ -49,11 +119,11 @@ class DjlBackendTest {
     try (PolicyBackend cached = provider.create(BackendConfig.defaults());
         PolicyBackend recompute = provider.create(
             BackendConfig.defaults().withOption("kv-cache", "false"));
-        LanguageModel model = cached.newLanguageModel(SMALL, 3)) {
+        LanguageModel model = cached.languageModels().orElseThrow().newLanguageModel(SMALL, 3)) {
       model.save(dir.resolve("m"));
-      try (LanguageModel again = recompute.loadLanguageModel(dir.resolve("m"))) {
-        List<int[]> a = cached.generate(List.of(model), new double[] {1}, prompts, config);
-        List<int[]> b = recompute.generate(List.of(again), new double[] {1}, prompts, config);
+      try (LanguageModel again = recompute.languageModels().orElseThrow().loadLanguageModel(dir.resolve("m"))) {
+        List<int[]> a = cached.languageModels().orElseThrow().generate(List.of(model), new double[] {1}, prompts, config);
+        List<int[]> b = recompute.languageModels().orElseThrow().generate(List.of(again), new double[] {1}, prompts, config);
         for (int i = 0; i < a.size(); i++) {
           assertArrayEquals(a.get(i), b.get(i));
         }
@@ -67,10 +137,10 @@ class DjlBackendTest {
   void tabularPoliciesLiveOnTheBackend() {
     try (PolicyBackend backend =
         new DjlBackendProvider().create(BackendConfig.defaults().withOption("device", "cpu"))) {
-      assertTrue(backend.capabilities().contains(Capability.EXACT_GRADIENT));
-      assertTrue(backend.capabilities().contains(Capability.SAMPLED_GRADIENT));
+      assertTrue(backend.capabilities().contains(BackendCapability.EXACT_GRADIENT));
+      assertTrue(backend.capabilities().contains(BackendCapability.SAMPLED_GRADIENT));
       TabularProblem problem = new TabularProblem(new double[][] {{0, 1, 2}});
-      try (TabularPolicy policy = backend.newTabularPolicy(problem)) {
+      try (TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
         assertInstanceOf(DjlTabularPolicy.class, policy);
         assertEquals(problem, policy.problem());
       }

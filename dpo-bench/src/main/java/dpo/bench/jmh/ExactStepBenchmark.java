@@ -82,9 +82,9 @@ public class ExactStepBenchmark {
     generic = provider.create(new BackendConfig(1).withOption("kernel", "scalar"));
     scalar = provider.create(new BackendConfig(1).withOption("kernel", "scalar"));
     simd = provider.create(new BackendConfig(1).withOption("kernel", "simd"));
-    genericPolicy = start(generic.newTabularPolicy(problem));
-    scalarPolicy = start(scalar.newTabularPolicy(problem));
-    simdPolicy = start(simd.newTabularPolicy(problem));
+    genericPolicy = start(generic.tabularPolicies().orElseThrow().newTabularPolicy(problem));
+    scalarPolicy = start(scalar.tabularPolicies().orElseThrow().newTabularPolicy(problem));
+    simdPolicy = start(simd.tabularPolicies().orElseThrow().newTabularPolicy(problem));
   }
 
   private TabularPolicy start(TabularPolicy policy) {

@@ -44,6 +44,18 @@ public record AlignConfig(
     boolean updateReference,
     long seed) {
 
+  /**
+   * These settings with another seed.
+   *
+   * @param newSeed the seed
+   * @return the copy
+   */
+  public AlignConfig withSeed(long newSeed) {
+    return new AlignConfig(iterations, responsesPerPrompt, epochs, batchSize, learningRate,
+        maxNewTokens, temperature, evalTemperature, klTemperature, marginScale, labelRule,
+        resyncEvery, updateReference, newSeed);
+  }
+
   /** Validates every setting, reporting all violations at once. */
   public AlignConfig {
     List<Violation> errors = new ArrayList<>();

@@ -5,18 +5,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.ConfigurationException;
 import dpo.api.TrainingDivergedException;
-import dpo.api.backend.PolicyBackend;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.StepMetrics;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
-import dpo.api.lm.WordTokenizer;
 import dpo.api.objective.Objective;
 import dpo.api.oracle.BestWorstPair;
 import dpo.api.oracle.RewardOracle;
+import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.Sampler;
 import dpo.api.io.DurableFiles;
 import dpo.core.provenance.Provenance;
@@ -58,7 +58,7 @@ public final class OnlineDpoLoop {
   static final String CHECKPOINTS = "checkpoints";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final PolicyBackend backend;
+  private final LanguageModels lm;
   private final Tokenizer tokenizer;
   private final RewardOracle oracle;
   private final Objective objective;
@@ -69,9 +69,8 @@ public final class OnlineDpoLoop {
   /**
    * Sets up a loop; nothing runs until {@link #run}.
    *
-   * @param backend the backend that owns the models
-   * @param tokenizer maps prompts to ids and responses to text (a {@link WordTokenizer} also
-   *     prepends its begin token to each prompt)
+   * @param lm the language models of the backend that owns the models
+   * @param tokenizer maps prompts to ids ({@link Tokenizer#encodePrompt}) and responses to text
    * @param oracle scores responses; the caller closes it
    * @param sampler the pair distribution, realised by logit mixing (see {@link GenerationPlan})
    * @param objective the per-pair loss; its beta scales implicit-reward tilts
@@ -79,9 +78,9 @@ public final class OnlineDpoLoop {
    * @param progress receives progress reports
    * @throws ConfigurationException if the sampler cannot generate text
    */
-  public OnlineDpoLoop(PolicyBackend backend, Tokenizer tokenizer, RewardOracle oracle,
+  public OnlineDpoLoop(LanguageModels lm, Tokenizer tokenizer, RewardOracle oracle,
       Sampler sampler, Objective objective, AlignConfig config, AlignProgress progress) {
-    this.backend = backend;
+    this.lm = lm;
     this.tokenizer = tokenizer;
     this.oracle = oracle;
     this.objective = objective;
@@ -116,11 +115,29 @@ public final class OnlineDpoLoop {
    */
   public List<Evaluation> run(LanguageModel initial, List<String> train, List<String> test,
       Path dir, int lastIteration) {
+    return run(initial, train, test, dir, lastIteration, "");
+  }
+
+  /**
+   * Runs (or resumes) up to an iteration, resuming only a run folder of the same setup.
+   *
+   * @param initial the initial model; not changed, not closed
+   * @param train training prompts
+   * @param test evaluation prompts
+   * @param dir the run directory
+   * @param lastIteration the last iteration to run, at most {@code iterations}
+   * @param setup a fingerprint of everything outside the loop that changes its numbers (the
+   *     initial model's hash, the oracle and its options, the backend, the whole configuration)
+   * @return the evaluations of iterations 0 to {@code lastIteration}
+   */
+  public List<Evaluation> run(LanguageModel initial, List<String> train, List<String> test,
+      Path dir, int lastIteration, String setup) {
     if (train.isEmpty() || test.isEmpty()) {
       throw new ConfigurationException("prompts", "the loop needs training and test prompts, got "
           + train.size() + " and " + test.size());
     }
-    String fingerprint = fingerprint(train, test);
+    String fingerprint = Provenance.sha256((fingerprint(train, test) + setup)
+        .getBytes(StandardCharsets.UTF_8));
     List<Evaluation> evaluations = new ArrayList<>();
     int done = readState(dir, fingerprint, evaluations);
     List<String> metrics = readMetrics(dir, done);
@@ -135,11 +152,11 @@ public final class OnlineDpoLoop {
       metrics.add(evalLine(first));
     }
     int last = Math.min(lastIteration, config.iterations());
-    LanguageModel policy = done == 0 ? initial.copy() : backend.loadLanguageModel(checkpoint(dir, done));
+    LanguageModel policy = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(dir, done));
     LanguageModel owned = null;
     try {
       if (config.updateReference()) {
-        owned = done == 0 ? initial.copy() : backend.loadLanguageModel(checkpoint(dir, done));
+        owned = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(dir, done));
       }
       LanguageModel reference = owned != null ? owned : initial;
       for (int it = done + 1; it <= last; it++) {
@@ -180,7 +197,7 @@ public final class OnlineDpoLoop {
     }
     long step = 0;
     double firstLoss = Double.NaN;
-    try (LmTrainer trainer = backend.newTrainer(policy, TrainerConfig.adamW(config.learningRate()))) {
+    try (LmTrainer trainer = lm.newTrainer(policy, TrainerConfig.adamW(config.learningRate()))) {
       int round = 0;
       for (int start = 0; start < n; start += roundSize, round++) {
         int[] chunk = Arrays.copyOfRange(order, start, Math.min(n, start + roundSize));
@@ -295,13 +312,13 @@ public final class OnlineDpoLoop {
       models.add(reference);
       weights.add(w[1]);
     }
-    return backend.generate(models, weights.stream().mapToDouble(Double::doubleValue).toArray(),
+    return lm.generate(models, weights.stream().mapToDouble(Double::doubleValue).toArray(),
         prompts, g);
   }
 
   /** The initial model's responses to the test prompts, which the policy's compete against. */
   private Baseline baseline(LanguageModel initial, List<String> test, List<int[]> testIds) {
-    List<int[]> responses = backend.generate(List.of(initial), new double[] {1}, testIds,
+    List<int[]> responses = lm.generate(List.of(initial), new double[] {1}, testIds,
         evalGeneration());
     return new Baseline(score(test, responses));
   }
@@ -310,7 +327,7 @@ public final class OnlineDpoLoop {
       Baseline baseline, List<String> test, List<int[]> testIds) {
     progress.update(Math.max(it, 1), "evaluate", 0, 1);
     double[] rewards = score(test,
-        backend.generate(List.of(policy), new double[] {1}, testIds, evalGeneration()));
+        lm.generate(List.of(policy), new double[] {1}, testIds, evalGeneration()));
     double wins = 0;
     double sum = 0;
     for (int i = 0; i < rewards.length; i++) {
@@ -318,7 +335,7 @@ public final class OnlineDpoLoop {
       double base = baseline.rewards()[i];
       wins += rewards[i] > base ? 1 : rewards[i] == base ? 0.5 : 0;
     }
-    List<int[]> samples = backend.generate(List.of(policy), new double[] {1}, testIds,
+    List<int[]> samples = lm.generate(List.of(policy), new double[] {1}, testIds,
         GenerationConfig.sampling(config.maxNewTokens(), config.klTemperature(),
             tokenizer.endOfSequence(), mix(config.seed(), 7)));
     double[] logPolicy = policy.sequenceLogProbs(testIds, samples);
@@ -348,7 +365,7 @@ public final class OnlineDpoLoop {
   private List<int[]> encode(List<String> prompts) {
     List<int[]> ids = new ArrayList<>(prompts.size());
     for (String p : prompts) {
-      int[] t = tokenizer instanceof WordTokenizer w ? w.encodePrompt(p) : tokenizer.encode(p);
+      int[] t = tokenizer.encodePrompt(p);
       if (t.length == 0) {
         throw new ConfigurationException("prompts", "prompt '" + p + "' has no tokens; remove"
             + " empty prompts");
@@ -440,8 +457,9 @@ public final class OnlineDpoLoop {
     try {
       JsonNode state = JSON.readTree(file.toFile());
       if (!fingerprint.equals(state.path("fingerprint").asText())) {
-        throw new ConfigurationException("out", dir + " holds a run with other settings, sampler,"
-            + " objective or prompts; choose another output directory or delete it");
+        throw new ConfigurationException("out", dir + " holds a run with other settings (model,"
+            + " oracle, backend, reference, sampler, objective or prompts); choose another output"
+            + " folder to keep both, or delete that one yourself to start over");
       }
       for (JsonNode e : state.path("evaluations")) {
         evaluations.add(new Evaluation(e.get("iteration").asInt(), e.get("reward").asDouble(),

@@ -100,7 +100,8 @@ public final class BanditReport {
     results.put("rewards", (long) c.prompts() * c.responses() <= MAX_INLINE_REWARDS
         ? result.problem().toArray() : null);
     results.put("summary", summary);
-    return RunRecord.start("bandit", started, config, providers, null,
+    return RunRecord.start("bandit", started, config, providers,
+            RunRecord.Device.of(result.device()),
             List.of(new RunRecord.Input("rewards", rewardsSource,
                 rewardsSha256(result.problem()))))
         .finish(finished, results);

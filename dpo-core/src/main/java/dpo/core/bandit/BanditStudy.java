@@ -1,10 +1,12 @@
 package dpo.core.bandit;
 
-import dpo.api.Capability;
 import dpo.api.TrainingDivergedException;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
+import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.backend.TabularPolicies;
 import dpo.api.backend.TabularPolicy;
 import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
@@ -14,6 +16,7 @@ import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
 import dpo.core.metrics.BanditMetrics;
 import dpo.core.metrics.Convergence;
+import dpo.core.registry.BackendFacets;
 import dpo.core.registry.ProviderRegistry;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -106,20 +109,23 @@ public final class BanditStudy {
     Objective objective =
         objectives.get(config.objective()).create(ObjectiveConfig.ofBeta(config.beta()));
     List<SamplerRun> runs = new ArrayList<>();
+    DeviceInfo device;
     try (PolicyBackend backend = provider.create(new BackendConfig(config.threads()))) {
+      device = backend.device();
       for (String id : config.samplers()) {
         LOG.info("running sampler {} ({} steps, {})", id, config.steps(), config.mode());
-        runs.add(runSampler(id, samplers.get(id).create(), objective, backend, config, problem));
+        runs.add(runSampler(id, samplers.get(id).create(), objective,
+            new BackendFacets(backends).tabularPolicies(backend), config, problem));
       }
     }
-    return new BanditResult(config, problem, provider.id(), runs);
+    return new BanditResult(config, problem, provider.id(), device, runs);
   }
 
   private PolicyBackendProvider backendProvider(BanditConfig config) {
     return config.mode() == BanditConfig.Mode.EXACT
-        ? backends.require(config.backend(), Capability.EXACT_GRADIENT,
+        ? backends.require(config.backend(), BackendCapability.EXACT_GRADIENT,
             "train tabular policies with exact gradients")
-        : backends.require(config.backend(), Capability.SAMPLED_GRADIENT,
+        : backends.require(config.backend(), BackendCapability.SAMPLED_GRADIENT,
             "train tabular policies with sampled gradients");
   }
 
@@ -127,7 +133,7 @@ public final class BanditStudy {
       String id,
       Sampler sampler,
       Objective objective,
-      PolicyBackend backend,
+      TabularPolicies backend,
       BanditConfig config,
       TabularProblem problem) {
     int steps = config.steps();

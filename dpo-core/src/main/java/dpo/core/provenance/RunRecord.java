@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dpo.api.BadDataException;
 import dpo.api.Provider;
+import dpo.api.backend.DeviceInfo;
 import dpo.api.io.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -224,7 +225,17 @@ public record RunRecord(
    * @param engineVersion the engine's version
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Device(String name, String engine, String engineVersion) {}
+  public record Device(String name, String engine, String engineVersion) {
+    /**
+     * What a backend reports.
+     *
+     * @param info the backend's device
+     * @return the device
+     */
+    public static Device of(DeviceInfo info) {
+      return new Device(info.device(), info.engine(), info.engineVersion());
+    }
+  }
 
   /**
    * An input of a run.

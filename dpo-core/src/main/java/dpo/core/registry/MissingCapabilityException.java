@@ -1,6 +1,5 @@
 package dpo.core.registry;
 
-import dpo.api.Capability;
 import dpo.api.DpoException;
 import java.util.List;
 
@@ -12,7 +11,7 @@ public final class MissingCapabilityException extends DpoException {
   private static final long serialVersionUID = 1L;
 
   private final String kind;
-  private final Capability capability;
+  private final Enum<?> capability;
   private final List<String> able;
 
   /**
@@ -24,7 +23,7 @@ public final class MissingCapabilityException extends DpoException {
    * @param able the ids of the providers that have it, sorted
    */
   MissingCapabilityException(
-      String kind, String message, Capability capability, List<String> able) {
+      String kind, String message, Enum<?> capability, List<String> able) {
     super(message);
     this.kind = kind;
     this.capability = capability;
@@ -45,7 +44,7 @@ public final class MissingCapabilityException extends DpoException {
    *
    * @return the capability
    */
-  public Capability capability() {
+  public Enum<?> capability() {
     return capability;
   }
 

@@ -1,6 +1,5 @@
 package dpo.core.registry;
 
-import dpo.api.Capability;
 import dpo.api.DpoException;
 import dpo.api.Provider;
 import dpo.api.ProviderNotFoundException;
@@ -171,7 +170,8 @@ public final class ProviderRegistry<P extends Provider> {
    * no id is given, the highest-priority provider among those that have the capability.
    *
    * @param id the id the user asked for, or null to choose
-   * @param needed the capability the purpose needs
+   * @param needed the capability the purpose needs, of the type this kind of provider declares
+   *     ({@link dpo.api.backend.BackendCapability} for backends)
    * @param purpose what the caller is about to do, as a verb phrase for the message ("train with
    *     exact gradients")
    * @return the provider, which has {@code needed}
@@ -179,7 +179,7 @@ public final class ProviderRegistry<P extends Provider> {
    * @throws MissingCapabilityException if the provider asked for, or every provider, lacks {@code
    *     needed}; the message names the providers that have it
    */
-  public P require(String id, Capability needed, String purpose) {
+  public P require(String id, Enum<?> needed, String purpose) {
     List<String> able = idsWith(needed);
     if (id == null) {
       if (able.isEmpty()) {
@@ -212,7 +212,7 @@ public final class ProviderRegistry<P extends Provider> {
    * @param capability the capability
    * @return the ids, sorted; empty if none has it
    */
-  public List<String> idsWith(Capability capability) {
+  public List<String> idsWith(Enum<?> capability) {
     return byId.values().stream()
         .filter(p -> p.capabilities().contains(capability))
         .map(Provider::id)

@@ -1,2 +1,2 @@
-/** Fitting learned reward models to labelled preference pairs, on any backend with GENERATION. */
+/** Fitting learned reward models to labelled preference pairs, with the reward models of any backend. */
 package dpo.core.reward;

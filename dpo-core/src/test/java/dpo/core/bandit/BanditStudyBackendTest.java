@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dpo.api.Capability;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /** The study refuses a backend that cannot run its gradient mode, naming those that can. */
 class BanditStudyBackendTest {
 
-  private record FakeBackend(String id, Set<Capability> capabilities)
+  private record FakeBackend(String id, Set<BackendCapability> capabilities)
       implements PolicyBackendProvider {
     @Override
     public String description() {
@@ -80,11 +80,11 @@ class BanditStudyBackendTest {
             .autoDiscovery(false)
             .addSampler(SAMPLER)
             .addObjective(OBJECTIVE)
-            .addBackend(new FakeBackend("text-only", Set.of(Capability.GENERATION)))
-            .addBackend(new FakeBackend("exact-only", Set.of(Capability.EXACT_GRADIENT)))
+            .addBackend(new FakeBackend("text-only", Set.of(BackendCapability.LANGUAGE_MODELS)))
+            .addBackend(new FakeBackend("exact-only", Set.of(BackendCapability.EXACT_GRADIENT)))
             .addBackend(
                 new FakeBackend(
-                    "full", Set.of(Capability.EXACT_GRADIENT, Capability.SAMPLED_GRADIENT)))
+                    "full", Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT)))
             .build();
     return new BanditStudy(runtime.samplers(), runtime.objectives(), runtime.backends());
   }

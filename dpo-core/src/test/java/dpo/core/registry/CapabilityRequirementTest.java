@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dpo.api.Capability;
 import dpo.api.ProviderNotFoundException;
+import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class CapabilityRequirementTest {
 
   /** A backend provider that only advertises; nothing here creates a backend. */
-  private record FakeBackend(String id, int priority, Set<Capability> capabilities)
+  private record FakeBackend(String id, int priority, Set<BackendCapability> capabilities)
       implements PolicyBackendProvider {
     @Override
     public String description() {
@@ -31,11 +31,11 @@ class CapabilityRequirementTest {
   }
 
   private static final FakeBackend LM =
-      new FakeBackend("lm-only", 500, Set.of(Capability.GENERATION, Capability.CUDA));
+      new FakeBackend("lm-only", 500, Set.of(BackendCapability.LANGUAGE_MODELS, BackendCapability.CUDA));
   private static final FakeBackend TABULAR = new FakeBackend(
-      "tabular", 100, Set.of(Capability.EXACT_GRADIENT, Capability.SAMPLED_GRADIENT));
+      "tabular", 100, Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT));
   private static final FakeBackend BOTH =
-      new FakeBackend("both", 50, Set.of(Capability.EXACT_GRADIENT, Capability.GENERATION));
+      new FakeBackend("both", 50, Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.LANGUAGE_MODELS));
 
   private static ProviderRegistry<PolicyBackendProvider> registry(FakeBackend... backends) {
     return ProviderRegistry.of("backend", List.of(backends));
@@ -44,51 +44,51 @@ class CapabilityRequirementTest {
   @Test
   void idsWithListsTheProvidersThatHaveACapabilitySorted() {
     ProviderRegistry<PolicyBackendProvider> r = registry(LM, TABULAR, BOTH);
-    assertEquals(List.of("both", "tabular"), r.idsWith(Capability.EXACT_GRADIENT));
-    assertEquals(List.of("both", "lm-only"), r.idsWith(Capability.GENERATION));
-    assertEquals(List.of(), r.idsWith(Capability.NEEDS_REWARDS));
+    assertEquals(List.of("both", "tabular"), r.idsWith(BackendCapability.EXACT_GRADIENT));
+    assertEquals(List.of("both", "lm-only"), r.idsWith(BackendCapability.LANGUAGE_MODELS));
+    assertEquals(List.of(), r.idsWith(BackendCapability.REWARD_MODELS));
   }
 
   @Test
   void aNamedProviderWithTheCapabilityIsReturned() {
     ProviderRegistry<PolicyBackendProvider> r = registry(LM, TABULAR, BOTH);
-    assertSame(BOTH, r.require("both", Capability.GENERATION, "generate text"));
+    assertSame(BOTH, r.require("both", BackendCapability.LANGUAGE_MODELS, "generate text"));
   }
 
   @Test
   void aNamedProviderWithoutTheCapabilityFailsNamingThoseThatHaveIt() {
     ProviderRegistry<PolicyBackendProvider> r = registry(LM, TABULAR, BOTH);
     MissingCapabilityException e = assertThrows(MissingCapabilityException.class,
-        () -> r.require("lm-only", Capability.EXACT_GRADIENT, "train with exact gradients"));
+        () -> r.require("lm-only", BackendCapability.EXACT_GRADIENT, "train with exact gradients"));
     assertEquals(
         "backend 'lm-only' cannot train with exact gradients: it lacks EXACT_GRADIENT;"
             + " backends with EXACT_GRADIENT: both, tabular",
         e.getMessage());
     assertEquals("backend", e.kind());
-    assertEquals(Capability.EXACT_GRADIENT, e.capability());
+    assertEquals(BackendCapability.EXACT_GRADIENT, e.capability());
     assertEquals(List.of("both", "tabular"), e.able());
 
     e = assertThrows(MissingCapabilityException.class,
-        () -> r.require("tabular", Capability.GENERATION, "generate text"));
-    assertTrue(e.getMessage().endsWith("backends with GENERATION: both, lm-only"), e.getMessage());
+        () -> r.require("tabular", BackendCapability.LANGUAGE_MODELS, "generate text"));
+    assertTrue(e.getMessage().endsWith("backends with LANGUAGE_MODELS: both, lm-only"), e.getMessage());
   }
 
   @Test
   void withoutAnIdTheBestProviderThatHasTheCapabilityIsChosen() {
     ProviderRegistry<PolicyBackendProvider> r = registry(LM, TABULAR, BOTH);
     // lm-only has the highest priority but cannot do it, so it is passed over.
-    assertSame(TABULAR, r.require(null, Capability.EXACT_GRADIENT, "train"));
-    assertSame(LM, r.require(null, Capability.GENERATION, "generate text"));
+    assertSame(TABULAR, r.require(null, BackendCapability.EXACT_GRADIENT, "train"));
+    assertSame(LM, r.require(null, BackendCapability.LANGUAGE_MODELS, "generate text"));
   }
 
   @Test
   void whenNoProviderHasTheCapabilityTheMessageSaysSo() {
     ProviderRegistry<PolicyBackendProvider> r = registry(LM);
     MissingCapabilityException named = assertThrows(MissingCapabilityException.class,
-        () -> r.require("lm-only", Capability.SAMPLED_GRADIENT, "train with sampled gradients"));
+        () -> r.require("lm-only", BackendCapability.SAMPLED_GRADIENT, "train with sampled gradients"));
     assertTrue(named.getMessage().endsWith("no backend found has it"), named.getMessage());
     MissingCapabilityException chosen = assertThrows(MissingCapabilityException.class,
-        () -> r.require(null, Capability.SAMPLED_GRADIENT, "train with sampled gradients"));
+        () -> r.require(null, BackendCapability.SAMPLED_GRADIENT, "train with sampled gradients"));
     assertEquals(
         "no backend can train with sampled gradients: none has SAMPLED_GRADIENT"
             + " (available: lm-only); add a backend that has it to the class path",
@@ -100,7 +100,7 @@ class CapabilityRequirementTest {
   void anUnknownIdIsStillReportedAsUnknown() {
     ProviderRegistry<PolicyBackendProvider> r = registry(LM, TABULAR);
     ProviderNotFoundException e = assertThrows(ProviderNotFoundException.class,
-        () -> r.require("nope", Capability.EXACT_GRADIENT, "train"));
+        () -> r.require("nope", BackendCapability.EXACT_GRADIENT, "train"));
     assertTrue(e.getMessage().contains("lm-only, tabular"), e.getMessage());
   }
 }

@@ -60,17 +60,13 @@ public final class DjlTrainer implements LmTrainer {
   /** Forward, loss and backward; the metrics' gradient norm and learning rate are NaN. */
   private StepMetrics dpoBackward(
       NDManager m, PreferenceBatch batch, LanguageModel reference, Objective objective) {
-    if (!(reference instanceof GptModel ref)) {
-      throw new ConfigurationException("reference", "the reference must be a djl model");
-    }
     int n = batch.size();
     List<int[]> prompts = new ArrayList<>(batch.prompts());
     prompts.addAll(batch.prompts());
     List<int[]> responses = new ArrayList<>(batch.chosen());
     responses.addAll(batch.rejected());
-    // Chosen then rejected in one pass; the reference runs outside the tape.
-    double[] refLogps = ref.sequenceLogProbs(m, prompts, responses)
-        .toType(DataType.FLOAT64, false).toDoubleArray();
+    // Chosen then rejected in one pass; the reference (any backend's model) runs outside the tape.
+    double[] refLogps = reference.sequenceLogProbs(prompts, responses);
     double[] policyLogps;
     double loss = 0;
     try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {

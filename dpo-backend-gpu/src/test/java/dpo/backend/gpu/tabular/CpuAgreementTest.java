@@ -81,8 +81,8 @@ class CpuAgreementTest {
     double[][] theta0 =
         Fixtures.randomTheta(3, 6, 0.8, new SplittableRandom(objectiveId.hashCode()));
     String label = samplerId + "/" + objectiveId + "/" + lr;
-    try (TabularPolicy a = djl.newTabularPolicy(problem);
-        TabularPolicy b = cpu.newTabularPolicy(problem)) {
+    try (TabularPolicy a = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem);
+        TabularPolicy b = cpu.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       for (int x = 0; x < 3; x++) {
         a.setParameters(x, theta0[x]);
         b.setParameters(x, theta0[x]);
@@ -112,7 +112,7 @@ class CpuAgreementTest {
     try (NDManager root = NDManager.newBaseManager(Device.cpu());
         // Room for two prompts' pair arrays per block: blocks [0,2), [2,4), [4,6), [6,7).
         DjlTabularPolicy blocked = new DjlTabularPolicy(problem, root, 2L * 5 * 5);
-        TabularPolicy reference = cpu.newTabularPolicy(problem)) {
+        TabularPolicy reference = cpu.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       double[][] theta0 = Fixtures.randomTheta(7, 5, 0.8, new SplittableRandom(3));
       for (int x = 0; x < 7; x++) {
         blocked.setParameters(x, theta0[x]);

@@ -71,7 +71,7 @@ class DjlTabularPolicyTest {
     int responses = 5;
     TabularProblem problem = Fixtures.randomProblem(prompts, responses, 42);
     double[][] theta0 = Fixtures.randomTheta(prompts, responses, 0.5, new SplittableRandom(7));
-    try (TabularPolicy policy = djl.newTabularPolicy(problem)) {
+    try (TabularPolicy policy = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       for (int x = 0; x < prompts; x++) {
         policy.setParameters(x, theta0[x]);
       }
@@ -178,7 +178,7 @@ class DjlTabularPolicyTest {
             return 0;
           }
         };
-    try (TabularPolicy policy = djl.newTabularPolicy(problem)) {
+    try (TabularPolicy policy = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       Objective o = Fixtures.objective("sigmoid");
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> policy.exactStep(empty, o, StepSize.fixed(1)));
@@ -195,7 +195,7 @@ class DjlTabularPolicyTest {
   @Test
   void parametersRoundTripAndLogProbabilitiesAreTheLogSoftmax() {
     TabularProblem problem = Fixtures.randomProblem(3, 4, 2);
-    try (TabularPolicy policy = djl.newTabularPolicy(problem)) {
+    try (TabularPolicy policy = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       assertEquals(problem, policy.problem());
       double[] out = new double[4];
       policy.parameters(1, out);
@@ -214,7 +214,7 @@ class DjlTabularPolicyTest {
 
       // The device copy is what a step trains: one step from `values` must start there.
       try (PolicyBackend cpu = Fixtures.cpu();
-          TabularPolicy reference = cpu.newTabularPolicy(problem)) {
+          TabularPolicy reference = cpu.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
         reference.setParameters(2, values);
         Sampler mixP = Fixtures.sampler("dpo-mix-p");
         Objective sigmoid = Fixtures.objective("sigmoid");
@@ -266,7 +266,7 @@ class DjlTabularPolicyTest {
   void closingTheBackendReleasesItsPolicies() {
     PolicyBackend backend = Fixtures.djl();
     DjlTabularPolicy policy =
-        (DjlTabularPolicy) backend.newTabularPolicy(Fixtures.randomProblem(2, 3, 1));
+        (DjlTabularPolicy) backend.tabularPolicies().orElseThrow().newTabularPolicy(Fixtures.randomProblem(2, 3, 1));
     policy.exactStep(Fixtures.sampler("dpo-mix-r"), Fixtures.objective("sigmoid"),
         StepSize.fixed(1));
     assertFalse(policy.released());
@@ -277,7 +277,7 @@ class DjlTabularPolicyTest {
   @Test
   void divergenceIsReportedWithThePrompt() {
     TabularProblem problem = Fixtures.randomProblem(2, 5, 1);
-    try (TabularPolicy policy = djl.newTabularPolicy(problem)) {
+    try (TabularPolicy policy = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
           () -> {
             for (int t = 0; t < 10; t++) {
@@ -312,7 +312,7 @@ class DjlTabularPolicyTest {
     assertArrayEquals(a, b, 0.0, "the same seed gives the same step");
     assertNotEquals(a[0], c[0], "another seed gives another step");
     double[] exact;
-    try (TabularPolicy policy = djl.newTabularPolicy(problem)) {
+    try (TabularPolicy policy = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       policy.setParameters(0, start);
       policy.exactStep(sampler, objective, StepSize.fixed(1));
       exact = new double[6];
@@ -333,8 +333,8 @@ class DjlTabularPolicyTest {
     for (SamplerProvider s : Fixtures.samplers()) {
       Sampler sampler = s.create();
       try (PolicyBackend cpu = Fixtures.cpu();
-          TabularPolicy expected = cpu.newTabularPolicy(problem);
-          TabularPolicy actual = djl.newTabularPolicy(problem)) {
+          TabularPolicy expected = cpu.tabularPolicies().orElseThrow().newTabularPolicy(problem);
+          TabularPolicy actual = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
         for (int x = 0; x < 3; x++) {
           expected.setParameters(x, theta0[x]);
           actual.setParameters(x, theta0[x]);
@@ -350,7 +350,7 @@ class DjlTabularPolicyTest {
 
   private static double[] sampledDirection(
       TabularProblem problem, Sampler s, Objective o, double[] start, int pairs, long seed) {
-    try (TabularPolicy policy = djl.newTabularPolicy(problem)) {
+    try (TabularPolicy policy = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       policy.setParameters(0, start);
       policy.sampledStep(s, o, StepSize.fixed(1), pairs, new SplittableRandom(seed));
       double[] after = new double[start.length];

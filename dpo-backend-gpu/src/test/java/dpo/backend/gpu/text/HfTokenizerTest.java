@@ -47,8 +47,8 @@ class HfTokenizerTest {
 
   @Test
   void theWordTokenizersHuggingFaceFormGivesTheSameIds(@TempDir Path dir) throws Exception {
-    dpo.api.lm.WordTokenizer words =
-        new dpo.api.lm.WordTokenizer(java.util.List.of("bees", "are", "calm", ".", "don't"));
+    dpo.datasets.synthetic.WordTokenizer words =
+        new dpo.datasets.synthetic.WordTokenizer(java.util.List.of("bees", "are", "calm", ".", "don't"));
     Files.writeString(dir.resolve("tokenizer.json"), words.toHuggingFaceJson());
     HfTokenizer hf = HfTokenizer.load(dir);
     String text = "bees are calm . don't sting";

@@ -1,10 +1,12 @@
-package dpo.api.lm;
+package dpo.datasets.synthetic;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.ConfigurationException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,9 +33,25 @@ class WordTokenizerTest {
   }
 
   @Test
-  void theHuggingFaceFormListsEveryIdOnce() {
-    String json = t.toHuggingFaceJson();
-    assertTrue(json.contains("\"<eos>\": 2") && json.contains("\".\": 7"), json);
-    assertTrue(json.contains("\"type\": \"WordLevel\""));
+  void theHuggingFaceFormListsEveryIdOnce() throws Exception {
+    WordTokenizer odd = new WordTokenizer(List.of("the", "\"quoted\"", "back\\slash", "caf\u00e9"));
+    JsonNode json = new ObjectMapper().readTree(odd.toHuggingFaceJson());
+    assertEquals("WordLevel", json.at("/model/type").asText());
+    assertEquals("<unk>", json.at("/model/unk_token").asText());
+    assertEquals("WhitespaceSplit", json.at("/pre_tokenizer/type").asText());
+    JsonNode vocab = json.at("/model/vocab");
+    assertEquals(odd.vocabularySize(), vocab.size());
+    List<String> expected = List.of("<pad>", "<bos>", "<eos>", "<unk>", "the", "\"quoted\"",
+        "back\\slash", "caf\u00e9");
+    for (int id = 0; id < expected.size(); id++) {
+      assertEquals(id, vocab.get(expected.get(id)).asInt(), expected.get(id));
+    }
+    JsonNode added = json.get("added_tokens");
+    assertEquals(4, added.size());
+    for (int id = 0; id < 4; id++) {
+      assertEquals(id, added.get(id).get("id").asInt());
+      assertEquals(expected.get(id), added.get(id).get("content").asText());
+      assertTrue(added.get(id).get("special").asBoolean());
+    }
   }
 }

@@ -1,6 +1,11 @@
-package dpo.api.lm;
+package dpo.datasets.synthetic;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dpo.api.ConfigurationException;
+import dpo.api.lm.Tokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,6 +29,7 @@ public final class WordTokenizer implements Tokenizer {
   /** Unknown-word id. */
   public static final int UNK = 3;
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> SPECIAL = List.of("<pad>", "<bos>", "<eos>", "<unk>");
 
   private final List<String> words;
@@ -70,11 +76,12 @@ public final class WordTokenizer implements Tokenizer {
   }
 
   /**
-   * The ids of a prompt: {@code <bos>} then its words.
+   * The ids of a prompt: {@code <bos>} then its words, so that every prompt has a first token.
    *
    * @param prompt the prompt text
    * @return the ids
    */
+  @Override
   public int[] encodePrompt(String prompt) {
     int[] words = encode(prompt);
     int[] out = new int[words.length + 1];
@@ -113,38 +120,34 @@ public final class WordTokenizer implements Tokenizer {
    * @return the JSON text
    */
   public String toHuggingFaceJson() {
-    StringBuilder added = new StringBuilder();
-    StringBuilder vocab = new StringBuilder();
+    ObjectNode root = JSON.createObjectNode();
+    root.put("version", "1.0");
+    root.putNull("truncation");
+    root.putNull("padding");
+    ArrayNode added = root.putArray("added_tokens");
     for (int i = 0; i < SPECIAL.size(); i++) {
-      added.append(i == 0 ? "" : ",\n    ").append("{\"id\": ").append(i)
-          .append(", \"content\": \"").append(SPECIAL.get(i)).append("\", \"single_word\": false,"
-              + " \"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true}");
+      added.addObject().put("id", i).put("content", SPECIAL.get(i)).put("single_word", false)
+          .put("lstrip", false).put("rstrip", false).put("normalized", false)
+          .put("special", true);
     }
-    List<String> all = new ArrayList<>(SPECIAL);
-    all.addAll(words);
-    for (int i = 0; i < all.size(); i++) {
-      vocab.append(i == 0 ? "" : ", ").append('"').append(escape(all.get(i))).append("\": ")
-          .append(i);
+    root.putNull("normalizer");
+    root.putObject("pre_tokenizer").put("type", "WhitespaceSplit");
+    root.putNull("post_processor");
+    root.putNull("decoder");
+    ObjectNode model = root.putObject("model");
+    model.put("type", "WordLevel");
+    ObjectNode vocab = model.putObject("vocab");
+    for (int i = 0; i < SPECIAL.size(); i++) {
+      vocab.put(SPECIAL.get(i), i);
     }
-    return "{\n  \"version\": \"1.0\", \"truncation\": null, \"padding\": null,\n"
-        + "  \"added_tokens\": [\n    " + added + "],\n"
-        + "  \"normalizer\": null, \"pre_tokenizer\": {\"type\": \"WhitespaceSplit\"},\n"
-        + "  \"post_processor\": null, \"decoder\": null,\n"
-        + "  \"model\": {\"type\": \"WordLevel\", \"unk_token\": \"<unk>\", \"vocab\": {" + vocab
-        + "}}\n}\n";
-  }
-
-  private static String escape(String s) {
-    StringBuilder b = new StringBuilder();
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        b.append('\\').append(c);
-      } else if (c < 0x20) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
+    for (int i = 0; i < words.size(); i++) {
+      vocab.put(words.get(i), SPECIAL.size() + i);
     }
-    return b.toString();
+    model.put("unk_token", SPECIAL.get(UNK));
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a tree of strings and numbers as JSON", e);
+    }
   }
 }

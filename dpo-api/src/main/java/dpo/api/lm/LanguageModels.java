@@ -1,0 +1,66 @@
+package dpo.api.lm;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The language-model facet of a backend: causal models, their tokenizers, generation with logit
+ * mixing and training. Offered ({@link dpo.api.backend.PolicyBackend#languageModels()}) by backends
+ * with {@link dpo.api.backend.BackendCapability#LANGUAGE_MODELS}. Models are owned by the backend
+ * that created them: generation and training take this backend's models.
+ */
+public interface LanguageModels {
+
+  /**
+   * Creates a causal language model with freshly initialised parameters.
+   *
+   * @param config the model's shape
+   * @param seed seed of the initialisation; the same seed gives the same parameters
+   * @return a model the caller must close
+   */
+  LanguageModel newLanguageModel(ModelConfig config, long seed);
+
+  /**
+   * Loads a checkpoint directory written by {@link LanguageModel#save(Path)}, or a GPT-2-family
+   * directory ({@code config.json}, {@code model.safetensors}).
+   *
+   * @param directory the checkpoint
+   * @return a model the caller must close
+   * @throws dpo.api.BadDataException if the checkpoint is malformed
+   */
+  LanguageModel loadLanguageModel(Path directory);
+
+  /**
+   * Loads the tokenizer of a checkpoint directory ({@code tokenizer.json}, Hugging Face format).
+   *
+   * @param directory the checkpoint
+   * @return the tokenizer
+   * @throws dpo.api.BadDataException if the file is missing or malformed
+   */
+  Tokenizer loadTokenizer(Path directory);
+
+  /**
+   * Draws one response per prompt from the product of the models' next-token distributions raised
+   * to the weights: logits are mixed as sum_m w_m log pi_m(token | context), per token, each model
+   * keeping its own KV cache. Weights (1) with one model samples from that model; (1.5, -0.5) and
+   * (0.5, 0.5) over (policy, reference) are the paper's logit-mixing pairs.
+   *
+   * @param models the models, all with the same vocabulary, created by this backend
+   * @param weights one weight per model
+   * @param prompts token ids of each prompt
+   * @param config sampling settings and seed
+   * @return the generated tokens of each prompt (ending with the end-of-sequence token if drawn)
+   */
+  List<int[]> generate(
+      List<LanguageModel> models, double[] weights, List<int[]> prompts, GenerationConfig config);
+
+  /**
+   * Creates an optimizer for a model's parameters. The reference model of its DPO steps may come
+   * from any backend: the trainer reads it through {@link LanguageModel#sequenceLogProbs}.
+   *
+   * @param model the model to train, created by this backend
+   * @param config optimizer and schedule
+   * @return a trainer the caller must close
+   */
+  LmTrainer newTrainer(LanguageModel model, TrainerConfig config);
+}

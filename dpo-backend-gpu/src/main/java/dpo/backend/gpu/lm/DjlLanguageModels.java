@@ -1,0 +1,76 @@
+package dpo.backend.gpu.lm;
+
+import ai.djl.ndarray.NDManager;
+import dpo.api.ConfigurationException;
+import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LanguageModels;
+import dpo.api.lm.LmTrainer;
+import dpo.api.lm.ModelConfig;
+import dpo.api.lm.Tokenizer;
+import dpo.api.lm.TrainerConfig;
+import dpo.backend.gpu.text.HfTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The djl backend's language models: GPT-2-style transformers on the backend's device. Generation
+ * and training take models this backend created (their parameters live in its manager); a DPO
+ * step's reference model may come from anywhere, as it is read through {@link
+ * LanguageModel#sequenceLogProbs}.
+ */
+public final class DjlLanguageModels implements LanguageModels {
+  private final NDManager manager;
+  private final boolean kvCache;
+
+  /**
+   * The facet of one backend.
+   *
+   * @param manager the backend's root manager
+   * @param kvCache whether generation caches keys and values
+   */
+  public DjlLanguageModels(NDManager manager, boolean kvCache) {
+    this.manager = manager;
+    this.kvCache = kvCache;
+  }
+
+  @Override
+  public LanguageModel newLanguageModel(ModelConfig config, long seed) {
+    return GptModel.create(manager, GptArchitecture.gpt2(config), seed);
+  }
+
+  @Override
+  public LanguageModel loadLanguageModel(Path directory) {
+    return GptModel.load(manager, directory);
+  }
+
+  @Override
+  public Tokenizer loadTokenizer(Path directory) {
+    return HfTokenizer.load(directory);
+  }
+
+  @Override
+  public List<int[]> generate(List<LanguageModel> models, double[] weights, List<int[]> prompts,
+      GenerationConfig config) {
+    List<GptModel> gpt = new ArrayList<>();
+    for (LanguageModel m : models) {
+      gpt.add(own(m));
+    }
+    return new Generator(gpt, weights, config, kvCache).generate(manager, prompts);
+  }
+
+  @Override
+  public LmTrainer newTrainer(LanguageModel model, TrainerConfig config) {
+    return new DjlTrainer(own(model), config);
+  }
+
+  /** A model of this backend, whose parameters generation and training work on directly. */
+  static GptModel own(LanguageModel model) {
+    if (model instanceof GptModel g) {
+      return g;
+    }
+    throw new ConfigurationException("model", "model of type " + model.getClass().getName()
+        + " does not belong to the djl backend; create or load it with that backend");
+  }
+}
