@@ -3,7 +3,7 @@ package dpo.bench;
 import dpo.api.ProviderNotFoundException;
 import dpo.api.lm.ModelConfig;
 import dpo.api.oracle.LabelRule;
-import dpo.core.DpoRuntime;
+import com.google.inject.Provider;
 import dpo.core.io.OutputFolder;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.AlignExperiment;
@@ -13,6 +13,7 @@ import dpo.core.provenance.RunRecord;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -67,6 +68,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   static final int MODEL_HEADS = 4;
 
   @Spec CommandSpec spec;
+
+  @Inject Provider<AlignExperiment> experiment;
 
   @Option(names = "--task", paramLabel = "NAME", defaultValue = "safe-helpful",
       description = "Bundled synthetic task (default: ${DEFAULT-VALUE}); ignored with --prompts.")
@@ -222,7 +225,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     AlignExperiment.Config config = new AlignExperiment.Config(samplers, objectiveId, beta,
         backendId, threads, oracle, options, seeds, seed, loopConfig(newTokens, seed), reference,
         stopAfter);
-    AlignExperiment experiment = new AlignExperiment(DpoRuntime.builder().build());
+    AlignExperiment experiment = this.experiment.get();
     experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
       ProgressBar bar = new ProgressBar(spec.commandLine().getErr(),

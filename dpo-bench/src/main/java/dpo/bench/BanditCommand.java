@@ -1,10 +1,9 @@
 package dpo.bench;
 
-import com.google.inject.Guice;
+import com.google.inject.Provider;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularProblem;
 import dpo.bench.plot.LinePlot;
-import dpo.core.DpoModule;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig;
 import dpo.core.bandit.BanditReport;
@@ -18,6 +17,7 @@ import dpo.datasets.rewards.RewardTableReader;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -62,6 +62,10 @@ import picocli.CommandLine.Spec;
 final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
 
   @Spec CommandSpec spec;
+
+  @Inject Provider<DpoRuntime> runtime;
+  @Inject Provider<BanditStudy> study;
+  @Inject Clock clock;
 
   @Option(names = "--prompts", paramLabel = "X", defaultValue = "1",
       description = "Number of prompts (default: ${DEFAULT-VALUE}). Taken from --rewards when given.")
@@ -156,10 +160,8 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
             threads);
     Path dir = outputDirectory();
 
-    DpoRuntime runtime = Main.runtime();
-    Clock clock = Clock.systemUTC();
-    BanditStudy study =
-        Guice.createInjector(new DpoModule(runtime, clock)).getInstance(BanditStudy.class);
+    DpoRuntime runtime = this.runtime.get();
+    BanditStudy study = this.study.get();
     study.check(config);
     if (problem == null) {
       problem = BanditStudy.gaussianRewards(x, y, seed);

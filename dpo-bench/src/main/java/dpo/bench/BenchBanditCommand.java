@@ -17,6 +17,7 @@ import dpo.core.bandit.BanditConfig.Mode;
 import dpo.core.bandit.BanditStudy;
 import dpo.core.metrics.BanditMetrics;
 import dpo.core.registry.BackendFacets;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +54,8 @@ final class BenchBanditCommand implements Callable<Integer> {
   /** The backend whose kernels the scalar and simd variants compare. */
   private static final String CPU = "cpu";
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Inject com.google.inject.Provider<DpoRuntime> runtime;
 
   @Spec CommandSpec spec;
 
@@ -108,7 +111,7 @@ final class BenchBanditCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--prompts >= 1, --responses >= 2, --pairs >= 1, --seconds > 0 and --beta > 0 are needed");
     }
-    DpoRuntime runtime = Main.runtime();
+    DpoRuntime runtime = this.runtime.get();
     Sampler s = runtime.samplers().get(sampler).create();
     Objective objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
     PolicyBackendProvider provider =

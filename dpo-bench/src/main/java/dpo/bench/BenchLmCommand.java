@@ -8,6 +8,7 @@ import dpo.api.objective.ObjectiveConfig;
 import dpo.backend.gpu.LmBench;
 import dpo.backend.gpu.lm.LmBenchmark;
 import dpo.core.DpoRuntime;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -31,6 +32,8 @@ import picocli.CommandLine.Spec;
     })
 final class BenchLmCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Inject com.google.inject.Provider<DpoRuntime> runtime;
 
   @Spec CommandSpec spec;
 
@@ -94,7 +97,7 @@ final class BenchLmCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--width " + width + " must be a multiple of --heads " + heads);
     }
-    DpoRuntime runtime = Main.runtime();
+    DpoRuntime runtime = this.runtime.get();
     String chosen = runtime.backends()
         .require(backend, BackendCapability.LANGUAGE_MODELS, "generate or train language models").id();
     if (!chosen.equals("djl")) {

@@ -90,7 +90,7 @@ public final class Main implements Runnable {
    * @return the exit status
    */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = new CommandLine(Main.class, new CommandFactory(CommandFactory.injector()));
     cli.setOut(out);
     cli.setErr(err);
     cli.setCaseInsensitiveEnumValuesAllowed(true);

@@ -4,6 +4,7 @@ import dpo.api.Provider;
 import dpo.core.DpoRuntime;
 import dpo.core.provenance.Provenance;
 import dpo.core.registry.ProviderRegistry;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,12 +31,14 @@ abstract class ProvidersCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @Inject com.google.inject.Provider<DpoRuntime> runtime;
+
   /** The registry this command lists. */
   abstract ProviderRegistry<? extends Provider> registry(DpoRuntime runtime);
 
   @Override
   public Integer call() {
-    ProviderRegistry<? extends Provider> registry = registry(Main.runtime());
+    ProviderRegistry<? extends Provider> registry = registry(runtime.get());
     PrintWriter out = spec.commandLine().getOut();
     List<List<String>> rows = new ArrayList<>();
     rows.add(HEADER);

@@ -8,6 +8,7 @@ import dpo.api.lm.ModelConfig;
 import dpo.api.lm.RewardModel;
 import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.TrainerConfig;
+import com.google.inject.Provider;
 import dpo.core.DpoRuntime;
 import dpo.core.io.OutputFolder;
 import dpo.api.io.DurableFiles;
@@ -19,6 +20,7 @@ import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -66,6 +68,8 @@ final class RewardCommand implements Runnable {
       })
   static final class Train implements Callable<Integer>, UserErrors.Trains {
     @Spec CommandSpec spec;
+
+    @Inject Provider<DpoRuntime> runtime;
 
     @Option(names = "--task", defaultValue = "safe-helpful", paramLabel = "ID",
         description = "Synthetic task (default: ${DEFAULT-VALUE}).")
@@ -138,7 +142,7 @@ final class RewardCommand implements Runnable {
               + (value == Math.rint(value) ? Long.toString(value.longValue()) : value));
         }
       });
-      DpoRuntime runtime = Main.runtime();
+      DpoRuntime runtime = this.runtime.get();
       SyntheticTask t = SyntheticTasks.find(task).orElseThrow(() -> new ParameterException(
           spec.commandLine(), "--task: unknown task '" + task + "'; available: "
               + String.join(", ", SyntheticTasks.ids())));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import jakarta.inject.Inject;
 import dpo.api.ConfigurationException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
@@ -68,6 +69,7 @@ public final class AlignExperiment {
    *
    * @param runtime the providers (backends, samplers, objectives, oracles)
    */
+  @Inject
   public AlignExperiment(DpoRuntime runtime) {
     this.runtime = runtime;
   }
