@@ -69,7 +69,12 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
 
   @Spec CommandSpec spec;
 
-  @Inject Provider<AlignExperiment> experiment;
+  private final Provider<AlignExperiment> experiment;
+
+  @Inject
+  AlignCommand(Provider<AlignExperiment> experiment) {
+    this.experiment = experiment;
+  }
 
   @Option(names = "--task", paramLabel = "NAME", defaultValue = "safe-helpful",
       description = "Bundled synthetic task (default: ${DEFAULT-VALUE}); ignored with --prompts.")

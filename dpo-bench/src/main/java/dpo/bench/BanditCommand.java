@@ -63,9 +63,16 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
 
   @Spec CommandSpec spec;
 
-  @Inject Provider<DpoRuntime> runtime;
-  @Inject Provider<BanditStudy> study;
-  @Inject Clock clock;
+  private final Provider<DpoRuntime> runtime;
+  private final Provider<BanditStudy> study;
+  private final Clock clock;
+
+  @Inject
+  BanditCommand(Provider<DpoRuntime> runtime, Provider<BanditStudy> study, Clock clock) {
+    this.runtime = runtime;
+    this.study = study;
+    this.clock = clock;
+  }
 
   @Option(names = "--prompts", paramLabel = "X", defaultValue = "1",
       description = "Number of prompts (default: ${DEFAULT-VALUE}). Taken from --rewards when given.")

@@ -55,7 +55,12 @@ final class BenchBanditCommand implements Callable<Integer> {
   private static final String CPU = "cpu";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Inject com.google.inject.Provider<DpoRuntime> runtime;
+  private final com.google.inject.Provider<DpoRuntime> runtime;
+
+  @Inject
+  BenchBanditCommand(com.google.inject.Provider<DpoRuntime> runtime) {
+    this.runtime = runtime;
+  }
 
   @Spec CommandSpec spec;
 

@@ -33,7 +33,12 @@ import picocli.CommandLine.Spec;
 final class BenchLmCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Inject com.google.inject.Provider<DpoRuntime> runtime;
+  private final com.google.inject.Provider<DpoRuntime> runtime;
+
+  @Inject
+  BenchLmCommand(com.google.inject.Provider<DpoRuntime> runtime) {
+    this.runtime = runtime;
+  }
 
   @Spec CommandSpec spec;
 

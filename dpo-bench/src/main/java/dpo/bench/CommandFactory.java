@@ -5,6 +5,7 @@ import com.google.inject.Injector;
 import dpo.core.DpoModule;
 import dpo.core.align.AlignModule;
 import dpo.core.bandit.BanditModule;
+import dpo.core.reward.RewardModule;
 import java.time.Clock;
 import picocli.CommandLine;
 
@@ -30,7 +31,7 @@ final class CommandFactory implements CommandLine.IFactory {
    */
   static Injector injector() {
     return Guice.createInjector(new DpoModule(Main::runtime, Clock.systemUTC()),
-        new BanditModule(), new AlignModule());
+        new BanditModule(), new AlignModule(), new RewardModule());
   }
 
   @Override

@@ -31,7 +31,11 @@ abstract class ProvidersCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Inject com.google.inject.Provider<DpoRuntime> runtime;
+  private final com.google.inject.Provider<DpoRuntime> runtime;
+
+  ProvidersCommand(com.google.inject.Provider<DpoRuntime> runtime) {
+    this.runtime = runtime;
+  }
 
   /** The registry this command lists. */
   abstract ProviderRegistry<? extends Provider> registry(DpoRuntime runtime);
@@ -95,6 +99,11 @@ abstract class ProvidersCommand implements Callable<Integer> {
   @Command(name = "backends", mixinStandardHelpOptions = true, usageHelpWidth = 100,
       description = "List the policy backends found, for --backend.", footer = {"", FOOTER})
   static final class Backends extends ProvidersCommand {
+    @Inject
+    Backends(com.google.inject.Provider<DpoRuntime> runtime) {
+      super(runtime);
+    }
+
     @Override
     ProviderRegistry<? extends Provider> registry(DpoRuntime runtime) {
       return runtime.backends();
@@ -105,6 +114,11 @@ abstract class ProvidersCommand implements Callable<Integer> {
   @Command(name = "samplers", mixinStandardHelpOptions = true, usageHelpWidth = 100,
       description = "List the samplers found, for --samplers.", footer = {"", FOOTER})
   static final class Samplers extends ProvidersCommand {
+    @Inject
+    Samplers(com.google.inject.Provider<DpoRuntime> runtime) {
+      super(runtime);
+    }
+
     @Override
     ProviderRegistry<? extends Provider> registry(DpoRuntime runtime) {
       return runtime.samplers();
@@ -116,6 +130,11 @@ abstract class ProvidersCommand implements Callable<Integer> {
       description = "List the objectives (per-pair losses) found, for --objective.",
       footer = {"", FOOTER})
   static final class Objectives extends ProvidersCommand {
+    @Inject
+    Objectives(com.google.inject.Provider<DpoRuntime> runtime) {
+      super(runtime);
+    }
+
     @Override
     ProviderRegistry<? extends Provider> registry(DpoRuntime runtime) {
       return runtime.objectives();

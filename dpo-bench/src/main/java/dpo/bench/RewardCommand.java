@@ -1,21 +1,11 @@
 package dpo.bench;
 
-import dpo.api.backend.BackendCapability;
-import dpo.api.backend.BackendConfig;
-import dpo.api.backend.PolicyBackend;
-import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.ProviderNotFoundException;
 import dpo.api.lm.ModelConfig;
-import dpo.api.lm.RewardModel;
-import dpo.api.lm.RewardTrainer;
-import dpo.api.lm.TrainerConfig;
 import com.google.inject.Provider;
-import dpo.core.DpoRuntime;
 import dpo.core.io.OutputFolder;
-import dpo.api.io.DurableFiles;
-import dpo.core.provenance.RunRecord;
-import dpo.core.registry.BackendFacets;
 import dpo.core.reward.LabelledPair;
-import dpo.core.reward.RewardModelFit;
+import dpo.core.reward.RewardFitExperiment;
 import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
@@ -24,7 +14,6 @@ import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,10 +55,15 @@ final class RewardCommand implements Runnable {
             + " (config.json, model.safetensors, tokenizer.json, run.json) that the 'learned'"
             + " oracle loads (option model=DIR)."
       })
-  static final class Train implements Callable<Integer>, UserErrors.Trains {
+  static final class Train implements Callable<Integer>, UserErrors.Trains, UserErrors.Fields {
     @Spec CommandSpec spec;
 
-    @Inject Provider<DpoRuntime> runtime;
+    private final Provider<RewardFitExperiment> experiment;
+
+    @Inject
+    Train(Provider<RewardFitExperiment> experiment) {
+      this.experiment = experiment;
+    }
 
     @Option(names = "--task", defaultValue = "safe-helpful", paramLabel = "ID",
         description = "Synthetic task (default: ${DEFAULT-VALUE}).")
@@ -126,6 +120,11 @@ final class RewardCommand implements Runnable {
     }
 
     @Override
+    public Map<String, String> fieldOptions() {
+      return Map.of("learningRate", "--lr");
+    }
+
+    @Override
     public Integer call() throws Exception {
       Map<String, Double> positive = new LinkedHashMap<>();
       positive.put("--pairs", (double) pairs);
@@ -142,65 +141,31 @@ final class RewardCommand implements Runnable {
               + (value == Math.rint(value) ? Long.toString(value.longValue()) : value));
         }
       });
-      DpoRuntime runtime = this.runtime.get();
-      SyntheticTask t = SyntheticTasks.find(task).orElseThrow(() -> new ParameterException(
-          spec.commandLine(), "--task: unknown task '" + task + "'; available: "
-              + String.join(", ", SyntheticTasks.ids())));
+      SyntheticTask t = SyntheticTasks.find(task).orElseThrow(
+          () -> new ProviderNotFoundException("task", task, SyntheticTasks.ids()));
       if (pairs > 10_000 || heldOut > t.promptCount() - 10_000) {
         throw new ParameterException(spec.commandLine(), pairs > 10_000
             ? "--pairs: must be <= 10000 (train prompts 0-9999), got " + pairs
             : "--held-out: must be <= " + (t.promptCount() - 10_000) + ", got " + heldOut);
       }
       WordTokenizer tokenizer = new WordTokenizer(t.vocabulary());
-      List<LabelledPair> train = pairs(t, 0, pairs);
-      List<LabelledPair> test = pairs(t, 10_000, heldOut);
-      ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), width, layers, heads,
-          t.maxPromptWords() + t.maxResponseWords() + 2);
-      PolicyBackendProvider provider = runtime.backends()
-          .require(backend, BackendCapability.REWARD_MODELS, "train reward models");
-      BackendFacets facets = new BackendFacets(runtime.backends());
+      RewardFitExperiment.Config config = new RewardFitExperiment.Config(
+          new ModelConfig(tokenizer.vocabularySize(), width, layers, heads,
+              t.maxPromptWords() + t.maxResponseWords() + 2),
+          epochs, batch, lr, backend, seed);
+      RewardFitExperiment.Data data = new RewardFitExperiment.Data("task " + task + ": " + pairs
+          + " train prompts from 0 and " + heldOut + " held-out from 10000, seed " + seed
+          + "; two demonstrations each, the one with the higher ground-truth reward chosen",
+          tokenizer, tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8),
+          pairs(t, 0, pairs), pairs(t, 10_000, heldOut));
+      RewardFitExperiment fit = experiment.get();
+      fit.check(config);
       PrintWriter stdout = spec.commandLine().getOut();
-      Instant started = Instant.now();
-      int steps = epochs * ((train.size() + batch - 1) / batch);
-      try (OutputFolder folder = OutputFolder.claim(out, "out");
-          PolicyBackend b = provider.create(BackendConfig.defaults());
-          RewardModel model = facets.rewardModels(b).newRewardModel(shape, seed);
-          RewardTrainer trainer = facets.rewardModels(b).newRewardTrainer(model,
-              TrainerConfig.adamW(lr).withSchedule(Math.min(50, steps / 10), steps))) {
-        double before = RewardModelFit.accuracy(model, tokenizer, test, batch);
-        stdout.printf(java.util.Locale.ROOT, "untrained: held-out accuracy %.3f%n", before);
-        stdout.flush();
-        RewardModelFit.Report report = RewardModelFit.fit(model, trainer, tokenizer, train, test,
-            new RewardModelFit.Settings(epochs, batch, seed), line -> {
-              stdout.println(line);
-              stdout.flush();
-            });
-        model.save(out);
-        DurableFiles.write(out.resolve("tokenizer.json"),
-            tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("task", task);
-        config.put("pairs", pairs);
-        config.put("held_out", heldOut);
-        config.put("labels", "hard: the demonstration with the higher ground-truth reward is chosen");
-        config.put("model", shape);
-        config.put("epochs", epochs);
-        config.put("batch", batch);
-        config.put("lr", lr);
-        config.put("seed", seed);
-        config.put("backend", provider.id());
-        Map<String, Object> results = new LinkedHashMap<>();
-        results.put("train_pairs", train.size());
-        results.put("held_out_pairs", test.size());
-        results.put("held_out_accuracy_untrained", before);
-        results.put("train_loss", report.trainLoss());
-        results.put("held_out_accuracy", report.heldOutAccuracy());
-        RunRecord.start("reward train", started, config,
-                new RunRecord.Providers(RunRecord.ProviderInfo.of(provider), null, null, null),
-                null, List.of(new RunRecord.Input("pairs", "task " + task + ", seed " + seed,
-                    null)))
-            .finish(Instant.now(), results)
-            .writeTo(out);
+      try (OutputFolder folder = OutputFolder.claim(out, "out")) {
+        fit.run(config, data, folder.path(), line -> {
+          stdout.println(line);
+          stdout.flush();
+        });
       }
       stdout.println("wrote " + out);
       stdout.flush();

@@ -144,7 +144,7 @@ class UserErrorsTest {
   @TestFactory
   Stream<DynamicTest> everyNumericOptionOfEveryCommand() {
     List<DynamicTest> tests = new ArrayList<>();
-    collect(new CommandLine(new Main()), tests);
+    collect(new CommandLine(Main.class, new CommandFactory(CommandFactory.injector())), tests);
     assertFalse(tests.isEmpty());
     return tests.stream();
   }
