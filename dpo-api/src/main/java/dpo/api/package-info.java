@@ -6,7 +6,8 @@
  * <ul>
  *   <li>{@link dpo.api.sampler} defines which ordered response pairs a DPO step trains on;
  *   <li>{@link dpo.api.objective} defines the per-pair preference loss;
- *   <li>{@link dpo.api.backend} defines the policies that are trained;
+ *   <li>{@link dpo.api.backend} defines the backends where policies are trained, each offering
+ *       facets: tabular policies, {@link dpo.api.lm language models} and reward models;
  *   <li>{@link dpo.api.oracle} defines the reward oracles that score responses, and the rules that
  *       turn rewards into preference labels.
  * </ul>

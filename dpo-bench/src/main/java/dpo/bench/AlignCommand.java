@@ -99,7 +99,9 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
 
   @Option(names = "--samplers", paramLabel = "ID,ID,...", split = ",", hideParamSyntax = true,
       defaultValue = "vanilla,on-policy,hybrid,mix-p",
-      description = "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy.")
+      description = "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy. Samplers"
+          + " that tilt by the true reward, draw uniform responses or mix partition-weighted"
+          + " components cannot run on a language model and are refused with the reason.")
   List<String> samplers;
 
   @Option(names = "--iterations", paramLabel = "N", defaultValue = "3",

@@ -53,7 +53,8 @@ class OnlineDpoLoopTest {
   static void setUp() {
     backend = RUNTIME.backends().get("djl").create(new BackendConfig(1));
     oracle = RUNTIME.oracles().get("synthetic").create(OracleConfig.of(Map.of()));
-    initial = backend.languageModels().orElseThrow().newLanguageModel(new ModelConfig(TOKENIZER.vocabularySize(), 32, 2, 2,
+    initial = backend.languageModels().orElseThrow()
+        .newLanguageModel(new ModelConfig(TOKENIZER.vocabularySize(), 32, 2, 2,
         1 + TASK.maxPromptWords() + NEW_TOKENS), 11);
   }
 
@@ -72,7 +73,8 @@ class OnlineDpoLoopTest {
   static OnlineDpoLoop loop(String sampler, AlignConfig config, AlignProgress progress) {
     Sampler s = RUNTIME.samplers().get(sampler).create();
     Objective dpo = RUNTIME.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(0.1));
-    return new OnlineDpoLoop(backend.languageModels().orElseThrow(), TOKENIZER, oracle, s, dpo, config, progress);
+    return new OnlineDpoLoop(backend.languageModels().orElseThrow(), TOKENIZER, oracle, s, dpo,
+        config, progress);
   }
 
   /** Thrown by a progress callback to kill a run mid-iteration. */

@@ -53,7 +53,8 @@ import org.junit.jupiter.api.Test;
  * comes with the testkit); that every backend with {@link BackendCapability#SAMPLED_GRADIENT}
  * draws from that distribution, reproducibly under a seed; and that {@link GenerationPlan} either
  * maps the sampler onto language-model generation or names why it cannot. A test that cannot
- * apply to a provider may be overridden in the subclass and marked {@code @Disabled} with the reason.
+ * apply to a provider may be overridden in the subclass and marked {@code @Disabled} with the
+ * reason.
  */
 public abstract class SamplerContract {
   /** Relative agreement required between a backend and the reference. */
@@ -280,7 +281,8 @@ public abstract class SamplerContract {
     double tolerance = 6 * beta / Math.sqrt(pairs);
     for (PolicyBackendProvider bp : sampledBackends()) {
       try (PolicyBackend backend = bp.create(new BackendConfig(1));
-          TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
+          TabularPolicy policy = backend.tabularPolicies().orElseThrow()
+              .newTabularPolicy(problem)) {
         policy.setParameters(0, theta);
         policy.sampledStep(s, sigmoid, StepSize.fixed(1), pairs, new SplittableRandom(53));
         double[] after = new double[n];

@@ -111,7 +111,8 @@ class CpuTabularPolicyTest {
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(2))) {
       for (int trial = 0; trial < 3; trial++) {
         double[][] theta0 = randomTheta(prompts, responses, r);
-        try (TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
+        try (TabularPolicy policy = backend.tabularPolicies().orElseThrow()
+            .newTabularPolicy(problem)) {
           for (int x = 0; x < prompts; x++) {
             policy.setParameters(x, theta0[x]);
           }

@@ -22,7 +22,8 @@ class NoVectorModuleTest {
   public static void main(String[] args) {
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(1))) {
       TabularProblem problem = new TabularProblem(new double[][] {{0.5, -1, 2, 0}});
-      try (TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
+      try (TabularPolicy policy = backend.tabularPolicies().orElseThrow()
+          .newTabularPolicy(problem)) {
         double loss = policy.exactStep(CpuTabularPolicyTest.sampler("dpo-mix-p"),
             CpuTabularPolicyTest.objective("sigmoid"), StepSize.fixed(1)).loss();
         System.out.println(((CpuBackend) backend).kernelName() + " " + loss);

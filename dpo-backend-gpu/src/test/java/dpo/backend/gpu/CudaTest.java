@@ -42,11 +42,14 @@ class CudaTest {
         LanguageModel onGpu = gpu.languageModels().orElseThrow().newLanguageModel(shape, 7);
         LanguageModel onCpu = cpu.languageModels().orElseThrow().newLanguageModel(shape, 7);
         LanguageModel reference = onGpu.copy();
-        LmTrainer trainer = gpu.languageModels().orElseThrow().newTrainer(onGpu, TrainerConfig.adamW(1e-3))) {
+        LmTrainer trainer = gpu.languageModels().orElseThrow()
+            .newTrainer(onGpu, TrainerConfig.adamW(1e-3))) {
       assertTrue(gpu.capabilities().contains(BackendCapability.CUDA));
       GenerationConfig greedy = GenerationConfig.greedy(16, -1);
-      List<int[]> a = gpu.languageModels().orElseThrow().generate(List.of(onGpu), new double[] {1}, prompts, greedy);
-      List<int[]> b = cpu.languageModels().orElseThrow().generate(List.of(onCpu), new double[] {1}, prompts, greedy);
+      List<int[]> a = gpu.languageModels().orElseThrow()
+          .generate(List.of(onGpu), new double[] {1}, prompts, greedy);
+      List<int[]> b = cpu.languageModels().orElseThrow()
+          .generate(List.of(onCpu), new double[] {1}, prompts, greedy);
       for (int i = 0; i < a.size(); i++) {
         assertArrayEquals(b.get(i), a.get(i), "greedy response " + i + " on GPU vs CPU");
       }

@@ -121,9 +121,12 @@ class DjlBackendTest {
             BackendConfig.defaults().withOption("kv-cache", "false"));
         LanguageModel model = cached.languageModels().orElseThrow().newLanguageModel(SMALL, 3)) {
       model.save(dir.resolve("m"));
-      try (LanguageModel again = recompute.languageModels().orElseThrow().loadLanguageModel(dir.resolve("m"))) {
-        List<int[]> a = cached.languageModels().orElseThrow().generate(List.of(model), new double[] {1}, prompts, config);
-        List<int[]> b = recompute.languageModels().orElseThrow().generate(List.of(again), new double[] {1}, prompts, config);
+      try (LanguageModel again = recompute.languageModels().orElseThrow()
+          .loadLanguageModel(dir.resolve("m"))) {
+        List<int[]> a = cached.languageModels().orElseThrow()
+            .generate(List.of(model), new double[] {1}, prompts, config);
+        List<int[]> b = recompute.languageModels().orElseThrow()
+            .generate(List.of(again), new double[] {1}, prompts, config);
         for (int i = 0; i < a.size(); i++) {
           assertArrayEquals(a.get(i), b.get(i));
         }
@@ -140,7 +143,8 @@ class DjlBackendTest {
       assertTrue(backend.capabilities().contains(BackendCapability.EXACT_GRADIENT));
       assertTrue(backend.capabilities().contains(BackendCapability.SAMPLED_GRADIENT));
       TabularProblem problem = new TabularProblem(new double[][] {{0, 1, 2}});
-      try (TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
+      try (TabularPolicy policy = backend.tabularPolicies().orElseThrow()
+          .newTabularPolicy(problem)) {
         assertInstanceOf(DjlTabularPolicy.class, policy);
         assertEquals(problem, policy.problem());
       }

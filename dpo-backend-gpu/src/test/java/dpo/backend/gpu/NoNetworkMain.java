@@ -47,8 +47,10 @@ public final class NoNetworkMain {
       Thread.sleep(3000); // DJL reports usage from a background thread
     } else {
       try (PolicyBackend backend = new DjlBackendProvider().create(BackendConfig.defaults());
-          LanguageModel model = backend.languageModels().orElseThrow().newLanguageModel(new ModelConfig(8, 8, 1, 1, 16), 1)) {
-        backend.languageModels().orElseThrow().generate(List.of(model), new double[] {1}, List.of(new int[] {1}),
+          LanguageModel model = backend.languageModels().orElseThrow()
+              .newLanguageModel(new ModelConfig(8, 8, 1, 1, 16), 1)) {
+        backend.languageModels().orElseThrow()
+            .generate(List.of(model), new double[] {1}, List.of(new int[] {1}),
             GenerationConfig.sampling(4, 1.0, -1, 1));
       }
       Thread.sleep(3000);

@@ -70,7 +70,8 @@ public class SampledStepBenchmark {
     pairSampler = runtime.samplers().get(sampler).create();
     objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(3));
     backend = runtime.backends().get("cpu").create(new BackendConfig(1));
-    policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(BanditStudy.gaussianRewards(prompts, responses, 1234567));
+    policy = backend.tabularPolicies().orElseThrow()
+        .newTabularPolicy(BanditStudy.gaussianRewards(prompts, responses, 1234567));
   }
 
   @Benchmark

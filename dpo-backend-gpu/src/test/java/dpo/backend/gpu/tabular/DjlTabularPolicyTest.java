@@ -266,7 +266,8 @@ class DjlTabularPolicyTest {
   void closingTheBackendReleasesItsPolicies() {
     PolicyBackend backend = Fixtures.djl();
     DjlTabularPolicy policy =
-        (DjlTabularPolicy) backend.tabularPolicies().orElseThrow().newTabularPolicy(Fixtures.randomProblem(2, 3, 1));
+        (DjlTabularPolicy) backend.tabularPolicies().orElseThrow()
+            .newTabularPolicy(Fixtures.randomProblem(2, 3, 1));
     policy.exactStep(Fixtures.sampler("dpo-mix-r"), Fixtures.objective("sigmoid"),
         StepSize.fixed(1));
     assertFalse(policy.released());

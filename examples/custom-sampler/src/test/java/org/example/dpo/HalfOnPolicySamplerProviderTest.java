@@ -2,6 +2,7 @@ package org.example.dpo;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.SamplerProvider;
 import dpo.testkit.SamplerContract;
 import java.util.ServiceLoader;
@@ -13,6 +14,13 @@ class HalfOnPolicySamplerProviderTest extends SamplerContract {
   @Override
   protected SamplerProvider provider() {
     return new HalfOnPolicySamplerProvider();
+  }
+
+  @Test
+  void itsUniformHalfKeepsItOffLanguageModels() {
+    // A uniform response on a language model would be uniformly random tokens: dpo align refuses.
+    String why = GenerationPlan.refusal(provider().create(), 0.1).orElseThrow();
+    assertTrue(why.contains("uniformly random tokens"), why);
   }
 
   @Test
