@@ -89,6 +89,12 @@ class AlignExperimentTest {
     assertEquals("djl", first.record().providers().backend().id());
     assertNotEquals(null, first.record().environment().device());
 
+    // Provenance beside every checkpoint, read back.
+    RunRecord checkpoint = RunRecord.readFrom(
+        out.resolve("runs/on-policy/seed-1/checkpoints/iteration-1"));
+    assertEquals("align", checkpoint.command());
+    assertEquals("on-policy", checkpoint.config().get("samplers").get(0).asText());
+
     // The SFT reference is cached beside its provenance, keyed by its settings.
     List<Path> sft = list(out.resolve("sft"));
     assertEquals(1, sft.size());

@@ -238,6 +238,10 @@ public final class AlignExperiment {
             Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + seed);
             int last = config.stopAfter() > 0 ? config.stopAfter() : config.loop().iterations();
             List<Evaluation> evals = loop.run(model, train, test, dir, last, setup);
+            recordCheckpoints(dir, RunRecord.start("align", started, config, providers(config),
+                device, List.of(new RunRecord.Input("initial model, seed " + seed,
+                    initial.source().toString(), initial.hash()),
+                    new RunRecord.Input("prompts", inputs.id(), null))));
             progress.endRun(String.format(java.util.Locale.ROOT, "%s: reward %.3f -> %.3f", name,
                 evals.get(0).reward(), evals.get(evals.size() - 1).reward()));
             results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(evals);
@@ -262,6 +266,24 @@ public final class AlignExperiment {
     runtime.objectives().get(config.objective());
     runtime.oracles().get(config.oracle());
     samplers(config);
+  }
+
+  /** Stores the provenance beside every checkpoint of a run that does not have it yet. */
+  private static void recordCheckpoints(Path run, RunRecord record) {
+    Path checkpoints = run.resolve(OnlineDpoLoop.CHECKPOINTS);
+    if (!Files.isDirectory(checkpoints)) {
+      return;
+    }
+    try (Stream<Path> dirs = Files.list(checkpoints)) {
+      for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+        if (!Files.exists(dir.resolve(RunRecord.FILE))) {
+          record.writeTo(dir);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + checkpoints + " (" + e.getMessage() + ")",
+          e);
+    }
   }
 
   /** The samplers, each refused with the exact reason when it cannot run on a language model. */
