@@ -64,6 +64,11 @@ class ContractsCatchBrokenProvidersTest {
 
   /** Its weight changes on every call, and it hides that it reads the policy. */
   public static final class FickleSamplerProvider implements SamplerProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     private final AtomicInteger calls = new AtomicInteger();
 
     @Override
@@ -108,6 +113,11 @@ class ContractsCatchBrokenProvidersTest {
   /** The DPO loss with a derivative 1% too large, and an asymmetric smoothing. */
   public static final class SloppyObjectiveProvider implements ObjectiveProvider {
     @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
     public String id() {
       return "sloppy";
     }
@@ -148,6 +158,11 @@ class ContractsCatchBrokenProvidersTest {
 
   /** A loss that counts only the first response's win: not symmetric, not an expectation. */
   public static final class OneSidedObjectiveProvider implements ObjectiveProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     @Override
     public String id() {
       return "one-sided";
@@ -199,6 +214,11 @@ class ContractsCatchBrokenProvidersTest {
 
   /** The CPU backend with every exact step 1% too long, and policies that ignore close(). */
   public static final class OvershootingBackendProvider implements PolicyBackendProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     @Override
     public String id() {
       return "overshooting";

@@ -11,6 +11,11 @@ import java.util.Set;
  * native libraries) loads only in {@link #create(BackendConfig)}, after {@link DjlOffline#enforce()}.
  */
 public final class DjlBackendProvider implements PolicyBackendProvider {
+  @Override
+  public int apiVersion() {
+    return API_VERSION;
+  }
+
   static final String ID = "djl";
   static final Set<Capability> CAPABILITIES =
       Set.of(
