@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       ProvidersCommand.Backends.class,
       ProvidersCommand.Samplers.class,
       ProvidersCommand.Objectives.class,
+      ProvidersCommand.Oracles.class,
       CommandLine.HelpCommand.class
     },
     usageHelpWidth = 100,

@@ -16,7 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code dpo backends}, {@code dpo samplers} and {@code dpo objectives}: what discovery found, as a
+ * {@code dpo backends}, {@code dpo samplers}, {@code dpo objectives} and {@code dpo oracles}: what
+ * discovery found, as a
  * table (id, priority, capabilities, version, source jar, description), followed by the providers
  * that failed to load.
  */
@@ -138,6 +139,21 @@ abstract class ProvidersCommand implements Callable<Integer> {
     @Override
     ProviderRegistry<? extends Provider> registry(DpoRuntime runtime) {
       return runtime.objectives();
+    }
+  }
+
+  /** {@code dpo oracles}. */
+  @Command(name = "oracles", mixinStandardHelpOptions = true, usageHelpWidth = 100,
+      description = "List the reward oracles found, for --oracle.", footer = {"", FOOTER})
+  static final class Oracles extends ProvidersCommand {
+    @Inject
+    Oracles(com.google.inject.Provider<DpoRuntime> runtime) {
+      super(runtime);
+    }
+
+    @Override
+    ProviderRegistry<? extends Provider> registry(DpoRuntime runtime) {
+      return runtime.oracles();
     }
   }
 }

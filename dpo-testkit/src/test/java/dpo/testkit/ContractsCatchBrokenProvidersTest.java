@@ -68,6 +68,11 @@ class ContractsCatchBrokenProvidersTest {
 
   /** Its weight changes on every call, and it hides that it reads the policy. */
   public static final class FickleSamplerProvider implements SamplerProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     private final AtomicInteger calls = new AtomicInteger();
 
     @Override
@@ -112,6 +117,11 @@ class ContractsCatchBrokenProvidersTest {
   /** The DPO loss with a derivative 1% too large, and an asymmetric smoothing. */
   public static final class SloppyObjectiveProvider implements ObjectiveProvider {
     @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
     public String id() {
       return "sloppy";
     }
@@ -152,6 +162,11 @@ class ContractsCatchBrokenProvidersTest {
 
   /** A loss that counts only the first response's win: not symmetric, not an expectation. */
   public static final class OneSidedObjectiveProvider implements ObjectiveProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     @Override
     public String id() {
       return "one-sided";
@@ -203,6 +218,11 @@ class ContractsCatchBrokenProvidersTest {
 
   /** The CPU backend with every exact step 1% too long, and policies that ignore close(). */
   public static final class OvershootingBackendProvider implements PolicyBackendProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     @Override
     public String id() {
       return "overshooting";

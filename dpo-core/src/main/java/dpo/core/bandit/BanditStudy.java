@@ -106,15 +106,16 @@ public final class BanditStudy {
     }
     check(config);
     PolicyBackendProvider provider = backendProvider(config);
-    Objective objective =
-        objectives.get(config.objective()).create(ObjectiveConfig.ofBeta(config.beta()));
+    Objective objective = objectives.create(config.objective(),
+        p -> p.create(ObjectiveConfig.ofBeta(config.beta())));
     List<SamplerRun> runs = new ArrayList<>();
     DeviceInfo device;
-    try (PolicyBackend backend = provider.create(new BackendConfig(config.threads()))) {
+    try (PolicyBackend backend =
+        backends.create(provider.id(), p -> p.create(new BackendConfig(config.threads())))) {
       device = backend.device();
       for (String id : config.samplers()) {
         LOG.info("running sampler {} ({} steps, {})", id, config.steps(), config.mode());
-        runs.add(runSampler(id, samplers.get(id).create(), objective,
+        runs.add(runSampler(id, samplers.create(id, SamplerProvider::create), objective,
             new BackendFacets(backends).tabularPolicies(backend), config, problem));
       }
     }
