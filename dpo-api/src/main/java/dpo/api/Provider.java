@@ -14,6 +14,13 @@ import java.util.Set;
  */
 public interface Provider {
 
+  /**
+   * The version of this API. It is raised whenever a change can break a compiled plugin (a new
+   * abstract method, a changed or removed signature); a plugin runs only on the API version it was
+   * built against.
+   */
+  int API_VERSION = 1;
+
   /** Pattern every provider id must match. */
   String ID_PATTERN = "[a-z0-9]+(-[a-z0-9]+)*";
 
@@ -23,6 +30,24 @@ public interface Provider {
    * @return a kebab-case id, unique among providers of the same kind
    */
   String id();
+
+  /**
+   * The API version this provider was compiled against. Implement it as
+   *
+   * <pre>{@code @Override public int apiVersion() { return API_VERSION; }}</pre>
+   *
+   * <p>{@link #API_VERSION} is a compile-time constant, so javac copies its value into the
+   * plugin's own class file: the method keeps returning the version the plugin was built with,
+   * whatever API it later runs on. (A default method here would return the version of the API at
+   * run time and prove nothing.) Discovery compares it with {@link #API_VERSION} of the running
+   * API and refuses a plugin built for another version with a message naming the plugin, its jar
+   * and both versions, instead of letting it fail with an {@link AbstractMethodError} in the
+   * middle of a run. A plugin built before this method existed fails the same check and is
+   * reported the same way.
+   *
+   * @return {@code API_VERSION} as it was when the provider was compiled
+   */
+  int apiVersion();
 
   /**
    * A one-line human description, shown by listings and help texts.

@@ -1,35 +1,20 @@
 package dpo.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dpo.api.ConfigurationException;
-import dpo.api.backend.BackendConfig;
-import dpo.api.backend.PolicyBackend;
-import dpo.api.backend.PolicyBackendProvider;
-import dpo.api.lm.LanguageModel;
-import dpo.api.lm.LanguageModels;
-import dpo.api.lm.LmTrainer;
+import dpo.api.ProviderNotFoundException;
 import dpo.api.lm.ModelConfig;
-import dpo.api.lm.Tokenizer;
-import dpo.api.lm.TrainerConfig;
-import dpo.api.objective.Objective;
-import dpo.api.objective.ObjectiveConfig;
 import dpo.api.oracle.LabelRule;
-import dpo.api.oracle.OracleConfig;
-import dpo.api.oracle.RewardOracle;
-import dpo.api.sampler.GenerationPlan;
-import dpo.api.sampler.Sampler;
 import dpo.bench.chart.Charts;
-import dpo.core.DpoRuntime;
+import com.google.inject.Provider;
+import dpo.core.io.OutputFolder;
 import dpo.core.align.AlignConfig;
-import dpo.core.align.Evaluation;
-import dpo.core.align.OnlineDpoLoop;
-import dpo.core.io.AtomicFiles;
+import dpo.core.align.AlignExperiment;
 import dpo.core.provenance.Provenance;
-import dpo.core.registry.BackendFacets;
-import dpo.datasets.synthetic.Demonstration;
+import dpo.api.io.DurableFiles;
+import dpo.core.provenance.RunRecord;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -42,8 +27,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -68,8 +51,8 @@ import picocli.CommandLine.Model.CommandSpec;
       "",
       "The default is the bundled synthetic benchmark (task safe-helpful, a tiny GPT trained by"
           + " supervised fine-tuning as the reference, one per seed). Writes results.md,"
-          + " results.csv, reward_vs_kl.png and .svg, and run.json to --out, and per run"
-          + " metrics.jsonl, checkpoints and state.json under runs/. Rerunning the same command resumes.",
+          + " results.csv, reward_vs_kl.png and .svg, and run.json to --out, and per run metrics.jsonl,"
+          + " checkpoints and state.json under runs/. Rerunning the same command resumes.",
       ""
     },
     footer = {
@@ -80,13 +63,19 @@ import picocli.CommandLine.Model.CommandSpec;
       "  dpo align --prompts prompts.txt --oracle command --oracle-option command='python rm.py'"
           + " --model gpt2-sft/ --samplers mix-p,on-policy"
     })
-final class AlignCommand implements Callable<Integer> {
+final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserErrors.Trains {
   static final int MODEL_WIDTH = 64;
   static final int MODEL_LAYERS = 2;
   static final int MODEL_HEADS = 4;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec CommandSpec spec;
+
+  private final Provider<AlignExperiment> experiment;
+
+  @Inject
+  AlignCommand(Provider<AlignExperiment> experiment) {
+    this.experiment = experiment;
+  }
 
   @Option(names = "--task", paramLabel = "NAME", defaultValue = "safe-helpful",
       description = "Bundled synthetic task (default: ${DEFAULT-VALUE}); ignored with --prompts.")
@@ -211,31 +200,25 @@ final class AlignCommand implements Callable<Integer> {
   int stopAfter;
 
   @Override
+  public Map<String, String> fieldOptions() {
+    return Map.of("responsesPerPrompt", "--responses", "learningRate", "--lr",
+        "maxNewTokens", "--max-new-tokens", "oracle.", "--oracle-option", "reference", "--model");
+  }
+
+  @Override
+  public String divergenceFix() {
+    return "lower --lr (now " + lr + ") or --beta (now " + beta + ")";
+  }
+
+  @Override
   public Integer call() {
     PrintWriter stdout = spec.commandLine().getOut();
     if (quick) {
       applyQuick();
     }
     checkOptions();
-    DpoRuntime runtime = DpoRuntime.builder().build();
-    PolicyBackendProvider backendProvider = runtime.backends().get(backendId);
-    Objective objective = runtime.objectives().get(objectiveId)
-        .create(ObjectiveConfig.ofBeta(beta));
-    List<String> runnable = runtime.samplers().ids().stream()
-        .filter(id -> GenerationPlan.supports(runtime.samplers().get(id).create(), beta))
-        .toList();
-    Map<String, Sampler> chosen = new LinkedHashMap<>();
-    for (String id : samplers) {
-      Sampler s = runtime.samplers().get(id).create();
-      Optional<String> refusal = GenerationPlan.refusal(s, beta);
-      if (refusal.isPresent()) {
-        throw new ConfigurationException("samplers", "sampler '" + id + "' cannot run on a"
-            + " language model: " + refusal.get() + "; samplers that can: "
-            + String.join(", ", runnable));
-      }
-      chosen.put(id, s);
-    }
-    SyntheticTask synthetic = promptsFile == null ? SyntheticTasks.get(task) : null;
+    SyntheticTask synthetic = promptsFile == null ? SyntheticTasks.find(task).orElseThrow(
+        () -> new ProviderNotFoundException("task", task, SyntheticTasks.ids())) : null;
     String oracle = oracleId != null ? oracleId : "synthetic";
     Map<String, String> options = new LinkedHashMap<>(oracleOptions);
     if (synthetic != null && oracle.equals("synthetic")) {
@@ -243,57 +226,119 @@ final class AlignCommand implements Callable<Integer> {
     }
     int newTokens = maxNewTokens > 0 ? maxNewTokens
         : synthetic != null ? synthetic.maxResponseWords() + 1 : 64;
-
-    loopConfig(newTokens, seed);
-    Instant started = Instant.now();
-    Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
-    ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), chosen.size() * seeds,
-        iterations);
-    try (PolicyBackend backend = backendProvider.create(new BackendConfig(threads));
-        RewardOracle scorer = runtime.oracles().get(oracle)
-            .create(new OracleConfig(seed, options))) {
-      LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
-      for (int s = 0; s < seeds; s++) {
-        long runSeed = seed + s;
-        Setup setup = synthetic != null ? syntheticSetup(lm, synthetic, runSeed, newTokens)
-            : fileSetup(lm, runSeed);
-        try (LanguageModel initial = setup.initial()) {
-          for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
-            AlignConfig config = loopConfig(newTokens, runSeed);
-            bar.startRun(e.getKey() + " seed " + runSeed);
-            OnlineDpoLoop loop = new OnlineDpoLoop(lm, setup.tokenizer(), scorer,
-                e.getValue(), objective, config, bar);
-            Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + runSeed);
-            List<Evaluation> evals = stopAfter > 0
-                ? loop.run(initial, setup.train(), setup.test(), dir, stopAfter)
-                : loop.run(initial, setup.train(), setup.test(), dir);
-            bar.endRun(e.getKey() + " seed " + runSeed + ": reward "
-                + fmt(evals.get(0).reward()) + " -> " + fmt(evals.get(evals.size() - 1).reward()));
-            results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(evals);
-          }
-        }
+    AlignExperiment.Inputs inputs = synthetic != null ? syntheticInputs(synthetic)
+        : fileInputs();
+    AlignExperiment.Reference reference = synthetic != null
+        ? syntheticReference(synthetic, newTokens) : new AlignExperiment.Reference.Checkpoint(model);
+    AlignExperiment.Config config = new AlignExperiment.Config(samplers, objectiveId, beta,
+        backendId, threads, oracle, options, seeds, seed, loopConfig(newTokens, seed), reference,
+        stopAfter);
+    AlignExperiment experiment = this.experiment.get();
+    experiment.check(config);
+    try (OutputFolder folder = OutputFolder.claim(out, "out")) {
+      ProgressBar bar = new ProgressBar(spec.commandLine().getErr(),
+          samplers.size() * seeds, iterations);
+      AlignExperiment.Result result = experiment.run(config, inputs, folder.path(), bar);
+      if (!result.complete()) {
+        stdout.println("stopped after iteration " + stopAfter + "; rerun without --stop-after to"
+            + " resume");
+        stdout.flush();
+        return 0;
       }
-    }
-    if (stopAfter > 0 && stopAfter < iterations) {
-      stdout.println("stopped after iteration " + stopAfter + "; rerun without --stop-after to"
-          + " resume");
+      AlignReport report = new AlignReport(result.evaluations());
+      Map<String, byte[]> files = new LinkedHashMap<>();
+      files.put("results.csv", report.csv().getBytes(StandardCharsets.UTF_8));
+      files.put("results.md", report.markdown(describe(synthetic, oracle, newTokens))
+          .getBytes(StandardCharsets.UTF_8));
+      files.putAll(Charts.files("reward_vs_kl", report.rewardVsKl(), 900, 600));
+      files.put(RunRecord.FILE, result.record().toJson());
+      DurableFiles.writeAll(folder.path(), files);
+      stdout.print(report.table());
+      stdout.println();
+      stdout.println("wrote " + out.resolve("results.md") + ", results.csv, reward_vs_kl.png (and .svg),"
+          + " run.json and runs/ (" + Duration.between(Instant.parse(result.record().started()),
+              Instant.now()).toSeconds() + " s)");
       stdout.flush();
       return 0;
     }
-    AlignReport report = new AlignReport(results);
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("results.csv", report.csv().getBytes(StandardCharsets.UTF_8));
-    files.put("results.md", report.markdown(describe(synthetic, oracle, newTokens))
-        .getBytes(StandardCharsets.UTF_8));
-    files.putAll(Charts.files("reward_vs_kl", report.rewardVsKl(), 900, 600));
-    files.put("run.json", provenance(runtime, oracle, options, newTokens, started));
-    AtomicFiles.writeAll(out, files);
-    stdout.print(report.table());
-    stdout.println();
-    stdout.println("wrote " + out.resolve("results.md") + ", results.csv, reward_vs_kl.png (and .svg),"
-        + " run.json and runs/ (" + Duration.between(started, Instant.now()).toSeconds() + " s)");
-    stdout.flush();
-    return 0;
+  }
+
+  /** The synthetic task's prompts and demonstrations of each seed. */
+  private AlignExperiment.Inputs syntheticInputs(SyntheticTask t) {
+    if (trainPrompts + testPrompts > t.promptCount()) {
+      throw new ParameterException(spec.commandLine(), "--train-prompts + --test-prompts must be"
+          + " at most " + t.promptCount() + " for task " + t.id());
+    }
+    return new AlignExperiment.Inputs() {
+      @Override
+      public String id() {
+        return "task " + t.id() + ", prompts 0.." + (trainPrompts - 1) + " train, "
+            + trainPrompts + ".." + (trainPrompts + testPrompts - 1) + " test, 4 demonstrations"
+            + " per train prompt, half good";
+      }
+
+      @Override
+      public List<String> train(long runSeed) {
+        return t.prompts(0, trainPrompts, runSeed);
+      }
+
+      @Override
+      public List<String> test(long runSeed) {
+        return t.prompts(trainPrompts, testPrompts, runSeed);
+      }
+
+      @Override
+      public List<AlignExperiment.Demonstration> demonstrations(long runSeed) {
+        return t.sftData(0, trainPrompts, 4, 0.5, runSeed).stream()
+            .map(d -> new AlignExperiment.Demonstration(d.prompt(), d.response())).toList();
+      }
+    };
+  }
+
+  /** The synthetic benchmark's reference: a tiny GPT after --sft-steps supervised steps. */
+  private AlignExperiment.Reference syntheticReference(SyntheticTask t, int newTokens) {
+    WordTokenizer tokenizer = new WordTokenizer(t.vocabulary());
+    ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), MODEL_WIDTH, MODEL_LAYERS,
+        MODEL_HEADS, 1 + t.maxPromptWords() + newTokens);
+    return new AlignExperiment.Reference.Supervised(shape, sftSteps, 3e-3, 32, tokenizer,
+        tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The user's prompts: the last fifth, up to --test-prompts, are held out. */
+  private AlignExperiment.Inputs fileInputs() {
+    List<String> lines;
+    try {
+      lines = readPrompts(promptsFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + promptsFile + " (" + e.getMessage() + ")",
+          e);
+    }
+    int test = Math.min(testPrompts, lines.size() / 5);
+    if (lines.size() < 2 || test < 1) {
+      throw new ParameterException(spec.commandLine(), "--prompts: " + promptsFile + " has "
+          + lines.size() + " prompts; at least 5 are needed (the last fifth, up to"
+          + " --test-prompts, are held out for evaluation)");
+    }
+    List<String> train = lines.subList(0, Math.min(trainPrompts, lines.size() - test));
+    List<String> held = lines.subList(lines.size() - test, lines.size());
+    String hash = Provenance.sha256(String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+    return new AlignExperiment.Inputs() {
+      @Override
+      public String id() {
+        return "prompts " + promptsFile + " (SHA-256 of the prompts " + hash + "), "
+            + train.size() + " train, " + held.size() + " test";
+      }
+
+      @Override
+      public List<String> train(long runSeed) {
+        return train;
+      }
+
+      @Override
+      public List<String> test(long runSeed) {
+        return held;
+      }
+    };
   }
 
   /** The loop's settings; violations name this command's options. */
@@ -304,17 +349,8 @@ final class AlignCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--label-rule: " + e.getMessage());
     }
-    try {
-      return new AlignConfig(iterations, responses, epochs, batchSize, lr, newTokens, temperature,
-          0.1, 0.7, marginScale, rule, resyncEvery, updateReference, runSeed);
-    } catch (ConfigurationException e) {
-      Map<String, String> options = Map.of("responsesPerPrompt", "responses",
-          "learningRate", "lr");
-      throw new ConfigurationException(e.violations().stream()
-          .map(v -> new ConfigurationException.Violation(
-              options.getOrDefault(v.field(), v.field()), v.message()))
-          .toList());
-    }
+    return new AlignConfig(iterations, responses, epochs, batchSize, lr, newTokens, temperature,
+        0.1, 0.7, marginScale, rule, resyncEvery, updateReference, runSeed);
   }
 
   private void applyQuick() {
@@ -354,78 +390,6 @@ final class AlignCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--prompts needs --oracle ID (e.g. command) and --model DIR (the initial checkpoint)");
     }
-    if (Files.exists(out) && !Files.isDirectory(out)) {
-      throw new ParameterException(spec.commandLine(),
-          "--out: " + out + " exists and is not a directory; choose another path");
-    }
-  }
-
-  /** The initial model, tokenizer and prompt splits of one seed. */
-  private record Setup(LanguageModel initial, Tokenizer tokenizer, List<String> train,
-      List<String> test) {}
-
-  /**
-   * The synthetic benchmark's seed: its prompts, and a reference made by supervised fine-tuning
-   * a fresh model on good and poor demonstrations (cached under --out/sft so reruns skip it).
-   */
-  private Setup syntheticSetup(LanguageModels lm, SyntheticTask t, long runSeed,
-      int newTokens) {
-    if (trainPrompts + testPrompts > t.promptCount()) {
-      throw new ParameterException(spec.commandLine(), "--train-prompts + --test-prompts must be"
-          + " at most " + t.promptCount() + " for task " + t.id());
-    }
-    WordTokenizer tokenizer = new WordTokenizer(t.vocabulary());
-    List<String> train = t.prompts(0, trainPrompts, runSeed);
-    List<String> test = t.prompts(trainPrompts, testPrompts, runSeed);
-    Path dir = out.resolve("sft").resolve("seed-" + runSeed + "-steps-" + sftSteps);
-    if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
-      return new Setup(lm.loadLanguageModel(dir), tokenizer, train, test);
-    }
-    ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), MODEL_WIDTH, MODEL_LAYERS,
-        MODEL_HEADS, 1 + t.maxPromptWords() + newTokens);
-    LanguageModel initial = lm.newLanguageModel(shape, runSeed);
-    List<Demonstration> demos = t.sftData(0, trainPrompts, 4, 0.5, runSeed);
-    SplittableRandom random = new SplittableRandom(runSeed);
-    int batch = 32;
-    try (LmTrainer trainer = lm.newTrainer(initial,
-        TrainerConfig.adamW(3e-3).withSchedule(20, Math.max(sftSteps, 21)))) {
-      for (int step = 0; step < sftSteps; step++) {
-        List<int[]> prompts = new ArrayList<>();
-        List<int[]> answers = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-          Demonstration d = demos.get(random.nextInt(demos.size()));
-          prompts.add(tokenizer.encodePrompt(d.prompt()));
-          int[] words = tokenizer.encode(d.response());
-          int[] withEnd = java.util.Arrays.copyOf(words, words.length + 1);
-          withEnd[words.length] = WordTokenizer.EOS;
-          answers.add(withEnd);
-        }
-        trainer.supervisedStep(prompts, answers);
-      }
-    }
-    initial.save(dir);
-    AtomicFiles.write(dir.resolve("tokenizer.json"),
-        tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
-    return new Setup(initial, tokenizer, train, test);
-  }
-
-  /** The user's prompts (the last --test-prompts lines are the test set) and checkpoint. */
-  private Setup fileSetup(LanguageModels lm, long runSeed) {
-    List<String> lines;
-    try {
-      lines = readPrompts(promptsFile);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read --prompts " + promptsFile, e);
-    }
-    int test = Math.min(testPrompts, lines.size() / 5);
-    if (lines.size() < 2 || test < 1) {
-      throw new ParameterException(spec.commandLine(), "--prompts " + promptsFile + " has "
-          + lines.size() + " prompts; at least 5 are needed (the last fifth, up to"
-          + " --test-prompts, are held out for evaluation)");
-    }
-    List<String> train = lines.subList(0, Math.min(trainPrompts, lines.size() - test));
-    return new Setup(lm.loadLanguageModel(model), lm.loadTokenizer(model), train,
-        lines.subList(lines.size() - test, lines.size()));
   }
 
   /**
@@ -460,41 +424,6 @@ final class AlignCommand implements Callable<Integer> {
             : "every " + resyncEvery + " steps")
         + (updateReference ? ", reference updated each iteration" : ", fixed reference")
         + "; seeds " + seed + ".." + (seed + seeds - 1);
-  }
-
-  private byte[] provenance(DpoRuntime runtime, String oracle,
-      Map<String, String> options, int newTokens, Instant started) {
-    Map<String, Object> config = new LinkedHashMap<>();
-    for (CommandLine.Model.OptionSpec o : spec.options()) {
-      if (!o.usageHelp() && !o.versionHelp() && !o.hidden()) {
-        Object v = o.getValue();
-        config.put(o.longestName(), v == null ? null : v.toString());
-      }
-    }
-    config.put("max-new-tokens (effective)", newTokens);
-    Map<String, Object> providers = new LinkedHashMap<>();
-    providers.put("backend", Provenance.of(runtime.backends().get(backendId)));
-    providers.put("objective", Provenance.of(runtime.objectives().get(objectiveId)));
-    providers.put("oracle", Provenance.of(runtime.oracles().get(oracle)));
-    List<Object> s = new ArrayList<>();
-    for (String id : samplers) {
-      s.add(Provenance.of(runtime.samplers().get(id)));
-    }
-    providers.put("samplers", s);
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("command", "align");
-    root.put("version", Provenance.version());
-    root.put("started", started.toString());
-    root.put("finished", Instant.now().toString());
-    root.put("config", config);
-    root.put("oracle_options", options);
-    root.put("providers", providers);
-    root.put("environment", Provenance.environment());
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   static String fmt(double v) {

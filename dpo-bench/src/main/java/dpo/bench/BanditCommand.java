@@ -1,21 +1,23 @@
 package dpo.bench;
 
-import com.google.inject.Guice;
+import com.google.inject.Provider;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularProblem;
 import dpo.bench.chart.Charts;
-import dpo.core.DpoModule;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig;
 import dpo.core.bandit.BanditReport;
 import dpo.core.bandit.BanditResult;
 import dpo.core.bandit.BanditStudy;
 import dpo.core.bandit.SamplerRun;
-import dpo.core.io.AtomicFiles;
+import dpo.api.io.DurableFiles;
+import dpo.core.io.OutputFolder;
+import dpo.core.provenance.RunRecord;
 import dpo.datasets.rewards.RewardTableReader;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -58,9 +60,20 @@ import picocli.CommandLine.Spec;
       "  dpo bandit --lr newton --samplers dpo-unif,dpo-mix-p",
       "  dpo bandit --mode empirical --steps 3000 --lr 0.05 --samplers dpo-unif,dpo-mix-r,dpo-mix-p-star"
     })
-final class BanditCommand implements Callable<Integer> {
+final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
 
   @Spec CommandSpec spec;
+
+  private final Provider<DpoRuntime> runtime;
+  private final Provider<BanditStudy> study;
+  private final Clock clock;
+
+  @Inject
+  BanditCommand(Provider<DpoRuntime> runtime, Provider<BanditStudy> study, Clock clock) {
+    this.runtime = runtime;
+    this.study = study;
+    this.clock = clock;
+  }
 
   @Option(names = "--prompts", paramLabel = "X", defaultValue = "1",
       description = "Number of prompts (default: ${DEFAULT-VALUE}). Taken from --rewards when given.")
@@ -129,6 +142,11 @@ final class BanditCommand implements Callable<Integer> {
   int threads;
 
   @Override
+  public String divergenceFix() {
+    return "try a smaller --lr or --lr newton";
+  }
+
+  @Override
   public Integer call() {
     PrintWriter stdout = spec.commandLine().getOut();
     TabularProblem problem = null;
@@ -150,24 +168,24 @@ final class BanditCommand implements Callable<Integer> {
             threads);
     Path dir = outputDirectory();
 
-    DpoRuntime runtime = Main.runtime();
-    Clock clock = Clock.systemUTC();
-    BanditStudy study =
-        Guice.createInjector(new DpoModule(runtime, clock)).getInstance(BanditStudy.class);
+    DpoRuntime runtime = this.runtime.get();
+    BanditStudy study = this.study.get();
     study.check(config);
     if (problem == null) {
       problem = BanditStudy.gaussianRewards(x, y, seed);
     }
     Instant started = clock.instant();
-    BanditResult result = study.run(config, problem);
+    try (OutputFolder folder = OutputFolder.claim(dir, "out")) {
+      BanditResult result = study.run(config, problem);
+      Map<String, byte[]> files = new LinkedHashMap<>();
+      files.put("metrics.csv", BanditReport.metricsCsv(result));
+      files.putAll(Charts.files("convergence", convergence(result), 1200, 900));
+      files.put(RunRecord.FILE, BanditReport.provenance(result, runtime, rewardsSource, started,
+          clock.instant()).toJson());
+      DurableFiles.writeAll(folder.path(), files);
+      stdout.print(BanditReport.table(result));
+    }
 
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("metrics.csv", BanditReport.metricsCsv(result));
-    files.putAll(Charts.files("convergence", convergence(result), 1200, 900));
-    files.put("run.json", BanditReport.provenanceJson(result, runtime, rewardsSource, started));
-    AtomicFiles.writeAll(dir, files);
-
-    stdout.print(BanditReport.table(result));
     stdout.println();
     stdout.println("wrote " + dir.resolve("metrics.csv") + ", " + dir.resolve("convergence.png")
         + " (and .svg), " + dir.resolve("run.json"));
@@ -186,10 +204,6 @@ final class BanditCommand implements Callable<Integer> {
 
   private Path outputDirectory() {
     if (out != null) {
-      if (Files.exists(out) && !Files.isDirectory(out)) {
-        throw new ParameterException(spec.commandLine(),
-            "--out: " + out + " exists and is not a directory; choose another path");
-      }
       return out;
     }
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)

@@ -16,8 +16,8 @@ import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig.Mode;
 import dpo.core.bandit.BanditStudy;
 import dpo.core.metrics.BanditMetrics;
-import dpo.core.provenance.Provenance;
 import dpo.core.registry.BackendFacets;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,6 +54,13 @@ final class BenchBanditCommand implements Callable<Integer> {
   /** The backend whose kernels the scalar and simd variants compare. */
   private static final String CPU = "cpu";
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final com.google.inject.Provider<DpoRuntime> runtime;
+
+  @Inject
+  BenchBanditCommand(com.google.inject.Provider<DpoRuntime> runtime) {
+    this.runtime = runtime;
+  }
 
   @Spec CommandSpec spec;
 
@@ -109,7 +116,7 @@ final class BenchBanditCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--prompts >= 1, --responses >= 2, --pairs >= 1, --seconds > 0 and --beta > 0 are needed");
     }
-    DpoRuntime runtime = Main.runtime();
+    DpoRuntime runtime = this.runtime.get();
     Sampler s = runtime.samplers().get(sampler).create();
     Objective objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
     PolicyBackendProvider provider =
@@ -256,7 +263,7 @@ final class BenchBanditCommand implements Callable<Integer> {
     });
     Map<String, Object> row = row("metrics-1-thread", 1, "scalar", timing);
     row.put("seconds_per_pass", row.remove("seconds_per_step"));
-    row.put("java", Provenance.environment().get("java_version"));
+    row.put("java", System.getProperty("java.version"));
     row.put("checksum", sink[0]);
     return row;
   }

@@ -8,6 +8,7 @@ import dpo.api.objective.ObjectiveConfig;
 import dpo.backend.gpu.LmBench;
 import dpo.backend.gpu.lm.LmBenchmark;
 import dpo.core.DpoRuntime;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,6 +34,13 @@ import picocli.CommandLine.Spec;
     })
 final class BenchLmCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final com.google.inject.Provider<DpoRuntime> runtime;
+
+  @Inject
+  BenchLmCommand(com.google.inject.Provider<DpoRuntime> runtime) {
+    this.runtime = runtime;
+  }
 
   @Spec CommandSpec spec;
 
@@ -125,7 +133,7 @@ final class BenchLmCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--width " + width + " must be a multiple of --heads " + heads);
     }
-    DpoRuntime runtime = Main.runtime();
+    DpoRuntime runtime = this.runtime.get();
     String chosen = runtime.backends()
         .require(backend, BackendCapability.LANGUAGE_MODELS, "generate or train language models").id();
     if (!chosen.equals("djl")) {

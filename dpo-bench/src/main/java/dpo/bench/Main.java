@@ -1,22 +1,16 @@
 package dpo.bench;
 
-import dpo.api.BackendException;
-import dpo.api.BadDataException;
-import dpo.api.ConfigurationException;
-import dpo.api.DpoException;
-import dpo.api.ProviderNotFoundException;
-import dpo.api.TrainingDivergedException;
 import dpo.core.DpoRuntime;
 import dpo.core.provenance.Provenance;
-import dpo.core.registry.MissingCapabilityException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.util.Locale;
-import java.util.stream.Collectors;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -37,6 +31,7 @@ import picocli.CommandLine.Spec;
       ProvidersCommand.Backends.class,
       ProvidersCommand.Samplers.class,
       ProvidersCommand.Objectives.class,
+      ProvidersCommand.Oracles.class,
       CommandLine.HelpCommand.class
     },
     usageHelpWidth = 100,
@@ -48,8 +43,8 @@ import picocli.CommandLine.Spec;
     },
     footer = {"", "Exit codes: 0 ok, 1 unexpected error, 2 bad option or input, 3 training diverged."})
 public final class Main implements Runnable {
-  static final int EXIT_USAGE = 2;
-  static final int EXIT_DIVERGED = 3;
+  static final int EXIT_USAGE = UserErrors.EXIT_USAGE;
+  static final int EXIT_DIVERGED = UserErrors.EXIT_DIVERGED;
 
   static {
     // Before any DJL class can load: no downloads, no telemetry (DESIGN.md, DJL rules).
@@ -97,22 +92,24 @@ public final class Main implements Runnable {
    * @return the exit status
    */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = new CommandLine(Main.class, new CommandFactory(CommandFactory.injector()));
     cli.setOut(out);
     cli.setErr(err);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setParameterExceptionHandler(
         (ex, a) -> {
           CommandLine c = ex.getCommandLine();
-          err.println(prefix(c) + oneLine(ex.getMessage()) + " (see '" + name(c) + " --help')");
+          String message = ex instanceof UnmatchedArgumentException u
+              ? unmatched(u, c) : oneLine(ex.getMessage());
+          err.println(prefix(c) + message + " (see '" + name(c) + " --help')");
           err.flush();
           return EXIT_USAGE;
         });
     cli.setExecutionExceptionHandler(
         (ex, c, parseResult) -> {
-          int code = exitCode(ex);
-          err.println(prefix(c) + oneLine(message(ex, c)));
-          if (code == 1) {
+          int code = UserErrors.exitCode(ex);
+          err.println(prefix(c) + oneLine(UserErrors.message(ex, c)));
+          if (code == UserErrors.EXIT_BUG) {
             ex.printStackTrace(err);
           }
           err.flush();
@@ -121,59 +118,26 @@ public final class Main implements Runnable {
     return cli.execute(args);
   }
 
-  private static int exitCode(Exception ex) {
-    if (ex instanceof TrainingDivergedException) {
-      return EXIT_DIVERGED;
+  /** An unknown subcommand or option, with the nearest name that exists. */
+  private static String unmatched(UnmatchedArgumentException u, CommandLine c) {
+    List<String> args = u.getUnmatched();
+    if (args.isEmpty()) {
+      return oneLine(u.getMessage());
     }
-    if (ex instanceof DpoException || ex instanceof UncheckedIOException) {
-      return EXIT_USAGE;
+    String first = args.get(0);
+    boolean option = first.startsWith("-");
+    String typed = option && first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
+    Set<String> names = new TreeSet<>();
+    if (option) {
+      c.getCommandSpec().options().forEach(o -> names.addAll(List.of(o.names())));
+    } else {
+      names.addAll(c.getSubcommands().keySet());
     }
-    return 1;
-  }
-
-  /** Maps failures onto the option a user should change. */
-  private static String message(Exception ex, CommandLine c) {
-    if (ex instanceof ConfigurationException ce) {
-      return ce.violations().stream()
-          .map(v -> "--" + kebab(v.field()) + ": " + v.message())
-          .collect(Collectors.joining("; "));
-    }
-    if (ex instanceof ProviderNotFoundException pe) {
-      return option(pe.kind()) + ": " + pe.getMessage();
-    }
-    if (ex instanceof MissingCapabilityException me) {
-      return option(me.kind()) + ": " + me.getMessage();
-    }
-    if (ex instanceof BadDataException bad) {
-      // The data commands name their files in the message; bandit reads its file via --rewards.
-      return c.getCommandSpec().name().equals("bandit")
-          ? "--rewards: " + bad.getMessage()
-          : bad.getMessage();
-    }
-    if (ex instanceof BackendException) {
-      return "--backend: " + ex.getMessage();
-    }
-    if (ex instanceof TrainingDivergedException) {
-      return ex.getMessage() + " (try a smaller --lr or --lr newton)";
-    }
-    if (ex instanceof UncheckedIOException) {
-      // Only results are written; inputs fail as BadDataException.
-      return "--out: " + ex.getMessage() + "; choose a folder that can be created and written";
-    }
-    return ex.getMessage() == null ? ex.toString() : ex.getMessage();
-  }
-
-  /** The option that names providers of a kind. */
-  private static String option(String kind) {
-    return switch (kind) {
-      case "sampler" -> "--samplers";
-      case "objective" -> "--objective";
-      default -> "--backend";
-    };
-  }
-
-  private static String kebab(String field) {
-    return field.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    String what = option ? "unknown option '" + typed + "'"
+        : c.getSubcommands().isEmpty() ? "unexpected argument '" + typed + "'"
+        : "unknown command '" + typed + "'";
+    return what + UserErrors.Suggestions.nearest(typed, names)
+        .map(n -> "; did you mean '" + n + "'?").orElse("");
   }
 
   private static String prefix(CommandLine c) {

@@ -1,6 +1,6 @@
 package dpo.bench;
 
-import dpo.core.align.AlignProgress;
+import dpo.core.align.AlignExperiment;
 import java.io.PrintWriter;
 import java.util.Locale;
 
@@ -10,7 +10,7 @@ import java.util.Locale;
  * the work has lasted a few seconds; elsewhere (logs, tests) it prints one line per finished run,
  * so standard output's tables are never garbled.
  */
-final class ProgressBar implements AlignProgress {
+final class ProgressBar implements AlignExperiment.Progress {
   private static final long SHOW_AFTER_NANOS = 3_000_000_000L;
   private static final long REDRAW_NANOS = 250_000_000L;
 
@@ -32,13 +32,15 @@ final class ProgressBar implements AlignProgress {
     this.iterations = iterations;
   }
 
-  void startRun(String name) {
+  @Override
+  public void startRun(String name) {
     run = name;
     runStart = System.nanoTime();
     stepsThisRun = 0;
   }
 
-  void endRun(String summary) {
+  @Override
+  public void endRun(String summary) {
     finishedRuns++;
     clear();
     err.printf(Locale.ROOT, "align: %d/%d %s (%.0f s)%n", finishedRuns, runs, summary,

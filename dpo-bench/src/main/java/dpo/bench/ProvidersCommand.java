@@ -4,6 +4,7 @@ import dpo.api.Provider;
 import dpo.core.DpoRuntime;
 import dpo.core.provenance.Provenance;
 import dpo.core.registry.ProviderRegistry;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code dpo backends}, {@code dpo samplers} and {@code dpo objectives}: what discovery found, as a
+ * {@code dpo backends}, {@code dpo samplers}, {@code dpo objectives} and {@code dpo oracles}: what
+ * discovery found, as a
  * table (id, priority, capabilities, version, source jar, description), followed by the providers
  * that failed to load.
  */
@@ -30,12 +32,18 @@ abstract class ProvidersCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  private final com.google.inject.Provider<DpoRuntime> runtime;
+
+  ProvidersCommand(com.google.inject.Provider<DpoRuntime> runtime) {
+    this.runtime = runtime;
+  }
+
   /** The registry this command lists. */
   abstract ProviderRegistry<? extends Provider> registry(DpoRuntime runtime);
 
   @Override
   public Integer call() {
-    ProviderRegistry<? extends Provider> registry = registry(Main.runtime());
+    ProviderRegistry<? extends Provider> registry = registry(runtime.get());
     PrintWriter out = spec.commandLine().getOut();
     List<List<String>> rows = new ArrayList<>();
     rows.add(HEADER);
@@ -92,6 +100,11 @@ abstract class ProvidersCommand implements Callable<Integer> {
   @Command(name = "backends", mixinStandardHelpOptions = true, usageHelpWidth = 100,
       description = "List the policy backends found, for --backend.", footer = {"", FOOTER})
   static final class Backends extends ProvidersCommand {
+    @Inject
+    Backends(com.google.inject.Provider<DpoRuntime> runtime) {
+      super(runtime);
+    }
+
     @Override
     ProviderRegistry<? extends Provider> registry(DpoRuntime runtime) {
       return runtime.backends();
@@ -102,6 +115,11 @@ abstract class ProvidersCommand implements Callable<Integer> {
   @Command(name = "samplers", mixinStandardHelpOptions = true, usageHelpWidth = 100,
       description = "List the samplers found, for --samplers.", footer = {"", FOOTER})
   static final class Samplers extends ProvidersCommand {
+    @Inject
+    Samplers(com.google.inject.Provider<DpoRuntime> runtime) {
+      super(runtime);
+    }
+
     @Override
     ProviderRegistry<? extends Provider> registry(DpoRuntime runtime) {
       return runtime.samplers();
@@ -113,9 +131,29 @@ abstract class ProvidersCommand implements Callable<Integer> {
       description = "List the objectives (per-pair losses) found, for --objective.",
       footer = {"", FOOTER})
   static final class Objectives extends ProvidersCommand {
+    @Inject
+    Objectives(com.google.inject.Provider<DpoRuntime> runtime) {
+      super(runtime);
+    }
+
     @Override
     ProviderRegistry<? extends Provider> registry(DpoRuntime runtime) {
       return runtime.objectives();
+    }
+  }
+
+  /** {@code dpo oracles}. */
+  @Command(name = "oracles", mixinStandardHelpOptions = true, usageHelpWidth = 100,
+      description = "List the reward oracles found, for --oracle.", footer = {"", FOOTER})
+  static final class Oracles extends ProvidersCommand {
+    @Inject
+    Oracles(com.google.inject.Provider<DpoRuntime> runtime) {
+      super(runtime);
+    }
+
+    @Override
+    ProviderRegistry<? extends Provider> registry(DpoRuntime runtime) {
+      return runtime.oracles();
     }
   }
 }

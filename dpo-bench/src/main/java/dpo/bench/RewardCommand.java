@@ -1,29 +1,19 @@
 package dpo.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dpo.api.backend.BackendCapability;
-import dpo.api.backend.BackendConfig;
-import dpo.api.backend.PolicyBackend;
-import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.ProviderNotFoundException;
 import dpo.api.lm.ModelConfig;
-import dpo.api.lm.RewardModel;
-import dpo.api.lm.RewardTrainer;
-import dpo.api.lm.TrainerConfig;
-import dpo.core.DpoRuntime;
-import dpo.core.io.AtomicFiles;
-import dpo.core.provenance.Provenance;
-import dpo.core.registry.BackendFacets;
+import com.google.inject.Provider;
+import dpo.core.io.OutputFolder;
 import dpo.core.reward.LabelledPair;
-import dpo.core.reward.RewardModelFit;
+import dpo.core.reward.RewardFitExperiment;
 import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,11 +52,18 @@ final class RewardCommand implements Runnable {
             + " synthetic task, labelled by its ground-truth reward: two demonstrations per train"
             + " prompt (good and poor mixed), the better one chosen. Reports held-out pair"
             + " accuracy on test prompts after each epoch and writes a checkpoint folder"
-            + " (config.json, model.safetensors, tokenizer.json, fit.json) that the 'learned'"
+            + " (config.json, model.safetensors, tokenizer.json, run.json) that the 'learned'"
             + " oracle loads (option model=DIR)."
       })
-  static final class Train implements Callable<Integer> {
+  static final class Train implements Callable<Integer>, UserErrors.Trains, UserErrors.Fields {
     @Spec CommandSpec spec;
+
+    private final Provider<RewardFitExperiment> experiment;
+
+    @Inject
+    Train(Provider<RewardFitExperiment> experiment) {
+      this.experiment = experiment;
+    }
 
     @Option(names = "--task", defaultValue = "safe-helpful", paramLabel = "ID",
         description = "Synthetic task (default: ${DEFAULT-VALUE}).")
@@ -113,68 +110,62 @@ final class RewardCommand implements Runnable {
     long seed;
 
     @Option(names = "--out", defaultValue = "results/reward-model", paramLabel = "DIR",
-        description = "Checkpoint folder, replaced if present (default: ${DEFAULT-VALUE}).")
+        description = "Checkpoint folder: new, empty, or one this command wrote before, whose files"
+            + " are replaced (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
+    public String divergenceFix() {
+      return "lower --lr (now " + lr + ")";
+    }
+
+    @Override
+    public Map<String, String> fieldOptions() {
+      return Map.of("learningRate", "--lr");
+    }
+
+    @Override
     public Integer call() throws Exception {
-      if (pairs < 1 || heldOut < 1 || batch < 1 || epochs < 1 || !(lr > 0)) {
-        throw new ParameterException(spec.commandLine(),
-            "--pairs, --held-out, --batch, --epochs and --lr must be > 0");
-      }
-      DpoRuntime runtime = Main.runtime();
-      SyntheticTask t = SyntheticTasks.find(task).orElseThrow(() -> new ParameterException(
-          spec.commandLine(), "--task: unknown task '" + task + "'; available: "
-              + String.join(", ", SyntheticTasks.ids())));
+      Map<String, Double> positive = new LinkedHashMap<>();
+      positive.put("--pairs", (double) pairs);
+      positive.put("--held-out", (double) heldOut);
+      positive.put("--epochs", (double) epochs);
+      positive.put("--batch", (double) batch);
+      positive.put("--lr", lr);
+      positive.put("--width", (double) width);
+      positive.put("--layers", (double) layers);
+      positive.put("--heads", (double) heads);
+      positive.forEach((option, value) -> {
+        if (!(value > 0) || Double.isInfinite(value)) {
+          throw new ParameterException(spec.commandLine(), option + ": must be > 0, got "
+              + (value == Math.rint(value) ? Long.toString(value.longValue()) : value));
+        }
+      });
+      SyntheticTask t = SyntheticTasks.find(task).orElseThrow(
+          () -> new ProviderNotFoundException("task", task, SyntheticTasks.ids()));
       if (pairs > 10_000 || heldOut > t.promptCount() - 10_000) {
-        throw new ParameterException(spec.commandLine(), "--pairs must be <= 10000 (train"
-            + " prompts 0-9999) and --held-out <= " + (t.promptCount() - 10_000));
+        throw new ParameterException(spec.commandLine(), pairs > 10_000
+            ? "--pairs: must be <= 10000 (train prompts 0-9999), got " + pairs
+            : "--held-out: must be <= " + (t.promptCount() - 10_000) + ", got " + heldOut);
       }
       WordTokenizer tokenizer = new WordTokenizer(t.vocabulary());
-      List<LabelledPair> train = pairs(t, 0, pairs);
-      List<LabelledPair> test = pairs(t, 10_000, heldOut);
-      ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), width, layers, heads,
-          t.maxPromptWords() + t.maxResponseWords() + 2);
-      PolicyBackendProvider provider = runtime.backends()
-          .require(backend, BackendCapability.REWARD_MODELS, "train reward models");
-      BackendFacets facets = new BackendFacets(runtime.backends());
+      RewardFitExperiment.Config config = new RewardFitExperiment.Config(
+          new ModelConfig(tokenizer.vocabularySize(), width, layers, heads,
+              t.maxPromptWords() + t.maxResponseWords() + 2),
+          epochs, batch, lr, backend, seed);
+      RewardFitExperiment.Data data = new RewardFitExperiment.Data("task " + task + ": " + pairs
+          + " train prompts from 0 and " + heldOut + " held-out from 10000, seed " + seed
+          + "; two demonstrations each, the one with the higher ground-truth reward chosen",
+          tokenizer, tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8),
+          pairs(t, 0, pairs), pairs(t, 10_000, heldOut));
+      RewardFitExperiment fit = experiment.get();
+      fit.check(config);
       PrintWriter stdout = spec.commandLine().getOut();
-      Instant started = Instant.now();
-      int steps = epochs * ((train.size() + batch - 1) / batch);
-      try (PolicyBackend b = provider.create(BackendConfig.defaults());
-          RewardModel model = facets.rewardModels(b).newRewardModel(shape, seed);
-          RewardTrainer trainer = facets.rewardModels(b).newRewardTrainer(model,
-              TrainerConfig.adamW(lr).withSchedule(Math.min(50, steps / 10), steps))) {
-        double before = RewardModelFit.accuracy(model, tokenizer, test, batch);
-        stdout.printf(java.util.Locale.ROOT, "untrained: held-out accuracy %.3f%n", before);
-        stdout.flush();
-        RewardModelFit.Report report = RewardModelFit.fit(model, trainer, tokenizer, train, test,
-            new RewardModelFit.Settings(epochs, batch, seed), line -> {
-              stdout.println(line);
-              stdout.flush();
-            });
-        model.save(out);
-        AtomicFiles.write(out.resolve("tokenizer.json"),
-            tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
-        Map<String, Object> fit = new LinkedHashMap<>();
-        fit.put("task", task);
-        fit.put("train_pairs", train.size());
-        fit.put("held_out_pairs", test.size());
-        fit.put("labels", "hard: the demonstration with the higher ground-truth reward is chosen");
-        fit.put("model", shape);
-        fit.put("epochs", epochs);
-        fit.put("batch", batch);
-        fit.put("lr", lr);
-        fit.put("seed", seed);
-        fit.put("backend", Provenance.of(provider));
-        fit.put("held_out_accuracy_untrained", before);
-        fit.put("train_loss", report.trainLoss());
-        fit.put("held_out_accuracy", report.heldOutAccuracy());
-        fit.put("started", started.toString());
-        fit.put("version", Provenance.version());
-        fit.put("environment", Provenance.environment());
-        AtomicFiles.write(out.resolve("fit.json"), new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(fit));
+      try (OutputFolder folder = OutputFolder.claim(out, "out")) {
+        fit.run(config, data, folder.path(), line -> {
+          stdout.println(line);
+          stdout.flush();
+        });
       }
       stdout.println("wrote " + out);
       stdout.flush();

@@ -112,7 +112,7 @@ class AlignCommandTest {
   void badLoopSettingsNameTheOption() {
     Result r = align(tmp.resolve("z"), List.of("--quick", "-k", "1", "--label-rule", "soft"));
     assertEquals(2, r.exitCode(), r::toString);
-    assertTrue(r.err().contains("--responses: responsesPerPrompt must be >= 2"), r.err());
+    assertTrue(r.err().contains("--responses: must be >= 2, got 1"), r.err());
     Result rule = align(tmp.resolve("z"), List.of("--quick", "--label-rule", "fuzzy"));
     assertEquals(2, rule.exitCode(), rule::toString);
     assertTrue(rule.err().contains("bernoulli"), rule.err());

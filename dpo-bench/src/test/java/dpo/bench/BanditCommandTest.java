@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
+import dpo.core.io.OutputFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -39,7 +40,7 @@ class BanditCommandTest {
   private static final List<String> DEFAULT_SAMPLERS =
       List.of("dpo-unif", "dpo-mix-r", "dpo-mix-p");
   private static final Set<String> RESULT_FILES =
-      Set.of("metrics.csv", "convergence.png", "convergence.svg", "run.json");
+      Set.of("metrics.csv", "convergence.png", "convergence.svg", "run.json", OutputFolder.MARKER);
   private static final String CSV_HEADER = "sampler,step,param_diff,value,value_diff";
 
   @TempDir Path tmp;
@@ -117,7 +118,7 @@ class BanditCommandTest {
   }
 
   private static double[][] rewards(JsonNode runJson) {
-    JsonNode r = runJson.get("rewards");
+    JsonNode r = runJson.at("/results/rewards");
     double[][] table = new double[r.size()][];
     for (int x = 0; x < r.size(); x++) {
       table[x] = new double[r.get(x).size()];
@@ -264,8 +265,8 @@ class BanditCommandTest {
     assertEquals(DEFAULT_SAMPLERS, providerIds);
     assertEquals(System.getProperty("java.version"), run.at("/environment/java_version").asText());
     assertTrue(
-        run.at("/rewards_sha256").asText().matches("[0-9a-f]{64}"),
-        run.at("/rewards_sha256").toString());
+        run.at("/inputs/0/sha256").asText().matches("[0-9a-f]{64}"),
+        run.at("/inputs/0/sha256").toString());
   }
 
   private static List<String> strings(JsonNode array) {
@@ -506,7 +507,7 @@ class BanditCommandTest {
     succeed(b, "--steps", "5", "--seed", "7");
     assertEquals(
         Files.readString(a.resolve("metrics.csv")), Files.readString(b.resolve("metrics.csv")));
-    assertEquals(runJson(a).get("rewards_sha256"), runJson(b).get("rewards_sha256"));
+    assertEquals(runJson(a).at("/inputs/0/sha256"), runJson(b).at("/inputs/0/sha256"));
     assertFalse(Arrays.deepEquals(rewards(runJson(a)), new double[1][20]));
   }
 }

@@ -15,6 +15,11 @@ import java.util.Set;
  */
 public final class ExclusiveCpuBackendProvider implements PolicyBackendProvider {
   @Override
+  public int apiVersion() {
+    return API_VERSION;
+  }
+
+  @Override
   public String id() {
     return "exact-only";
   }

@@ -39,7 +39,8 @@ class FiguresTest {
       runs.add(new SamplerRun(c.samplers().get(s), param, new double[c.steps() + 1], value,
           new double[c.steps()], Convergence.of(param)));
     }
-    BanditResult result = new BanditResult(c, BanditStudy.gaussianRewards(1, 20, 1), "cpu", runs);
+    BanditResult result = new BanditResult(c, BanditStudy.gaussianRewards(1, 20, 1), "cpu",
+        new dpo.api.backend.DeviceInfo("cpu", "Java Vector API", "17"), runs);
 
     JFreeChart chart = BanditCommand.convergence(result);
     assertTrue(chart.getTitle().getText().contains("beta 3, lr 10"), chart.getTitle().getText());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.Provider;
+import dpo.api.oracle.RewardOracleProvider;
 import dpo.api.sampler.SamplerProvider;
 import dpo.core.provenance.Provenance;
 import java.io.IOException;
@@ -111,6 +112,73 @@ class ProvidersCommandTest {
   }
 
   @Test
+  void oraclesListTheShippedOracles() {
+    Result r = dpo("oracles");
+    assertEquals(0, r.exitCode(), r.err());
+    List<List<String>> table = table(r.out());
+    assertEquals(List.of("id", "priority", "capabilities", "version", "source", "description"),
+        table.get(0));
+    assertTrue(row(table, "command").get(4).contains("dpo-datasets"), table.toString());
+    assertEquals(new dpo.datasets.oracle.CommandOracleProvider().description(),
+        row(table, "command").get(5));
+    assertTrue(table.stream().anyMatch(row -> row.get(0).equals("synthetic")), table.toString());
+  }
+
+  /** A plugin oracle that breaks as soon as anyone asks its id. */
+  public static final class BrokenOracleProvider implements RewardOracleProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
+    public String id() {
+      throw new IllegalStateException("cannot read my settings",
+          new java.io.FileNotFoundException("oracle.properties"));
+    }
+
+    @Override
+    public String description() {
+      return "broken";
+    }
+
+    @Override
+    public dpo.api.oracle.RewardOracle create(dpo.api.oracle.OracleConfig config) {
+      throw new AssertionError("never created");
+    }
+  }
+
+  @Test
+  void aBrokenOracleIsReportedByOraclesAndDoesNotBlockSamplers() throws Exception {
+    PluginLoader.services(tmp, RewardOracleProvider.class, BrokenOracleProvider.class.getName());
+    Result samplers = PluginLoader.with(() -> dpo("samplers"), tmp);
+    assertEquals(0, samplers.exitCode(), samplers.err());
+    assertEquals(SHIPPED_SAMPLERS,
+        table(samplers.out()).stream().skip(1).map(row -> row.get(0)).toList());
+
+    Result oracles = PluginLoader.with(() -> dpo("oracles"), tmp);
+    assertEquals(0, oracles.exitCode(), oracles.err());
+    assertTrue(table(oracles.out()).stream().anyMatch(row -> row.get(0).equals("command")),
+        oracles.out());
+    assertTrue(oracles.out().contains("oracle provider " + BrokenOracleProvider.class.getName()
+        + " (" + Provenance.origin(BrokenOracleProvider.class).source() + ") failed in id():"
+        + " java.lang.IllegalStateException: cannot read my settings"
+        + " <- java.io.FileNotFoundException: oracle.properties; it is skipped"), oracles.out());
+  }
+
+  @Test
+  void aPluginBuiltForAnotherApiVersionIsRefusedNamingItsJarAndBothVersions() throws Exception {
+    Path jar = pluginJar(tmp.resolve("half-on-policy-2.0.1.jar"), "API_VERSION + 1");
+    Result listed = PluginLoader.with(() -> dpo("samplers"), jar);
+    assertEquals(0, listed.exitCode(), listed.err());
+    assertTrue(table(listed.out()).stream().noneMatch(row -> row.get(0).equals("half-on-policy")),
+        listed.out());
+    assertTrue(listed.out().contains("sampler provider com.example.HalfOnPolicyProvider"
+        + " (half-on-policy-2.0.1.jar) was built for dpo API version " + (Provider.API_VERSION + 1)
+        + ", but this dpo supports API version " + Provider.API_VERSION), listed.out());
+  }
+
+  @Test
   void aPluginJarIsListedWithItsOwnVersionAndRunsInTheStudy() throws Exception {
     Path jar = pluginJar(tmp.resolve("half-on-policy-2.0.1.jar"));
     Result listed = PluginLoader.with(() -> dpo("samplers"), jar);
@@ -135,6 +203,11 @@ class ProvidersCommandTest {
    * the service file and the Maven descriptor with its version.
    */
   private Path pluginJar(Path jar) throws IOException {
+    return pluginJar(jar, "API_VERSION");
+  }
+
+  /** The same plugin, claiming to be built for the given API version (a Java expression). */
+  private Path pluginJar(Path jar, String apiVersion) throws IOException {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     assumeTrue(javac != null, "needs a JDK (javax.tools) to compile the plugin");
     Path src = tmp.resolve("src/com/example/HalfOnPolicyProvider.java");
@@ -144,6 +217,7 @@ class ProvidersCommandTest {
         "import dpo.api.sampler.*;",
         "import java.util.List;",
         "public final class HalfOnPolicyProvider implements SamplerProvider {",
+        "  @Override public int apiVersion() { return " + apiVersion + "; }",
         "  @Override public String id() { return \"half-on-policy\"; }",
         "  @Override public String description() {",
         "    return \"half uniform pair, half on-policy pair\"; }",

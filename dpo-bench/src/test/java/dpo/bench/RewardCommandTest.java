@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.oracle.OracleConfig;
 import dpo.api.oracle.RewardOracle;
 import dpo.core.DpoRuntime;
+import dpo.core.provenance.RunRecord;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import java.io.PrintWriter;
@@ -37,7 +38,12 @@ class RewardCommandTest {
         "400", "--epochs", "3", "--width", "32", "--heads", "2", "--out", out.toString()},
         new PrintWriter(stdout), new PrintWriter(stderr));
     assertEquals(0, code, stderr.toString());
-    JsonNode fit = new ObjectMapper().readTree(Files.readString(out.resolve("fit.json")));
+    RunRecord record = RunRecord.readFrom(out);
+    assertEquals("reward train", record.command());
+    assertEquals(3, record.config().get("epochs").asInt());
+    int trainPairs = record.results().get("train_pairs").asInt();
+    assertTrue(trainPairs > 1500 && trainPairs <= 2000, "pairs without ties: " + trainPairs);
+    JsonNode fit = record.results();
     double untrained = fit.get("held_out_accuracy_untrained").asDouble();
     JsonNode accuracy = fit.get("held_out_accuracy");
     double last = accuracy.get(accuracy.size() - 1).asDouble();
@@ -72,5 +78,34 @@ class RewardCommandTest {
       assertTrue(agree >= 0.7 * decided, agree + " of " + decided + " pairs ordered right");
       assertEquals(learned[0], oracle.score(prompts.get(0), responses.get(0)), 1e-5);
     }
+  }
+
+  @Test
+  void anExistingFolderThatIsNotOursIsRefusedAndKept(@TempDir Path dir) throws Exception {
+    Path out = Files.createDirectory(dir.resolve("thesis"));
+    Files.writeString(out.resolve("chapter1.tex"), "precious");
+    StringWriter stderr = new StringWriter();
+    int code = Main.execute(new String[] {"reward", "train", "--pairs", "10", "--held-out", "10",
+        "--out", out.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(stderr));
+    assertEquals(2, code, stderr.toString());
+    assertTrue(stderr.toString().startsWith("dpo reward train: --out: " + out
+        + " is not empty and was not written by dpo; choose a new or empty folder"), stderr.toString());
+    assertEquals(List.of(out.resolve("chapter1.tex")), Files.list(out).toList());
+    assertEquals("precious", Files.readString(out.resolve("chapter1.tex")));
+  }
+
+  @Test
+  void aSecondTrainingIntoItsOwnFolderKeepsTheFolder(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("rm");
+    String[] args = {"reward", "train", "--pairs", "64", "--held-out", "32", "--epochs", "1",
+        "--width", "16", "--heads", "2", "--layers", "1", "--out", out.toString()};
+    StringWriter stderr = new StringWriter();
+    assertEquals(0, Main.execute(args, new PrintWriter(new StringWriter()),
+        new PrintWriter(stderr)), stderr.toString());
+    Files.writeString(out.resolve("notes.txt"), "mine");
+    assertEquals(0, Main.execute(args, new PrintWriter(new StringWriter()),
+        new PrintWriter(stderr)), stderr.toString());
+    assertEquals("mine", Files.readString(out.resolve("notes.txt")));
+    assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
   }
 }

@@ -25,6 +25,11 @@ import org.junit.jupiter.api.Test;
 class DpoRuntimeTest {
 
   private static final class FakeObjective implements ObjectiveProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     private final String id;
 
     FakeObjective(String id) {

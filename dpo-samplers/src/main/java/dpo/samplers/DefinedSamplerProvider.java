@@ -6,6 +6,11 @@ import java.util.function.Supplier;
 
 /** A provider for one of the {@link SamplerDefinitions}; subclasses only name it. */
 abstract class DefinedSamplerProvider implements SamplerProvider {
+  @Override
+  public int apiVersion() {
+    return API_VERSION;
+  }
+
   private final String id;
   private final String description;
   private final Supplier<Sampler> definition;

@@ -72,6 +72,11 @@ class ContractsCatchBrokenProvidersTest {
 
   /** Its weight changes on every call, and it hides that it reads the policy. */
   public static final class FickleSamplerProvider implements SamplerProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     private final AtomicInteger calls = new AtomicInteger();
 
     @Override
@@ -116,6 +121,11 @@ class ContractsCatchBrokenProvidersTest {
   /** The DPO loss with a derivative 1% too large. */
   public static final class SloppyObjectiveProvider implements ObjectiveProvider {
     @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
     public String id() {
       return "sloppy";
     }
@@ -156,6 +166,11 @@ class ContractsCatchBrokenProvidersTest {
 
   /** A loss that counts only the first response's win: not symmetric, not an expectation. */
   public static final class OneSidedObjectiveProvider implements ObjectiveProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     @Override
     public String id() {
       return "one-sided";
@@ -211,6 +226,11 @@ class ContractsCatchBrokenProvidersTest {
   /** The DPO loss that ignores the configured label smoothing. */
   public static final class UnsmoothedObjectiveProvider implements ObjectiveProvider {
     @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
     public String id() {
       return "unsmoothed";
     }
@@ -238,6 +258,11 @@ class ContractsCatchBrokenProvidersTest {
    * once beta h passes 709.78.
    */
   public static final class NaiveSoftplusObjectiveProvider implements ObjectiveProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     @Override
     public String id() {
       return "naive-softplus";
@@ -318,6 +343,11 @@ class ContractsCatchBrokenProvidersTest {
   /** A working oracle under an id that --oracle could not take: upper case and an underscore. */
   public static final class BadIdOracleProvider implements RewardOracleProvider {
     @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
     public String id() {
       return "Mean_Char";
     }
@@ -373,6 +403,11 @@ class ContractsCatchBrokenProvidersTest {
 
   /** The CPU backend with every exact step 1% too long, and policies that ignore close(). */
   public static final class OvershootingBackendProvider implements PolicyBackendProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     @Override
     public String id() {
       return "overshooting";

@@ -8,6 +8,11 @@ import java.util.Set;
 
 /** Provides the {@code cpu} backend, the reference implementation of tabular policies. */
 public final class CpuBackendProvider implements PolicyBackendProvider {
+  @Override
+  public int apiVersion() {
+    return API_VERSION;
+  }
+
   static final String ID = "cpu";
   static final Set<BackendCapability> CAPABILITIES =
       Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT);

@@ -12,6 +12,11 @@ import java.util.Set;
  * native libraries) loads only in {@link #create(BackendConfig)}, after {@link DjlOffline#enforce()}.
  */
 public final class DjlBackendProvider implements PolicyBackendProvider {
+  @Override
+  public int apiVersion() {
+    return API_VERSION;
+  }
+
   static final String ID = "djl";
   /** What the backend can do on any machine; {@code CUDA} is added where a GPU is present. */
   static final Set<BackendCapability> BASE_CAPABILITIES =

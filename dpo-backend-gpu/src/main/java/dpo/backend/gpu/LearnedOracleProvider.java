@@ -18,6 +18,11 @@ import java.util.List;
  * forward pass, default 64). Text is tokenized with {@link Tokenizer#encodePair}.
  */
 public final class LearnedOracleProvider implements RewardOracleProvider {
+  @Override
+  public int apiVersion() {
+    return API_VERSION;
+  }
+
   static final String ID = "learned";
 
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */

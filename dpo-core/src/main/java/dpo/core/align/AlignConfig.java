@@ -45,6 +45,18 @@ public record AlignConfig(
     long seed) {
 
   /**
+   * These settings with another seed.
+   *
+   * @param newSeed the seed
+   * @return the copy
+   */
+  public AlignConfig withSeed(long newSeed) {
+    return new AlignConfig(iterations, responsesPerPrompt, epochs, batchSize, learningRate,
+        maxNewTokens, temperature, evalTemperature, klTemperature, marginScale, labelRule,
+        resyncEvery, updateReference, newSeed);
+  }
+
+  /**
    * Validates every setting, reporting all violations at once.
    *
    * @param iterations number of iterations (generate, label, train, evaluate, checkpoint), >= 1

@@ -18,7 +18,7 @@ import dpo.api.oracle.BestWorstPair;
 import dpo.api.oracle.RewardOracle;
 import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.Sampler;
-import dpo.core.io.AtomicFiles;
+import dpo.api.io.DurableFiles;
 import dpo.core.provenance.Provenance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,6 +51,9 @@ import java.util.SplittableRandom;
  */
 public final class OnlineDpoLoop {
   static final String STATE = "state.json";
+
+  /** How many times its first value the loss may grow before the run counts as diverged. */
+  static final double DIVERGENCE_FACTOR = 1e3;
   static final String METRICS = "metrics.jsonl";
   static final String CHECKPOINTS = "checkpoints";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -112,11 +115,29 @@ public final class OnlineDpoLoop {
    */
   public List<Evaluation> run(LanguageModel initial, List<String> train, List<String> test,
       Path dir, int lastIteration) {
+    return run(initial, train, test, dir, lastIteration, "");
+  }
+
+  /**
+   * Runs (or resumes) up to an iteration, resuming only a run folder of the same setup.
+   *
+   * @param initial the initial model; not changed, not closed
+   * @param train training prompts
+   * @param test evaluation prompts
+   * @param dir the run directory
+   * @param lastIteration the last iteration to run, at most {@code iterations}
+   * @param setup a fingerprint of everything outside the loop that changes its numbers (the
+   *     initial model's hash, the oracle and its options, the backend, the whole configuration)
+   * @return the evaluations of iterations 0 to {@code lastIteration}
+   */
+  public List<Evaluation> run(LanguageModel initial, List<String> train, List<String> test,
+      Path dir, int lastIteration, String setup) {
     if (train.isEmpty() || test.isEmpty()) {
       throw new ConfigurationException("prompts", "the loop needs training and test prompts, got "
           + train.size() + " and " + test.size());
     }
-    String fingerprint = fingerprint(train, test);
+    String fingerprint = Provenance.sha256((fingerprint(train, test) + setup)
+        .getBytes(StandardCharsets.UTF_8));
     List<Evaluation> evaluations = new ArrayList<>();
     int done = readState(dir, fingerprint, evaluations);
     List<String> metrics = readMetrics(dir, done);
@@ -145,7 +166,7 @@ public final class OnlineDpoLoop {
         lines.add(evalLine(ev));
         policy.save(checkpoint(dir, it));
         metrics.addAll(lines);
-        AtomicFiles.write(dir.resolve(METRICS),
+        DurableFiles.write(dir.resolve(METRICS),
             String.join("", metrics).getBytes(StandardCharsets.UTF_8));
         evaluations.add(ev);
         writeState(dir, fingerprint, it, evaluations);
@@ -175,6 +196,7 @@ public final class OnlineDpoLoop {
       totalSteps += (long) config.epochs() * ((size + config.batchSize() - 1) / config.batchSize());
     }
     long step = 0;
+    double firstLoss = Double.NaN;
     try (LmTrainer trainer = lm.newTrainer(policy, TrainerConfig.adamW(config.learningRate()))) {
       int round = 0;
       for (int start = 0; start < n; start += roundSize, round++) {
@@ -191,11 +213,10 @@ public final class OnlineDpoLoop {
               batch.add(pairs.get(shuffled[j]));
             }
             StepMetrics m = trainer.dpoStep(toBatch(batch), reference, objective);
-            if (!Double.isFinite(m.loss())) {
-              throw new TrainingDivergedException("the DPO loss became " + m.loss()
-                  + " at iteration " + it + ", step " + (step + 1)
-                  + "; lower the learning rate (" + config.learningRate() + ")");
+            if (Double.isNaN(firstLoss)) {
+              firstLoss = m.loss();
             }
+            checkDivergence(m.loss(), firstLoss, it, step + 1);
             step++;
             lines.add(trainLine(it, step, epoch, m));
             progress.update(it, "train", step, totalSteps);
@@ -397,6 +418,19 @@ public final class OnlineDpoLoop {
     }
   }
 
+  /**
+   * A loss that is not finite, or that grew {@value #DIVERGENCE_FACTOR}-fold over the first step's
+   * (a loss that only climbs by orders of magnitude diverges as surely as one that overflows).
+   */
+  static void checkDivergence(double loss, double firstLoss, int iteration, long step) {
+    boolean grew = loss > DIVERGENCE_FACTOR * Math.max(firstLoss, 1e-3);
+    if (!Double.isFinite(loss) || grew) {
+      throw new TrainingDivergedException("the DPO loss became " + loss + " at iteration "
+          + iteration + ", step " + step + (grew ? " (it was " + firstLoss + " at the first step)"
+          : ""));
+    }
+  }
+
   static Path checkpoint(Path dir, int iteration) {
     return dir.resolve(CHECKPOINTS).resolve("iteration-" + iteration);
   }
@@ -423,8 +457,9 @@ public final class OnlineDpoLoop {
     try {
       JsonNode state = JSON.readTree(file.toFile());
       if (!fingerprint.equals(state.path("fingerprint").asText())) {
-        throw new ConfigurationException("out", dir + " holds a run with other settings, sampler,"
-            + " objective or prompts; choose another output directory or delete it");
+        throw new ConfigurationException("out", dir + " holds a run with other settings (model,"
+            + " oracle, backend, reference, sampler, objective or prompts); choose another output"
+            + " folder to keep both, or delete that one yourself to start over");
       }
       for (JsonNode e : state.path("evaluations")) {
         evaluations.add(new Evaluation(e.get("iteration").asInt(), e.get("reward").asDouble(),
@@ -444,7 +479,7 @@ public final class OnlineDpoLoop {
     state.put("completed", completed);
     state.put("evaluations", evaluations);
     try {
-      AtomicFiles.write(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter()
+      DurableFiles.write(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter()
           .writeValueAsBytes(state));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the run state", e);

@@ -1,12 +1,10 @@
 package dpo.core.bandit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dpo.api.backend.StepSize;
 import dpo.core.DpoRuntime;
 import dpo.core.metrics.Convergence;
 import dpo.core.provenance.Provenance;
+import dpo.core.provenance.RunRecord;
 import dpo.api.backend.TabularProblem;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,9 +20,6 @@ import java.util.Map;
 
 /** Renders a {@link BanditResult} as the study's files and its console table. */
 public final class BanditReport {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   /** Reward tables up to this many values are written into run.json. */
   static final long MAX_INLINE_REWARDS = 100_000;
 
@@ -51,16 +46,18 @@ public final class BanditReport {
   }
 
   /**
-   * run.json: the full config, the rewards, provider ids and versions, and the summary.
+   * The provenance of a study: the full config, the rewards (inline up to {@value
+   * #MAX_INLINE_REWARDS} values) and their hash, provider ids and versions, and the summary.
    *
    * @param result the result
    * @param runtime the providers the run resolved its ids against
    * @param rewardsSource where the rewards came from (a path, or the generator)
-   * @param created when the run started
-   * @return UTF-8 bytes
+   * @param started when the run started
+   * @param finished when it finished
+   * @return the record
    */
-  public static byte[] provenanceJson(
-      BanditResult result, DpoRuntime runtime, String rewardsSource, Instant created) {
+  public static RunRecord provenance(BanditResult result, DpoRuntime runtime,
+      String rewardsSource, Instant started, Instant finished) {
     BanditConfig c = result.config();
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("prompts", c.prompts());
@@ -76,14 +73,13 @@ public final class BanditReport {
     config.put("backend", result.backend());
     config.put("threads", c.threads());
 
-    Map<String, Object> providers = new LinkedHashMap<>();
-    providers.put("backend", Provenance.of(runtime.backends().get(result.backend())));
-    providers.put("objective", Provenance.of(runtime.objectives().get(c.objective())));
-    List<Object> samplers = new ArrayList<>();
+    List<RunRecord.ProviderInfo> samplers = new ArrayList<>();
     for (String id : c.samplers()) {
-      samplers.add(Provenance.of(runtime.samplers().get(id)));
+      samplers.add(RunRecord.ProviderInfo.of(runtime.samplers().get(id)));
     }
-    providers.put("samplers", samplers);
+    RunRecord.Providers providers = new RunRecord.Providers(
+        RunRecord.ProviderInfo.of(runtime.backends().get(result.backend())),
+        RunRecord.ProviderInfo.of(runtime.objectives().get(c.objective())), null, samplers);
 
     Map<String, Object> summary = new LinkedHashMap<>();
     for (SamplerRun run : result.runs()) {
@@ -99,28 +95,16 @@ public final class BanditReport {
       s.put("order_fitted_steps", conv.fittedSteps());
       summary.put(run.sampler(), s);
     }
-
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("command", "bandit");
-    root.put("created", created.toString());
-    root.put("config", config);
-    root.put("seed", c.seed());
-    root.put("providers", providers);
-    root.put("environment", Provenance.environment());
-    root.put("rewards_source", rewardsSource);
-    root.put("rewards_sha256", rewardsSha256(result.problem()));
-    if ((long) c.prompts() * c.responses() <= MAX_INLINE_REWARDS) {
-      root.put("rewards", result.problem().toArray());
-    } else {
-      // Too large to inline; the seed or the source file, with the hash, identifies them.
-      root.put("rewards", null);
-    }
-    root.put("summary", summary);
-    try {
-      return JSON.writeValueAsBytes(root);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise provenance", e);
-    }
+    Map<String, Object> results = new LinkedHashMap<>();
+    // Too large a table is not inlined; the seed or the source file, with the hash, identify it.
+    results.put("rewards", (long) c.prompts() * c.responses() <= MAX_INLINE_REWARDS
+        ? result.problem().toArray() : null);
+    results.put("summary", summary);
+    return RunRecord.start("bandit", started, config, providers,
+            RunRecord.Device.of(result.device()),
+            List.of(new RunRecord.Input("rewards", rewardsSource,
+                rewardsSha256(result.problem()))))
+        .finish(finished, results);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dpo.core.bandit;
 
+import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.TabularProblem;
 import java.util.List;
 
@@ -9,10 +10,15 @@ import java.util.List;
  * @param config the configuration, with X and Y as run
  * @param problem the rewards
  * @param backend the backend id used
+ * @param device the device and engine the backend ran on
  * @param runs one trajectory per sampler, in the configured order
  */
 public record BanditResult(
-    BanditConfig config, TabularProblem problem, String backend, List<SamplerRun> runs) {
+    BanditConfig config,
+    TabularProblem problem,
+    String backend,
+    DeviceInfo device,
+    List<SamplerRun> runs) {
 
   /**
    * Copies the list.

@@ -3,6 +3,7 @@ package dpo.core.bandit;
 import dpo.api.TrainingDivergedException;
 import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
+import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.backend.TabularPolicies;
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * rewards, and its metrics are recorded at every step.
  */
 public final class BanditStudy {
+  /** How many times its initial value Param Diff may grow before a run counts as diverged. */
+  static final double DIVERGENCE_FACTOR = 1e3;
+
   private static final Logger LOG = LoggerFactory.getLogger(BanditStudy.class);
 
   private final ProviderRegistry<SamplerProvider> samplers;
@@ -102,17 +106,20 @@ public final class BanditStudy {
     }
     check(config);
     PolicyBackendProvider provider = backendProvider(config);
-    Objective objective =
-        objectives.get(config.objective()).create(ObjectiveConfig.ofBeta(config.beta()));
+    Objective objective = objectives.create(config.objective(),
+        p -> p.create(ObjectiveConfig.ofBeta(config.beta())));
     List<SamplerRun> runs = new ArrayList<>();
-    try (PolicyBackend backend = provider.create(new BackendConfig(config.threads()))) {
+    DeviceInfo device;
+    try (PolicyBackend backend =
+        backends.create(provider.id(), p -> p.create(new BackendConfig(config.threads())))) {
+      device = backend.device();
       for (String id : config.samplers()) {
         LOG.info("running sampler {} ({} steps, {})", id, config.steps(), config.mode());
-        runs.add(runSampler(id, samplers.get(id).create(), objective,
+        runs.add(runSampler(id, samplers.create(id, SamplerProvider::create), objective,
             new BackendFacets(backends).tabularPolicies(backend), config, problem));
       }
     }
-    return new BanditResult(config, problem, provider.id(), runs);
+    return new BanditResult(config, problem, provider.id(), device, runs);
   }
 
   private PolicyBackendProvider backendProvider(BanditConfig config) {
@@ -151,6 +158,10 @@ public final class BanditStudy {
           throw new TrainingDivergedException("sampler '" + id + "': " + e.getMessage());
         }
         probe.record(policy, t + 1, paramDiff, value, valueDiff);
+        if (paramDiff[t + 1] > DIVERGENCE_FACTOR * Math.max(paramDiff[0], 1e-12)) {
+          throw new TrainingDivergedException("sampler '" + id + "': Param Diff grew from "
+              + paramDiff[0] + " to " + paramDiff[t + 1] + " by step " + (t + 1));
+        }
       }
     }
     return new SamplerRun(id, paramDiff, value, valueDiff, loss, Convergence.of(paramDiff));

@@ -10,6 +10,11 @@ public final class ObjectiveProviders {
   private ObjectiveProviders() {}
 
   private abstract static class Base implements ObjectiveProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     private final String id;
     private final String description;
     private final Function<ObjectiveConfig, Objective> factory;

@@ -1,6 +1,5 @@
 package dpo.core.provenance;
 
-import dpo.api.Provider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,14 +12,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
-/** Facts about the software that produced a result. */
+/** Facts about the software that produced a result; {@link RunRecord} is the record of a run. */
 public final class Provenance {
   private Provenance() {}
 
@@ -40,36 +37,6 @@ public final class Provenance {
       throw new UncheckedIOException(e);
     }
     return p.getProperty("version", "unknown");
-  }
-
-  /**
-   * The runtime: framework, Java and operating system versions.
-   *
-   * @return an ordered map for JSON
-   */
-  public static Map<String, Object> environment() {
-    Map<String, Object> env = new LinkedHashMap<>();
-    env.put("dpo_version", version());
-    env.put("java_version", System.getProperty("java.version"));
-    env.put("java_vendor", System.getProperty("java.vendor"));
-    env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-    env.put("arch", System.getProperty("os.arch"));
-    env.put("processors", Runtime.getRuntime().availableProcessors());
-    return env;
-  }
-
-  /**
-   * Identifies a provider: id, implementing class and the version of its jar.
-   *
-   * @param provider the provider
-   * @return an ordered map for JSON
-   */
-  public static Map<String, Object> of(Provider provider) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", provider.id());
-    m.put("class", provider.getClass().getName());
-    m.put("version", origin(provider.getClass()).version());
-    return m;
   }
 
   /**

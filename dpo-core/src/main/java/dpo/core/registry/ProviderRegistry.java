@@ -3,6 +3,7 @@ package dpo.core.registry;
 import dpo.api.DpoException;
 import dpo.api.Provider;
 import dpo.api.ProviderNotFoundException;
+import dpo.core.provenance.Provenance;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -43,7 +44,9 @@ public final class ProviderRegistry<P extends Provider> {
             kind
                 + " provider "
                 + p.getClass().getName()
-                + " has id '"
+                + " ("
+                + source(p.getClass())
+                + ") has id '"
                 + id
                 + "'; ids must be kebab-case, like 'dpo-mix-p'");
       }
@@ -62,9 +65,13 @@ public final class ProviderRegistry<P extends Provider> {
                 + id
                 + "': "
                 + previous.getClass().getName()
-                + " and "
+                + " ("
+                + source(previous.getClass())
+                + ") and "
                 + p.getClass().getName()
-                + "; remove one of them from the class path or give it another id");
+                + " ("
+                + source(p.getClass())
+                + "); remove one of them from the class path or give it another id");
       }
     }
     this.byId = map;
@@ -97,23 +104,150 @@ public final class ProviderRegistry<P extends Provider> {
       String kind, Class<P> type, ClassLoader loader, List<P> extra) {
     List<P> found = new ArrayList<>(extra);
     List<String> problems = new ArrayList<>();
-    Iterator<P> it = ServiceLoader.load(type, loader).iterator();
+    Iterator<ServiceLoader.Provider<P>> it = ServiceLoader.load(type, loader).stream().iterator();
     // A broken entry throws from hasNext() or next(); the iterator then moves on to the next one.
     while (problems.size() < MAX_BROKEN) {
+      ServiceLoader.Provider<P> entry;
       try {
         if (!it.hasNext()) {
           break;
         }
-        found.add(it.next());
+        entry = it.next();
       } catch (ServiceConfigurationError | LinkageError e) {
-        String message = "a " + kind + " provider failed to load and is skipped: " + e.getMessage();
-        LOG.warn(message);
-        problems.add(message);
+        problems.add(skipped("a " + kind + " provider failed to load", e));
+        continue;
+      }
+      P provider = check(kind, entry, problems);
+      if (provider != null) {
+        found.add(provider);
       }
     }
     ProviderRegistry<P> registry = new ProviderRegistry<>(kind, found, problems);
     LOG.debug("discovered {} providers: {}", kind, registry.ids());
     return registry;
+  }
+
+  /**
+   * Constructs a discovered provider and calls what listings and lookups call (id, description,
+   * priority, capabilities, API version), so that a provider that throws from any of them is
+   * skipped here instead of failing a command later.
+   *
+   * @return the provider, or null when it is not usable; the problem is then logged and added to
+   *     {@code problems}
+   */
+  private static <P extends Provider> P check(
+      String kind, ServiceLoader.Provider<P> entry, List<String> problems) {
+    Class<? extends P> type = entry.type();
+    String who = kind + " provider " + type.getName() + " (" + source(type) + ")";
+    String step = "its constructor";
+    try {
+      P p = entry.get();
+      step = "apiVersion()";
+      int version = p.apiVersion();
+      if (version != Provider.API_VERSION) {
+        problems.add(skipped(who + " was built for dpo API version " + version
+            + ", but this dpo supports API version " + Provider.API_VERSION
+            + "; rebuild the plugin against this dpo-api (or use a dpo release of API version "
+            + version + ")"));
+        return null;
+      }
+      step = "id()";
+      String id = p.id();
+      if (id == null || !id.matches(Provider.ID_PATTERN)) {
+        problems.add(skipped(who + " has the id '" + id
+            + "'; ids must be kebab-case, like 'dpo-mix-p'"));
+        return null;
+      }
+      step = "description()";
+      p.description();
+      step = "priority()";
+      p.priority();
+      step = "capabilities()";
+      if (p.capabilities() == null) {
+        throw new NullPointerException("capabilities() returned null");
+      }
+      return p;
+    } catch (AbstractMethodError e) {
+      problems.add(skipped(who + " was built against an older dpo API: " + step
+          + " is missing (" + e + "); rebuild it against dpo-api of API version "
+          + Provider.API_VERSION));
+      return null;
+    } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+      Throwable cause = e instanceof ServiceConfigurationError && e.getCause() != null
+          ? e.getCause() : e;
+      problems.add(skipped(who + " failed in " + step, cause));
+      return null;
+    }
+  }
+
+  private static String skipped(String what, Throwable e) {
+    return skipped(what + ": " + causes(e));
+  }
+
+  private static String skipped(String message) {
+    String line = message + "; it is skipped";
+    LOG.warn(line);
+    return line;
+  }
+
+  /**
+   * An exception and its causes on one line: {@code Type: message <- Cause: message}.
+   *
+   * @param e the exception
+   * @return the chain, at most 10 links deep
+   */
+  static String causes(Throwable e) {
+    StringBuilder chain = new StringBuilder();
+    int depth = 0;
+    for (Throwable t = e; t != null && depth < 10; t = t.getCause(), depth++) {
+      if (depth > 0) {
+        chain.append(" <- ");
+      }
+      chain.append(t.getClass().getName());
+      if (t.getMessage() != null) {
+        chain.append(": ").append(t.getMessage().replaceAll("\\s*\\R\\s*", " ").strip());
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return chain.toString();
+  }
+
+  /**
+   * Where a provider class comes from, for messages: its jar file name or class folder.
+   *
+   * @param type the provider class
+   * @return e.g. "my-sampler-1.0.jar"
+   */
+  public static String source(Class<?> type) {
+    return Provenance.origin(type).source();
+  }
+
+  /**
+   * Creates a component from a provider, so that a plugin that throws from {@code create(...)}
+   * becomes one clear error naming the provider, its class and jar, and the cause, instead of a
+   * stack trace. The project's own errors ({@link DpoException}, e.g. a bad option) pass through
+   * unchanged.
+   *
+   * @param id the provider id
+   * @param create what to call on the provider, e.g. {@code p -> p.create(config)}
+   * @param <T> the component type
+   * @return the component
+   * @throws ProviderNotFoundException for an unknown id
+   * @throws DpoException when the provider fails
+   */
+  public <T> T create(String id, java.util.function.Function<? super P, T> create) {
+    P p = get(id);
+    try {
+      return create.apply(p);
+    } catch (DpoException e) {
+      throw e;
+    } catch (RuntimeException | LinkageError e) {
+      throw new DpoException(kind + " '" + id + "' (" + p.getClass().getName() + " from "
+          + source(p.getClass()) + ") failed to start: " + causes(e)
+          + "; fix or remove that plugin, or choose another " + kind, e);
+    }
   }
 
   /**

@@ -28,6 +28,11 @@ class BanditStudyBackendTest {
   private record FakeBackend(String id, Set<BackendCapability> capabilities)
       implements PolicyBackendProvider {
     @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
     public String description() {
       return "fake backend";
     }
@@ -40,6 +45,11 @@ class BanditStudyBackendTest {
 
   private static final SamplerProvider SAMPLER =
       new SamplerProvider() {
+        @Override
+        public int apiVersion() {
+          return API_VERSION;
+        }
+
         @Override
         public String id() {
           return "uniform-pairs";
@@ -58,6 +68,11 @@ class BanditStudyBackendTest {
 
   private static final ObjectiveProvider OBJECTIVE =
       new ObjectiveProvider() {
+        @Override
+        public int apiVersion() {
+          return API_VERSION;
+        }
+
         @Override
         public String id() {
           return "fake-loss";

@@ -39,26 +39,6 @@ class ProvenanceTest {
   }
 
   @Test
-  void providerRecordNamesIdClassAndVersion() {
-    Map<String, Object> m = Provenance.of(new ObjectiveProviders.Ipo());
-    assertEquals(List.of("id", "class", "version"), List.copyOf(m.keySet()));
-    assertEquals("ipo", m.get("id"));
-    assertEquals("dpo.core.objective.ObjectiveProviders$Ipo", m.get("class"));
-    assertTrue(m.get("version") instanceof String s && !s.isBlank(), String.valueOf(m));
-  }
-
-  @Test
-  void environmentListsTheRuntime() {
-    Map<String, Object> env = Provenance.environment();
-    assertEquals(
-        List.of("dpo_version", "java_version", "java_vendor", "os", "arch", "processors"),
-        List.copyOf(env.keySet()));
-    assertEquals(Provenance.version(), env.get("dpo_version"));
-    assertEquals(System.getProperty("java.version"), env.get("java_version"));
-    assertTrue((Integer) env.get("processors") >= 1);
-  }
-
-  @Test
   void classesFromADirectoryAreADevelopmentBuildOfTheFramework() {
     Provenance.Origin o = Provenance.origin(ObjectiveProviders.Ipo.class);
     assertTrue(Files.isDirectory(Path.of(o.source())), o.source());

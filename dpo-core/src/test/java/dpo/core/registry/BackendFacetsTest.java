@@ -21,6 +21,11 @@ class BackendFacetsTest {
   private record Advertised(String id, Set<BackendCapability> capabilities)
       implements PolicyBackendProvider {
     @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
     public String description() {
       return "advertises only";
     }

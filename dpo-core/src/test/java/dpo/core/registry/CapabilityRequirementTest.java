@@ -20,6 +20,11 @@ class CapabilityRequirementTest {
   private record FakeBackend(String id, int priority, Set<BackendCapability> capabilities)
       implements PolicyBackendProvider {
     @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
     public String description() {
       return "fake backend " + id;
     }

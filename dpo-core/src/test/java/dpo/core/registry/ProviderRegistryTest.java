@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.api.DpoException;
+import dpo.api.Provider;
 import dpo.api.ProviderNotFoundException;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
@@ -25,6 +26,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +41,11 @@ class ProviderRegistryTest {
 
   /** A minimal sampler provider; create() is never needed by the registry. */
   private static class FakeSampler implements SamplerProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     private final String id;
     private final int priority;
 
@@ -86,6 +93,11 @@ class ProviderRegistryTest {
 
   /** Listed in a test-only service file; its constructor fails the way a broken plugin's would. */
   public static final class ExplodingObjectiveProvider implements ObjectiveProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     /** Fails on purpose. */
     public ExplodingObjectiveProvider() {
       throw new IllegalStateException("boom: cannot initialise");
@@ -350,6 +362,107 @@ class ProviderRegistryTest {
     }
   }
 
+  /** Each of these breaks in one of the methods discovery calls; all are skipped. */
+  public static class MisbehavingObjective implements ObjectiveProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
+    public String id() {
+      return "misbehaving";
+    }
+
+    @Override
+    public String description() {
+      return "breaks in one method";
+    }
+
+    @Override
+    public Objective create(ObjectiveConfig config) {
+      throw new IllegalStateException("no native library", new UnsatisfiedLinkError("libfoo.so"));
+    }
+  }
+
+  /** Its id() throws, with a cause. */
+  public static final class ThrowingId extends MisbehavingObjective {
+    @Override
+    public String id() {
+      throw new IllegalStateException("id unavailable", new IOException("config.properties"));
+    }
+  }
+
+  /** Its capabilities() throws. */
+  public static final class ThrowingCapabilities extends MisbehavingObjective {
+    @Override
+    public Set<dpo.api.backend.BackendCapability> capabilities() {
+      throw new UnsupportedOperationException("not yet");
+    }
+  }
+
+  /** Built, as far as its class file says, against a future API. */
+  public static final class FutureApi extends MisbehavingObjective {
+    @Override
+    public int apiVersion() {
+      return API_VERSION + 1;
+    }
+  }
+
+  /** Its id is not kebab-case. */
+  public static final class BadId extends MisbehavingObjective {
+    @Override
+    public String id() {
+      return "Bad_Id";
+    }
+  }
+
+  @Test
+  void providersThatThrowOrDoNotFitAreSkippedWithClassJarAndCauseChain(@TempDir Path dir)
+      throws IOException {
+    serviceRoot(dir, ThrowingId.class.getName(), ThrowingCapabilities.class.getName(),
+        FutureApi.class.getName(), BadId.class.getName(), IPO);
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {dir.toUri().toURL()}, new HidingServiceFiles(testLoader()))) {
+      ProviderRegistry<ObjectiveProvider> registry =
+          ProviderRegistry.discover("objective", ObjectiveProvider.class, loader, List.of());
+      assertEquals(List.of("ipo"), registry.ids());
+      List<String> problems = registry.problems();
+      assertEquals(4, problems.size(), problems.toString());
+      String source = ProviderRegistry.source(ThrowingId.class);
+      assertEquals("objective provider " + ThrowingId.class.getName() + " (" + source
+          + ") failed in id(): java.lang.IllegalStateException: id unavailable"
+          + " <- java.io.IOException: config.properties; it is skipped", problems.get(0));
+      assertTrue(problems.get(1).contains(ThrowingCapabilities.class.getName() + " (" + source
+          + ") failed in capabilities(): java.lang.UnsupportedOperationException: not yet"),
+          problems.get(1));
+      assertEquals("objective provider " + FutureApi.class.getName() + " (" + source
+          + ") was built for dpo API version " + (Provider.API_VERSION + 1)
+          + ", but this dpo supports API version " + Provider.API_VERSION
+          + "; rebuild the plugin against this dpo-api (or use a dpo release of API version "
+          + (Provider.API_VERSION + 1) + "); it is skipped", problems.get(2));
+      assertTrue(problems.get(3).contains(BadId.class.getName() + " (" + source
+          + ") has the id 'Bad_Id'"), problems.get(3));
+    }
+  }
+
+  @Test
+  void aProviderThatFailsToCreateIsNamedWithItsJarAndCause() {
+    ProviderRegistry<ObjectiveProvider> registry =
+        ProviderRegistry.of("objective", List.of(new MisbehavingObjective()));
+    DpoException e = assertThrows(DpoException.class,
+        () -> registry.create("misbehaving", p -> p.create(ObjectiveConfig.ofBeta(1))));
+    assertEquals("objective 'misbehaving' (" + MisbehavingObjective.class.getName() + " from "
+        + ProviderRegistry.source(MisbehavingObjective.class) + ") failed to start:"
+        + " java.lang.IllegalStateException: no native library"
+        + " <- java.lang.UnsatisfiedLinkError: libfoo.so; fix or remove that plugin, or choose"
+        + " another objective", e.getMessage());
+    // The project's own errors keep their message.
+    DpoException own = new DpoException("--beta must be > 0");
+    assertEquals(own, assertThrows(DpoException.class,
+        () -> registry.create("misbehaving", p -> { throw own; })));
+  }
+
   @Test
   void discoveryWithNoServiceFilesIsEmptyButUsable() {
     ProviderRegistry<ObjectiveProvider> registry =
@@ -361,6 +474,11 @@ class ProviderRegistryTest {
   }
 
   private static final class NamedObjective implements ObjectiveProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
     private final String id;
 
     NamedObjective(String id) {

@@ -3,21 +3,18 @@ package dpo.datasets.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dpo.api.DpoException;
+import dpo.api.io.DurableFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -41,17 +38,15 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class JsonRowWriter implements AutoCloseable {
   private final Path target;
-  private final Path temp;
-  private final FileChannel channel;
+  private final DurableFiles.Pending pending;
   private final Writer out;
   private final boolean array;
   private long rows;
   private boolean finished;
 
-  private JsonRowWriter(Path target, Path temp, FileChannel channel, Writer out, boolean array) {
+  private JsonRowWriter(Path target, DurableFiles.Pending pending, Writer out, boolean array) {
     this.target = target;
-    this.temp = temp;
-    this.channel = channel;
+    this.pending = pending;
     this.out = out;
     this.array = array;
   }
@@ -84,25 +79,30 @@ public final class JsonRowWriter implements AutoCloseable {
               + (inner.endsWith(".parquet") ? " (writing Parquet is not supported)" : ""));
     }
     Path target = file.toAbsolutePath();
-    // A sibling keeps the final move on one file system, where it can be atomic.
-    Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    FileChannel channel = null;
+    if (!Files.isDirectory(target.getParent())) {
+      throw new DpoException("cannot write " + file + " (its folder does not exist); check that"
+          + " its directory exists and is writable");
+    }
+    DurableFiles.Pending pending;
     try {
-      // CREATE_NEW rather than Files.createTempFile, which would make the result owner-only.
-      channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      OutputStream bytes = Channels.newOutputStream(channel);
+      pending = DurableFiles.open(target);
+    } catch (UncheckedIOException e) {
+      throw new DpoException(e.getMessage() + "; check that its directory exists and is writable",
+          e);
+    }
+    try {
+      OutputStream bytes = pending.stream();
       if (gzip) {
         bytes = new GZIPOutputStream(bytes, 1 << 16);
       }
       Writer out = new BufferedWriter(new OutputStreamWriter(bytes, StandardCharsets.UTF_8));
-      JsonRowWriter writer = new JsonRowWriter(target, temp, channel, out, array);
+      JsonRowWriter writer = new JsonRowWriter(target, pending, out, array);
       if (array) {
         out.write('[');
       }
       return writer;
     } catch (IOException e) {
-      closeQuietly(channel);
-      deleteQuietly(temp);
+      pending.close();
       throw new DpoException(
           "cannot write "
               + file
@@ -163,17 +163,14 @@ public final class JsonRowWriter implements AutoCloseable {
         out.write(rows == 0 ? "]\n" : "\n]\n");
       }
       out.flush();
+      // Finishes the gzip trailer; the pending stream stays open until the commit.
       out.close();
-      // Without this a crash soon after the move can leave an empty file under the final name.
-      try (FileChannel sync = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        sync.force(true);
-      }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      pending.commit();
     } catch (IOException e) {
+      pending.close();
       throw failure(e);
-    } finally {
-      closeQuietly(channel);
-      deleteQuietly(temp);
+    } catch (UncheckedIOException e) {
+      throw new DpoException(e.getMessage() + "; check the disk space and permissions", e);
     }
   }
 
@@ -189,8 +186,7 @@ public final class JsonRowWriter implements AutoCloseable {
     } catch (IOException e) {
       // The rows are being discarded; a failure to close their temporary file changes nothing.
     }
-    closeQuietly(channel);
-    deleteQuietly(temp);
+    pending.close();
   }
 
   private void checkOpen() {
@@ -202,23 +198,5 @@ public final class JsonRowWriter implements AutoCloseable {
   private DpoException failure(IOException e) {
     return new DpoException(
         "cannot write " + target + " (" + e + "); check the disk space and permissions", e);
-  }
-
-  private static void closeQuietly(FileChannel channel) {
-    if (channel != null) {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        // Only a temporary file is at stake.
-      }
-    }
-  }
-
-  private static void deleteQuietly(Path temp) {
-    try {
-      Files.deleteIfExists(temp);
-    } catch (IOException e) {
-      // A stray temporary file is clutter, not a wrong result.
-    }
   }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.ServiceLoader;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -90,11 +91,21 @@ public final class RowSources {
   }
 
   /**
-   * Parquet files are read by the Parquet module's row reader; this build has none, so the file is
-   * refused with the way out.
+   * Parquet files are read by the {@code dpo-datasets-parquet} module, found through {@link
+   * RowSourceProvider}, so that this module does without Parquet's Hadoop dependencies; without
+   * that module the file is refused with the way out.
    */
   private static RowSource openParquet(Path file) {
-    return new ParquetRowSource(file);
+    for (RowSourceProvider provider :
+        ServiceLoader.load(RowSourceProvider.class, RowSourceProvider.class.getClassLoader())) {
+      if (provider.format().equals("parquet")) {
+        return provider.open(file);
+      }
+    }
+    throw new BadDataException(file, 0, null,
+        "is a Parquet file, but this build of dpo cannot read Parquet: the dpo-datasets-parquet"
+            + " module is not on the class path; add it (the dpo command line includes it), or"
+            + " convert the file to JSON lines");
   }
 
   private static boolean isParquet(Path file, byte[] head) {

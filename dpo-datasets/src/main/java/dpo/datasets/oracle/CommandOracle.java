@@ -12,12 +12,15 @@ import dpo.api.OracleException;
 import dpo.api.oracle.RewardOracle;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -50,6 +53,12 @@ final class CommandOracle implements RewardOracle {
   // carries the process's last words.
   private static final long STDERR_JOIN_MILLIS = 1_000;
   private static final Object END_OF_OUTPUT = new Object();
+  private static final Object LINE_TOO_LONG = new Object();
+  /**
+   * The longest answer line read, in characters. An answer is a small JSON object; the bound keeps
+   * a runaway process (an endless line) from filling the heap.
+   */
+  static final int MAX_LINE = 1 << 20;
 
   private static final JsonMapper JSON =
       JsonMapper.builder()
@@ -71,6 +80,7 @@ final class CommandOracle implements RewardOracle {
   private final Deque<String> stderrTail = new ArrayDeque<>();
   private final Thread stderrThread;
   private final ExecutorService writer;
+  private final Thread cleanup;
   private OracleException failure;
   private boolean closed;
 
@@ -88,7 +98,7 @@ final class CommandOracle implements RewardOracle {
     this.timeoutText = trimZeros(timeoutSeconds);
     this.batch = batch;
     try {
-      this.process = new ProcessBuilder(argv).start();
+      this.process = new ProcessBuilder(inOwnGroup(argv)).start();
     } catch (IOException e) {
       throw new ConfigurationException(
           CommandOracleProvider.COMMAND,
@@ -112,23 +122,82 @@ final class CommandOracle implements RewardOracle {
               thread.setDaemon(true);
               return thread;
             });
+    this.cleanup = new Thread(this::kill, "dpo-command-oracle-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
   }
 
-  private Thread daemon(String name, InputStream in, Consumer<String> sink, boolean markEnd) {
+  /**
+   * Runs the command in a new session and process group ({@code setsid}, where installed), so that
+   * the whole group, the process and everything it started, can be found and stopped at the end,
+   * also children it left behind when it exited. A program that cannot be found is started
+   * directly, so that the start fails with the operating system's own reason.
+   */
+  private static List<String> inOwnGroup(List<String> argv) {
+    Path setsid = onPath("setsid");
+    if (setsid == null || onPath(argv.get(0)) == null) {
+      return argv;
+    }
+    List<String> wrapped = new ArrayList<>(argv.size() + 1);
+    wrapped.add(setsid.toString());
+    wrapped.addAll(argv);
+    return wrapped;
+  }
+
+  /** The executable a name refers to (a path, or a name searched on the PATH), or null. */
+  private static Path onPath(String program) {
+    if (program.contains("/")) {
+      Path file = Path.of(program);
+      return Files.isRegularFile(file) && Files.isExecutable(file) ? file : null;
+    }
+    String path = System.getenv("PATH");
+    for (String folder : path == null ? new String[0] : path.split(File.pathSeparator)) {
+      if (folder.isEmpty()) {
+        continue;
+      }
+      Path file = Path.of(folder, program);
+      if (Files.isRegularFile(file) && Files.isExecutable(file)) {
+        return file;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Reads lines of at most {@link #MAX_LINE} characters. On standard output a longer line ends the
+   * reading with {@link #LINE_TOO_LONG} (the process is then stopped); on standard error it is cut,
+   * since only its start is ever shown.
+   */
+  private Thread daemon(String name, InputStream in, Consumer<String> sink, boolean isStdout) {
     Thread thread =
         new Thread(
             () -> {
               try (BufferedReader reader =
                   new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                  sink.accept(line);
+                StringBuilder line = new StringBuilder();
+                boolean cut = false;
+                int c;
+                while ((c = reader.read()) != -1) {
+                  if (c == '\n') {
+                    sink.accept(withoutCarriageReturn(line));
+                    line.setLength(0);
+                    cut = false;
+                  } else if (line.length() < (isStdout ? MAX_LINE : MAX_QUOTED + 1)) {
+                    line.append((char) c);
+                  } else if (isStdout) {
+                    stdout.add(LINE_TOO_LONG);
+                    return;
+                  } else if (!cut) {
+                    cut = true;
+                  }
+                }
+                if (line.length() > 0) {
+                  sink.accept(withoutCarriageReturn(line));
                 }
               } catch (IOException e) {
                 // The stream closes when the process dies or is killed; the end marker below and
                 // the exit code tell that story.
               } finally {
-                if (markEnd) {
+                if (isStdout) {
                   stdout.add(END_OF_OUTPUT);
                 }
               }
@@ -137,6 +206,11 @@ final class CommandOracle implements RewardOracle {
     thread.setDaemon(true);
     thread.start();
     return thread;
+  }
+
+  private static String withoutCarriageReturn(StringBuilder line) {
+    int end = line.length();
+    return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
   }
 
   private void offerLine(String line) {
@@ -257,6 +331,19 @@ final class CommandOracle implements RewardOracle {
       if (item == END_OF_OUTPUT) {
         throw ended(answered, size);
       }
+      if (item == LINE_TOO_LONG) {
+        throw fail(
+            "the scoring command '"
+                + command
+                + "' wrote an answer line longer than "
+                + MAX_LINE
+                + " characters (the limit) for pair "
+                + answered
+                + " of this batch and was stopped; each answer must be one short line "
+                + EXPECTED
+                + " ending with a newline, and logs must go to standard error",
+            true);
+      }
       if (sent.isDone() && process.isAlive() && failed(sent)) {
         throw fail(
             "the scoring command '"
@@ -359,10 +446,34 @@ final class CommandOracle implements RewardOracle {
     return failure;
   }
 
+  /**
+   * Stops the process and everything it started: its descendants and the other members of its
+   * process group (children it left behind are no longer its descendants), then the process.
+   * Also the shutdown hook, so that nothing outlives the JVM on SIGTERM or Ctrl-C.
+   */
   private void kill() {
+    long group = process.pid();
     process.descendants().forEach(ProcessHandle::destroyForcibly);
+    ProcessHandle.allProcesses()
+        .filter(p -> p.pid() != group && processGroup(p.pid()) == group)
+        .forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
     writer.shutdownNow();
+  }
+
+  /**
+   * The process group of a process, from Linux's /proc; -1 where that cannot be read (another
+   * system, or the process is gone), which leaves only the descendants to be stopped.
+   */
+  private static long processGroup(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // "pid (name) state ppid pgrp ..."; the name may hold spaces and parentheses.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[2]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   private String stderrSummary() {
@@ -387,7 +498,8 @@ final class CommandOracle implements RewardOracle {
   }
 
   /**
-   * Ends the input, gives the process a moment to exit on its own, then stops it and its children.
+   * Ends the input, gives the process a moment to exit on its own, then stops it and everything it
+   * started that still runs.
    */
   @Override
   public void close() {
@@ -402,13 +514,17 @@ final class CommandOracle implements RewardOracle {
       // The process is already gone; there is nothing left to flush.
     }
     try {
-      if (!process.waitFor(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-        kill();
-        process.waitFor(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-      }
+      process.waitFor(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      kill();
+      process.waitFor(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       kill();
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+    } catch (IllegalStateException e) {
+      // The JVM is shutting down and the hook runs anyway; stopping twice is harmless.
     }
   }
 

@@ -43,6 +43,11 @@ import java.util.Set;
  * stopped; the oracle then refuses further batches.
  */
 public final class CommandOracleProvider implements RewardOracleProvider {
+  @Override
+  public int apiVersion() {
+    return API_VERSION;
+  }
+
   static final String ID = "command";
   static final String COMMAND = "command";
   static final String TIMEOUT = "timeout";

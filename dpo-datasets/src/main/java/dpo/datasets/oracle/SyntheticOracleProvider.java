@@ -17,6 +17,11 @@ import java.util.Set;
  * SyntheticTasks#ids()}). The oracle is deterministic and ignores the seed.
  */
 public final class SyntheticOracleProvider implements RewardOracleProvider {
+  @Override
+  public int apiVersion() {
+    return API_VERSION;
+  }
+
   static final String ID = "synthetic";
   static final String TASK = "task";
 

@@ -1,18 +1,16 @@
 package dpo.datasets.rewards;
 
 import dpo.api.DpoException;
+import dpo.api.io.DurableFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Objects;
-import java.util.UUID;
 
 /**
  * Writes a reward table in the format {@link RewardTableReader} reads: a UTF-8 JSON array with one
@@ -44,36 +42,19 @@ public final class RewardTableWriter {
     Objects.requireNonNull(file, "file");
     checkTable(rewards);
     Path target = file.toAbsolutePath();
-    // A sibling temp file keeps the final move on one file system, where it can be atomic.
-    Path temp =
-        target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    if (!Files.isDirectory(target.getParent())) {
+      throw new DpoException("cannot write the reward table to " + file + " (its folder does not"
+          + " exist); create the folder first");
+    }
     try {
-      // CREATE_NEW rather than Files.createTempFile: the latter makes the file owner-only, and the
-      // table would keep those permissions after the move.
-      try (FileChannel channel =
-              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          Writer out = new BufferedWriter(Channels.newWriter(channel, StandardCharsets.UTF_8))) {
+      DurableFiles.write(target, stream -> {
+        Writer out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
         writeJson(rewards, out);
         out.flush();
-        // Without this, a crash soon after the move can leave an empty file under the final name.
-        channel.force(true);
-      }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new DpoException(
-          "cannot write the reward table to "
-              + file
-              + " ("
-              + e
-              + "); check that its directory exists and is writable",
+      });
+    } catch (UncheckedIOException e) {
+      throw new DpoException(e.getMessage() + "; check that its directory exists and is writable",
           e);
-    } finally {
-      try {
-        Files.deleteIfExists(temp);
-      } catch (IOException e) {
-        // The table itself was written or the original failure is already being reported; a stray
-        // temp file is only clutter.
-      }
     }
   }
 

@@ -235,6 +235,106 @@ class CommandOracleTest {
   }
 
   @Test
+  void anEndlessAnswerLineFailsNamingTheLimit() throws Exception {
+    Path script = script("endless.py", "import sys", "sys.stdin.readline()",
+        "while True:", "    sys.stdout.write('x' * 65536)");
+    try (RewardOracle oracle = python(script)) {
+      ProcessHandle process = ((CommandOracle) oracle).processHandle();
+      OracleException e = assertThrows(OracleException.class, () -> oracle.score("p", "r"));
+      assertTrue(e.getMessage().startsWith("the scoring command 'python3 '" + script
+          + "'' wrote an answer line longer than " + CommandOracle.MAX_LINE
+          + " characters (the limit) for pair 0 of this batch and was stopped"), e.getMessage());
+      process.onExit().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A scorer that starts a grandchild ({@code sleep}), writes its pid to a file, then answers. */
+  private static Path spawning(String name) throws IOException {
+    return script(name, "import json, subprocess, sys",
+        "child = subprocess.Popen(['sleep', '1000'])",
+        "with open(sys.argv[1] + '.tmp', 'w') as f:",
+        "    f.write(str(child.pid))",
+        "import os",
+        "os.rename(sys.argv[1] + '.tmp', sys.argv[1])",
+        "for line in sys.stdin:",
+        "    print(json.dumps({'reward': 1.0}), flush=True)");
+  }
+
+  private static ProcessHandle grandchild(Path pidFile) throws Exception {
+    for (int i = 0; i < 200 && !Files.exists(pidFile); i++) {
+      Thread.sleep(50);
+    }
+    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    return ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("grandchild not running"));
+  }
+
+  private static void assertGone(ProcessHandle process) throws Exception {
+    try {
+      process.onExit().get(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("process " + process.pid() + " still runs", e);
+    }
+    assertFalse(process.isAlive());
+  }
+
+  @Test
+  void closeStopsTheGrandchildrenOfTheScorer() throws Exception {
+    Path pidFile = dir.resolve("close-grandchild.pid");
+    Map<String, String> options = Map.of("command",
+        "python3 '" + spawning("spawning.py") + "' '" + pidFile + "'");
+    RewardOracle oracle = oracle(options);
+    assertArrayEquals(new double[] {1.0}, oracle.score(List.of("p"), List.of("r")));
+    ProcessHandle sleeper = grandchild(pidFile);
+    ProcessHandle scorer = ((CommandOracle) oracle).processHandle();
+    oracle.close();
+    assertGone(scorer);
+    assertGone(sleeper);
+  }
+
+  /** Runs in a child JVM: starts a spawning scorer, scores once, says "ready" and waits. */
+  public static final class ScoreAndWait {
+    /**
+     * The entry point.
+     *
+     * @param args the scorer command
+     * @throws Exception never expected
+     */
+    public static void main(String[] args) throws Exception {
+      RewardOracle oracle = new CommandOracleProvider().create(
+          OracleConfig.of(Map.of("command", args[0])));
+      oracle.score(List.of("p"), List.of("r"));
+      System.out.println("ready " + ((CommandOracle) oracle).processHandle().pid());
+      System.out.flush();
+      Thread.sleep(600_000);
+    }
+  }
+
+  @Test
+  void sigtermOfTheJvmStopsTheScorerAndItsGrandchildren() throws Exception {
+    Path pidFile = dir.resolve("sigterm-grandchild.pid");
+    String command = "python3 '" + spawning("spawning-term.py") + "' '" + pidFile + "'";
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process jvm = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+            ScoreAndWait.class.getName(), command)
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+    try {
+      String ready = new java.io.BufferedReader(new java.io.InputStreamReader(
+          jvm.getInputStream(), StandardCharsets.UTF_8)).readLine();
+      assertTrue(ready != null && ready.startsWith("ready "), "child JVM said: " + ready);
+      ProcessHandle scorer = ProcessHandle.of(Long.parseLong(ready.substring(6)))
+          .orElseThrow(() -> new AssertionError("scorer not running"));
+      ProcessHandle sleeper = grandchild(pidFile);
+      assertTrue(jvm.toHandle().destroy(), "SIGTERM could not be sent");
+      assertTrue(jvm.waitFor(20, TimeUnit.SECONDS), "the child JVM did not stop on SIGTERM");
+      assertGone(scorer);
+      assertGone(sleeper);
+    } finally {
+      jvm.destroyForcibly();
+    }
+  }
+
+  @Test
   void optionsAreValidatedBeforeAnythingStarts() {
     ConfigurationException unknown =
         assertThrows(

@@ -14,6 +14,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
+import dpo.api.io.DurableFiles;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.ModelConfig;
 import dpo.backend.gpu.Scalars;
@@ -503,55 +504,24 @@ final class GptModel implements LanguageModel {
 
   /**
    * Writes {@code config.json}, {@code model.safetensors} and the tokenizer files the model came
-   * with into a staging folder beside the target, then swaps it into place: a checkpoint appears whole or not at all.
+   * with. A new checkpoint folder is staged and published whole; in an existing folder each file is
+   * replaced durably and nothing else in the folder is touched (it may hold provenance or a user's
+   * files).
    */
   static void writeCheckpoint(Path directory, JsonObject config, Map<String, Tensor> tensors,
       Map<String, byte[]> companions) {
     Path absolute = directory.toAbsolutePath();
-    try {
-      Files.createDirectories(absolute.getParent());
-      Path staging = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName());
-      try {
-        Files.writeString(staging.resolve(CONFIG_FILE),
-            new GsonBuilder().setPrettyPrinting().create().toJson(config), StandardCharsets.UTF_8);
-        SafeTensors.write(staging.resolve(WEIGHTS_FILE), tensors,
-            Map.of("format", "pt", "written_by", "dpo djl backend"));
-        for (Map.Entry<String, byte[]> c : companions.entrySet()) {
-          Files.write(staging.resolve(c.getKey()), c.getValue());
-        }
-        replaceDirectory(staging, absolute);
-      } finally {
-        deleteTree(staging);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot save the model to " + directory + ": " + e, e);
+    boolean fresh = !Files.exists(absolute);
+    Path into = fresh ? DurableFiles.stagingFolder(absolute) : absolute;
+    DurableFiles.write(into.resolve(CONFIG_FILE), new GsonBuilder().setPrettyPrinting().create()
+        .toJson(config).getBytes(StandardCharsets.UTF_8));
+    SafeTensors.write(into.resolve(WEIGHTS_FILE), tensors,
+        Map.of("format", "pt", "written_by", "dpo djl backend"));
+    for (Map.Entry<String, byte[]> c : companions.entrySet()) {
+      DurableFiles.write(into.resolve(c.getKey()), c.getValue());
     }
-  }
-
-  /** Swaps a fully written staging folder into place; the old folder is removed only after. */
-  private static void replaceDirectory(Path staging, Path target) throws IOException {
-    Path old = null;
-    if (Files.exists(target)) {
-      old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old");
-      Files.delete(old);
-      Files.move(target, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    if (old != null) {
-      deleteTree(old);
-    }
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    List<Path> paths = new ArrayList<>();
-    try (var walk = Files.walk(root)) {
-      walk.forEach(paths::add);
-    }
-    for (int i = paths.size() - 1; i >= 0; i--) {
-      Files.deleteIfExists(paths.get(i));
+    if (fresh) {
+      DurableFiles.publishFolder(into, absolute);
     }
   }
 

@@ -7,16 +7,14 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
+import dpo.api.io.DurableFiles;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -289,33 +287,16 @@ public final class SafeTensors {
       json.append(' '); // the format pads the header with spaces to 8-byte alignment
     }
     byte[] headerBytes = json.toString().getBytes(StandardCharsets.UTF_8);
-    Path dir = file.toAbsolutePath().getParent();
-    Path temp = null;
-    try {
-      temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-      try (OutputStream out = Files.newOutputStream(temp)) {
-        ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        out.write(length.putLong(headerBytes.length).array());
-        out.write(headerBytes);
-        for (Tensor t : tensors.values()) {
-          ByteBuffer data = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
-          data.asFloatBuffer().put(t.data());
-          out.write(data.array());
-        }
+    DurableFiles.write(file, out -> {
+      ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      out.write(length.putLong(headerBytes.length).array());
+      out.write(headerBytes);
+      for (Tensor t : tensors.values()) {
+        ByteBuffer data = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
+        data.asFloatBuffer().put(t.data());
+        out.write(data.array());
       }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      temp = null;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    } finally {
-      if (temp != null) {
-        try {
-          Files.deleteIfExists(temp);
-        } catch (IOException ignored) {
-          // the temp file's name starts with a dot; a leftover is harmless
-        }
-      }
-    }
+    });
   }
 
   private static void readFully(FileChannel channel, ByteBuffer buffer, long position)

@@ -8,6 +8,11 @@ import java.util.List;
 
 /** A sampler in a few lines: half a uniform pair, half a pair drawn from the policy. */
 public final class HalfOnPolicySamplerProvider implements SamplerProvider {
+  @Override
+  public int apiVersion() {
+    return API_VERSION;
+  }
+
 
   @Override
   public String id() {

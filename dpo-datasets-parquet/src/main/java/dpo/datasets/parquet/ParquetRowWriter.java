@@ -2,21 +2,16 @@ package dpo.datasets.parquet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dpo.api.DpoException;
+import dpo.api.io.DurableFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.conf.ParquetConfiguration;
@@ -80,7 +75,6 @@ public final class ParquetRowWriter implements AutoCloseable {
   }
 
   private final Path target;
-  private final Path temp;
   private final RowWriteSupport rows;
   private final TempFile output;
   private final ParquetWriter<ObjectNode> writer;
@@ -132,10 +126,8 @@ public final class ParquetRowWriter implements AutoCloseable {
       throw new IllegalArgumentException("rowGroupBytes must be at least 1, got " + rowGroupBytes);
     }
     target = file.toAbsolutePath();
-    // A sibling keeps the final move on one file system, where it can be atomic.
-    temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
     rows = new RowWriteSupport(columns);
-    output = new TempFile(temp);
+    output = new TempFile(target);
     try {
       Files.createDirectories(target.getParent());
       writer =
@@ -196,7 +188,7 @@ public final class ParquetRowWriter implements AutoCloseable {
     requireOpen();
     try {
       writer.close();
-      move();
+      output.commit();
       state = State.COMMITTED;
     } catch (IOException | RuntimeException e) {
       close();
@@ -215,14 +207,6 @@ public final class ParquetRowWriter implements AutoCloseable {
       // Not writer.close(): that would write out the buffered rows and a footer, only for the file
       // to be deleted.
       output.abort();
-    }
-  }
-
-  private void move() throws IOException {
-    try {
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 
@@ -283,24 +267,22 @@ public final class ParquetRowWriter implements AutoCloseable {
   }
 
   /**
-   * The temporary file, written through a channel of our own: closing it forces the data to disk
-   * (without that, a crash soon after the move can leave an empty file under the final name), and
-   * aborting it closes and deletes it without parquet-java writing a footer first.
+   * The output file, a {@link DurableFiles} pending file: committing it forces the data to disk
+   * and renames it into place, and aborting it deletes it without parquet-java writing a footer
+   * first.
    */
   private static final class TempFile implements OutputFile {
-    private final Path path;
-    private FileChannel channel;
+    private final Path target;
+    private DurableFiles.Pending pending;
 
-    TempFile(Path path) {
-      this.path = path;
+    TempFile(Path target) {
+      this.target = target;
     }
 
     @Override
-    public PositionOutputStream create(long blockSizeHint) throws IOException {
-      // CREATE_NEW rather than Files.createTempFile: the latter makes the file owner-only, and the
-      // data set would keep those permissions after the move.
-      channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+    public PositionOutputStream create(long blockSizeHint) {
+      pending = DurableFiles.open(target);
+      OutputStream out = new BufferedOutputStream(pending.stream(), 1 << 16);
       return new PositionOutputStream() {
         private long position;
 
@@ -328,15 +310,14 @@ public final class ParquetRowWriter implements AutoCloseable {
 
         @Override
         public void close() throws IOException {
+          // Only flushes: the pending file is made durable and renamed by commit().
           out.flush();
-          channel.force(true);
-          channel.close();
         }
       };
     }
 
     @Override
-    public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+    public PositionOutputStream createOrOverwrite(long blockSizeHint) {
       return create(blockSizeHint);
     }
 
@@ -352,21 +333,18 @@ public final class ParquetRowWriter implements AutoCloseable {
 
     @Override
     public String getPath() {
-      return path.toString();
+      return target.toString();
     }
 
+    /** Flushes the file to disk and renames it over the target. */
+    void commit() {
+      pending.commit();
+    }
+
+    /** Deletes the temporary file; the target is untouched. */
     void abort() {
-      try {
-        if (channel != null) {
-          channel.close();
-        }
-      } catch (IOException e) {
-        // Only the temporary file is affected, and it is deleted next.
-      }
-      try {
-        Files.deleteIfExists(path);
-      } catch (IOException e) {
-        // The target is untouched either way; a stray temporary file is only clutter.
+      if (pending != null) {
+        pending.close();
       }
     }
   }

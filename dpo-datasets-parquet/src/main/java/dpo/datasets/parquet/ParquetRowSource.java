@@ -1,7 +1,8 @@
-package dpo.datasets.io;
+package dpo.datasets.parquet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dpo.datasets.parquet.ParquetRowReader;
+import dpo.datasets.io.RowLocation;
+import dpo.datasets.io.RowSource;
 import java.nio.file.Path;
 
 /** Rows of a Parquet file, located by row group and row. */

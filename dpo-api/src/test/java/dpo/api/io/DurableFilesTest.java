@@ -1,4 +1,4 @@
-package dpo.core.io;
+package dpo.api.io;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class AtomicFilesTest {
+class DurableFilesTest {
   @TempDir Path root;
 
   private static byte[] bytes(String s) {
@@ -47,7 +47,7 @@ class AtomicFilesTest {
   @Test
   void writeCreatesAFileAndLeavesNoTemporaryFiles() throws IOException {
     Path target = root.resolve("result.json");
-    AtomicFiles.write(target, bytes("{\"a\": 1}"));
+    DurableFiles.write(target, bytes("{\"a\": 1}"));
     assertEquals("{\"a\": 1}", Files.readString(target));
     assertEquals(Set.of("result.json"), names(root));
   }
@@ -56,7 +56,7 @@ class AtomicFilesTest {
   void writeReplacesAnExistingFile() throws IOException {
     Path target = root.resolve("result.json");
     Files.writeString(target, "old content that is longer than the new one");
-    AtomicFiles.write(target, bytes("new"));
+    DurableFiles.write(target, bytes("new"));
     assertEquals("new", Files.readString(target));
     assertEquals(Set.of("result.json"), names(root));
   }
@@ -64,7 +64,7 @@ class AtomicFilesTest {
   @Test
   void writeCreatesMissingParentDirectories() throws IOException {
     Path target = root.resolve("a/b/c.txt");
-    AtomicFiles.write(target, bytes("x"));
+    DurableFiles.write(target, bytes("x"));
     assertEquals("x", Files.readString(target));
     assertEquals(Set.of("c.txt"), names(root.resolve("a/b")));
   }
@@ -72,28 +72,17 @@ class AtomicFilesTest {
   @Test
   void writeWritesEmptyAndBinaryContent() throws IOException {
     byte[] binary = {0, -1, 127, -128, 10, 13};
-    AtomicFiles.write(root.resolve("bin"), binary);
-    AtomicFiles.write(root.resolve("empty"), new byte[0]);
+    DurableFiles.write(root.resolve("bin"), binary);
+    DurableFiles.write(root.resolve("empty"), new byte[0]);
     assertArrayEquals(binary, Files.readAllBytes(root.resolve("bin")));
     assertEquals(0, Files.size(root.resolve("empty")));
     assertEquals(Set.of("bin", "empty"), names(root));
   }
 
   @Test
-  void writeAllCreatesANewDirectoryWithoutLeavingTheStagingDirectory() throws IOException {
-    Path dir = root.resolve("run-1");
-    AtomicFiles.writeAll(dir, files("a.csv", "1,2", "b.json", "{}", "c.txt", ""));
-    assertEquals(Set.of("run-1"), names(root));
-    assertEquals(Set.of("a.csv", "b.json", "c.txt"), names(dir));
-    assertEquals("1,2", Files.readString(dir.resolve("a.csv")));
-    assertEquals("{}", Files.readString(dir.resolve("b.json")));
-    assertEquals("", Files.readString(dir.resolve("c.txt")));
-  }
-
-  @Test
   void writeAllCreatesMissingParents() throws IOException {
     Path dir = root.resolve("results/2025/run-1");
-    AtomicFiles.writeAll(dir, files("a.txt", "a"));
+    DurableFiles.writeAll(dir, files("a.txt", "a"));
     assertEquals("a", Files.readString(dir.resolve("a.txt")));
     assertEquals(Set.of("run-1"), names(root.resolve("results/2025")));
   }
@@ -103,7 +92,7 @@ class AtomicFilesTest {
     Path dir = Files.createDirectory(root.resolve("run"));
     Files.writeString(dir.resolve("a.txt"), "old a");
     Files.writeString(dir.resolve("keep.txt"), "kept");
-    AtomicFiles.writeAll(dir, files("a.txt", "new a", "b.txt", "new b"));
+    DurableFiles.writeAll(dir, files("a.txt", "new a", "b.txt", "new b"));
     assertEquals("new a", Files.readString(dir.resolve("a.txt")));
     assertEquals("new b", Files.readString(dir.resolve("b.txt")));
     assertEquals("kept", Files.readString(dir.resolve("keep.txt")));
@@ -116,7 +105,7 @@ class AtomicFilesTest {
     Path file = root.resolve("run");
     Files.writeString(file, "precious");
     UncheckedIOException e =
-        assertThrows(UncheckedIOException.class, () -> AtomicFiles.writeAll(file, files("a", "b")));
+        assertThrows(UncheckedIOException.class, () -> DurableFiles.writeAll(file, files("a", "b")));
     assertTrue(e.getMessage().contains("run"), e.getMessage());
     assertTrue(Files.isRegularFile(file));
     assertEquals("precious", Files.readString(file));
@@ -124,13 +113,44 @@ class AtomicFilesTest {
   }
 
   @Test
-  void aFailedWriteAllLeavesNoDirectoryAtAll() throws IOException {
-    Path dir = root.resolve("run");
-    // The second name is longer than any common file system allows (255 bytes).
-    Map<String, byte[]> files = files("a.txt", "a", "x".repeat(300), "b");
-    assertThrows(UncheckedIOException.class, () -> AtomicFiles.writeAll(dir, files));
-    assertFalse(Files.exists(dir));
-    assertEquals(Set.of(), names(root));
+  void aPendingFileClosedWithoutCommitLeavesTheTargetAsItWas() throws IOException {
+    Path target = root.resolve("data.jsonl");
+    Files.writeString(target, "old");
+    try (DurableFiles.Pending p = DurableFiles.open(target)) {
+      p.stream().write(bytes("half a row"));
+    }
+    assertEquals("old", Files.readString(target));
+    assertEquals(Set.of("data.jsonl"), names(root));
+  }
+
+  @Test
+  void aPublishedFolderAppearsWholeAndAnExistingOneIsNeverReplaced() throws IOException {
+    Path target = root.resolve("checkpoint");
+    Path staging = DurableFiles.stagingFolder(target);
+    DurableFiles.write(staging.resolve("config.json"), bytes("{}"));
+    assertFalse(Files.exists(target));
+    DurableFiles.publishFolder(staging, target);
+    assertEquals(Set.of("checkpoint"), names(root));
+    assertEquals("{}", Files.readString(target.resolve("config.json")));
+
+    Path again = DurableFiles.stagingFolder(target);
+    UncheckedIOException e = assertThrows(UncheckedIOException.class,
+        () -> DurableFiles.publishFolder(again, target));
+    assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+    assertEquals("{}", Files.readString(target.resolve("config.json")));
+    assertEquals(Set.of("checkpoint"), names(root));
+  }
+
+  @Test
+  void leftoversOfAKilledWriterAreRemovedAndNothingElse() throws IOException {
+    Path staging = DurableFiles.stagingFolder(root.resolve("sft"));
+    Files.writeString(staging.resolve("model.safetensors"), "partial");
+    Path temp = root.resolve(".run.json.123e4567-e89b-12d3-a456-426614174000.tmp");
+    Files.writeString(temp, "partial");
+    Files.writeString(root.resolve(".hidden.tmp"), "a user's file");
+    Files.writeString(root.resolve("results.md"), "ours");
+    assertEquals(Set.of(staging, temp), Set.copyOf(DurableFiles.removeLeftovers(root)));
+    assertEquals(Set.of(".hidden.tmp", "results.md"), names(root));
   }
 
   @Test
@@ -149,11 +169,11 @@ class AtomicFilesTest {
         "the umask makes new files private: " + fileDefault);
 
     Path single = root.resolve("single.txt");
-    AtomicFiles.write(single, bytes("x"));
+    DurableFiles.write(single, bytes("x"));
     Path dir = root.resolve("run");
-    AtomicFiles.writeAll(dir, files("a.txt", "a"));
+    DurableFiles.writeAll(dir, files("a.txt", "a"));
     Path existing = root.resolve("ref-dir");
-    AtomicFiles.writeAll(existing, files("b.txt", "b"));
+    DurableFiles.writeAll(existing, files("b.txt", "b"));
 
     for (Path p : new Path[] {single, dir.resolve("a.txt"), existing.resolve("b.txt")}) {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);

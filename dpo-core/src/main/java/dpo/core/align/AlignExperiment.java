@@ -1,0 +1,463 @@
+package dpo.core.align;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import jakarta.inject.Inject;
+import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendConfig;
+import dpo.api.backend.PolicyBackend;
+import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.io.DurableFiles;
+import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LanguageModels;
+import dpo.api.lm.LmTrainer;
+import dpo.api.lm.ModelConfig;
+import dpo.api.lm.Tokenizer;
+import dpo.api.lm.TrainerConfig;
+import dpo.api.objective.Objective;
+import dpo.api.objective.ObjectiveConfig;
+import dpo.api.oracle.OracleConfig;
+import dpo.api.oracle.RewardOracle;
+import dpo.api.sampler.GenerationPlan;
+import dpo.api.sampler.Sampler;
+import dpo.core.DpoRuntime;
+import dpo.core.provenance.Provenance;
+import dpo.core.provenance.RunRecord;
+import dpo.core.registry.BackendFacets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The online DPO comparison (PAPER.md section 2): for each seed and sampler, the iterative loop
+ * ({@link OnlineDpoLoop}) from one initial model, evaluated against it. Runs from Java without
+ * the command line; {@code dpo align} only parses options into a {@link Config}, runs this and
+ * renders the {@link Result}.
+ *
+ * <p>Resume: each run folder records a fingerprint of everything that changes its numbers: the
+ * whole effective configuration as canonical JSON, the SHA-256 of the initial model's files and
+ * tokenizer, the oracle id and options, the backend, the reference (SFT) settings, the loop's
+ * settings and the prompts. A rerun with any of them changed is refused instead of mixing two
+ * setups. The SFT cache under {@code OUT/sft/} is keyed the same way.
+ */
+public final class AlignExperiment {
+  private static final ObjectMapper CANONICAL = JsonMapper.builder()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .enable(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+      .build();
+
+  private final DpoRuntime runtime;
+
+  /**
+   * An experiment over the given providers.
+   *
+   * @param runtime the providers (backends, samplers, objectives, oracles)
+   */
+  @Inject
+  public AlignExperiment(DpoRuntime runtime) {
+    this.runtime = runtime;
+  }
+
+  /**
+   * The experiment's settings.
+   *
+   * @param samplers sampler ids
+   * @param objective objective id
+   * @param beta the KL coefficient
+   * @param backend backend id (with language models)
+   * @param threads backend threads
+   * @param oracle oracle id
+   * @param oracleOptions the oracle's options
+   * @param seeds how many seeds
+   * @param firstSeed the first seed; the others follow
+   * @param loop the loop's settings (its seed is replaced by each run's)
+   * @param reference where each seed's initial model comes from
+   * @param stopAfter stop every run after this iteration, as if killed (0: never; tests resume)
+   */
+  public record Config(List<String> samplers, String objective, double beta, String backend,
+      int threads, String oracle, Map<String, String> oracleOptions, int seeds, long firstSeed,
+      AlignConfig loop, Reference reference, int stopAfter) {
+    /** Checks the counts and copies the collections. */
+    public Config {
+      samplers = List.copyOf(samplers);
+      oracleOptions = new TreeMap<>(oracleOptions);
+      if (seeds < 1) {
+        throw new ConfigurationException("seeds", "seeds must be >= 1, got " + seeds);
+      }
+      if (stopAfter < 0) {
+        throw new ConfigurationException("stopAfter", "stopAfter must be >= 0, got " + stopAfter);
+      }
+    }
+  }
+
+  /** Where each seed's initial model (the reference) comes from. */
+  public sealed interface Reference {
+    /**
+     * A checkpoint folder (model files and tokenizer.json), the same for every seed.
+     *
+     * @param model the folder
+     */
+    record Checkpoint(Path model) implements Reference {}
+
+    /**
+     * A fresh model trained per seed by supervised fine-tuning on demonstrations; cached under
+     * {@code OUT/sft/} by a key over these settings, the data and the backend.
+     *
+     * @param shape the model's shape
+     * @param steps supervised steps
+     * @param learningRate AdamW learning rate
+     * @param batch demonstrations per step
+     * @param tokenizer the tokenizer of the model
+     * @param tokenizerJson the tokenizer as a Hugging Face tokenizer.json, stored beside the model
+     */
+    record Supervised(ModelConfig shape, int steps, double learningRate, int batch,
+        @JsonIgnore Tokenizer tokenizer, @JsonIgnore byte[] tokenizerJson)
+        implements Reference {}
+  }
+
+  /** A (prompt, response) demonstration for supervised fine-tuning. */
+  public record Demonstration(String prompt, String response) {}
+
+  /** The data of each seed: prompts, and demonstrations for a {@link Reference.Supervised}. */
+  public interface Inputs {
+    /**
+     * What the data is (a task id and its settings, or a file and its hash), for the record and
+     * the fingerprint.
+     *
+     * @return the description
+     */
+    String id();
+
+    /**
+     * Training prompts of a seed.
+     *
+     * @param seed the seed
+     * @return the prompts
+     */
+    List<String> train(long seed);
+
+    /**
+     * Evaluation prompts of a seed.
+     *
+     * @param seed the seed
+     * @return the prompts
+     */
+    List<String> test(long seed);
+
+    /**
+     * Demonstrations of a seed, for a supervised reference.
+     *
+     * @param seed the seed
+     * @return the demonstrations
+     */
+    default List<Demonstration> demonstrations(long seed) {
+      return List.of();
+    }
+  }
+
+  /** Progress of the whole experiment. */
+  public interface Progress extends AlignProgress {
+    /**
+     * A run (sampler, seed) starts.
+     *
+     * @param name e.g. "mix-p seed 1"
+     */
+    default void startRun(String name) {}
+
+    /**
+     * A run ended.
+     *
+     * @param summary one line
+     */
+    default void endRun(String summary) {}
+  }
+
+  /**
+   * The outcome.
+   *
+   * @param evaluations per sampler, per seed, the evaluations of iterations 0..N
+   * @param complete false if the runs were stopped early ({@code stopAfter})
+   * @param record the provenance (finished)
+   */
+  public record Result(Map<String, List<List<Evaluation>>> evaluations, boolean complete,
+      RunRecord record) {}
+
+  /**
+   * Runs (or resumes) the experiment into a folder.
+   *
+   * @param config the settings
+   * @param inputs the data
+   * @param out the output folder (claimed by the caller); runs go to {@code runs/}, the SFT
+   *     cache to {@code sft/}
+   * @param progress progress reports
+   * @return the result
+   */
+  public Result run(Config config, Inputs inputs, Path out, Progress progress) {
+    Instant started = Instant.now();
+    PolicyBackendProvider backendProvider = runtime.backends().get(config.backend());
+    Objective objective = runtime.objectives().get(config.objective())
+        .create(ObjectiveConfig.ofBeta(config.beta()));
+    Map<String, Sampler> chosen = samplers(config);
+    Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
+    RunRecord.Device device;
+    List<RunRecord.Input> recordInputs = new ArrayList<>();
+    try (PolicyBackend backend = backendProvider.create(new BackendConfig(config.threads()));
+        RewardOracle scorer = oracle(config)) {
+      device = RunRecord.Device.of(backend.device());
+      LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
+      for (int s = 0; s < config.seeds(); s++) {
+        long seed = config.firstSeed() + s;
+        List<String> train = inputs.train(seed);
+        List<String> test = inputs.test(seed);
+        Initial initial = initial(config, inputs, lm, out, seed);
+        recordInputs.add(new RunRecord.Input("initial model, seed " + seed,
+            initial.source().toString(), initial.hash()));
+        String setup = setupFingerprint(config, inputs, initial.hash());
+        try (LanguageModel model = initial.model()) {
+          for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
+            String name = e.getKey() + " seed " + seed;
+            progress.startRun(name);
+            OnlineDpoLoop loop = new OnlineDpoLoop(lm, initial.tokenizer(), scorer, e.getValue(),
+                objective, config.loop().withSeed(seed), progress);
+            Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + seed);
+            int last = config.stopAfter() > 0 ? config.stopAfter() : config.loop().iterations();
+            List<Evaluation> evals = loop.run(model, train, test, dir, last, setup);
+            recordCheckpoints(dir, RunRecord.start("align", started, config, providers(config),
+                device, List.of(new RunRecord.Input("initial model, seed " + seed,
+                    initial.source().toString(), initial.hash()),
+                    new RunRecord.Input("prompts", inputs.id(), null))));
+            progress.endRun(String.format(java.util.Locale.ROOT, "%s: reward %.3f -> %.3f", name,
+                evals.get(0).reward(), evals.get(evals.size() - 1).reward()));
+            results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(evals);
+          }
+        }
+      }
+    }
+    boolean complete = config.stopAfter() == 0 || config.stopAfter() >= config.loop().iterations();
+    RunRecord record = RunRecord.start("align", started, config, providers(config), device,
+        recordInputs).finish(Instant.now(), null);
+    return new Result(results, complete, record);
+  }
+
+  /**
+   * Checks what can be checked before anything is written: the providers exist and every
+   * sampler can run on a language model.
+   *
+   * @param config the settings
+   */
+  public void check(Config config) {
+    runtime.backends().get(config.backend());
+    runtime.objectives().get(config.objective());
+    runtime.oracles().get(config.oracle());
+    samplers(config);
+  }
+
+  /** Stores the provenance beside every checkpoint of a run that does not have it yet. */
+  private static void recordCheckpoints(Path run, RunRecord record) {
+    Path checkpoints = run.resolve(OnlineDpoLoop.CHECKPOINTS);
+    if (!Files.isDirectory(checkpoints)) {
+      return;
+    }
+    try (Stream<Path> dirs = Files.list(checkpoints)) {
+      for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+        if (!Files.exists(dir.resolve(RunRecord.FILE))) {
+          record.writeTo(dir);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + checkpoints + " (" + e.getMessage() + ")",
+          e);
+    }
+  }
+
+  /** The samplers, each refused with the exact reason when it cannot run on a language model. */
+  private Map<String, Sampler> samplers(Config config) {
+    List<String> runnable = runtime.samplers().ids().stream()
+        .filter(id -> GenerationPlan.supports(runtime.samplers().get(id).create(), config.beta()))
+        .toList();
+    Map<String, Sampler> chosen = new LinkedHashMap<>();
+    for (String id : config.samplers()) {
+      Sampler s = runtime.samplers().get(id).create();
+      Optional<String> refusal = GenerationPlan.refusal(s, config.beta());
+      if (refusal.isPresent()) {
+        throw new ConfigurationException("samplers", "sampler '" + id + "' cannot run on a"
+            + " language model: " + refusal.get() + "; samplers that can: "
+            + String.join(", ", runnable));
+      }
+      chosen.put(id, s);
+    }
+    return chosen;
+  }
+
+  /** The oracle; its option errors name the option as {@code oracle.NAME}. */
+  private RewardOracle oracle(Config config) {
+    try {
+      return runtime.oracles().get(config.oracle())
+          .create(new OracleConfig(config.firstSeed(), config.oracleOptions()));
+    } catch (ConfigurationException e) {
+      throw new ConfigurationException(e.violations().stream()
+          .map(v -> new ConfigurationException.Violation("oracle." + v.field(), v.message()))
+          .toList());
+    }
+  }
+
+  private RunRecord.Providers providers(Config config) {
+    List<RunRecord.ProviderInfo> samplers = new ArrayList<>();
+    for (String id : config.samplers()) {
+      samplers.add(RunRecord.ProviderInfo.of(runtime.samplers().get(id)));
+    }
+    return new RunRecord.Providers(
+        RunRecord.ProviderInfo.of(runtime.backends().get(config.backend())),
+        RunRecord.ProviderInfo.of(runtime.objectives().get(config.objective())),
+        RunRecord.ProviderInfo.of(runtime.oracles().get(config.oracle())), samplers);
+  }
+
+  /** A seed's initial model, its tokenizer, where it is on disk and the hash of its files. */
+  private record Initial(LanguageModel model, Tokenizer tokenizer, Path source, String hash) {}
+
+  private Initial initial(Config config, Inputs inputs, LanguageModels lm, Path out, long seed) {
+    if (config.reference() instanceof Reference.Checkpoint c) {
+      return new Initial(lm.loadLanguageModel(c.model()), lm.loadTokenizer(c.model()), c.model(),
+          folderSha256(c.model()));
+    }
+    Reference.Supervised sft = (Reference.Supervised) config.reference();
+    Map<String, Object> key = new LinkedHashMap<>();
+    key.put("reference", sft.shape());
+    key.put("steps", sft.steps());
+    key.put("learning_rate", sft.learningRate());
+    key.put("batch", sft.batch());
+    key.put("tokenizer", Provenance.sha256(sft.tokenizerJson()));
+    key.put("data", inputs.id());
+    key.put("backend", config.backend());
+    key.put("seed", seed);
+    String hash = Provenance.sha256(canonicalJson(key));
+    Path dir = out.resolve("sft").resolve("seed-" + seed + "-" + hash.substring(0, 16));
+    if (Files.isRegularFile(dir.resolve(RunRecord.FILE))) {
+      return new Initial(lm.loadLanguageModel(dir), sft.tokenizer(), dir, hash);
+    }
+    LanguageModel model = lm.newLanguageModel(sft.shape(), seed);
+    List<Demonstration> demos = inputs.demonstrations(seed);
+    if (demos.isEmpty()) {
+      throw new ConfigurationException("reference", "a supervised reference needs"
+          + " demonstrations, and the data " + inputs.id() + " has none");
+    }
+    Instant started = Instant.now();
+    supervisedFineTuning(lm, model, sft, demos, seed);
+    Path staging = DurableFiles.stagingFolder(dir);
+    model.save(staging);
+    DurableFiles.write(staging.resolve("tokenizer.json"), sft.tokenizerJson());
+    RunRecord.start("align reference (supervised fine-tuning)", started, key,
+            new RunRecord.Providers(
+                RunRecord.ProviderInfo.of(runtime.backends().get(config.backend())), null, null,
+                null), null, List.of(new RunRecord.Input("demonstrations", inputs.id(), null)))
+        .finish(Instant.now(), null).writeTo(staging);
+    DurableFiles.publishFolder(staging, dir);
+    return new Initial(model, sft.tokenizer(), dir, hash);
+  }
+
+  /** Supervised fine-tuning: next-token loss on random demonstrations, response then end. */
+  static void supervisedFineTuning(LanguageModels lm, LanguageModel model,
+      Reference.Supervised sft, List<Demonstration> demos, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    Tokenizer tokenizer = sft.tokenizer();
+    try (LmTrainer trainer = lm.newTrainer(model, TrainerConfig.adamW(sft.learningRate())
+        .withSchedule(20, Math.max(sft.steps(), 21)))) {
+      for (int step = 0; step < sft.steps(); step++) {
+        List<int[]> prompts = new ArrayList<>();
+        List<int[]> answers = new ArrayList<>();
+        for (int i = 0; i < sft.batch(); i++) {
+          Demonstration d = demos.get(random.nextInt(demos.size()));
+          prompts.add(tokenizer.encodePrompt(d.prompt()));
+          int[] words = tokenizer.encode(d.response());
+          int[] withEnd = Arrays.copyOf(words, words.length + 1);
+          withEnd[words.length] = tokenizer.endOfSequence();
+          answers.add(withEnd);
+        }
+        trainer.supervisedStep(prompts, answers);
+      }
+    }
+  }
+
+  /**
+   * What, besides the loop's own settings and prompts, must match for a run folder to be
+   * resumed: the whole configuration, the data, and the initial model's hash.
+   */
+  private static String setupFingerprint(Config config, Inputs inputs, String initialHash) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("objective", config.objective());
+    c.put("beta", config.beta());
+    c.put("backend", config.backend());
+    c.put("oracle", config.oracle());
+    c.put("oracle_options", config.oracleOptions());
+    c.put("loop", config.loop().withSeed(0));
+    c.put("reference", config.reference() instanceof Reference.Supervised s
+        ? Map.of("shape", s.shape(), "steps", s.steps(), "learning_rate", s.learningRate(),
+            "batch", s.batch())
+        : "checkpoint");
+    all.put("config", c);
+    all.put("data", inputs.id());
+    all.put("initial_model_sha256", initialHash);
+    return Provenance.sha256(canonicalJson(all));
+  }
+
+  /**
+   * A value as canonical JSON: map keys and record properties sorted, no whitespace.
+   *
+   * @param value a Jackson-serialisable value
+   * @return UTF-8 bytes
+   */
+  public static byte[] canonicalJson(Object value) {
+    try {
+      // Through a tree, so that nested maps are sorted too.
+      return CANONICAL.writeValueAsBytes(CANONICAL.readTree(CANONICAL.writeValueAsBytes(value)));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise " + value, e);
+    }
+  }
+
+  /**
+   * The SHA-256 over a folder's files (relative path and content, in path order), provenance
+   * and hidden files excluded.
+   *
+   * @param folder the folder
+   * @return 64 hex digits
+   */
+  public static String folderSha256(Path folder) {
+    MessageDigest digest = Provenance.newSha256();
+    try (Stream<Path> walk = Files.walk(folder)) {
+      List<Path> files = walk.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(p -> !p.getFileName().toString().equals(RunRecord.FILE))
+          .sorted().toList();
+      for (Path f : files) {
+        digest.update(folder.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+        MessageDigest file = Provenance.newSha256();
+        try (var in = new java.security.DigestInputStream(Files.newInputStream(f), file)) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        digest.update(file.digest());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + folder + " (" + e.getMessage() + ")", e);
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+}
