@@ -36,6 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *             formulation the kernels must beat, written in the same language.
  *   scalar    the ratio-form kernel in plain Java over the Y (Y - 1) / 2 unordered pairs.
  *   simd      the same kernel on the Vector API.
+ *   simdAllThreads  the SIMD kernel with one worker per available processor (prompts in
+ *             parallel); its ratio to simd is the multi-core scaling.
  *
  * Each call is a full step with a tiny learning rate, so the policy, and with it the work, stays
  * the same from call to call; the StepReport is returned so that nothing is optimised away.
@@ -63,9 +65,11 @@ public class ExactStepBenchmark {
   private PolicyBackend generic;
   private PolicyBackend scalar;
   private PolicyBackend simd;
+  private PolicyBackend simdAll;
   private TabularPolicy genericPolicy;
   private TabularPolicy scalarPolicy;
   private TabularPolicy simdPolicy;
+  private TabularPolicy simdAllPolicy;
   private Sampler pairSampler;
   private Objective objective;
   private Objective opaqueObjective;
@@ -82,9 +86,12 @@ public class ExactStepBenchmark {
     generic = provider.create(new BackendConfig(1).withOption("kernel", "scalar"));
     scalar = provider.create(new BackendConfig(1).withOption("kernel", "scalar"));
     simd = provider.create(new BackendConfig(1).withOption("kernel", "simd"));
+    simdAll = provider.create(new BackendConfig(Runtime.getRuntime().availableProcessors())
+        .withOption("kernel", "simd"));
     genericPolicy = start(generic.tabularPolicies().orElseThrow().newTabularPolicy(problem));
     scalarPolicy = start(scalar.tabularPolicies().orElseThrow().newTabularPolicy(problem));
     simdPolicy = start(simd.tabularPolicies().orElseThrow().newTabularPolicy(problem));
+    simdAllPolicy = start(simdAll.tabularPolicies().orElseThrow().newTabularPolicy(problem));
   }
 
   private TabularPolicy start(TabularPolicy policy) {
@@ -134,13 +141,20 @@ public class ExactStepBenchmark {
     return simdPolicy.exactStep(pairSampler, objective, step);
   }
 
+  @Benchmark
+  public StepReport simdAllThreads() {
+    return simdAllPolicy.exactStep(pairSampler, objective, step);
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() {
     genericPolicy.close();
     scalarPolicy.close();
     simdPolicy.close();
+    simdAllPolicy.close();
     generic.close();
     scalar.close();
     simd.close();
+    simdAll.close();
   }
 }
