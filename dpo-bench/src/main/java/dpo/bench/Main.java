@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       BenchCommand.class,
       RewardCommand.class,
       DataCommand.class,
+      TokenizerCommand.class,
       ProvidersCommand.Backends.class,
       ProvidersCommand.Samplers.class,
       ProvidersCommand.Objectives.class,
