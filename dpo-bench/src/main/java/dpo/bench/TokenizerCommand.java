@@ -52,6 +52,9 @@ final class TokenizerCommand implements Runnable {
             + " <|pad|> (2), then --special ones; add_bos_token is true. Ties between pairs of"
             + " equal count go to the pair of smaller token ids, so the result depends on the"
             + " input alone.",
+        "",
+        "Speed: 4.0 MB of text, 8,000 tokens: 4.1 s reading, 3.3 s merging on 2 shared cores"
+            + " (README, 'A tokenizer from your text').",
         ""
       },
       footer = {
