@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       RewardCommand.class,
       DataCommand.class,
       LmCommand.class,
+      TokenizerCommand.class,
       ProvidersCommand.Backends.class,
       ProvidersCommand.Samplers.class,
       ProvidersCommand.Objectives.class,

@@ -222,8 +222,8 @@ class CpuTabularPolicyTest {
   void divergenceInTheSecondThreadsBlockIsReportedWithItsPrompt() {
     TabularProblem problem = randomProblem(4, 5, 1);
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(2));
-        TabularPolicy policy = backend.newTabularPolicy(problem)) {
-      // Prompts 0-1 go to the first thread, 2-3 to the second; only prompt 3 can overflow.
+        TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
+      // Two threads share the prompts; only prompt 3 can overflow, whichever thread runs it.
       policy.setParameters(3, new double[] {1e307, -1e307, 0, 0, 0});
       TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
           () -> policy.exactStep(sampler("dpo-unif"), objective("ipo"), StepSize.fixed(1e306)));

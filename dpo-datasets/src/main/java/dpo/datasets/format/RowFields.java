@@ -28,12 +28,24 @@ final class RowFields {
   private final Path file;
   private final RowLocation location;
   private final DataFormat format;
+  private final String example;
 
   RowFields(ObjectNode row, Path file, RowLocation location, DataFormat format) {
+    this(row, file, location, format, format.example());
+  }
+
+  /** For rows of a schema that is no {@link DataFormat}, such as training text. */
+  RowFields(ObjectNode row, Path file, RowLocation location, String example) {
+    this(row, file, location, null, example);
+  }
+
+  private RowFields(
+      ObjectNode row, Path file, RowLocation location, DataFormat format, String example) {
     this.row = row;
     this.file = file;
     this.location = location;
     this.format = format;
+    this.example = example;
   }
 
   /** Whether the row has a field with a value other than null. */
@@ -55,6 +67,9 @@ final class RowFields {
     List<String> names = new ArrayList<>();
     row.fieldNames().forEachRemaining(names::add);
     String found = value == null ? "missing field" : "the field is null";
+    if (format == null) {
+      throw fail(field, found + "; the row has " + names + "; add it, e.g. " + example);
+    }
     // Another format is suggested only for a row with none of this format's own fields: a row
     // that has some of them is a broken row of this format, not a row of another.
     boolean ownFields =
@@ -207,7 +222,7 @@ final class RowFields {
         && (found.textValue().equals("true") || found.textValue().equals("false"))) {
       fix = "remove the quotes around " + found.textValue();
     } else {
-      fix = "fix the row, e.g. " + format.example();
+      fix = "fix the row, e.g. " + example;
     }
     return fail(field, "expected " + expected + ", got " + JsonSupport.describe(found) + "; " + fix);
   }
