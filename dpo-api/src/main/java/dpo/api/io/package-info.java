@@ -6,4 +6,7 @@
  * <p>It lives in the API (JDK only) because every module that writes files, the dataset writers
  * and the backends' checkpoints included, depends on the API and nothing else.
  */
+@Experimental("a helper for plugins that write files; its methods may still change")
 package dpo.api.io;
+
+import dpo.api.Experimental;
