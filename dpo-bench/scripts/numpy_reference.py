@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The exact DPO step of PAPER.md section 1 written the textbook way in NumPy, for comparison with
+"""The exact DPO step of docs/method.md §3 written the textbook way in NumPy, for comparison with
 `./dpo bench bandit --mode exact` on the same machine and size.
 
 One step, for X prompts of Y responses, builds the Y x Y tables of every prompt: the sampler

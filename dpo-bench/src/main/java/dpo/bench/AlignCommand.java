@@ -35,7 +35,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code dpo align}: the iterative online DPO loop on language models (PAPER.md section 2). */
+/** {@code dpo align}: the iterative online DPO loop on language models (docs/method.md §4). */
 @Command(
     name = "align",
     mixinStandardHelpOptions = true,

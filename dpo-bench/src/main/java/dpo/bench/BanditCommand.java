@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code dpo bandit}: the tabular study of PAPER.md section 1. */
+/** {@code dpo bandit}: the tabular study of docs/method.md §3. */
 @Command(
     name = "bandit",
     mixinStandardHelpOptions = true,

@@ -48,7 +48,7 @@ public final class Main implements Runnable {
   static final int EXIT_DIVERGED = UserErrors.EXIT_DIVERGED;
 
   static {
-    // Before any DJL class can load: no downloads, no telemetry (DESIGN.md, DJL rules).
+    // Before any DJL class can load: no downloads, no telemetry (docs/architecture.md).
     System.setProperty("ai.djl.offline", "true");
     System.setProperty("OPT_OUT_TRACKING", "true");
     System.setProperty("java.awt.headless", "true");

@@ -20,9 +20,8 @@ import com.tngtech.archunit.library.GeneralCodingRules;
 import dpo.api.BackendException;
 
 /**
- * The layering of DESIGN.md ("Modules", "Principles" 1) and STYLE.md (ArchUnit sketch), checked on
- * the main classes of every module: dpo-bench depends on all of them, so its test class path holds
- * them all.
+ * The layering of docs/architecture.md, checked on the main classes of every module: dpo-bench
+ * depends on all of them, so its test class path holds them all.
  */
 @AnalyzeClasses(packages = "dpo", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -46,7 +45,7 @@ class ArchitectureTest {
           .resideInAnyPackage(API, "java..")
           .because(
               "dpo-api is JDK-only, so that a plugin that implements it pulls in nothing else"
-                  + " (DESIGN.md, Principles 1)");
+                  + " (docs/architecture.md)");
 
   @ArchTest
   static final ArchRule samplersDependOnlyOnTheApi =
@@ -74,8 +73,8 @@ class ArchitectureTest {
           .resideInAnyPackage(SAMPLERS, "dpo.backend..", DATASETS)
           .because(
               "core finds samplers, backends and datasets through ServiceLoader, never by name,"
-                  + " so that third-party plugins are equals of the shipped ones (DESIGN.md,"
-                  + " Principles 1)");
+                  + " so that third-party plugins are equals of the shipped ones"
+                  + " (docs/architecture.md)");
 
   @ArchTest
   static final ArchRule noCyclesBetweenModules =
@@ -98,7 +97,7 @@ class ArchitectureTest {
           .allowEmptyShould(true)
           .because(
               "jdk.incubator.vector is an incubator module that only the CPU backend's SIMD"
-                  + " kernels may need (DESIGN.md, Principles 1)");
+                  + " kernels may need (docs/architecture.md)");
 
   @ArchTest
   static final ArchRule djlOnlyInTheGpuBackend =
@@ -111,7 +110,7 @@ class ArchitectureTest {
           .allowEmptyShould(true)
           .because(
               "DJL and its natives are the GPU backend's business; nothing else may load them"
-                  + " (DESIGN.md, Principles 1)");
+                  + " (docs/architecture.md)");
 
   @ArchTest
   static final ArchRule guiceOnlyInCoreAndBench =
@@ -122,7 +121,8 @@ class ArchitectureTest {
           .dependOnClassesThat()
           .resideInAPackage("com.google.inject..")
           .allowEmptyShould(true)
-          .because("Guice stays in dpo-core, wired once by the command line (STYLE.md, 10)");
+          .because("Guice stays in dpo-core, wired once by the command line"
+              + " (docs/architecture.md)");
 
   @ArchTest
   static final ArchRule jacksonOnlyInCoreDatasetsAndBench =
@@ -133,7 +133,7 @@ class ArchitectureTest {
           .dependOnClassesThat()
           .resideInAPackage("com.fasterxml.jackson..")
           .allowEmptyShould(true)
-          .because("only core, datasets and bench may depend on Jackson (DESIGN.md, Modules)");
+          .because("only core, datasets and bench may depend on Jackson (docs/architecture.md)");
 
   // --- Coding rules ---
 
@@ -141,7 +141,7 @@ class ArchitectureTest {
   static final ArchRule noFieldInjection =
       GeneralCodingRules.NO_CLASSES_SHOULD_USE_FIELD_INJECTION.because(
           "constructor injection only, so that every dependency is final and visible"
-              + " (STYLE.md, 10)");
+              + " (docs/architecture.md)");
 
   @ArchTest
   static final ArchRule noJavaUtilLogging =
@@ -170,7 +170,7 @@ class ArchitectureTest {
           .should(beAnInterfaceRecordEnumExceptionOrFinalClass())
           .because(
               "an open, concrete API class is an implementation that every plugin could subclass"
-                  + " and that could then never change (STYLE.md, Synthesis 1 and 6)");
+                  + " and that could then never change (docs/architecture.md)");
 
   @ArchTest
   static final ArchRule apiNeverThrowsForAMissingFeature =
@@ -241,7 +241,7 @@ class ArchitectureTest {
         .allowEmptyShould(true)
         .because(
             "plugins depend on dpo-api only, so that each can be replaced, dropped or shipped by a"
-                + " third party (DESIGN.md, Modules and Principles 1)");
+                + " third party (docs/architecture.md)");
   }
 
   private static ArchCondition<JavaClass> beAnInterfaceRecordEnumExceptionOrFinalClass() {

@@ -140,7 +140,7 @@ class BanditCommandTest {
 
   /**
    * The metrics of the uniform policy (every theta = 0, as at step 0), averaged over prompts,
-   * straight from the definitions of PAPER.md section 1: {param_diff, value, value_diff}.
+   * straight from the definitions of docs/method.md §3: {param_diff, value, value_diff}.
    */
   private static double[] uniformPolicyMetrics(double[][] rewards, double beta) {
     double paramDiff = 0;

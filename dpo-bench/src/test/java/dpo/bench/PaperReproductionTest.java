@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The convergence claims of PAPER.md section 1 on the paper's reference configuration (1 prompt,
+ * The convergence claims of docs/method.md §3 on the paper's reference configuration (1 prompt,
  * |Y| = 20, beta = 3, rewards ~ N(0, 1)), through ServiceLoader discovery as the command line runs.
  */
 class PaperReproductionTest {

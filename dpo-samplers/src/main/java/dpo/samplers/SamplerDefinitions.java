@@ -9,7 +9,7 @@ import dpo.api.sampler.Tilt;
 import java.util.List;
 
 /**
- * The definitions of the shipped samplers, one method each. PAPER.md section 1 gives the paper's
+ * The definitions of the shipped samplers, one method each. docs/method.md §3 gives the paper's
  * four; the baselines follow its ablations and section 2's generation pairs.
  */
 public final class SamplerDefinitions {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The reference against the closed forms of PAPER.md and the README's sampler table. */
+/** The reference against the closed forms of docs/method.md and the README's sampler table. */
 class TabularReferenceTest {
   private static final double BETA = 3;
   private final double[] rewards = TabularReference.randomProblem(1, 5, 1).rewards(0);

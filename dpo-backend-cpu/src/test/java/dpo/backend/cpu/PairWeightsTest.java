@@ -10,7 +10,7 @@ import dpo.api.sampler.Sampler;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The realised weights against PAPER.md's formulas, evaluated directly pair by pair. */
+/** The realised weights against docs/method.md's formulas, evaluated directly pair by pair. */
 class PairWeightsTest {
   private static final int Y = 8;
   private static final double BETA = 3;

@@ -45,7 +45,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The online DPO comparison (PAPER.md section 2): for each seed and sampler, the iterative loop
+ * The online DPO comparison (docs/method.md §4): for each seed and sampler, the iterative loop
  * ({@link OnlineDpoLoop}) from one initial model, evaluated against it. Runs from Java without
  * the command line; {@code dpo align} only parses options into a {@link Config}, runs this and
  * renders the {@link Result}.

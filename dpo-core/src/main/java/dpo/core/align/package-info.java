@@ -1,5 +1,5 @@
 /**
- * The iterative online DPO loop on language models (PAPER.md section 2): {@link
+ * The iterative online DPO loop on language models (docs/method.md §4): {@link
  * dpo.core.align.OnlineDpoLoop} generates responses with a sampler's logit-mixed pair of
  * distributions ({@link dpo.api.sampler.GenerationPlan}), labels best-vs-worst pairs with a reward
  * oracle, trains with an objective, evaluates ({@link dpo.core.align.Evaluation}) and checkpoints

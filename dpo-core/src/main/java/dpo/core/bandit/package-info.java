@@ -1,2 +1,2 @@
-/** The tabular (bandit) study of PAPER.md section 1: configuration, driver and results. */
+/** The tabular (bandit) study of docs/method.md §3: configuration, driver and results. */
 package dpo.core.bandit;

@@ -3,7 +3,7 @@ package dpo.core.metrics;
 import java.util.Arrays;
 
 /**
- * The metrics of one prompt of a tabular policy with a uniform reference, PAPER.md section 1:
+ * The metrics of one prompt of a tabular policy with a uniform reference, docs/method.md §3:
  *
  * <ul>
  *   <li>Param Diff: the mean over all Y * Y ordered pairs of |d_y - d_y'| with d = r - beta log pi,

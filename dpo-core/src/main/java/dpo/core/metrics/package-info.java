@@ -1,2 +1,2 @@
-/** The tabular study's metrics (PAPER.md section 1) and the convergence summary of a curve. */
+/** The tabular study's metrics (docs/method.md §3) and the convergence summary of a curve. */
 package dpo.core.metrics;

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * The DPO loss -log sigma(beta h) for a winning first response. With soft labels p = sigma(r_y -
- * r_y') it is PAPER.md's soft-label Bradley-Terry loss -p log sigma(beta h) - (1 - p) log
+ * r_y') it is docs/method.md's soft-label Bradley-Terry loss -p log sigma(beta h) - (1 - p) log
  * sigma(-beta h); with labels in {0, 1} it is the standard hard-label DPO loss; with label
  * smoothing it is robust (conservative) DPO.
  */

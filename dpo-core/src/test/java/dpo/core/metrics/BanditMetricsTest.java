@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** BanditMetrics against PAPER.md's definitions, evaluated the slow, obvious way. */
+/** BanditMetrics against docs/method.md's definitions, evaluated the slow, obvious way. */
 class BanditMetricsTest {
   private static final int[] SIZES = {2, 3, 7, 20, 50};
   private static final double[] BETAS = {0.1, 1, 3};

@@ -186,7 +186,7 @@ class ObjectivesTest {
   @ParameterizedTest(name = "sigmoid beta={1} smoothing={2}")
   @MethodSource("sigmoids")
   void sigmoidLossIsTheSoftLabelBradleyTerryLoss(String id, double beta, double smoothing) {
-    // PAPER.md: p = sigma(r_y - r_y'), loss = -p log sigma(beta h) - (1 - p) log sigma(-beta h).
+    // method.md: p = sigma(r_y - r_y'), loss = -p log sigma(beta h) - (1 - p) log sigma(-beta h).
     // Label smoothing eps flips the label with probability eps (robust / conservative DPO).
     Objective o = objective(id, beta, smoothing);
     for (double r : new double[] {-3, -1, -0.2, 0, 0.7, 2}) {
