@@ -4,13 +4,14 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * An input file is malformed. The message names the file, the line (when known), the field, and
- * how to fix it.
+ * An input file is malformed. The message names the file, the line (when known), the field, and how
+ * to fix it.
  */
 public class BadDataException extends DpoException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path file;
+
   /** The 1-based line at fault, or 0 if unknown. */
   private final long line;
 

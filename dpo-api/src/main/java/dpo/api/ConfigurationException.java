@@ -39,8 +39,7 @@ public class ConfigurationException extends DpoException {
    * @param violations at least one violation
    */
   public ConfigurationException(List<Violation> violations) {
-    super(
-        violations.stream().map(Violation::message).collect(Collectors.joining("; ")));
+    super(violations.stream().map(Violation::message).collect(Collectors.joining("; ")));
     if (violations.isEmpty()) {
       throw new IllegalArgumentException("a ConfigurationException needs at least one violation");
     }

@@ -7,8 +7,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a package of the API as experimental: it works and is tested, but its types and members
- * may change or move in any release, minor ones included. A plugin that uses it should pin the dpo
+ * Marks a package of the API as experimental: it works and is tested, but its types and members may
+ * change or move in any release, minor ones included. A plugin that uses it should pin the dpo
  * version it was built against (with dpo-bom) and expect to follow changes.
  *
  * <p>The mark is set once per package, in its {@code package-info.java}; see {@link Stable}.

@@ -36,14 +36,13 @@ public interface Provider {
    *
    * <pre>{@code @Override public int apiVersion() { return API_VERSION; }}</pre>
    *
-   * <p>{@link #API_VERSION} is a compile-time constant, so javac copies its value into the
-   * plugin's own class file: the method keeps returning the version the plugin was built with,
-   * whatever API it later runs on. (A default method here would return the version of the API at
-   * run time and prove nothing.) Discovery compares it with {@link #API_VERSION} of the running
-   * API and refuses a plugin built for another version with a message naming the plugin, its jar
-   * and both versions, instead of letting it fail with an {@link AbstractMethodError} in the
-   * middle of a run. A plugin built before this method existed fails the same check and is
-   * reported the same way.
+   * <p>{@link #API_VERSION} is a compile-time constant, so javac copies its value into the plugin's
+   * own class file: the method keeps returning the version the plugin was built with, whatever API
+   * it later runs on. (A default method here would return the version of the API at run time and
+   * prove nothing.) Discovery compares it with {@link #API_VERSION} of the running API and refuses
+   * a plugin built for another version with a message naming the plugin, its jar and both versions,
+   * instead of letting it fail with an {@link AbstractMethodError} in the middle of a run. A plugin
+   * built before this method existed fails the same check and is reported the same way.
    *
    * @return {@code API_VERSION} as it was when the provider was compiled
    */

@@ -29,7 +29,9 @@ public class ProviderNotFoundException extends DpoException {
             + " '"
             + requestedId
             + "'; available: "
-            + (availableIds.isEmpty() ? "(none found on the class path)" : String.join(", ", availableIds)));
+            + (availableIds.isEmpty()
+                ? "(none found on the class path)"
+                : String.join(", ", availableIds)));
     this.kind = kind;
     this.requestedId = requestedId;
     this.availableIds = List.copyOf(availableIds);

@@ -12,9 +12,9 @@
  *       turn rewards into preference labels.
  * </ul>
  *
- * <p>Each plugin point has a {@code ...Provider} that a module lists in {@code
- * META-INF/services}; the core discovers providers with {@link java.util.ServiceLoader} and picks
- * them by their stable kebab-case {@link dpo.api.Provider#id() id}.
+ * <p>Each plugin point has a {@code ...Provider} that a module lists in {@code META-INF/services};
+ * the core discovers providers with {@link java.util.ServiceLoader} and picks them by their stable
+ * kebab-case {@link dpo.api.Provider#id() id}.
  *
  * <p>Every package says in its {@code package-info} whether plugins may rely on it: {@link
  * dpo.api.Stable} ({@code dpo.api}, {@code dpo.api.sampler}, {@code dpo.api.objective}, {@code

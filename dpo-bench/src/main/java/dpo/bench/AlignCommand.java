@@ -1,15 +1,15 @@
 package dpo.bench;
 
+import com.google.inject.Provider;
 import dpo.api.ProviderNotFoundException;
+import dpo.api.io.DurableFiles;
 import dpo.api.lm.ModelConfig;
 import dpo.api.oracle.LabelRule;
 import dpo.bench.chart.Charts;
-import com.google.inject.Provider;
-import dpo.core.io.OutputFolder;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.AlignExperiment;
+import dpo.core.io.OutputFolder;
 import dpo.core.provenance.Provenance;
-import dpo.api.io.DurableFiles;
 import dpo.core.provenance.RunRecord;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
@@ -23,17 +23,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code dpo align}: the iterative online DPO loop on language models (docs/method.md §4). */
 @Command(
@@ -77,132 +76,230 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     this.experiment = experiment;
   }
 
-  @Option(names = "--task", paramLabel = "NAME", defaultValue = "safe-helpful",
+  @Option(
+      names = "--task",
+      paramLabel = "NAME",
+      defaultValue = "safe-helpful",
       description = "Bundled synthetic task (default: ${DEFAULT-VALUE}); ignored with --prompts.")
   String task;
 
-  @Option(names = "--prompts", paramLabel = "FILE",
-      description = "Your prompts: a dataset file (.jsonl, .json, .parquet; any format 'dpo data' reads) or a .txt file with one prompt per line; needs --oracle and --model.")
+  @Option(
+      names = "--prompts",
+      paramLabel = "FILE",
+      description =
+          "Your prompts: a dataset file (.jsonl, .json, .parquet; any format 'dpo data' reads) or a .txt file with one prompt per line; needs --oracle and --model.")
   Path promptsFile;
 
-  @Option(names = "--oracle", paramLabel = "ID",
+  @Option(
+      names = "--oracle",
+      paramLabel = "ID",
       description = "Reward oracle id (default: synthetic for --task, required with --prompts).")
   String oracleId;
 
-  @Option(names = "--oracle-option", paramLabel = "NAME=VALUE",
+  @Option(
+      names = "--oracle-option",
+      paramLabel = "NAME=VALUE",
       description = "An oracle option, e.g. command='python score.py' (repeatable).")
   Map<String, String> oracleOptions = new LinkedHashMap<>();
 
-  @Option(names = "--model", paramLabel = "DIR",
-      description = "Initial model checkpoint (config.json, model.safetensors, tokenizer.json);"
-          + " with --prompts.")
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      description =
+          "Initial model checkpoint (config.json, model.safetensors, tokenizer.json);"
+              + " with --prompts.")
   Path model;
 
-  @Option(names = "--samplers", paramLabel = "ID,ID,...", split = ",", hideParamSyntax = true,
+  @Option(
+      names = "--samplers",
+      paramLabel = "ID,ID,...",
+      split = ",",
+      hideParamSyntax = true,
       defaultValue = "vanilla,on-policy,hybrid,mix-p",
-      description = "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy. Samplers"
-          + " that tilt by the true reward, draw uniform responses or mix partition-weighted"
-          + " components cannot run on a language model and are refused with the reason.")
+      description =
+          "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy. Samplers"
+              + " that tilt by the true reward, draw uniform responses or mix partition-weighted"
+              + " components cannot run on a language model and are refused with the reason.")
   List<String> samplers;
 
-  @Option(names = "--iterations", paramLabel = "N", defaultValue = "3",
+  @Option(
+      names = "--iterations",
+      paramLabel = "N",
+      defaultValue = "3",
       description = "Iterations (default: ${DEFAULT-VALUE}).")
   int iterations;
 
-  @Option(names = "--seeds", paramLabel = "N", defaultValue = "3",
+  @Option(
+      names = "--seeds",
+      paramLabel = "N",
+      defaultValue = "3",
       description = "Seeds per sampler (default: ${DEFAULT-VALUE}).")
   int seeds;
 
-  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1",
+  @Option(
+      names = "--seed",
+      paramLabel = "SEED",
+      defaultValue = "1",
       description = "First seed; seeds are SEED, SEED+1, ... (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "results/align",
-      description = "Output directory; rerunning with the same one resumes (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      defaultValue = "results/align",
+      description =
+          "Output directory; rerunning with the same one resumes (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--backend", paramLabel = "ID", defaultValue = "djl",
+  @Option(
+      names = "--backend",
+      paramLabel = "ID",
+      defaultValue = "djl",
       description = "Backend with language models (default: ${DEFAULT-VALUE}).")
   String backendId;
 
-  @Option(names = "--train-prompts", paramLabel = "N", defaultValue = "1024",
+  @Option(
+      names = "--train-prompts",
+      paramLabel = "N",
+      defaultValue = "1024",
       description = "Training prompts (default: ${DEFAULT-VALUE}).")
   int trainPrompts;
 
-  @Option(names = "--test-prompts", paramLabel = "N", defaultValue = "512",
+  @Option(
+      names = "--test-prompts",
+      paramLabel = "N",
+      defaultValue = "512",
       description = "Test prompts (default: ${DEFAULT-VALUE}).")
   int testPrompts;
 
-  @Option(names = {"-k", "--responses"}, paramLabel = "K", defaultValue = "2",
-      description = "Responses per prompt; best vs worst is trained on (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-k", "--responses"},
+      paramLabel = "K",
+      defaultValue = "2",
+      description =
+          "Responses per prompt; best vs worst is trained on (default: ${DEFAULT-VALUE}).")
   int responses;
 
-  @Option(names = "--epochs", paramLabel = "E", defaultValue = "2",
+  @Option(
+      names = "--epochs",
+      paramLabel = "E",
+      defaultValue = "2",
       description = "Epochs over each iteration's pairs (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16",
+  @Option(
+      names = "--batch-size",
+      paramLabel = "B",
+      defaultValue = "16",
       description = "Pairs per step (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--beta", paramLabel = "BETA", defaultValue = "0.5",
+  @Option(
+      names = "--beta",
+      paramLabel = "BETA",
+      defaultValue = "0.5",
       description = "KL coefficient (default: ${DEFAULT-VALUE}).")
   double beta;
 
-  @Option(names = "--lr", paramLabel = "LR", defaultValue = "3e-4",
+  @Option(
+      names = "--lr",
+      paramLabel = "LR",
+      defaultValue = "3e-4",
       description = "AdamW learning rate of DPO (default: ${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--objective", paramLabel = "ID", defaultValue = "sigmoid",
+  @Option(
+      names = "--objective",
+      paramLabel = "ID",
+      defaultValue = "sigmoid",
       description = "Per-pair loss: sigmoid (DPO), ipo or hinge (default: ${DEFAULT-VALUE}).")
   String objectiveId;
 
-  @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--max-new-tokens",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Tokens per response; 0 = the task's longest useful response + 1.")
   int maxNewTokens;
 
-  @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0",
+  @Option(
+      names = "--temperature",
+      paramLabel = "T",
+      defaultValue = "1.0",
       description = "Temperature of the training responses (default: ${DEFAULT-VALUE}).")
   double temperature;
 
-  @Option(names = "--margin-scale", paramLabel = "S", defaultValue = "4",
+  @Option(
+      names = "--margin-scale",
+      paramLabel = "S",
+      defaultValue = "4",
       description = "Scale of the reward gap before labelling (default: ${DEFAULT-VALUE}).")
   double marginScale;
 
-  @Option(names = "--label-rule", paramLabel = "soft|hard|bernoulli", defaultValue = "soft",
+  @Option(
+      names = "--label-rule",
+      paramLabel = "soft|hard|bernoulli",
+      defaultValue = "soft",
       description = "Label from the scaled gap (default: ${DEFAULT-VALUE}).")
   String labelRule;
 
-  @Option(names = "--resync-every", paramLabel = "N", defaultValue = "0",
-      description = "Generation follows the policy: 0 once per iteration (iterative), N every N"
-          + " steps (1 = fully online), -1 never (offline) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--resync-every",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Generation follows the policy: 0 once per iteration (iterative), N every N"
+              + " steps (1 = fully online), -1 never (offline) (default: ${DEFAULT-VALUE}).")
   int resyncEvery;
 
-  @Option(names = "--update-reference",
+  @Option(
+      names = "--update-reference",
       description = "Make the policy the reference after each iteration.")
   boolean updateReference;
 
-  @Option(names = "--sft-steps", paramLabel = "N", defaultValue = "1000",
-      description = "Supervised steps that make the synthetic task's reference (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--sft-steps",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description =
+          "Supervised steps that make the synthetic task's reference (default: ${DEFAULT-VALUE}).")
   int sftSteps;
 
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
-      description = "PyTorch threads; 1 is fastest for the tiny benchmark models (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "PyTorch threads; 1 is fastest for the tiny benchmark models (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--quick",
-      description = "A small configuration for smoke tests and CI: 2 seeds, 2 iterations, 64 train"
-          + " and 32 test prompts, 100 SFT steps.")
+  @Option(
+      names = "--quick",
+      description =
+          "A small configuration for smoke tests and CI: 2 seeds, 2 iterations, 64 train"
+              + " and 32 test prompts, 100 SFT steps.")
   boolean quick;
 
-  @Option(names = "--stop-after", hidden = true, defaultValue = "0",
+  @Option(
+      names = "--stop-after",
+      hidden = true,
+      defaultValue = "0",
       description = "Stop every run after this iteration, as if killed (tests resume).")
   int stopAfter;
 
   @Override
   public Map<String, String> fieldOptions() {
-    return Map.of("responsesPerPrompt", "--responses", "learningRate", "--lr",
-        "maxNewTokens", "--max-new-tokens", "oracle.", "--oracle-option", "reference", "--model");
+    return Map.of(
+        "responsesPerPrompt",
+        "--responses",
+        "learningRate",
+        "--lr",
+        "maxNewTokens",
+        "--max-new-tokens",
+        "oracle.",
+        "--oracle-option",
+        "reference",
+        "--model");
   }
 
   @Override
@@ -217,47 +314,69 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       applyQuick();
     }
     checkOptions();
-    SyntheticTask synthetic = promptsFile == null ? SyntheticTasks.find(task).orElseThrow(
-        () -> new ProviderNotFoundException("task", task, SyntheticTasks.ids())) : null;
+    SyntheticTask synthetic =
+        promptsFile == null
+            ? SyntheticTasks.find(task)
+                .orElseThrow(
+                    () -> new ProviderNotFoundException("task", task, SyntheticTasks.ids()))
+            : null;
     String oracle = oracleId != null ? oracleId : "synthetic";
     Map<String, String> options = new LinkedHashMap<>(oracleOptions);
     if (synthetic != null && oracle.equals("synthetic")) {
       options.putIfAbsent("task", synthetic.id());
     }
-    int newTokens = maxNewTokens > 0 ? maxNewTokens
-        : synthetic != null ? synthetic.maxResponseWords() + 1 : 64;
-    AlignExperiment.Inputs inputs = synthetic != null ? syntheticInputs(synthetic)
-        : fileInputs();
-    AlignExperiment.Reference reference = synthetic != null
-        ? syntheticReference(synthetic, newTokens) : new AlignExperiment.Reference.Checkpoint(model);
-    AlignExperiment.Config config = new AlignExperiment.Config(samplers, objectiveId, beta,
-        backendId, threads, oracle, options, seeds, seed, loopConfig(newTokens, seed), reference,
-        stopAfter);
+    int newTokens =
+        maxNewTokens > 0 ? maxNewTokens : synthetic != null ? synthetic.maxResponseWords() + 1 : 64;
+    AlignExperiment.Inputs inputs = synthetic != null ? syntheticInputs(synthetic) : fileInputs();
+    AlignExperiment.Reference reference =
+        synthetic != null
+            ? syntheticReference(synthetic, newTokens)
+            : new AlignExperiment.Reference.Checkpoint(model);
+    AlignExperiment.Config config =
+        new AlignExperiment.Config(
+            samplers,
+            objectiveId,
+            beta,
+            backendId,
+            threads,
+            oracle,
+            options,
+            seeds,
+            seed,
+            loopConfig(newTokens, seed),
+            reference,
+            stopAfter);
     AlignExperiment experiment = this.experiment.get();
     experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
-      ProgressBar bar = new ProgressBar(spec.commandLine().getErr(),
-          samplers.size() * seeds, iterations);
+      ProgressBar bar =
+          new ProgressBar(spec.commandLine().getErr(), samplers.size() * seeds, iterations);
       AlignExperiment.Result result = experiment.run(config, inputs, folder.path(), bar);
       if (!result.complete()) {
-        stdout.println("stopped after iteration " + stopAfter + "; rerun without --stop-after to"
-            + " resume");
+        stdout.println(
+            "stopped after iteration " + stopAfter + "; rerun without --stop-after to" + " resume");
         stdout.flush();
         return 0;
       }
       AlignReport report = new AlignReport(result.evaluations());
       Map<String, byte[]> files = new LinkedHashMap<>();
       files.put("results.csv", report.csv().getBytes(StandardCharsets.UTF_8));
-      files.put("results.md", report.markdown(describe(synthetic, oracle, newTokens))
-          .getBytes(StandardCharsets.UTF_8));
+      files.put(
+          "results.md",
+          report.markdown(describe(synthetic, oracle, newTokens)).getBytes(StandardCharsets.UTF_8));
       files.putAll(Charts.files("reward_vs_kl", report.rewardVsKl(), 900, 600));
       files.put(RunRecord.FILE, result.record().toJson());
       DurableFiles.writeAll(folder.path(), files);
       stdout.print(report.table());
       stdout.println();
-      stdout.println("wrote " + out.resolve("results.md") + ", results.csv, reward_vs_kl.png (and .svg),"
-          + " run.json and runs/ (" + Duration.between(Instant.parse(result.record().started()),
-              Instant.now()).toSeconds() + " s)");
+      stdout.println(
+          "wrote "
+              + out.resolve("results.md")
+              + ", results.csv, reward_vs_kl.png (and .svg),"
+              + " run.json and runs/ ("
+              + Duration.between(Instant.parse(result.record().started()), Instant.now())
+                  .toSeconds()
+              + " s)");
       stdout.flush();
       return 0;
     }
@@ -266,14 +385,26 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   /** The synthetic task's prompts and demonstrations of each seed. */
   private AlignExperiment.Inputs syntheticInputs(SyntheticTask t) {
     if (trainPrompts + testPrompts > t.promptCount()) {
-      throw new ParameterException(spec.commandLine(), "--train-prompts + --test-prompts must be"
-          + " at most " + t.promptCount() + " for task " + t.id());
+      throw new ParameterException(
+          spec.commandLine(),
+          "--train-prompts + --test-prompts must be"
+              + " at most "
+              + t.promptCount()
+              + " for task "
+              + t.id());
     }
     return new AlignExperiment.Inputs() {
       @Override
       public String id() {
-        return "task " + t.id() + ", prompts 0.." + (trainPrompts - 1) + " train, "
-            + trainPrompts + ".." + (trainPrompts + testPrompts - 1) + " test, 4 demonstrations"
+        return "task "
+            + t.id()
+            + ", prompts 0.."
+            + (trainPrompts - 1)
+            + " train, "
+            + trainPrompts
+            + ".."
+            + (trainPrompts + testPrompts - 1)
+            + " test, 4 demonstrations"
             + " per train prompt, half good";
       }
 
@@ -290,7 +421,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       @Override
       public List<AlignExperiment.Demonstration> demonstrations(long runSeed) {
         return t.sftData(0, trainPrompts, 4, 0.5, runSeed).stream()
-            .map(d -> new AlignExperiment.Demonstration(d.prompt(), d.response())).toList();
+            .map(d -> new AlignExperiment.Demonstration(d.prompt(), d.response()))
+            .toList();
       }
     };
   }
@@ -298,9 +430,19 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   /** The synthetic benchmark's reference: a tiny GPT after --sft-steps supervised steps. */
   private AlignExperiment.Reference syntheticReference(SyntheticTask t, int newTokens) {
     WordTokenizer tokenizer = new WordTokenizer(t.vocabulary());
-    ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), MODEL_WIDTH, MODEL_LAYERS,
-        MODEL_HEADS, 1 + t.maxPromptWords() + newTokens);
-    return new AlignExperiment.Reference.Supervised(shape, sftSteps, 3e-3, 32, tokenizer,
+    ModelConfig shape =
+        new ModelConfig(
+            tokenizer.vocabularySize(),
+            MODEL_WIDTH,
+            MODEL_LAYERS,
+            MODEL_HEADS,
+            1 + t.maxPromptWords() + newTokens);
+    return new AlignExperiment.Reference.Supervised(
+        shape,
+        sftSteps,
+        3e-3,
+        32,
+        tokenizer,
         tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
   }
 
@@ -310,14 +452,18 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     try {
       lines = readPrompts(promptsFile);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + promptsFile + " (" + e.getMessage() + ")",
-          e);
+      throw new UncheckedIOException("cannot read " + promptsFile + " (" + e.getMessage() + ")", e);
     }
     int test = Math.min(testPrompts, lines.size() / 5);
     if (lines.size() < 2 || test < 1) {
-      throw new ParameterException(spec.commandLine(), "--prompts: " + promptsFile + " has "
-          + lines.size() + " prompts; at least 5 are needed (the last fifth, up to"
-          + " --test-prompts, are held out for evaluation)");
+      throw new ParameterException(
+          spec.commandLine(),
+          "--prompts: "
+              + promptsFile
+              + " has "
+              + lines.size()
+              + " prompts; at least 5 are needed (the last fifth, up to"
+              + " --test-prompts, are held out for evaluation)");
     }
     List<String> train = lines.subList(0, Math.min(trainPrompts, lines.size() - test));
     List<String> held = lines.subList(lines.size() - test, lines.size());
@@ -325,8 +471,15 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     return new AlignExperiment.Inputs() {
       @Override
       public String id() {
-        return "prompts " + promptsFile + " (SHA-256 of the prompts " + hash + "), "
-            + train.size() + " train, " + held.size() + " test";
+        return "prompts "
+            + promptsFile
+            + " (SHA-256 of the prompts "
+            + hash
+            + "), "
+            + train.size()
+            + " train, "
+            + held.size()
+            + " test";
       }
 
       @Override
@@ -349,8 +502,21 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--label-rule: " + e.getMessage());
     }
-    return new AlignConfig(iterations, responses, epochs, batchSize, lr, newTokens, temperature,
-        0.1, 0.7, marginScale, rule, resyncEvery, updateReference, runSeed);
+    return new AlignConfig(
+        iterations,
+        responses,
+        epochs,
+        batchSize,
+        lr,
+        newTokens,
+        temperature,
+        0.1,
+        0.7,
+        marginScale,
+        rule,
+        resyncEvery,
+        updateReference,
+        runSeed);
   }
 
   private void applyQuick() {
@@ -377,8 +543,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       throw new ParameterException(spec.commandLine(), "--seeds must be >= 1, got " + seeds);
     }
     if (trainPrompts < 1 || testPrompts < 1) {
-      throw new ParameterException(spec.commandLine(),
-          "--train-prompts and --test-prompts must be >= 1");
+      throw new ParameterException(
+          spec.commandLine(), "--train-prompts and --test-prompts must be >= 1");
     }
     if (sftSteps < 0) {
       throw new ParameterException(spec.commandLine(), "--sft-steps must be >= 0");
@@ -387,7 +553,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       throw new ParameterException(spec.commandLine(), "--stop-after must be >= 0");
     }
     if (promptsFile != null && (oracleId == null || model == null)) {
-      throw new ParameterException(spec.commandLine(),
+      throw new ParameterException(
+          spec.commandLine(),
           "--prompts needs --oracle ID (e.g. command) and --model DIR (the initial checkpoint)");
     }
   }
@@ -400,7 +567,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
     if (name.endsWith(".txt")) {
       return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-          .filter(l -> !l.isBlank()).toList();
+          .filter(l -> !l.isBlank())
+          .toList();
     }
     List<String> prompts = new java.util.ArrayList<>();
     try (var reader = dpo.datasets.format.Datasets.prompts(file, null)) {
@@ -410,20 +578,57 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   }
 
   private String describe(SyntheticTask synthetic, String oracle, int newTokens) {
-    String data = synthetic != null
-        ? "task " + synthetic.id() + ", " + trainPrompts + " train / " + testPrompts
-            + " test prompts per seed, reference = tiny GPT (width " + MODEL_WIDTH + ", "
-            + MODEL_LAYERS + " layers) after " + sftSteps + " SFT steps on half good, half poor"
-            + " demonstrations"
-        : "prompts " + promptsFile + ", initial model " + model;
-    return data + "; oracle " + oracle + "; " + iterations + " iterations, K = " + responses
-        + ", " + epochs + " epochs, batch " + batchSize + ", beta " + beta + ", lr " + lr
-        + ", objective " + objectiveId + ", " + newTokens + " new tokens at temperature "
-        + temperature + ", margin scale " + marginScale + ", " + labelRule + " labels, resync "
-        + (resyncEvery == 0 ? "once per iteration" : resyncEvery < 0 ? "never (offline)"
-            : "every " + resyncEvery + " steps")
+    String data =
+        synthetic != null
+            ? "task "
+                + synthetic.id()
+                + ", "
+                + trainPrompts
+                + " train / "
+                + testPrompts
+                + " test prompts per seed, reference = tiny GPT (width "
+                + MODEL_WIDTH
+                + ", "
+                + MODEL_LAYERS
+                + " layers) after "
+                + sftSteps
+                + " SFT steps on half good, half poor"
+                + " demonstrations"
+            : "prompts " + promptsFile + ", initial model " + model;
+    return data
+        + "; oracle "
+        + oracle
+        + "; "
+        + iterations
+        + " iterations, K = "
+        + responses
+        + ", "
+        + epochs
+        + " epochs, batch "
+        + batchSize
+        + ", beta "
+        + beta
+        + ", lr "
+        + lr
+        + ", objective "
+        + objectiveId
+        + ", "
+        + newTokens
+        + " new tokens at temperature "
+        + temperature
+        + ", margin scale "
+        + marginScale
+        + ", "
+        + labelRule
+        + " labels, resync "
+        + (resyncEvery == 0
+            ? "once per iteration"
+            : resyncEvery < 0 ? "never (offline)" : "every " + resyncEvery + " steps")
         + (updateReference ? ", reference updated each iteration" : ", fixed reference")
-        + "; seeds " + seed + ".." + (seed + seeds - 1);
+        + "; seeds "
+        + seed
+        + ".."
+        + (seed + seeds - 1);
   }
 
   static String fmt(double v) {

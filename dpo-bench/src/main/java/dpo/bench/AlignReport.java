@@ -61,15 +61,27 @@ final class AlignReport {
   }
 
   String csv() {
-    StringBuilder b = new StringBuilder(
-        "sampler,iteration,seeds,reward_mean,reward_sd,win_rate_mean,win_rate_sd,kl_mean,kl_sd\n");
+    StringBuilder b =
+        new StringBuilder(
+            "sampler,iteration,seeds,reward_mean,reward_sd,win_rate_mean,win_rate_sd,kl_mean,kl_sd\n");
     for (String sampler : results.keySet()) {
       for (int it = 0; it <= iterations(); it++) {
         Stat r = stat(sampler, it, Evaluation::reward);
         Stat w = stat(sampler, it, Evaluation::winRate);
         Stat k = stat(sampler, it, Evaluation::kl);
-        b.append(String.format(Locale.ROOT, "%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n", sampler,
-            it, results.get(sampler).size(), r.mean, r.sd, w.mean, w.sd, k.mean, k.sd));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n",
+                sampler,
+                it,
+                results.get(sampler).size(),
+                r.mean,
+                r.sd,
+                w.mean,
+                w.sd,
+                k.mean,
+                k.sd));
       }
     }
     return b.toString();
@@ -77,27 +89,38 @@ final class AlignReport {
 
   /** The results table as Markdown rows (also printed on standard output). */
   String table() {
-    StringBuilder b = new StringBuilder(
-        "| sampler | iteration | reward | win rate vs initial | KL(policy ‖ initial) |\n"
-            + "|---|---:|---:|---:|---:|\n");
+    StringBuilder b =
+        new StringBuilder(
+            "| sampler | iteration | reward | win rate vs initial | KL(policy ‖ initial) |\n"
+                + "|---|---:|---:|---:|---:|\n");
     for (String sampler : results.keySet()) {
       for (int it = 0; it <= iterations(); it++) {
-        b.append("| ").append(sampler).append(" | ").append(it).append(" | ")
-            .append(stat(sampler, it, Evaluation::reward).pm()).append(" | ")
-            .append(stat(sampler, it, Evaluation::winRate).pm()).append(" | ")
-            .append(stat(sampler, it, Evaluation::kl).pm()).append(" |\n");
+        b.append("| ")
+            .append(sampler)
+            .append(" | ")
+            .append(it)
+            .append(" | ")
+            .append(stat(sampler, it, Evaluation::reward).pm())
+            .append(" | ")
+            .append(stat(sampler, it, Evaluation::winRate).pm())
+            .append(" | ")
+            .append(stat(sampler, it, Evaluation::kl).pm())
+            .append(" |\n");
       }
     }
     return b.toString();
   }
 
-  /** Paired (same seed) differences in final reward: each sampler minus each one listed before it. */
+  /**
+   * Paired (same seed) differences in final reward: each sampler minus each one listed before it.
+   */
   String pairedDifferences() {
     List<String> ids = new ArrayList<>(results.keySet());
     int last = iterations();
-    StringBuilder b = new StringBuilder(
-        "| sampler | minus | reward difference (mean ± sd over seeds) | seeds ahead |\n"
-            + "|---|---|---:|---:|\n");
+    StringBuilder b =
+        new StringBuilder(
+            "| sampler | minus | reward difference (mean ± sd over seeds) | seeds ahead |\n"
+                + "|---|---|---:|---:|\n");
     for (int j = 1; j < ids.size(); j++) {
       for (int i = 0; i < j; i++) {
         List<List<Evaluation>> ra = results.get(ids.get(j));
@@ -109,8 +132,16 @@ final class AlignReport {
           d[s] = ra.get(s).get(last).reward() - ro.get(s).get(last).reward();
           ahead += d[s] > 0 ? 1 : 0;
         }
-        b.append("| ").append(ids.get(j)).append(" | ").append(ids.get(i)).append(" | ")
-            .append(Stat.of(d).pm()).append(" | ").append(ahead).append("/").append(n)
+        b.append("| ")
+            .append(ids.get(j))
+            .append(" | ")
+            .append(ids.get(i))
+            .append(" | ")
+            .append(Stat.of(d).pm())
+            .append(" | ")
+            .append(ahead)
+            .append("/")
+            .append(n)
             .append(" |\n");
       }
     }
@@ -118,13 +149,17 @@ final class AlignReport {
   }
 
   String markdown(String setup) {
-    return "# dpo align results\n\n" + setup + ".\n\n"
+    return "# dpo align results\n\n"
+        + setup
+        + ".\n\n"
         + "Reward: mean oracle reward of one response per test prompt at temperature 0.1. Win"
         + " rate: share of test prompts where that response beats the initial model's (ties"
         + " count one half). KL: mean log pi(y) - log pi_init(y) over responses sampled from the"
         + " policy at temperature 0.7. Mean ± sample standard deviation over seeds; iteration 0"
         + " is the initial (SFT) model.\n\n"
-        + table() + "\n## Final iteration, paired by seed\n\n" + pairedDifferences();
+        + table()
+        + "\n## Final iteration, paired by seed\n\n"
+        + pairedDifferences();
   }
 
   /**
@@ -149,8 +184,11 @@ final class AlignReport {
       }
       series.add(new Charts.Points(sampler, x, dx, y, dy));
     }
-    return Charts.pointsWithErrors("Average reward vs KL to the initial model (one point per"
-            + " iteration, mean ± sd over seeds)", "KL(policy || initial), nats", "average reward",
+    return Charts.pointsWithErrors(
+        "Average reward vs KL to the initial model (one point per"
+            + " iteration, mean ± sd over seeds)",
+        "KL(policy || initial), nats",
+        "average reward",
         series);
   }
 }

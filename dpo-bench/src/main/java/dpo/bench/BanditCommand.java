@@ -3,6 +3,7 @@ package dpo.bench;
 import com.google.inject.Provider;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularProblem;
+import dpo.api.io.DurableFiles;
 import dpo.bench.chart.Charts;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig;
@@ -10,14 +11,13 @@ import dpo.core.bandit.BanditReport;
 import dpo.core.bandit.BanditResult;
 import dpo.core.bandit.BanditStudy;
 import dpo.core.bandit.SamplerRun;
-import dpo.api.io.DurableFiles;
 import dpo.core.io.OutputFolder;
 import dpo.core.provenance.RunRecord;
 import dpo.datasets.rewards.RewardTableReader;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -75,69 +75,117 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
     this.clock = clock;
   }
 
-  @Option(names = "--prompts", paramLabel = "X", defaultValue = "1",
-      description = "Number of prompts (default: ${DEFAULT-VALUE}). Taken from --rewards when given.")
+  @Option(
+      names = "--prompts",
+      paramLabel = "X",
+      defaultValue = "1",
+      description =
+          "Number of prompts (default: ${DEFAULT-VALUE}). Taken from --rewards when given.")
   int prompts;
 
-  @Option(names = "--responses", paramLabel = "Y", defaultValue = "20",
-      description = "Responses per prompt (default: ${DEFAULT-VALUE}). Taken from --rewards when given.")
+  @Option(
+      names = "--responses",
+      paramLabel = "Y",
+      defaultValue = "20",
+      description =
+          "Responses per prompt (default: ${DEFAULT-VALUE}). Taken from --rewards when given.")
   int responses;
 
-  @Option(names = "--beta", paramLabel = "BETA", defaultValue = "3",
+  @Option(
+      names = "--beta",
+      paramLabel = "BETA",
+      defaultValue = "3",
       description = "KL coefficient beta > 0 (default: ${DEFAULT-VALUE}).")
   double beta;
 
-  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1234567",
+  @Option(
+      names = "--seed",
+      paramLabel = "SEED",
+      defaultValue = "1234567",
       description = "Seed for the rewards and sampled steps (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--rewards", paramLabel = "FILE.json",
+  @Option(
+      names = "--rewards",
+      paramLabel = "FILE.json",
       description = "Rewards as a JSON array of X arrays of Y numbers, instead of N(0,1) draws.")
   Path rewards;
 
-  @Option(names = "--samplers", paramLabel = "ID,ID,...", split = ",", hideParamSyntax = true,
+  @Option(
+      names = "--samplers",
+      paramLabel = "ID,ID,...",
+      split = ",",
+      hideParamSyntax = true,
       defaultValue = "dpo-unif,dpo-mix-r,dpo-mix-p",
-      description = "Sampler ids (default: ${DEFAULT-VALUE}). Shipped: dpo-unif, dpo-mix-r, dpo-mix-p,"
-          + " dpo-mix-p-star, on-policy, vanilla, hybrid, mix-p, half-mix-r, half-mix-p; 'dpo"
-          + " samplers' lists all that are found, plugins included.")
+      description =
+          "Sampler ids (default: ${DEFAULT-VALUE}). Shipped: dpo-unif, dpo-mix-r, dpo-mix-p,"
+              + " dpo-mix-p-star, on-policy, vanilla, hybrid, mix-p, half-mix-r, half-mix-p; 'dpo"
+              + " samplers' lists all that are found, plugins included.")
   List<String> samplers;
 
-  @Option(names = "--mode", paramLabel = "exact|empirical", defaultValue = "exact",
+  @Option(
+      names = "--mode",
+      paramLabel = "exact|empirical",
+      defaultValue = "exact",
       converter = ModeConverter.class,
-      description = "exact: exact gradients with soft Bradley-Terry labels; empirical: --pairs sampled"
-          + " pairs per prompt and step with Bernoulli labels (default: ${DEFAULT-VALUE}).")
+      description =
+          "exact: exact gradients with soft Bradley-Terry labels; empirical: --pairs sampled"
+              + " pairs per prompt and step with Bernoulli labels (default: ${DEFAULT-VALUE}).")
   BanditConfig.Mode mode;
 
-  @Option(names = "--steps", paramLabel = "T", defaultValue = "100",
+  @Option(
+      names = "--steps",
+      paramLabel = "T",
+      defaultValue = "100",
       description = "Number of updates (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--lr", paramLabel = "ETA|newton", defaultValue = "10",
+  @Option(
+      names = "--lr",
+      paramLabel = "ETA|newton",
+      defaultValue = "10",
       converter = StepSizeConverter.class,
-      description = "Learning rate per prompt, or 'newton' for eta = Z / (2 beta^2 Y) per prompt"
-          + " (default: ${DEFAULT-VALUE}).")
+      description =
+          "Learning rate per prompt, or 'newton' for eta = Z / (2 beta^2 Y) per prompt"
+              + " (default: ${DEFAULT-VALUE}).")
   StepSize lr;
 
-  @Option(names = "--pairs", paramLabel = "N", defaultValue = "8192",
-      description = "Pairs sampled per prompt and step in empirical mode (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--pairs",
+      paramLabel = "N",
+      defaultValue = "8192",
+      description =
+          "Pairs sampled per prompt and step in empirical mode (default: ${DEFAULT-VALUE}).")
   int pairs;
 
-  @Option(names = "--out", paramLabel = "DIR",
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
       description = "Output directory (default: results/bandit-<timestamp>).")
   Path out;
 
-  @Option(names = "--objective", paramLabel = "ID", defaultValue = "sigmoid",
-      description = "Per-pair loss: sigmoid (DPO), ipo or hinge (default: ${DEFAULT-VALUE});"
-          + " 'dpo objectives' lists them.")
+  @Option(
+      names = "--objective",
+      paramLabel = "ID",
+      defaultValue = "sigmoid",
+      description =
+          "Per-pair loss: sigmoid (DPO), ipo or hinge (default: ${DEFAULT-VALUE});"
+              + " 'dpo objectives' lists them.")
   String objective;
 
-  @Option(names = "--backend", paramLabel = "ID",
-      description = "Policy backend id: cpu or djl (DJL/PyTorch autograd; the same trajectories to"
-          + " rounding). Default: the highest-priority backend that can run --mode, cpu;"
-          + " 'dpo backends' lists them.")
+  @Option(
+      names = "--backend",
+      paramLabel = "ID",
+      description =
+          "Policy backend id: cpu or djl (DJL/PyTorch autograd; the same trajectories to"
+              + " rounding). Default: the highest-priority backend that can run --mode, cpu;"
+              + " 'dpo backends' lists them.")
   String backend;
 
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Worker threads, 0 for one per processor (default: ${DEFAULT-VALUE}).")
   int threads;
 
@@ -164,8 +212,8 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
       rewardsSource = "N(0,1) from seed " + seed + " (java.util.SplittableRandom, row-major)";
     }
     BanditConfig config =
-        new BanditConfig(x, y, beta, seed, samplers, mode, steps, lr, pairs, objective, backend,
-            threads);
+        new BanditConfig(
+            x, y, beta, seed, samplers, mode, steps, lr, pairs, objective, backend, threads);
     Path dir = outputDirectory();
 
     DpoRuntime runtime = this.runtime.get();
@@ -180,15 +228,22 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
       Map<String, byte[]> files = new LinkedHashMap<>();
       files.put("metrics.csv", BanditReport.metricsCsv(result));
       files.putAll(Charts.files("convergence", convergence(result), 1200, 900));
-      files.put(RunRecord.FILE, BanditReport.provenance(result, runtime, rewardsSource, started,
-          clock.instant()).toJson());
+      files.put(
+          RunRecord.FILE,
+          BanditReport.provenance(result, runtime, rewardsSource, started, clock.instant())
+              .toJson());
       DurableFiles.writeAll(folder.path(), files);
       stdout.print(BanditReport.table(result));
     }
 
     stdout.println();
-    stdout.println("wrote " + dir.resolve("metrics.csv") + ", " + dir.resolve("convergence.png")
-        + " (and .svg), " + dir.resolve("run.json"));
+    stdout.println(
+        "wrote "
+            + dir.resolve("metrics.csv")
+            + ", "
+            + dir.resolve("convergence.png")
+            + " (and .svg), "
+            + dir.resolve("run.json"));
     stdout.flush();
     return 0;
   }
@@ -196,9 +251,18 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
   private void requireConsistent(String option, int given, int fromFile) {
     boolean explicit = spec.commandLine().getParseResult().hasMatchedOption(option);
     if (explicit && given != fromFile) {
-      throw new ParameterException(spec.commandLine(),
-          option + " is " + given + " but " + rewards + " has " + fromFile
-              + "; drop " + option + " (it is taken from --rewards)");
+      throw new ParameterException(
+          spec.commandLine(),
+          option
+              + " is "
+              + given
+              + " but "
+              + rewards
+              + " has "
+              + fromFile
+              + "; drop "
+              + option
+              + " (it is taken from --rewards)");
     }
   }
 
@@ -206,8 +270,10 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
     if (out != null) {
       return out;
     }
-    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
-        .withZone(ZoneId.systemDefault()).format(Instant.now());
+    String stamp =
+        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
+            .withZone(ZoneId.systemDefault())
+            .format(Instant.now());
     Path candidate = Path.of("results", "bandit-" + stamp);
     for (int i = 2; Files.exists(candidate); i++) {
       candidate = Path.of("results", "bandit-" + stamp + "-" + i);
@@ -225,16 +291,24 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
     }
     BanditConfig c = result.config();
     String lr = c.lr() instanceof StepSize.Fixed f ? "lr " + fmt(f.learningRate()) : "Newton step";
-    String title = String.format(Locale.ROOT,
-        "Tabular DPO, %s gradients: %d prompt%s x %d responses, beta %s, %s%s, seed %d",
-        c.mode().name().toLowerCase(Locale.ROOT), c.prompts(), c.prompts() == 1 ? "" : "s",
-        c.responses(), fmt(c.beta()), lr,
-        c.mode() == BanditConfig.Mode.EMPIRICAL ? ", " + c.pairs() + " pairs/step" : "",
-        c.seed());
-    return Charts.stackedSteps(title, "update t",
+    String title =
+        String.format(
+            Locale.ROOT,
+            "Tabular DPO, %s gradients: %d prompt%s x %d responses, beta %s, %s%s, seed %d",
+            c.mode().name().toLowerCase(Locale.ROOT),
+            c.prompts(),
+            c.prompts() == 1 ? "" : "s",
+            c.responses(),
+            fmt(c.beta()),
+            lr,
+            c.mode() == BanditConfig.Mode.EMPIRICAL ? ", " + c.pairs() + " pairs/step" : "",
+            c.seed());
+    return Charts.stackedSteps(
+        title,
+        "update t",
         List.of(
-            new Charts.Panel("Param Diff: mean |(r - beta log pi)_y - (r - beta log pi)_y'|",
-                true, paramDiff),
+            new Charts.Panel(
+                "Param Diff: mean |(r - beta log pi)_y - (r - beta log pi)_y'|", true, paramDiff),
             new Charts.Panel("Value Diff: V(pi*) - V(pi)", true, valueDiff)));
   }
 

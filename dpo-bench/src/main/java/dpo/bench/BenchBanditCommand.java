@@ -53,6 +53,7 @@ import picocli.CommandLine.Spec;
 final class BenchBanditCommand implements Callable<Integer> {
   /** The backend whose kernels the scalar and simd variants compare. */
   private static final String CPU = "cpu";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final com.google.inject.Provider<DpoRuntime> runtime;
@@ -64,46 +65,78 @@ final class BenchBanditCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--prompts", paramLabel = "X", defaultValue = "256",
+  @Option(
+      names = "--prompts",
+      paramLabel = "X",
+      defaultValue = "256",
       description = "Prompts (default: ${DEFAULT-VALUE}).")
   int prompts;
 
-  @Option(names = "--responses", paramLabel = "Y", defaultValue = "512",
+  @Option(
+      names = "--responses",
+      paramLabel = "Y",
+      defaultValue = "512",
       description = "Responses per prompt (default: ${DEFAULT-VALUE}).")
   int responses;
 
-  @Option(names = "--sampler", paramLabel = "ID", defaultValue = "dpo-mix-p",
+  @Option(
+      names = "--sampler",
+      paramLabel = "ID",
+      defaultValue = "dpo-mix-p",
       description = "Sampler id (default: ${DEFAULT-VALUE}).")
   String sampler;
 
-  @Option(names = "--mode", paramLabel = "exact|empirical",
+  @Option(
+      names = "--mode",
+      paramLabel = "exact|empirical",
       converter = BanditCommand.ModeConverter.class,
       description = "Only the exact or only the empirical variants (default: both).")
   Mode mode;
 
-  @Option(names = "--variants", paramLabel = "NAME,...", split = ",", hideParamSyntax = true,
+  @Option(
+      names = "--variants",
+      paramLabel = "NAME,...",
+      split = ",",
+      hideParamSyntax = true,
       description = "Only these variants, e.g. simd-all-threads (default: all of the mode).")
   List<String> only;
 
-  @Option(names = "--pairs", paramLabel = "N", defaultValue = "8192",
-      description = "Pairs per prompt and step in the empirical variants (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--pairs",
+      paramLabel = "N",
+      defaultValue = "8192",
+      description =
+          "Pairs per prompt and step in the empirical variants (default: ${DEFAULT-VALUE}).")
   int pairs;
 
-  @Option(names = "--beta", paramLabel = "BETA", defaultValue = "3",
+  @Option(
+      names = "--beta",
+      paramLabel = "BETA",
+      defaultValue = "3",
       description = "KL coefficient (default: ${DEFAULT-VALUE}).")
   double beta;
 
-  @Option(names = "--seconds", paramLabel = "S", defaultValue = "3",
-      description = "Measured time per variant, after as long a warm-up (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seconds",
+      paramLabel = "S",
+      defaultValue = "3",
+      description =
+          "Measured time per variant, after as long a warm-up (default: ${DEFAULT-VALUE}).")
   double seconds;
 
-  @Option(names = "--backend", paramLabel = "ID",
-      description = "Backend id (default: the highest-priority backend found, cpu); 'dpo backends'"
-          + " lists them. The scalar and simd variants are the cpu backend's kernels; other"
-          + " backends run exact-1-thread and exact-all-threads instead.")
+  @Option(
+      names = "--backend",
+      paramLabel = "ID",
+      description =
+          "Backend id (default: the highest-priority backend found, cpu); 'dpo backends'"
+              + " lists them. The scalar and simd variants are the cpu backend's kernels; other"
+              + " backends run exact-1-thread and exact-all-threads instead.")
   String backend;
 
-  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1234567",
+  @Option(
+      names = "--seed",
+      paramLabel = "SEED",
+      defaultValue = "1234567",
       description = "Seed of the rewards and starting parameters (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -113,7 +146,8 @@ final class BenchBanditCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (prompts < 1 || responses < 2 || pairs < 1 || !(seconds > 0) || !(beta > 0)) {
-      throw new ParameterException(spec.commandLine(),
+      throw new ParameterException(
+          spec.commandLine(),
           "--prompts >= 1, --responses >= 2, --pairs >= 1, --seconds > 0 and --beta > 0 are needed");
     }
     DpoRuntime runtime = this.runtime.get();
@@ -149,7 +183,8 @@ final class BenchBanditCommand implements Callable<Integer> {
     if (only != null) {
       for (String name : only) {
         if (!known.contains(name)) {
-          throw new ParameterException(spec.commandLine(),
+          throw new ParameterException(
+              spec.commandLine(),
               "--variants: unknown variant '" + name + "'; available: " + String.join(", ", known));
         }
       }
@@ -157,20 +192,23 @@ final class BenchBanditCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     for (Variant v : variants) {
-      BackendConfig config = v.kernel() == null
-          ? new BackendConfig(v.threads())
-          : new BackendConfig(v.threads()).withOption("kernel", v.kernel());
+      BackendConfig config =
+          v.kernel() == null
+              ? new BackendConfig(v.threads())
+              : new BackendConfig(v.threads()).withOption("kernel", v.kernel());
       try (PolicyBackend b = provider.create(config);
-          TabularPolicy policy = new BackendFacets(runtime.backends()).tabularPolicies(b)
-              .newTabularPolicy(problem)) {
+          TabularPolicy policy =
+              new BackendFacets(runtime.backends()).tabularPolicies(b).newTabularPolicy(problem)) {
         start(policy);
         SplittableRandom random = new SplittableRandom(seed);
-        Runnable step = v.exact()
-            ? () -> policy.exactStep(s, objective, StepSize.fixed(1e-3))
-            : () -> policy.sampledStep(s, objective, StepSize.fixed(1e-3), pairs, random);
+        Runnable step =
+            v.exact()
+                ? () -> policy.exactStep(s, objective, StepSize.fixed(1e-3))
+                : () -> policy.sampledStep(s, objective, StepSize.fixed(1e-3), pairs, random);
         double[] timing = time(step);
         Map<String, Object> row = row(v.name(), v.threads(), v.kernel(), timing);
-        double work = v.exact() ? (double) prompts * responses * responses : (double) prompts * pairs;
+        double work =
+            v.exact() ? (double) prompts * responses * responses : (double) prompts * pairs;
         row.put(v.exact() ? "pair_evals_per_second" : "pairs_per_second", work / timing[0]);
         if (!v.exact()) {
           row.put("pairs_per_prompt", pairs);
@@ -188,15 +226,25 @@ final class BenchBanditCommand implements Callable<Integer> {
 
   /** A mode asked for explicitly needs its capability; without --mode, variants are skipped. */
   private void requireCapability(
-      PolicyBackendProvider provider, Mode needs, BackendCapability capability, DpoRuntime runtime) {
+      PolicyBackendProvider provider,
+      Mode needs,
+      BackendCapability capability,
+      DpoRuntime runtime) {
     if (mode == needs && !provider.capabilities().contains(capability)) {
-      List<String> able = runtime.backends().all().stream()
-          .filter(p -> p.capabilities().contains(capability))
-          .map(PolicyBackendProvider::id)
-          .toList();
-      throw new BackendException("backend '" + provider.id() + "' lacks " + capability
-          + ", which --mode " + needs.name().toLowerCase(java.util.Locale.ROOT)
-          + " needs; backends that have it: " + able);
+      List<String> able =
+          runtime.backends().all().stream()
+              .filter(p -> p.capabilities().contains(capability))
+              .map(PolicyBackendProvider::id)
+              .toList();
+      throw new BackendException(
+          "backend '"
+              + provider.id()
+              + "' lacks "
+              + capability
+              + ", which --mode "
+              + needs.name().toLowerCase(java.util.Locale.ROOT)
+              + " needs; backends that have it: "
+              + able);
     }
   }
 
@@ -255,12 +303,14 @@ final class BenchBanditCommand implements Callable<Integer> {
       logPolicy[y] = -Math.log(responses);
     }
     double[] sink = new double[1];
-    double[] timing = time(() -> {
-      for (int x = 0; x < prompts; x++) {
-        problem.copyRewards(x, rewards);
-        sink[0] += BanditMetrics.of(logPolicy, rewards, beta, scratch).paramDiff();
-      }
-    });
+    double[] timing =
+        time(
+            () -> {
+              for (int x = 0; x < prompts; x++) {
+                problem.copyRewards(x, rewards);
+                sink[0] += BanditMetrics.of(logPolicy, rewards, beta, scratch).paramDiff();
+              }
+            });
     Map<String, Object> row = row("metrics-1-thread", 1, "scalar", timing);
     row.put("seconds_per_pass", row.remove("seconds_per_step"));
     row.put("java", System.getProperty("java.version"));

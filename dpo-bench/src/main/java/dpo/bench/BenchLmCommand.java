@@ -44,116 +44,196 @@ final class BenchLmCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--arch", defaultValue = "llama", paramLabel = "llama|gpt2",
+  @Option(
+      names = "--arch",
+      defaultValue = "llama",
+      paramLabel = "llama|gpt2",
       description = "Architecture of the random model (default: ${DEFAULT-VALUE}).")
   String arch;
 
-  @Option(names = "--preset", defaultValue = "tiny", paramLabel = "tiny|smollm-135m",
-      description = "Model size: tiny (2 layers, width 64, vocabulary 64) or smollm-135m (30"
-          + " layers, width 576, 9 heads, 3 key-value heads, vocabulary 49152)"
-          + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--preset",
+      defaultValue = "tiny",
+      paramLabel = "tiny|smollm-135m",
+      description =
+          "Model size: tiny (2 layers, width 64, vocabulary 64) or smollm-135m (30"
+              + " layers, width 576, 9 heads, 3 key-value heads, vocabulary 49152)"
+              + " (default: ${DEFAULT-VALUE}).")
   String preset;
 
-  @Option(names = "--parts", defaultValue = "all",
+  @Option(
+      names = "--parts",
+      defaultValue = "all",
       paramLabel = "all|generation|cached-generation|training",
-      description = "Which measurements to run (default: ${DEFAULT-VALUE}); cached-generation"
-          + " leaves out the slow recomputation baseline; the ceiling and the parameter count"
-          + " always.")
+      description =
+          "Which measurements to run (default: ${DEFAULT-VALUE}); cached-generation"
+              + " leaves out the slow recomputation baseline; the ceiling and the parameter count"
+              + " always.")
   String parts;
 
-  @Option(names = "--batch", defaultValue = "16", paramLabel = "N",
-      description = "Prompts per generation call and pairs per DPO step (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "16",
+      paramLabel = "N",
+      description =
+          "Prompts per generation call and pairs per DPO step (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--prompt-len", defaultValue = "32", paramLabel = "T",
+  @Option(
+      names = "--prompt-len",
+      defaultValue = "32",
+      paramLabel = "T",
       description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
   int promptLength;
 
-  @Option(names = "--new-tokens", defaultValue = "128", paramLabel = "T",
-      description = "Generated tokens, also the response length in training (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--new-tokens",
+      defaultValue = "128",
+      paramLabel = "T",
+      description =
+          "Generated tokens, also the response length in training (default: ${DEFAULT-VALUE}).")
   int newTokens;
 
-  @Option(names = "--layers", defaultValue = "0", paramLabel = "L",
+  @Option(
+      names = "--layers",
+      defaultValue = "0",
+      paramLabel = "L",
       description = "Transformer blocks, overriding the preset's (default: the preset's).")
   int layers;
 
-  @Option(names = "--width", defaultValue = "0", paramLabel = "D",
+  @Option(
+      names = "--width",
+      defaultValue = "0",
+      paramLabel = "D",
       description = "Embedding width, overriding the preset's (default: the preset's).")
   int width;
 
-  @Option(names = "--heads", defaultValue = "0", paramLabel = "H",
+  @Option(
+      names = "--heads",
+      defaultValue = "0",
+      paramLabel = "H",
       description = "Attention heads, overriding the preset's (default: the preset's).")
   int heads;
 
-  @Option(names = "--vocab", defaultValue = "0", paramLabel = "V",
+  @Option(
+      names = "--vocab",
+      defaultValue = "0",
+      paramLabel = "V",
       description = "Vocabulary size, overriding the preset's (default: the preset's).")
   int vocabulary;
 
-  @Option(names = "--seconds", defaultValue = "2", paramLabel = "S",
-      description = "Measured time per benchmark, after one or two warm-up calls (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seconds",
+      defaultValue = "2",
+      paramLabel = "S",
+      description =
+          "Measured time per benchmark, after one or two warm-up calls (default: ${DEFAULT-VALUE}).")
   double seconds;
 
-  @Option(names = "--backend", paramLabel = "ID",
+  @Option(
+      names = "--backend",
+      paramLabel = "ID",
       description = "Backend with LANGUAGE_MODELS (default: the highest-priority one, djl).")
   String backend;
 
-  @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu",
+  @Option(
+      names = "--device",
+      defaultValue = "auto",
+      paramLabel = "auto|cpu|gpu",
       description = "Device of the djl backend (default: ${DEFAULT-VALUE}).")
   String device;
 
-  @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-      description = "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--beta", defaultValue = "0.1", paramLabel = "BETA",
+  @Option(
+      names = "--beta",
+      defaultValue = "0.1",
+      paramLabel = "BETA",
       description = "KL coefficient of the DPO step (default: ${DEFAULT-VALUE}).")
   double beta;
 
   @Override
   public Integer call() throws Exception {
-    if (threads < 0 || batch < 1 || promptLength < 1 || newTokens < 1 || layers < 0 || width < 0
-        || heads < 0 || vocabulary < 0 || vocabulary == 1 || !(seconds > 0)) {
-      throw new ParameterException(spec.commandLine(),
+    if (threads < 0
+        || batch < 1
+        || promptLength < 1
+        || newTokens < 1
+        || layers < 0
+        || width < 0
+        || heads < 0
+        || vocabulary < 0
+        || vocabulary == 1
+        || !(seconds > 0)) {
+      throw new ParameterException(
+          spec.commandLine(),
           "--batch, --prompt-len, --new-tokens and --seconds must be > 0, --layers, --width and"
               + " --heads >= 0 (0: the preset's), --vocab 0 or >= 2, --threads >= 0");
     }
     if (!LmBenchmark.ARCHITECTURES.contains(arch)) {
-      throw new ParameterException(spec.commandLine(), "--arch must be one of "
-          + LmBenchmark.ARCHITECTURES + ", got '" + arch + "'");
+      throw new ParameterException(
+          spec.commandLine(),
+          "--arch must be one of " + LmBenchmark.ARCHITECTURES + ", got '" + arch + "'");
     }
     if (!LmBenchmark.PARTS.contains(parts)) {
-      throw new ParameterException(spec.commandLine(), "--parts must be one of "
-          + LmBenchmark.PARTS + ", got '" + parts + "'");
+      throw new ParameterException(
+          spec.commandLine(),
+          "--parts must be one of " + LmBenchmark.PARTS + ", got '" + parts + "'");
     }
     if (!LmBenchmark.PRESETS.contains(preset)) {
-      throw new ParameterException(spec.commandLine(), "--preset must be one of "
-          + LmBenchmark.PRESETS + ", got '" + preset + "'");
+      throw new ParameterException(
+          spec.commandLine(),
+          "--preset must be one of " + LmBenchmark.PRESETS + ", got '" + preset + "'");
     }
     if (width > 0 && heads > 0 && width % heads != 0) {
-      throw new ParameterException(spec.commandLine(),
-          "--width " + width + " must be a multiple of --heads " + heads);
+      throw new ParameterException(
+          spec.commandLine(), "--width " + width + " must be a multiple of --heads " + heads);
     }
     DpoRuntime runtime = this.runtime.get();
-    String chosen = runtime.backends()
-        .require(backend, BackendCapability.LANGUAGE_MODELS, "generate or train language models").id();
+    String chosen =
+        runtime
+            .backends()
+            .require(
+                backend, BackendCapability.LANGUAGE_MODELS, "generate or train language models")
+            .id();
     if (!chosen.equals("djl")) {
-      throw new ParameterException(spec.commandLine(), "--backend: bench lm times the djl"
-          + " backend's internals (KV cache against recomputation, the raw forward+backward);"
-          + " backend '" + chosen + "' has no such hooks");
+      throw new ParameterException(
+          spec.commandLine(),
+          "--backend: bench lm times the djl"
+              + " backend's internals (KV cache against recomputation, the raw forward+backward);"
+              + " backend '"
+              + chosen
+              + "' has no such hooks");
     }
-    Objective objective =
-        runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
+    Objective objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
     LmBenchmark.Options options;
     try {
-      options = new LmBenchmark.Options(arch, preset, batch, promptLength, newTokens, layers,
-          width, heads, vocabulary, seconds, parts);
+      options =
+          new LmBenchmark.Options(
+              arch,
+              preset,
+              batch,
+              promptLength,
+              newTokens,
+              layers,
+              width,
+              heads,
+              vocabulary,
+              seconds,
+              parts);
     } catch (dpo.api.ConfigurationException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage()
-          + "; pick --width, --heads and --layers that fit together");
+      throw new ParameterException(
+          spec.commandLine(),
+          e.getMessage() + "; pick --width, --heads and --layers that fit together");
     }
     PrintWriter out = spec.commandLine().getOut();
-    for (Map<String, Object> row : LmBench.run(
-        new BackendConfig(threads).withOption("device", device), options, objective)) {
+    for (Map<String, Object> row :
+        LmBench.run(new BackendConfig(threads).withOption("device", device), options, objective)) {
       out.println(JSON.writeValueAsString(row));
       out.flush();
     }

@@ -25,13 +25,15 @@ final class CommandFactory implements CommandLine.IFactory {
   }
 
   /**
-   * The injector of one command invocation. Providers are discovered through the thread's
-   * context class loader (under the launcher: the dpo jar, plugins/*.jar and DPO_CLASSPATH), on
-   * first use.
+   * The injector of one command invocation. Providers are discovered through the thread's context
+   * class loader (under the launcher: the dpo jar, plugins/*.jar and DPO_CLASSPATH), on first use.
    */
   static Injector injector() {
-    return Guice.createInjector(new DpoModule(Main::runtime, Clock.systemUTC()),
-        new BanditModule(), new AlignModule(), new RewardModule());
+    return Guice.createInjector(
+        new DpoModule(Main::runtime, Clock.systemUTC()),
+        new BanditModule(),
+        new AlignModule(),
+        new RewardModule());
   }
 
   @Override

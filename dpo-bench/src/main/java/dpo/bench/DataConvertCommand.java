@@ -54,43 +54,67 @@ final class DataConvertCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "IN", description = "The dataset to read.")
   Path in;
 
-  @Parameters(index = "1", paramLabel = "OUT",
+  @Parameters(
+      index = "1",
+      paramLabel = "OUT",
       description = "Where to write: .jsonl or .json, optionally .gz; replaced if it exists.")
   Path out;
 
-  @Option(names = "--format", paramLabel = "FORMAT", converter = DataCommand.FormatConverter.class,
+  @Option(
+      names = "--format",
+      paramLabel = "FORMAT",
+      converter = DataCommand.FormatConverter.class,
       description = "IN's row format (default: detected from the first row's fields).")
   DataFormat format;
 
-  @Option(names = "--to", paramLabel = "FORMAT", converter = DataCommand.FormatConverter.class,
+  @Option(
+      names = "--to",
+      paramLabel = "FORMAT",
+      converter = DataCommand.FormatConverter.class,
       description = "OUT's row format (default: IN's).")
   DataFormat to;
 
-  @Option(names = "--template", paramLabel = "safe-rlhf|alpaca|TEXT",
+  @Option(
+      names = "--template",
+      paramLabel = "safe-rlhf|alpaca|TEXT",
       converter = DataCommand.TemplateConverter.class,
-      description = "Wrap each prompt in a template: the paper's safe-rlhf or alpaca, or a text"
-          + " with {prompt} where the prompt goes.")
+      description =
+          "Wrap each prompt in a template: the paper's safe-rlhf or alpaca, or a text"
+              + " with {prompt} where the prompt goes.")
   PromptTemplate template;
 
-  @Option(names = "--min-chars", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--min-chars",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Drop rows whose prompt has fewer characters (default: ${DEFAULT-VALUE}).")
   int minChars;
 
-  @Option(names = "--max-chars", paramLabel = "N", defaultValue = "" + Integer.MAX_VALUE,
+  @Option(
+      names = "--max-chars",
+      paramLabel = "N",
+      defaultValue = "" + Integer.MAX_VALUE,
       description = "Drop rows whose prompt has more characters (default: no limit).")
   int maxChars;
 
-  @Option(names = "--shuffle", paramLabel = "SEED",
+  @Option(
+      names = "--shuffle",
+      paramLabel = "SEED",
       description = "Shuffle the rows with this seed (holds the rows in memory).")
   Long shuffle;
 
-  @Option(names = "--split", paramLabel = "train|test|FROM:TO",
+  @Option(
+      names = "--split",
+      paramLabel = "train|test|FROM:TO",
       converter = DataCommand.SplitConverter.class,
-      description = "Keep rows FROM to TO-1 (0-based, after filtering and shuffling); train is"
-          + " 0:10000 and test 10000:12000, the paper's splits.")
+      description =
+          "Keep rows FROM to TO-1 (0-based, after filtering and shuffling); train is"
+              + " 0:10000 and test 10000:12000, the paper's splits.")
   Split split;
 
-  @Option(names = "--max-row-chars", paramLabel = "N",
+  @Option(
+      names = "--max-row-chars",
+      paramLabel = "N",
       defaultValue = "" + RowSources.DEFAULT_MAX_ROW_CHARS,
       description = "The longest row accepted, in characters (default: ${DEFAULT-VALUE}).")
   long maxRowChars;

@@ -53,15 +53,24 @@ final class DataInspectCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE", description = "The dataset file.")
   Path file;
 
-  @Option(names = "--format", paramLabel = "FORMAT", converter = DataCommand.FormatConverter.class,
+  @Option(
+      names = "--format",
+      paramLabel = "FORMAT",
+      converter = DataCommand.FormatConverter.class,
       description = "The row format (default: detected from the first row's fields).")
   DataFormat format;
 
-  @Option(names = "--rows", paramLabel = "N", defaultValue = "3",
+  @Option(
+      names = "--rows",
+      paramLabel = "N",
+      defaultValue = "3",
       description = "How many rows to show (default: ${DEFAULT-VALUE}).")
   int rows;
 
-  @Option(names = "--max-row-chars", paramLabel = "N", defaultValue = "" + RowSources.DEFAULT_MAX_ROW_CHARS,
+  @Option(
+      names = "--max-row-chars",
+      paramLabel = "N",
+      defaultValue = "" + RowSources.DEFAULT_MAX_ROW_CHARS,
       description = "The longest row accepted, in characters (default: ${DEFAULT-VALUE}).")
   long maxRowChars;
 
@@ -84,8 +93,7 @@ final class DataInspectCommand implements Callable<Integer> {
       for (DataRecord r = in.next(); r != null; r = in.next()) {
         summary.add(r);
         if (shown.size() < rows) {
-          shown.add(
-              "  " + in.location().describe() + ": " + shorten(Datasets.toRow(read, r)));
+          shown.add("  " + in.location().describe() + ": " + shorten(Datasets.toRow(read, r)));
         }
       }
     }
@@ -98,8 +106,10 @@ final class DataInspectCommand implements Callable<Integer> {
     printLabels(out, summary.labels());
     if (!shown.isEmpty()) {
       out.println();
-      out.println("first " + (shown.size() == 1 ? "row" : shown.size() + " rows")
-          + " (as read; long strings shortened):");
+      out.println(
+          "first "
+              + (shown.size() == 1 ? "row" : shown.size() + " rows")
+              + " (as read; long strings shortened):");
       shown.forEach(out::println);
     }
     out.flush();
@@ -112,12 +122,24 @@ final class DataInspectCommand implements Callable<Integer> {
     }
     int width = Math.max(5, numbers.keySet().stream().mapToInt(String::length).max().orElse(0));
     out.println();
-    out.printf(Locale.ROOT, "%-" + width + "s %8s %10s %10s %10s%n", "field", "count", "min", "mean",
+    out.printf(
+        Locale.ROOT,
+        "%-" + width + "s %8s %10s %10s %10s%n",
+        "field",
+        "count",
+        "min",
+        "mean",
         "max");
     numbers.forEach(
         (field, s) ->
-            out.printf(Locale.ROOT, "%-" + width + "s %8d %10s %10s %10s%n", field, s.count(),
-                number(s.min()), number(s.mean()), number(s.max())));
+            out.printf(
+                Locale.ROOT,
+                "%-" + width + "s %8d %10s %10s %10s%n",
+                field,
+                s.count(),
+                number(s.min()),
+                number(s.mean()),
+                number(s.max())));
   }
 
   private static void printLabels(PrintWriter out, Map<String, Map<String, Long>> labels) {
@@ -132,8 +154,14 @@ final class DataInspectCommand implements Callable<Integer> {
           long total = counts.values().stream().mapToLong(Long::longValue).sum();
           String values =
               counts.entrySet().stream()
-                  .map(e -> String.format(Locale.ROOT, "%s: %d (%.1f%%)", e.getKey(), e.getValue(),
-                      100.0 * e.getValue() / total))
+                  .map(
+                      e ->
+                          String.format(
+                              Locale.ROOT,
+                              "%s: %d (%.1f%%)",
+                              e.getKey(),
+                              e.getValue(),
+                              100.0 * e.getValue() / total))
                   .collect(Collectors.joining(", "));
           out.printf(Locale.ROOT, "%-" + width + "s %s%n", field, values);
         });
@@ -164,7 +192,9 @@ final class DataInspectCommand implements Callable<Integer> {
           ? node
           : nodes.textNode(
               text.substring(0, text.offsetByCodePoints(0, MAX_SHOWN_CHARS))
-                  + "... (" + length + " chars)");
+                  + "... ("
+                  + length
+                  + " chars)");
     }
     if (node.isArray()) {
       ArrayNode copy = nodes.arrayNode(node.size());

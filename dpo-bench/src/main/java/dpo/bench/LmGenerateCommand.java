@@ -38,73 +38,116 @@ final class LmGenerateCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
       description = "Hugging Face checkpoint folder with its tokenizer.json.")
   Path model;
 
-  @Option(names = "--prompts", required = true, paramLabel = "FILE",
+  @Option(
+      names = "--prompts",
+      required = true,
+      paramLabel = "FILE",
       description = "Prompts: any format 'dpo data' reads ({\"prompt\": ...} lines at least).")
   Path prompts;
 
-  @Option(names = "--out", required = true, paramLabel = "OUT.jsonl",
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "OUT.jsonl",
       description = "Where to write the completions.")
   Path out;
 
-  @Option(names = "--greedy", description = "Take the most likely token (ignores sampling options).")
+  @Option(
+      names = "--greedy",
+      description = "Take the most likely token (ignores sampling options).")
   boolean greedy;
 
-  @Option(names = "--temperature", paramLabel = "T",
+  @Option(
+      names = "--temperature",
+      paramLabel = "T",
       description = "Sampling temperature > 0 (default: generation_config.json's, else 1).")
   Double temperature;
 
-  @Option(names = "--top-k", paramLabel = "K",
-      description = "Keep the K most likely tokens, 0 for all (default: generation_config.json's,"
-          + " else 0).")
+  @Option(
+      names = "--top-k",
+      paramLabel = "K",
+      description =
+          "Keep the K most likely tokens, 0 for all (default: generation_config.json's,"
+              + " else 0).")
   Integer topK;
 
-  @Option(names = "--top-p", paramLabel = "P",
-      description = "Keep the smallest set of the top-k tokens holding P of their probability"
-          + " (default: generation_config.json's, else 1).")
+  @Option(
+      names = "--top-p",
+      paramLabel = "P",
+      description =
+          "Keep the smallest set of the top-k tokens holding P of their probability"
+              + " (default: generation_config.json's, else 1).")
   Double topP;
 
-  @Option(names = "--max-new-tokens", paramLabel = "N",
-      description = "Most new tokens per prompt (default: generation_config.json's, else "
-          + DEFAULT_MAX_NEW_TOKENS + ").")
+  @Option(
+      names = "--max-new-tokens",
+      paramLabel = "N",
+      description =
+          "Most new tokens per prompt (default: generation_config.json's, else "
+              + DEFAULT_MAX_NEW_TOKENS
+              + ").")
   Integer maxNewTokens;
 
-  @Option(names = "--mix", paramLabel = "W_MODEL,W_REF", split = ",",
+  @Option(
+      names = "--mix",
+      paramLabel = "W_MODEL,W_REF",
+      split = ",",
       description = "Weights of --model and --reference in the logit mixture, e.g. 1.5,-0.5.")
   double[] mix;
 
-  @Option(names = "--reference", paramLabel = "DIR",
+  @Option(
+      names = "--reference",
+      paramLabel = "DIR",
       description = "Reference checkpoint of the mixture (same tokenizer).")
   Path reference;
 
-  @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      paramLabel = "S",
       description = "Seed of the draws (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu|auto",
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      paramLabel = "cpu|gpu|auto",
       description = "Device (default: ${DEFAULT-VALUE}).")
   String device;
 
-  @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-      description = "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
   int threads;
 
   @Override
   public Integer call() {
     if ((mix == null) != (reference == null)) {
-      throw new ParameterException(spec.commandLine(), "--mix and --reference go together:"
-          + " give both (e.g. --mix 1.5,-0.5 --reference DIR) or neither");
+      throw new ParameterException(
+          spec.commandLine(),
+          "--mix and --reference go together:"
+              + " give both (e.g. --mix 1.5,-0.5 --reference DIR) or neither");
     }
     if (mix != null && mix.length != 2) {
-      throw new ParameterException(spec.commandLine(), "--mix needs two weights, for --model"
-          + " and --reference, got " + mix.length);
+      throw new ParameterException(
+          spec.commandLine(),
+          "--mix needs two weights, for --model" + " and --reference, got " + mix.length);
     }
     if (greedy && (temperature != null || topK != null || topP != null)) {
-      throw new ParameterException(spec.commandLine(), "--greedy takes the most likely token;"
-          + " drop --temperature, --top-k and --top-p or drop --greedy");
+      throw new ParameterException(
+          spec.commandLine(),
+          "--greedy takes the most likely token;"
+              + " drop --temperature, --top-k and --top-p or drop --greedy");
     }
     if (threads < 0) {
       throw new ParameterException(spec.commandLine(), "--threads must be >= 0, got " + threads);
@@ -115,11 +158,11 @@ final class LmGenerateCommand implements Callable<Integer> {
     }
     List<Path> dirs = reference == null ? List.of(model) : List.of(model, reference);
     List<String> completions;
-    try (LmFolders folders = new LmFolders(
-        new BackendConfig(threads).withOption("device", device), dirs)) {
+    try (LmFolders folders =
+        new LmFolders(new BackendConfig(threads).withOption("device", device), dirs)) {
       Map<String, Object> defaults = folders.folders().get(0).generationDefaults();
-      GenerationConfig config = config(defaults,
-          folders.folders().get(0).tokenizer().endOfSequence());
+      GenerationConfig config =
+          config(defaults, folders.folders().get(0).tokenizer().endOfSequence());
       completions = folders.generate(mix == null ? new double[] {1} : mix, texts, config);
     }
     ObjectMapper json = new ObjectMapper();
@@ -132,17 +175,32 @@ final class LmGenerateCommand implements Callable<Integer> {
       }
       writer.commit();
     }
-    spec.commandLine().getOut().println("generated " + texts.size() + " completions with "
-        + model + (reference == null ? "" : " mixed with " + reference) + "; wrote " + out);
+    spec.commandLine()
+        .getOut()
+        .println(
+            "generated "
+                + texts.size()
+                + " completions with "
+                + model
+                + (reference == null ? "" : " mixed with " + reference)
+                + "; wrote "
+                + out);
     return 0;
   }
 
   private GenerationConfig config(Map<String, Object> defaults, int endOfSequence) {
-    int n = maxNewTokens != null ? maxNewTokens
-        : defaults.containsKey("max_new_tokens")
-            ? ((Number) defaults.get("max_new_tokens")).intValue() : DEFAULT_MAX_NEW_TOKENS;
-    boolean sample = !greedy && (temperature != null || topK != null || topP != null
-        || Boolean.TRUE.equals(defaults.get("do_sample")));
+    int n =
+        maxNewTokens != null
+            ? maxNewTokens
+            : defaults.containsKey("max_new_tokens")
+                ? ((Number) defaults.get("max_new_tokens")).intValue()
+                : DEFAULT_MAX_NEW_TOKENS;
+    boolean sample =
+        !greedy
+            && (temperature != null
+                || topK != null
+                || topP != null
+                || Boolean.TRUE.equals(defaults.get("do_sample")));
     if (!sample) {
       return new GenerationConfig(n, 0, 0, 1, endOfSequence, seed);
     }
@@ -150,8 +208,12 @@ final class LmGenerateCommand implements Callable<Integer> {
     int k = topK != null ? topK : (int) number(defaults, "top_k", 0);
     double p = topP != null ? topP : number(defaults, "top_p", 1);
     if (!(t > 0)) {
-      throw new ParameterException(spec.commandLine(), "--temperature must be > 0 when"
-          + " sampling, got " + t + "; use --greedy for the most likely token");
+      throw new ParameterException(
+          spec.commandLine(),
+          "--temperature must be > 0 when"
+              + " sampling, got "
+              + t
+              + "; use --greedy for the most likely token");
     }
     return new GenerationConfig(n, t, k, p, endOfSequence, seed);
   }

@@ -47,24 +47,40 @@ final class LmScoreCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
       description = "Hugging Face checkpoint folder with its tokenizer.json.")
   Path model;
 
-  @Option(names = "--input", required = true, paramLabel = "ROWS",
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "ROWS",
       description = "Rows to score (JSONL {\"prompt\", \"response\"} or a 'dpo data' format).")
   Path input;
 
-  @Option(names = "--out", required = true, paramLabel = "OUT.jsonl",
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "OUT.jsonl",
       description = "Where to write the scores, one line per response, in input order.")
   Path out;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu|auto",
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      paramLabel = "cpu|gpu|auto",
       description = "Device (default: ${DEFAULT-VALUE}).")
   String device;
 
-  @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-      description = "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
   int threads;
 
   @Override
@@ -74,8 +90,8 @@ final class LmScoreCommand implements Callable<Integer> {
     }
     List<String[]> rows = readRows(input);
     ObjectMapper json = new ObjectMapper();
-    try (LmFolders folders = new LmFolders(
-            new BackendConfig(threads).withOption("device", device), List.of(model));
+    try (LmFolders folders =
+            new LmFolders(new BackendConfig(threads).withOption("device", device), List.of(model));
         JsonRowWriter writer = JsonRowWriter.open(out)) {
       Checkpoints.Folder folder = folders.folders().get(0);
       for (int from = 0; from < rows.size(); from += BATCH) {
@@ -94,8 +110,17 @@ final class LmScoreCommand implements Callable<Integer> {
       }
       writer.commit();
     }
-    spec.commandLine().getOut().println("scored " + rows.size() + " responses from " + input
-        + " with " + model + "; wrote " + out);
+    spec.commandLine()
+        .getOut()
+        .println(
+            "scored "
+                + rows.size()
+                + " responses from "
+                + input
+                + " with "
+                + model
+                + "; wrote "
+                + out);
     return 0;
   }
 
@@ -116,11 +141,16 @@ final class LmScoreCommand implements Callable<Integer> {
           try {
             row = json.readTree(line);
           } catch (IOException e) {
-            throw new BadDataException(file, number, null, "not a JSON object: "
-                + e.getMessage().lines().findFirst().orElse(""));
+            throw new BadDataException(
+                file,
+                number,
+                null,
+                "not a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
           }
-          rows.add(new String[] {text(file, number, row, "prompt"),
-              text(file, number, row, "response")});
+          rows.add(
+              new String[] {
+                text(file, number, row, "prompt"), text(file, number, row, "response")
+              });
         }
       } catch (IOException e) {
         throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
@@ -128,21 +158,26 @@ final class LmScoreCommand implements Callable<Integer> {
       return rows;
     }
     try (DatasetReader<DataRecord> reader = Datasets.open(file, null)) {
-      reader.forEachRemaining(record -> {
-        String prompt = record.prompt().text();
-        if (record instanceof GenerationRecord g) {
-          g.responses().forEach(r -> rows.add(new String[] {prompt, r}));
-        } else if (record instanceof PreferencePair p) {
-          rows.add(new String[] {prompt, p.chosen().text()});
-          rows.add(new String[] {prompt, p.rejected().text()});
-        } else if (record instanceof SafeRlhfRow s) {
-          rows.add(new String[] {prompt, s.response0()});
-          rows.add(new String[] {prompt, s.response1()});
-        } else {
-          throw new BadDataException(file, reader.recordsRead(), "response", "a prompt-only row"
-              + " has no response to score; give {\"prompt\", \"response\"} rows");
-        }
-      });
+      reader.forEachRemaining(
+          record -> {
+            String prompt = record.prompt().text();
+            if (record instanceof GenerationRecord g) {
+              g.responses().forEach(r -> rows.add(new String[] {prompt, r}));
+            } else if (record instanceof PreferencePair p) {
+              rows.add(new String[] {prompt, p.chosen().text()});
+              rows.add(new String[] {prompt, p.rejected().text()});
+            } else if (record instanceof SafeRlhfRow s) {
+              rows.add(new String[] {prompt, s.response0()});
+              rows.add(new String[] {prompt, s.response1()});
+            } else {
+              throw new BadDataException(
+                  file,
+                  reader.recordsRead(),
+                  "response",
+                  "a prompt-only row"
+                      + " has no response to score; give {\"prompt\", \"response\"} rows");
+            }
+          });
     }
     return rows;
   }
@@ -165,8 +200,14 @@ final class LmScoreCommand implements Callable<Integer> {
   private static String text(Path file, long line, JsonNode row, String field) {
     JsonNode v = row.get(field);
     if (v == null || !v.isTextual()) {
-      throw new BadDataException(file, line, field, "expected a string " + field + ", got "
-          + (v == null ? "nothing" : v.getNodeType().toString().toLowerCase()));
+      throw new BadDataException(
+          file,
+          line,
+          field,
+          "expected a string "
+              + field
+              + ", got "
+              + (v == null ? "nothing" : v.getNodeType().toString().toLowerCase()));
     }
     return v.asText();
   }

@@ -10,8 +10,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code dpo} command. Exit codes: 0 success, 1 unexpected failure, 2 bad usage or input, 3
@@ -42,7 +42,10 @@ import picocli.CommandLine.Spec;
       "Reproduces the study of Shi, Zhou and Du, \"The Crucial Role of Samplers in Online Direct"
           + " Preference Optimization\" (ICLR 2025). Run 'dpo COMMAND --help' for details."
     },
-    footer = {"", "Exit codes: 0 ok, 1 unexpected error, 2 bad option or input, 3 training diverged."})
+    footer = {
+      "",
+      "Exit codes: 0 ok, 1 unexpected error, 2 bad option or input, 3 training diverged."
+    })
 public final class Main implements Runnable {
   static final int EXIT_USAGE = UserErrors.EXIT_USAGE;
   static final int EXIT_DIVERGED = UserErrors.EXIT_DIVERGED;
@@ -81,7 +84,8 @@ public final class Main implements Runnable {
    * @param args the arguments
    */
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    System.exit(
+        execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
   /**
@@ -100,8 +104,10 @@ public final class Main implements Runnable {
     cli.setParameterExceptionHandler(
         (ex, a) -> {
           CommandLine c = ex.getCommandLine();
-          String message = ex instanceof UnmatchedArgumentException u
-              ? unmatched(u, c) : oneLine(ex.getMessage());
+          String message =
+              ex instanceof UnmatchedArgumentException u
+                  ? unmatched(u, c)
+                  : oneLine(ex.getMessage());
           err.println(prefix(c) + message + " (see '" + name(c) + " --help')");
           err.flush();
           return EXIT_USAGE;
@@ -134,11 +140,16 @@ public final class Main implements Runnable {
     } else {
       names.addAll(c.getSubcommands().keySet());
     }
-    String what = option ? "unknown option '" + typed + "'"
-        : c.getSubcommands().isEmpty() ? "unexpected argument '" + typed + "'"
-        : "unknown command '" + typed + "'";
-    return what + UserErrors.Suggestions.nearest(typed, names)
-        .map(n -> "; did you mean '" + n + "'?").orElse("");
+    String what =
+        option
+            ? "unknown option '" + typed + "'"
+            : c.getSubcommands().isEmpty()
+                ? "unexpected argument '" + typed + "'"
+                : "unknown command '" + typed + "'";
+    return what
+        + UserErrors.Suggestions.nearest(typed, names)
+            .map(n -> "; did you mean '" + n + "'?")
+            .orElse("");
   }
 
   private static String prefix(CommandLine c) {
@@ -159,7 +170,11 @@ public final class Main implements Runnable {
     public String[] getVersion() {
       return new String[] {
         "dpo " + Provenance.version(),
-        "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")"
       };
     }
   }

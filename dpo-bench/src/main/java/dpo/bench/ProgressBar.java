@@ -43,7 +43,12 @@ final class ProgressBar implements AlignExperiment.Progress {
   public void endRun(String summary) {
     finishedRuns++;
     clear();
-    err.printf(Locale.ROOT, "align: %d/%d %s (%.0f s)%n", finishedRuns, runs, summary,
+    err.printf(
+        Locale.ROOT,
+        "align: %d/%d %s (%.0f s)%n",
+        finishedRuns,
+        runs,
+        summary,
         (System.nanoTime() - runStart) / 1e9);
     err.flush();
   }
@@ -65,9 +70,21 @@ final class ProgressBar implements AlignExperiment.Progress {
     String eta = fraction > 0.001 ? time(elapsed * (1 - fraction) / fraction) : "?";
     int width = 24;
     int filled = (int) Math.round(Math.min(1, fraction) * width);
-    err.print(String.format(Locale.ROOT, "\r[%s%s] %3.0f%% %s it %d/%d %s %d/%d | %.1f steps/s"
-            + " | ETA %s   ", "=".repeat(filled), " ".repeat(width - filled), 100 * fraction, run,
-        iteration, iterations, stage, done, total, rate, eta));
+    err.print(
+        String.format(
+            Locale.ROOT,
+            "\r[%s%s] %3.0f%% %s it %d/%d %s %d/%d | %.1f steps/s" + " | ETA %s   ",
+            "=".repeat(filled),
+            " ".repeat(width - filled),
+            100 * fraction,
+            run,
+            iteration,
+            iterations,
+            stage,
+            done,
+            total,
+            rate,
+            eta));
     err.flush();
     drawn = true;
   }

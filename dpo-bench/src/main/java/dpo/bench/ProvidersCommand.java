@@ -17,9 +17,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code dpo backends}, {@code dpo samplers}, {@code dpo objectives} and {@code dpo oracles}: what
- * discovery found, as a
- * table (id, priority, capabilities, version, source jar, description), followed by the providers
- * that failed to load.
+ * discovery found, as a table (id, priority, capabilities, version, source jar, description),
+ * followed by the providers that failed to load.
  */
 abstract class ProvidersCommand implements Callable<Integer> {
   private static final List<String> HEADER =
@@ -49,12 +48,21 @@ abstract class ProvidersCommand implements Callable<Integer> {
     rows.add(HEADER);
     for (Provider p : registry.all()) {
       Provenance.Origin origin = Provenance.origin(p.getClass());
-      rows.add(List.of(p.id(), Integer.toString(p.priority()), capabilities(p), origin.version(),
-          origin.source(), p.description()));
+      rows.add(
+          List.of(
+              p.id(),
+              Integer.toString(p.priority()),
+              capabilities(p),
+              origin.version(),
+              origin.source(),
+              p.description()));
     }
     if (rows.size() == 1) {
-      out.println("no " + registry.kind() + " providers found on the class path; see the README's"
-          + " \"Adding a sampler\" for how plugins are found");
+      out.println(
+          "no "
+              + registry.kind()
+              + " providers found on the class path; see the README's"
+              + " \"Adding a sampler\" for how plugins are found");
     } else {
       print(out, rows);
     }
@@ -71,10 +79,11 @@ abstract class ProvidersCommand implements Callable<Integer> {
 
   /** Capabilities in declaration order, kebab-case, comma-separated; "-" for none. */
   private static String capabilities(Provider p) {
-    String caps = p.capabilities().stream()
-        .sorted()
-        .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-'))
-        .collect(Collectors.joining(","));
+    String caps =
+        p.capabilities().stream()
+            .sorted()
+            .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+            .collect(Collectors.joining(","));
     return caps.isEmpty() ? "-" : caps;
   }
 
@@ -97,8 +106,12 @@ abstract class ProvidersCommand implements Callable<Integer> {
   }
 
   /** {@code dpo backends}. */
-  @Command(name = "backends", mixinStandardHelpOptions = true, usageHelpWidth = 100,
-      description = "List the policy backends found, for --backend.", footer = {"", FOOTER})
+  @Command(
+      name = "backends",
+      mixinStandardHelpOptions = true,
+      usageHelpWidth = 100,
+      description = "List the policy backends found, for --backend.",
+      footer = {"", FOOTER})
   static final class Backends extends ProvidersCommand {
     @Inject
     Backends(com.google.inject.Provider<DpoRuntime> runtime) {
@@ -112,8 +125,12 @@ abstract class ProvidersCommand implements Callable<Integer> {
   }
 
   /** {@code dpo samplers}. */
-  @Command(name = "samplers", mixinStandardHelpOptions = true, usageHelpWidth = 100,
-      description = "List the samplers found, for --samplers.", footer = {"", FOOTER})
+  @Command(
+      name = "samplers",
+      mixinStandardHelpOptions = true,
+      usageHelpWidth = 100,
+      description = "List the samplers found, for --samplers.",
+      footer = {"", FOOTER})
   static final class Samplers extends ProvidersCommand {
     @Inject
     Samplers(com.google.inject.Provider<DpoRuntime> runtime) {
@@ -127,7 +144,10 @@ abstract class ProvidersCommand implements Callable<Integer> {
   }
 
   /** {@code dpo objectives}. */
-  @Command(name = "objectives", mixinStandardHelpOptions = true, usageHelpWidth = 100,
+  @Command(
+      name = "objectives",
+      mixinStandardHelpOptions = true,
+      usageHelpWidth = 100,
       description = "List the objectives (per-pair losses) found, for --objective.",
       footer = {"", FOOTER})
   static final class Objectives extends ProvidersCommand {
@@ -143,8 +163,12 @@ abstract class ProvidersCommand implements Callable<Integer> {
   }
 
   /** {@code dpo oracles}. */
-  @Command(name = "oracles", mixinStandardHelpOptions = true, usageHelpWidth = 100,
-      description = "List the reward oracles found, for --oracle.", footer = {"", FOOTER})
+  @Command(
+      name = "oracles",
+      mixinStandardHelpOptions = true,
+      usageHelpWidth = 100,
+      description = "List the reward oracles found, for --oracle.",
+      footer = {"", FOOTER})
   static final class Oracles extends ProvidersCommand {
     @Inject
     Oracles(com.google.inject.Provider<DpoRuntime> runtime) {

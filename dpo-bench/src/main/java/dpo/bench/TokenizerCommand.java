@@ -58,53 +58,73 @@ final class TokenizerCommand implements Runnable {
             + " (README, 'A tokenizer from your text').",
         ""
       },
-      footer = {
-        "",
-        "Example: dpo tokenizer train --input corpus.txt --vocab-size 4096 --out tok/"
-      })
+      footer = {"", "Example: dpo tokenizer train --input corpus.txt --vocab-size 4096 --out tok/"})
   static final class Train implements java.util.concurrent.Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE",
+    @Option(
+        names = "--input",
+        required = true,
+        arity = "1..*",
+        paramLabel = "FILE",
         description = "Text to learn from: .txt (one text per line) or dataset files.")
     List<Path> inputs;
 
-    @Option(names = "--vocab-size", required = true, paramLabel = "N",
+    @Option(
+        names = "--vocab-size",
+        required = true,
+        paramLabel = "N",
         description = "Vocabulary size, special tokens and the 256 bytes included.")
     int vocabSize;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR",
-        description = "Folder for tokenizer.json and tokenizer_config.json (created if needed;"
-            + " existing files of those names are replaced).")
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "DIR",
+        description =
+            "Folder for tokenizer.json and tokenizer_config.json (created if needed;"
+                + " existing files of those names are replaced).")
     Path out;
 
-    @Option(names = "--lowercase",
+    @Option(
+        names = "--lowercase",
         description = "Lower-case text before learning and encoding (a Lowercase normalizer).")
     boolean lowercase;
 
-    @Option(names = "--special", arity = "1..*", paramLabel = "TOKEN",
+    @Option(
+        names = "--special",
+        arity = "1..*",
+        paramLabel = "TOKEN",
         description = "Further special tokens, after <|bos|>, <|eos|> and <|pad|>.")
     List<String> special = new ArrayList<>();
 
-    @Option(names = "--model-max-length", paramLabel = "T", defaultValue = "1024",
-        description = "model_max_length in tokenizer_config.json: the context of the models that"
-            + " will use it (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--model-max-length",
+        paramLabel = "T",
+        defaultValue = "1024",
+        description =
+            "model_max_length in tokenizer_config.json: the context of the models that"
+                + " will use it (default: ${DEFAULT-VALUE}).")
     int modelMaxLength;
 
-    @Option(names = "--max-line-chars", paramLabel = "C", defaultValue = "1048576",
-        description = "Longest input line or row, in characters; a longer one is refused"
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--max-line-chars",
+        paramLabel = "C",
+        defaultValue = "1048576",
+        description =
+            "Longest input line or row, in characters; a longer one is refused"
+                + " (default: ${DEFAULT-VALUE}).")
     int maxLineChars = TextLines.DEFAULT_MAX_LINE_CHARS;
 
     @Override
     public Integer call() {
       if (modelMaxLength < 2) {
-        throw new ParameterException(spec.commandLine(),
-            "--model-max-length must be >= 2, got " + modelMaxLength);
+        throw new ParameterException(
+            spec.commandLine(), "--model-max-length must be >= 2, got " + modelMaxLength);
       }
       if (maxLineChars < 1) {
-        throw new ParameterException(spec.commandLine(),
-            "--max-line-chars must be >= 1, got " + maxLineChars);
+        throw new ParameterException(
+            spec.commandLine(), "--max-line-chars must be >= 1, got " + maxLineChars);
       }
       BpeTrainer trainer;
       try {
@@ -125,15 +145,31 @@ final class TokenizerCommand implements Runnable {
         DurableFiles.writeAll(folder.path(), TokenizerFiles.contents(tokenizer, modelMaxLength));
       }
       PrintWriter w = spec.commandLine().getOut();
-      w.printf(Locale.ROOT, "read %,d characters, %,d words (%,d distinct) in %.1f s; learnt %,d"
-              + " merges in %.1f s%n", characters, trainer.words(), trainer.distinctWords(),
-          (read - started) / 1e9, tokenizer.merges().size(), (trained - read) / 1e9);
+      w.printf(
+          Locale.ROOT,
+          "read %,d characters, %,d words (%,d distinct) in %.1f s; learnt %,d"
+              + " merges in %.1f s%n",
+          characters,
+          trainer.words(),
+          trainer.distinctWords(),
+          (read - started) / 1e9,
+          tokenizer.merges().size(),
+          (trained - read) / 1e9);
       if (tokenizer.vocabularySize() < vocabSize) {
-        w.printf(Locale.ROOT, "the text ran out of pairs to merge: the vocabulary has %,d tokens,"
-            + " not %,d; give more text for a larger one%n", tokenizer.vocabularySize(), vocabSize);
+        w.printf(
+            Locale.ROOT,
+            "the text ran out of pairs to merge: the vocabulary has %,d tokens,"
+                + " not %,d; give more text for a larger one%n",
+            tokenizer.vocabularySize(),
+            vocabSize);
       }
-      w.printf(Locale.ROOT, "wrote %s and %s in %s (%,d tokens)%n", TokenizerFiles.TOKENIZER,
-          TokenizerFiles.CONFIG, out, tokenizer.vocabularySize());
+      w.printf(
+          Locale.ROOT,
+          "wrote %s and %s in %s (%,d tokens)%n",
+          TokenizerFiles.TOKENIZER,
+          TokenizerFiles.CONFIG,
+          out,
+          tokenizer.vocabularySize());
       w.flush();
       return 0;
     }
@@ -141,14 +177,16 @@ final class TokenizerCommand implements Runnable {
     /** Feeds a file's text to the trainer; returns its characters. */
     private long read(Path file, BpeTrainer trainer) {
       long[] chars = new long[1];
-      TextExamples.read(file, maxLineChars, example -> {
-        for (TextExample.Segment s : example.segments()) {
-          trainer.add(s.text());
-          chars[0] += s.text().length();
-        }
-      });
+      TextExamples.read(
+          file,
+          maxLineChars,
+          example -> {
+            for (TextExample.Segment s : example.segments()) {
+              trainer.add(s.text());
+              chars[0] += s.text().length();
+            }
+          });
       return chars[0];
     }
   }
-
 }

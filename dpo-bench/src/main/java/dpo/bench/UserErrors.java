@@ -24,12 +24,12 @@ import picocli.CommandLine.Model.OptionSpec;
  * The one mapping from a failure to the option a user must change, and its exit code: 2 for bad
  * input, 3 for divergence, 1 only for our own bugs.
  *
- * <p>The option is found from the failure's kind, never from the command that happened to run:
- * a configuration violation names a field (a config record component, kebab-cased to the option
- * of the same name, or mapped by the command's {@link Fields}); a missing provider names its kind
+ * <p>The option is found from the failure's kind, never from the command that happened to run: a
+ * configuration violation names a field (a config record component, kebab-cased to the option of
+ * the same name, or mapped by the command's {@link Fields}); a missing provider names its kind
  * (sampler, objective, backend, oracle, task); bad data and I/O failures name a file, matched to
- * the option whose path is that file or a folder above it. A failure that maps to no option of
- * the command is reported without one.
+ * the option whose path is that file or a folder above it. A failure that maps to no option of the
+ * command is reported without one.
  */
 final class UserErrors {
   static final int EXIT_BUG = 1;
@@ -79,8 +79,10 @@ final class UserErrors {
           .collect(Collectors.joining("; "));
     }
     if (ex instanceof ProviderNotFoundException pe) {
-      String near = Suggestions.nearest(pe.requestedId(), pe.availableIds())
-          .map(n -> " (did you mean '" + n + "'?)").orElse("");
+      String near =
+          Suggestions.nearest(pe.requestedId(), pe.availableIds())
+              .map(n -> " (did you mean '" + n + "'?)")
+              .orElse("");
       return withOption(optionOfKind(spec, pe.kind()), null, pe.getMessage() + near);
     }
     if (ex instanceof MissingCapabilityException me) {
@@ -100,8 +102,10 @@ final class UserErrors {
       return ex.getMessage() + "; training diverged: " + fix;
     }
     if (ex instanceof UncheckedIOException io) {
-      Path file = io.getCause() instanceof FileSystemException fs && fs.getFile() != null
-          ? Path.of(fs.getFile()) : null;
+      Path file =
+          io.getCause() instanceof FileSystemException fs && fs.getFile() != null
+              ? Path.of(fs.getFile())
+              : null;
       return withOption(file == null ? null : optionOfPath(spec, file), null, io.getMessage());
     }
     return ex.getMessage() == null ? ex.toString() : ex.getMessage();
@@ -110,8 +114,11 @@ final class UserErrors {
   private static String withOption(String option, String field, String message) {
     if (option != null) {
       // "beta must be > 0" reads "--beta: must be > 0": the option replaces the field's name.
-      return option + ": " + (field != null && message.startsWith(field + " ")
-          ? message.substring(field.length() + 1) : message);
+      return option
+          + ": "
+          + (field != null && message.startsWith(field + " ")
+              ? message.substring(field.length() + 1)
+              : message);
     }
     return field == null ? message : field + ": " + message;
   }
@@ -169,8 +176,8 @@ final class UserErrors {
     private Suggestions() {}
 
     /**
-     * The candidate closest to a mistyped name, if it is close enough to be what was meant: at
-     * most a third of the name's length in edits (at least 2), or a prefix either way.
+     * The candidate closest to a mistyped name, if it is close enough to be what was meant: at most
+     * a third of the name's length in edits (at least 2), or a prefix either way.
      */
     static Optional<String> nearest(String typed, Collection<String> candidates) {
       String best = null;
@@ -187,7 +194,8 @@ final class UserErrors {
       }
       boolean prefix = best.startsWith(typed) || typed.startsWith(best);
       return bestDistance <= Math.max(2, typed.length() / 3) || prefix
-          ? Optional.of(best) : Optional.empty();
+          ? Optional.of(best)
+          : Optional.empty();
     }
 
     /** Optimal string alignment distance: insertions, deletions, substitutions, swaps. */
@@ -203,7 +211,9 @@ final class UserErrors {
         for (int j = 1; j <= b.length(); j++) {
           int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
           d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-          if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2)
+          if (i > 1
+              && j > 1
+              && a.charAt(i - 1) == b.charAt(j - 2)
               && a.charAt(i - 2) == b.charAt(j - 1)) {
             d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
           }

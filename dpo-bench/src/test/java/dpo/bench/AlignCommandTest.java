@@ -20,9 +20,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** Drives {@code dpo align} in-process on a tiny configuration, as CI runs it. */
 class AlignCommandTest {
   /** Small enough for a few seconds per run; the --quick defaults with fewer prompts. */
-  private static final List<String> TINY = List.of("--quick", "--seeds", "2", "--iterations",
-      "2", "--train-prompts", "24", "--test-prompts", "12", "--sft-steps", "30",
-      "--samplers", "vanilla,mix-p");
+  private static final List<String> TINY =
+      List.of(
+          "--quick",
+          "--seeds",
+          "2",
+          "--iterations",
+          "2",
+          "--train-prompts",
+          "24",
+          "--test-prompts",
+          "12",
+          "--sft-steps",
+          "30",
+          "--samplers",
+          "vanilla,mix-p");
 
   @TempDir Path tmp;
 
@@ -55,8 +67,10 @@ class AlignCommandTest {
     assertTrue(r.out().contains("| mix-p | 2 |"), r.out());
 
     List<String> csv = Files.readAllLines(whole.resolve("results.csv"));
-    assertEquals("sampler,iteration,seeds,reward_mean,reward_sd,win_rate_mean,win_rate_sd,"
-        + "kl_mean,kl_sd", csv.get(0));
+    assertEquals(
+        "sampler,iteration,seeds,reward_mean,reward_sd,win_rate_mean,win_rate_sd,"
+            + "kl_mean,kl_sd",
+        csv.get(0));
     assertEquals(1 + 2 * 3, csv.size(), "2 samplers x iterations 0..2");
     assertTrue(csv.get(1).startsWith("vanilla,0,2,"), csv.get(1));
     String[] initial = csv.get(1).split(",");
@@ -71,7 +85,8 @@ class AlignCommandTest {
     for (String run : List.of("vanilla/seed-1", "vanilla/seed-2", "mix-p/seed-1", "mix-p/seed-2")) {
       Path dir = whole.resolve("runs").resolve(run);
       assertTrue(Files.isRegularFile(dir.resolve("metrics.jsonl")), run);
-      assertTrue(Files.isRegularFile(dir.resolve("checkpoints/iteration-2/model.safetensors")), run);
+      assertTrue(
+          Files.isRegularFile(dir.resolve("checkpoints/iteration-2/model.safetensors")), run);
     }
 
     Path resumed = tmp.resolve("resumed");
@@ -81,9 +96,11 @@ class AlignCommandTest {
     assertTrue(Files.notExists(resumed.resolve("runs/mix-p/seed-2/checkpoints/iteration-2")));
     Result again = align(resumed, TINY);
     assertEquals(0, again.exitCode(), again::toString);
-    assertArrayEquals(Files.readAllBytes(whole.resolve("results.csv")),
+    assertArrayEquals(
+        Files.readAllBytes(whole.resolve("results.csv")),
         Files.readAllBytes(resumed.resolve("results.csv")));
-    assertArrayEquals(Files.readAllBytes(whole.resolve("runs/mix-p/seed-2/metrics.jsonl")),
+    assertArrayEquals(
+        Files.readAllBytes(whole.resolve("runs/mix-p/seed-2/metrics.jsonl")),
         Files.readAllBytes(resumed.resolve("runs/mix-p/seed-2/metrics.jsonl")));
   }
 
@@ -101,8 +118,14 @@ class AlignCommandTest {
     for (String sampler : List.of("dpo-unif", "half-mix-p")) {
       Result r = align(tmp.resolve(sampler), List.of("--quick", "--samplers", sampler));
       assertEquals(2, r.exitCode(), r::toString);
-      assertTrue(r.err().contains("--samplers: sampler '" + sampler + "' cannot run on a language"
-          + " model: component 1 draws a response from the uniform distribution"), r.err());
+      assertTrue(
+          r.err()
+              .contains(
+                  "--samplers: sampler '"
+                      + sampler
+                      + "' cannot run on a language"
+                      + " model: component 1 draws a response from the uniform distribution"),
+          r.err());
       assertTrue(r.err().contains("uniformly random tokens"), r.err());
       assertTrue(Files.notExists(tmp.resolve(sampler)), "nothing is written");
     }

@@ -54,7 +54,8 @@ class AlignExperimentTest {
       @Override
       public List<AlignExperiment.Demonstration> demonstrations(long seed) {
         return TASK.sftData(0, 12, 4, 0.5, seed).stream()
-            .map(d -> new AlignExperiment.Demonstration(d.prompt(), d.response())).toList();
+            .map(d -> new AlignExperiment.Demonstration(d.prompt(), d.response()))
+            .toList();
       }
     };
   }
@@ -62,13 +63,28 @@ class AlignExperimentTest {
   private static AlignExperiment.Config config(int sftSteps, Map<String, String> oracleOptions) {
     WordTokenizer tokenizer = new WordTokenizer(TASK.vocabulary());
     int newTokens = TASK.maxResponseWords() + 1;
-    ModelConfig shape = new ModelConfig(tokenizer.vocabularySize(), 16, 1, 2,
-        1 + TASK.maxPromptWords() + newTokens);
-    AlignConfig loop = new AlignConfig(1, 2, 1, 4, 3e-4, newTokens, 1.0, 0.1, 0.7, 4,
-        LabelRule.SOFT, 0, false, 1);
-    return new AlignExperiment.Config(List.of("on-policy"), "sigmoid", 0.5, "djl", 1,
-        "synthetic", oracleOptions, 1, 1, loop,
-        new AlignExperiment.Reference.Supervised(shape, sftSteps, 3e-3, 8, tokenizer,
+    ModelConfig shape =
+        new ModelConfig(
+            tokenizer.vocabularySize(), 16, 1, 2, 1 + TASK.maxPromptWords() + newTokens);
+    AlignConfig loop =
+        new AlignConfig(1, 2, 1, 4, 3e-4, newTokens, 1.0, 0.1, 0.7, 4, LabelRule.SOFT, 0, false, 1);
+    return new AlignExperiment.Config(
+        List.of("on-policy"),
+        "sigmoid",
+        0.5,
+        "djl",
+        1,
+        "synthetic",
+        oracleOptions,
+        1,
+        1,
+        loop,
+        new AlignExperiment.Reference.Supervised(
+            shape,
+            sftSteps,
+            3e-3,
+            8,
+            tokenizer,
             tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8)),
         0);
   }
@@ -77,11 +93,15 @@ class AlignExperimentTest {
   void runsFromJavaAndRefusesToResumeAnotherSetup() {
     AlignExperiment experiment = new AlignExperiment(DpoRuntime.builder().build());
     Map<String, String> task = Map.of("task", "safe-helpful");
-    AlignExperiment.Result first = experiment.run(config(5, task), inputs(), out,
-        new AlignExperiment.Progress() {
-          @Override
-          public void update(int iteration, String stage, long done, long total) {}
-        });
+    AlignExperiment.Result first =
+        experiment.run(
+            config(5, task),
+            inputs(),
+            out,
+            new AlignExperiment.Progress() {
+              @Override
+              public void update(int iteration, String stage, long done, long total) {}
+            });
     assertTrue(first.complete());
     List<Evaluation> evals = first.evaluations().get("on-policy").get(0);
     assertEquals(2, evals.size());
@@ -90,8 +110,8 @@ class AlignExperimentTest {
     assertNotEquals(null, first.record().environment().device());
 
     // Provenance beside every checkpoint, read back.
-    RunRecord checkpoint = RunRecord.readFrom(
-        out.resolve("runs/on-policy/seed-1/checkpoints/iteration-1"));
+    RunRecord checkpoint =
+        RunRecord.readFrom(out.resolve("runs/on-policy/seed-1/checkpoints/iteration-1"));
     assertEquals("align", checkpoint.command());
     assertEquals("on-policy", checkpoint.config().get("samplers").get(0).asText());
 
@@ -101,23 +121,31 @@ class AlignExperimentTest {
     assertEquals(5, RunRecord.readFrom(sft.get(0)).config().get("steps").asInt());
 
     // Same setup: resumed, same numbers.
-    AlignExperiment.Result again = experiment.run(config(5, task), inputs(), out,
-        new AlignExperiment.Progress() {
-          @Override
-          public void update(int iteration, String stage, long done, long total) {}
-        });
+    AlignExperiment.Result again =
+        experiment.run(
+            config(5, task),
+            inputs(),
+            out,
+            new AlignExperiment.Progress() {
+              @Override
+              public void update(int iteration, String stage, long done, long total) {}
+            });
     assertEquals(first.evaluations(), again.evaluations());
 
     // Another reference, or another oracle option: refused, naming the output folder.
-    ConfigurationException sftChanged = assertThrows(ConfigurationException.class,
-        () -> experiment.run(config(6, task), inputs(), out, (i, s, d, t) -> {}));
+    ConfigurationException sftChanged =
+        assertThrows(
+            ConfigurationException.class,
+            () -> experiment.run(config(6, task), inputs(), out, (i, s, d, t) -> {}));
     assertEquals("out", sftChanged.violations().get(0).field());
-    assertTrue(sftChanged.getMessage().contains("holds a run with other settings"),
+    assertTrue(
+        sftChanged.getMessage().contains("holds a run with other settings"),
         sftChanged.getMessage());
     assertEquals(2, list(out.resolve("sft")).size(), "the SFT cache is keyed by its settings");
-    ConfigurationException oracleChanged = assertThrows(ConfigurationException.class,
-        () -> experiment.run(config(5, Map.of()), inputs(),
-            out, (i, s, d, t) -> {}));
+    ConfigurationException oracleChanged =
+        assertThrows(
+            ConfigurationException.class,
+            () -> experiment.run(config(5, Map.of()), inputs(), out, (i, s, d, t) -> {}));
     assertEquals("out", oracleChanged.violations().get(0).field());
   }
 

@@ -52,14 +52,19 @@ class ApiStabilityTest {
     JavaClasses unmarked = new ClassFileImporter().importClasses(ApiStabilityTest.class);
     EvaluationResult r = classes().should(beInAPackageMarkedOnce()).evaluate(unmarked);
     assertTrue(r.hasViolation());
-    assertTrue(r.getFailureReport().toString().contains("dpo.bench is marked neither"),
+    assertTrue(
+        r.getFailureReport().toString().contains("dpo.bench is marked neither"),
         r.getFailureReport().toString());
 
     // The dependency rule sees both marks: the inverted rule fails on the real API, because the
     // experimental dpo.api.backend uses the stable dpo.api.sampler.
     JavaClasses api = new ClassFileImporter().importPackages("dpo.api");
-    EvaluationResult inverted = noClasses().that(areIn(Experimental.class)).should()
-        .dependOnClassesThat(areIn(Stable.class)).evaluate(api);
+    EvaluationResult inverted =
+        noClasses()
+            .that(areIn(Experimental.class))
+            .should()
+            .dependOnClassesThat(areIn(Stable.class))
+            .evaluate(api);
     assertTrue(inverted.hasViolation(), "experimental packages use stable ones");
   }
 
@@ -79,10 +84,13 @@ class ApiStabilityTest {
         JavaPackage p = c.getPackage();
         boolean stable = p.isAnnotatedWith(Stable.class);
         boolean experimental = p.isAnnotatedWith(Experimental.class);
-        String message = stable && experimental
-            ? p.getName() + " is marked both @Stable and @Experimental (" + c.getName() + ")"
-            : p.getName() + " is marked neither @Stable nor @Experimental in its package-info ("
-                + c.getName() + ")";
+        String message =
+            stable && experimental
+                ? p.getName() + " is marked both @Stable and @Experimental (" + c.getName() + ")"
+                : p.getName()
+                    + " is marked neither @Stable nor @Experimental in its package-info ("
+                    + c.getName()
+                    + ")";
         events.add(new SimpleConditionEvent(c, stable != experimental, message));
       }
     };

@@ -121,8 +121,9 @@ class ArchitectureTest {
           .dependOnClassesThat()
           .resideInAPackage("com.google.inject..")
           .allowEmptyShould(true)
-          .because("Guice stays in dpo-core, wired once by the command line"
-              + " (docs/architecture.md)");
+          .because(
+              "Guice stays in dpo-core, wired once by the command line"
+                  + " (docs/architecture.md)");
 
   @ArchTest
   static final ArchRule jacksonOnlyInCoreDatasetsAndBench =
@@ -178,10 +179,12 @@ class ArchitectureTest {
           .that()
           .resideInAPackage(API)
           .should()
-          .callConstructorWhere(DescribedPredicate.describe(
-              "a constructor of UnsupportedOperationException or BackendException",
-              call -> call.getTargetOwner().isAssignableTo(UnsupportedOperationException.class)
-                  || call.getTargetOwner().isEquivalentTo(BackendException.class)))
+          .callConstructorWhere(
+              DescribedPredicate.describe(
+                  "a constructor of UnsupportedOperationException or BackendException",
+                  call ->
+                      call.getTargetOwner().isAssignableTo(UnsupportedOperationException.class)
+                          || call.getTargetOwner().isEquivalentTo(BackendException.class)))
           .because(
               "a backend offers a facet or not (an empty Optional); nothing in the API throws for"
                   + " a feature that is missing");
@@ -212,14 +215,21 @@ class ArchitectureTest {
         for (JavaCodeUnit unit : type.getCodeUnits()) {
           for (InstanceofCheck check : unit.getInstanceofChecks()) {
             JavaClass target = check.getRawType();
-            boolean foreign = target.getPackageName().startsWith("dpo.")
-                && !module(target).equals(module(type))
-                && !module(target).equals("dpo.api")
-                && !target.isInterface()
-                && !target.isAssignableTo(Throwable.class);
+            boolean foreign =
+                target.getPackageName().startsWith("dpo.")
+                    && !module(target).equals(module(type))
+                    && !module(target).equals("dpo.api")
+                    && !target.isInterface()
+                    && !target.isAssignableTo(Throwable.class);
             if (foreign) {
-              events.add(SimpleConditionEvent.violated(type, unit.getFullName()
-                  + " tests instanceof " + target.getName() + " of module " + module(target)));
+              events.add(
+                  SimpleConditionEvent.violated(
+                      type,
+                      unit.getFullName()
+                          + " tests instanceof "
+                          + target.getName()
+                          + " of module "
+                          + module(target)));
             }
           }
         }

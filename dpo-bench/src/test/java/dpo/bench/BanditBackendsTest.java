@@ -34,13 +34,14 @@ class BanditBackendsTest {
 
   private Path run(String backend, String... args) {
     Path out = tmp.resolve(backend + "-" + Math.abs(String.join(" ", args).hashCode()));
-    List<String> all = new ArrayList<>(List.of("bandit", "--out", out.toString(), "--backend",
-        backend, "--threads", "1"));
+    List<String> all =
+        new ArrayList<>(
+            List.of("bandit", "--out", out.toString(), "--backend", backend, "--threads", "1"));
     all.addAll(List.of(args));
     StringWriter stdout = new StringWriter();
     StringWriter stderr = new StringWriter();
-    int code = Main.execute(all.toArray(String[]::new), new PrintWriter(stdout),
-        new PrintWriter(stderr));
+    int code =
+        Main.execute(all.toArray(String[]::new), new PrintWriter(stdout), new PrintWriter(stderr));
     assertEquals(0, code, stdout + "\n" + stderr);
     return out;
   }
@@ -72,7 +73,8 @@ class BanditBackendsTest {
         double diff = Math.abs(expected - actual);
         double scale = Math.max(Math.abs(expected), Math.abs(actual));
         double floor = NOISE * start.get(e[0])[c - 1];
-        assertTrue(diff <= floor || diff <= TOLERANCE * scale,
+        assertTrue(
+            diff <= floor || diff <= TOLERANCE * scale,
             String.join(",", e) + " (cpu) vs " + String.join(",", a) + " (djl), column " + c);
       }
     }
@@ -85,25 +87,39 @@ class BanditBackendsTest {
 
   @Test
   void newtonStepsOfEverySamplerAreReproducedOnTheDjlBackend() throws IOException {
-    assertSameMetrics("--lr", "newton", "--steps", "12", "--prompts", "3", "--samplers",
-        ALL_SAMPLERS);
+    assertSameMetrics(
+        "--lr", "newton", "--steps", "12", "--prompts", "3", "--samplers", ALL_SAMPLERS);
   }
 
   @Test
   void otherObjectivesAreReproducedOnTheDjlBackend() throws IOException {
-    assertSameMetrics("--objective", "ipo", "--lr", "1", "--steps", "10", "--samplers",
-        ALL_SAMPLERS);
-    assertSameMetrics("--objective", "hinge", "--lr", "1", "--steps", "10", "--samplers",
-        ALL_SAMPLERS);
+    assertSameMetrics(
+        "--objective", "ipo", "--lr", "1", "--steps", "10", "--samplers", ALL_SAMPLERS);
+    assertSameMetrics(
+        "--objective", "hinge", "--lr", "1", "--steps", "10", "--samplers", ALL_SAMPLERS);
   }
 
   @Test
   void theDjlBackendRunsSampledStudiesAndIsRecordedInRunJson() throws IOException {
-    Path out = run("djl", "--mode", "empirical", "--steps", "5", "--lr", "0.05", "--pairs", "256",
-        "--samplers", "dpo-mix-p-star,on-policy");
-    assertEquals("djl",
-        new ObjectMapper().readTree(out.resolve("run.json").toFile())
-            .at("/providers/backend/id").asText());
+    Path out =
+        run(
+            "djl",
+            "--mode",
+            "empirical",
+            "--steps",
+            "5",
+            "--lr",
+            "0.05",
+            "--pairs",
+            "256",
+            "--samplers",
+            "dpo-mix-p-star,on-policy");
+    assertEquals(
+        "djl",
+        new ObjectMapper()
+            .readTree(out.resolve("run.json").toFile())
+            .at("/providers/backend/id")
+            .asText());
     List<String[]> rows = rows(out);
     assertEquals(2 * 6, rows.size());
     for (String[] row : rows) {

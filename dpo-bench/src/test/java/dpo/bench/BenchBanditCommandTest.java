@@ -34,18 +34,36 @@ class BenchBanditCommandTest {
 
   @Test
   void printsOneJsonObjectPerVariant() throws Exception {
-    List<JsonNode> rows = run("bench", "bandit", "--prompts", "4", "--responses", "33",
-        "--pairs", "64", "--seconds", "0.05");
+    List<JsonNode> rows =
+        run(
+            "bench",
+            "bandit",
+            "--prompts",
+            "4",
+            "--responses",
+            "33",
+            "--pairs",
+            "64",
+            "--seconds",
+            "0.05");
     List<String> names = rows.stream().map(r -> r.get("variant").asText()).toList();
-    assertEquals(List.of("scalar-1-thread", "simd-1-thread", "simd-all-threads",
-        "empirical-1-thread", "empirical-all-threads", "metrics-1-thread"), names);
+    assertEquals(
+        List.of(
+            "scalar-1-thread",
+            "simd-1-thread",
+            "simd-all-threads",
+            "empirical-1-thread",
+            "empirical-all-threads",
+            "metrics-1-thread"),
+        names);
     for (JsonNode r : rows.subList(0, 3)) {
       assertEquals(4, r.get("prompts").asInt());
       assertEquals(33, r.get("responses").asInt());
       double seconds = r.get("seconds_per_step").asDouble();
       assertTrue(seconds > 0);
       // Throughput is the X * Y * Y ordered pairs of a step over its time.
-      assertEquals(4.0 * 33 * 33 / seconds, r.get("pair_evals_per_second").asDouble(), 1e-6 / seconds);
+      assertEquals(
+          4.0 * 33 * 33 / seconds, r.get("pair_evals_per_second").asDouble(), 1e-6 / seconds);
     }
     assertTrue(rows.get(3).get("pairs_per_second").asDouble() > 0);
     assertEquals(64, rows.get(3).get("pairs_per_prompt").asInt());
@@ -53,8 +71,20 @@ class BenchBanditCommandTest {
 
   @Test
   void modeAndVariantsSelect() throws Exception {
-    List<JsonNode> rows = run("bench", "bandit", "--prompts", "2", "--responses", "8",
-        "--mode", "exact", "--variants", "simd-1-thread", "--seconds", "0.02");
+    List<JsonNode> rows =
+        run(
+            "bench",
+            "bandit",
+            "--prompts",
+            "2",
+            "--responses",
+            "8",
+            "--mode",
+            "exact",
+            "--variants",
+            "simd-1-thread",
+            "--seconds",
+            "0.02");
     assertEquals(1, rows.size());
     assertEquals("simd", rows.get(0).get("kernel").asText());
   }
@@ -62,8 +92,11 @@ class BenchBanditCommandTest {
   @Test
   void unknownVariantIsAUsageError() {
     StringWriter err = new StringWriter();
-    int code = Main.execute(new String[] {"bench", "bandit", "--variants", "gpu"},
-        new PrintWriter(new StringWriter()), new PrintWriter(err));
+    int code =
+        Main.execute(
+            new String[] {"bench", "bandit", "--variants", "gpu"},
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err));
     assertEquals(2, code);
     assertTrue(err.toString().contains("simd-all-threads"), err.toString());
   }
@@ -71,12 +104,26 @@ class BenchBanditCommandTest {
   @Test
   void anotherBackendRunsItsOwnVariantsWithoutTheCpuKernelOption(@TempDir Path plugins)
       throws Exception {
-    PluginLoader.services(plugins, PolicyBackendProvider.class,
-        ExclusiveCpuBackendProvider.class.getName());
-    List<JsonNode> rows = PluginLoader.with(() -> run("bench", "bandit", "--backend", "exact-only",
-        "--prompts", "2", "--responses", "8", "--seconds", "0.02"), plugins);
+    PluginLoader.services(
+        plugins, PolicyBackendProvider.class, ExclusiveCpuBackendProvider.class.getName());
+    List<JsonNode> rows =
+        PluginLoader.with(
+            () ->
+                run(
+                    "bench",
+                    "bandit",
+                    "--backend",
+                    "exact-only",
+                    "--prompts",
+                    "2",
+                    "--responses",
+                    "8",
+                    "--seconds",
+                    "0.02"),
+            plugins);
     // It has exact gradients only: no empirical variants, no kernels.
-    assertEquals(List.of("exact-1-thread", "exact-all-threads", "metrics-1-thread"),
+    assertEquals(
+        List.of("exact-1-thread", "exact-all-threads", "metrics-1-thread"),
         rows.stream().map(r -> r.get("variant").asText()).toList());
     assertEquals("exact-only", rows.get(0).get("backend").asText());
     assertFalse(rows.get(0).has("kernel"));
@@ -84,14 +131,22 @@ class BenchBanditCommandTest {
 
   @Test
   void aModeTheBackendLacksIsAUsageError(@TempDir Path plugins) throws Exception {
-    PluginLoader.services(plugins, PolicyBackendProvider.class,
-        ExclusiveCpuBackendProvider.class.getName());
+    PluginLoader.services(
+        plugins, PolicyBackendProvider.class, ExclusiveCpuBackendProvider.class.getName());
     StringWriter err = new StringWriter();
-    int code = PluginLoader.with(() -> Main.execute(
-        new String[] {"bench", "bandit", "--backend", "exact-only", "--mode", "empirical"},
-        new PrintWriter(new StringWriter()), new PrintWriter(err)), plugins);
+    int code =
+        PluginLoader.with(
+            () ->
+                Main.execute(
+                    new String[] {
+                      "bench", "bandit", "--backend", "exact-only", "--mode", "empirical"
+                    },
+                    new PrintWriter(new StringWriter()),
+                    new PrintWriter(err)),
+            plugins);
     assertEquals(2, code);
-    assertTrue(err.toString().contains("--backend: backend 'exact-only' lacks SAMPLED_GRADIENT"),
+    assertTrue(
+        err.toString().contains("--backend: backend 'exact-only' lacks SAMPLED_GRADIENT"),
         err.toString());
     assertTrue(err.toString().contains("[cpu"), err.toString());
   }
@@ -99,10 +154,14 @@ class BenchBanditCommandTest {
   @Test
   void unknownBackendListsTheAvailableOnes() {
     StringWriter err = new StringWriter();
-    int code = Main.execute(new String[] {"bench", "bandit", "--backend", "tpu"},
-        new PrintWriter(new StringWriter()), new PrintWriter(err));
+    int code =
+        Main.execute(
+            new String[] {"bench", "bandit", "--backend", "tpu"},
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err));
     assertEquals(2, code);
-    assertTrue(err.toString().contains("--backend: unknown backend 'tpu'; available: cpu, djl"),
+    assertTrue(
+        err.toString().contains("--backend: unknown backend 'tpu'; available: cpu, djl"),
         err.toString());
   }
 }

@@ -17,9 +17,32 @@ class BenchLmCommandTest {
   void printsOneJsonObjectPerMeasurement() throws Exception {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.execute(new String[] {"bench", "lm", "--seconds", "0.05", "--batch", "2",
-        "--prompt-len", "3", "--new-tokens", "4", "--layers", "1", "--width", "16", "--heads", "2",
-        "--vocab", "16", "--device", "cpu"}, new PrintWriter(out), new PrintWriter(err));
+    int code =
+        Main.execute(
+            new String[] {
+              "bench",
+              "lm",
+              "--seconds",
+              "0.05",
+              "--batch",
+              "2",
+              "--prompt-len",
+              "3",
+              "--new-tokens",
+              "4",
+              "--layers",
+              "1",
+              "--width",
+              "16",
+              "--heads",
+              "2",
+              "--vocab",
+              "16",
+              "--device",
+              "cpu"
+            },
+            new PrintWriter(out),
+            new PrintWriter(err));
     assertEquals(0, code, err.toString());
     List<String> names = new ArrayList<>();
     for (String line : out.toString().strip().split("\n")) {
@@ -28,18 +51,44 @@ class BenchLmCommandTest {
       assertTrue(row.get("value").asDouble() > 0, line);
       assertEquals("cpu()", row.get("device").asText());
     }
-    assertEquals(List.of("matmul-ceiling", "parameters", "generate-kv-cache",
-        "generate-recompute", "generate-logit-mix", "forward-backward", "reference-forward",
-        "dpo-step", "peak-resident-memory"), names);
+    assertEquals(
+        List.of(
+            "matmul-ceiling",
+            "parameters",
+            "generate-kv-cache",
+            "generate-recompute",
+            "generate-logit-mix",
+            "forward-backward",
+            "reference-forward",
+            "dpo-step",
+            "peak-resident-memory"),
+        names);
   }
 
   @Test
   void presetsAndArchitecturesAreChecked() throws Exception {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.execute(new String[] {"bench", "lm", "--seconds", "0.02", "--batch", "1",
-        "--prompt-len", "2", "--new-tokens", "2", "--arch", "gpt2", "--device", "cpu"},
-        new PrintWriter(out), new PrintWriter(err));
+    int code =
+        Main.execute(
+            new String[] {
+              "bench",
+              "lm",
+              "--seconds",
+              "0.02",
+              "--batch",
+              "1",
+              "--prompt-len",
+              "2",
+              "--new-tokens",
+              "2",
+              "--arch",
+              "gpt2",
+              "--device",
+              "cpu"
+            },
+            new PrintWriter(out),
+            new PrintWriter(err));
     assertEquals(0, code, err.toString());
     JsonNode parameters = new ObjectMapper().readTree(out.toString().split("\n")[1]);
     // gpt2 tiny: vocabulary 64, width 64, 2 layers, MLP 172, context 4
@@ -48,17 +97,25 @@ class BenchLmCommandTest {
     assertEquals(64 * d + 4 * d + 2 * d + 2 * perLayer, parameters.get("value").asLong());
     assertEquals("gpt2", parameters.get("arch").asText());
     StringWriter bad = new StringWriter();
-    assertEquals(2, Main.execute(new String[] {"bench", "lm", "--preset", "huge"},
-        new PrintWriter(new StringWriter()), new PrintWriter(bad)));
-    assertTrue(bad.toString().contains("--preset must be one of [tiny, smollm-135m], got 'huge'"),
+    assertEquals(
+        2,
+        Main.execute(
+            new String[] {"bench", "lm", "--preset", "huge"},
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(bad)));
+    assertTrue(
+        bad.toString().contains("--preset must be one of [tiny, smollm-135m], got 'huge'"),
         bad.toString());
   }
 
   @Test
   void aBackendWithoutGenerationIsRefusedNamingTheOnesWithIt() {
     StringWriter err = new StringWriter();
-    int code = Main.execute(new String[] {"bench", "lm", "--backend", "cpu"},
-        new PrintWriter(new StringWriter()), new PrintWriter(err));
+    int code =
+        Main.execute(
+            new String[] {"bench", "lm", "--backend", "cpu"},
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err));
     assertEquals(2, code);
     assertTrue(err.toString().contains("backends with LANGUAGE_MODELS: djl"), err.toString());
   }

@@ -65,13 +65,18 @@ class DataCommandTest {
     assertEquals("rows     4", lines.get(2));
     assertTrue(r.out().contains("prompt chars"), r::toString);
     assertTrue(
-        lines.stream().anyMatch(l -> l.matches("better_response_id\\s+0: 2 \\(50\\.0%\\), 1: 2 \\(50\\.0%\\)")),
+        lines.stream()
+            .anyMatch(
+                l -> l.matches("better_response_id\\s+0: 2 \\(50\\.0%\\), 1: 2 \\(50\\.0%\\)")),
         r::toString);
     assertTrue(
-        lines.stream().anyMatch(l -> l.matches("safer_response_id\\s+0: 3 \\(75\\.0%\\), 1: 1 \\(25\\.0%\\)")),
+        lines.stream()
+            .anyMatch(
+                l -> l.matches("safer_response_id\\s+0: 3 \\(75\\.0%\\), 1: 1 \\(25\\.0%\\)")),
         r::toString);
     assertTrue(r.out().contains("first 2 rows (as read; long strings shortened):"), r::toString);
-    assertTrue(r.out().contains("  line 1: {\"prompt\":\"How can I get back at my neighbor"), r::toString);
+    assertTrue(
+        r.out().contains("  line 1: {\"prompt\":\"How can I get back at my neighbor"), r::toString);
     assertTrue(r.out().contains("... ("), "a long response is shortened: " + r);
     assertFalse(r.out().contains("line 3:"), r::toString);
     assertEquals("", r.err());
@@ -91,7 +96,15 @@ class DataCommandTest {
 
   @Test
   void inspectWithGivenFormatSaysNothingAboutDetection() {
-    Result r = dpo("data", "inspect", fixture("pku-saferlhf-prompts.jsonl").toString(), "--format", "prompts", "--rows", "0");
+    Result r =
+        dpo(
+            "data",
+            "inspect",
+            fixture("pku-saferlhf-prompts.jsonl").toString(),
+            "--format",
+            "prompts",
+            "--rows",
+            "0");
 
     assertEquals(0, r.exitCode(), r::toString);
     assertTrue(r.out().contains("format   prompts\n"), r::toString);
@@ -104,15 +117,27 @@ class DataCommandTest {
   void convertsPkuRowsToTrlPairs() throws IOException {
     Path out = dir.resolve("pairs.jsonl");
 
-    Result r = dpo("data", "convert", fixture("pku-saferlhf.jsonl").toString(), out.toString(), "--to", "trl");
+    Result r =
+        dpo(
+            "data",
+            "convert",
+            fixture("pku-saferlhf.jsonl").toString(),
+            out.toString(),
+            "--to",
+            "trl");
 
     assertEquals(0, r.exitCode(), r::toString);
     assertEquals(
-        "read 4 pku-saferlhf rows from " + fixture("pku-saferlhf.jsonl") + "; wrote 4 trl rows to " + out + "\n",
+        "read 4 pku-saferlhf rows from "
+            + fixture("pku-saferlhf.jsonl")
+            + "; wrote 4 trl rows to "
+            + out
+            + "\n",
         r.out());
     List<String> rows = Files.readAllLines(out, UTF_8);
     assertEquals(4, rows.size());
-    assertTrue(rows.get(0).startsWith("{\"prompt\":\"How can I get back at my neighbor"), rows.get(0));
+    assertTrue(
+        rows.get(0).startsWith("{\"prompt\":\"How can I get back at my neighbor"), rows.get(0));
     assertTrue(rows.get(0).contains("\"chosen\":\"Talk to your neighbor calmly"), rows.get(0));
     Result back = dpo("data", "inspect", out.toString());
     assertTrue(back.out().contains("format   trl (detected"), back::toString);
@@ -123,8 +148,19 @@ class DataCommandTest {
     Path out = dir.resolve("train.json");
 
     Result r =
-        dpo("data", "convert", fixture("pku-saferlhf-prompts.jsonl").toString(), out.toString(),
-            "--to", "prompts", "--template", "safe-rlhf", "--max-chars", "115", "--split", "0:2");
+        dpo(
+            "data",
+            "convert",
+            fixture("pku-saferlhf-prompts.jsonl").toString(),
+            out.toString(),
+            "--to",
+            "prompts",
+            "--template",
+            "safe-rlhf",
+            "--max-chars",
+            "115",
+            "--split",
+            "0:2");
 
     assertEquals(0, r.exitCode(), r::toString);
     assertTrue(r.out().contains("dropped 1 by prompt length; wrote 2 prompts rows"), r::toString);
@@ -155,7 +191,8 @@ class DataCommandTest {
   void convertKeepsConversationsAndGzips() throws IOException {
     Path out = dir.resolve("conv.jsonl.gz");
 
-    Result r = dpo("data", "convert", fixture("trl-conversational.jsonl").toString(), out.toString());
+    Result r =
+        dpo("data", "convert", fixture("trl-conversational.jsonl").toString(), out.toString());
 
     assertEquals(0, r.exitCode(), r::toString);
     Result back = dpo("data", "inspect", out.toString());
@@ -179,19 +216,33 @@ class DataCommandTest {
     assertEquals(2, r.exitCode(), r::toString);
     assertEquals(1, r.err().lines().count(), r::toString);
     assertTrue(
-        r.err().startsWith("dpo data inspect: " + file + ":3 (chosen): expected a string or a list"
-            + " of {\"role\": ..., \"content\": ...} messages, got number 5; fix the row"),
+        r.err()
+            .startsWith(
+                "dpo data inspect: "
+                    + file
+                    + ":3 (chosen): expected a string or a list"
+                    + " of {\"role\": ..., \"content\": ...} messages, got number 5; fix the row"),
         r::toString);
     assertEquals("", r.out());
   }
 
   @Test
   void everyBadInputCaseExitsTwoWithOneLine() throws IOException {
-    byte[] latin1 = "{\"prompt\": \"caf\u00e9\"}\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] latin1 =
+        "{\"prompt\": \"caf\u00e9\"}\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     List<Object[]> cases =
         List.of(
-            new Object[] {"malformed.jsonl", "{\"prompt\": \"a\"}\n{\"prompt\": \"b\",}\n".getBytes(UTF_8), ":2 (prompt): malformed JSON"},
-            new Object[] {"missing.jsonl", "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n{\"prompt\": \"a\", \"chosen\": \"b\"}\n".getBytes(UTF_8), ":2 (rejected): missing field"},
+            new Object[] {
+              "malformed.jsonl",
+              "{\"prompt\": \"a\"}\n{\"prompt\": \"b\",}\n".getBytes(UTF_8),
+              ":2 (prompt): malformed JSON"
+            },
+            new Object[] {
+              "missing.jsonl",
+              "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n{\"prompt\": \"a\", \"chosen\": \"b\"}\n"
+                  .getBytes(UTF_8),
+              ":2 (rejected): missing field"
+            },
             new Object[] {"empty.jsonl", new byte[0], ": the file is empty"},
             new Object[] {"latin1.jsonl", latin1, ":1: bad encoding"});
     for (Object[] c : cases) {
@@ -208,7 +259,8 @@ class DataCommandTest {
   @Test
   void hundredMegabyteLineFailsFast() throws IOException {
     Path file = dir.resolve("huge.jsonl");
-    try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       out.write(ByteBuffer.wrap("{\"prompt\": \"".getBytes(UTF_8)));
       byte[] block = new byte[1 << 20];
       Arrays.fill(block, (byte) 'a');
@@ -221,7 +273,11 @@ class DataCommandTest {
     Result r = dpo("data", "inspect", file.toString(), "--max-row-chars", "1000000");
 
     assertEquals(2, r.exitCode(), r::toString);
-    assertTrue(r.err().startsWith("dpo data inspect: " + file + ":1: the row is longer than 1000000 characters"), r::toString);
+    assertTrue(
+        r.err()
+            .startsWith(
+                "dpo data inspect: " + file + ":1: the row is longer than 1000000 characters"),
+        r::toString);
   }
 
   @Test
@@ -247,32 +303,50 @@ class DataCommandTest {
 
     Result format = dpo("data", "inspect", pku, "--format", "csv");
     assertEquals(2, format.exitCode(), format::toString);
-    assertTrue(format.err().contains("unknown data format 'csv'; known formats: trl, prompts"), format::toString);
+    assertTrue(
+        format.err().contains("unknown data format 'csv'; known formats: trl, prompts"),
+        format::toString);
 
     Result to = dpo("data", "convert", gen, dir.resolve("x.jsonl").toString(), "--to", "trl");
     assertEquals(2, to.exitCode(), to::toString);
-    assertTrue(to.err().contains("holds generations rows, which cannot be written as trl; choose one of: prompts, generations, pku-saferlhf-prompts, rlhflow-prompts"), to::toString);
+    assertTrue(
+        to.err()
+            .contains(
+                "holds generations rows, which cannot be written as trl; choose one of: prompts, generations, pku-saferlhf-prompts, rlhflow-prompts"),
+        to::toString);
 
     Result ext = dpo("data", "convert", pku, dir.resolve("x.csv").toString());
     assertEquals(2, ext.exitCode(), ext::toString);
-    assertTrue(ext.err().contains("OUT: cannot tell the output container from the name 'x.csv'"), ext::toString);
+    assertTrue(
+        ext.err().contains("OUT: cannot tell the output container from the name 'x.csv'"),
+        ext::toString);
 
-    Result split = dpo("data", "convert", pku, dir.resolve("x.jsonl").toString(), "--split", "test");
+    Result split =
+        dpo("data", "convert", pku, dir.resolve("x.jsonl").toString(), "--split", "test");
     assertEquals(2, split.exitCode(), split::toString);
-    assertTrue(split.err().contains("--split: the split test needs rows 10000 to 11999, but there are only 4 rows"), split::toString);
+    assertTrue(
+        split
+            .err()
+            .contains(
+                "--split: the split test needs rows 10000 to 11999, but there are only 4 rows"),
+        split::toString);
     assertFalse(Files.exists(dir.resolve("x.jsonl")));
 
-    Result template = dpo("data", "convert", pku, dir.resolve("x.jsonl").toString(), "--template", "Q:");
+    Result template =
+        dpo("data", "convert", pku, dir.resolve("x.jsonl").toString(), "--template", "Q:");
     assertEquals(2, template.exitCode(), template::toString);
     assertTrue(template.err().contains("unknown template 'Q:'"), template::toString);
 
-    Result none = dpo("data", "convert", pku, dir.resolve("x.jsonl").toString(), "--max-chars", "3");
+    Result none =
+        dpo("data", "convert", pku, dir.resolve("x.jsonl").toString(), "--max-chars", "3");
     assertEquals(2, none.exitCode(), none::toString);
-    assertTrue(none.err().contains("no rows left to write: all 4 rows were dropped"), none::toString);
+    assertTrue(
+        none.err().contains("no rows left to write: all 4 rows were dropped"), none::toString);
 
     Result missing = dpo("data", "inspect", dir.resolve("nope.jsonl").toString());
     assertEquals(2, missing.exitCode(), missing::toString);
-    assertTrue(missing.err().contains("nope.jsonl: no such file; check the path"), missing::toString);
+    assertTrue(
+        missing.err().contains("nope.jsonl: no such file; check the path"), missing::toString);
   }
 
   // ---- Parquet ----
@@ -280,16 +354,27 @@ class DataCommandTest {
   private Path trlParquet() throws IOException {
     Path file = dir.resolve("prefs.parquet");
     var json = new com.fasterxml.jackson.databind.ObjectMapper();
-    try (var out = new dpo.datasets.parquet.ParquetRowWriter(file, List.of(
-        dpo.datasets.parquet.ParquetColumn.of("prompt", "string"),
-        dpo.datasets.parquet.ParquetColumn.of("chosen", "list<struct{role,content}>"),
-        dpo.datasets.parquet.ParquetColumn.of("rejected", "list<struct{role,content}>")))) {
+    try (var out =
+        new dpo.datasets.parquet.ParquetRowWriter(
+            file,
+            List.of(
+                dpo.datasets.parquet.ParquetColumn.of("prompt", "string"),
+                dpo.datasets.parquet.ParquetColumn.of("chosen", "list<struct{role,content}>"),
+                dpo.datasets.parquet.ParquetColumn.of("rejected", "list<struct{role,content}>")))) {
       for (int i = 0; i < 3; i++) {
-        out.write((com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
-            "{\"prompt\": \"question " + i + "\", \"chosen\": [{\"role\": \"user\", \"content\":"
-                + " \"question " + i + "\"}, {\"role\": \"assistant\", \"content\": \"good\"}],"
-                + " \"rejected\": [{\"role\": \"user\", \"content\": \"question " + i + "\"},"
-                + " {\"role\": \"assistant\", \"content\": \"bad\"}]}"));
+        out.write(
+            (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(
+                    "{\"prompt\": \"question "
+                        + i
+                        + "\", \"chosen\": [{\"role\": \"user\", \"content\":"
+                        + " \"question "
+                        + i
+                        + "\"}, {\"role\": \"assistant\", \"content\": \"good\"}],"
+                        + " \"rejected\": [{\"role\": \"user\", \"content\": \"question "
+                        + i
+                        + "\"},"
+                        + " {\"role\": \"assistant\", \"content\": \"bad\"}]}"));
       }
       out.commit();
     }

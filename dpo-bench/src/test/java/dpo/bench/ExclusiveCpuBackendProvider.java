@@ -37,8 +37,8 @@ public final class ExclusiveCpuBackendProvider implements PolicyBackendProvider 
   @Override
   public PolicyBackend create(BackendConfig config) {
     if (!config.options().isEmpty()) {
-      throw new ConfigurationException("options", "backend exact-only has no options, got "
-          + config.options().keySet());
+      throw new ConfigurationException(
+          "options", "backend exact-only has no options, got " + config.options().keySet());
     }
     return new CpuBackendProvider().create(config);
   }

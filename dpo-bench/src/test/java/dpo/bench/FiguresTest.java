@@ -36,11 +36,22 @@ class FiguresTest {
         param[t] = Math.pow(10, -(s + 1) * t / 10.0);
         value[t] = 0.5 * param[t];
       }
-      runs.add(new SamplerRun(c.samplers().get(s), param, new double[c.steps() + 1], value,
-          new double[c.steps()], Convergence.of(param)));
+      runs.add(
+          new SamplerRun(
+              c.samplers().get(s),
+              param,
+              new double[c.steps() + 1],
+              value,
+              new double[c.steps()],
+              Convergence.of(param)));
     }
-    BanditResult result = new BanditResult(c, BanditStudy.gaussianRewards(1, 20, 1), "cpu",
-        new dpo.api.backend.DeviceInfo("cpu", "Java Vector API", "17"), runs);
+    BanditResult result =
+        new BanditResult(
+            c,
+            BanditStudy.gaussianRewards(1, 20, 1),
+            "cpu",
+            new dpo.api.backend.DeviceInfo("cpu", "Java Vector API", "17"),
+            runs);
 
     JFreeChart chart = BanditCommand.convergence(result);
     assertTrue(chart.getTitle().getText().contains("beta 3, lr 10"), chart.getTitle().getText());
@@ -62,7 +73,10 @@ class FiguresTest {
         }
       }
     }
-    assertEquals(1e-30, panels.get(0).getRangeAxis().getLowerBound(), 1e-30,
+    assertEquals(
+        1e-30,
+        panels.get(0).getRangeAxis().getLowerBound(),
+        1e-30,
         "the log axis reaches the smallest Param Diff, 1e-30");
     assertEquals(100, chart.getXYPlot().getDomainAxis().getUpperBound(), 1);
   }
@@ -70,12 +84,16 @@ class FiguresTest {
   @Test
   void rewardVsKlPlotsTheMeanOverSeedsWithOneSdErrorBars() {
     Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
-    results.put("vanilla", List.of(
-        List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.7, 0.6, 0.4)),
-        List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.8, 0.7, 0.6))));
-    results.put("mix-p", List.of(
-        List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.9, 0.6, 1.0)),
-        List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.9, 0.7, 1.0))));
+    results.put(
+        "vanilla",
+        List.of(
+            List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.7, 0.6, 0.4)),
+            List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.8, 0.7, 0.6))));
+    results.put(
+        "mix-p",
+        List.of(
+            List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.9, 0.6, 1.0)),
+            List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.9, 0.7, 1.0))));
 
     XYPlot plot = new AlignReport(results).rewardVsKl().getXYPlot();
     assertEquals("average reward", plot.getRangeAxis().getLabel());

@@ -8,10 +8,10 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.lm.LanguageModel;
-import dpo.datasets.synthetic.WordTokenizer;
 import dpo.backend.gpu.DjlOffline;
 import dpo.backend.gpu.lm.Checkpoints;
 import dpo.backend.gpu.text.HfTokenizer;
+import dpo.datasets.synthetic.WordTokenizer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -38,13 +38,15 @@ class LmCommandTest {
   /** A tiny random Llama with a word tokenizer that adds BOS to prompts. */
   Path checkpoint(NDManager manager, String name, long seed) throws Exception {
     Path d = dir.resolve(name);
-    try (LanguageModel m = Checkpoints.createPreset(manager, "llama", "tiny",
-        WORDS.vocabularySize(), 64, seed)) {
+    try (LanguageModel m =
+        Checkpoints.createPreset(manager, "llama", "tiny", WORDS.vocabularySize(), 64, seed)) {
       m.save(d);
     }
     Files.writeString(d.resolve("tokenizer.json"), WORDS.toHuggingFaceJson());
-    Files.writeString(d.resolve("tokenizer_config.json"), "{\"add_bos_token\": true,"
-        + " \"bos_token\": \"<bos>\", \"eos_token\": \"<eos>\", \"pad_token\": \"<pad>\"}");
+    Files.writeString(
+        d.resolve("tokenizer_config.json"),
+        "{\"add_bos_token\": true,"
+            + " \"bos_token\": \"<bos>\", \"eos_token\": \"<eos>\", \"pad_token\": \"<pad>\"}");
     return d;
   }
 
@@ -62,21 +64,36 @@ class LmCommandTest {
       assertTrue(info.out().contains("dtype                f32"), info.out());
 
       Path rows = dir.resolve("rows.jsonl");
-      Files.writeString(rows, "{\"prompt\": \"bees are\", \"response\": \"calm .\"}\n"
-          + "{\"prompt\": \"honey\", \"response\": \"bees sting bees\"}\n");
+      Files.writeString(
+          rows,
+          "{\"prompt\": \"bees are\", \"response\": \"calm .\"}\n"
+              + "{\"prompt\": \"honey\", \"response\": \"bees sting bees\"}\n");
       Path scores = dir.resolve("scores.jsonl");
-      Run score = dpo("lm", "score", "--model", model.toString(), "--input", rows.toString(),
-          "--out", scores.toString());
+      Run score =
+          dpo(
+              "lm",
+              "score",
+              "--model",
+              model.toString(),
+              "--input",
+              rows.toString(),
+              "--out",
+              scores.toString());
       assertEquals(0, score.code(), score.err());
       List<String> lines = Files.readAllLines(scores);
       assertEquals(2, lines.size());
       HfTokenizer tokenizer = HfTokenizer.load(model);
-      assertArrayEquals(new int[] {WordTokenizer.BOS, 4, 5}, tokenizer.encodePrompt("bees are"),
+      assertArrayEquals(
+          new int[] {WordTokenizer.BOS, 4, 5},
+          tokenizer.encodePrompt("bees are"),
           "the prompt gets BOS");
       try (Checkpoints.Folder folder = Checkpoints.Folder.load(manager, model)) {
-        double[] expected = folder.model().sequenceLogProbs(
-            List.of(new int[] {1, 4, 5}, new int[] {1, 9}),
-            List.of(new int[] {6, 7}, new int[] {4, 8, 4}));
+        double[] expected =
+            folder
+                .model()
+                .sequenceLogProbs(
+                    List.of(new int[] {1, 4, 5}, new int[] {1, 9}),
+                    List.of(new int[] {6, 7}, new int[] {4, 8, 4}));
         JsonNode first = new ObjectMapper().readTree(lines.get(0));
         JsonNode second = new ObjectMapper().readTree(lines.get(1));
         assertEquals(expected[0], first.get("logp").asDouble(), 1e-6);
@@ -87,55 +104,118 @@ class LmCommandTest {
         // A saved model is self-contained: its tokenizer files travel with it.
         Path copy = dir.resolve("copy");
         folder.model().save(copy);
-        assertEquals(Files.readString(model.resolve("tokenizer_config.json")),
+        assertEquals(
+            Files.readString(model.resolve("tokenizer_config.json")),
             Files.readString(copy.resolve("tokenizer_config.json")));
-        assertEquals(Files.readString(model.resolve("tokenizer.json")),
+        assertEquals(
+            Files.readString(model.resolve("tokenizer.json")),
             Files.readString(copy.resolve("tokenizer.json")));
       }
 
       Path prompts = dir.resolve("prompts.jsonl");
       Files.writeString(prompts, "{\"prompt\": \"bees are\"}\n{\"prompt\": \"honey\"}\n");
       Path greedy = dir.resolve("greedy.jsonl");
-      Run g = dpo("lm", "generate", "--model", model.toString(), "--prompts", prompts.toString(),
-          "--out", greedy.toString(), "--greedy", "--max-new-tokens", "6");
+      Run g =
+          dpo(
+              "lm",
+              "generate",
+              "--model",
+              model.toString(),
+              "--prompts",
+              prompts.toString(),
+              "--out",
+              greedy.toString(),
+              "--greedy",
+              "--max-new-tokens",
+              "6");
       assertEquals(0, g.code(), g.err());
       Path mixed = dir.resolve("mixed.jsonl");
-      Run m = dpo("lm", "generate", "--model", model.toString(), "--prompts", prompts.toString(),
-          "--out", mixed.toString(), "--greedy", "--max-new-tokens", "6", "--mix", "1,0",
-          "--reference", reference.toString());
+      Run m =
+          dpo(
+              "lm",
+              "generate",
+              "--model",
+              model.toString(),
+              "--prompts",
+              prompts.toString(),
+              "--out",
+              mixed.toString(),
+              "--greedy",
+              "--max-new-tokens",
+              "6",
+              "--mix",
+              "1,0",
+              "--reference",
+              reference.toString());
       assertEquals(0, m.code(), m.err());
-      assertEquals(Files.readAllLines(greedy), Files.readAllLines(mixed),
+      assertEquals(
+          Files.readAllLines(greedy),
+          Files.readAllLines(mixed),
           "weights 1, 0 are the policy alone");
       JsonNode line = new ObjectMapper().readTree(Files.readAllLines(greedy).get(0));
       assertEquals("bees are", line.get("prompt").asText());
       assertTrue(line.has("completion"));
       Path sampled = dir.resolve("sampled.jsonl");
-      Run s = dpo("lm", "generate", "--model", model.toString(), "--prompts", prompts.toString(),
-          "--out", sampled.toString(), "--temperature", "0.7", "--top-k", "3", "--top-p", "0.9",
-          "--seed", "5", "--max-new-tokens", "8");
+      Run s =
+          dpo(
+              "lm",
+              "generate",
+              "--model",
+              model.toString(),
+              "--prompts",
+              prompts.toString(),
+              "--out",
+              sampled.toString(),
+              "--temperature",
+              "0.7",
+              "--top-k",
+              "3",
+              "--top-p",
+              "0.9",
+              "--seed",
+              "5",
+              "--max-new-tokens",
+              "8");
       assertEquals(0, s.code(), s.err());
     }
   }
 
   @Test
   void badInputGetsOneLineAndExitTwo() throws Exception {
-    Run noReference = dpo("lm", "generate", "--model", dir.toString(), "--prompts", "p",
-        "--out", "o", "--mix", "1.5,-0.5");
+    Run noReference =
+        dpo(
+            "lm",
+            "generate",
+            "--model",
+            dir.toString(),
+            "--prompts",
+            "p",
+            "--out",
+            "o",
+            "--mix",
+            "1.5,-0.5");
     assertEquals(2, noReference.code());
-    assertTrue(noReference.err().contains("--mix and --reference go together"),
-        noReference.err());
+    assertTrue(noReference.err().contains("--mix and --reference go together"), noReference.err());
     Run missing = dpo("lm", "info", dir.resolve("absent").toString());
     assertEquals(2, missing.code());
-    assertTrue(missing.err().strip().lines().count() == 1
-        && missing.err().contains("absent: not a checkpoint directory"), missing.err());
+    assertTrue(
+        missing.err().strip().lines().count() == 1
+            && missing.err().contains("absent: not a checkpoint directory"),
+        missing.err());
     Files.createDirectories(dir.resolve("m"));
-    Files.writeString(dir.resolve("m/config.json"), "{\"model_type\": \"llama\","
-        + " \"vocab_size\": 8, \"hidden_size\": 8, \"num_hidden_layers\": 1,"
-        + " \"num_attention_heads\": 2, \"intermediate_size\": 8, \"max_position_embeddings\": 8,"
-        + " \"rope_scaling\": {\"rope_type\": \"dynamic\", \"factor\": 2}}");
+    Files.writeString(
+        dir.resolve("m/config.json"),
+        "{\"model_type\": \"llama\","
+            + " \"vocab_size\": 8, \"hidden_size\": 8, \"num_hidden_layers\": 1,"
+            + " \"num_attention_heads\": 2, \"intermediate_size\": 8, \"max_position_embeddings\": 8,"
+            + " \"rope_scaling\": {\"rope_type\": \"dynamic\", \"factor\": 2}}");
     Run rope = dpo("lm", "info", dir.resolve("m").toString());
     assertEquals(2, rope.code());
-    assertTrue(rope.err().contains("config.json (rope_scaling.rope_type): rope scaling"
-        + " 'dynamic' is not implemented; supported: default, llama3"), rope.err());
+    assertTrue(
+        rope.err()
+            .contains(
+                "config.json (rope_scaling.rope_type): rope scaling"
+                    + " 'dynamic' is not implemented; supported: default, llama3"),
+        rope.err());
   }
 }

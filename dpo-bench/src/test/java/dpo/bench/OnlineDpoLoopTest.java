@@ -53,9 +53,14 @@ class OnlineDpoLoopTest {
   static void setUp() {
     backend = RUNTIME.backends().get("djl").create(new BackendConfig(1));
     oracle = RUNTIME.oracles().get("synthetic").create(OracleConfig.of(Map.of()));
-    initial = backend.languageModels().orElseThrow()
-        .newLanguageModel(new ModelConfig(TOKENIZER.vocabularySize(), 32, 2, 2,
-        1 + TASK.maxPromptWords() + NEW_TOKENS), 11);
+    initial =
+        backend
+            .languageModels()
+            .orElseThrow()
+            .newLanguageModel(
+                new ModelConfig(
+                    TOKENIZER.vocabularySize(), 32, 2, 2, 1 + TASK.maxPromptWords() + NEW_TOKENS),
+                11);
   }
 
   @AfterAll
@@ -66,15 +71,28 @@ class OnlineDpoLoopTest {
   }
 
   static AlignConfig config(int resyncEvery, boolean updateReference) {
-    return new AlignConfig(2, 3, 1, 8, 5e-3, NEW_TOKENS, 1.0, 0.1, 0.7, 4, LabelRule.SOFT,
-        resyncEvery, updateReference, 5);
+    return new AlignConfig(
+        2,
+        3,
+        1,
+        8,
+        5e-3,
+        NEW_TOKENS,
+        1.0,
+        0.1,
+        0.7,
+        4,
+        LabelRule.SOFT,
+        resyncEvery,
+        updateReference,
+        5);
   }
 
   static OnlineDpoLoop loop(String sampler, AlignConfig config, AlignProgress progress) {
     Sampler s = RUNTIME.samplers().get(sampler).create();
     Objective dpo = RUNTIME.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(0.1));
-    return new OnlineDpoLoop(backend.languageModels().orElseThrow(), TOKENIZER, oracle, s, dpo,
-        config, progress);
+    return new OnlineDpoLoop(
+        backend.languageModels().orElseThrow(), TOKENIZER, oracle, s, dpo, config, progress);
   }
 
   /** Thrown by a progress callback to kill a run mid-iteration. */
@@ -84,48 +102,55 @@ class OnlineDpoLoopTest {
   void aRunKilledMidIterationResumesToTheSameResults() throws IOException {
     AlignConfig config = config(0, true);
     Path whole = tmp.resolve("whole");
-    List<Evaluation> expected = loop("mix-p", config, AlignProgress.NONE)
-        .run(initial, TRAIN, TEST, whole);
+    List<Evaluation> expected =
+        loop("mix-p", config, AlignProgress.NONE).run(initial, TRAIN, TEST, whole);
     assertEquals(3, expected.size(), "iterations 0, 1 and 2");
 
     Path killed = tmp.resolve("killed");
-    AlignProgress killer = (it, stage, done, total) -> {
-      if (it == 2 && stage.equals("train") && done == 2) {
-        throw new Killed();
-      }
-    };
-    assertThrows(Killed.class,
-        () -> loop("mix-p", config, killer).run(initial, TRAIN, TEST, killed));
+    AlignProgress killer =
+        (it, stage, done, total) -> {
+          if (it == 2 && stage.equals("train") && done == 2) {
+            throw new Killed();
+          }
+        };
+    assertThrows(
+        Killed.class, () -> loop("mix-p", config, killer).run(initial, TRAIN, TEST, killed));
     assertTrue(Files.isDirectory(killed.resolve("checkpoints/iteration-1")));
     assertTrue(Files.notExists(killed.resolve("checkpoints/iteration-2")));
-    List<Evaluation> resumed = loop("mix-p", config, AlignProgress.NONE)
-        .run(initial, TRAIN, TEST, killed);
+    List<Evaluation> resumed =
+        loop("mix-p", config, AlignProgress.NONE).run(initial, TRAIN, TEST, killed);
     assertEquals(expected, resumed);
-    assertArrayEquals(Files.readAllBytes(whole.resolve("metrics.jsonl")),
+    assertArrayEquals(
+        Files.readAllBytes(whole.resolve("metrics.jsonl")),
         Files.readAllBytes(killed.resolve("metrics.jsonl")));
   }
 
   @Test
   void aFinishedRunIsNotRepeatedAndOtherSettingsAreRefused() {
     Path dir = tmp.resolve("run");
-    List<Evaluation> first = loop("vanilla", config(0, false), AlignProgress.NONE)
-        .run(initial, TRAIN, TEST, dir);
+    List<Evaluation> first =
+        loop("vanilla", config(0, false), AlignProgress.NONE).run(initial, TRAIN, TEST, dir);
     int[] steps = {0};
     AlignProgress counter = (it, stage, done, total) -> steps[0] += stage.equals("train") ? 1 : 0;
     assertEquals(first, loop("vanilla", config(0, false), counter).run(initial, TRAIN, TEST, dir));
     assertEquals(0, steps[0], "nothing is retrained");
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> loop("on-policy", config(0, false), AlignProgress.NONE)
-            .run(initial, TRAIN, TEST, dir));
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                loop("on-policy", config(0, false), AlignProgress.NONE)
+                    .run(initial, TRAIN, TEST, dir));
     assertTrue(e.getMessage().contains("other settings"), e.getMessage());
   }
 
   @Test
   void samplersAgreeWhileThePolicyIsTheReferenceAndDivergeAfterwards() {
-    List<Evaluation> vanilla = loop("vanilla", config(0, false), AlignProgress.NONE)
-        .run(initial, TRAIN, TEST, tmp.resolve("v"));
-    List<Evaluation> onPolicy = loop("on-policy", config(0, false), AlignProgress.NONE)
-        .run(initial, TRAIN, TEST, tmp.resolve("o"));
+    List<Evaluation> vanilla =
+        loop("vanilla", config(0, false), AlignProgress.NONE)
+            .run(initial, TRAIN, TEST, tmp.resolve("v"));
+    List<Evaluation> onPolicy =
+        loop("on-policy", config(0, false), AlignProgress.NONE)
+            .run(initial, TRAIN, TEST, tmp.resolve("o"));
     assertEquals(vanilla.get(0), onPolicy.get(0));
     assertEquals(vanilla.get(1), onPolicy.get(1), "iteration 1 samples pi = pi_ref either way");
     assertNotEquals(vanilla.get(2), onPolicy.get(2));
@@ -144,8 +169,15 @@ class OnlineDpoLoopTest {
     assertEquals(TRAIN.size() / 8, generations, "one round of 8 prompts per step");
     assertEquals(generations, steps);
     assertTrue(lines.get(lines.size() - 1).contains("\"type\":\"eval\""));
-    for (String field : List.of("rewards/chosen", "rewards/rejected", "rewards/margins",
-        "rewards/accuracies", "logps/chosen", "logps/rejected", "loss")) {
+    for (String field :
+        List.of(
+            "rewards/chosen",
+            "rewards/rejected",
+            "rewards/margins",
+            "rewards/accuracies",
+            "logps/chosen",
+            "logps/rejected",
+            "loss")) {
       assertTrue(lines.get(2).contains("\"" + field + "\""), field + " in " + lines.get(2));
     }
   }
@@ -158,14 +190,17 @@ class OnlineDpoLoopTest {
     Path b = tmp.resolve("b");
     loop("on-policy", config(-1, false), AlignProgress.NONE).run(initial, TRAIN, TEST, a);
     loop("vanilla", config(-1, false), AlignProgress.NONE).run(initial, TRAIN, TEST, b);
-    assertArrayEquals(Files.readAllBytes(a.resolve("metrics.jsonl")),
+    assertArrayEquals(
+        Files.readAllBytes(a.resolve("metrics.jsonl")),
         Files.readAllBytes(b.resolve("metrics.jsonl")));
   }
 
   @Test
   void samplersThatNeedRewardsAreRefused() {
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> loop("dpo-mix-r", config(0, false), AlignProgress.NONE));
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () -> loop("dpo-mix-r", config(0, false), AlignProgress.NONE));
     assertEquals("samplers", e.violations().get(0).field());
   }
 }

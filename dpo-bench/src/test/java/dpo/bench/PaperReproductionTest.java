@@ -16,8 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The convergence claims of docs/method.md §3 on the paper's reference configuration (1 prompt,
- * |Y| = 20, beta = 3, rewards ~ N(0, 1)), through ServiceLoader discovery as the command line runs.
+ * The convergence claims of docs/method.md §3 on the paper's reference configuration (1 prompt, |Y|
+ * = 20, beta = 3, rewards ~ N(0, 1)), through ServiceLoader discovery as the command line runs.
  */
 class PaperReproductionTest {
   private static final DpoRuntime RUNTIME = DpoRuntime.builder().build();
@@ -27,16 +27,28 @@ class PaperReproductionTest {
   private static BanditResult run(
       List<String> samplers, BanditConfig.Mode mode, int steps, StepSize lr) {
     BanditConfig c = BanditConfig.PAPER_EXACT;
-    BanditConfig config = new BanditConfig(c.prompts(), c.responses(), c.beta(), c.seed(),
-        samplers, mode, steps, lr, c.pairs(), c.objective(), null, 0);
+    BanditConfig config =
+        new BanditConfig(
+            c.prompts(),
+            c.responses(),
+            c.beta(),
+            c.seed(),
+            samplers,
+            mode,
+            steps,
+            lr,
+            c.pairs(),
+            c.objective(),
+            null,
+            0);
     TabularProblem rewards = BanditStudy.gaussianRewards(1, 20, c.seed());
     return STUDY.run(config, rewards);
   }
 
   @Test
   void newtonStepMakesMixPConvergeQuadratically() {
-    SamplerRun mixP = run(List.of("dpo-mix-p"), BanditConfig.Mode.EXACT, 8, StepSize.newton())
-        .runs().get(0);
+    SamplerRun mixP =
+        run(List.of("dpo-mix-p"), BanditConfig.Mode.EXACT, 8, StepSize.newton()).runs().get(0);
     assertTrue(mixP.convergence().stepsTo1e10().isPresent(), "Param Diff < 1e-10 within 8 steps");
     assertTrue(mixP.convergence().stepsTo1e10().getAsInt() <= 8);
     double order = mixP.convergence().order().orElseThrow();
@@ -53,22 +65,27 @@ class PaperReproductionTest {
 
   @Test
   void uniformConvergesLinearlyAndFarMoreSlowly() {
-    SamplerRun unif = run(List.of("dpo-unif"), BanditConfig.Mode.EXACT, 100, StepSize.fixed(10))
-        .runs().get(0);
-    SamplerRun mixP = run(List.of("dpo-mix-p"), BanditConfig.Mode.EXACT, 8, StepSize.newton())
-        .runs().get(0);
+    SamplerRun unif =
+        run(List.of("dpo-unif"), BanditConfig.Mode.EXACT, 100, StepSize.fixed(10)).runs().get(0);
+    SamplerRun mixP =
+        run(List.of("dpo-mix-p"), BanditConfig.Mode.EXACT, 8, StepSize.newton()).runs().get(0);
     double order = unif.convergence().order().orElseThrow();
     assertEquals(1.0, order, 0.1, "dpo-unif order");
     int unifSteps = unif.convergence().stepsTo1e6().orElse(Integer.MAX_VALUE);
     int mixSteps = mixP.convergence().stepsTo1e6().orElseThrow();
-    assertTrue(unifSteps >= 5 * mixSteps, "dpo-unif needs " + unifSteps + " steps, Mix-P " + mixSteps);
+    assertTrue(
+        unifSteps >= 5 * mixSteps, "dpo-unif needs " + unifSteps + " steps, Mix-P " + mixSteps);
     assertTrue(unif.convergence().stepsTo1e10().isEmpty(), "dpo-unif does not reach 1e-10 in 100");
   }
 
   @Test
   void withTheFixedLearningRateTheMixedSamplersAreStillMuchFaster() {
-    BanditResult result = run(List.of("dpo-unif", "dpo-mix-r", "dpo-mix-p"),
-        BanditConfig.Mode.EXACT, 100, StepSize.fixed(10));
+    BanditResult result =
+        run(
+            List.of("dpo-unif", "dpo-mix-r", "dpo-mix-p"),
+            BanditConfig.Mode.EXACT,
+            100,
+            StepSize.fixed(10));
     int unif = result.runs().get(0).convergence().stepsTo1e6().orElse(Integer.MAX_VALUE);
     for (SamplerRun mixed : result.runs().subList(1, 3)) {
       int steps = mixed.convergence().stepsTo1e6().orElseThrow();
@@ -78,8 +95,12 @@ class PaperReproductionTest {
 
   @Test
   void empiricalGradientsReachTheNoiseFloor() {
-    BanditResult result = run(List.of("dpo-unif", "dpo-mix-r", "dpo-mix-p", "dpo-mix-p-star"),
-        BanditConfig.Mode.EMPIRICAL, 1000, StepSize.fixed(0.05));
+    BanditResult result =
+        run(
+            List.of("dpo-unif", "dpo-mix-r", "dpo-mix-p", "dpo-mix-p-star"),
+            BanditConfig.Mode.EMPIRICAL,
+            1000,
+            StepSize.fixed(0.05));
     for (SamplerRun r : result.runs()) {
       double last = r.paramDiff()[1000];
       assertTrue(last < 2e-2, r.sampler() + " Param Diff after 1000 steps: " + last);
@@ -89,17 +110,28 @@ class PaperReproductionTest {
 
   @Test
   void runsAreReproducibleUnderTheSeed() {
-    BanditResult a = run(List.of("dpo-mix-p-star"), BanditConfig.Mode.EMPIRICAL, 20,
-        StepSize.fixed(0.05));
-    BanditResult b = run(List.of("dpo-mix-p-star"), BanditConfig.Mode.EMPIRICAL, 20,
-        StepSize.fixed(0.05));
+    BanditResult a =
+        run(List.of("dpo-mix-p-star"), BanditConfig.Mode.EMPIRICAL, 20, StepSize.fixed(0.05));
+    BanditResult b =
+        run(List.of("dpo-mix-p-star"), BanditConfig.Mode.EMPIRICAL, 20, StepSize.fixed(0.05));
     assertEquals(a.runs().get(0).paramDiff()[20], b.runs().get(0).paramDiff()[20], 0.0);
   }
 
   @Test
   void discoveryFindsEveryShippedProvider() {
-    assertEquals(List.of("dpo-mix-p", "dpo-mix-p-star", "dpo-mix-r", "dpo-unif", "half-mix-p",
-        "half-mix-r", "hybrid", "mix-p", "mix-p-on-policy", "on-policy", "vanilla"),
+    assertEquals(
+        List.of(
+            "dpo-mix-p",
+            "dpo-mix-p-star",
+            "dpo-mix-r",
+            "dpo-unif",
+            "half-mix-p",
+            "half-mix-r",
+            "hybrid",
+            "mix-p",
+            "mix-p-on-policy",
+            "on-policy",
+            "vanilla"),
         RUNTIME.samplers().ids());
     assertEquals(List.of("hinge", "ipo", "sigmoid"), RUNTIME.objectives().ids());
     assertTrue(RUNTIME.backends().ids().contains("cpu"));
@@ -109,8 +141,10 @@ class PaperReproductionTest {
 
   @Test
   void unknownSamplerListsTheAvailableIds() {
-    ProviderNotFoundException e = assertThrows(ProviderNotFoundException.class,
-        () -> run(List.of("dpo-mix-q"), BanditConfig.Mode.EXACT, 1, StepSize.fixed(1)));
+    ProviderNotFoundException e =
+        assertThrows(
+            ProviderNotFoundException.class,
+            () -> run(List.of("dpo-mix-q"), BanditConfig.Mode.EXACT, 1, StepSize.fixed(1)));
     assertTrue(e.getMessage().contains("'dpo-mix-q'"), e.getMessage());
     assertTrue(e.getMessage().contains("dpo-mix-p, dpo-mix-p-star, dpo-mix-r"), e.getMessage());
   }

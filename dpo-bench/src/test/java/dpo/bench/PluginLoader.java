@@ -11,8 +11,8 @@ import java.util.concurrent.Callable;
 
 /**
  * Runs the command line with extra plugins, as if their jars were in plugins/: a class loader over
- * a folder of service files (and classes), set as the thread's context class loader, which is
- * where {@link Main#runtime()} discovers providers.
+ * a folder of service files (and classes), set as the thread's context class loader, which is where
+ * {@link Main#runtime()} discovers providers.
  */
 final class PluginLoader {
   private PluginLoader() {}

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.oracle.OracleConfig;
 import dpo.api.oracle.RewardOracle;
 import dpo.core.DpoRuntime;
@@ -34,9 +33,26 @@ class RewardCommandTest {
     Path out = dir.resolve("rm");
     StringWriter stdout = new StringWriter();
     StringWriter stderr = new StringWriter();
-    int code = Main.execute(new String[] {"reward", "train", "--pairs", "2000", "--held-out",
-        "400", "--epochs", "3", "--width", "32", "--heads", "2", "--out", out.toString()},
-        new PrintWriter(stdout), new PrintWriter(stderr));
+    int code =
+        Main.execute(
+            new String[] {
+              "reward",
+              "train",
+              "--pairs",
+              "2000",
+              "--held-out",
+              "400",
+              "--epochs",
+              "3",
+              "--width",
+              "32",
+              "--heads",
+              "2",
+              "--out",
+              out.toString()
+            },
+            new PrintWriter(stdout),
+            new PrintWriter(stderr));
     assertEquals(0, code, stderr.toString());
     RunRecord record = RunRecord.readFrom(out);
     assertEquals("reward train", record.command());
@@ -47,14 +63,18 @@ class RewardCommandTest {
     double untrained = fit.get("held_out_accuracy_untrained").asDouble();
     JsonNode accuracy = fit.get("held_out_accuracy");
     double last = accuracy.get(accuracy.size() - 1).asDouble();
-    assertTrue(last >= 0.75 && last > untrained + 0.2,
+    assertTrue(
+        last >= 0.75 && last > untrained + 0.2,
         "held-out accuracy " + untrained + " -> " + accuracy + "\n" + stdout);
 
     // The oracle scores text; on fresh pairs it agrees with the true reward's order.
     SyntheticTask task = SyntheticTasks.get("safe-helpful");
     DpoRuntime runtime = DpoRuntime.builder().build();
-    try (RewardOracle oracle = runtime.oracles().get("learned")
-        .create(OracleConfig.of(Map.of("model", out.toString(), "device", "cpu")))) {
+    try (RewardOracle oracle =
+        runtime
+            .oracles()
+            .get("learned")
+            .create(OracleConfig.of(Map.of("model", out.toString(), "device", "cpu")))) {
       SplittableRandom random = new SplittableRandom(99);
       List<String> prompts = new ArrayList<>();
       List<String> responses = new ArrayList<>();
@@ -68,8 +88,9 @@ class RewardCommandTest {
       int agree = 0;
       int decided = 0;
       for (int i = 0; i < learned.length; i += 2) {
-        double truth = task.reward(prompts.get(i), responses.get(i))
-            - task.reward(prompts.get(i + 1), responses.get(i + 1));
+        double truth =
+            task.reward(prompts.get(i), responses.get(i))
+                - task.reward(prompts.get(i + 1), responses.get(i + 1));
         if (truth != 0) {
           decided++;
           agree += (learned[i] > learned[i + 1]) == (truth > 0) ? 1 : 0;
@@ -85,11 +106,22 @@ class RewardCommandTest {
     Path out = Files.createDirectory(dir.resolve("thesis"));
     Files.writeString(out.resolve("chapter1.tex"), "precious");
     StringWriter stderr = new StringWriter();
-    int code = Main.execute(new String[] {"reward", "train", "--pairs", "10", "--held-out", "10",
-        "--out", out.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(stderr));
+    int code =
+        Main.execute(
+            new String[] {
+              "reward", "train", "--pairs", "10", "--held-out", "10", "--out", out.toString()
+            },
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(stderr));
     assertEquals(2, code, stderr.toString());
-    assertTrue(stderr.toString().startsWith("dpo reward train: --out: " + out
-        + " is not empty and was not written by dpo; choose a new or empty folder"), stderr.toString());
+    assertTrue(
+        stderr
+            .toString()
+            .startsWith(
+                "dpo reward train: --out: "
+                    + out
+                    + " is not empty and was not written by dpo; choose a new or empty folder"),
+        stderr.toString());
     assertEquals(List.of(out.resolve("chapter1.tex")), Files.list(out).toList());
     assertEquals("precious", Files.readString(out.resolve("chapter1.tex")));
   }
@@ -97,14 +129,34 @@ class RewardCommandTest {
   @Test
   void aSecondTrainingIntoItsOwnFolderKeepsTheFolder(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("rm");
-    String[] args = {"reward", "train", "--pairs", "64", "--held-out", "32", "--epochs", "1",
-        "--width", "16", "--heads", "2", "--layers", "1", "--out", out.toString()};
+    String[] args = {
+      "reward",
+      "train",
+      "--pairs",
+      "64",
+      "--held-out",
+      "32",
+      "--epochs",
+      "1",
+      "--width",
+      "16",
+      "--heads",
+      "2",
+      "--layers",
+      "1",
+      "--out",
+      out.toString()
+    };
     StringWriter stderr = new StringWriter();
-    assertEquals(0, Main.execute(args, new PrintWriter(new StringWriter()),
-        new PrintWriter(stderr)), stderr.toString());
+    assertEquals(
+        0,
+        Main.execute(args, new PrintWriter(new StringWriter()), new PrintWriter(stderr)),
+        stderr.toString());
     Files.writeString(out.resolve("notes.txt"), "mine");
-    assertEquals(0, Main.execute(args, new PrintWriter(new StringWriter()),
-        new PrintWriter(stderr)), stderr.toString());
+    assertEquals(
+        0,
+        Main.execute(args, new PrintWriter(new StringWriter()), new PrintWriter(stderr)),
+        stderr.toString());
     assertEquals("mine", Files.readString(out.resolve("notes.txt")));
     assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
   }

@@ -46,12 +46,77 @@ class TokenizerCommandTest {
   }
 
   private static final String[] PIECES = {
-    "the", "The", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "it's", "we'll",
-    "they're", "I'm", "you've", "she'd", "DON'T", "naïve", "café", "Straße", "ÉCOLE", "Ωμέγα",
-    "ΣΟΦΊΑ", "λόγος", "日本語", "中文字", "한국어", "привет", "мир", "مرحبا", "שלום", "😀", "🚀🚀",
-    "👩‍💻", "123", "4567", "3.14", "1,000", "٣٤", "½", "Ⅻ", "x²", "!!!", "?!", "...", "—", "–",
-    "(", ")", "[x]", "{y}", "<a>", "#tag", "@user", "$5", "100%", "a+b=c", "e-mail", "\"quoted\"",
-    "'single'", "``", "~~", "\\", "/", "ﬁ", "ǅ", "\u00a0", "\u3000", "\u2009", "\t", "  ", "   "
+    "the",
+    "The",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "lazy",
+    "dog",
+    "it's",
+    "we'll",
+    "they're",
+    "I'm",
+    "you've",
+    "she'd",
+    "DON'T",
+    "naïve",
+    "café",
+    "Straße",
+    "ÉCOLE",
+    "Ωμέγα",
+    "ΣΟΦΊΑ",
+    "λόγος",
+    "日本語",
+    "中文字",
+    "한국어",
+    "привет",
+    "мир",
+    "مرحبا",
+    "שלום",
+    "😀",
+    "🚀🚀",
+    "👩‍💻",
+    "123",
+    "4567",
+    "3.14",
+    "1,000",
+    "٣٤",
+    "½",
+    "Ⅻ",
+    "x²",
+    "!!!",
+    "?!",
+    "...",
+    "—",
+    "–",
+    "(",
+    ")",
+    "[x]",
+    "{y}",
+    "<a>",
+    "#tag",
+    "@user",
+    "$5",
+    "100%",
+    "a+b=c",
+    "e-mail",
+    "\"quoted\"",
+    "'single'",
+    "``",
+    "~~",
+    "\\",
+    "/",
+    "ﬁ",
+    "ǅ",
+    "\u00a0",
+    "\u3000",
+    "\u2009",
+    "\t",
+    "  ",
+    "   "
   };
 
   /** A deterministic corpus of varied lines. */
@@ -81,8 +146,17 @@ class TokenizerCommandTest {
     Path corpus = dir.resolve(name + ".txt");
     Files.write(corpus, lines, UTF_8);
     Path out = dir.resolve(name);
-    List<String> args = new ArrayList<>(List.of("tokenizer", "train", "--input", corpus.toString(),
-        "--vocab-size", "600", "--out", out.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "tokenizer",
+                "train",
+                "--input",
+                corpus.toString(),
+                "--vocab-size",
+                "600",
+                "--out",
+                out.toString()));
     args.addAll(List.of(extra));
     Result r = dpo(args.toArray(new String[0]));
     assertEquals(0, r.exitCode(), r.toString());
@@ -123,7 +197,8 @@ class TokenizerCommandTest {
     List<String> lines = corpus(3, 1500);
     Path a = train("a", lines, "--lowercase", "--special", "<|user|>");
     Path b = train("b", lines, "--lowercase", "--special", "<|user|>");
-    assertArrayEquals(Files.readAllBytes(a.resolve("tokenizer.json")),
+    assertArrayEquals(
+        Files.readAllBytes(a.resolve("tokenizer.json")),
         Files.readAllBytes(b.resolve("tokenizer.json")));
     Files.writeString(a.resolve("config.json"), "{\"eos_token_id\": 1}");
     BpeTokenizer ours = TokenizerFiles.load(a);
@@ -138,12 +213,26 @@ class TokenizerCommandTest {
   void aTooLongLineIsRefusedWithTheLimitAndTheLine() throws IOException {
     Path corpus = dir.resolve("long.txt");
     Files.writeString(corpus, "short\n" + "x".repeat(5000) + "\n", UTF_8);
-    Result r = dpo("tokenizer", "train", "--input", corpus.toString(), "--vocab-size", "300",
-        "--out", dir.resolve("t").toString(), "--max-line-chars", "1000");
+    Result r =
+        dpo(
+            "tokenizer",
+            "train",
+            "--input",
+            corpus.toString(),
+            "--vocab-size",
+            "300",
+            "--out",
+            dir.resolve("t").toString(),
+            "--max-line-chars",
+            "1000");
     assertEquals(2, r.exitCode(), r.toString());
-    assertEquals("dpo tokenizer train: " + corpus + ":2: the line is longer than 1000 characters,"
-        + " the limit; break the text into lines (paragraphs), or raise the limit with"
-        + " --max-line-chars\n", r.err());
+    assertEquals(
+        "dpo tokenizer train: "
+            + corpus
+            + ":2: the line is longer than 1000 characters,"
+            + " the limit; break the text into lines (paragraphs), or raise the limit with"
+            + " --max-line-chars\n",
+        r.err());
     assertTrue(Files.notExists(dir.resolve("t")));
   }
 
@@ -151,10 +240,22 @@ class TokenizerCommandTest {
   void aVocabularyTooSmallForTheBytesNamesTheOption() throws IOException {
     Path corpus = dir.resolve("c.txt");
     Files.writeString(corpus, "hello\n", UTF_8);
-    Result r = dpo("tokenizer", "train", "--input", corpus.toString(), "--vocab-size", "100",
-        "--out", dir.resolve("t").toString());
+    Result r =
+        dpo(
+            "tokenizer",
+            "train",
+            "--input",
+            corpus.toString(),
+            "--vocab-size",
+            "100",
+            "--out",
+            dir.resolve("t").toString());
     assertEquals(2, r.exitCode(), r.toString());
-    assertTrue(r.err().contains("--vocab-size: the vocabulary size must be at least 259"
-        + " (3 special tokens + 256 bytes), got 100"), r.toString());
+    assertTrue(
+        r.err()
+            .contains(
+                "--vocab-size: the vocabulary size must be at least 259"
+                    + " (3 special tokens + 256 bytes), got 100"),
+        r.toString());
   }
 }

@@ -19,8 +19,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Every user error names the right option once, in one line, without a stack trace, with exit 2
- * (3 for divergence): a table per command of arguments, exit code and the first line's start.
+ * Every user error names the right option once, in one line, without a stack trace, with exit 2 (3
+ * for divergence): a table per command of arguments, exit code and the first line's start.
  */
 class UserErrorsTest {
   @TempDir static Path tmp;
@@ -39,17 +39,23 @@ class UserErrorsTest {
   }
 
   private static Stream<DynamicTest> table(Row... rows) {
-    return Stream.of(rows).map(r -> DynamicTest.dynamicTest(String.join(" ", r.args()), () -> {
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      int code = Main.execute(r.args(), new PrintWriter(out), new PrintWriter(err));
-      String text = err.toString();
-      String first = text.lines().findFirst().orElse("");
-      assertEquals(r.exit(), code, text);
-      assertTrue(first.startsWith(r.firstLine()), "expected\n  " + r.firstLine() + "\ngot\n  "
-          + first);
-      assertEquals(1, text.lines().count(), "one line, no stack trace:\n" + text);
-    }));
+    return Stream.of(rows)
+        .map(
+            r ->
+                DynamicTest.dynamicTest(
+                    String.join(" ", r.args()),
+                    () -> {
+                      StringWriter out = new StringWriter();
+                      StringWriter err = new StringWriter();
+                      int code = Main.execute(r.args(), new PrintWriter(out), new PrintWriter(err));
+                      String text = err.toString();
+                      String first = text.lines().findFirst().orElse("");
+                      assertEquals(r.exit(), code, text);
+                      assertTrue(
+                          first.startsWith(r.firstLine()),
+                          "expected\n  " + r.firstLine() + "\ngot\n  " + first);
+                      assertEquals(1, text.lines().count(), "one line, no stack trace:\n" + text);
+                    }));
   }
 
   @TestFactory
@@ -67,11 +73,24 @@ class UserErrorsTest {
     Path file = Files.writeString(tmp.resolve("a-file"), "x");
     Path ragged = Files.writeString(tmp.resolve("ragged.json"), "[[1, 2], [3]]");
     return table(
-        row(2, "dpo bandit: unknown option '--sampler'; did you mean '--samplers'?",
-            "bandit", "--sampler", "dpo-unif"),
-        row(2, "dpo bandit: --samplers: unknown sampler 'dpo-unfi'", "bandit", "--samplers",
+        row(
+            2,
+            "dpo bandit: unknown option '--sampler'; did you mean '--samplers'?",
+            "bandit",
+            "--sampler",
+            "dpo-unif"),
+        row(
+            2,
+            "dpo bandit: --samplers: unknown sampler 'dpo-unfi'",
+            "bandit",
+            "--samplers",
             "dpo-unfi"),
-        row(2, "dpo bandit: --objective: unknown objective 'nope'", "bandit", "--objective", "nope"),
+        row(
+            2,
+            "dpo bandit: --objective: unknown objective 'nope'",
+            "bandit",
+            "--objective",
+            "nope"),
         row(2, "dpo bandit: --backend: unknown backend 'nope'", "bandit", "--backend", "nope"),
         row(2, "dpo bandit: --beta: ", withOut("bandit", "--beta", "-1")),
         row(2, "dpo bandit: --steps: ", withOut("bandit", "--steps", "0")),
@@ -81,12 +100,23 @@ class UserErrorsTest {
         row(2, "dpo bandit: --threads: ", withOut("bandit", "--threads", "-1")),
         row(2, "dpo bandit: Invalid value for option '--mode'", "bandit", "--mode", "x"),
         row(2, "dpo bandit: Invalid value for option '--lr'", "bandit", "--lr", "0"),
-        row(2, "dpo bandit: --rewards: ", "bandit", "--rewards", tmp.resolve("none.json").toString()),
+        row(
+            2,
+            "dpo bandit: --rewards: ",
+            "bandit",
+            "--rewards",
+            tmp.resolve("none.json").toString()),
         row(2, "dpo bandit: --rewards: ", "bandit", "--rewards", ragged.toString()),
-        row(2, "dpo bandit: --out: " + file + " exists and is not a directory",
-            "bandit", "--out", file.toString()),
-        row(3, "dpo bandit: sampler 'dpo-unif': ", withOut("bandit", "--samplers", "dpo-unif",
-            "--lr", "1e9", "--steps", "5")));
+        row(
+            2,
+            "dpo bandit: --out: " + file + " exists and is not a directory",
+            "bandit",
+            "--out",
+            file.toString()),
+        row(
+            3,
+            "dpo bandit: sampler 'dpo-unif': ",
+            withOut("bandit", "--samplers", "dpo-unif", "--lr", "1e9", "--steps", "5")));
   }
 
   @TestFactory
@@ -96,15 +126,32 @@ class UserErrorsTest {
         row(2, "dpo align: --oracle: unknown oracle 'nope'", withOut("align", "--oracle", "nope")),
         row(2, "dpo align: --oracle-option command: ", withOut("align", "--oracle", "command")),
         row(2, "dpo align: --task: unknown task 'nosuch'", withOut("align", "--task", "nosuch")),
-        row(2, "dpo align: --prompts: ", withOut("align", "--prompts", missing, "--oracle",
-            "synthetic", "--oracle-option", "task=safe-helpful", "--model", tmp.toString())),
+        row(
+            2,
+            "dpo align: --prompts: ",
+            withOut(
+                "align",
+                "--prompts",
+                missing,
+                "--oracle",
+                "synthetic",
+                "--oracle-option",
+                "task=safe-helpful",
+                "--model",
+                tmp.toString())),
         row(2, "dpo align: --prompts needs --oracle", withOut("align", "--prompts", missing)),
-        row(2, "dpo align: --samplers: unknown sampler 'nope'", withOut("align", "--samplers",
-            "nope")),
-        row(2, "dpo align: --backend: unknown backend 'nope'", withOut("align", "--backend",
-            "nope")),
-        row(2, "dpo align: --objective: unknown objective 'nope'", withOut("align",
-            "--objective", "nope")),
+        row(
+            2,
+            "dpo align: --samplers: unknown sampler 'nope'",
+            withOut("align", "--samplers", "nope")),
+        row(
+            2,
+            "dpo align: --backend: unknown backend 'nope'",
+            withOut("align", "--backend", "nope")),
+        row(
+            2,
+            "dpo align: --objective: unknown objective 'nope'",
+            withOut("align", "--objective", "nope")),
         row(2, "dpo align: --responses: must be >= 2", withOut("align", "--responses", "1")),
         row(2, "dpo align: --lr: ", withOut("align", "--lr", "0")),
         row(2, "dpo align: --iterations: ", withOut("align", "--iterations", "0")),
@@ -124,19 +171,49 @@ class UserErrorsTest {
   Stream<DynamicTest> rewardTrain() throws IOException {
     Path file = Files.writeString(tmp.resolve("rm-file"), "x");
     List<Row> rows = new ArrayList<>();
-    for (String option : List.of("--pairs", "--held-out", "--epochs", "--batch", "--lr",
-        "--width", "--layers", "--heads")) {
-      rows.add(row(2, "dpo reward train: " + option + ": must be > 0, got 0",
-          withOut("reward", "train", option, "0")));
+    for (String option :
+        List.of(
+            "--pairs",
+            "--held-out",
+            "--epochs",
+            "--batch",
+            "--lr",
+            "--width",
+            "--layers",
+            "--heads")) {
+      rows.add(
+          row(
+              2,
+              "dpo reward train: " + option + ": must be > 0, got 0",
+              withOut("reward", "train", option, "0")));
     }
-    rows.add(row(2, "dpo reward train: --task: unknown task 'nosuch'",
-        withOut("reward", "train", "--task", "nosuch")));
-    rows.add(row(2, "dpo reward train: --pairs: must be <= 10000",
-        withOut("reward", "train", "--pairs", "10001")));
-    rows.add(row(2, "dpo reward train: --backend: unknown backend 'nope'",
-        withOut("reward", "train", "--backend", "nope")));
-    rows.add(row(2, "dpo reward train: --out: " + file + " exists and is not a directory",
-        "reward", "train", "--pairs", "10", "--held-out", "10", "--out", file.toString()));
+    rows.add(
+        row(
+            2,
+            "dpo reward train: --task: unknown task 'nosuch'",
+            withOut("reward", "train", "--task", "nosuch")));
+    rows.add(
+        row(
+            2,
+            "dpo reward train: --pairs: must be <= 10000",
+            withOut("reward", "train", "--pairs", "10001")));
+    rows.add(
+        row(
+            2,
+            "dpo reward train: --backend: unknown backend 'nope'",
+            withOut("reward", "train", "--backend", "nope")));
+    rows.add(
+        row(
+            2,
+            "dpo reward train: --out: " + file + " exists and is not a directory",
+            "reward",
+            "train",
+            "--pairs",
+            "10",
+            "--held-out",
+            "10",
+            "--out",
+            file.toString()));
     return table(rows.toArray(Row[]::new));
   }
 
@@ -152,16 +229,27 @@ class UserErrorsTest {
   private static void collect(CommandLine c, List<DynamicTest> tests) {
     for (OptionSpec o : c.getCommandSpec().options()) {
       Class<?> type = o.type();
-      boolean numeric = type == int.class || type == long.class || type == double.class
-          || type == Integer.class || type == Long.class || type == Double.class;
+      boolean numeric =
+          type == int.class
+              || type == long.class
+              || type == double.class
+              || type == Integer.class
+              || type == Long.class
+              || type == Double.class;
       if (numeric && !o.hidden()) {
         List<String> args = new ArrayList<>(List.of(c.getCommandSpec().qualifiedName().split(" ")));
         args.remove(0);
         args.add(o.longestName());
         args.add("not-a-number");
         String name = c.getCommandSpec().qualifiedName();
-        tests.add(table(row(2, name + ": Invalid value for option '" + o.longestName() + "'",
-            args.toArray(String[]::new))).findFirst().orElseThrow());
+        tests.add(
+            table(
+                    row(
+                        2,
+                        name + ": Invalid value for option '" + o.longestName() + "'",
+                        args.toArray(String[]::new)))
+                .findFirst()
+                .orElseThrow());
       }
     }
     for (CommandLine sub : c.getSubcommands().values()) {
@@ -174,10 +262,26 @@ class UserErrorsTest {
   @TestFactory
   Stream<DynamicTest> nearestNames() {
     return Stream.of(
-        new String[] {"bandti", "bandit"}, new String[] {"--sampler", "--samplers"},
-        new String[] {"dpo-unfi", "dpo-unif"}, new String[] {"mixp", "mix-p"})
-        .map(p -> DynamicTest.dynamicTest(p[0] + " -> " + p[1], () -> assertEquals(p[1],
-            UserErrors.Suggestions.nearest(p[0], List.of("bandit", "align", "--samplers",
-                "--seed", "dpo-unif", "dpo-mix-p", "mix-p", "on-policy")).orElseThrow())));
+            new String[] {"bandti", "bandit"}, new String[] {"--sampler", "--samplers"},
+            new String[] {"dpo-unfi", "dpo-unif"}, new String[] {"mixp", "mix-p"})
+        .map(
+            p ->
+                DynamicTest.dynamicTest(
+                    p[0] + " -> " + p[1],
+                    () ->
+                        assertEquals(
+                            p[1],
+                            UserErrors.Suggestions.nearest(
+                                    p[0],
+                                    List.of(
+                                        "bandit",
+                                        "align",
+                                        "--samplers",
+                                        "--seed",
+                                        "dpo-unif",
+                                        "dpo-mix-p",
+                                        "mix-p",
+                                        "on-policy"))
+                                .orElseThrow())));
   }
 }

@@ -36,8 +36,8 @@ class WiringTest {
 
   @Test
   void anExperimentWhoseRegistriesAreUnboundFailsWhenTheInjectorIsCreated() {
-    assertThrows(CreationException.class,
-        () -> Guice.createInjector(new BanditModule(), new AlignModule()));
+    assertThrows(
+        CreationException.class, () -> Guice.createInjector(new BanditModule(), new AlignModule()));
   }
 
   private static void collect(CommandLine c, List<Class<?>> out) {

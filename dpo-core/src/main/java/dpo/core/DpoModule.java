@@ -13,8 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * The runtime and registry module: binds the {@link DpoRuntime} (discovered once, on first use),
- * its registries and a clock. One injector per command invocation; the experiments' modules
- * ({@link dpo.core.bandit.BanditModule}, {@link dpo.core.align.AlignModule}) add theirs.
+ * its registries and a clock. One injector per command invocation; the experiments' modules ({@link
+ * dpo.core.bandit.BanditModule}, {@link dpo.core.align.AlignModule}) add theirs.
  */
 public final class DpoModule extends AbstractModule {
   private final Supplier<DpoRuntime> discovery;

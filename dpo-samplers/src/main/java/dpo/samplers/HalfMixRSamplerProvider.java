@@ -4,6 +4,9 @@ package dpo.samplers;
 public final class HalfMixRSamplerProvider extends DefinedSamplerProvider {
   /** Creates the provider (cheap; called by ServiceLoader). */
   public HalfMixRSamplerProvider() {
-    super("half-mix-r", "half uniform pair, half (softmax(r), softmax(-r))", SamplerDefinitions::halfMixR);
+    super(
+        "half-mix-r",
+        "half uniform pair, half (softmax(r), softmax(-r))",
+        SamplerDefinitions::halfMixR);
   }
 }

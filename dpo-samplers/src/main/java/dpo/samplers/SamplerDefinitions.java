@@ -75,8 +75,7 @@ public final class SamplerDefinitions {
    * pi_ref^0.5 (realised exactly on tabular policies, per token on language models).
    */
   public static Sampler logitMix() {
-    return () ->
-        List.of(normalised(1, Tilt.ofLogitMix(1.5, -0.5), Tilt.ofLogitMix(0.5, 0.5)));
+    return () -> List.of(normalised(1, Tilt.ofLogitMix(1.5, -0.5), Tilt.ofLogitMix(0.5, 0.5)));
   }
 
   /**
@@ -90,7 +89,9 @@ public final class SamplerDefinitions {
             normalised(0.3, Tilt.POLICY, Tilt.POLICY));
   }
 
-  /** half-mix-r: a fixed half-and-half mixture of the uniform pair and (softmax(r), softmax(-r)). */
+  /**
+   * half-mix-r: a fixed half-and-half mixture of the uniform pair and (softmax(r), softmax(-r)).
+   */
   public static Sampler halfMixR() {
     return () ->
         List.of(

@@ -4,6 +4,7 @@ package dpo.samplers;
 public final class VanillaSamplerProvider extends DefinedSamplerProvider {
   /** Creates the provider (cheap; called by ServiceLoader). */
   public VanillaSamplerProvider() {
-    super("vanilla", "both responses from the reference (offline DPO)", SamplerDefinitions::vanilla);
+    super(
+        "vanilla", "both responses from the reference (offline DPO)", SamplerDefinitions::vanilla);
   }
 }

@@ -70,14 +70,23 @@ class SamplerProvidersTest {
   void capabilitiesFollowTheTilts() {
     Set<String> needsRewards = Set.of("dpo-mix-r", "half-mix-r");
     Set<String> policyDependent =
-        Set.of("dpo-mix-p", "dpo-mix-p-star", "on-policy", "hybrid", "mix-p", "mix-p-on-policy",
+        Set.of(
+            "dpo-mix-p",
+            "dpo-mix-p-star",
+            "on-policy",
+            "hybrid",
+            "mix-p",
+            "mix-p-on-policy",
             "half-mix-p");
     Map<String, SamplerProvider> providers = byId();
     for (SamplerProvider p : providers.values()) {
       Set<SamplerRequirement> caps = p.capabilities();
-      assertEquals(needsRewards.contains(p.id()), caps.contains(SamplerRequirement.NEEDS_REWARDS), p.id());
       assertEquals(
-          policyDependent.contains(p.id()), caps.contains(SamplerRequirement.POLICY_DEPENDENT), p.id());
+          needsRewards.contains(p.id()), caps.contains(SamplerRequirement.NEEDS_REWARDS), p.id());
+      assertEquals(
+          policyDependent.contains(p.id()),
+          caps.contains(SamplerRequirement.POLICY_DEPENDENT),
+          p.id());
     }
     for (String plain : List.of("dpo-unif", "vanilla")) {
       assertEquals(Set.of(), providers.get(plain).capabilities(), plain);

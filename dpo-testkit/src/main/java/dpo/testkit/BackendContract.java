@@ -60,18 +60,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * }</pre>
  *
  * <p>It checks the provider and backend lifecycle (ids, capabilities, a facet exactly for each
- * capability, the device description, idempotent {@code close()}, clear failures after it,
- * threads stopped) and, for backends with tabular policies: that a policy
- * starts at the uniform reference; that the exact gradient matches central finite differences of
- * the sampler-weighted loss with the weights frozen at the current parameters (the weights come
- * from {@link TabularReference}, computed from the sampler's definition), for every sampler on the
- * class path and a logistic, a smoothed logistic and a non-logistic (IPO) objective; the step
- * sizes; determinism and independence of the thread count; reproducible, unbiased sampled steps;
- * divergence reported as {@link TrainingDivergedException}; and agreement to 1e-6 with the
- * reference CPU backend on the paper's tabular study ({@link BanditConfig#PAPER_EXACT}), step by
- * step and through the study driver. Tests of a capability the backend lacks are skipped. A test
- * that cannot apply may be overridden in the subclass and marked {@code @Disabled} with the
- * reason.
+ * capability, the device description, idempotent {@code close()}, clear failures after it, threads
+ * stopped) and, for backends with tabular policies: that a policy starts at the uniform reference;
+ * that the exact gradient matches central finite differences of the sampler-weighted loss with the
+ * weights frozen at the current parameters (the weights come from {@link TabularReference},
+ * computed from the sampler's definition), for every sampler on the class path and a logistic, a
+ * smoothed logistic and a non-logistic (IPO) objective; the step sizes; determinism and
+ * independence of the thread count; reproducible, unbiased sampled steps; divergence reported as
+ * {@link TrainingDivergedException}; and agreement to 1e-6 with the reference CPU backend on the
+ * paper's tabular study ({@link BanditConfig#PAPER_EXACT}), step by step and through the study
+ * driver. Tests of a capability the backend lacks are skipped. A test that cannot apply may be
+ * overridden in the subclass and marked {@code @Disabled} with the reason.
  */
 public abstract class BackendContract {
   /** Relative agreement required with finite differences and with the reference backend. */
@@ -107,10 +106,13 @@ public abstract class BackendContract {
   static Stream<Arguments> samplersAndObjectives() {
     List<Arguments> args = new ArrayList<>();
     for (SamplerProvider s : Discovered.samplers()) {
-      args.add(Arguments.of(Named.of(s.id(), s.create()), Named.of("sigmoid",
-          Discovered.sigmoid(BETA, 0))));
-      args.add(Arguments.of(Named.of(s.id(), s.create()), Named.of("sigmoid, smoothing 0.1",
-          Discovered.sigmoid(BETA, 0.1))));
+      args.add(
+          Arguments.of(
+              Named.of(s.id(), s.create()), Named.of("sigmoid", Discovered.sigmoid(BETA, 0))));
+      args.add(
+          Arguments.of(
+              Named.of(s.id(), s.create()),
+              Named.of("sigmoid, smoothing 0.1", Discovered.sigmoid(BETA, 0.1))));
       args.add(Arguments.of(Named.of(s.id(), s.create()), Named.of("ipo", Discovered.ipo(BETA))));
     }
     return args.stream();
@@ -122,7 +124,8 @@ public abstract class BackendContract {
   public void providerDescribesItself() {
     PolicyBackendProvider p = provider();
     assertNotNull(p.id(), "id() must not be null");
-    assertTrue(p.id().matches(Provider.ID_PATTERN),
+    assertTrue(
+        p.id().matches(Provider.ID_PATTERN),
         "id '" + p.id() + "' must be kebab-case (" + Provider.ID_PATTERN + ")");
     assertNotNull(p.description(), "description() must not be null");
     assertFalse(p.description().isBlank(), "description() must say what the backend is");
@@ -134,9 +137,13 @@ public abstract class BackendContract {
     PolicyBackendProvider p = provider();
     try (PolicyBackend b = p.create(config(1))) {
       assertEquals(p.id(), b.id(), "the backend's id() must be its provider's");
-      assertTrue(p.capabilities().containsAll(b.capabilities()),
-          "the backend offers " + b.capabilities() + " but its provider advertises only "
-              + p.capabilities() + "; listings and run checks read the provider");
+      assertTrue(
+          p.capabilities().containsAll(b.capabilities()),
+          "the backend offers "
+              + b.capabilities()
+              + " but its provider advertises only "
+              + p.capabilities()
+              + "; listings and run checks read the provider");
     }
   }
 
@@ -145,32 +152,44 @@ public abstract class BackendContract {
     try (PolicyBackend b = provider().create(config(1))) {
       Set<BackendCapability> caps = b.capabilities();
       assertNotNull(caps, "capabilities() must not be null");
-      boolean tabular = caps.contains(BackendCapability.EXACT_GRADIENT)
-          || caps.contains(BackendCapability.SAMPLED_GRADIENT);
-      assertFacet(tabular, b.tabularPolicies(), "tabularPolicies()",
-          "EXACT_GRADIENT or SAMPLED_GRADIENT");
-      assertFacet(caps.contains(BackendCapability.LANGUAGE_MODELS), b.languageModels(),
-          "languageModels()", "LANGUAGE_MODELS");
-      assertFacet(caps.contains(BackendCapability.REWARD_MODELS), b.rewardModels(),
-          "rewardModels()", "REWARD_MODELS");
+      boolean tabular =
+          caps.contains(BackendCapability.EXACT_GRADIENT)
+              || caps.contains(BackendCapability.SAMPLED_GRADIENT);
+      assertFacet(
+          tabular, b.tabularPolicies(), "tabularPolicies()", "EXACT_GRADIENT or SAMPLED_GRADIENT");
+      assertFacet(
+          caps.contains(BackendCapability.LANGUAGE_MODELS),
+          b.languageModels(),
+          "languageModels()",
+          "LANGUAGE_MODELS");
+      assertFacet(
+          caps.contains(BackendCapability.REWARD_MODELS),
+          b.rewardModels(),
+          "rewardModels()",
+          "REWARD_MODELS");
     }
   }
 
-  private static void assertFacet(boolean advertised, Optional<?> facet, String accessor,
-      String capability) {
+  private static void assertFacet(
+      boolean advertised, Optional<?> facet, String accessor, String capability) {
     assertNotNull(facet, accessor + " must return an Optional, never null");
-    assertEquals(advertised, facet.isPresent(), advertised
-        ? accessor + " is empty, but the backend has " + capability + "; return the facet"
-        : accessor + " offers a facet, but the backend lacks " + capability
-            + "; add the capability or return Optional.empty()");
+    assertEquals(
+        advertised,
+        facet.isPresent(),
+        advertised
+            ? accessor + " is empty, but the backend has " + capability + "; return the facet"
+            : accessor
+                + " offers a facet, but the backend lacks "
+                + capability
+                + "; add the capability or return Optional.empty()");
   }
 
   @Test
   public void deviceIsDescribed() {
     try (PolicyBackend b = provider().create(config(1))) {
       DeviceInfo device = b.device();
-      assertNotNull(device, "device() must say where the backend computes (provenance records"
-          + " it)");
+      assertNotNull(
+          device, "device() must say where the backend computes (provenance records" + " it)");
       assertFalse(device.device().isBlank(), "device().device() must name the device");
       assertFalse(device.engine().isBlank(), "device().engine() must name the engine");
       assertFalse(device.engineVersion().isBlank(), "device().engineVersion() must not be blank");
@@ -181,8 +200,7 @@ public abstract class BackendContract {
   public void closeIsIdempotent() {
     PolicyBackend b = provider().create(config(2));
     if (tabular()) {
-      TabularPolicy policy = policies(b).newTabularPolicy(
-            TabularReference.randomProblem(2, 4, 1));
+      TabularPolicy policy = policies(b).newTabularPolicy(TabularReference.randomProblem(2, 4, 1));
       policy.close();
       policy.close();
     }
@@ -204,8 +222,8 @@ public abstract class BackendContract {
     PolicyBackend b = provider().create(config(2));
     TabularPolicy orphan = policies(b).newTabularPolicy(problem);
     b.close();
-    assertClosedFailure(() -> policies(b).newTabularPolicy(problem),
-        "newTabularPolicy of a closed backend");
+    assertClosedFailure(
+        () -> policies(b).newTabularPolicy(problem), "newTabularPolicy of a closed backend");
     assertClosedFailure(() -> step(orphan, s, o), "a step of a policy whose backend is closed");
     orphan.close();
   }
@@ -215,8 +233,8 @@ public abstract class BackendContract {
     Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
     PolicyBackend b = provider().create(config(2));
     if (tabular()) {
-      try (TabularPolicy policy = policies(b).newTabularPolicy(
-            TabularReference.randomProblem(8, 16, 1))) {
+      try (TabularPolicy policy =
+          policies(b).newTabularPolicy(TabularReference.randomProblem(8, 16, 1))) {
         step(policy, SamplerDefinitions.mixP(), Discovered.sigmoid(BETA, 0));
       }
     }
@@ -227,7 +245,8 @@ public abstract class BackendContract {
       alive = new ArrayList<>();
       for (Thread t : Thread.getAllStackTraces().keySet()) {
         // The JVM's common pool is shared, not the backend's to stop.
-        if (!before.contains(t) && t.isAlive()
+        if (!before.contains(t)
+            && t.isAlive()
             && !t.getName().startsWith("ForkJoinPool.commonPool")) {
           alive.add(t);
         }
@@ -236,7 +255,8 @@ public abstract class BackendContract {
         Thread.sleep(20);
       }
     } while (!alive.isEmpty() && System.nanoTime() < deadline);
-    assertTrue(alive.isEmpty(),
+    assertTrue(
+        alive.isEmpty(),
         "threads started while the backend was open still run 10 s after close(): "
             + alive.stream().map(Thread::getName).toList());
   }
@@ -249,7 +269,8 @@ public abstract class BackendContract {
     TabularProblem problem = TabularReference.randomProblem(2, 5, 3);
     try (PolicyBackend b = provider().create(config(1));
         TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
-      assertEquals(problem, policy.problem(), "problem() must be the problem the policy was made for");
+      assertEquals(
+          problem, policy.problem(), "problem() must be the problem the policy was made for");
       double[] out = new double[5];
       for (int x = 0; x < 2; x++) {
         policy.parameters(x, out);
@@ -278,7 +299,10 @@ public abstract class BackendContract {
         policy.parameters(x, out);
         assertArrayEquals(theta[x], out, 0, "parameters(" + x + ") after setParameters");
         policy.logProbabilities(x, out);
-        assertArrayEquals(TabularReference.logSoftmax(theta[x]), out, 1e-9,
+        assertArrayEquals(
+            TabularReference.logSoftmax(theta[x]),
+            out,
+            1e-9,
             "logProbabilities(" + x + ") must be log softmax(theta), even for large logits");
       }
     }
@@ -288,20 +312,30 @@ public abstract class BackendContract {
   public void invalidArgumentsAreRejected() {
     assumeTrue(tabular(), "the backend has no tabular policies");
     try (PolicyBackend b = provider().create(config(1));
-        TabularPolicy policy = policies(b).newTabularPolicy(
-            TabularReference.randomProblem(1, 4, 1))) {
-      assertThrows(IllegalArgumentException.class, () -> policy.setParameters(0, new double[3]),
+        TabularPolicy policy =
+            policies(b).newTabularPolicy(TabularReference.randomProblem(1, 4, 1))) {
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> policy.setParameters(0, new double[3]),
           "setParameters with 3 values for 4 responses");
-      assertThrows(IllegalArgumentException.class,
+      assertThrows(
+          IllegalArgumentException.class,
           () -> policy.setParameters(0, new double[] {0, Double.NaN, 0, 0}),
           "setParameters with NaN");
-      assertThrows(IllegalArgumentException.class,
+      assertThrows(
+          IllegalArgumentException.class,
           () -> policy.setParameters(0, new double[] {0, Double.POSITIVE_INFINITY, 0, 0}),
           "setParameters with infinity");
       if (sampled()) {
-        assertThrows(IllegalArgumentException.class,
-            () -> policy.sampledStep(SamplerDefinitions.uniform(), Discovered.sigmoid(BETA, 0),
-                StepSize.fixed(1), 0, new SplittableRandom(1)),
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                policy.sampledStep(
+                    SamplerDefinitions.uniform(),
+                    Discovered.sigmoid(BETA, 0),
+                    StepSize.fixed(1),
+                    0,
+                    new SplittableRandom(1)),
             "sampledStep with 0 pairs");
       }
     }
@@ -337,17 +371,30 @@ public abstract class BackendContract {
           double[] minus = theta0[x].clone();
           plus[j] += eps;
           minus[j] -= eps;
-          double numeric = (TabularReference.loss(w, plus, rewards, objective)
-              - TabularReference.loss(w, minus, rewards, objective)) / (2 * eps);
+          double numeric =
+              (TabularReference.loss(w, plus, rewards, objective)
+                      - TabularReference.loss(w, minus, rewards, objective))
+                  / (2 * eps);
           double analytic = theta0[x][j] - theta1[j];
-          assertTrue(Discovered.close(numeric, analytic, AGREEMENT),
-              "prompt " + x + ", response " + j + ": the step's gradient is " + analytic
-                  + ", central finite differences of the loss with frozen weights give " + numeric);
+          assertTrue(
+              Discovered.close(numeric, analytic, AGREEMENT),
+              "prompt "
+                  + x
+                  + ", response "
+                  + j
+                  + ": the step's gradient is "
+                  + analytic
+                  + ", central finite differences of the loss with frozen weights give "
+                  + numeric);
         }
       }
-      assertTrue(Discovered.close(meanLoss, report.loss(), AGREEMENT),
-          "the reported loss " + report.loss() + " must be the mean over prompts of the"
-              + " sampler-weighted loss before the step, " + meanLoss);
+      assertTrue(
+          Discovered.close(meanLoss, report.loss(), AGREEMENT),
+          "the reported loss "
+              + report.loss()
+              + " must be the mean over prompts of the"
+              + " sampler-weighted loss before the step, "
+              + meanLoss);
     }
   }
 
@@ -359,23 +406,37 @@ public abstract class BackendContract {
     Objective o = Discovered.sigmoid(BETA, 0);
     try (PolicyBackend b = provider().create(config(1))) {
       try (TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
-        assertEquals(0.25, policy.exactStep(SamplerDefinitions.mixR(), o, StepSize.fixed(0.25))
-            .meanStepSize(), 0, "a fixed step reports its learning rate");
+        assertEquals(
+            0.25,
+            policy.exactStep(SamplerDefinitions.mixR(), o, StepSize.fixed(0.25)).meanStepSize(),
+            0,
+            "a fixed step reports its learning rate");
       }
-      for (Sampler s : List.of(SamplerDefinitions.uniform(), SamplerDefinitions.mixR(),
-          SamplerDefinitions.mixPStar(), SamplerDefinitions.onPolicy())) {
+      for (Sampler s :
+          List.of(
+              SamplerDefinitions.uniform(),
+              SamplerDefinitions.mixR(),
+              SamplerDefinitions.mixPStar(),
+              SamplerDefinitions.onPolicy())) {
         double[][] theta = TabularReference.randomParameters(2, n, 0.7, new SplittableRandom(9));
         try (TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
           double expected = 0;
           for (int x = 0; x < 2; x++) {
             policy.setParameters(x, theta[x]);
-            expected += TabularReference.exactStep(s, o, StepSize.newton(), theta[x],
-                problem.rewards(x)).stepSize() / 2;
+            expected +=
+                TabularReference.exactStep(s, o, StepSize.newton(), theta[x], problem.rewards(x))
+                        .stepSize()
+                    / 2;
           }
           double actual = policy.exactStep(s, o, StepSize.newton()).meanStepSize();
-          assertTrue(Discovered.close(expected, actual, AGREEMENT),
-              "the Newton step is Z / (2 beta^2 Y) per prompt: expected a mean of " + expected
-                  + ", got " + actual + " for " + s.components());
+          assertTrue(
+              Discovered.close(expected, actual, AGREEMENT),
+              "the Newton step is Z / (2 beta^2 Y) per prompt: expected a mean of "
+                  + expected
+                  + ", got "
+                  + actual
+                  + " for "
+                  + s.components());
         }
       }
     }
@@ -390,7 +451,10 @@ public abstract class BackendContract {
     double[][] three = train(3, problem, 11);
     for (int x = 0; x < one.length; x++) {
       assertArrayEquals(one[x], again[x], 0, "two identical runs differ at prompt " + x);
-      assertArrayEquals(one[x], three[x], 0,
+      assertArrayEquals(
+          one[x],
+          three[x],
+          0,
           "1 and 3 threads differ at prompt " + x + "; results must not depend on scheduling");
     }
   }
@@ -421,11 +485,15 @@ public abstract class BackendContract {
     double[] theta = TabularReference.randomParameters(1, n, 0.5, new SplittableRandom(16))[0];
     // Each pair moves a gradient entry by at most beta: 6 standard deviations of the mean.
     double tolerance = 6 * beta / Math.sqrt(pairs);
-    for (Sampler s : List.of(SamplerDefinitions.mixR(), SamplerDefinitions.mixPStar(),
-        SamplerDefinitions.hybrid())) {
-      double[] exact = TabularReference.gradient(
-          TabularReference.pairDistribution(s, theta, problem.rewards(0), beta), theta,
-          problem.rewards(0), o);
+    for (Sampler s :
+        List.of(
+            SamplerDefinitions.mixR(),
+            SamplerDefinitions.mixPStar(),
+            SamplerDefinitions.hybrid())) {
+      double[] exact =
+          TabularReference.gradient(
+              TabularReference.pairDistribution(s, theta, problem.rewards(0), beta), theta,
+              problem.rewards(0), o);
       try (PolicyBackend b = provider().create(config(1));
           TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
         policy.setParameters(0, theta);
@@ -433,7 +501,10 @@ public abstract class BackendContract {
         double[] after = new double[n];
         policy.parameters(0, after);
         for (int y = 0; y < n; y++) {
-          assertEquals(exact[y], theta[y] - after[y], tolerance,
+          assertEquals(
+              exact[y],
+              theta[y] - after[y],
+              tolerance,
               "sampled gradient of response " + y + " with " + s.components());
         }
       }
@@ -444,15 +515,19 @@ public abstract class BackendContract {
   public void divergenceIsReported() {
     assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
     try (PolicyBackend b = provider().create(config(1));
-        TabularPolicy policy = policies(b).newTabularPolicy(
-            TabularReference.randomProblem(2, 5, 18))) {
-      assertThrows(TrainingDivergedException.class, () -> {
-        for (int t = 0; t < 50; t++) {
-          // IPO's gradient grows with h, so each step is larger than the last until it overflows.
-          policy.exactStep(SamplerDefinitions.uniform(), Discovered.ipo(BETA),
-              StepSize.fixed(1e300));
-        }
-      }, "parameters that overflow must raise TrainingDivergedException, not become infinite");
+        TabularPolicy policy =
+            policies(b).newTabularPolicy(TabularReference.randomProblem(2, 5, 18))) {
+      assertThrows(
+          TrainingDivergedException.class,
+          () -> {
+            for (int t = 0; t < 50; t++) {
+              // IPO's gradient grows with h, so each step is larger than the last until it
+              // overflows.
+              policy.exactStep(
+                  SamplerDefinitions.uniform(), Discovered.ipo(BETA), StepSize.fixed(1e300));
+            }
+          },
+          "parameters that overflow must raise TrainingDivergedException, not become infinite");
     }
   }
 
@@ -464,8 +539,8 @@ public abstract class BackendContract {
     BanditConfig c = BanditConfig.PAPER_EXACT;
     TabularProblem problem = BanditStudy.gaussianRewards(c.prompts(), c.responses(), c.seed());
     Objective o = Discovered.sigmoid(c.beta(), 0);
-    ProviderRegistry<SamplerProvider> samplers = ProviderRegistry.of("sampler",
-        Discovered.samplers());
+    ProviderRegistry<SamplerProvider> samplers =
+        ProviderRegistry.of("sampler", Discovered.samplers());
     int n = c.responses();
     double[] mine = new double[n];
     double[] ref = new double[n];
@@ -478,8 +553,14 @@ public abstract class BackendContract {
           for (int t = 1; t <= c.steps(); t++) {
             StepReport got = p.exactStep(s, o, c.lr());
             StepReport want = r.exactStep(s, o, c.lr());
-            assertTrue(Discovered.close(want.loss(), got.loss(), AGREEMENT),
-                id + ", step " + t + ": loss " + got.loss() + ", the cpu backend has "
+            assertTrue(
+                Discovered.close(want.loss(), got.loss(), AGREEMENT),
+                id
+                    + ", step "
+                    + t
+                    + ": loss "
+                    + got.loss()
+                    + ", the cpu backend has "
                     + want.loss());
             p.parameters(0, mine);
             r.parameters(0, ref);
@@ -506,9 +587,15 @@ public abstract class BackendContract {
       SamplerRun e = ref.runs().get(i);
       for (int t = 0; t < e.paramDiff().length; t++) {
         // Relative, with a floor at the rounding noise of a converged policy.
-        assertEquals(e.paramDiff()[t], a.paramDiff()[t], AGREEMENT * e.paramDiff()[t] + 1e-9,
+        assertEquals(
+            e.paramDiff()[t],
+            a.paramDiff()[t],
+            AGREEMENT * e.paramDiff()[t] + 1e-9,
             e.sampler() + ": Param Diff at step " + t);
-        assertEquals(e.valueDiff()[t], a.valueDiff()[t], AGREEMENT * e.valueDiff()[t] + 1e-9,
+        assertEquals(
+            e.valueDiff()[t],
+            a.valueDiff()[t],
+            AGREEMENT * e.valueDiff()[t] + 1e-9,
             e.sampler() + ": Value Diff at step " + t);
       }
     }
@@ -518,8 +605,13 @@ public abstract class BackendContract {
 
   /** The backend's tabular policies, which its capabilities promise. */
   private static TabularPolicies policies(PolicyBackend b) {
-    return b.tabularPolicies().orElseThrow(() -> new AssertionError("backend '" + b.id()
-        + "' advertises tabular gradients but tabularPolicies() is empty"));
+    return b.tabularPolicies()
+        .orElseThrow(
+            () ->
+                new AssertionError(
+                    "backend '"
+                        + b.id()
+                        + "' advertises tabular gradients but tabularPolicies() is empty"));
   }
 
   private boolean tabular() {
@@ -546,8 +638,8 @@ public abstract class BackendContract {
   /** Exact steps (if available) then sampled ones (if available), from random parameters. */
   private double[][] train(int threads, TabularProblem problem, long seed) {
     int x = problem.prompts();
-    double[][] theta = TabularReference.randomParameters(x, problem.responses(), 0.5,
-        new SplittableRandom(seed));
+    double[][] theta =
+        TabularReference.randomParameters(x, problem.responses(), 0.5, new SplittableRandom(seed));
     Objective o = Discovered.sigmoid(BETA, 0);
     SplittableRandom random = new SplittableRandom(seed);
     try (PolicyBackend b = provider().create(config(threads));
@@ -558,7 +650,8 @@ public abstract class BackendContract {
       for (int t = 0; t < 3; t++) {
         if (exact()) {
           policy.exactStep(SamplerDefinitions.mixP(), o, StepSize.fixed(0.5));
-          policy.exactStep(SamplerDefinitions.mixPStar(), Discovered.ipo(BETA), StepSize.fixed(0.1));
+          policy.exactStep(
+              SamplerDefinitions.mixPStar(), Discovered.ipo(BETA), StepSize.fixed(0.1));
         }
         if (sampled()) {
           policy.sampledStep(SamplerDefinitions.mixP(), o, StepSize.fixed(0.5), 300, random);
@@ -576,8 +669,12 @@ public abstract class BackendContract {
     SplittableRandom random = new SplittableRandom(seed);
     try (TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
       for (int t = 0; t < 4; t++) {
-        policy.sampledStep(SamplerDefinitions.mixPStar(), Discovered.sigmoid(BETA, 0),
-            StepSize.fixed(0.5), 500, random);
+        policy.sampledStep(
+            SamplerDefinitions.mixPStar(),
+            Discovered.sigmoid(BETA, 0),
+            StepSize.fixed(0.5),
+            500,
+            random);
       }
       double[][] out = new double[problem.prompts()][problem.responses()];
       for (int x = 0; x < out.length; x++) {
@@ -594,20 +691,23 @@ public abstract class BackendContract {
 
   private static BanditStudy study(PolicyBackendProvider backend) {
     List<ObjectiveProvider> objectives = Discovered.objectives();
-    return new BanditStudy(ProviderRegistry.of("sampler", Discovered.samplers()),
+    return new BanditStudy(
+        ProviderRegistry.of("sampler", Discovered.samplers()),
         ProviderRegistry.of("objective", objectives),
         ProviderRegistry.of("backend", List.of(backend)));
   }
 
   private static void assertClosedFailure(Runnable call, String what) {
-    IllegalStateException e = assertThrows(IllegalStateException.class, call::run,
-        what + " must throw IllegalStateException");
-    assertTrue(e.getMessage() != null && e.getMessage().contains("closed"),
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class, call::run, what + " must throw IllegalStateException");
+    assertTrue(
+        e.getMessage() != null && e.getMessage().contains("closed"),
         what + ": the message must say that it is closed, got: " + e.getMessage());
   }
 
-  private static void assertArrayEquals(double[] expected, double[] actual, double tolerance,
-      String message) {
+  private static void assertArrayEquals(
+      double[] expected, double[] actual, double tolerance, String message) {
     assertNull(Discovered.difference(expected, actual, tolerance), message);
   }
 }

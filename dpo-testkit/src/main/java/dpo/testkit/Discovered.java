@@ -58,8 +58,15 @@ final class Discovered {
     }
     for (int i = 0; i < expected.length; i++) {
       if (!close(expected[i], actual[i], relative)) {
-        return "entry " + i + ": expected " + expected[i] + ", got " + actual[i]
-            + " (tolerance " + relative + " relative)";
+        return "entry "
+            + i
+            + ": expected "
+            + expected[i]
+            + ", got "
+            + actual[i]
+            + " (tolerance "
+            + relative
+            + " relative)";
       }
     }
     return null;

@@ -33,11 +33,12 @@ import org.junit.jupiter.api.Test;
  * <p>For every config of {@link #configs()} it checks the laws that {@link Objective} states: the
  * loss is the expectation of its hard-label losses, {@code loss(h, p) = p loss(h, 1) + (1 - p)
  * loss(h, 0)}; it is symmetric under presenting the pair the other way round, {@code loss(h, p) =
- * loss(-h, 1 - p)}; the derivative matches central finite differences (or, at a kink, lies
- * between the one-sided slopes); {@code beta()} is the configured beta; a configured label
- * smoothing eps is applied, {@code loss(h, p)} being the unsmoothed loss at {@code q = (1 - eps) p
- * + eps (1 - p)}; values are finite over a wide range and beyond it, where a naive {@code
- * exp(beta h)} overflows (|beta h| past 709.78); and an objective that offers a {@link LogisticForm} computes exactly that form.
+ * loss(-h, 1 - p)}; the derivative matches central finite differences (or, at a kink, lies between
+ * the one-sided slopes); {@code beta()} is the configured beta; a configured label smoothing eps is
+ * applied, {@code loss(h, p)} being the unsmoothed loss at {@code q = (1 - eps) p + eps (1 - p)};
+ * values are finite over a wide range and beyond it, where a naive {@code exp(beta h)} overflows
+ * (|beta h| past 709.78); and an objective that offers a {@link LogisticForm} computes exactly that
+ * form.
  */
 public abstract class ObjectiveContract {
   private static final int POINTS = 400;
@@ -71,7 +72,8 @@ public abstract class ObjectiveContract {
   public void providerDescribesItself() {
     ObjectiveProvider p = provider();
     assertNotNull(p.id(), "id() must not be null");
-    assertTrue(p.id().matches(Provider.ID_PATTERN),
+    assertTrue(
+        p.id().matches(Provider.ID_PATTERN),
         "id '" + p.id() + "' must be kebab-case (" + Provider.ID_PATTERN + ")");
     assertNotNull(p.description(), "description() must not be null");
     assertFalse(p.description().isBlank(), "description() must say what the loss is");
@@ -109,11 +111,21 @@ public abstract class ObjectiveContract {
         double h = h(r, c.beta());
         double p = r.nextDouble();
         double mixed = p * o.loss(h, 1) + (1 - p) * o.loss(h, 0);
-        assertEquals(mixed, o.loss(h, p), 1e-10 * Math.max(1, Math.abs(mixed)),
-            "loss(h, p) must be p loss(h, 1) + (1 - p) loss(h, 0) at h " + h + ", p " + p
-                + ", " + c);
+        assertEquals(
+            mixed,
+            o.loss(h, p),
+            1e-10 * Math.max(1, Math.abs(mixed)),
+            "loss(h, p) must be p loss(h, 1) + (1 - p) loss(h, 0) at h "
+                + h
+                + ", p "
+                + p
+                + ", "
+                + c);
         double slope = p * o.derivative(h, 1) + (1 - p) * o.derivative(h, 0);
-        assertEquals(slope, o.derivative(h, p), 1e-10 * Math.max(1, Math.abs(slope)),
+        assertEquals(
+            slope,
+            o.derivative(h, p),
+            1e-10 * Math.max(1, Math.abs(slope)),
             "derivative(h, p) must be linear in p too, at h " + h + ", p " + p + ", " + c);
       }
     }
@@ -128,12 +140,17 @@ public abstract class ObjectiveContract {
         double h = h(r, c.beta());
         double p = label(r, i);
         double loss = o.loss(h, p);
-        assertEquals(loss, o.loss(-h, 1 - p), 1e-12 * Math.max(1, Math.abs(loss)),
+        assertEquals(
+            loss,
+            o.loss(-h, 1 - p),
+            1e-12 * Math.max(1, Math.abs(loss)),
             "loss(h, p) must equal loss(-h, 1 - p) at h " + h + ", p " + p + ", " + c);
         double d = o.derivative(h, p);
-        assertEquals(-d, o.derivative(-h, 1 - p), 1e-12 * Math.max(1, Math.abs(d)),
-            "derivative(h, p) must equal -derivative(-h, 1 - p) at h " + h + ", p " + p + ", "
-                + c);
+        assertEquals(
+            -d,
+            o.derivative(-h, 1 - p),
+            1e-12 * Math.max(1, Math.abs(d)),
+            "derivative(h, p) must equal -derivative(-h, 1 - p) at h " + h + ", p " + p + ", " + c);
       }
     }
   }
@@ -156,9 +173,15 @@ public abstract class ObjectiveContract {
         double tolerance = 1e-6 * (beta + Math.abs(d));
         if (Math.abs(left - right) > 1e-2 * beta) {
           // A kink within eps: any slope between the one-sided ones is a subgradient.
-          assertTrue(d >= Math.min(left, right) - tolerance && d <= Math.max(left, right) + tolerance,
-              "derivative " + d + " must lie between the one-sided slopes " + left + " and "
-                  + right + at);
+          assertTrue(
+              d >= Math.min(left, right) - tolerance && d <= Math.max(left, right) + tolerance,
+              "derivative "
+                  + d
+                  + " must lie between the one-sided slopes "
+                  + left
+                  + " and "
+                  + right
+                  + at);
         } else {
           double central = (o.loss(h + eps, p) - o.loss(h - eps, p)) / (2 * eps);
           assertEquals(central, d, tolerance, "derivative vs central finite differences" + at);
@@ -174,9 +197,11 @@ public abstract class ObjectiveContract {
       for (double betaH = -700; betaH <= 700; betaH += 12.5) {
         double h = betaH / c.beta();
         for (double p : new double[] {0, 0.3, 0.5, 1}) {
-          assertTrue(Double.isFinite(o.loss(h, p)),
+          assertTrue(
+              Double.isFinite(o.loss(h, p)),
               "loss(" + h + ", " + p + ") = " + o.loss(h, p) + ", " + c);
-          assertTrue(Double.isFinite(o.derivative(h, p)),
+          assertTrue(
+              Double.isFinite(o.derivative(h, p)),
               "derivative(" + h + ", " + p + ") = " + o.derivative(h, p) + ", " + c);
         }
       }
@@ -204,11 +229,18 @@ public abstract class ObjectiveContract {
         double q = (1 - eps) * p + eps * (1 - p);
         String at = " at h " + h + ", p " + p + ", " + c + " (q = " + q + ")";
         double loss = plain.loss(h, q);
-        assertEquals(loss, o.loss(h, p), 1e-10 * Math.max(1, Math.abs(loss)),
+        assertEquals(
+            loss,
+            o.loss(h, p),
+            1e-10 * Math.max(1, Math.abs(loss)),
             "with label smoothing eps, loss(h, p) must be the unsmoothed loss at q = (1 - eps) p"
-                + " + eps (1 - p)" + at);
+                + " + eps (1 - p)"
+                + at);
         double d = plain.derivative(h, q);
-        assertEquals(d, o.derivative(h, p), 1e-10 * Math.max(1, Math.abs(d)),
+        assertEquals(
+            d,
+            o.derivative(h, p),
+            1e-10 * Math.max(1, Math.abs(d)),
             "with label smoothing eps, derivative(h, p) must be the unsmoothed one at q" + at);
       }
     }
@@ -229,8 +261,8 @@ public abstract class ObjectiveContract {
           for (double p : new double[] {0, 0.3, 0.5, 1}) {
             String at = " at beta h " + betaH + ", p " + p + ", " + c;
             assertTrue(Double.isFinite(o.loss(h, p)), "loss is " + o.loss(h, p) + at);
-            assertTrue(Double.isFinite(o.derivative(h, p)),
-                "derivative is " + o.derivative(h, p) + at);
+            assertTrue(
+                Double.isFinite(o.derivative(h, p)), "derivative is " + o.derivative(h, p) + at);
           }
         }
       }
@@ -257,9 +289,15 @@ public abstract class ObjectiveContract {
         double loss = LogisticForm.softplus(bh) - q * bh;
         double d = f.beta() * (LogisticForm.sigmoid(bh) - q);
         String at = " at h " + h + ", p " + p + ", " + c;
-        assertEquals(loss, o.loss(h, p), 1e-12 * Math.max(1, Math.abs(loss)),
+        assertEquals(
+            loss,
+            o.loss(h, p),
+            1e-12 * Math.max(1, Math.abs(loss)),
             "loss must be the logistic form softplus(beta h) - q beta h" + at);
-        assertEquals(d, o.derivative(h, p), 1e-12 * Math.max(1, Math.abs(d)),
+        assertEquals(
+            d,
+            o.derivative(h, p),
+            1e-12 * Math.max(1, Math.abs(d)),
             "derivative must be the logistic form beta (sigma(beta h) - q)" + at);
       }
     }

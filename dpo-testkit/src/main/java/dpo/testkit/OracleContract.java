@@ -3,9 +3,9 @@ package dpo.testkit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -31,14 +31,14 @@ import org.junit.jupiter.api.Test;
  * }</pre>
  *
  * <p>It checks that {@code score} gives one finite score per (prompt, response) pair, empty and
- * blank responses included, the same
- * score for the same pair whatever else is in the batch and in whatever order (so batching and
- * caching cannot change a result), the same scores when asked twice, an empty result for an empty
- * batch, {@link IllegalArgumentException} for lists of different lengths, that its inputs are not
- * modified, and that {@code close()} is idempotent. Override {@link #prompts()} and {@link
- * #responses()} with inputs your oracle understands (the defaults are short English texts with a
- * little non-ASCII). Override {@link #provider()} as well to have the provider's id and description
- * checked; without it that check is skipped (reported as aborted, not passed).
+ * blank responses included, the same score for the same pair whatever else is in the batch and in
+ * whatever order (so batching and caching cannot change a result), the same scores when asked
+ * twice, an empty result for an empty batch, {@link IllegalArgumentException} for lists of
+ * different lengths, that its inputs are not modified, and that {@code close()} is idempotent.
+ * Override {@link #prompts()} and {@link #responses()} with inputs your oracle understands (the
+ * defaults are short English texts with a little non-ASCII). Override {@link #provider()} as well
+ * to have the provider's id and description checked; without it that check is skipped (reported as
+ * aborted, not passed).
  */
 public abstract class OracleContract {
 
@@ -68,8 +68,13 @@ public abstract class OracleContract {
     RewardOracleProvider p = provider();
     assumeTrue(p != null, "override provider() to check the oracle provider's id and description");
     assertNotNull(p.id(), "id() must not be null");
-    assertTrue(p.id().matches(Provider.ID_PATTERN),
-        "id '" + p.id() + "' must be kebab-case (" + Provider.ID_PATTERN + "), as --oracle takes it");
+    assertTrue(
+        p.id().matches(Provider.ID_PATTERN),
+        "id '"
+            + p.id()
+            + "' must be kebab-case ("
+            + Provider.ID_PATTERN
+            + "), as --oracle takes it");
     assertNotNull(p.description(), "description() must not be null");
     assertFalse(p.description().isBlank(), "description() must say what the oracle scores");
     assertFalse(p.description().contains("\n"), "description() must fit on one line");
@@ -84,17 +89,20 @@ public abstract class OracleContract {
       double[] scores = o.score(Collections.nCopies(responses.size(), prompt), responses);
       assertEquals(responses.size(), scores.length, "one score per (prompt, response) pair");
       for (int i = 0; i < scores.length; i++) {
-        assertTrue(Double.isFinite(scores[i]),
-            "score of the response \"" + responses.get(i).replace("\n", "\\n")
-                .replace("\t", "\\t") + "\" is " + scores[i]);
+        assertTrue(
+            Double.isFinite(scores[i]),
+            "score of the response \""
+                + responses.get(i).replace("\n", "\\n").replace("\t", "\\t")
+                + "\" is "
+                + scores[i]);
       }
     }
   }
 
   /**
-   * Relative agreement required between a pair's score alone and in a batch. 1e-9 by default;
-   * an oracle that computes in float32 (a learned reward model) may sum in another order for
-   * another batch shape and override it (about 1e-6).
+   * Relative agreement required between a pair's score alone and in a batch. 1e-9 by default; an
+   * oracle that computes in float32 (a learned reward model) may sum in another order for another
+   * batch shape and override it (about 1e-6).
    *
    * @return the relative tolerance
    */
@@ -152,8 +160,8 @@ public abstract class OracleContract {
     }
     try (RewardOracle a = oracle();
         RewardOracle b = oracle()) {
-      assertArrayEquals(a.score(prompts(), responses()), b.score(prompts(), responses()),
-          "two fresh oracles");
+      assertArrayEquals(
+          a.score(prompts(), responses()), b.score(prompts(), responses()), "two fresh oracles");
     }
   }
 
@@ -165,7 +173,10 @@ public abstract class OracleContract {
       double[] batch = o.score(p, r);
       for (int i = 0; i < p.size(); i++) {
         double[] alone = o.score(List.of(p.get(i)), List.of(r.get(i)));
-        assertEquals(batch[i], alone[0], batchTolerance() * Math.max(1, Math.abs(batch[i])),
+        assertEquals(
+            batch[i],
+            alone[0],
+            batchTolerance() * Math.max(1, Math.abs(batch[i])),
             "pair " + i + " scored alone and in a batch");
       }
       List<String> reversedP = new ArrayList<>(p);
@@ -174,8 +185,11 @@ public abstract class OracleContract {
       Collections.reverse(reversedR);
       double[] reversed = o.score(reversedP, reversedR);
       for (int i = 0; i < p.size(); i++) {
-        assertEquals(batch[i], reversed[p.size() - 1 - i],
-            batchTolerance() * Math.max(1, Math.abs(batch[i])), "pair " + i + " in a reversed batch");
+        assertEquals(
+            batch[i],
+            reversed[p.size() - 1 - i],
+            batchTolerance() * Math.max(1, Math.abs(batch[i])),
+            "pair " + i + " in a reversed batch");
       }
     }
   }
@@ -192,7 +206,8 @@ public abstract class OracleContract {
   @Test
   public void listsOfDifferentLengthsAreRejected() throws Exception {
     try (RewardOracle o = oracle()) {
-      assertThrows(IllegalArgumentException.class,
+      assertThrows(
+          IllegalArgumentException.class,
           () -> o.score(prompts(), responses().subList(0, responses().size() - 1)),
           "one more prompt than responses");
     }

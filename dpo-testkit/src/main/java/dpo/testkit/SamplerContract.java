@@ -47,14 +47,13 @@ import org.junit.jupiter.api.Test;
  *
  * <p>It checks the provider's id and description; that the sampler's definition (components and
  * cap) yields a valid pair distribution, finite, non-negative and summing to 1, on random problems;
- * that it depends on the policy and the rewards only if its capabilities say so; that every
- * backend on the test class path with {@link BackendCapability#EXACT_GRADIENT} takes the exact
- * steps that {@link TabularReference} computes from the definition (the CPU backend always is: it
- * comes with the testkit); that every backend with {@link BackendCapability#SAMPLED_GRADIENT}
- * draws from that distribution, reproducibly under a seed; and that {@link GenerationPlan} either
- * maps the sampler onto language-model generation or names why it cannot. A test that cannot
- * apply to a provider may be overridden in the subclass and marked {@code @Disabled} with the
- * reason.
+ * that it depends on the policy and the rewards only if its capabilities say so; that every backend
+ * on the test class path with {@link BackendCapability#EXACT_GRADIENT} takes the exact steps that
+ * {@link TabularReference} computes from the definition (the CPU backend always is: it comes with
+ * the testkit); that every backend with {@link BackendCapability#SAMPLED_GRADIENT} draws from that
+ * distribution, reproducibly under a seed; and that {@link GenerationPlan} either maps the sampler
+ * onto language-model generation or names why it cannot. A test that cannot apply to a provider may
+ * be overridden in the subclass and marked {@code @Disabled} with the reason.
  */
 public abstract class SamplerContract {
   /** Relative agreement required between a backend and the reference. */
@@ -75,11 +74,15 @@ public abstract class SamplerContract {
     SamplerProvider p = provider();
     String id = p.id();
     assertNotNull(id, "id() must not be null");
-    assertTrue(id.matches(Provider.ID_PATTERN),
+    assertTrue(
+        id.matches(Provider.ID_PATTERN),
         "id '" + id + "' must be kebab-case (" + Provider.ID_PATTERN + "), like 'half-on-policy'");
     if (id.startsWith("dpo-")) {
-      assertTrue(p.getClass().getName().startsWith("dpo."),
-          "the 'dpo-' prefix of '" + id + "' is reserved for the project's own samplers;"
+      assertTrue(
+          p.getClass().getName().startsWith("dpo."),
+          "the 'dpo-' prefix of '"
+              + id
+              + "' is reserved for the project's own samplers;"
               + " choose another id");
     }
   }
@@ -97,10 +100,13 @@ public abstract class SamplerContract {
     List<PairComponent> parts = provider().create().components();
     assertNotNull(parts, "components() must not be null");
     assertFalse(parts.isEmpty(), "components() must not be empty");
-    assertTrue(parts.stream().anyMatch(c -> c.weight() > 0),
+    assertTrue(
+        parts.stream().anyMatch(c -> c.weight() > 0),
         "at least one component needs a positive weight, got " + parts);
-    assertThrows(UnsupportedOperationException.class,
-        () -> parts.add(parts.get(0)), "components() must be unmodifiable (e.g. List.of)");
+    assertThrows(
+        UnsupportedOperationException.class,
+        () -> parts.add(parts.get(0)),
+        "components() must be unmodifiable (e.g. List.of)");
   }
 
   @Test
@@ -134,10 +140,10 @@ public abstract class SamplerContract {
         continue;
       }
       GenerationPlan plan = GenerationPlan.of(s, beta);
-      assertFalse(plan.components().isEmpty(), "a sampler that runs on a language model has a"
-          + " component to generate from");
-      double total = plan.components().stream().mapToDouble(GenerationPlan.Pair::probability)
-          .sum();
+      assertFalse(
+          plan.components().isEmpty(),
+          "a sampler that runs on a language model has a" + " component to generate from");
+      double total = plan.components().stream().mapToDouble(GenerationPlan.Pair::probability).sum();
       assertEquals(1, total, 1e-12, "the generation plan's component probabilities sum to 1");
     }
   }
@@ -156,8 +162,12 @@ public abstract class SamplerContract {
         needed.add(SamplerRequirement.POLICY_DEPENDENT);
       }
     }
-    assertTrue(declared.containsAll(needed),
-        "capabilities() " + declared + " must include " + needed
+    assertTrue(
+        declared.containsAll(needed),
+        "capabilities() "
+            + declared
+            + " must include "
+            + needed
             + ", which the tilts need; runs check them before they start");
   }
 
@@ -176,9 +186,20 @@ public abstract class SamplerContract {
           for (int y = 0; y < responses; y++) {
             for (int y2 = 0; y2 < responses; y2++) {
               double v = w.weight(y, y2);
-              assertTrue(v >= 0 && Double.isFinite(v),
-                  "W(" + y + ", " + y2 + ") = " + v + " at Y " + responses + ", theta scale "
-                      + scale + ", beta " + beta);
+              assertTrue(
+                  v >= 0 && Double.isFinite(v),
+                  "W("
+                      + y
+                      + ", "
+                      + y2
+                      + ") = "
+                      + v
+                      + " at Y "
+                      + responses
+                      + ", theta scale "
+                      + scale
+                      + ", beta "
+                      + beta);
               sum += v;
             }
           }
@@ -200,9 +221,12 @@ public abstract class SamplerContract {
     double[] otherRewards = TabularReference.randomProblem(1, n, 2).rewards(0);
     double[] theta = TabularReference.randomParameters(1, n, 1, r)[0];
     double[] otherTheta = TabularReference.randomParameters(1, n, 1, r)[0];
-    TabularReference.PairDistribution base = TabularReference.pairDistribution(s, theta, rewards, 3);
+    TabularReference.PairDistribution base =
+        TabularReference.pairDistribution(s, theta, rewards, 3);
     if (!caps.contains(SamplerRequirement.POLICY_DEPENDENT)) {
-      assertSame(base, TabularReference.pairDistribution(s, otherTheta, rewards, 3),
+      assertSame(
+          base,
+          TabularReference.pairDistribution(s, otherTheta, rewards, 3),
           "the weights changed with the policy, but capabilities() lacks POLICY_DEPENDENT");
     }
     if (!caps.contains(SamplerRequirement.NEEDS_REWARDS)) {
@@ -212,11 +236,15 @@ public abstract class SamplerContract {
       for (int y = 0; y < n; y++) {
         shifted[y] += shift;
       }
-      assertSame(base, TabularReference.pairDistribution(s, theta, shifted, 3),
+      assertSame(
+          base,
+          TabularReference.pairDistribution(s, theta, shifted, 3),
           "the weights changed with the rewards, but capabilities() lacks NEEDS_REWARDS");
       // Any reward table at all, when no cap reads the range.
       if (s.weightCap(range(rewards)) == s.weightCap(range(otherRewards))) {
-        assertSame(base, TabularReference.pairDistribution(s, theta, otherRewards, 3),
+        assertSame(
+            base,
+            TabularReference.pairDistribution(s, theta, otherRewards, 3),
             "the weights changed with the rewards, but capabilities() lacks NEEDS_REWARDS");
       }
     }
@@ -240,8 +268,10 @@ public abstract class SamplerContract {
       compareTrajectory(bp, s, Discovered.sigmoid(3, 0), StepSize.newton(), problem, start);
       checked.add(bp.id());
     }
-    assertFalse(checked.isEmpty(), "no backend with EXACT_GRADIENT on the class path; dpo-testkit"
-        + " brings the cpu backend, is it excluded?");
+    assertFalse(
+        checked.isEmpty(),
+        "no backend with EXACT_GRADIENT on the class path; dpo-testkit"
+            + " brings the cpu backend, is it excluded?");
   }
 
   @Test
@@ -254,10 +284,12 @@ public abstract class SamplerContract {
         double[][] b = sampled(backend, problem, s, 4, 500, 99);
         double[][] c = sampled(backend, problem, s, 4, 500, 100);
         for (int i = 0; i < a.length; i++) {
-          assertNull(Discovered.difference(a[i], b[i], 0),
+          assertNull(
+              Discovered.difference(a[i], b[i], 0),
               "backend '" + bp.id() + "': two runs with seed 99 differ at prompt " + i);
         }
-        assertFalse(java.util.Arrays.deepEquals(a, c),
+        assertFalse(
+            java.util.Arrays.deepEquals(a, c),
             "backend '" + bp.id() + "': seeds 99 and 100 gave identical steps; is the seed used?");
       }
     }
@@ -275,22 +307,30 @@ public abstract class SamplerContract {
     double[] exact =
         TabularReference.gradient(
             TabularReference.pairDistribution(s, theta, problem.rewards(0), beta),
-            theta, problem.rewards(0), sigmoid);
+            theta,
+            problem.rewards(0),
+            sigmoid);
     // Each pair adds at most beta to a gradient entry, so its mean over the pairs has a standard
     // deviation of at most beta / sqrt(pairs); 6 of them bound the error of an unbiased draw.
     double tolerance = 6 * beta / Math.sqrt(pairs);
     for (PolicyBackendProvider bp : sampledBackends()) {
       try (PolicyBackend backend = bp.create(new BackendConfig(1));
-          TabularPolicy policy = backend.tabularPolicies().orElseThrow()
-              .newTabularPolicy(problem)) {
+          TabularPolicy policy =
+              backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
         policy.setParameters(0, theta);
         policy.sampledStep(s, sigmoid, StepSize.fixed(1), pairs, new SplittableRandom(53));
         double[] after = new double[n];
         policy.parameters(0, after);
         for (int y = 0; y < n; y++) {
           double sampled = theta[y] - after[y];
-          assertEquals(exact[y], sampled, tolerance,
-              "backend '" + bp.id() + "': the sampled gradient of response " + y
+          assertEquals(
+              exact[y],
+              sampled,
+              tolerance,
+              "backend '"
+                  + bp.id()
+                  + "': the sampled gradient of response "
+                  + y
                   + " is not near the exact one; are the pairs drawn from the sampler's W?");
         }
       }
@@ -298,9 +338,10 @@ public abstract class SamplerContract {
   }
 
   private static List<PolicyBackendProvider> sampledBackends() {
-    List<PolicyBackendProvider> list = Discovered.backends().stream()
-        .filter(b -> b.capabilities().contains(BackendCapability.SAMPLED_GRADIENT))
-        .toList();
+    List<PolicyBackendProvider> list =
+        Discovered.backends().stream()
+            .filter(b -> b.capabilities().contains(BackendCapability.SAMPLED_GRADIENT))
+            .toList();
     assertFalse(list.isEmpty(), "no backend with SAMPLED_GRADIENT on the class path");
     return list;
   }
@@ -328,8 +369,17 @@ public abstract class SamplerContract {
       StepSize step,
       TabularProblem problem,
       double[][] start) {
-    String what = "backend '" + bp.id() + "', objective " + objective.getClass().getSimpleName()
-        + " (beta " + objective.beta() + ", " + objective.logisticForm() + "), " + step;
+    String what =
+        "backend '"
+            + bp.id()
+            + "', objective "
+            + objective.getClass().getSimpleName()
+            + " (beta "
+            + objective.beta()
+            + ", "
+            + objective.logisticForm()
+            + "), "
+            + step;
     int x = problem.prompts();
     double[][] expected = new double[x][];
     for (int i = 0; i < x; i++) {
@@ -356,14 +406,18 @@ public abstract class SamplerContract {
         }
         if (diverged) {
           // The step itself overflows (e.g. a Newton step on a huge partition function).
-          assertThrows(TrainingDivergedException.class, () -> policy.exactStep(s, objective, step),
+          assertThrows(
+              TrainingDivergedException.class,
+              () -> policy.exactStep(s, objective, step),
               at + ": the step overflows; the backend must throw TrainingDivergedException");
           return;
         }
         StepReport report = policy.exactStep(s, objective, step);
-        assertTrue(Discovered.close(loss, report.loss(), AGREEMENT),
+        assertTrue(
+            Discovered.close(loss, report.loss(), AGREEMENT),
             at + ": loss " + report.loss() + ", the definition gives " + loss);
-        assertTrue(Discovered.close(eta, report.meanStepSize(), AGREEMENT),
+        assertTrue(
+            Discovered.close(eta, report.meanStepSize(), AGREEMENT),
             at + ": mean step size " + report.meanStepSize() + ", the definition gives " + eta);
         for (int i = 0; i < x; i++) {
           policy.parameters(i, actual);
@@ -380,8 +434,8 @@ public abstract class SamplerContract {
       TabularReference.PairDistribution a, TabularReference.PairDistribution b, String message) {
     for (int y = 0; y < a.responses(); y++) {
       for (int y2 = 0; y2 < a.responses(); y2++) {
-        assertEquals(a.weight(y, y2), b.weight(y, y2), 1e-12,
-            message + " (W(" + y + ", " + y2 + "))");
+        assertEquals(
+            a.weight(y, y2), b.weight(y, y2), 1e-12, message + " (W(" + y + ", " + y2 + "))");
       }
     }
   }

@@ -138,7 +138,8 @@ public final class TabularReference {
       }
     }
     if (!(logZ > Double.NEGATIVE_INFINITY) || Double.isNaN(logZ)) {
-      throw new IllegalArgumentException("the sampler gives no pair a positive weight, log Z = " + logZ);
+      throw new IllegalArgumentException(
+          "the sampler gives no pair a positive weight, log Z = " + logZ);
     }
     double[][] w = new double[n][n];
     for (int y = 0; y < n; y++) {

@@ -60,10 +60,12 @@ class ContractsCatchBrokenProvidersTest {
     Set<String> failed = new TreeSet<>();
     for (TestExecutionSummary.Failure f : summary.getFailures()) {
       // A parameterized invocation is named after its arguments; its source names the method.
-      failed.add(f.getTestIdentifier().getSource()
-          .filter(MethodSource.class::isInstance)
-          .map(source -> ((MethodSource) source).getMethodName())
-          .orElse(f.getTestIdentifier().getDisplayName()));
+      failed.add(
+          f.getTestIdentifier()
+              .getSource()
+              .filter(MethodSource.class::isInstance)
+              .map(source -> ((MethodSource) source).getMethodName())
+              .orElse(f.getTestIdentifier().getDisplayName()));
     }
     return failed;
   }
@@ -111,7 +113,9 @@ class ContractsCatchBrokenProvidersTest {
   @Test
   void samplerContractCatchesAnUnstableSamplerThatHidesItsCapabilities() {
     assertEquals(
-        Set.of("createIsRepeatable", "capabilitiesIncludeWhatTheTiltsNeed",
+        Set.of(
+            "createIsRepeatable",
+            "capabilitiesIncludeWhatTheTiltsNeed",
             "weightsDependOnThePolicyAndRewardsOnlyIfDeclared"),
         failures(selectClass(FickleSamplerContract.class)));
   }
@@ -183,7 +187,8 @@ class ContractsCatchBrokenProvidersTest {
 
     @Override
     public Objective create(ObjectiveConfig config) {
-      Objective dpo = new ObjectiveProviders.Sigmoid().create(ObjectiveConfig.ofBeta(config.beta()));
+      Objective dpo =
+          new ObjectiveProviders.Sigmoid().create(ObjectiveConfig.ofBeta(config.beta()));
       return new Objective() {
         @Override
         public double beta() {
@@ -217,9 +222,11 @@ class ContractsCatchBrokenProvidersTest {
 
   @Test
   void objectiveContractCatchesAWrongDerivativeAndABrokenSymmetry() {
-    assertEquals(Set.of("derivativeMatchesFiniteDifferences"),
+    assertEquals(
+        Set.of("derivativeMatchesFiniteDifferences"),
         failures(selectClass(SloppyObjectiveContract.class)));
-    assertEquals(Set.of("lossIsSymmetricUnderSwappingThePair"),
+    assertEquals(
+        Set.of("lossIsSymmetricUnderSwappingThePair"),
         failures(selectClass(OneSidedObjectiveContract.class)));
   }
 
@@ -312,9 +319,11 @@ class ContractsCatchBrokenProvidersTest {
 
   @Test
   void objectiveContractCatchesIgnoredLabelSmoothingAndAnOverflowPastTheWideRange() {
-    assertEquals(Set.of("labelSmoothingFlipsTheLabel"),
+    assertEquals(
+        Set.of("labelSmoothingFlipsTheLabel"),
         failures(selectClass(UnsmoothedObjectiveContract.class)));
-    assertEquals(Set.of("valuesAreFiniteBeyondExpOverflow"),
+    assertEquals(
+        Set.of("valuesAreFiniteBeyondExpOverflow"),
         failures(selectClass(NaiveSoftplusObjectiveContract.class)));
   }
 
@@ -393,10 +402,11 @@ class ContractsCatchBrokenProvidersTest {
 
   @Test
   void oracleContractCatchesNanForAnEmptyResponseAndANonKebabProviderId() {
-    assertEquals(Set.of("emptyAndBlankResponsesGetFiniteScores"),
+    assertEquals(
+        Set.of("emptyAndBlankResponsesGetFiniteScores"),
         failures(selectClass(EmptyIsNanOracleContract.class)));
-    assertEquals(Set.of("providerDescribesItself"),
-        failures(selectClass(BadIdOracleContract.class)));
+    assertEquals(
+        Set.of("providerDescribesItself"), failures(selectClass(BadIdOracleContract.class)));
   }
 
   // --- Backends ---
@@ -498,8 +508,12 @@ class ContractsCatchBrokenProvidersTest {
     }
 
     @Override
-    public StepReport sampledStep(Sampler sampler, Objective objective, StepSize stepSize,
-        int pairs, SplittableRandom random) {
+    public StepReport sampledStep(
+        Sampler sampler,
+        Objective objective,
+        StepSize stepSize,
+        int pairs,
+        SplittableRandom random) {
       return cpu.sampledStep(sampler, objective, stepSize, pairs, random);
     }
 
@@ -521,11 +535,15 @@ class ContractsCatchBrokenProvidersTest {
     Class<?> c = OvershootingBackendContract.class;
     // The overshoot passes the step-size test (the report is right), but not the gradient ones.
     assertEquals(
-        Set.of("exactGradientMatchesFiniteDifferencesWithFrozenWeights",
+        Set.of(
+            "exactGradientMatchesFiniteDifferencesWithFrozenWeights",
             "agreesWithTheCpuBackendOnThePaperStudyStepByStep",
-            "studyDriverReproducesTheCpuBackendsCurves", "useAfterCloseFailsClearly"),
+            "studyDriverReproducesTheCpuBackendsCurves",
+            "useAfterCloseFailsClearly"),
         failures(
-            selectMethod(c, "exactGradientMatchesFiniteDifferencesWithFrozenWeights",
+            selectMethod(
+                c,
+                "exactGradientMatchesFiniteDifferencesWithFrozenWeights",
                 "dpo.api.sampler.Sampler,dpo.api.objective.Objective"),
             selectMethod(c, "agreesWithTheCpuBackendOnThePaperStudyStepByStep"),
             selectMethod(c, "studyDriverReproducesTheCpuBackendsCurves"),

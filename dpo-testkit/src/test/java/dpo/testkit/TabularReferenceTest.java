@@ -22,8 +22,9 @@ class TabularReferenceTest {
 
   /** W must be C / sum C for the given unnormalised C. */
   private static void assertWeights(
-      TabularReference.PairDistribution w, int n, java.util.function.BiFunction<Integer, Integer,
-          Double> c) {
+      TabularReference.PairDistribution w,
+      int n,
+      java.util.function.BiFunction<Integer, Integer, Double> c) {
     double z = 0;
     for (int a = 0; a < n; a++) {
       for (int b = 0; b < n; b++) {
@@ -42,13 +43,15 @@ class TabularReferenceTest {
   void uniformGivesEveryPairOneOverYSquared() {
     assertWeights(
         TabularReference.pairDistribution(SamplerDefinitions.uniform(), theta, rewards, BETA),
-        5, (a, b) -> 1.0);
+        5,
+        (a, b) -> 1.0);
   }
 
   @Test
   void mixRIsTwoPlusTheTwoRewardExponentials() {
     assertWeights(
-        TabularReference.pairDistribution(SamplerDefinitions.mixR(), theta, rewards, BETA), 5,
+        TabularReference.pairDistribution(SamplerDefinitions.mixR(), theta, rewards, BETA),
+        5,
         (a, b) -> {
           double dr = rewards[a] - rewards[b];
           return 2 + Math.exp(dr) + Math.exp(-dr);
@@ -66,12 +69,15 @@ class TabularReferenceTest {
     }
     double cap = 2 + Math.exp(range) + Math.exp(-range);
     assertWeights(
-        TabularReference.pairDistribution(SamplerDefinitions.mixP(), far, rewards, BETA), 5,
+        TabularReference.pairDistribution(SamplerDefinitions.mixP(), far, rewards, BETA),
+        5,
         (a, b) -> 2 + Math.exp(BETA * (far[a] - far[b])) + Math.exp(-BETA * (far[a] - far[b])));
     assertWeights(
-        TabularReference.pairDistribution(SamplerDefinitions.mixPStar(), far, rewards, BETA), 5,
-        (a, b) -> Math.min(cap,
-            2 + Math.exp(BETA * (far[a] - far[b])) + Math.exp(-BETA * (far[a] - far[b]))));
+        TabularReference.pairDistribution(SamplerDefinitions.mixPStar(), far, rewards, BETA),
+        5,
+        (a, b) ->
+            Math.min(
+                cap, 2 + Math.exp(BETA * (far[a] - far[b])) + Math.exp(-BETA * (far[a] - far[b]))));
   }
 
   @Test
@@ -103,20 +109,23 @@ class TabularReferenceTest {
   @Test
   void aSamplerWithoutMassIsRejected() {
     Sampler empty = () -> List.of(PairComponent.normalised(0, Tilt.UNIFORM, Tilt.UNIFORM));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> TabularReference.pairDistribution(empty, theta, rewards, BETA));
-    Sampler badCap = new Sampler() {
-      @Override
-      public List<PairComponent> components() {
-        return SamplerDefinitions.uniform().components();
-      }
+    Sampler badCap =
+        new Sampler() {
+          @Override
+          public List<PairComponent> components() {
+            return SamplerDefinitions.uniform().components();
+          }
 
-      @Override
-      public double weightCap(double rewardRange) {
-        return Double.NaN;
-      }
-    };
-    assertThrows(IllegalArgumentException.class,
+          @Override
+          public double weightCap(double rewardRange) {
+            return Double.NaN;
+          }
+        };
+    assertThrows(
+        IllegalArgumentException.class,
         () -> TabularReference.pairDistribution(badCap, theta, rewards, BETA));
   }
 
@@ -131,16 +140,22 @@ class TabularReferenceTest {
       double[] minus = theta.clone();
       plus[j] += 1e-6;
       minus[j] -= 1e-6;
-      double numeric = (TabularReference.loss(w, plus, rewards, o)
-          - TabularReference.loss(w, minus, rewards, o)) / 2e-6;
+      double numeric =
+          (TabularReference.loss(w, plus, rewards, o) - TabularReference.loss(w, minus, rewards, o))
+              / 2e-6;
       assertEquals(numeric, g[j], 1e-7);
     }
   }
 
   @Test
   void newtonStepOfUniformIsYOverTwoBetaSquared() {
-    TabularReference.Step step = TabularReference.exactStep(SamplerDefinitions.uniform(),
-        Discovered.sigmoid(BETA, 0), StepSize.newton(), theta, rewards);
+    TabularReference.Step step =
+        TabularReference.exactStep(
+            SamplerDefinitions.uniform(),
+            Discovered.sigmoid(BETA, 0),
+            StepSize.newton(),
+            theta,
+            rewards);
     assertEquals(5 / (2 * BETA * BETA), step.stepSize(), 1e-14);
   }
 }

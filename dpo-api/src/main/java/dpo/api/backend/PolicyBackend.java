@@ -8,9 +8,9 @@ import java.util.Set;
 /**
  * A backend that holds and trains policies. What it can do comes in facets, one per job, each
  * offered or not: {@link TabularPolicies} (the bandit study), {@link LanguageModels} (models,
- * tokenizers, generation, training) and {@link RewardModels}. A caller asks for the facet it
- * needs; an absent facet is an empty {@link Optional}, never a method that throws. (The core turns
- * an absent facet into a message naming the backends that have it.)
+ * tokenizers, generation, training) and {@link RewardModels}. A caller asks for the facet it needs;
+ * an absent facet is an empty {@link Optional}, never a method that throws. (The core turns an
+ * absent facet into a message naming the backends that have it.)
  *
  * <p>Call order: create (from the provider), ask for facets, any number of policies, models and
  * trainers, {@link #close()}.

@@ -63,8 +63,8 @@ public interface TabularPolicy extends AutoCloseable {
   StepReport exactStep(Sampler sampler, Objective objective, StepSize stepSize);
 
   /**
-   * One step along a sampled gradient: per prompt, draws {@code pairs} ordered pairs from W,
-   * labels each with a Bernoulli(sigma(r_y - r_y')) draw, and descends the mean hard-label loss.
+   * One step along a sampled gradient: per prompt, draws {@code pairs} ordered pairs from W, labels
+   * each with a Bernoulli(sigma(r_y - r_y')) draw, and descends the mean hard-label loss.
    *
    * @param sampler the pair distribution W
    * @param objective the per-pair loss

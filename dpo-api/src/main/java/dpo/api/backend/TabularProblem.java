@@ -34,7 +34,12 @@ public final class TabularProblem {
       for (int j = 0; j < y; j++) {
         if (!Double.isFinite(rewards[x][j])) {
           throw new IllegalArgumentException(
-              "reward of prompt " + x + ", response " + j + " must be finite, got " + rewards[x][j]);
+              "reward of prompt "
+                  + x
+                  + ", response "
+                  + j
+                  + " must be finite, got "
+                  + rewards[x][j]);
         }
       }
       this.rewards[x] = rewards[x].clone();

@@ -22,9 +22,9 @@
  * java.util.Optional}: a backend implements the accessors of the facets it has and inherits empty
  * ones for the rest, so nothing in this package throws for a missing feature. The facets are
  * explicit accessors rather than a lookup by class so that the compiler checks both sides. A
- * backend offers a facet exactly when its {@link dpo.api.backend.PolicyBackend#capabilities()}
- * name it; the testkit's {@code BackendContract} checks that. The capabilities are what the backend
- * can do on this machine: {@link dpo.api.backend.BackendCapability#CUDA} only where a GPU is.
+ * backend offers a facet exactly when its {@link dpo.api.backend.PolicyBackend#capabilities()} name
+ * it; the testkit's {@code BackendContract} checks that. The capabilities are what the backend can
+ * do on this machine: {@link dpo.api.backend.BackendCapability#CUDA} only where a GPU is.
  */
 @Experimental("the backend SPI is being split into smaller capability facets")
 package dpo.api.backend;

@@ -12,10 +12,10 @@ import java.util.stream.Collectors;
  */
 public enum DataFormat {
   /**
-   * TRL preference rows {@code {"prompt", "chosen", "rejected"}}, each a string or a list of
-   * {@code {"role", "content"}} messages, optionally with {@code margin}, {@code chosen_reward} and
-   * {@code rejected_reward}. Without {@code prompt} the prompt is implicit: the prefix that {@code
-   * chosen} and {@code rejected} share.
+   * TRL preference rows {@code {"prompt", "chosen", "rejected"}}, each a string or a list of {@code
+   * {"role", "content"}} messages, optionally with {@code margin}, {@code chosen_reward} and {@code
+   * rejected_reward}. Without {@code prompt} the prompt is implicit: the prefix that {@code chosen}
+   * and {@code rejected} share.
    */
   TRL_PREFERENCE(
       "trl",

@@ -53,7 +53,11 @@ public record PreferencePair(
    */
   public static PreferencePair of(Content prompt, Content chosen, Content rejected) {
     return new PreferencePair(
-        prompt, chosen, rejected, OptionalDouble.empty(), OptionalDouble.empty(),
+        prompt,
+        chosen,
+        rejected,
+        OptionalDouble.empty(),
+        OptionalDouble.empty(),
         OptionalDouble.empty());
   }
 

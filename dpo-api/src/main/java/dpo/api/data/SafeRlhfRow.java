@@ -3,8 +3,8 @@ package dpo.api.data;
 import java.util.Objects;
 
 /**
- * A row of PKU-SafeRLHF: two responses to a prompt, which of them is more helpful ("better"),
- * which is safer, and whether each is safe.
+ * A row of PKU-SafeRLHF: two responses to a prompt, which of them is more helpful ("better"), which
+ * is safer, and whether each is safe.
  *
  * @param prompt the prompt
  * @param response0 the first response
@@ -86,7 +86,12 @@ public record SafeRlhfRow(
   @Override
   public SafeRlhfRow withPrompt(Content prompt) {
     return new SafeRlhfRow(
-        prompt, response0, response1, betterResponseId, saferResponseId, response0Safe,
+        prompt,
+        response0,
+        response1,
+        betterResponseId,
+        saferResponseId,
+        response0Safe,
         response1Safe);
   }
 

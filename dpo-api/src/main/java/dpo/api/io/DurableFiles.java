@@ -33,13 +33,14 @@ import java.util.stream.Stream;
  *
  * <p>Temporary files and staging folders are named {@code .NAME.UUID.tmp} and {@code
  * .NAME.UUID.staging}; {@link #removeLeftovers(Path)} removes those a killed process left behind,
- * and nothing else. Failures are {@link UncheckedIOException}s whose message says what could not
- * be written and why.
+ * and nothing else. Failures are {@link UncheckedIOException}s whose message says what could not be
+ * written and why.
  */
 public final class DurableFiles {
   private static final Pattern LEFTOVER =
-      Pattern.compile("\\..+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-          + "\\.(tmp|staging)");
+      Pattern.compile(
+          "\\..+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+              + "\\.(tmp|staging)");
 
   private DurableFiles() {}
 
@@ -93,8 +94,8 @@ public final class DurableFiles {
 
   /**
    * Opens a file to be written by a stream: the bytes go to a temporary sibling until {@link
-   * Pending#commit()} moves them into place; closing without a commit discards them and leaves
-   * the target as it was.
+   * Pending#commit()} moves them into place; closing without a commit discards them and leaves the
+   * target as it was.
    *
    * @param target the file
    * @return the pending file
@@ -193,8 +194,8 @@ public final class DurableFiles {
   }
 
   /**
-   * Flushes a directory's entries (creations, renames) to the disk. File systems that cannot
-   * open a directory for this (some network and Windows file systems) are skipped.
+   * Flushes a directory's entries (creations, renames) to the disk. File systems that cannot open a
+   * directory for this (some network and Windows file systems) are skipped.
    *
    * @param dir the directory
    * @throws IOException if the flush fails
@@ -208,8 +209,8 @@ public final class DurableFiles {
   }
 
   /**
-   * A file being written: bytes go to {@link #stream()}; {@link #commit()} makes them the
-   * target's content; {@link #close()} without a commit discards them.
+   * A file being written: bytes go to {@link #stream()}; {@link #commit()} makes them the target's
+   * content; {@link #close()} without a commit discards them.
    */
   public static final class Pending implements Closeable {
     private final Path target;
@@ -223,17 +224,18 @@ public final class DurableFiles {
       this.temp = temp;
       this.channel = channel;
       // Closing the caller's wrappers (GZIP, writers) must not close the channel before commit.
-      this.stream = new FilterOutputStream(Channels.newOutputStream(channel)) {
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          out.write(b, off, len);
-        }
+      this.stream =
+          new FilterOutputStream(Channels.newOutputStream(channel)) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+              out.write(b, off, len);
+            }
 
-        @Override
-        public void close() throws IOException {
-          flush();
-        }
-      };
+            @Override
+            public void close() throws IOException {
+              flush();
+            }
+          };
     }
 
     /**
@@ -307,8 +309,8 @@ public final class DurableFiles {
   /** A reason a user can act on; NIO's own messages are often just a path. */
   private static String describe(IOException e) {
     if (e instanceof FileAlreadyExistsException f) {
-      return f.getFile() + (f.getReason() != null ? " " + f.getReason()
-          : " exists and is not a folder");
+      return f.getFile()
+          + (f.getReason() != null ? " " + f.getReason() : " exists and is not a folder");
     }
     if (e instanceof NoSuchFileException f) {
       return f.getFile() + " does not exist";

@@ -3,9 +3,7 @@ package dpo.api.lm;
 import java.nio.file.Path;
 import java.util.List;
 
-/**
- * A causal language model owned by a backend. Not thread-safe; close it to free its memory.
- */
+/** A causal language model owned by a backend. Not thread-safe; close it to free its memory. */
 public interface LanguageModel extends AutoCloseable {
 
   /**

@@ -33,8 +33,12 @@ public record ModelConfig(int vocabularySize, int width, int layers, int heads, 
     if (width % heads != 0) {
       throw new ConfigurationException(
           "heads",
-          "width must be a multiple of heads, got width " + width + " and heads " + heads
-              + "; choose heads dividing " + width);
+          "width must be a multiple of heads, got width "
+              + width
+              + " and heads "
+              + heads
+              + "; choose heads dividing "
+              + width);
     }
   }
 

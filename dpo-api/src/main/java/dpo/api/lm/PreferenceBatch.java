@@ -36,8 +36,14 @@ public record PreferenceBatch(
     if (chosen.size() != n || rejected.size() != n || labels.length != n) {
       throw new ConfigurationException(
           "prompts",
-          "prompts, chosen, rejected and labels must have one entry per pair, got " + n + ", "
-              + chosen.size() + ", " + rejected.size() + ", " + labels.length);
+          "prompts, chosen, rejected and labels must have one entry per pair, got "
+              + n
+              + ", "
+              + chosen.size()
+              + ", "
+              + rejected.size()
+              + ", "
+              + labels.length);
     }
     for (int i = 0; i < n; i++) {
       if (!(labels[i] >= 0 && labels[i] <= 1)) {
@@ -55,7 +61,8 @@ public record PreferenceBatch(
    * @param rejected other responses
    * @return the batch
    */
-  public static PreferenceBatch hard(List<int[]> prompts, List<int[]> chosen, List<int[]> rejected) {
+  public static PreferenceBatch hard(
+      List<int[]> prompts, List<int[]> chosen, List<int[]> rejected) {
     double[] ones = new double[prompts.size()];
     java.util.Arrays.fill(ones, 1.0);
     return new PreferenceBatch(prompts, chosen, rejected, ones);

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A learned reward model: a causal transformer with a scalar head read at the last token of
- * prompt plus response. Not thread-safe; close it to free its memory.
+ * A learned reward model: a causal transformer with a scalar head read at the last token of prompt
+ * plus response. Not thread-safe; close it to free its memory.
  */
 public interface RewardModel extends AutoCloseable {
 
@@ -26,8 +26,8 @@ public interface RewardModel extends AutoCloseable {
   double[] score(List<int[]> prompts, List<int[]> responses);
 
   /**
-   * Saves the model as a checkpoint directory ({@code config.json}, {@code model.safetensors}
-   * with GPT-2's names plus {@code score.weight}), atomically.
+   * Saves the model as a checkpoint directory ({@code config.json}, {@code model.safetensors} with
+   * GPT-2's names plus {@code score.weight}), atomically.
    *
    * @param directory target directory; replaced if present
    */

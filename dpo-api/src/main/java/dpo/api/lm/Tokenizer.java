@@ -1,8 +1,6 @@
 package dpo.api.lm;
 
-/**
- * Maps text to token ids and back. Implementations are immutable and thread-safe.
- */
+/** Maps text to token ids and back. Implementations are immutable and thread-safe. */
 public interface Tokenizer {
 
   /**
@@ -47,9 +45,9 @@ public interface Tokenizer {
   int endOfSequence();
 
   /**
-   * Token ids of a (prompt, response) pair for a model with a given context, as reward models
-   * read them: the prompt (the end-of-sequence token if it encodes to nothing) keeps at most
-   * half the context, from its end; the response fills the rest, from its start.
+   * Token ids of a (prompt, response) pair for a model with a given context, as reward models read
+   * them: the prompt (the end-of-sequence token if it encodes to nothing) keeps at most half the
+   * context, from its end; the response fills the rest, from its start.
    *
    * @param prompt the prompt text
    * @param response the response text

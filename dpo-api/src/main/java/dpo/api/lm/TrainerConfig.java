@@ -36,8 +36,8 @@ public record TrainerConfig(
    * @param beta2 second-moment decay
    * @param epsilon added to the second-moment root
    * @param warmupSteps steps of linear warm-up from 0 to the peak
-   * @param totalSteps steps after which the cosine schedule reaches {@code minLearningRate}; 0 keeps
-   *     the peak after warm-up
+   * @param totalSteps steps after which the cosine schedule reaches {@code minLearningRate}; 0
+   *     keeps the peak after warm-up
    * @param minLearningRate floor of the cosine schedule
    * @param clipNorm largest global gradient L2 norm; 0 disables clipping
    */
@@ -49,8 +49,11 @@ public record TrainerConfig(
     check("epsilon", epsilon > 0, epsilon, "> 0");
     check("warmupSteps", warmupSteps >= 0, warmupSteps, ">= 0");
     check("totalSteps", totalSteps >= 0, totalSteps, ">= 0 (0 = constant after warm-up)");
-    check("minLearningRate", minLearningRate >= 0 && minLearningRate <= learningRate,
-        minLearningRate, "in [0, learningRate]");
+    check(
+        "minLearningRate",
+        minLearningRate >= 0 && minLearningRate <= learningRate,
+        minLearningRate,
+        "in [0, learningRate]");
     check("clipNorm", clipNorm >= 0, clipNorm, ">= 0 (0 = no clipping)");
   }
 
@@ -79,8 +82,8 @@ public record TrainerConfig(
    * @return the config
    */
   public TrainerConfig withSchedule(int warmup, int total) {
-    return new TrainerConfig(learningRate, weightDecay, beta1, beta2, epsilon, warmup, total,
-        minLearningRate, clipNorm);
+    return new TrainerConfig(
+        learningRate, weightDecay, beta1, beta2, epsilon, warmup, total, minLearningRate, clipNorm);
   }
 
   /**

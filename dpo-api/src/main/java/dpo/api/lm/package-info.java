@@ -1,6 +1,6 @@
 /**
- * Language-model policies for the practical algorithm: token-level models, batched generation
- * with logit mixing, sequence log-probabilities and preference training steps.
+ * Language-model policies for the practical algorithm: token-level models, batched generation with
+ * logit mixing, sequence log-probabilities and preference training steps.
  *
  * <p>Everything here works on token ids; a {@link dpo.api.lm.Tokenizer} maps text to ids. Two
  * backend facets create the models: {@link dpo.api.lm.LanguageModels} (policies: generation and

@@ -2,8 +2,8 @@ package dpo.api.objective;
 
 /**
  * The closed form of the logistic (sigmoid) DPO loss, which a backend may evaluate in bulk instead
- * of calling {@link Objective#loss} per pair: with q = (1 - labelSmoothing) p + labelSmoothing (1
- * - p), loss(h, p) = softplus(beta h) - q beta h and d loss / dh = beta (sigma(beta h) - q).
+ * of calling {@link Objective#loss} per pair: with q = (1 - labelSmoothing) p + labelSmoothing (1 -
+ * p), loss(h, p) = softplus(beta h) - q beta h and d loss / dh = beta (sigma(beta h) - q).
  *
  * @param beta the KL coefficient, > 0
  * @param labelSmoothing the label flip probability in [0, 0.5)

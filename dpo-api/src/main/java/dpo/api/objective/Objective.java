@@ -6,9 +6,9 @@ import java.util.Optional;
  * A per-pair preference loss l(h, p) and its derivative in h.
  *
  * <p>h is the implicit log-ratio difference of the ordered pair (y, y') and p the probability that
- * y wins. Every objective is the expectation over the label of its hard-label loss, so that
- * {@code loss(h, p) = p * loss(h, 1) + (1 - p) * loss(h, 0)} and {@code loss(h, p) == loss(-h, 1 -
- * p)}: the order in which a pair is presented does not matter.
+ * y wins. Every objective is the expectation over the label of its hard-label loss, so that {@code
+ * loss(h, p) = p * loss(h, 1) + (1 - p) * loss(h, 0)} and {@code loss(h, p) == loss(-h, 1 - p)}:
+ * the order in which a pair is presented does not matter.
  *
  * <p>Implementations are immutable and thread-safe.
  */
@@ -31,8 +31,8 @@ public interface Objective {
   double loss(double h, double p);
 
   /**
-   * The derivative of {@link #loss(double, double)} with respect to h (a subgradient where the
-   * loss has a kink).
+   * The derivative of {@link #loss(double, double)} with respect to h (a subgradient where the loss
+   * has a kink).
    *
    * @param h implicit log-ratio difference of the pair
    * @param p probability in [0, 1] that the first response is preferred

@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * Settings shared by the objectives.
  *
- * @param beta the KL-regularisation coefficient, > 0 (docs/method.md: 3 in the tabular study,
- *     0.1 for language models)
+ * @param beta the KL-regularisation coefficient, > 0 (docs/method.md: 3 in the tabular study, 0.1
+ *     for language models)
  * @param labelSmoothing probability in [0, 0.5) that a label is flipped (robust / conservative
  *     DPO); 0 for none
  */
@@ -18,8 +18,8 @@ public record ObjectiveConfig(double beta, double labelSmoothing) {
   /**
    * Validates the components, reporting every violation at once.
    *
-   * @param beta the KL-regularisation coefficient, > 0 (docs/method.md: 3 in the tabular study,
-   *     0.1 for language models)
+   * @param beta the KL-regularisation coefficient, > 0 (docs/method.md: 3 in the tabular study, 0.1
+   *     for language models)
    * @param labelSmoothing probability in [0, 0.5) that a label is flipped (robust / conservative
    *     DPO); 0 for none
    */

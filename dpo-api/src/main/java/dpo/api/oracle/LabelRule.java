@@ -8,16 +8,16 @@ import java.util.stream.Collectors;
 
 /**
  * How two rewards become a preference label: the probability p that the first response is
- * preferred, which the objectives take as their label (soft-label Bradley-Terry DPO when 0 &lt; p &lt;
- * 1, ordinary DPO when p is 0 or 1). All three rules read the scaled reward gap, the margin m =
- * scale (r_first - r_second); the paper uses scale 4 on Safe-RLHF and 1 on Iterative-Prompt.
+ * preferred, which the objectives take as their label (soft-label Bradley-Terry DPO when 0 &lt; p
+ * &lt; 1, ordinary DPO when p is 0 or 1). All three rules read the scaled reward gap, the margin m
+ * = scale (r_first - r_second); the paper uses scale 4 on Safe-RLHF and 1 on Iterative-Prompt.
  */
 public enum LabelRule {
   /** p = sigma(m): the Bradley-Terry probability itself (the paper's soft labels). */
   SOFT("soft"),
   /**
-   * p = 1 if m &gt; 0, 0 if m &lt; 0, and 1/2 on a tie, which makes the pair's loss symmetric: a tied
-   * pair only pulls the two responses' implicit rewards together. Pair builders that drop ties
+   * p = 1 if m &gt; 0, 0 if m &lt; 0, and 1/2 on a tie, which makes the pair's loss symmetric: a
+   * tied pair only pulls the two responses' implicit rewards together. Pair builders that drop ties
    * ({@link BestWorstPair}) never produce one.
    */
   HARD("hard"),
@@ -113,8 +113,7 @@ public enum LabelRule {
    */
   public static double margin(double first, double second, double scale) {
     if (!Double.isFinite(first) || !Double.isFinite(second)) {
-      throw new IllegalArgumentException(
-          "rewards must be finite, got " + first + " and " + second);
+      throw new IllegalArgumentException("rewards must be finite, got " + first + " and " + second);
     }
     checkScale(scale);
     return scale * (first - second);
@@ -122,7 +121,8 @@ public enum LabelRule {
 
   static void checkScale(double scale) {
     if (!(scale > 0) || Double.isInfinite(scale)) {
-      throw new IllegalArgumentException("the margin scale must be a finite number > 0, got " + scale);
+      throw new IllegalArgumentException(
+          "the margin scale must be a finite number > 0, got " + scale);
     }
   }
 }

@@ -11,10 +11,10 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * The settings of a reward oracle: a seed for oracles that draw random numbers, and options by
- * name that each oracle defines and validates (the command oracle's {@code command}, {@code
- * timeout}, {@code batch}; the synthetic oracle's {@code task}). An oracle rejects options it does
- * not know, so that a misspelt name fails instead of being ignored.
+ * The settings of a reward oracle: a seed for oracles that draw random numbers, and options by name
+ * that each oracle defines and validates (the command oracle's {@code command}, {@code timeout},
+ * {@code batch}; the synthetic oracle's {@code task}). An oracle rejects options it does not know,
+ * so that a misspelt name fails instead of being ignored.
  *
  * @param seed the seed for any randomness inside the oracle (a deterministic oracle ignores it)
  * @param options oracle-specific settings by name, as text
@@ -75,7 +75,11 @@ public record OracleConfig(long seed, Map<String, String> options) {
         unknown.add(
             new Violation(
                 name,
-                "unknown option '" + name + "' for oracle " + oracleId + "; known options: "
+                "unknown option '"
+                    + name
+                    + "' for oracle "
+                    + oracleId
+                    + "; known options: "
                     + list));
       }
     }
@@ -159,8 +163,13 @@ public record OracleConfig(long seed, Map<String, String> options) {
     if (value < 1) {
       throw new ConfigurationException(
           name,
-          "option '" + name + "' must be a whole number >= 1 (at most " + Integer.MAX_VALUE
-              + "), got '" + text + "'");
+          "option '"
+              + name
+              + "' must be a whole number >= 1 (at most "
+              + Integer.MAX_VALUE
+              + "), got '"
+              + text
+              + "'");
     }
     return value;
   }

@@ -4,13 +4,13 @@ import dpo.api.OracleException;
 import java.util.List;
 
 /**
- * Scores responses to prompts with a scalar reward: the ground truth of a synthetic task, a
- * learned reward model, or a user's process. Higher is better; only differences between rewards of
+ * Scores responses to prompts with a scalar reward: the ground truth of a synthetic task, a learned
+ * reward model, or a user's process. Higher is better; only differences between rewards of
  * responses to the same prompt matter to the labels (see {@link LabelRule}).
  *
- * <p>Call order: create (from a {@link RewardOracleProvider}), {@link #score(List, List)} any number
- * of times, {@link #close()}. An oracle may hold a process, native memory or a device, so use it
- * with try-with-resources. Oracles are not thread-safe unless they say so.
+ * <p>Call order: create (from a {@link RewardOracleProvider}), {@link #score(List, List)} any
+ * number of times, {@link #close()}. An oracle may hold a process, native memory or a device, so
+ * use it with try-with-resources. Oracles are not thread-safe unless they say so.
  *
  * <pre>{@code
  * try (RewardOracle oracle = provider.create(OracleConfig.of(Map.of("task", "safe-helpful")))) {

@@ -12,8 +12,8 @@ public interface RewardOracleProvider extends Provider {
   /**
    * Creates the oracle; this is where processes, models and devices are acquired.
    *
-   * @param config the seed and the oracle's options; options the oracle does not know are
-   *     rejected (see {@link OracleConfig#requireKnownOptions})
+   * @param config the seed and the oracle's options; options the oracle does not know are rejected
+   *     (see {@link OracleConfig#requireKnownOptions})
    * @return an oracle the caller must close
    * @throws dpo.api.ConfigurationException if an option is unknown, missing or malformed
    */

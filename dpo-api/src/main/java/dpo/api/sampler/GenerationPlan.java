@@ -11,20 +11,19 @@ import java.util.Optional;
  * w_policy log pi + w_reference log pi_ref. A tilt pi^a pi_ref^b (pi / pi_ref)^(d beta) has the
  * weights (a + d beta, b - d beta).
  *
- * <p>This is where it is decided whether a sampler runs on a language model; anyone can ask
- * ({@link #refusal}, {@link #supports}) before a run. A sampler is refused, with every reason
- * named, when
+ * <p>This is where it is decided whether a sampler runs on a language model; anyone can ask ({@link
+ * #refusal}, {@link #supports}) before a run. A sampler is refused, with every reason named, when
  *
  * <ul>
  *   <li>a tilt uses the true reward (c != 0): that needs the reward of every possible response;
  *   <li>a tilt is uniform (both logit weights 0, e.g. {@link Tilt#UNIFORM}): on a language model
  *       that is a sequence of uniformly random tokens, not a response from the task, so it is
- *       refused rather than generating junk (use {@link Tilt#REFERENCE} or {@link Tilt#POLICY},
- *       as the paper's practical sampler does);
+ *       refused rather than generating junk (use {@link Tilt#REFERENCE} or {@link Tilt#POLICY}, as
+ *       the paper's practical sampler does);
  *   <li>several components are {@link PairComponent.Scale#UNNORMALISED}: their shares depend on
  *       partition functions over all responses, unknown for a language model;
- *   <li>its pair weights are capped ({@link Sampler#weightCap} finite at any reward range in
- *       {@link #CAP_PROBES}): the cap depends on the rewards of every possible response.
+ *   <li>its pair weights are capped ({@link Sampler#weightCap} finite at any reward range in {@link
+ *       #CAP_PROBES}): the cap depends on the rewards of every possible response.
  * </ul>
  *
  * @param components the pairs with their mixture probabilities (summing to 1)
@@ -93,8 +92,8 @@ public record GenerationPlan(List<Pair> components) {
     List<String> reasons = new ArrayList<>();
     List<Pair> pairs = plan(sampler, beta, reasons);
     if (!reasons.isEmpty()) {
-      throw new ConfigurationException("samplers", "the sampler cannot run on a language model: "
-          + String.join("; ", reasons));
+      throw new ConfigurationException(
+          "samplers", "the sampler cannot run on a language model: " + String.join("; ", reasons));
     }
     return new GenerationPlan(pairs);
   }
@@ -134,8 +133,13 @@ public record GenerationPlan(List<Pair> components) {
     for (double range : CAP_PROBES) {
       double cap = sampler.weightCap(range);
       if (cap != Double.POSITIVE_INFINITY) {
-        reasons.add(String.format(Locale.ROOT, "its pair weights are capped (weightCap(%s) = %s),"
-            + " and the cap depends on the rewards of every possible response", range, cap));
+        reasons.add(
+            String.format(
+                Locale.ROOT,
+                "its pair weights are capped (weightCap(%s) = %s),"
+                    + " and the cap depends on the rewards of every possible response",
+                range,
+                cap));
         break;
       }
     }
@@ -147,21 +151,27 @@ public record GenerationPlan(List<Pair> components) {
       }
       String name = "component " + (i + 1);
       if (c.first().usesReward() || c.second().usesReward()) {
-        reasons.add(name + " tilts by the true reward, which needs the reward of every possible"
-            + " response");
+        reasons.add(
+            name
+                + " tilts by the true reward, which needs the reward of every possible"
+                + " response");
         continue;
       }
       double[] first = weights(c.first(), beta);
       double[] second = weights(c.second(), beta);
       if (isUniform(first) || isUniform(second)) {
-        reasons.add(name + " draws a response from the uniform distribution (a tilt whose policy"
-            + " and reference weights are both 0), which on a language model is uniformly random"
-            + " tokens; tilt by the reference or the policy instead");
+        reasons.add(
+            name
+                + " draws a response from the uniform distribution (a tilt whose policy"
+                + " and reference weights are both 0), which on a language model is uniformly random"
+                + " tokens; tilt by the reference or the policy instead");
         continue;
       }
       if (c.scale() == PairComponent.Scale.UNNORMALISED && weighted > 1) {
-        reasons.add(name + " is weighted by its partition function (UNNORMALISED scale in a"
-            + " mixture), which is unknown for a language model");
+        reasons.add(
+            name
+                + " is weighted by its partition function (UNNORMALISED scale in a"
+                + " mixture), which is unknown for a language model");
         continue;
       }
       pairs.add(new Pair(c.weight() / total, first, second));
@@ -191,7 +201,8 @@ public record GenerationPlan(List<Pair> components) {
   }
 
   private static double[] weights(Tilt t, double beta) {
-    return new double[] {t.policy() + t.implicitReward() * beta,
-        t.reference() - t.implicitReward() * beta};
+    return new double[] {
+      t.policy() + t.implicitReward() * beta, t.reference() - t.implicitReward() * beta
+    };
   }
 }

@@ -7,9 +7,8 @@ import java.util.Objects;
  * independently. Its contribution to the unnormalised pair weight C(y, y') is
  *
  * <ul>
- *   <li>{@link Scale#NORMALISED}: {@code weight * p(y) * q(y')}, with p and q the normalised
- *       tilts; the component keeps a fixed share of the mixture (e.g. "half uniform, half
- *       on-policy");
+ *   <li>{@link Scale#NORMALISED}: {@code weight * p(y) * q(y')}, with p and q the normalised tilts;
+ *       the component keeps a fixed share of the mixture (e.g. "half uniform, half on-policy");
  *   <li>{@link Scale#UNNORMALISED}: {@code weight * f(y) * g(y')}, with f and g the unnormalised
  *       tilts; the component's share grows with the tilts' partition functions. This is how the
  *       paper's samplers are defined: DPO-Mix-R's C = 2 + e^(r_y - r_y') + e^(r_y' - r_y) is a

@@ -7,8 +7,8 @@ package dpo.api.sampler;
  *   pi_theta(y)^policy * pi_ref(y)^reference * exp(reward * r(y)) * (pi_theta(y) / pi_ref(y))^(implicitReward * beta)
  * </pre>
  *
- * where beta is the objective's KL coefficient, so that {@code implicitReward = 1} tilts by exp of the
- * policy's implicit reward beta * log(pi_theta / pi_ref). All exponents zero is the uniform
+ * where beta is the objective's KL coefficient, so that {@code implicitReward = 1} tilts by exp of
+ * the policy's implicit reward beta * log(pi_theta / pi_ref). All exponents zero is the uniform
  * distribution; {@code policy = 1} is pi_theta itself; {@code reference = 1} is pi_ref.
  *
  * @param policy exponent of pi_theta

@@ -32,7 +32,8 @@ class DataRecordsTest {
 
     assertEquals(1, c.messages().size());
     assertThrows(UnsupportedOperationException.class, () -> c.messages().add(Message.user("x")));
-    assertThrows(IllegalArgumentException.class, () -> new Content("other", List.of(Message.user("a"))));
+    assertThrows(
+        IllegalArgumentException.class, () -> new Content("other", List.of(Message.user("a"))));
     assertThrows(IllegalArgumentException.class, () -> Content.of(List.of()));
   }
 
@@ -83,8 +84,12 @@ class DataRecordsTest {
   void safeRlhfRowGivesHelpfulnessAndSafetyPairs() {
     SafeRlhfRow row = new SafeRlhfRow(Content.of("p"), "helpful", "safe", 0, 1, false, true);
 
-    assertEquals(PreferencePair.of(Content.of("p"), Content.of("helpful"), Content.of("safe")), row.betterPair());
-    assertEquals(PreferencePair.of(Content.of("p"), Content.of("safe"), Content.of("helpful")), row.saferPair());
+    assertEquals(
+        PreferencePair.of(Content.of("p"), Content.of("helpful"), Content.of("safe")),
+        row.betterPair());
+    assertEquals(
+        PreferencePair.of(Content.of("p"), Content.of("safe"), Content.of("helpful")),
+        row.saferPair());
     assertFalse(row.isSafe(0));
     assertTrue(row.isSafe(1));
     assertEquals(
@@ -107,7 +112,13 @@ class DataRecordsTest {
   @Test
   void formatsHaveStableIds() {
     assertEquals(
-        List.of("trl", "prompts", "generations", "pku-saferlhf", "pku-saferlhf-prompts", "rlhflow-prompts"),
+        List.of(
+            "trl",
+            "prompts",
+            "generations",
+            "pku-saferlhf",
+            "pku-saferlhf-prompts",
+            "rlhflow-prompts"),
         Arrays.stream(DataFormat.values()).map(DataFormat::id).toList());
     assertSame(DataFormat.PKU_SAFERLHF, DataFormat.fromId(" PKU-SafeRLHF "));
     IllegalArgumentException e =

@@ -105,7 +105,8 @@ class DurableFilesTest {
     Path file = root.resolve("run");
     Files.writeString(file, "precious");
     UncheckedIOException e =
-        assertThrows(UncheckedIOException.class, () -> DurableFiles.writeAll(file, files("a", "b")));
+        assertThrows(
+            UncheckedIOException.class, () -> DurableFiles.writeAll(file, files("a", "b")));
     assertTrue(e.getMessage().contains("run"), e.getMessage());
     assertTrue(Files.isRegularFile(file));
     assertEquals("precious", Files.readString(file));
@@ -134,8 +135,8 @@ class DurableFilesTest {
     assertEquals("{}", Files.readString(target.resolve("config.json")));
 
     Path again = DurableFiles.stagingFolder(target);
-    UncheckedIOException e = assertThrows(UncheckedIOException.class,
-        () -> DurableFiles.publishFolder(again, target));
+    UncheckedIOException e =
+        assertThrows(UncheckedIOException.class, () -> DurableFiles.publishFolder(again, target));
     assertTrue(e.getMessage().contains("already exists"), e.getMessage());
     assertEquals("{}", Files.readString(target.resolve("config.json")));
     assertEquals(Set.of("checkpoint"), names(root));

@@ -45,7 +45,8 @@ class BestWorstPairTest {
     assertThrows(IllegalArgumentException.class, () -> BestWorstPair.of(new double[] {1}, 1));
     IllegalArgumentException nan =
         assertThrows(
-            IllegalArgumentException.class, () -> BestWorstPair.of(new double[] {1, Double.NaN}, 1));
+            IllegalArgumentException.class,
+            () -> BestWorstPair.of(new double[] {1, Double.NaN}, 1));
     assertTrue(nan.getMessage().contains("reward 1 is NaN"), nan.getMessage());
     assertThrows(IllegalArgumentException.class, () -> BestWorstPair.of(new double[] {1, 2}, -1));
     assertThrows(IllegalArgumentException.class, () -> new BestWorstPair(1, 1, 0.5));

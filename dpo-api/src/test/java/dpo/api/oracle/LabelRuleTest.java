@@ -66,7 +66,8 @@ class LabelRuleTest {
   @Test
   void badInputsAreRejectedWithTheValue() {
     IllegalArgumentException nan =
-        assertThrows(IllegalArgumentException.class, () -> LabelRule.SOFT.label(Double.NaN, 0, 1, null));
+        assertThrows(
+            IllegalArgumentException.class, () -> LabelRule.SOFT.label(Double.NaN, 0, 1, null));
     assertTrue(nan.getMessage().contains("NaN"), nan.getMessage());
     IllegalArgumentException scale =
         assertThrows(IllegalArgumentException.class, () -> LabelRule.HARD.label(1, 0, 0, null));

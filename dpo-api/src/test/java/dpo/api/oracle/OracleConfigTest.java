@@ -58,8 +58,7 @@ class OracleConfigTest {
         assertThrows(
             ConfigurationException.class,
             () -> OracleConfig.of(Map.of()).requiredOption("command", "\"python3 score.py\""));
-    assertEquals(
-        "option 'command' is required, e.g. command=\"python3 score.py\"", e.getMessage());
+    assertEquals("option 'command' is required, e.g. command=\"python3 score.py\"", e.getMessage());
   }
 
   @Test

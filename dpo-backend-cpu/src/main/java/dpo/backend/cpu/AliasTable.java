@@ -9,8 +9,10 @@ import java.util.SplittableRandom;
 final class AliasTable {
   private final int n;
   private final double[] probability;
+
   /** probability scaled to 2^32, compared with the low 32 bits of a random long. */
   private final long[] threshold;
+
   private final int[] alias;
   private final int[] small;
   private final int[] large;

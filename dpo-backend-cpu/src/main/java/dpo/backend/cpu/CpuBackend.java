@@ -14,8 +14,8 @@ import java.util.concurrent.ForkJoinPool;
 
 /**
  * The CPU backend: one worker pool shared by the policies it creates, and one exact-step kernel.
- * Option {@code kernel}: {@code auto} (default: SIMD when the Vector API module is present),
- * {@code simd} or {@code scalar}.
+ * Option {@code kernel}: {@code auto} (default: SIMD when the Vector API module is present), {@code
+ * simd} or {@code scalar}.
  */
 final class CpuBackend implements PolicyBackend, TabularPolicies {
   static final String KERNEL = "kernel";
@@ -48,8 +48,11 @@ final class CpuBackend implements PolicyBackend, TabularPolicies {
         if (!vectorApiPresent()) {
           throw new ConfigurationException(
               KERNEL,
-              "kernel 'simd' needs the " + VECTOR_MODULE + " module; run java with --add-modules "
-                  + VECTOR_MODULE + " (./dpo does) or use kernel 'scalar'");
+              "kernel 'simd' needs the "
+                  + VECTOR_MODULE
+                  + " module; run java with --add-modules "
+                  + VECTOR_MODULE
+                  + " (./dpo does) or use kernel 'scalar'");
         }
         return simd();
       case "auto":
@@ -88,8 +91,10 @@ final class CpuBackend implements PolicyBackend, TabularPolicies {
   /** The CPU, its worker threads and the exact-step kernel (SIMD or scalar) on this JVM. */
   @Override
   public DeviceInfo device() {
-    return new DeviceInfo("cpu (" + pool.getParallelism() + " threads)",
-        "Java, " + kernel.name() + " kernel", Runtime.version().toString());
+    return new DeviceInfo(
+        "cpu (" + pool.getParallelism() + " threads)",
+        "Java, " + kernel.name() + " kernel",
+        Runtime.version().toString());
   }
 
   @Override

@@ -207,8 +207,7 @@ final class CpuTabularPolicy implements TabularPolicy {
       if (ratio) {
         // Label, sigmoid and loss as ratios of per-response exponentials: no exp per pair.
         // The Bernoulli label as the sign bit of u (e_y + e_y') - e_y: no branch to mispredict.
-        double label =
-            Double.doubleToRawLongBits(u * (in.e[y] + in.e[y2]) - in.e[y]) >>> 63;
+        double label = Double.doubleToRawLongBits(u * (in.e[y] + in.e[y2]) - in.e[y]) >>> 63;
         double q = smoothing + (1 - 2 * smoothing) * label;
         double sum = in.a[y] + in.a[y2];
         if (product < 1e-40 || product > 1e40) {

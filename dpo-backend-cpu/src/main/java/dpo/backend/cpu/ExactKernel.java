@@ -19,15 +19,20 @@ abstract class ExactKernel {
   abstract String name();
 
   /**
-   * The ratio-form terms of row y for every y' > y: adds the row's gradient sum, weight sum and loss
-   * sum to {@code acc[0..2]} and subtracts each pair's gradient from grad[y'].
+   * The ratio-form terms of row y for every y' > y: adds the row's gradient sum, weight sum and
+   * loss sum to {@code acc[0..2]} and subtracts each pair's gradient from grad[y'].
    */
   abstract void ratioRow(
       LogisticInputs in, PairWeights w, int y, double smoothing, double[] grad, double[] acc);
 
   /** The separable, ratio-form sums, row by row; callers guarantee both forms are safe. */
   final void ratioSums(
-      LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out) {
+      LogisticInputs in,
+      PairWeights w,
+      double beta,
+      double smoothing,
+      double[] grad,
+      double[] out) {
     int n = in.responses;
     double[] acc = in.acc;
     acc[1] = 0;
@@ -55,7 +60,12 @@ abstract class ExactKernel {
    * form otherwise.
    */
   final void sums(
-      LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out) {
+      LogisticInputs in,
+      PairWeights w,
+      double beta,
+      double smoothing,
+      double[] grad,
+      double[] out) {
     if (in.ratioSafe && w.separable()) {
       ratioSums(in, w, beta, smoothing, grad, out);
     } else {
@@ -65,11 +75,16 @@ abstract class ExactKernel {
 
   /**
    * The ratio-form terms of row y for y' in [from, n), in plain Java (the scalar kernel's row and
-   * the SIMD kernel's tail). Adds the row's gradient sum,
-   * weight sum and loss sum to {@code acc[0..2]} and subtracts each pair's gradient from grad[y'].
+   * the SIMD kernel's tail). Adds the row's gradient sum, weight sum and loss sum to {@code
+   * acc[0..2]} and subtracts each pair's gradient from grad[y'].
    */
   static void scalarRow(
-      LogisticInputs in, PairWeights w, int y, int from, double smoothing, double[] grad,
+      LogisticInputs in,
+      PairWeights w,
+      int y,
+      int from,
+      double smoothing,
+      double[] grad,
       double[] acc) {
     int n = in.responses;
     int variables = w.variableCount();
@@ -128,7 +143,12 @@ abstract class ExactKernel {
 
   /** Pair by pair with overflow-free sigmoids and softplus, for extreme spreads. */
   static void stableSums(
-      LogisticInputs in, PairWeights w, double beta, double smoothing, double[] grad, double[] out) {
+      LogisticInputs in,
+      PairWeights w,
+      double beta,
+      double smoothing,
+      double[] grad,
+      double[] out) {
     int n = in.responses;
     double weightSum = 0;
     double loss = 0;
@@ -141,7 +161,8 @@ abstract class ExactKernel {
       for (int y2 = y + 1; y2 < n; y2++) {
         double weight = w.relativeWeight(y, y2) + w.relativeWeight(y2, y);
         double x = beta * (in.theta[y] - in.theta[y2]);
-        double q = smoothing + (1 - 2 * smoothing) * LogisticForm.sigmoid(in.rewards[y] - in.rewards[y2]);
+        double q =
+            smoothing + (1 - 2 * smoothing) * LogisticForm.sigmoid(in.rewards[y] - in.rewards[y2]);
         double g = weight * (LogisticForm.sigmoid(x) - q);
         row += g;
         grad[y2] -= g;

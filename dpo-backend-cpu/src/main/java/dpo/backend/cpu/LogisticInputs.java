@@ -20,8 +20,10 @@ final class LogisticInputs {
   final double[] a;
   final double[] e;
   final int responses;
+
   /** Scratch for kernels: row gradient, weight and loss sums. */
   final double[] acc = new double[3];
+
   boolean ratioSafe;
 
   LogisticInputs(int responses) {

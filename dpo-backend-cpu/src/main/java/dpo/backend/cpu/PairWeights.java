@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
  *
  * so that a kernel evaluates it with K multiply-adds per pair, and W = C / sum C. Everything is
  * computed from per-response quantities in log space, so tilts such as exp(beta * theta) with beta
- * * theta in the hundreds neither overflow nor lose precision; memory is O(K * Y) for K
- * components, the Y * Y table is never formed. One instance per thread, reused across prompts.
+ * * theta in the hundreds neither overflow nor lose precision; memory is O(K * Y) for K components,
+ * the Y * Y table is never formed. One instance per thread, reused across prompts.
  *
  * <p>Uncapped samplers: rowCoef_k = share_k p_k and colCoef_k = q_k with p_k, q_k the normalised
  * tilts, and logScale = log Z. Capped samplers need the absolute weights (min(C, cap) mixes scales
@@ -54,8 +54,10 @@ final class PairWeights {
   private double logZ;
   private double logScale;
   private double relativeCap;
+
   /** Sum over all pairs of the relative capped weights; NaN until first needed. */
   private double relativeSum;
+
   private final double[] rowCdf;
   private boolean rejection;
   private int drawnFirst;
@@ -165,8 +167,11 @@ final class PairWeights {
       boolean found = false;
       for (int j = k; j < components && !found; j++) {
         PairComponent t = parts.get(j);
-        if (!matched[j] && t.weight() == c.weight() && t.scale() == c.scale()
-            && t.first().equals(c.second()) && t.second().equals(c.first())) {
+        if (!matched[j]
+            && t.weight() == c.weight()
+            && t.scale() == c.scale()
+            && t.first().equals(c.second())
+            && t.second().equals(c.first())) {
           matched[k] = true;
           matched[j] = true;
           found = true;

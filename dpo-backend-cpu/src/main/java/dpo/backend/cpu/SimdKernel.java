@@ -44,8 +44,9 @@ final class SimdKernel extends ExactKernel {
       DoubleVector forward = constant;
       for (int i = 0; i < variables; i++) {
         int k = w.variable(i);
-        forward = DoubleVector.fromArray(SPECIES, w.colCoef(k), y2)
-            .fma(DoubleVector.broadcast(SPECIES, w.rowCoef(k)[y]), forward);
+        forward =
+            DoubleVector.fromArray(SPECIES, w.colCoef(k), y2)
+                .fma(DoubleVector.broadcast(SPECIES, w.rowCoef(k)[y]), forward);
       }
       DoubleVector weight;
       if (symmetric) {
@@ -54,21 +55,24 @@ final class SimdKernel extends ExactKernel {
         DoubleVector backward = constant;
         for (int i = 0; i < variables; i++) {
           int k = w.variable(i);
-          backward = DoubleVector.fromArray(SPECIES, w.rowCoef(k), y2)
-              .fma(DoubleVector.broadcast(SPECIES, w.colCoef(k)[y]), backward);
+          backward =
+              DoubleVector.fromArray(SPECIES, w.rowCoef(k), y2)
+                  .fma(DoubleVector.broadcast(SPECIES, w.colCoef(k)[y]), backward);
         }
         weight = forward.min(cap).add(backward.min(cap));
       }
       DoubleVector sum = ay.add(DoubleVector.fromArray(SPECIES, a, y2));
-      DoubleVector q = ey.div(ey.add(DoubleVector.fromArray(SPECIES, e, y2))).fma(slope, smoothingV);
+      DoubleVector q =
+          ey.div(ey.add(DoubleVector.fromArray(SPECIES, e, y2))).fma(slope, smoothingV);
       DoubleVector g = weight.mul(ay.div(sum).sub(q));
       rowV = rowV.add(g);
       DoubleVector.fromArray(SPECIES, grad, y2).sub(g).intoArray(grad, y2);
       weightV = weightV.add(weight);
       // log(a_y + a_y') - q u_y - (1 - q) u_y'
-      DoubleVector term = VectorLog.log(sum)
-          .sub(q.mul(uy))
-          .sub(one.sub(q).mul(DoubleVector.fromArray(SPECIES, u, y2)));
+      DoubleVector term =
+          VectorLog.log(sum)
+              .sub(q.mul(uy))
+              .sub(one.sub(q).mul(DoubleVector.fromArray(SPECIES, u, y2)));
       lossV = weight.fma(term, lossV);
     }
     acc[0] += rowV.reduceLanes(VectorOperators.ADD);

@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Natural logarithm of positive normal doubles, lane-wise, within about one ulp of {@link
- * Math#log}. The argument is split as 2^k * m with m in [sqrt(2)/2, sqrt(2)); with f = m - 1 and
- * s = f / (2 + f), log m = f - f^2/2 + s (f^2/2 + R(s^2)) where R is the classic degree-7 minimax
+ * Math#log}. The argument is split as 2^k * m with m in [sqrt(2)/2, sqrt(2)); with f = m - 1 and s
+ * = f / (2 + f), log m = f - f^2/2 + s (f^2/2 + R(s^2)) where R is the classic degree-7 minimax
  * polynomial (the coefficients of fdlibm's e_log.c, which are facts about the function), and k ln 2
  * is added in two parts to keep its rounding error out of the result. Written out on the Vector API
  * because the generic lane-wise LOG costs as much as the rest of the kernel.
@@ -49,9 +49,11 @@ final class VectorLog {
     DoubleVector s = f.div(f.add(2));
     DoubleVector z = s.mul(s);
     DoubleVector w = z.mul(z);
-    DoubleVector t1 = w.fma(DoubleVector.broadcast(species, LG6), DoubleVector.broadcast(species, LG4));
+    DoubleVector t1 =
+        w.fma(DoubleVector.broadcast(species, LG6), DoubleVector.broadcast(species, LG4));
     t1 = w.fma(t1, DoubleVector.broadcast(species, LG2)).mul(w);
-    DoubleVector t2 = w.fma(DoubleVector.broadcast(species, LG7), DoubleVector.broadcast(species, LG5));
+    DoubleVector t2 =
+        w.fma(DoubleVector.broadcast(species, LG7), DoubleVector.broadcast(species, LG5));
     t2 = w.fma(t2, DoubleVector.broadcast(species, LG3));
     t2 = w.fma(t2, DoubleVector.broadcast(species, LG1)).mul(z);
     DoubleVector r = t1.add(t2);

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dpo.api.objective.LogisticForm;
 import dpo.api.TrainingDivergedException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularPolicy;
 import dpo.api.backend.TabularProblem;
+import dpo.api.objective.LogisticForm;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.objective.ObjectiveProvider;
@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.ServiceLoader;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class CpuTabularPolicyTest {
   private static final double BETA = 3;
@@ -111,12 +111,13 @@ class CpuTabularPolicyTest {
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(2))) {
       for (int trial = 0; trial < 3; trial++) {
         double[][] theta0 = randomTheta(prompts, responses, r);
-        try (TabularPolicy policy = backend.tabularPolicies().orElseThrow()
-            .newTabularPolicy(problem)) {
+        try (TabularPolicy policy =
+            backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
           for (int x = 0; x < prompts; x++) {
             policy.setParameters(x, theta0[x]);
           }
-          // With eta = 1 per prompt, theta1 = theta0 - grad L_x; the mean loss has gradient grad / X.
+          // With eta = 1 per prompt, theta1 = theta0 - grad L_x; the mean loss has gradient grad /
+          // X.
           double loss = policy.exactStep(sampler, objective, StepSize.fixed(1)).loss();
           assertEquals(frozenLoss(problem, theta0, theta0, sampler, objective), loss, 1e-12);
           double[] theta1 = new double[responses];
@@ -133,7 +134,10 @@ class CpuTabularPolicyTest {
                   (frozenLoss(problem, theta0, plus, sampler, objective)
                           - frozenLoss(problem, theta0, minus, sampler, objective))
                       / (2 * eps);
-              assertEquals(numeric, analytic, 1e-7 + 1e-6 * Math.abs(numeric),
+              assertEquals(
+                  numeric,
+                  analytic,
+                  1e-7 + 1e-6 * Math.abs(numeric),
                   samplerId + "/" + objectiveId + " prompt " + x + " response " + j);
             }
           }
@@ -208,12 +212,14 @@ class CpuTabularPolicyTest {
     TabularProblem problem = randomProblem(1, 5, 1);
     try (PolicyBackend backend = new CpuBackendProvider().create(BackendConfig.defaults());
         TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
-      TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-          () -> {
-            for (int t = 0; t < 10; t++) {
-              policy.exactStep(sampler("dpo-unif"), objective("ipo"), StepSize.fixed(1e306));
-            }
-          });
+      TrainingDivergedException e =
+          assertThrows(
+              TrainingDivergedException.class,
+              () -> {
+                for (int t = 0; t < 10; t++) {
+                  policy.exactStep(sampler("dpo-unif"), objective("ipo"), StepSize.fixed(1e306));
+                }
+              });
       assertTrue(e.getMessage().contains("prompt 0"), e.getMessage());
     }
   }
@@ -225,8 +231,10 @@ class CpuTabularPolicyTest {
         TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       // Two threads share the prompts; only prompt 3 can overflow, whichever thread runs it.
       policy.setParameters(3, new double[] {1e307, -1e307, 0, 0, 0});
-      TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-          () -> policy.exactStep(sampler("dpo-unif"), objective("ipo"), StepSize.fixed(1e306)));
+      TrainingDivergedException e =
+          assertThrows(
+              TrainingDivergedException.class,
+              () -> policy.exactStep(sampler("dpo-unif"), objective("ipo"), StepSize.fixed(1e306)));
       assertTrue(e.getMessage().contains("prompt 3"), e.getMessage());
     }
   }

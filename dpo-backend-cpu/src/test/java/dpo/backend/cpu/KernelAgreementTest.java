@@ -19,12 +19,23 @@ import org.junit.jupiter.api.Test;
 /** The SIMD kernel, the scalar kernel, the stable form and the generic path all agree. */
 class KernelAgreementTest {
   private static final List<String> SAMPLERS =
-      List.of("dpo-unif", "dpo-mix-r", "dpo-mix-p", "dpo-mix-p-star", "on-policy", "mix-p",
+      List.of(
+          "dpo-unif",
+          "dpo-mix-r",
+          "dpo-mix-p",
+          "dpo-mix-p-star",
+          "on-policy",
+          "mix-p",
           "half-mix-p");
 
   /** One exact step from theta0; returns the new theta (flattened) followed by the loss. */
-  private static double[] step(String kernel, TabularProblem problem, double[][] theta0,
-      Sampler sampler, Objective objective, StepSize stepSize) {
+  private static double[] step(
+      String kernel,
+      TabularProblem problem,
+      double[][] theta0,
+      Sampler sampler,
+      Objective objective,
+      StepSize stepSize) {
     BackendConfig config = new BackendConfig(1).withOption(CpuBackend.KERNEL, kernel);
     try (PolicyBackend backend = new CpuBackendProvider().create(config);
         TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
@@ -154,22 +165,23 @@ class KernelAgreementTest {
   void logisticKernelEqualsTheGenericPairByPairPath() {
     Objective sigmoid = objective("sigmoid");
     // The same loss without its closed form: the policy must take the generic path.
-    Objective opaque = new Objective() {
-      @Override
-      public double beta() {
-        return sigmoid.beta();
-      }
+    Objective opaque =
+        new Objective() {
+          @Override
+          public double beta() {
+            return sigmoid.beta();
+          }
 
-      @Override
-      public double loss(double h, double p) {
-        return sigmoid.loss(h, p);
-      }
+          @Override
+          public double loss(double h, double p) {
+            return sigmoid.loss(h, p);
+          }
 
-      @Override
-      public double derivative(double h, double p) {
-        return sigmoid.derivative(h, p);
-      }
-    };
+          @Override
+          public double derivative(double h, double p) {
+            return sigmoid.derivative(h, p);
+          }
+        };
     TabularProblem p = problem(2, 11, 1, 3);
     double[][] t = theta(2, 11, 0.5, 4);
     for (String id : SAMPLERS) {
@@ -182,12 +194,19 @@ class KernelAgreementTest {
 
   @Test
   void unknownOptionsAndKernelsAreRejected() {
-    dpo.api.ConfigurationException e = org.junit.jupiter.api.Assertions.assertThrows(
-        dpo.api.ConfigurationException.class,
-        () -> new CpuBackendProvider().create(new BackendConfig(1).withOption("kernal", "simd")));
+    dpo.api.ConfigurationException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dpo.api.ConfigurationException.class,
+            () ->
+                new CpuBackendProvider().create(new BackendConfig(1).withOption("kernal", "simd")));
     assertTrue(e.getMessage().contains("kernel"), e.getMessage());
-    assertTrue(org.junit.jupiter.api.Assertions.assertThrows(dpo.api.ConfigurationException.class,
-        () -> new CpuBackendProvider().create(new BackendConfig(1).withOption("kernel", "gpu")))
-        .getMessage().contains("auto, simd or scalar"));
+    assertTrue(
+        org.junit.jupiter.api.Assertions.assertThrows(
+                dpo.api.ConfigurationException.class,
+                () ->
+                    new CpuBackendProvider()
+                        .create(new BackendConfig(1).withOption("kernel", "gpu")))
+            .getMessage()
+            .contains("auto, simd or scalar"));
   }
 }

@@ -22,10 +22,15 @@ class NoVectorModuleTest {
   public static void main(String[] args) {
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(1))) {
       TabularProblem problem = new TabularProblem(new double[][] {{0.5, -1, 2, 0}});
-      try (TabularPolicy policy = backend.tabularPolicies().orElseThrow()
-          .newTabularPolicy(problem)) {
-        double loss = policy.exactStep(CpuTabularPolicyTest.sampler("dpo-mix-p"),
-            CpuTabularPolicyTest.objective("sigmoid"), StepSize.fixed(1)).loss();
+      try (TabularPolicy policy =
+          backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
+        double loss =
+            policy
+                .exactStep(
+                    CpuTabularPolicyTest.sampler("dpo-mix-p"),
+                    CpuTabularPolicyTest.objective("sigmoid"),
+                    StepSize.fixed(1))
+                .loss();
         System.out.println(((CpuBackend) backend).kernelName() + " " + loss);
       }
     }
@@ -35,9 +40,16 @@ class NoVectorModuleTest {
   void autoFallsBackToTheScalarKernel() throws IOException, InterruptedException {
     assertTrue(CpuBackend.vectorApiPresent(), "the build runs tests with the module");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(List.of(java, "-Dai.djl.offline=true", "-cp",
-        System.getProperty("java.class.path"), NoVectorModuleTest.class.getName()))
-        .redirectErrorStream(true).start();
+    Process child =
+        new ProcessBuilder(
+                List.of(
+                    java,
+                    "-Dai.djl.offline=true",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    NoVectorModuleTest.class.getName()))
+            .redirectErrorStream(true)
+            .start();
     assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child JVM timed out");
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, child.exitValue(), output);

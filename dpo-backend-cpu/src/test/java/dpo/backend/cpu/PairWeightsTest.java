@@ -72,10 +72,14 @@ class PairWeightsTest {
     assertPartition("dpo-mix-p", zp);
     assertPartition("dpo-mix-p-star", zs);
     // Also 1 / (sigma(dr) sigma(-dr)): the identity the paper states.
-    assertEquals(zr, sumOver((a, b) -> {
-      double s = LogisticForm.sigmoid(rewards[a] - rewards[b]);
-      return 1 / (s * (1 - s));
-    }), 1e-9 * zr);
+    assertEquals(
+        zr,
+        sumOver(
+            (a, b) -> {
+              double s = LogisticForm.sigmoid(rewards[a] - rewards[b]);
+              return 1 / (s * (1 - s));
+            }),
+        1e-9 * zr);
     assertTrue(zp > 4 * Y * Y - 1e-9, "Z of Mix-P is at least 4 Y^2");
   }
 
@@ -176,35 +180,36 @@ class PairWeightsTest {
 
   @Test
   void sampledPairFrequenciesMatchTheWeights() {
-    // Slopes 0.1 and 0.8: the capped sampler draws by rejection at the first, by rows at the second.
+    // Slopes 0.1 and 0.8: the capped sampler draws by rejection at the first, by rows at the
+    // second.
     for (double slope : new double[] {0.1, 0.8})
-    for (String id : new String[] {"dpo-mix-p", "dpo-mix-p-star", "hybrid"}) {
-      PairWeights w = new PairWeights(Y);
-      double[] t = new double[Y];
-      for (int i = 0; i < Y; i++) {
-        t[i] = slope * i - 3;
-      }
-      w.prepare(sampler(id), logSoftmax(t), -Math.log(Y), rewards, BETA);
-      int n = 400_000;
-      long[] counts = new long[Y * Y];
-      SplittableRandom r = new SplittableRandom(99);
-      for (int i = 0; i < n; i++) {
-        w.sample(r);
-        counts[w.first() * Y + w.second()]++;
-      }
-      // Pearson chi-square over cells with expected count >= 5; dof < 64, so 130 is far in the tail.
-      double chi2 = 0;
-      for (int a = 0; a < Y; a++) {
-        for (int b = 0; b < Y; b++) {
-          double expected = n * w.weight(a, b);
-          if (expected >= 5) {
-            double d = counts[a * Y + b] - expected;
-            chi2 += d * d / expected;
+      for (String id : new String[] {"dpo-mix-p", "dpo-mix-p-star", "hybrid"}) {
+        PairWeights w = new PairWeights(Y);
+        double[] t = new double[Y];
+        for (int i = 0; i < Y; i++) {
+          t[i] = slope * i - 3;
+        }
+        w.prepare(sampler(id), logSoftmax(t), -Math.log(Y), rewards, BETA);
+        int n = 400_000;
+        long[] counts = new long[Y * Y];
+        SplittableRandom r = new SplittableRandom(99);
+        for (int i = 0; i < n; i++) {
+          w.sample(r);
+          counts[w.first() * Y + w.second()]++;
+        }
+        // Pearson chi-square over cells with expected count >= 5; dof < 64, so 130 is far in the
+        // tail.
+        double chi2 = 0;
+        for (int a = 0; a < Y; a++) {
+          for (int b = 0; b < Y; b++) {
+            double expected = n * w.weight(a, b);
+            if (expected >= 5) {
+              double d = counts[a * Y + b] - expected;
+              chi2 += d * d / expected;
+            }
           }
         }
+        assertTrue(chi2 < 130, id + " at slope " + slope + ": chi-square " + chi2);
       }
-      assertTrue(chi2 < 130, id + " at slope " + slope + ": chi-square " + chi2);
-    }
   }
-
 }

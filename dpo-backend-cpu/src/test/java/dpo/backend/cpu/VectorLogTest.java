@@ -19,7 +19,8 @@ class VectorLogTest {
       double expected = Math.log(xs[i]);
       double error = Math.abs(out[i] - expected);
       // Within two ulps of the result, or of 1e-300 where log is 0 exactly.
-      assertTrue(error <= 2 * Math.ulp(expected) + Double.MIN_NORMAL,
+      assertTrue(
+          error <= 2 * Math.ulp(expected) + Double.MIN_NORMAL,
           "log(" + xs[i] + ") = " + out[i] + ", Math.log says " + expected);
     }
   }

@@ -25,17 +25,18 @@ import org.slf4j.LoggerFactory;
  * The DJL backend: one device and one root {@link NDManager} shared by everything it creates.
  * Option {@code device}: {@code auto} (default: the first GPU when DJL sees one, else the CPU),
  * {@code cpu} or {@code gpu}. Option {@code kv-cache}: {@code true} (default) or {@code false}
- * (generation recomputes every sequence at each step; for benchmarks and checks). A positive
- * {@code threads} sets PyTorch's intra-op threads if the engine has not started yet.
+ * (generation recomputes every sequence at each step; for benchmarks and checks). A positive {@code
+ * threads} sets PyTorch's intra-op threads if the engine has not started yet.
  *
- * <p>It offers all three facets: tabular policies (by autograd), language models and reward
- * models. Without an NVIDIA GPU on the machine, {@code auto} chooses the CPU without asking CUDA.
+ * <p>It offers all three facets: tabular policies (by autograd), language models and reward models.
+ * Without an NVIDIA GPU on the machine, {@code auto} chooses the CPU without asking CUDA.
  */
 final class DjlBackend implements PolicyBackend {
   static final String DEVICE = "device";
   static final String KV_CACHE = "kv-cache";
   private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
   private static final Logger LOG = LoggerFactory.getLogger(DjlBackend.class);
+
   /** Devices already reported, so that each is logged once per process. */
   private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
@@ -49,14 +50,20 @@ final class DjlBackend implements PolicyBackend {
   DjlBackend(BackendConfig config) {
     for (String name : config.options().keySet()) {
       if (!name.equals(DEVICE) && !name.equals(KV_CACHE)) {
-        throw new ConfigurationException(name, "unknown option '" + name
-            + "' for backend djl; known options: " + DEVICE + ", " + KV_CACHE);
+        throw new ConfigurationException(
+            name,
+            "unknown option '"
+                + name
+                + "' for backend djl; known options: "
+                + DEVICE
+                + ", "
+                + KV_CACHE);
       }
     }
     String cache = config.options().getOrDefault(KV_CACHE, "true");
     if (!cache.equals("true") && !cache.equals("false")) {
-      throw new ConfigurationException(KV_CACHE, "kv-cache must be true or false, got '" + cache
-          + "'");
+      throw new ConfigurationException(
+          KV_CACHE, "kv-cache must be true or false, got '" + cache + "'");
     }
     boolean kvCache = Boolean.parseBoolean(cache);
     if (config.threads() > 0 && System.getProperty(NUM_THREADS) == null) {
@@ -66,8 +73,11 @@ final class DjlBackend implements PolicyBackend {
     this.device = device(config.options().getOrDefault(DEVICE, "auto"));
     this.manager = NDManager.newBaseManager(device);
     Engine engine = Engine.getInstance();
-    this.info = new DeviceInfo(device.isGpu() ? "gpu(" + device.getDeviceId() + ")" : "cpu",
-        engine.getEngineName() + " (DJL " + Engine.getDjlVersion() + ")", engine.getVersion());
+    this.info =
+        new DeviceInfo(
+            device.isGpu() ? "gpu(" + device.getDeviceId() + ")" : "cpu",
+            engine.getEngineName() + " (DJL " + Engine.getDjlVersion() + ")",
+            engine.getVersion());
     if (LOGGED.add(info.toString())) {
       LOG.info("djl backend computes on {}", info);
     }
@@ -81,7 +91,8 @@ final class DjlBackend implements PolicyBackend {
       case "auto":
         // Without a GPU exposed by the driver, CUDA is not asked (it would find nothing).
         return NvidiaGpus.present() && Engine.getInstance().getGpuCount() > 0
-            ? Device.gpu() : Device.cpu();
+            ? Device.gpu()
+            : Device.cpu();
       case "cpu":
         return Device.cpu();
       case "gpu":

@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * Provider of the DJL backend ({@code djl}). Discovery touches no DJL class: the engine (and its
- * native libraries) loads only in {@link #create(BackendConfig)}, after {@link DjlOffline#enforce()}.
+ * native libraries) loads only in {@link #create(BackendConfig)}, after {@link
+ * DjlOffline#enforce()}.
  */
 public final class DjlBackendProvider implements PolicyBackendProvider {
   @Override
@@ -18,6 +19,7 @@ public final class DjlBackendProvider implements PolicyBackendProvider {
   }
 
   static final String ID = "djl";
+
   /** What the backend can do on any machine; {@code CUDA} is added where a GPU is present. */
   static final Set<BackendCapability> BASE_CAPABILITIES =
       Set.of(
@@ -46,8 +48,8 @@ public final class DjlBackendProvider implements PolicyBackendProvider {
   }
 
   /**
-   * What the backend can do on this machine: {@code CUDA} only when the NVIDIA driver exposes a
-   * GPU (read from the file system; no CUDA or DJL class is loaded).
+   * What the backend can do on this machine: {@code CUDA} only when the NVIDIA driver exposes a GPU
+   * (read from the file system; no CUDA or DJL class is loaded).
    */
   @Override
   public Set<BackendCapability> capabilities() {

@@ -1,8 +1,8 @@
 package dpo.backend.gpu;
 
 /**
- * Keeps DJL from opening network connections. Call {@link #enforce()} before the first DJL class
- * is touched; the launcher and the build's test runner also set both switches.
+ * Keeps DJL from opening network connections. Call {@link #enforce()} before the first DJL class is
+ * touched; the launcher and the build's test runner also set both switches.
  */
 public final class DjlOffline {
   /** System property that stops DJL from downloading engines and models. */
@@ -14,9 +14,9 @@ public final class DjlOffline {
   private DjlOffline() {}
 
   /**
-   * Sets both switches to {@code true}, overriding any other value; on a machine without a GPU
-   * also silences DJL's CUDA probe ({@link NvidiaGpus#quietCudaProbeWithoutGpu()}), since this is
-   * the one place that runs before DJL starts.
+   * Sets both switches to {@code true}, overriding any other value; on a machine without a GPU also
+   * silences DJL's CUDA probe ({@link NvidiaGpus#quietCudaProbeWithoutGpu()}), since this is the
+   * one place that runs before DJL starts.
    */
   public static void enforce() {
     System.setProperty(OFFLINE, "true");

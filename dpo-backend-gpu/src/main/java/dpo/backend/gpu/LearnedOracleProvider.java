@@ -44,8 +44,10 @@ public final class LearnedOracleProvider implements RewardOracleProvider {
     Path dir = Path.of(config.requiredOption("model", "model=results/reward-model"));
     int batch = (int) config.positiveNumber("batch", 64);
     DjlOffline.enforce();
-    DjlBackend backend = new DjlBackend(BackendConfig.defaults()
-        .withOption(DjlBackend.DEVICE, config.option("device").orElse("auto")));
+    DjlBackend backend =
+        new DjlBackend(
+            BackendConfig.defaults()
+                .withOption(DjlBackend.DEVICE, config.option("device").orElse("auto")));
     try {
       Tokenizer tokenizer = HfTokenizer.load(dir);
       RewardModel model = backend.rewardModels().orElseThrow().loadRewardModel(dir);
@@ -61,8 +63,12 @@ public final class LearnedOracleProvider implements RewardOracleProvider {
     @Override
     public double[] score(List<String> prompts, List<String> responses) {
       if (prompts.size() != responses.size()) {
-        throw new IllegalArgumentException("got " + prompts.size() + " prompts and "
-            + responses.size() + " responses; give one response per prompt");
+        throw new IllegalArgumentException(
+            "got "
+                + prompts.size()
+                + " prompts and "
+                + responses.size()
+                + " responses; give one response per prompt");
       }
       int context = model.config().contextLength();
       double[] out = new double[prompts.size()];

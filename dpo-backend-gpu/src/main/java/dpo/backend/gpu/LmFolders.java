@@ -68,5 +68,4 @@ public final class LmFolders implements AutoCloseable {
     folders.forEach(Checkpoints.Folder::close);
     backend.close();
   }
-
 }

@@ -9,15 +9,16 @@ import java.util.stream.Stream;
 /**
  * Whether this machine has an NVIDIA GPU, read from what the kernel driver exposes ({@code
  * /proc/driver/nvidia/gpus/}, {@code /dev/nvidiaN}, or WSL2's {@code /dev/dxg}) without loading
- * CUDA or any DJL class. CUDA
- * sees no device where the driver exposes none, so the answer is known before the engine starts:
- * the provider advertises {@code CUDA} only on a machine with a GPU, and on a machine without one
- * the engine's own CUDA probe (which logs "CUDA driver version is insufficient" wherever a CUDA
- * runtime is installed without a driver) is silenced, because nothing there is a problem.
+ * CUDA or any DJL class. CUDA sees no device where the driver exposes none, so the answer is known
+ * before the engine starts: the provider advertises {@code CUDA} only on a machine with a GPU, and
+ * on a machine without one the engine's own CUDA probe (which logs "CUDA driver version is
+ * insufficient" wherever a CUDA runtime is installed without a driver) is silenced, because nothing
+ * there is a problem.
  */
 final class NvidiaGpus {
   /** DJL's CUDA probe; its warnings are meaningless without a GPU. */
   static final String CUDA_PROBE_LOGGER = "ai.djl.util.cuda.CudaUtils";
+
   private static final Pattern DEVICE = Pattern.compile("nvidia[0-9]+");
 
   private NvidiaGpus() {}
@@ -36,7 +37,9 @@ final class NvidiaGpus {
         || Files.exists(Path.of("/dev/dxg"));
   }
 
-  /** GPUs listed by the driver in {@code proc}, else {@code nvidiaN} device files in {@code dev}. */
+  /**
+   * GPUs listed by the driver in {@code proc}, else {@code nvidiaN} device files in {@code dev}.
+   */
   static int count(Path proc, Path dev) {
     int listed = entries(proc, null);
     return listed > 0 ? listed : entries(dev, DEVICE);
@@ -47,8 +50,10 @@ final class NvidiaGpus {
       return 0;
     }
     try (Stream<Path> files = Files.list(dir)) {
-      return (int) files.filter(f -> names == null
-          || names.matcher(f.getFileName().toString()).matches()).count();
+      return (int)
+          files
+              .filter(f -> names == null || names.matcher(f.getFileName().toString()).matches())
+              .count();
     } catch (IOException | SecurityException e) {
       return 0;
     }

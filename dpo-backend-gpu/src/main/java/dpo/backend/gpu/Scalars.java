@@ -5,11 +5,11 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * Scalar operands for arithmetic that autograd records. DJL's {@code x.mul(2)} wraps the number in
- * a temporary array and closes it right after the call; on the CPU that array is a view of a
- * direct buffer PyTorch does not own, so when the backward pass reads the saved operand (the
- * factor of a product, the divisor of a quotient, the exponent of a power) the memory may already
- * be reused, which gave NaN or silently wrong gradients. A scalar made here lives in the operand's
- * manager, that is until the step that recorded it has run its backward pass.
+ * a temporary array and closes it right after the call; on the CPU that array is a view of a direct
+ * buffer PyTorch does not own, so when the backward pass reads the saved operand (the factor of a
+ * product, the divisor of a quotient, the exponent of a power) the memory may already be reused,
+ * which gave NaN or silently wrong gradients. A scalar made here lives in the operand's manager,
+ * that is until the step that recorded it has run its backward pass.
  */
 public final class Scalars {
   private Scalars() {}

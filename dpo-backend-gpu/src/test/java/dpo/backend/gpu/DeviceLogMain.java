@@ -4,8 +4,8 @@ import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 
 /**
- * Child JVM of {@link DeviceLogTest}: creates two djl backends and prints their device. With
- * {@code --loud}, DJL's CUDA probe keeps its warnings (the control).
+ * Child JVM of {@link DeviceLogTest}: creates two djl backends and prints their device. With {@code
+ * --loud}, DJL's CUDA probe keeps its warnings (the control).
  */
 public final class DeviceLogMain {
   private DeviceLogMain() {}

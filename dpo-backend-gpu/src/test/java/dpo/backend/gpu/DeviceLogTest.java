@@ -20,10 +20,15 @@ class DeviceLogTest {
   private static final String CUDA_WARNING = "Failed to detect GPU count";
 
   private static String run(String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
-        "-cp", System.getProperty("java.class.path"), DeviceLogMain.class.getName()));
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-DOPT_OUT_TRACKING=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                DeviceLogMain.class.getName()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -42,8 +47,11 @@ class DeviceLogTest {
   void noCudaWarningsWithoutAGpu() throws Exception {
     assumeFalse(NvidiaGpus.present(), "this machine has a GPU");
     String loud = run("--loud");
-    assumeTrue(loud.contains(CUDA_WARNING), "DJL's probe has nothing to warn about here (no CUDA"
-        + " runtime without a driver), so the quiet run could not fail:\n" + loud);
+    assumeTrue(
+        loud.contains(CUDA_WARNING),
+        "DJL's probe has nothing to warn about here (no CUDA"
+            + " runtime without a driver), so the quiet run could not fail:\n"
+            + loud);
     String quiet = run();
     assertFalse(quiet.contains(CUDA_WARNING), quiet);
     assertFalse(quiet.contains("CUDA driver version"), quiet);

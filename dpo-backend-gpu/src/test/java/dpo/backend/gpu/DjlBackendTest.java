@@ -2,7 +2,6 @@ package dpo.backend.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,17 +37,27 @@ class DjlBackendTest {
   void optionsAreCheckedAndTheDeviceIsReported() {
     DjlBackendProvider provider = new DjlBackendProvider();
     assertEquals("djl", provider.id());
-    ConfigurationException unknown = assertThrows(ConfigurationException.class,
-        () -> provider.create(BackendConfig.defaults().withOption("devise", "cpu")));
+    ConfigurationException unknown =
+        assertThrows(
+            ConfigurationException.class,
+            () -> provider.create(BackendConfig.defaults().withOption("devise", "cpu")));
     assertTrue(unknown.getMessage().contains("known options: device, kv-cache"));
-    assertThrows(ConfigurationException.class,
+    assertThrows(
+        ConfigurationException.class,
         () -> provider.create(BackendConfig.defaults().withOption("device", "tpu")));
-    try (PolicyBackend cpu = provider.create(BackendConfig.defaults().withOption("device", "cpu"))) {
-      assertEquals(Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT,
-          BackendCapability.LANGUAGE_MODELS, BackendCapability.REWARD_MODELS),
+    try (PolicyBackend cpu =
+        provider.create(BackendConfig.defaults().withOption("device", "cpu"))) {
+      assertEquals(
+          Set.of(
+              BackendCapability.EXACT_GRADIENT,
+              BackendCapability.SAMPLED_GRADIENT,
+              BackendCapability.LANGUAGE_MODELS,
+              BackendCapability.REWARD_MODELS),
           cpu.capabilities());
-      assertTrue(cpu.languageModels().isPresent() && cpu.rewardModels().isPresent()
-          && cpu.tabularPolicies().isPresent());
+      assertTrue(
+          cpu.languageModels().isPresent()
+              && cpu.rewardModels().isPresent()
+              && cpu.tabularPolicies().isPresent());
       DeviceInfo device = cpu.device();
       assertEquals("cpu", device.device());
       assertEquals(ai.djl.engine.Engine.getInstance().getVersion(), device.engineVersion());
@@ -58,7 +67,8 @@ class DjlBackendTest {
 
   @Test
   void theProviderAdvertisesCudaExactlyWhenTheMachineHasAGpu() {
-    assertEquals(NvidiaGpus.present(),
+    assertEquals(
+        NvidiaGpus.present(),
         new DjlBackendProvider().capabilities().contains(BackendCapability.CUDA));
     try (PolicyBackend auto = new DjlBackendProvider().create(BackendConfig.defaults())) {
       assertEquals(NvidiaGpus.present(), auto.capabilities().contains(BackendCapability.CUDA));
@@ -71,41 +81,48 @@ class DjlBackendTest {
     try (PolicyBackend backend = new DjlBackendProvider().create(BackendConfig.defaults());
         LanguageModel policy = backend.languageModels().orElseThrow().newLanguageModel(SMALL, 5);
         LanguageModel twin = policy.copy();
-        LmTrainer trainer = backend.languageModels().orElseThrow()
-            .newTrainer(policy, TrainerConfig.adamW(1e-3))) {
-      LanguageModel foreign = new LanguageModel() {
-        @Override
-        public ModelConfig config() {
-          return twin.config();
-        }
+        LmTrainer trainer =
+            backend.languageModels().orElseThrow().newTrainer(policy, TrainerConfig.adamW(1e-3))) {
+      LanguageModel foreign =
+          new LanguageModel() {
+            @Override
+            public ModelConfig config() {
+              return twin.config();
+            }
 
-        @Override
-        public double[] sequenceLogProbs(List<int[]> prompts, List<int[]> responses) {
-          return twin.sequenceLogProbs(prompts, responses);
-        }
+            @Override
+            public double[] sequenceLogProbs(List<int[]> prompts, List<int[]> responses) {
+              return twin.sequenceLogProbs(prompts, responses);
+            }
 
-        @Override
-        public LanguageModel copy() {
-          throw new AssertionError("not needed");
-        }
+            @Override
+            public LanguageModel copy() {
+              throw new AssertionError("not needed");
+            }
 
-        @Override
-        public void copyFrom(LanguageModel other) {
-          throw new AssertionError("not needed");
-        }
+            @Override
+            public void copyFrom(LanguageModel other) {
+              throw new AssertionError("not needed");
+            }
 
-        @Override
-        public void save(Path directory) {
-          throw new AssertionError("not needed");
-        }
+            @Override
+            public void save(Path directory) {
+              throw new AssertionError("not needed");
+            }
 
-        @Override
-        public void close() {}
-      };
-      StepMetrics step = trainer.dpoStep(PreferenceBatch.hard(List.of(new int[] {1, 2}),
-              List.of(new int[] {3}), List.of(new int[] {4, 5})), foreign,
-          DpoRuntime.builder().build().objectives().get("sigmoid")
-              .create(ObjectiveConfig.ofBeta(0.1)));
+            @Override
+            public void close() {}
+          };
+      StepMetrics step =
+          trainer.dpoStep(
+              PreferenceBatch.hard(
+                  List.of(new int[] {1, 2}), List.of(new int[] {3}), List.of(new int[] {4, 5})),
+              foreign,
+              DpoRuntime.builder()
+                  .build()
+                  .objectives()
+                  .get("sigmoid")
+                  .create(ObjectiveConfig.ofBeta(0.1)));
       // policy == reference before the step: h = 0, loss = log 2.
       assertEquals(Math.log(2), step.loss(), 1e-6);
     }
@@ -117,21 +134,27 @@ class DjlBackendTest {
     GenerationConfig config = GenerationConfig.sampling(8, 1.0, 9, 4);
     List<int[]> prompts = List.of(new int[] {1, 2}, new int[] {3});
     try (PolicyBackend cached = provider.create(BackendConfig.defaults());
-        PolicyBackend recompute = provider.create(
-            BackendConfig.defaults().withOption("kv-cache", "false"));
+        PolicyBackend recompute =
+            provider.create(BackendConfig.defaults().withOption("kv-cache", "false"));
         LanguageModel model = cached.languageModels().orElseThrow().newLanguageModel(SMALL, 3)) {
       model.save(dir.resolve("m"));
-      try (LanguageModel again = recompute.languageModels().orElseThrow()
-          .loadLanguageModel(dir.resolve("m"))) {
-        List<int[]> a = cached.languageModels().orElseThrow()
-            .generate(List.of(model), new double[] {1}, prompts, config);
-        List<int[]> b = recompute.languageModels().orElseThrow()
-            .generate(List.of(again), new double[] {1}, prompts, config);
+      try (LanguageModel again =
+          recompute.languageModels().orElseThrow().loadLanguageModel(dir.resolve("m"))) {
+        List<int[]> a =
+            cached
+                .languageModels()
+                .orElseThrow()
+                .generate(List.of(model), new double[] {1}, prompts, config);
+        List<int[]> b =
+            recompute
+                .languageModels()
+                .orElseThrow()
+                .generate(List.of(again), new double[] {1}, prompts, config);
         for (int i = 0; i < a.size(); i++) {
           assertArrayEquals(a.get(i), b.get(i));
         }
-        assertArrayEquals(model.sequenceLogProbs(prompts, a), again.sequenceLogProbs(prompts, b),
-            1e-5);
+        assertArrayEquals(
+            model.sequenceLogProbs(prompts, a), again.sequenceLogProbs(prompts, b), 1e-5);
       }
     }
   }
@@ -143,8 +166,8 @@ class DjlBackendTest {
       assertTrue(backend.capabilities().contains(BackendCapability.EXACT_GRADIENT));
       assertTrue(backend.capabilities().contains(BackendCapability.SAMPLED_GRADIENT));
       TabularProblem problem = new TabularProblem(new double[][] {{0, 1, 2}});
-      try (TabularPolicy policy = backend.tabularPolicies().orElseThrow()
-          .newTabularPolicy(problem)) {
+      try (TabularPolicy policy =
+          backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
         assertInstanceOf(DjlTabularPolicy.class, policy);
         assertEquals(problem, policy.problem());
       }

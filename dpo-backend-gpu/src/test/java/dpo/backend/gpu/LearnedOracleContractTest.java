@@ -16,17 +16,23 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The learned oracle passes the oracle contract (an untrained model: the contract is about I/O). */
+/**
+ * The learned oracle passes the oracle contract (an untrained model: the contract is about I/O).
+ */
 class LearnedOracleContractTest extends OracleContract {
   @TempDir static Path dir;
 
   @BeforeAll
   static void checkpoint() throws IOException {
-    WordTokenizer words = new WordTokenizer(List.of("how", "do", "i", "bake", "bread", "?",
-        "mix", "flour", "and", "water", "."));
+    WordTokenizer words =
+        new WordTokenizer(
+            List.of("how", "do", "i", "bake", "bread", "?", "mix", "flour", "and", "water", "."));
     try (PolicyBackend backend = new DjlBackendProvider().create(BackendConfig.defaults());
-        RewardModel model = backend.rewardModels().orElseThrow().newRewardModel(
-            new ModelConfig(words.vocabularySize(), 16, 1, 2, 64), 5)) {
+        RewardModel model =
+            backend
+                .rewardModels()
+                .orElseThrow()
+                .newRewardModel(new ModelConfig(words.vocabularySize(), 16, 1, 2, 64), 5)) {
       model.save(dir.resolve("rm"));
     }
     Files.writeString(dir.resolve("rm/tokenizer.json"), words.toHuggingFaceJson());
@@ -40,7 +46,7 @@ class LearnedOracleContractTest extends OracleContract {
 
   @Override
   protected RewardOracle oracle() {
-    return new LearnedOracleProvider().create(
-        OracleConfig.of(Map.of("model", dir.resolve("rm").toString(), "device", "cpu")));
+    return new LearnedOracleProvider()
+        .create(OracleConfig.of(Map.of("model", dir.resolve("rm").toString(), "device", "cpu")));
   }
 }

@@ -17,11 +17,14 @@ import org.junit.jupiter.api.Test;
 class NoNetworkTest {
 
   static String run(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djava.security.manager=allow",
-        "-cp", System.getProperty("java.class.path"),
-        NoNetworkMain.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.security.manager=allow",
+                "-cp",
+                System.getProperty("java.class.path"),
+                NoNetworkMain.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().remove(DjlOffline.OPT_OUT_TRACKING);

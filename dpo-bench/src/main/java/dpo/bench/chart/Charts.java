@@ -110,9 +110,18 @@ public final class Charts {
       Objects.requireNonNull(label, "label");
       int n = x.length;
       if (xError.length != n || y.length != n || yError.length != n) {
-        throw new IllegalArgumentException("series " + label + ": x, xError, y and yError need"
-            + " the same length, got " + n + ", " + xError.length + ", " + y.length + ", "
-            + yError.length);
+        throw new IllegalArgumentException(
+            "series "
+                + label
+                + ": x, xError, y and yError need"
+                + " the same length, got "
+                + n
+                + ", "
+                + xError.length
+                + ", "
+                + y.length
+                + ", "
+                + yError.length);
       }
       x = x.clone();
       xError = xError.clone();
@@ -151,8 +160,12 @@ public final class Charts {
       }
       XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
       colour(renderer, panel.lines().size());
-      XYPlot plot = new XYPlot(data, null, panel.logY() ? logAxis(panel.yLabel())
-          : linearAxis(panel.yLabel()), renderer);
+      XYPlot plot =
+          new XYPlot(
+              data,
+              null,
+              panel.logY() ? logAxis(panel.yLabel()) : linearAxis(panel.yLabel()),
+              renderer);
       style(plot);
       combined.add(plot, 1);
     }
@@ -234,7 +247,8 @@ public final class Charts {
   }
 
   /**
-   * The chart as {@code name.png} and {@code name.svg}, in that order, for a command's result files.
+   * The chart as {@code name.png} and {@code name.svg}, in that order, for a command's result
+   * files.
    *
    * @param name the file name without extension
    * @param chart the chart

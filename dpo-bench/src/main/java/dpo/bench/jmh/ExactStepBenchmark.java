@@ -50,7 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Dai.djl.offline=true"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Dai.djl.offline=true"})
 public class ExactStepBenchmark {
 
   @Param({"64", "512"})
@@ -86,8 +88,10 @@ public class ExactStepBenchmark {
     generic = provider.create(new BackendConfig(1).withOption("kernel", "scalar"));
     scalar = provider.create(new BackendConfig(1).withOption("kernel", "scalar"));
     simd = provider.create(new BackendConfig(1).withOption("kernel", "simd"));
-    simdAll = provider.create(new BackendConfig(Runtime.getRuntime().availableProcessors())
-        .withOption("kernel", "simd"));
+    simdAll =
+        provider.create(
+            new BackendConfig(Runtime.getRuntime().availableProcessors())
+                .withOption("kernel", "simd"));
     genericPolicy = start(generic.tabularPolicies().orElseThrow().newTabularPolicy(problem));
     scalarPolicy = start(scalar.tabularPolicies().orElseThrow().newTabularPolicy(problem));
     simdPolicy = start(simd.tabularPolicies().orElseThrow().newTabularPolicy(problem));

@@ -42,7 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Dai.djl.offline=true"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Dai.djl.offline=true"})
 public class SampledStepBenchmark {
 
   @Param({"512"})
@@ -70,8 +72,11 @@ public class SampledStepBenchmark {
     pairSampler = runtime.samplers().get(sampler).create();
     objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(3));
     backend = runtime.backends().get("cpu").create(new BackendConfig(1));
-    policy = backend.tabularPolicies().orElseThrow()
-        .newTabularPolicy(BanditStudy.gaussianRewards(prompts, responses, 1234567));
+    policy =
+        backend
+            .tabularPolicies()
+            .orElseThrow()
+            .newTabularPolicy(BanditStudy.gaussianRewards(prompts, responses, 1234567));
   }
 
   @Benchmark

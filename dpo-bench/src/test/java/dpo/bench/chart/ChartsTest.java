@@ -44,12 +44,20 @@ class ChartsTest {
     double[] withHoles = decades(9);
     withHoles[3] = 0;
     withHoles[5] = Double.NaN;
-    return Charts.stackedSteps("title", "update t", List.of(
-        new Charts.Panel("Param Diff", true,
-            List.of(new Charts.Line("a", fast), new Charts.Line("b", withHoles))),
-        new Charts.Panel("Value", false,
-            List.of(new Charts.Line("a", new double[] {3, 2, 1}),
-                new Charts.Line("b", new double[] {-1, 0, 1})))));
+    return Charts.stackedSteps(
+        "title",
+        "update t",
+        List.of(
+            new Charts.Panel(
+                "Param Diff",
+                true,
+                List.of(new Charts.Line("a", fast), new Charts.Line("b", withHoles))),
+            new Charts.Panel(
+                "Value",
+                false,
+                List.of(
+                    new Charts.Line("a", new double[] {3, 2, 1}),
+                    new Charts.Line("b", new double[] {-1, 0, 1})))));
   }
 
   private static List<XYPlot> panels(JFreeChart chart) {
@@ -91,8 +99,9 @@ class ChartsTest {
     assertTrue(r.getLowerBound() <= 1e-8 && r.getLowerBound() > 1e-10, r.toString());
     assertTrue(r.getUpperBound() >= 1 && r.getUpperBound() < 10, r.toString());
     NumberAxis linear = assertInstanceOf(NumberAxis.class, panels.get(1).getRangeAxis());
-    assertTrue(linear.getRange().contains(-1) && linear.getRange().contains(3), linear.getRange()
-        .toString());
+    assertTrue(
+        linear.getRange().contains(-1) && linear.getRange().contains(3),
+        linear.getRange().toString());
   }
 
   @Test
@@ -104,20 +113,39 @@ class ChartsTest {
     assertEquals("b", legend.get(1).getLabel());
     List<XYPlot> panels = panels(chart);
     for (int s = 0; s < 2; s++) {
-      assertEquals(panels.get(0).getRenderer().getSeriesPaint(s),
+      assertEquals(
+          panels.get(0).getRenderer().getSeriesPaint(s),
           panels.get(1).getRenderer().getSeriesPaint(s));
     }
-    assertTrue(!panels.get(0).getRenderer().getSeriesPaint(0)
-        .equals(panels.get(0).getRenderer().getSeriesPaint(1)), "distinct colours");
+    assertTrue(
+        !panels
+            .get(0)
+            .getRenderer()
+            .getSeriesPaint(0)
+            .equals(panels.get(0).getRenderer().getSeriesPaint(1)),
+        "distinct colours");
   }
 
   @Test
   void pointsCarryTheirErrorBarsAndTheAxesIncludeThem() {
-    JFreeChart chart = Charts.pointsWithErrors("t", "KL", "reward", List.of(
-        new Charts.Points("mix-p", new double[] {0, 0.5, 1}, new double[] {0, 0.1, 0.2},
-            new double[] {0.6, 0.65, 0.7}, new double[] {0, 0.01, 0.3}),
-        new Charts.Points("broken", new double[] {Double.NaN, 2}, new double[] {0, 0},
-            new double[] {0.1, 0.2}, new double[] {0, 0})));
+    JFreeChart chart =
+        Charts.pointsWithErrors(
+            "t",
+            "KL",
+            "reward",
+            List.of(
+                new Charts.Points(
+                    "mix-p",
+                    new double[] {0, 0.5, 1},
+                    new double[] {0, 0.1, 0.2},
+                    new double[] {0.6, 0.65, 0.7},
+                    new double[] {0, 0.01, 0.3}),
+                new Charts.Points(
+                    "broken",
+                    new double[] {Double.NaN, 2},
+                    new double[] {0, 0},
+                    new double[] {0.1, 0.2},
+                    new double[] {0, 0})));
     XYPlot plot = chart.getXYPlot();
     assertInstanceOf(XYErrorRenderer.class, plot.getRenderer());
     IntervalXYDataset data = (IntervalXYDataset) plot.getDataset();
@@ -140,9 +168,12 @@ class ChartsTest {
 
   @Test
   void mismatchedLengthsNameTheSeries() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new Charts.Points("hybrid", new double[2], new double[2], new double[3],
-            new double[2]));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new Charts.Points(
+                    "hybrid", new double[2], new double[2], new double[3], new double[2]));
     assertTrue(e.getMessage().contains("hybrid"), e.getMessage());
   }
 
@@ -158,7 +189,8 @@ class ChartsTest {
     assertEquals("svg", svg.getDocumentElement().getTagName());
     assertEquals(640, Double.parseDouble(svg.getDocumentElement().getAttribute("width")));
     String text = svg.getDocumentElement().getTextContent();
-    assertTrue(text.startsWith("titleab") && text.contains("update t"), "title, legend, x label: " + text);
+    assertTrue(
+        text.startsWith("titleab") && text.contains("update t"), "title, legend, x label: " + text);
   }
 
   private static Document parse(byte[] xml) throws Exception {

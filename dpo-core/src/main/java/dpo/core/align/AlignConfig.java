@@ -51,18 +51,30 @@ public record AlignConfig(
    * @return the copy
    */
   public AlignConfig withSeed(long newSeed) {
-    return new AlignConfig(iterations, responsesPerPrompt, epochs, batchSize, learningRate,
-        maxNewTokens, temperature, evalTemperature, klTemperature, marginScale, labelRule,
-        resyncEvery, updateReference, newSeed);
+    return new AlignConfig(
+        iterations,
+        responsesPerPrompt,
+        epochs,
+        batchSize,
+        learningRate,
+        maxNewTokens,
+        temperature,
+        evalTemperature,
+        klTemperature,
+        marginScale,
+        labelRule,
+        resyncEvery,
+        updateReference,
+        newSeed);
   }
 
   /**
    * Validates every setting, reporting all violations at once.
    *
    * @param iterations number of iterations (generate, label, train, evaluate, checkpoint), >= 1
-   * @param responsesPerPrompt K responses drawn per training prompt, >= 2; the best and the worst by
-   *     the oracle form the pair (ceil(K/2) from the sampler's first distribution, the rest from its
-   *     second)
+   * @param responsesPerPrompt K responses drawn per training prompt, >= 2; the best and the worst
+   *     by the oracle form the pair (ceil(K/2) from the sampler's first distribution, the rest from
+   *     its second)
    * @param epochs passes over each round's pairs, >= 1
    * @param batchSize pairs per optimizer step, >= 1
    * @param learningRate AdamW peak learning rate, > 0
@@ -73,8 +85,8 @@ public record AlignConfig(
    * @param marginScale scale of the oracle's reward gap before labelling, > 0
    * @param labelRule how the scaled gap becomes a label
    * @param resyncEvery how often generation follows the policy: 0 = once per iteration (iterative
-   *     DPO); n > 0 = every n optimizer steps (1 = fully online); -1 = never (offline: every response
-   *     comes from the initial model)
+   *     DPO); n > 0 = every n optimizer steps (1 = fully online); -1 = never (offline: every
+   *     response comes from the initial model)
    * @param updateReference whether the reference becomes the policy at the end of each iteration
    * @param seed seed of every draw; the loop derives all its randomness from (seed, iteration, ...)
    */
@@ -88,14 +100,20 @@ public record AlignConfig(
     positive(errors, "learningRate", learningRate);
     positive(errors, "temperature", temperature);
     if (!(evalTemperature >= 0) || Double.isInfinite(evalTemperature)) {
-      errors.add(new Violation("evalTemperature",
-          "evalTemperature must be a finite number >= 0 (0 = greedy), got " + evalTemperature));
+      errors.add(
+          new Violation(
+              "evalTemperature",
+              "evalTemperature must be a finite number >= 0 (0 = greedy), got " + evalTemperature));
     }
     positive(errors, "klTemperature", klTemperature);
     positive(errors, "marginScale", marginScale);
     if (resyncEvery < -1) {
-      errors.add(new Violation("resyncEvery", "resyncEvery must be -1 (offline), 0 (once per"
-          + " iteration) or a number of steps >= 1 (1 = fully online), got " + resyncEvery));
+      errors.add(
+          new Violation(
+              "resyncEvery",
+              "resyncEvery must be -1 (offline), 0 (once per"
+                  + " iteration) or a number of steps >= 1 (1 = fully online), got "
+                  + resyncEvery));
     }
     if (labelRule == null) {
       errors.add(new Violation("labelRule", "labelRule must be soft, hard or bernoulli"));
@@ -115,8 +133,8 @@ public record AlignConfig(
    * @return the config
    */
   public static AlignConfig defaults(int maxNewTokens, long seed) {
-    return new AlignConfig(3, 2, 2, 16, 3e-4, maxNewTokens, 1.0, 0.1, 0.7, 4.0, LabelRule.SOFT, 0,
-        false, seed);
+    return new AlignConfig(
+        3, 2, 2, 16, 3e-4, maxNewTokens, 1.0, 0.1, 0.7, 4.0, LabelRule.SOFT, 0, false, seed);
   }
 
   /**

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import jakarta.inject.Inject;
 import dpo.api.ConfigurationException;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
@@ -26,6 +25,7 @@ import dpo.core.DpoRuntime;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -46,9 +46,9 @@ import java.util.stream.Stream;
 
 /**
  * The online DPO comparison (docs/method.md §4): for each seed and sampler, the iterative loop
- * ({@link OnlineDpoLoop}) from one initial model, evaluated against it. Runs from Java without
- * the command line; {@code dpo align} only parses options into a {@link Config}, runs this and
- * renders the {@link Result}.
+ * ({@link OnlineDpoLoop}) from one initial model, evaluated against it. Runs from Java without the
+ * command line; {@code dpo align} only parses options into a {@link Config}, runs this and renders
+ * the {@link Result}.
  *
  * <p>Resume: each run folder records a fingerprint of everything that changes its numbers: the
  * whole effective configuration as canonical JSON, the SHA-256 of the initial model's files and
@@ -57,10 +57,11 @@ import java.util.stream.Stream;
  * setups. The SFT cache under {@code OUT/sft/} is keyed the same way.
  */
 public final class AlignExperiment {
-  private static final ObjectMapper CANONICAL = JsonMapper.builder()
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .enable(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-      .build();
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .enable(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+          .build();
 
   private final DpoRuntime runtime;
 
@@ -90,9 +91,19 @@ public final class AlignExperiment {
    * @param reference where each seed's initial model comes from
    * @param stopAfter stop every run after this iteration, as if killed (0: never; tests resume)
    */
-  public record Config(List<String> samplers, String objective, double beta, String backend,
-      int threads, String oracle, Map<String, String> oracleOptions, int seeds, long firstSeed,
-      AlignConfig loop, Reference reference, int stopAfter) {
+  public record Config(
+      List<String> samplers,
+      String objective,
+      double beta,
+      String backend,
+      int threads,
+      String oracle,
+      Map<String, String> oracleOptions,
+      int seeds,
+      long firstSeed,
+      AlignConfig loop,
+      Reference reference,
+      int stopAfter) {
     /** Checks the counts and copies the collections. */
     public Config {
       samplers = List.copyOf(samplers);
@@ -126,8 +137,13 @@ public final class AlignExperiment {
      * @param tokenizer the tokenizer of the model
      * @param tokenizerJson the tokenizer as a Hugging Face tokenizer.json, stored beside the model
      */
-    record Supervised(ModelConfig shape, int steps, double learningRate, int batch,
-        @JsonIgnore Tokenizer tokenizer, @JsonIgnore byte[] tokenizerJson)
+    record Supervised(
+        ModelConfig shape,
+        int steps,
+        double learningRate,
+        int batch,
+        @JsonIgnore Tokenizer tokenizer,
+        @JsonIgnore byte[] tokenizerJson)
         implements Reference {}
   }
 
@@ -137,8 +153,8 @@ public final class AlignExperiment {
   /** The data of each seed: prompts, and demonstrations for a {@link Reference.Supervised}. */
   public interface Inputs {
     /**
-     * What the data is (a task id and its settings, or a file and its hash), for the record and
-     * the fingerprint.
+     * What the data is (a task id and its settings, or a file and its hash), for the record and the
+     * fingerprint.
      *
      * @return the description
      */
@@ -195,24 +211,24 @@ public final class AlignExperiment {
    * @param complete false if the runs were stopped early ({@code stopAfter})
    * @param record the provenance (finished)
    */
-  public record Result(Map<String, List<List<Evaluation>>> evaluations, boolean complete,
-      RunRecord record) {}
+  public record Result(
+      Map<String, List<List<Evaluation>>> evaluations, boolean complete, RunRecord record) {}
 
   /**
    * Runs (or resumes) the experiment into a folder.
    *
    * @param config the settings
    * @param inputs the data
-   * @param out the output folder (claimed by the caller); runs go to {@code runs/}, the SFT
-   *     cache to {@code sft/}
+   * @param out the output folder (claimed by the caller); runs go to {@code runs/}, the SFT cache
+   *     to {@code sft/}
    * @param progress progress reports
    * @return the result
    */
   public Result run(Config config, Inputs inputs, Path out, Progress progress) {
     Instant started = Instant.now();
     PolicyBackendProvider backendProvider = runtime.backends().get(config.backend());
-    Objective objective = runtime.objectives().get(config.objective())
-        .create(ObjectiveConfig.ofBeta(config.beta()));
+    Objective objective =
+        runtime.objectives().get(config.objective()).create(ObjectiveConfig.ofBeta(config.beta()));
     Map<String, Sampler> chosen = samplers(config);
     Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
     RunRecord.Device device;
@@ -226,38 +242,62 @@ public final class AlignExperiment {
         List<String> train = inputs.train(seed);
         List<String> test = inputs.test(seed);
         Initial initial = initial(config, inputs, lm, out, seed);
-        recordInputs.add(new RunRecord.Input("initial model, seed " + seed,
-            initial.source().toString(), initial.hash()));
+        recordInputs.add(
+            new RunRecord.Input(
+                "initial model, seed " + seed, initial.source().toString(), initial.hash()));
         String setup = setupFingerprint(config, inputs, initial.hash());
         try (LanguageModel model = initial.model()) {
           for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
             String name = e.getKey() + " seed " + seed;
             progress.startRun(name);
-            OnlineDpoLoop loop = new OnlineDpoLoop(lm, initial.tokenizer(), scorer, e.getValue(),
-                objective, config.loop().withSeed(seed), progress);
+            OnlineDpoLoop loop =
+                new OnlineDpoLoop(
+                    lm,
+                    initial.tokenizer(),
+                    scorer,
+                    e.getValue(),
+                    objective,
+                    config.loop().withSeed(seed),
+                    progress);
             Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + seed);
             int last = config.stopAfter() > 0 ? config.stopAfter() : config.loop().iterations();
             List<Evaluation> evals = loop.run(model, train, test, dir, last, setup);
-            recordCheckpoints(dir, RunRecord.start("align", started, config, providers(config),
-                device, List.of(new RunRecord.Input("initial model, seed " + seed,
-                    initial.source().toString(), initial.hash()),
-                    new RunRecord.Input("prompts", inputs.id(), null))));
-            progress.endRun(String.format(java.util.Locale.ROOT, "%s: reward %.3f -> %.3f", name,
-                evals.get(0).reward(), evals.get(evals.size() - 1).reward()));
+            recordCheckpoints(
+                dir,
+                RunRecord.start(
+                    "align",
+                    started,
+                    config,
+                    providers(config),
+                    device,
+                    List.of(
+                        new RunRecord.Input(
+                            "initial model, seed " + seed,
+                            initial.source().toString(),
+                            initial.hash()),
+                        new RunRecord.Input("prompts", inputs.id(), null))));
+            progress.endRun(
+                String.format(
+                    java.util.Locale.ROOT,
+                    "%s: reward %.3f -> %.3f",
+                    name,
+                    evals.get(0).reward(),
+                    evals.get(evals.size() - 1).reward()));
             results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(evals);
           }
         }
       }
     }
     boolean complete = config.stopAfter() == 0 || config.stopAfter() >= config.loop().iterations();
-    RunRecord record = RunRecord.start("align", started, config, providers(config), device,
-        recordInputs).finish(Instant.now(), null);
+    RunRecord record =
+        RunRecord.start("align", started, config, providers(config), device, recordInputs)
+            .finish(Instant.now(), null);
     return new Result(results, complete, record);
   }
 
   /**
-   * Checks what can be checked before anything is written: the providers exist and every
-   * sampler can run on a language model.
+   * Checks what can be checked before anything is written: the providers exist and every sampler
+   * can run on a language model.
    *
    * @param config the settings
    */
@@ -281,24 +321,31 @@ public final class AlignExperiment {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + checkpoints + " (" + e.getMessage() + ")",
-          e);
+      throw new UncheckedIOException("cannot list " + checkpoints + " (" + e.getMessage() + ")", e);
     }
   }
 
   /** The samplers, each refused with the exact reason when it cannot run on a language model. */
   private Map<String, Sampler> samplers(Config config) {
-    List<String> runnable = runtime.samplers().ids().stream()
-        .filter(id -> GenerationPlan.supports(runtime.samplers().get(id).create(), config.beta()))
-        .toList();
+    List<String> runnable =
+        runtime.samplers().ids().stream()
+            .filter(
+                id -> GenerationPlan.supports(runtime.samplers().get(id).create(), config.beta()))
+            .toList();
     Map<String, Sampler> chosen = new LinkedHashMap<>();
     for (String id : config.samplers()) {
       Sampler s = runtime.samplers().get(id).create();
       Optional<String> refusal = GenerationPlan.refusal(s, config.beta());
       if (refusal.isPresent()) {
-        throw new ConfigurationException("samplers", "sampler '" + id + "' cannot run on a"
-            + " language model: " + refusal.get() + "; samplers that can: "
-            + String.join(", ", runnable));
+        throw new ConfigurationException(
+            "samplers",
+            "sampler '"
+                + id
+                + "' cannot run on a"
+                + " language model: "
+                + refusal.get()
+                + "; samplers that can: "
+                + String.join(", ", runnable));
       }
       chosen.put(id, s);
     }
@@ -308,12 +355,15 @@ public final class AlignExperiment {
   /** The oracle; its option errors name the option as {@code oracle.NAME}. */
   private RewardOracle oracle(Config config) {
     try {
-      return runtime.oracles().get(config.oracle())
+      return runtime
+          .oracles()
+          .get(config.oracle())
           .create(new OracleConfig(config.firstSeed(), config.oracleOptions()));
     } catch (ConfigurationException e) {
-      throw new ConfigurationException(e.violations().stream()
-          .map(v -> new ConfigurationException.Violation("oracle." + v.field(), v.message()))
-          .toList());
+      throw new ConfigurationException(
+          e.violations().stream()
+              .map(v -> new ConfigurationException.Violation("oracle." + v.field(), v.message()))
+              .toList());
     }
   }
 
@@ -325,7 +375,8 @@ public final class AlignExperiment {
     return new RunRecord.Providers(
         RunRecord.ProviderInfo.of(runtime.backends().get(config.backend())),
         RunRecord.ProviderInfo.of(runtime.objectives().get(config.objective())),
-        RunRecord.ProviderInfo.of(runtime.oracles().get(config.oracle())), samplers);
+        RunRecord.ProviderInfo.of(runtime.oracles().get(config.oracle())),
+        samplers);
   }
 
   /** A seed's initial model, its tokenizer, where it is on disk and the hash of its files. */
@@ -333,7 +384,10 @@ public final class AlignExperiment {
 
   private Initial initial(Config config, Inputs inputs, LanguageModels lm, Path out, long seed) {
     if (config.reference() instanceof Reference.Checkpoint c) {
-      return new Initial(lm.loadLanguageModel(c.model()), lm.loadTokenizer(c.model()), c.model(),
+      return new Initial(
+          lm.loadLanguageModel(c.model()),
+          lm.loadTokenizer(c.model()),
+          c.model(),
           folderSha256(c.model()));
     }
     Reference.Supervised sft = (Reference.Supervised) config.reference();
@@ -354,30 +408,48 @@ public final class AlignExperiment {
     LanguageModel model = lm.newLanguageModel(sft.shape(), seed);
     List<Demonstration> demos = inputs.demonstrations(seed);
     if (demos.isEmpty()) {
-      throw new ConfigurationException("reference", "a supervised reference needs"
-          + " demonstrations, and the data " + inputs.id() + " has none");
+      throw new ConfigurationException(
+          "reference",
+          "a supervised reference needs"
+              + " demonstrations, and the data "
+              + inputs.id()
+              + " has none");
     }
     Instant started = Instant.now();
     supervisedFineTuning(lm, model, sft, demos, seed);
     Path staging = DurableFiles.stagingFolder(dir);
     model.save(staging);
     DurableFiles.write(staging.resolve("tokenizer.json"), sft.tokenizerJson());
-    RunRecord.start("align reference (supervised fine-tuning)", started, key,
+    RunRecord.start(
+            "align reference (supervised fine-tuning)",
+            started,
+            key,
             new RunRecord.Providers(
-                RunRecord.ProviderInfo.of(runtime.backends().get(config.backend())), null, null,
-                null), null, List.of(new RunRecord.Input("demonstrations", inputs.id(), null)))
-        .finish(Instant.now(), null).writeTo(staging);
+                RunRecord.ProviderInfo.of(runtime.backends().get(config.backend())),
+                null,
+                null,
+                null),
+            null,
+            List.of(new RunRecord.Input("demonstrations", inputs.id(), null)))
+        .finish(Instant.now(), null)
+        .writeTo(staging);
     DurableFiles.publishFolder(staging, dir);
     return new Initial(model, sft.tokenizer(), dir, hash);
   }
 
   /** Supervised fine-tuning: next-token loss on random demonstrations, response then end. */
-  static void supervisedFineTuning(LanguageModels lm, LanguageModel model,
-      Reference.Supervised sft, List<Demonstration> demos, long seed) {
+  static void supervisedFineTuning(
+      LanguageModels lm,
+      LanguageModel model,
+      Reference.Supervised sft,
+      List<Demonstration> demos,
+      long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     Tokenizer tokenizer = sft.tokenizer();
-    try (LmTrainer trainer = lm.newTrainer(model, TrainerConfig.adamW(sft.learningRate())
-        .withSchedule(20, Math.max(sft.steps(), 21)))) {
+    try (LmTrainer trainer =
+        lm.newTrainer(
+            model,
+            TrainerConfig.adamW(sft.learningRate()).withSchedule(20, Math.max(sft.steps(), 21)))) {
       for (int step = 0; step < sft.steps(); step++) {
         List<int[]> prompts = new ArrayList<>();
         List<int[]> answers = new ArrayList<>();
@@ -395,8 +467,8 @@ public final class AlignExperiment {
   }
 
   /**
-   * What, besides the loop's own settings and prompts, must match for a run folder to be
-   * resumed: the whole configuration, the data, and the initial model's hash.
+   * What, besides the loop's own settings and prompts, must match for a run folder to be resumed:
+   * the whole configuration, the data, and the initial model's hash.
    */
   private static String setupFingerprint(Config config, Inputs inputs, String initialHash) {
     Map<String, Object> all = new LinkedHashMap<>();
@@ -407,10 +479,19 @@ public final class AlignExperiment {
     c.put("oracle", config.oracle());
     c.put("oracle_options", config.oracleOptions());
     c.put("loop", config.loop().withSeed(0));
-    c.put("reference", config.reference() instanceof Reference.Supervised s
-        ? Map.of("shape", s.shape(), "steps", s.steps(), "learning_rate", s.learningRate(),
-            "batch", s.batch())
-        : "checkpoint");
+    c.put(
+        "reference",
+        config.reference() instanceof Reference.Supervised s
+            ? Map.of(
+                "shape",
+                s.shape(),
+                "steps",
+                s.steps(),
+                "learning_rate",
+                s.learningRate(),
+                "batch",
+                s.batch())
+            : "checkpoint");
     all.put("config", c);
     all.put("data", inputs.id());
     all.put("initial_model_sha256", initialHash);
@@ -433,8 +514,8 @@ public final class AlignExperiment {
   }
 
   /**
-   * The SHA-256 over a folder's files (relative path and content, in path order), provenance
-   * and hidden files excluded.
+   * The SHA-256 over a folder's files (relative path and content, in path order), provenance and
+   * hidden files excluded.
    *
    * @param folder the folder
    * @return 64 hex digits
@@ -442,10 +523,12 @@ public final class AlignExperiment {
   public static String folderSha256(Path folder) {
     MessageDigest digest = Provenance.newSha256();
     try (Stream<Path> walk = Files.walk(folder)) {
-      List<Path> files = walk.filter(Files::isRegularFile)
-          .filter(p -> !p.getFileName().toString().startsWith("."))
-          .filter(p -> !p.getFileName().toString().equals(RunRecord.FILE))
-          .sorted().toList();
+      List<Path> files =
+          walk.filter(Files::isRegularFile)
+              .filter(p -> !p.getFileName().toString().startsWith("."))
+              .filter(p -> !p.getFileName().toString().equals(RunRecord.FILE))
+              .sorted()
+              .toList();
       for (Path f : files) {
         digest.update(folder.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
         digest.update((byte) 0);

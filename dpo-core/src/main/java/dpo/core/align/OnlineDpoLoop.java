@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.ConfigurationException;
 import dpo.api.TrainingDivergedException;
+import dpo.api.io.DurableFiles;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
@@ -18,7 +19,6 @@ import dpo.api.oracle.BestWorstPair;
 import dpo.api.oracle.RewardOracle;
 import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.Sampler;
-import dpo.api.io.DurableFiles;
 import dpo.core.provenance.Provenance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,15 +35,15 @@ import java.util.SplittableRandom;
 
 /**
  * The paper's practical algorithm, iterated: each iteration draws K responses per training prompt
- * from the sampler's pair of distributions, scores them with the oracle, pairs the best against
- * the worst (ties dropped), trains the policy for some epochs with the objective, evaluates it and
+ * from the sampler's pair of distributions, scores them with the oracle, pairs the best against the
+ * worst (ties dropped), trains the policy for some epochs with the objective, evaluates it and
  * checkpoints it. The policy is warm-started from the previous iteration; the reference stays the
  * initial model unless {@link AlignConfig#updateReference()}. {@link AlignConfig#resyncEvery()}
  * sets how often generation follows the policy, from offline (never) through iterative (once per
  * iteration) to fully online (every step).
  *
- * <p>Resume: a run directory holds {@code checkpoints/iteration-N/} (the policy after iteration
- * N), {@code metrics.jsonl} and {@code state.json}, written in that order after each iteration;
+ * <p>Resume: a run directory holds {@code checkpoints/iteration-N/} (the policy after iteration N),
+ * {@code metrics.jsonl} and {@code state.json}, written in that order after each iteration;
  * state.json is the commit point. Every draw is seeded from (seed, iteration, ...), and the
  * optimizer is created afresh at the start of each iteration (its moments reset, as in iterative
  * DPO practice), so a run killed at any point and restarted continues from its last finished
@@ -54,6 +54,7 @@ public final class OnlineDpoLoop {
 
   /** How many times its first value the loss may grow before the run counts as diverged. */
   static final double DIVERGENCE_FACTOR = 1e3;
+
   static final String METRICS = "metrics.jsonl";
   static final String CHECKPOINTS = "checkpoints";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -78,8 +79,14 @@ public final class OnlineDpoLoop {
    * @param progress receives progress reports
    * @throws ConfigurationException if the sampler cannot generate text
    */
-  public OnlineDpoLoop(LanguageModels lm, Tokenizer tokenizer, RewardOracle oracle,
-      Sampler sampler, Objective objective, AlignConfig config, AlignProgress progress) {
+  public OnlineDpoLoop(
+      LanguageModels lm,
+      Tokenizer tokenizer,
+      RewardOracle oracle,
+      Sampler sampler,
+      Objective objective,
+      AlignConfig config,
+      AlignProgress progress) {
     this.lm = lm;
     this.tokenizer = tokenizer;
     this.oracle = oracle;
@@ -98,8 +105,8 @@ public final class OnlineDpoLoop {
    * @param dir the run directory (created; resumed if it holds a run with the same settings)
    * @return the evaluations of iterations 0 (the initial model) to {@code iterations}
    */
-  public List<Evaluation> run(LanguageModel initial, List<String> train, List<String> test,
-      Path dir) {
+  public List<Evaluation> run(
+      LanguageModel initial, List<String> train, List<String> test, Path dir) {
     return run(initial, train, test, dir, config.iterations());
   }
 
@@ -113,8 +120,8 @@ public final class OnlineDpoLoop {
    * @param lastIteration the last iteration to run, at most {@code iterations}
    * @return the evaluations of iterations 0 to {@code lastIteration}
    */
-  public List<Evaluation> run(LanguageModel initial, List<String> train, List<String> test,
-      Path dir, int lastIteration) {
+  public List<Evaluation> run(
+      LanguageModel initial, List<String> train, List<String> test, Path dir, int lastIteration) {
     return run(initial, train, test, dir, lastIteration, "");
   }
 
@@ -126,18 +133,24 @@ public final class OnlineDpoLoop {
    * @param test evaluation prompts
    * @param dir the run directory
    * @param lastIteration the last iteration to run, at most {@code iterations}
-   * @param setup a fingerprint of everything outside the loop that changes its numbers (the
-   *     initial model's hash, the oracle and its options, the backend, the whole configuration)
+   * @param setup a fingerprint of everything outside the loop that changes its numbers (the initial
+   *     model's hash, the oracle and its options, the backend, the whole configuration)
    * @return the evaluations of iterations 0 to {@code lastIteration}
    */
-  public List<Evaluation> run(LanguageModel initial, List<String> train, List<String> test,
-      Path dir, int lastIteration, String setup) {
+  public List<Evaluation> run(
+      LanguageModel initial,
+      List<String> train,
+      List<String> test,
+      Path dir,
+      int lastIteration,
+      String setup) {
     if (train.isEmpty() || test.isEmpty()) {
-      throw new ConfigurationException("prompts", "the loop needs training and test prompts, got "
-          + train.size() + " and " + test.size());
+      throw new ConfigurationException(
+          "prompts",
+          "the loop needs training and test prompts, got " + train.size() + " and " + test.size());
     }
-    String fingerprint = Provenance.sha256((fingerprint(train, test) + setup)
-        .getBytes(StandardCharsets.UTF_8));
+    String fingerprint =
+        Provenance.sha256((fingerprint(train, test) + setup).getBytes(StandardCharsets.UTF_8));
     List<Evaluation> evaluations = new ArrayList<>();
     int done = readState(dir, fingerprint, evaluations);
     List<String> metrics = readMetrics(dir, done);
@@ -166,8 +179,8 @@ public final class OnlineDpoLoop {
         lines.add(evalLine(ev));
         policy.save(checkpoint(dir, it));
         metrics.addAll(lines);
-        DurableFiles.write(dir.resolve(METRICS),
-            String.join("", metrics).getBytes(StandardCharsets.UTF_8));
+        DurableFiles.write(
+            dir.resolve(METRICS), String.join("", metrics).getBytes(StandardCharsets.UTF_8));
         evaluations.add(ev);
         writeState(dir, fingerprint, it, evaluations);
         if (owned != null) {
@@ -184,8 +197,13 @@ public final class OnlineDpoLoop {
   }
 
   /** One iteration's generation and training; returns its metric lines. */
-  private List<String> train(int it, LanguageModel policy, LanguageModel reference,
-      LanguageModel generator, List<String> train, List<int[]> trainIds) {
+  private List<String> train(
+      int it,
+      LanguageModel policy,
+      LanguageModel reference,
+      LanguageModel generator,
+      List<String> train,
+      List<int[]> trainIds) {
     List<String> lines = new ArrayList<>();
     int n = train.size();
     int roundSize = config.resyncEvery() > 0 ? config.resyncEvery() * config.batchSize() : n;
@@ -202,11 +220,12 @@ public final class OnlineDpoLoop {
       for (int start = 0; start < n; start += roundSize, round++) {
         int[] chunk = Arrays.copyOfRange(order, start, Math.min(n, start + roundSize));
         progress.update(it, "generate", start, n);
-        List<Labelled> pairs = pairs(it, round, chunk, generator, reference, train, trainIds,
-            lines);
+        List<Labelled> pairs =
+            pairs(it, round, chunk, generator, reference, train, trainIds, lines);
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
-          int[] shuffled = permutation(pairs.size(),
-              new SplittableRandom(mix(config.seed(), it, 2, round, epoch)));
+          int[] shuffled =
+              permutation(
+                  pairs.size(), new SplittableRandom(mix(config.seed(), it, 2, round, epoch)));
           for (int b = 0; b < pairs.size(); b += config.batchSize()) {
             List<Labelled> batch = new ArrayList<>();
             for (int j = b; j < Math.min(pairs.size(), b + config.batchSize()); j++) {
@@ -228,13 +247,20 @@ public final class OnlineDpoLoop {
   }
 
   /** Generates K responses per prompt of a round, scores them and keeps the best-worst pairs. */
-  private List<Labelled> pairs(int it, int round, int[] chunk, LanguageModel generator,
-      LanguageModel reference, List<String> train, List<int[]> trainIds, List<String> lines) {
+  private List<Labelled> pairs(
+      int it,
+      int round,
+      int[] chunk,
+      LanguageModel generator,
+      LanguageModel reference,
+      List<String> train,
+      List<int[]> trainIds,
+      List<String> lines) {
     int k = config.responsesPerPrompt();
     int[] component = new int[chunk.length];
     for (int i = 0; i < chunk.length; i++) {
-      component[i] = plan.pick(new SplittableRandom(mix(config.seed(), it, 3, chunk[i]))
-          .nextDouble());
+      component[i] =
+          plan.pick(new SplittableRandom(mix(config.seed(), it, 3, chunk[i])).nextDouble());
     }
     int[][][] responses = new int[chunk.length][k][];
     for (int c = 0; c < plan.components().size(); c++) {
@@ -251,9 +277,12 @@ public final class OnlineDpoLoop {
       GenerationPlan.Pair pair = plan.components().get(c);
       for (int slot = 0; slot < k; slot++) {
         double[] w = slot < (k + 1) / 2 ? pair.first() : pair.second();
-        GenerationConfig g = GenerationConfig.sampling(config.maxNewTokens(),
-            config.temperature(), tokenizer.endOfSequence(),
-            mix(config.seed(), it, 4, round, c, slot));
+        GenerationConfig g =
+            GenerationConfig.sampling(
+                config.maxNewTokens(),
+                config.temperature(),
+                tokenizer.endOfSequence(),
+                mix(config.seed(), it, 4, round, c, slot));
         List<int[]> out = generate(generator, reference, w, prompts, g);
         for (int r = 0; r < rows.size(); r++) {
           responses[rows.get(r)][slot] = out.get(r);
@@ -280,11 +309,17 @@ public final class OnlineDpoLoop {
       Optional<BestWorstPair> best = BestWorstPair.of(r, config.marginScale());
       if (best.isPresent()) {
         BestWorstPair p = best.get();
-        double label = config.labelRule().label(p.margin(),
-            new SplittableRandom(mix(config.seed(), it, 5, chunk[i])));
+        double label =
+            config
+                .labelRule()
+                .label(p.margin(), new SplittableRandom(mix(config.seed(), it, 5, chunk[i])));
         marginSum += p.margin();
-        pairs.add(new Labelled(trainIds.get(chunk[i]), responses[i][p.chosen()],
-            responses[i][p.rejected()], label));
+        pairs.add(
+            new Labelled(
+                trainIds.get(chunk[i]),
+                responses[i][p.chosen()],
+                responses[i][p.rejected()],
+                label));
       }
     }
     Map<String, Object> line = new LinkedHashMap<>();
@@ -300,8 +335,12 @@ public final class OnlineDpoLoop {
     return pairs;
   }
 
-  private List<int[]> generate(LanguageModel policy, LanguageModel reference, double[] w,
-      List<int[]> prompts, GenerationConfig g) {
+  private List<int[]> generate(
+      LanguageModel policy,
+      LanguageModel reference,
+      double[] w,
+      List<int[]> prompts,
+      GenerationConfig g) {
     List<LanguageModel> models = new ArrayList<>();
     List<Double> weights = new ArrayList<>();
     if (w[0] != 0 || w[1] == 0) {
@@ -312,22 +351,27 @@ public final class OnlineDpoLoop {
       models.add(reference);
       weights.add(w[1]);
     }
-    return lm.generate(models, weights.stream().mapToDouble(Double::doubleValue).toArray(),
-        prompts, g);
+    return lm.generate(
+        models, weights.stream().mapToDouble(Double::doubleValue).toArray(), prompts, g);
   }
 
   /** The initial model's responses to the test prompts, which the policy's compete against. */
   private Baseline baseline(LanguageModel initial, List<String> test, List<int[]> testIds) {
-    List<int[]> responses = lm.generate(List.of(initial), new double[] {1}, testIds,
-        evalGeneration());
+    List<int[]> responses =
+        lm.generate(List.of(initial), new double[] {1}, testIds, evalGeneration());
     return new Baseline(score(test, responses));
   }
 
-  private Evaluation evaluate(int it, LanguageModel policy, LanguageModel initial,
-      Baseline baseline, List<String> test, List<int[]> testIds) {
+  private Evaluation evaluate(
+      int it,
+      LanguageModel policy,
+      LanguageModel initial,
+      Baseline baseline,
+      List<String> test,
+      List<int[]> testIds) {
     progress.update(Math.max(it, 1), "evaluate", 0, 1);
-    double[] rewards = score(test,
-        lm.generate(List.of(policy), new double[] {1}, testIds, evalGeneration()));
+    double[] rewards =
+        score(test, lm.generate(List.of(policy), new double[] {1}, testIds, evalGeneration()));
     double wins = 0;
     double sum = 0;
     for (int i = 0; i < rewards.length; i++) {
@@ -335,9 +379,16 @@ public final class OnlineDpoLoop {
       double base = baseline.rewards()[i];
       wins += rewards[i] > base ? 1 : rewards[i] == base ? 0.5 : 0;
     }
-    List<int[]> samples = lm.generate(List.of(policy), new double[] {1}, testIds,
-        GenerationConfig.sampling(config.maxNewTokens(), config.klTemperature(),
-            tokenizer.endOfSequence(), mix(config.seed(), 7)));
+    List<int[]> samples =
+        lm.generate(
+            List.of(policy),
+            new double[] {1},
+            testIds,
+            GenerationConfig.sampling(
+                config.maxNewTokens(),
+                config.klTemperature(),
+                tokenizer.endOfSequence(),
+                mix(config.seed(), 7)));
     double[] logPolicy = policy.sequenceLogProbs(testIds, samples);
     double[] logInitial = initial.sequenceLogProbs(testIds, samples);
     double kl = 0;
@@ -353,8 +404,8 @@ public final class OnlineDpoLoop {
     long seed = mix(config.seed(), 6);
     return config.evalTemperature() == 0
         ? GenerationConfig.greedy(config.maxNewTokens(), tokenizer.endOfSequence())
-        : GenerationConfig.sampling(config.maxNewTokens(), config.evalTemperature(),
-            tokenizer.endOfSequence(), seed);
+        : GenerationConfig.sampling(
+            config.maxNewTokens(), config.evalTemperature(), tokenizer.endOfSequence(), seed);
   }
 
   private double[] score(List<String> prompts, List<int[]> responses) {
@@ -367,8 +418,8 @@ public final class OnlineDpoLoop {
     for (String p : prompts) {
       int[] t = tokenizer.encodePrompt(p);
       if (t.length == 0) {
-        throw new ConfigurationException("prompts", "prompt '" + p + "' has no tokens; remove"
-            + " empty prompts");
+        throw new ConfigurationException(
+            "prompts", "prompt '" + p + "' has no tokens; remove" + " empty prompts");
       }
       ids.add(t);
     }
@@ -377,9 +428,11 @@ public final class OnlineDpoLoop {
 
   private static PreferenceBatch toBatch(List<Labelled> batch) {
     double[] labels = batch.stream().mapToDouble(Labelled::label).toArray();
-    return new PreferenceBatch(batch.stream().map(Labelled::prompt).toList(),
+    return new PreferenceBatch(
+        batch.stream().map(Labelled::prompt).toList(),
         batch.stream().map(Labelled::chosen).toList(),
-        batch.stream().map(Labelled::rejected).toList(), labels);
+        batch.stream().map(Labelled::rejected).toList(),
+        labels);
   }
 
   private static String trainLine(int it, long step, int epoch, StepMetrics m) {
@@ -425,9 +478,14 @@ public final class OnlineDpoLoop {
   static void checkDivergence(double loss, double firstLoss, int iteration, long step) {
     boolean grew = loss > DIVERGENCE_FACTOR * Math.max(firstLoss, 1e-3);
     if (!Double.isFinite(loss) || grew) {
-      throw new TrainingDivergedException("the DPO loss became " + loss + " at iteration "
-          + iteration + ", step " + step + (grew ? " (it was " + firstLoss + " at the first step)"
-          : ""));
+      throw new TrainingDivergedException(
+          "the DPO loss became "
+              + loss
+              + " at iteration "
+              + iteration
+              + ", step "
+              + step
+              + (grew ? " (it was " + firstLoss + " at the first step)" : ""));
     }
   }
 
@@ -438,11 +496,17 @@ public final class OnlineDpoLoop {
   /** What must match for a run directory to be resumed: settings, sampler, objective, prompts. */
   private String fingerprint(List<String> train, List<String> test) {
     StringBuilder b = new StringBuilder();
-    b.append(config).append('\n').append(objective.getClass().getName()).append(' ')
-        .append(objective.beta()).append('\n');
+    b.append(config)
+        .append('\n')
+        .append(objective.getClass().getName())
+        .append(' ')
+        .append(objective.beta())
+        .append('\n');
     for (GenerationPlan.Pair p : plan.components()) {
-      b.append(p.probability()).append(Arrays.toString(p.first()))
-          .append(Arrays.toString(p.second())).append('\n');
+      b.append(p.probability())
+          .append(Arrays.toString(p.first()))
+          .append(Arrays.toString(p.second()))
+          .append('\n');
     }
     b.append(String.join("\n", train)).append('\u0000').append(String.join("\n", test));
     return Provenance.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
@@ -457,30 +521,37 @@ public final class OnlineDpoLoop {
     try {
       JsonNode state = JSON.readTree(file.toFile());
       if (!fingerprint.equals(state.path("fingerprint").asText())) {
-        throw new ConfigurationException("out", dir + " holds a run with other settings (model,"
-            + " oracle, backend, reference, sampler, objective or prompts); choose another output"
-            + " folder to keep both, or delete that one yourself to start over");
+        throw new ConfigurationException(
+            "out",
+            dir
+                + " holds a run with other settings (model,"
+                + " oracle, backend, reference, sampler, objective or prompts); choose another output"
+                + " folder to keep both, or delete that one yourself to start over");
       }
       for (JsonNode e : state.path("evaluations")) {
-        evaluations.add(new Evaluation(e.get("iteration").asInt(), e.get("reward").asDouble(),
-            e.get("winRate").asDouble(), e.get("kl").asDouble()));
+        evaluations.add(
+            new Evaluation(
+                e.get("iteration").asInt(),
+                e.get("reward").asDouble(),
+                e.get("winRate").asDouble(),
+                e.get("kl").asDouble()));
       }
       return state.path("completed").asInt();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + "; delete the run directory to start"
-          + " over", e);
+      throw new UncheckedIOException(
+          "cannot read " + file + "; delete the run directory to start" + " over", e);
     }
   }
 
-  private static void writeState(Path dir, String fingerprint, int completed,
-      List<Evaluation> evaluations) {
+  private static void writeState(
+      Path dir, String fingerprint, int completed, List<Evaluation> evaluations) {
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("fingerprint", fingerprint);
     state.put("completed", completed);
     state.put("evaluations", evaluations);
     try {
-      DurableFiles.write(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter()
-          .writeValueAsBytes(state));
+      DurableFiles.write(
+          dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the run state", e);
     }

@@ -1,18 +1,18 @@
 package dpo.core.bandit;
 
 import dpo.api.backend.StepSize;
+import dpo.api.backend.TabularProblem;
 import dpo.core.DpoRuntime;
 import dpo.core.metrics.Convergence;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
-import dpo.api.backend.TabularProblem;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,10 +36,16 @@ public final class BanditReport {
     StringBuilder sb = new StringBuilder("sampler,step,param_diff,value,value_diff\n");
     for (SamplerRun run : result.runs()) {
       for (int t = 0; t < run.paramDiff().length; t++) {
-        sb.append(run.sampler()).append(',').append(t).append(',')
-            .append(run.paramDiff()[t]).append(',')
-            .append(run.value()[t]).append(',')
-            .append(run.valueDiff()[t]).append('\n');
+        sb.append(run.sampler())
+            .append(',')
+            .append(t)
+            .append(',')
+            .append(run.paramDiff()[t])
+            .append(',')
+            .append(run.value()[t])
+            .append(',')
+            .append(run.valueDiff()[t])
+            .append('\n');
       }
     }
     return sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -56,8 +62,12 @@ public final class BanditReport {
    * @param finished when it finished
    * @return the record
    */
-  public static RunRecord provenance(BanditResult result, DpoRuntime runtime,
-      String rewardsSource, Instant started, Instant finished) {
+  public static RunRecord provenance(
+      BanditResult result,
+      DpoRuntime runtime,
+      String rewardsSource,
+      Instant started,
+      Instant finished) {
     BanditConfig c = result.config();
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("prompts", c.prompts());
@@ -77,9 +87,12 @@ public final class BanditReport {
     for (String id : c.samplers()) {
       samplers.add(RunRecord.ProviderInfo.of(runtime.samplers().get(id)));
     }
-    RunRecord.Providers providers = new RunRecord.Providers(
-        RunRecord.ProviderInfo.of(runtime.backends().get(result.backend())),
-        RunRecord.ProviderInfo.of(runtime.objectives().get(c.objective())), null, samplers);
+    RunRecord.Providers providers =
+        new RunRecord.Providers(
+            RunRecord.ProviderInfo.of(runtime.backends().get(result.backend())),
+            RunRecord.ProviderInfo.of(runtime.objectives().get(c.objective())),
+            null,
+            samplers);
 
     Map<String, Object> summary = new LinkedHashMap<>();
     for (SamplerRun run : result.runs()) {
@@ -88,8 +101,8 @@ public final class BanditReport {
       s.put("final_param_diff", conv.finalError());
       s.put("final_value_diff", run.valueDiff()[run.valueDiff().length - 1]);
       s.put("steps_to_1e-6", conv.stepsTo1e6().isPresent() ? conv.stepsTo1e6().getAsInt() : null);
-      s.put("steps_to_1e-10",
-          conv.stepsTo1e10().isPresent() ? conv.stepsTo1e10().getAsInt() : null);
+      s.put(
+          "steps_to_1e-10", conv.stepsTo1e10().isPresent() ? conv.stepsTo1e10().getAsInt() : null);
       s.put("order", conv.order().isPresent() ? conv.order().getAsDouble() : null);
       s.put("order_fitted_from_step", conv.fittedFrom());
       s.put("order_fitted_steps", conv.fittedSteps());
@@ -97,13 +110,19 @@ public final class BanditReport {
     }
     Map<String, Object> results = new LinkedHashMap<>();
     // Too large a table is not inlined; the seed or the source file, with the hash, identify it.
-    results.put("rewards", (long) c.prompts() * c.responses() <= MAX_INLINE_REWARDS
-        ? result.problem().toArray() : null);
+    results.put(
+        "rewards",
+        (long) c.prompts() * c.responses() <= MAX_INLINE_REWARDS
+            ? result.problem().toArray()
+            : null);
     results.put("summary", summary);
-    return RunRecord.start("bandit", started, config, providers,
+    return RunRecord.start(
+            "bandit",
+            started,
+            config,
+            providers,
             RunRecord.Device.of(result.device()),
-            List.of(new RunRecord.Input("rewards", rewardsSource,
-                rewardsSha256(result.problem()))))
+            List.of(new RunRecord.Input("rewards", rewardsSource, rewardsSha256(result.problem()))))
         .finish(finished, results);
   }
 
@@ -115,19 +134,36 @@ public final class BanditReport {
    * @return the table, lines ending in newlines
    */
   public static String table(BanditResult result) {
-    int width = Math.max(7, result.runs().stream().mapToInt(r -> r.sampler().length()).max().orElse(7));
+    int width =
+        Math.max(7, result.runs().stream().mapToInt(r -> r.sampler().length()).max().orElse(7));
     String format = "%-" + width + "s  %16s  %14s  %15s  %5s%n";
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, format,
-        "sampler", "final param_diff", "steps to 1e-6", "steps to 1e-10", "order"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            format,
+            "sampler",
+            "final param_diff",
+            "steps to 1e-6",
+            "steps to 1e-10",
+            "order"));
     for (SamplerRun run : result.runs()) {
       Convergence c = run.convergence();
-      sb.append(String.format(Locale.ROOT, format,
-          run.sampler(),
-          String.format(Locale.ROOT, "%.3e", c.finalError()),
-          c.stepsTo1e6().isPresent() ? Integer.toString(c.stepsTo1e6().getAsInt()) : "not reached",
-          c.stepsTo1e10().isPresent() ? Integer.toString(c.stepsTo1e10().getAsInt()) : "not reached",
-          c.order().isPresent() ? String.format(Locale.ROOT, "%.2f", c.order().getAsDouble()) : "n/a"));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              format,
+              run.sampler(),
+              String.format(Locale.ROOT, "%.3e", c.finalError()),
+              c.stepsTo1e6().isPresent()
+                  ? Integer.toString(c.stepsTo1e6().getAsInt())
+                  : "not reached",
+              c.stepsTo1e10().isPresent()
+                  ? Integer.toString(c.stepsTo1e10().getAsInt())
+                  : "not reached",
+              c.order().isPresent()
+                  ? String.format(Locale.ROOT, "%.2f", c.order().getAsDouble())
+                  : "n/a"));
     }
     return sb.toString();
   }
@@ -137,8 +173,8 @@ public final class BanditReport {
   }
 
   /**
-   * SHA-256 of the rewards as little-endian IEEE-754 doubles, row by row; streamed, so that a
-   * 4096 x 4096 table costs no copy.
+   * SHA-256 of the rewards as little-endian IEEE-754 doubles, row by row; streamed, so that a 4096
+   * x 4096 table costs no copy.
    */
   static String rewardsSha256(TabularProblem problem) {
     MessageDigest digest = Provenance.newSha256();

@@ -101,13 +101,19 @@ public final class BanditStudy {
   public BanditResult run(BanditConfig config, TabularProblem problem) {
     if (config.prompts() != problem.prompts() || config.responses() != problem.responses()) {
       throw new IllegalArgumentException(
-          "config is for " + config.prompts() + " x " + config.responses()
-              + " but the rewards are " + problem.prompts() + " x " + problem.responses());
+          "config is for "
+              + config.prompts()
+              + " x "
+              + config.responses()
+              + " but the rewards are "
+              + problem.prompts()
+              + " x "
+              + problem.responses());
     }
     check(config);
     PolicyBackendProvider provider = backendProvider(config);
-    Objective objective = objectives.create(config.objective(),
-        p -> p.create(ObjectiveConfig.ofBeta(config.beta())));
+    Objective objective =
+        objectives.create(config.objective(), p -> p.create(ObjectiveConfig.ofBeta(config.beta())));
     List<SamplerRun> runs = new ArrayList<>();
     DeviceInfo device;
     try (PolicyBackend backend =
@@ -115,8 +121,14 @@ public final class BanditStudy {
       device = backend.device();
       for (String id : config.samplers()) {
         LOG.info("running sampler {} ({} steps, {})", id, config.steps(), config.mode());
-        runs.add(runSampler(id, samplers.create(id, SamplerProvider::create), objective,
-            new BackendFacets(backends).tabularPolicies(backend), config, problem));
+        runs.add(
+            runSampler(
+                id,
+                samplers.create(id, SamplerProvider::create),
+                objective,
+                new BackendFacets(backends).tabularPolicies(backend),
+                config,
+                problem));
       }
     }
     return new BanditResult(config, problem, provider.id(), device, runs);
@@ -124,9 +136,13 @@ public final class BanditStudy {
 
   private PolicyBackendProvider backendProvider(BanditConfig config) {
     return config.mode() == BanditConfig.Mode.EXACT
-        ? backends.require(config.backend(), BackendCapability.EXACT_GRADIENT,
+        ? backends.require(
+            config.backend(),
+            BackendCapability.EXACT_GRADIENT,
             "train tabular policies with exact gradients")
-        : backends.require(config.backend(), BackendCapability.SAMPLED_GRADIENT,
+        : backends.require(
+            config.backend(),
+            BackendCapability.SAMPLED_GRADIENT,
             "train tabular policies with sampled gradients");
   }
 
@@ -152,15 +168,23 @@ public final class BanditStudy {
           loss[t] =
               config.mode() == BanditConfig.Mode.EXACT
                   ? policy.exactStep(sampler, objective, config.lr()).loss()
-                  : policy.sampledStep(sampler, objective, config.lr(), config.pairs(), random)
+                  : policy
+                      .sampledStep(sampler, objective, config.lr(), config.pairs(), random)
                       .loss();
         } catch (TrainingDivergedException e) {
           throw new TrainingDivergedException("sampler '" + id + "': " + e.getMessage());
         }
         probe.record(policy, t + 1, paramDiff, value, valueDiff);
         if (paramDiff[t + 1] > DIVERGENCE_FACTOR * Math.max(paramDiff[0], 1e-12)) {
-          throw new TrainingDivergedException("sampler '" + id + "': Param Diff grew from "
-              + paramDiff[0] + " to " + paramDiff[t + 1] + " by step " + (t + 1));
+          throw new TrainingDivergedException(
+              "sampler '"
+                  + id
+                  + "': Param Diff grew from "
+                  + paramDiff[0]
+                  + " to "
+                  + paramDiff[t + 1]
+                  + " by step "
+                  + (t + 1));
         }
       }
     }

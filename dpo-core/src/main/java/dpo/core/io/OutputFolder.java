@@ -25,11 +25,11 @@ import org.slf4j.LoggerFactory;
  *   <li>Ownership: a folder gets a marker file ({@value #MARKER}) when a command first writes to
  *       it. A non-empty folder without the marker is someone else's and is refused, so a command
  *       never mixes its files with, or overwrites, files it did not write.
- *   <li>Exclusion: an OS file lock on the marker (released by the OS when the process dies, so
- *       it cannot go stale), which holds the PID of the last process that held it; a second
- *       process is refused with that PID.
- *   <li>Clean-up: temporary files and staging folders a killed run left directly in the folder
- *       are removed.
+ *   <li>Exclusion: an OS file lock on the marker (released by the OS when the process dies, so it
+ *       cannot go stale), which holds the PID of the last process that held it; a second process is
+ *       refused with that PID.
+ *   <li>Clean-up: temporary files and staging folders a killed run left directly in the folder are
+ *       removed.
  * </ul>
  *
  * <p>Nothing here deletes a folder: claiming only ever creates one.
@@ -51,8 +51,8 @@ public final class OutputFolder implements AutoCloseable {
   }
 
   /**
-   * Claims a folder for one command: creates it if missing, refuses a non-empty folder that is
-   * not a dpo output, takes the lock and removes a killed run's leftovers.
+   * Claims a folder for one command: creates it if missing, refuses a non-empty folder that is not
+   * a dpo output, takes the lock and removes a killed run's leftovers.
    *
    * @param dir the folder
    * @param field the configuration field that names it (for the error message, e.g. "out")
@@ -62,24 +62,37 @@ public final class OutputFolder implements AutoCloseable {
   public static OutputFolder claim(Path dir, String field) {
     Path abs = dir.toAbsolutePath().normalize();
     if (Files.exists(abs) && !Files.isDirectory(abs)) {
-      throw new ConfigurationException(field,
-          dir + " exists and is not a directory; choose another path");
+      throw new ConfigurationException(
+          field, dir + " exists and is not a directory; choose another path");
     }
     if (Files.isDirectory(abs) && !Files.exists(abs.resolve(MARKER)) && !isEmpty(abs)) {
-      throw new ConfigurationException(field, dir + " is not empty and was not written by dpo;"
-          + " choose a new or empty folder (dpo never writes into, or deletes, a folder it did not"
-          + " create)");
+      throw new ConfigurationException(
+          field,
+          dir
+              + " is not empty and was not written by dpo;"
+              + " choose a new or empty folder (dpo never writes into, or deletes, a folder it did not"
+              + " create)");
     }
     try {
       Files.createDirectories(abs);
     } catch (IOException e) {
-      throw new ConfigurationException(field, "cannot create " + dir + " (" + e + "); choose a"
-          + " folder that can be created and written");
+      throw new ConfigurationException(
+          field,
+          "cannot create "
+              + dir
+              + " ("
+              + e
+              + "); choose a"
+              + " folder that can be created and written");
     }
     FileChannel channel = null;
     try {
-      channel = FileChannel.open(abs.resolve(MARKER), StandardOpenOption.CREATE,
-          StandardOpenOption.READ, StandardOpenOption.WRITE);
+      channel =
+          FileChannel.open(
+              abs.resolve(MARKER),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
       FileLock lock;
       try {
         lock = channel.tryLock();
@@ -89,9 +102,13 @@ public final class OutputFolder implements AutoCloseable {
       if (lock == null) {
         String holder = readHolder(channel);
         channel.close();
-        throw new ConfigurationException(field, dir + " is in use by another dpo process"
-            + (holder.isEmpty() ? "" : " (PID " + holder + ")") + "; wait for it to finish or"
-            + " choose another folder");
+        throw new ConfigurationException(
+            field,
+            dir
+                + " is in use by another dpo process"
+                + (holder.isEmpty() ? "" : " (PID " + holder + ")")
+                + "; wait for it to finish or"
+                + " choose another folder");
       }
       byte[] pid = Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
       channel.truncate(0);
@@ -101,8 +118,13 @@ public final class OutputFolder implements AutoCloseable {
       return new OutputFolder(abs, channel, lock);
     } catch (IOException | UncheckedIOException e) {
       closeQuietly(channel);
-      throw new ConfigurationException(field, "cannot write to " + dir + " (" + e.getMessage()
-          + "); choose a folder that can be created and written");
+      throw new ConfigurationException(
+          field,
+          "cannot write to "
+              + dir
+              + " ("
+              + e.getMessage()
+              + "); choose a folder that can be created and written");
     } catch (RuntimeException e) {
       closeQuietly(channel);
       throw e;

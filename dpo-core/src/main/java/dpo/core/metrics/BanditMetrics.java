@@ -12,9 +12,9 @@ import java.util.Arrays;
  *   <li>Value Diff: V(pi*) - V(pi) with pi* proportional to exp(r / beta).
  * </ul>
  *
- * <p>Param Diff is computed in O(Y log Y) from the sorted d. Value Diff is computed as beta *
- * KL(pi || pi*), which equals V(pi*) - V(pi) exactly but keeps its precision near convergence
- * where the difference of two values would cancel to rounding noise.
+ * <p>Param Diff is computed in O(Y log Y) from the sorted d. Value Diff is computed as beta * KL(pi
+ * || pi*), which equals V(pi*) - V(pi) exactly but keeps its precision near convergence where the
+ * difference of two values would cancel to rounding noise.
  *
  * @param paramDiff mean absolute pairwise difference of r - beta log pi
  * @param value V(pi)
@@ -31,14 +31,17 @@ public record BanditMetrics(double paramDiff, double value, double valueDiff) {
    * @param scratch a buffer of length >= Y, overwritten
    * @return the metrics
    */
-  public static BanditMetrics of(double[] logPolicy, double[] rewards, double beta, double[] scratch) {
+  public static BanditMetrics of(
+      double[] logPolicy, double[] rewards, double beta, double[] scratch) {
     int n = rewards.length;
     double value = 0;
     for (int y = 0; y < n; y++) {
       scratch[y] = rewards[y] - beta * logPolicy[y];
       value += Math.exp(logPolicy[y]) * scratch[y];
     }
-    return new BanditMetrics(meanAbsolutePairwiseDifference(scratch, n), value,
+    return new BanditMetrics(
+        meanAbsolutePairwiseDifference(scratch, n),
+        value,
         beta * klToOptimum(logPolicy, rewards, beta));
   }
 
@@ -80,9 +83,10 @@ public record BanditMetrics(double paramDiff, double value, double valueDiff) {
     for (int y = 0; y < n; y++) {
       double logOpt = rewards[y] / beta - logNorm;
       double d = logPolicy[y] - logOpt;
-      kl += Math.abs(d) < 1e-2
-          ? Math.exp(logOpt) * phiSeries(d)
-          : Math.exp(logPolicy[y]) * (d - 1) + Math.exp(logOpt);
+      kl +=
+          Math.abs(d) < 1e-2
+              ? Math.exp(logOpt) * phiSeries(d)
+              : Math.exp(logPolicy[y]) * (d - 1) + Math.exp(logOpt);
     }
     return kl;
   }
@@ -90,7 +94,15 @@ public record BanditMetrics(double paramDiff, double value, double valueDiff) {
   /** phi(d) = d e^d - (e^d - 1) = sum_{k >= 2} (k - 1) d^k / k! for |d| < 1e-2. */
   static double phiSeries(double d) {
     // Terms (k-1)/k! for k = 2..8; the next term is below 1e-17 relative.
-    return d * d * (1.0 / 2 + d * (1.0 / 3 + d * (1.0 / 8 + d * (1.0 / 30
-        + d * (1.0 / 144 + d * (1.0 / 840 + d * (1.0 / 5760)))))));
+    return d
+        * d
+        * (1.0 / 2
+            + d
+                * (1.0 / 3
+                    + d
+                        * (1.0 / 8
+                            + d
+                                * (1.0 / 30
+                                    + d * (1.0 / 144 + d * (1.0 / 840 + d * (1.0 / 5760)))))));
   }
 }

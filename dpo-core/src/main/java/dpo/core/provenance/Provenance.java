@@ -61,10 +61,9 @@ public final class Provenance {
   /**
    * Where a class (typically a provider) comes from. The version is, in order: the jar manifest's
    * {@code Implementation-Version}; the version in the jar's Maven descriptor ({@code
-   * META-INF/maven/.../pom.properties}) when the jar holds exactly one; the framework's version
-   * for the framework's own jar and for class directories (a development build); otherwise
-   * "unknown", so that a plugin jar without version information is not credited with the
-   * framework's version.
+   * META-INF/maven/.../pom.properties}) when the jar holds exactly one; the framework's version for
+   * the framework's own jar and for class directories (a development build); otherwise "unknown",
+   * so that a plugin jar without version information is not credited with the framework's version.
    *
    * @param type the class
    * @return its origin

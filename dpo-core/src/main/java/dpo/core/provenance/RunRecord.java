@@ -22,15 +22,14 @@ import java.util.Objects;
 
 /**
  * The provenance of one result: which command made it, with which effective configuration, from
- * which inputs, with which providers, on which machine, device and engine. Every command writes
- * one as {@code run.json} into its output folder, and every checkpoint folder holds one. It reads
- * back into this type; fields that later versions add are ignored, so old programs read new
- * records.
+ * which inputs, with which providers, on which machine, device and engine. Every command writes one
+ * as {@code run.json} into its output folder, and every checkpoint folder holds one. It reads back
+ * into this type; fields that later versions add are ignored, so old programs read new records.
  *
  * @param command the command or experiment, e.g. "bandit", "align", "reward train"
  * @param started when the run started (ISO-8601, UTC)
- * @param finished when it finished (ISO-8601, UTC; null while it runs, e.g. beside an
- *     intermediate checkpoint)
+ * @param finished when it finished (ISO-8601, UTC; null while it runs, e.g. beside an intermediate
+ *     checkpoint)
  * @param config the experiment's typed configuration record, as JSON
  * @param providers the providers that ran
  * @param environment framework, Java, machine, device and engine
@@ -52,12 +51,13 @@ public record RunRecord(
   /** The file name of the record in an output or checkpoint folder. */
   public static final String FILE = "run.json";
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
 
   /** Checks the components. */
   public RunRecord {
@@ -81,10 +81,22 @@ public record RunRecord(
    * @param inputs the inputs
    * @return the record, not finished
    */
-  public static RunRecord start(String command, Instant started, Object config,
-      Providers providers, Device device, List<Input> inputs) {
-    return new RunRecord(command, started.toString(), null, JSON.valueToTree(config), providers,
-        Environment.current(device), inputs, null);
+  public static RunRecord start(
+      String command,
+      Instant started,
+      Object config,
+      Providers providers,
+      Device device,
+      List<Input> inputs) {
+    return new RunRecord(
+        command,
+        started.toString(),
+        null,
+        JSON.valueToTree(config),
+        providers,
+        Environment.current(device),
+        inputs,
+        null);
   }
 
   /**
@@ -95,7 +107,14 @@ public record RunRecord(
    * @return the finished record
    */
   public RunRecord finish(Instant finishedAt, Object summary) {
-    return new RunRecord(command, started, finishedAt.toString(), config, providers, environment, inputs,
+    return new RunRecord(
+        command,
+        started,
+        finishedAt.toString(),
+        config,
+        providers,
+        environment,
+        inputs,
         JSON.valueToTree(summary));
   }
 
@@ -133,8 +152,11 @@ public record RunRecord(
     try {
       return JSON.readValue(file.toFile(), RunRecord.class);
     } catch (IOException e) {
-      throw new BadDataException(file, 0, null, "not a dpo provenance record ("
-          + e.getMessage().lines().findFirst().orElse("") + ")");
+      throw new BadDataException(
+          file,
+          0,
+          null,
+          "not a dpo provenance record (" + e.getMessage().lines().findFirst().orElse("") + ")");
     }
   }
 
@@ -157,7 +179,10 @@ public record RunRecord(
    * @param samplers the samplers, in the order they ran
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Providers(ProviderInfo backend, ProviderInfo objective, ProviderInfo oracle,
+  public record Providers(
+      ProviderInfo backend,
+      ProviderInfo objective,
+      ProviderInfo oracle,
       List<ProviderInfo> samplers) {
     /** Copies the list. */
     public Providers {
@@ -174,8 +199,8 @@ public record RunRecord(
    * @param source the jar file name or class folder
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record ProviderInfo(String id, @JsonProperty("class") String className, String version,
-      String source) {
+  public record ProviderInfo(
+      String id, @JsonProperty("class") String className, String version, String source) {
     /**
      * Describes a provider.
      *
@@ -184,8 +209,8 @@ public record RunRecord(
      */
     public static ProviderInfo of(Provider provider) {
       Provenance.Origin origin = Provenance.origin(provider.getClass());
-      return new ProviderInfo(provider.id(), provider.getClass().getName(), origin.version(),
-          origin.source());
+      return new ProviderInfo(
+          provider.id(), provider.getClass().getName(), origin.version(), origin.source());
     }
   }
 
@@ -201,8 +226,14 @@ public record RunRecord(
    * @param device the device the backend actually used (null if no backend ran)
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Environment(String dpoVersion, String javaVersion, String javaVendor, String os,
-      String arch, int processors, Device device) {
+  public record Environment(
+      String dpoVersion,
+      String javaVersion,
+      String javaVendor,
+      String os,
+      String arch,
+      int processors,
+      Device device) {
     /**
      * This machine.
      *
@@ -210,10 +241,14 @@ public record RunRecord(
      * @return the environment
      */
     public static Environment current(Device device) {
-      return new Environment(Provenance.version(), System.getProperty("java.version"),
+      return new Environment(
+          Provenance.version(),
+          System.getProperty("java.version"),
           System.getProperty("java.vendor"),
           System.getProperty("os.name") + " " + System.getProperty("os.version"),
-          System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), device);
+          System.getProperty("os.arch"),
+          Runtime.getRuntime().availableProcessors(),
+          device);
     }
   }
 

@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Asks a backend for the facet a command needs and, when the backend lacks it, fails with a
- * message that names the backends that have it: "backend 'cpu' has no language models; backends
- * that do: djl". The API leaves facets optional ({@link PolicyBackend#languageModels()}); this is
- * where their absence becomes a user error, because only the registry knows the other backends.
+ * Asks a backend for the facet a command needs and, when the backend lacks it, fails with a message
+ * that names the backends that have it: "backend 'cpu' has no language models; backends that do:
+ * djl". The API leaves facets optional ({@link PolicyBackend#languageModels()}); this is where
+ * their absence becomes a user error, because only the registry knows the other backends.
  */
 public final class BackendFacets {
   private final ProviderRegistry<PolicyBackendProvider> backends;
@@ -36,8 +36,12 @@ public final class BackendFacets {
    * @throws MissingCapabilityException if it has none, naming the backends that do
    */
   public TabularPolicies tabularPolicies(PolicyBackend backend) {
-    return require(backend, backend.tabularPolicies(), "tabular policies",
-        BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT);
+    return require(
+        backend,
+        backend.tabularPolicies(),
+        "tabular policies",
+        BackendCapability.EXACT_GRADIENT,
+        BackendCapability.SAMPLED_GRADIENT);
   }
 
   /**
@@ -48,8 +52,8 @@ public final class BackendFacets {
    * @throws MissingCapabilityException if it has none, naming the backends that do
    */
   public LanguageModels languageModels(PolicyBackend backend) {
-    return require(backend, backend.languageModels(), "language models",
-        BackendCapability.LANGUAGE_MODELS);
+    return require(
+        backend, backend.languageModels(), "language models", BackendCapability.LANGUAGE_MODELS);
   }
 
   /**
@@ -60,12 +64,12 @@ public final class BackendFacets {
    * @throws MissingCapabilityException if it has none, naming the backends that do
    */
   public RewardModels rewardModels(PolicyBackend backend) {
-    return require(backend, backend.rewardModels(), "reward models",
-        BackendCapability.REWARD_MODELS);
+    return require(
+        backend, backend.rewardModels(), "reward models", BackendCapability.REWARD_MODELS);
   }
 
-  private <F> F require(PolicyBackend backend, Optional<F> facet, String what,
-      BackendCapability... capabilities) {
+  private <F> F require(
+      PolicyBackend backend, Optional<F> facet, String what, BackendCapability... capabilities) {
     if (facet.isPresent()) {
       return facet.get();
     }
@@ -78,11 +82,17 @@ public final class BackendFacets {
         }
       }
     }
-    String message = "backend '" + backend.id() + "' has no " + what + "; "
-        + (able.isEmpty()
-            ? "no other backend on the class path has them; add one with " + capabilities[0]
-                + " to the class path"
-            : "backends that do: " + String.join(", ", able));
+    String message =
+        "backend '"
+            + backend.id()
+            + "' has no "
+            + what
+            + "; "
+            + (able.isEmpty()
+                ? "no other backend on the class path has them; add one with "
+                    + capabilities[0]
+                    + " to the class path"
+                : "backends that do: " + String.join(", ", able));
     throw new MissingCapabilityException("backend", message, capabilities[0], able);
   }
 }

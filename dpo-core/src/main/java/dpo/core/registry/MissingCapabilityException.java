@@ -27,8 +27,7 @@ public final class MissingCapabilityException extends DpoException {
    * @param capability the capability that is missing
    * @param able the ids of the providers that have it, sorted
    */
-  MissingCapabilityException(
-      String kind, String message, Enum<?> capability, List<String> able) {
+  MissingCapabilityException(String kind, String message, Enum<?> capability, List<String> able) {
     super(message);
     this.kind = kind;
     this.capability = capability;

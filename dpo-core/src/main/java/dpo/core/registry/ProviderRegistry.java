@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * The providers of one kind, by id. Built once, immutable afterwards, thread-safe.
  *
  * <p>Discovery uses {@link ServiceLoader}; a provider that fails to load is logged and recorded in
- * {@link #problems()} instead of breaking discovery. Duplicate ids and malformed ids are errors.
- * An unknown id fails with the list of available ids.
+ * {@link #problems()} instead of breaking discovery. Duplicate ids and malformed ids are errors. An
+ * unknown id fails with the list of available ids.
  *
  * @param <P> the provider type
  */
@@ -145,17 +145,23 @@ public final class ProviderRegistry<P extends Provider> {
       step = "apiVersion()";
       int version = p.apiVersion();
       if (version != Provider.API_VERSION) {
-        problems.add(skipped(who + " was built for dpo API version " + version
-            + ", but this dpo supports API version " + Provider.API_VERSION
-            + "; rebuild the plugin against this dpo-api (or use a dpo release of API version "
-            + version + ")"));
+        problems.add(
+            skipped(
+                who
+                    + " was built for dpo API version "
+                    + version
+                    + ", but this dpo supports API version "
+                    + Provider.API_VERSION
+                    + "; rebuild the plugin against this dpo-api (or use a dpo release of API version "
+                    + version
+                    + ")"));
         return null;
       }
       step = "id()";
       String id = p.id();
       if (id == null || !id.matches(Provider.ID_PATTERN)) {
-        problems.add(skipped(who + " has the id '" + id
-            + "'; ids must be kebab-case, like 'dpo-mix-p'"));
+        problems.add(
+            skipped(who + " has the id '" + id + "'; ids must be kebab-case, like 'dpo-mix-p'"));
         return null;
       }
       step = "description()";
@@ -168,13 +174,19 @@ public final class ProviderRegistry<P extends Provider> {
       }
       return p;
     } catch (AbstractMethodError e) {
-      problems.add(skipped(who + " was built against an older dpo API: " + step
-          + " is missing (" + e + "); rebuild it against dpo-api of API version "
-          + Provider.API_VERSION));
+      problems.add(
+          skipped(
+              who
+                  + " was built against an older dpo API: "
+                  + step
+                  + " is missing ("
+                  + e
+                  + "); rebuild it against dpo-api of API version "
+                  + Provider.API_VERSION));
       return null;
     } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-      Throwable cause = e instanceof ServiceConfigurationError && e.getCause() != null
-          ? e.getCause() : e;
+      Throwable cause =
+          e instanceof ServiceConfigurationError && e.getCause() != null ? e.getCause() : e;
       problems.add(skipped(who + " failed in " + step, cause));
       return null;
     }
@@ -244,9 +256,19 @@ public final class ProviderRegistry<P extends Provider> {
     } catch (DpoException e) {
       throw e;
     } catch (RuntimeException | LinkageError e) {
-      throw new DpoException(kind + " '" + id + "' (" + p.getClass().getName() + " from "
-          + source(p.getClass()) + ") failed to start: " + causes(e)
-          + "; fix or remove that plugin, or choose another " + kind, e);
+      throw new DpoException(
+          kind
+              + " '"
+              + id
+              + "' ("
+              + p.getClass().getName()
+              + " from "
+              + source(p.getClass())
+              + ") failed to start: "
+              + causes(e)
+              + "; fix or remove that plugin, or choose another "
+              + kind,
+          e);
     }
   }
 
@@ -294,8 +316,9 @@ public final class ProviderRegistry<P extends Provider> {
   /** The highest priority, ties broken by the smallest id. */
   private P best(Collection<P> candidates) {
     return candidates.stream()
-        .max(Comparator.comparingInt(Provider::priority).thenComparing(Provider::id,
-            Comparator.reverseOrder()))
+        .max(
+            Comparator.comparingInt(Provider::priority)
+                .thenComparing(Provider::id, Comparator.reverseOrder()))
         .orElseThrow();
   }
 
@@ -317,25 +340,49 @@ public final class ProviderRegistry<P extends Provider> {
     List<String> able = idsWith(needed);
     if (id == null) {
       if (able.isEmpty()) {
-        throw new MissingCapabilityException(kind,
-            "no " + kind + " can " + purpose + ": none has " + needed + " (available: "
+        throw new MissingCapabilityException(
+            kind,
+            "no "
+                + kind
+                + " can "
+                + purpose
+                + ": none has "
+                + needed
+                + " (available: "
                 + (byId.isEmpty() ? "none found on the class path" : String.join(", ", ids()))
-                + "); add a " + kind + " that has it to the class path",
-            needed, able);
+                + "); add a "
+                + kind
+                + " that has it to the class path",
+            needed,
+            able);
       }
       P best = best(able.stream().map(byId::get).toList());
-      LOG.info("using {} '{}' (priority {}) out of those with {}: {}", kind, best.id(),
-          best.priority(), needed, able);
+      LOG.info(
+          "using {} '{}' (priority {}) out of those with {}: {}",
+          kind,
+          best.id(),
+          best.priority(),
+          needed,
+          able);
       return best;
     }
     P provider = get(id);
     if (!provider.capabilities().contains(needed)) {
-      throw new MissingCapabilityException(kind,
-          kind + " '" + id + "' cannot " + purpose + ": it lacks " + needed + "; "
+      throw new MissingCapabilityException(
+          kind,
+          kind
+              + " '"
+              + id
+              + "' cannot "
+              + purpose
+              + ": it lacks "
+              + needed
+              + "; "
               + (able.isEmpty()
                   ? "no " + kind + " found has it"
                   : kind + "s with " + needed + ": " + String.join(", ", able)),
-          needed, able);
+          needed,
+          able);
     }
     return provider;
   }

@@ -26,9 +26,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Fits a reward model (Bradley-Terry) to labelled pairs and writes it as a checkpoint folder
- * (model files, tokenizer.json, run.json) that the {@code learned} oracle loads. Runs from Java;
- * {@code dpo reward train} only builds the pairs of a synthetic task and renders the progress.
+ * Fits a reward model (Bradley-Terry) to labelled pairs and writes it as a checkpoint folder (model
+ * files, tokenizer.json, run.json) that the {@code learned} oracle loads. Runs from Java; {@code
+ * dpo reward train} only builds the pairs of a synthetic task and renders the progress.
  */
 public final class RewardFitExperiment {
   private final DpoRuntime runtime;
@@ -53,22 +53,23 @@ public final class RewardFitExperiment {
    * @param backend backend id, or null for the highest-priority one with reward models
    * @param seed seed of initialisation and shuffles
    */
-  public record Config(ModelConfig shape, int epochs, int batch, double learningRate,
-      String backend, long seed) {
+  public record Config(
+      ModelConfig shape, int epochs, int batch, double learningRate, String backend, long seed) {
     /** Checks the settings, reporting every violation. */
     public Config {
       List<ConfigurationException.Violation> errors = new ArrayList<>();
       if (epochs < 1) {
-        errors.add(new ConfigurationException.Violation("epochs", "epochs must be >= 1, got "
-            + epochs));
+        errors.add(
+            new ConfigurationException.Violation("epochs", "epochs must be >= 1, got " + epochs));
       }
       if (batch < 1) {
-        errors.add(new ConfigurationException.Violation("batch", "batch must be >= 1, got "
-            + batch));
+        errors.add(
+            new ConfigurationException.Violation("batch", "batch must be >= 1, got " + batch));
       }
       if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-        errors.add(new ConfigurationException.Violation("learningRate",
-            "learningRate must be a finite number > 0, got " + learningRate));
+        errors.add(
+            new ConfigurationException.Violation(
+                "learningRate", "learningRate must be a finite number > 0, got " + learningRate));
       }
       if (!errors.isEmpty()) {
         throw new ConfigurationException(errors);
@@ -85,8 +86,12 @@ public final class RewardFitExperiment {
    * @param train training pairs
    * @param test held-out pairs
    */
-  public record Data(String id, Tokenizer tokenizer, byte[] tokenizerJson,
-      List<LabelledPair> train, List<LabelledPair> test) {
+  public record Data(
+      String id,
+      Tokenizer tokenizer,
+      byte[] tokenizerJson,
+      List<LabelledPair> train,
+      List<LabelledPair> test) {
     /** Copies the lists. */
     public Data {
       train = List.copyOf(train);
@@ -110,8 +115,9 @@ public final class RewardFitExperiment {
    * @return the backend's provider
    */
   public PolicyBackendProvider check(Config config) {
-    return runtime.backends().require(config.backend(), BackendCapability.REWARD_MODELS,
-        "train reward models");
+    return runtime
+        .backends()
+        .require(config.backend(), BackendCapability.REWARD_MODELS, "train reward models");
   }
 
   /**
@@ -130,14 +136,23 @@ public final class RewardFitExperiment {
     try (PolicyBackend backend = provider.create(BackendConfig.defaults())) {
       RewardModels facet = new BackendFacets(runtime.backends()).rewardModels(backend);
       try (RewardModel model = facet.newRewardModel(config.shape(), config.seed());
-          RewardTrainer trainer = facet.newRewardTrainer(model, TrainerConfig
-              .adamW(config.learningRate()).withSchedule(Math.min(50, steps / 10), steps))) {
-        double before = RewardModelFit.accuracy(model, data.tokenizer(), data.test(),
-            config.batch());
+          RewardTrainer trainer =
+              facet.newRewardTrainer(
+                  model,
+                  TrainerConfig.adamW(config.learningRate())
+                      .withSchedule(Math.min(50, steps / 10), steps))) {
+        double before =
+            RewardModelFit.accuracy(model, data.tokenizer(), data.test(), config.batch());
         log.accept(String.format(Locale.ROOT, "untrained: held-out accuracy %.3f", before));
-        RewardModelFit.Report report = RewardModelFit.fit(model, trainer, data.tokenizer(),
-            data.train(), data.test(),
-            new RewardModelFit.Settings(config.epochs(), config.batch(), config.seed()), log);
+        RewardModelFit.Report report =
+            RewardModelFit.fit(
+                model,
+                trainer,
+                data.tokenizer(),
+                data.train(),
+                data.test(),
+                new RewardModelFit.Settings(config.epochs(), config.batch(), config.seed()),
+                log);
         model.save(out);
         DurableFiles.write(out.resolve("tokenizer.json"), data.tokenizerJson());
         Map<String, Object> results = new LinkedHashMap<>();
@@ -146,11 +161,15 @@ public final class RewardFitExperiment {
         results.put("held_out_accuracy_untrained", before);
         results.put("train_loss", report.trainLoss());
         results.put("held_out_accuracy", report.heldOutAccuracy());
-        RunRecord record = RunRecord.start("reward train", started, config,
-                new RunRecord.Providers(RunRecord.ProviderInfo.of(provider), null, null, null),
-                RunRecord.Device.of(backend.device()),
-                List.of(new RunRecord.Input("pairs", data.id(), null)))
-            .finish(Instant.now(), results);
+        RunRecord record =
+            RunRecord.start(
+                    "reward train",
+                    started,
+                    config,
+                    new RunRecord.Providers(RunRecord.ProviderInfo.of(provider), null, null, null),
+                    RunRecord.Device.of(backend.device()),
+                    List.of(new RunRecord.Input("pairs", data.id(), null)))
+                .finish(Instant.now(), results);
         record.writeTo(out);
         return new Result(before, report, record);
       }

@@ -74,8 +74,13 @@ public final class RewardModelFit {
    * @param progress receives one line per epoch
    * @return losses and accuracies
    */
-  public static Report fit(RewardModel model, RewardTrainer trainer, Tokenizer tokenizer,
-      List<LabelledPair> train, List<LabelledPair> heldOut, Settings settings,
+  public static Report fit(
+      RewardModel model,
+      RewardTrainer trainer,
+      Tokenizer tokenizer,
+      List<LabelledPair> train,
+      List<LabelledPair> heldOut,
+      Settings settings,
       Consumer<String> progress) {
     if (train.isEmpty()) {
       throw new ConfigurationException("train", "no training pairs");
@@ -96,9 +101,14 @@ public final class RewardModelFit {
       }
       losses.add(total / batches);
       accuracies.add(accuracy(model, tokenizer, heldOut, settings.batchSize()));
-      progress.accept(String.format(java.util.Locale.ROOT,
-          "epoch %d/%d: train loss %.4f, held-out accuracy %.3f", epoch + 1, settings.epochs(),
-          losses.get(epoch), accuracies.get(epoch)));
+      progress.accept(
+          String.format(
+              java.util.Locale.ROOT,
+              "epoch %d/%d: train loss %.4f, held-out accuracy %.3f",
+              epoch + 1,
+              settings.epochs(),
+              losses.get(epoch),
+              accuracies.get(epoch)));
     }
     return new Report(losses, accuracies);
   }
@@ -112,8 +122,8 @@ public final class RewardModelFit {
    * @param batchSize pairs per forward pass
    * @return the accuracy, NaN without decided pairs
    */
-  public static double accuracy(RewardModel model, Tokenizer tokenizer, List<LabelledPair> pairs,
-      int batchSize) {
+  public static double accuracy(
+      RewardModel model, Tokenizer tokenizer, List<LabelledPair> pairs, int batchSize) {
     int right = 0;
     int decided = 0;
     int context = model.config().contextLength();

@@ -1,2 +1,5 @@
-/** Fitting learned reward models to labelled preference pairs, with the reward models of any backend. */
+/**
+ * Fitting learned reward models to labelled preference pairs, with the reward models of any
+ * backend.
+ */
 package dpo.core.reward;

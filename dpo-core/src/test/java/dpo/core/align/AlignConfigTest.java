@@ -24,19 +24,35 @@ class AlignConfigTest {
 
   @Test
   void everyBadFieldIsReportedAtOnce() {
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> new AlignConfig(0, 1, 0, 0, -1, 0, 0, -0.1, 0, 0, null, -2, false, 1));
-    Set<String> fields = e.violations().stream().map(ConfigurationException.Violation::field)
-        .collect(Collectors.toSet());
-    assertEquals(Set.of("iterations", "responsesPerPrompt", "epochs", "batchSize",
-        "learningRate", "maxNewTokens", "temperature", "evalTemperature", "klTemperature",
-        "marginScale", "labelRule", "resyncEvery"), fields);
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () -> new AlignConfig(0, 1, 0, 0, -1, 0, 0, -0.1, 0, 0, null, -2, false, 1));
+    Set<String> fields =
+        e.violations().stream()
+            .map(ConfigurationException.Violation::field)
+            .collect(Collectors.toSet());
+    assertEquals(
+        Set.of(
+            "iterations",
+            "responsesPerPrompt",
+            "epochs",
+            "batchSize",
+            "learningRate",
+            "maxNewTokens",
+            "temperature",
+            "evalTemperature",
+            "klTemperature",
+            "marginScale",
+            "labelRule",
+            "resyncEvery"),
+        fields);
   }
 
   @Test
   void minusOneMeansOffline() {
-    AlignConfig c = new AlignConfig(1, 2, 1, 1, 1e-3, 4, 1, 0, 0.7, 1, LabelRule.HARD, -1, false,
-        1);
+    AlignConfig c =
+        new AlignConfig(1, 2, 1, 1, 1e-3, 4, 1, 0, 0.7, 1, LabelRule.HARD, -1, false, 1);
     assertTrue(c.offline());
   }
 

@@ -99,20 +99,34 @@ class BanditStudyBackendTest {
             .addBackend(new FakeBackend("exact-only", Set.of(BackendCapability.EXACT_GRADIENT)))
             .addBackend(
                 new FakeBackend(
-                    "full", Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT)))
+                    "full",
+                    Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT)))
             .build();
     return new BanditStudy(runtime.samplers(), runtime.objectives(), runtime.backends());
   }
 
   private static BanditConfig config(BanditConfig.Mode mode, String backend) {
-    return new BanditConfig(1, 4, 3, 1, List.of("uniform-pairs"), mode, 2, StepSize.fixed(1), 8,
-        "fake-loss", backend, 1);
+    return new BanditConfig(
+        1,
+        4,
+        3,
+        1,
+        List.of("uniform-pairs"),
+        mode,
+        2,
+        StepSize.fixed(1),
+        8,
+        "fake-loss",
+        backend,
+        1);
   }
 
   @Test
   void anExactStudyOnABackendWithoutExactGradientsNamesTheBackendsThatHaveThem() {
-    MissingCapabilityException e = assertThrows(MissingCapabilityException.class,
-        () -> study().check(config(BanditConfig.Mode.EXACT, "text-only")));
+    MissingCapabilityException e =
+        assertThrows(
+            MissingCapabilityException.class,
+            () -> study().check(config(BanditConfig.Mode.EXACT, "text-only")));
     assertEquals(
         "backend 'text-only' cannot train tabular policies with exact gradients: it lacks"
             + " EXACT_GRADIENT; backends with EXACT_GRADIENT: exact-only, full",
@@ -121,8 +135,10 @@ class BanditStudyBackendTest {
 
   @Test
   void anEmpiricalStudyNamesTheBackendsWithSampledGradients() {
-    MissingCapabilityException e = assertThrows(MissingCapabilityException.class,
-        () -> study().check(config(BanditConfig.Mode.EMPIRICAL, "exact-only")));
+    MissingCapabilityException e =
+        assertThrows(
+            MissingCapabilityException.class,
+            () -> study().check(config(BanditConfig.Mode.EMPIRICAL, "exact-only")));
     assertEquals(
         "backend 'exact-only' cannot train tabular policies with sampled gradients: it lacks"
             + " SAMPLED_GRADIENT; backends with SAMPLED_GRADIENT: full",

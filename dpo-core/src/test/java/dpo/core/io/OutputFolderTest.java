@@ -32,7 +32,8 @@ class OutputFolderTest {
       assertEquals(dir.toAbsolutePath(), folder.path());
       assertTrue(OutputFolder.isOurs(dir));
       assertEquals(Set.of(OutputFolder.MARKER), names(dir));
-      assertEquals(Long.toString(ProcessHandle.current().pid()),
+      assertEquals(
+          Long.toString(ProcessHandle.current().pid()),
           Files.readString(dir.resolve(OutputFolder.MARKER)));
     }
   }
@@ -41,11 +42,14 @@ class OutputFolderTest {
   void aSecondClaimIsRefusedWithTheHoldersPidAndSucceedsOnceReleased() {
     Path dir = root.resolve("run");
     try (OutputFolder first = OutputFolder.claim(dir, "out")) {
-      ConfigurationException e = assertThrows(ConfigurationException.class,
-          () -> OutputFolder.claim(dir, "out"));
+      ConfigurationException e =
+          assertThrows(ConfigurationException.class, () -> OutputFolder.claim(dir, "out"));
       assertEquals("out", e.violations().get(0).field());
-      assertTrue(e.getMessage().contains("in use by another dpo process (PID "
-          + ProcessHandle.current().pid() + ")"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "in use by another dpo process (PID " + ProcessHandle.current().pid() + ")"),
+          e.getMessage());
     }
     OutputFolder.claim(dir, "out").close();
   }
@@ -54,10 +58,12 @@ class OutputFolderTest {
   void aNonEmptyFolderThatIsNotOursIsRefusedAndLeftUntouched() throws IOException {
     Path dir = Files.createDirectory(root.resolve("thesis"));
     Files.writeString(dir.resolve("chapter1.tex"), "precious");
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> OutputFolder.claim(dir, "out"));
-    assertTrue(e.getMessage().contains("is not empty and was not written by dpo; choose a new or"
-        + " empty folder"), e.getMessage());
+    ConfigurationException e =
+        assertThrows(ConfigurationException.class, () -> OutputFolder.claim(dir, "out"));
+    assertTrue(
+        e.getMessage()
+            .contains("is not empty and was not written by dpo; choose a new or" + " empty folder"),
+        e.getMessage());
     assertEquals(Set.of("chapter1.tex"), names(dir));
     assertEquals("precious", Files.readString(dir.resolve("chapter1.tex")));
   }
@@ -74,8 +80,8 @@ class OutputFolderTest {
   @Test
   void aFileIsRefused() throws IOException {
     Path file = Files.writeString(root.resolve("run"), "x");
-    ConfigurationException e = assertThrows(ConfigurationException.class,
-        () -> OutputFolder.claim(file, "out"));
+    ConfigurationException e =
+        assertThrows(ConfigurationException.class, () -> OutputFolder.claim(file, "out"));
     assertTrue(e.getMessage().contains("exists and is not a directory"), e.getMessage());
   }
 

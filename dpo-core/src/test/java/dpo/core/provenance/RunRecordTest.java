@@ -22,7 +22,9 @@ class RunRecordTest {
 
   private static RunRecord sample() {
     RunRecord.ProviderInfo ipo = RunRecord.ProviderInfo.of(new ObjectiveProviders.Ipo());
-    return RunRecord.start("bandit", Instant.parse("2026-01-02T03:04:05Z"),
+    return RunRecord.start(
+            "bandit",
+            Instant.parse("2026-01-02T03:04:05Z"),
             Map.of("beta", 3.0, "samplers", List.of("dpo-unif")),
             new RunRecord.Providers(null, ipo, null, List.of()),
             new RunRecord.Device("cpu()", "PyTorch", "2.7.1"),
@@ -37,8 +39,8 @@ class RunRecordTest {
     RunRecord read = RunRecord.readFrom(dir);
     assertEquals(record, read);
     assertEquals("ipo", read.providers().objective().id());
-    assertEquals("dpo.core.objective.ObjectiveProviders$Ipo",
-        read.providers().objective().className());
+    assertEquals(
+        "dpo.core.objective.ObjectiveProviders$Ipo", read.providers().objective().className());
     assertEquals("PyTorch", read.environment().device().engine());
     assertEquals(System.getProperty("java.version"), read.environment().javaVersion());
     assertEquals(3.0, read.config().get("beta").asDouble());
@@ -49,8 +51,7 @@ class RunRecordTest {
   void theJsonUsesSnakeCaseNamesAndIsoTimes() throws Exception {
     var tree = new ObjectMapper().readTree(sample().toJson());
     assertEquals("2026-01-02T03:04:05Z", tree.get("started").asText());
-    assertEquals(System.getProperty("java.version"),
-        tree.at("/environment/java_version").asText());
+    assertEquals(System.getProperty("java.version"), tree.at("/environment/java_version").asText());
     assertEquals("2.7.1", tree.at("/environment/device/engine_version").asText());
     assertEquals("ipo", tree.at("/providers/objective/id").asText());
     assertTrue(tree.at("/providers/objective/class").isTextual());

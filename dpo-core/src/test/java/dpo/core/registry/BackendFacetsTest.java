@@ -38,9 +38,10 @@ class BackendFacetsTest {
 
   /** A backend with tabular policies only: it inherits the empty language-model facets. */
   private static final class TabularOnly implements PolicyBackend {
-    final TabularPolicies tabular = problem -> {
-      throw new IllegalStateException("not called");
-    };
+    final TabularPolicies tabular =
+        problem -> {
+          throw new IllegalStateException("not called");
+        };
 
     @Override
     public String id() {
@@ -78,28 +79,37 @@ class BackendFacetsTest {
 
   @Test
   void anAbsentFacetNamesTheBackendsThatHaveIt() {
-    BackendFacets facets = facets(
-        new Advertised("tab", Set.of(BackendCapability.EXACT_GRADIENT)),
-        new Advertised("lm-b", Set.of(BackendCapability.LANGUAGE_MODELS)),
-        new Advertised("lm-a", Set.of(BackendCapability.LANGUAGE_MODELS,
-            BackendCapability.REWARD_MODELS)));
-    MissingCapabilityException e = assertThrows(MissingCapabilityException.class,
-        () -> facets.languageModels(new TabularOnly()));
-    assertEquals("backend 'tab' has no language models; backends that do: lm-a, lm-b",
-        e.getMessage());
+    BackendFacets facets =
+        facets(
+            new Advertised("tab", Set.of(BackendCapability.EXACT_GRADIENT)),
+            new Advertised("lm-b", Set.of(BackendCapability.LANGUAGE_MODELS)),
+            new Advertised(
+                "lm-a",
+                Set.of(BackendCapability.LANGUAGE_MODELS, BackendCapability.REWARD_MODELS)));
+    MissingCapabilityException e =
+        assertThrows(
+            MissingCapabilityException.class, () -> facets.languageModels(new TabularOnly()));
+    assertEquals(
+        "backend 'tab' has no language models; backends that do: lm-a, lm-b", e.getMessage());
     assertEquals(List.of("lm-a", "lm-b"), e.able());
     assertEquals(BackendCapability.LANGUAGE_MODELS, e.capability());
-    MissingCapabilityException r = assertThrows(MissingCapabilityException.class,
-        () -> facets.rewardModels(new TabularOnly()));
+    MissingCapabilityException r =
+        assertThrows(
+            MissingCapabilityException.class, () -> facets.rewardModels(new TabularOnly()));
     assertEquals("backend 'tab' has no reward models; backends that do: lm-a", r.getMessage());
   }
 
   @Test
   void withoutAlternativesTheMessageSaysWhatToAdd() {
-    MissingCapabilityException e = assertThrows(MissingCapabilityException.class,
-        () -> facets(new Advertised("tab", Set.of(BackendCapability.EXACT_GRADIENT)))
-            .languageModels(new TabularOnly()));
-    assertEquals("backend 'tab' has no language models; no other backend on the class path has"
-        + " them; add one with LANGUAGE_MODELS to the class path", e.getMessage());
+    MissingCapabilityException e =
+        assertThrows(
+            MissingCapabilityException.class,
+            () ->
+                facets(new Advertised("tab", Set.of(BackendCapability.EXACT_GRADIENT)))
+                    .languageModels(new TabularOnly()));
+    assertEquals(
+        "backend 'tab' has no language models; no other backend on the class path has"
+            + " them; add one with LANGUAGE_MODELS to the class path",
+        e.getMessage());
   }
 }

@@ -36,11 +36,16 @@ class CapabilityRequirementTest {
   }
 
   private static final FakeBackend LM =
-      new FakeBackend("lm-only", 500, Set.of(BackendCapability.LANGUAGE_MODELS, BackendCapability.CUDA));
-  private static final FakeBackend TABULAR = new FakeBackend(
-      "tabular", 100, Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT));
+      new FakeBackend(
+          "lm-only", 500, Set.of(BackendCapability.LANGUAGE_MODELS, BackendCapability.CUDA));
+  private static final FakeBackend TABULAR =
+      new FakeBackend(
+          "tabular",
+          100,
+          Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT));
   private static final FakeBackend BOTH =
-      new FakeBackend("both", 50, Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.LANGUAGE_MODELS));
+      new FakeBackend(
+          "both", 50, Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.LANGUAGE_MODELS));
 
   private static ProviderRegistry<PolicyBackendProvider> registry(FakeBackend... backends) {
     return ProviderRegistry.of("backend", List.of(backends));
@@ -63,8 +68,12 @@ class CapabilityRequirementTest {
   @Test
   void aNamedProviderWithoutTheCapabilityFailsNamingThoseThatHaveIt() {
     ProviderRegistry<PolicyBackendProvider> r = registry(LM, TABULAR, BOTH);
-    MissingCapabilityException e = assertThrows(MissingCapabilityException.class,
-        () -> r.require("lm-only", BackendCapability.EXACT_GRADIENT, "train with exact gradients"));
+    MissingCapabilityException e =
+        assertThrows(
+            MissingCapabilityException.class,
+            () ->
+                r.require(
+                    "lm-only", BackendCapability.EXACT_GRADIENT, "train with exact gradients"));
     assertEquals(
         "backend 'lm-only' cannot train with exact gradients: it lacks EXACT_GRADIENT;"
             + " backends with EXACT_GRADIENT: both, tabular",
@@ -73,9 +82,12 @@ class CapabilityRequirementTest {
     assertEquals(BackendCapability.EXACT_GRADIENT, e.capability());
     assertEquals(List.of("both", "tabular"), e.able());
 
-    e = assertThrows(MissingCapabilityException.class,
-        () -> r.require("tabular", BackendCapability.LANGUAGE_MODELS, "generate text"));
-    assertTrue(e.getMessage().endsWith("backends with LANGUAGE_MODELS: both, lm-only"), e.getMessage());
+    e =
+        assertThrows(
+            MissingCapabilityException.class,
+            () -> r.require("tabular", BackendCapability.LANGUAGE_MODELS, "generate text"));
+    assertTrue(
+        e.getMessage().endsWith("backends with LANGUAGE_MODELS: both, lm-only"), e.getMessage());
   }
 
   @Test
@@ -89,11 +101,19 @@ class CapabilityRequirementTest {
   @Test
   void whenNoProviderHasTheCapabilityTheMessageSaysSo() {
     ProviderRegistry<PolicyBackendProvider> r = registry(LM);
-    MissingCapabilityException named = assertThrows(MissingCapabilityException.class,
-        () -> r.require("lm-only", BackendCapability.SAMPLED_GRADIENT, "train with sampled gradients"));
+    MissingCapabilityException named =
+        assertThrows(
+            MissingCapabilityException.class,
+            () ->
+                r.require(
+                    "lm-only", BackendCapability.SAMPLED_GRADIENT, "train with sampled gradients"));
     assertTrue(named.getMessage().endsWith("no backend found has it"), named.getMessage());
-    MissingCapabilityException chosen = assertThrows(MissingCapabilityException.class,
-        () -> r.require(null, BackendCapability.SAMPLED_GRADIENT, "train with sampled gradients"));
+    MissingCapabilityException chosen =
+        assertThrows(
+            MissingCapabilityException.class,
+            () ->
+                r.require(
+                    null, BackendCapability.SAMPLED_GRADIENT, "train with sampled gradients"));
     assertEquals(
         "no backend can train with sampled gradients: none has SAMPLED_GRADIENT"
             + " (available: lm-only); add a backend that has it to the class path",
@@ -104,8 +124,10 @@ class CapabilityRequirementTest {
   @Test
   void anUnknownIdIsStillReportedAsUnknown() {
     ProviderRegistry<PolicyBackendProvider> r = registry(LM, TABULAR);
-    ProviderNotFoundException e = assertThrows(ProviderNotFoundException.class,
-        () -> r.require("nope", BackendCapability.EXACT_GRADIENT, "train"));
+    ProviderNotFoundException e =
+        assertThrows(
+            ProviderNotFoundException.class,
+            () -> r.require("nope", BackendCapability.EXACT_GRADIENT, "train"));
     assertTrue(e.getMessage().contains("lm-only, tabular"), e.getMessage());
   }
 }

@@ -420,8 +420,13 @@ class ProviderRegistryTest {
   @Test
   void providersThatThrowOrDoNotFitAreSkippedWithClassJarAndCauseChain(@TempDir Path dir)
       throws IOException {
-    serviceRoot(dir, ThrowingId.class.getName(), ThrowingCapabilities.class.getName(),
-        FutureApi.class.getName(), BadId.class.getName(), IPO);
+    serviceRoot(
+        dir,
+        ThrowingId.class.getName(),
+        ThrowingCapabilities.class.getName(),
+        FutureApi.class.getName(),
+        BadId.class.getName(),
+        IPO);
     try (URLClassLoader loader =
         new URLClassLoader(new URL[] {dir.toUri().toURL()}, new HidingServiceFiles(testLoader()))) {
       ProviderRegistry<ObjectiveProvider> registry =
@@ -430,19 +435,39 @@ class ProviderRegistryTest {
       List<String> problems = registry.problems();
       assertEquals(4, problems.size(), problems.toString());
       String source = ProviderRegistry.source(ThrowingId.class);
-      assertEquals("objective provider " + ThrowingId.class.getName() + " (" + source
-          + ") failed in id(): java.lang.IllegalStateException: id unavailable"
-          + " <- java.io.IOException: config.properties; it is skipped", problems.get(0));
-      assertTrue(problems.get(1).contains(ThrowingCapabilities.class.getName() + " (" + source
-          + ") failed in capabilities(): java.lang.UnsupportedOperationException: not yet"),
+      assertEquals(
+          "objective provider "
+              + ThrowingId.class.getName()
+              + " ("
+              + source
+              + ") failed in id(): java.lang.IllegalStateException: id unavailable"
+              + " <- java.io.IOException: config.properties; it is skipped",
+          problems.get(0));
+      assertTrue(
+          problems
+              .get(1)
+              .contains(
+                  ThrowingCapabilities.class.getName()
+                      + " ("
+                      + source
+                      + ") failed in capabilities(): java.lang.UnsupportedOperationException: not yet"),
           problems.get(1));
-      assertEquals("objective provider " + FutureApi.class.getName() + " (" + source
-          + ") was built for dpo API version " + (Provider.API_VERSION + 1)
-          + ", but this dpo supports API version " + Provider.API_VERSION
-          + "; rebuild the plugin against this dpo-api (or use a dpo release of API version "
-          + (Provider.API_VERSION + 1) + "); it is skipped", problems.get(2));
-      assertTrue(problems.get(3).contains(BadId.class.getName() + " (" + source
-          + ") has the id 'Bad_Id'"), problems.get(3));
+      assertEquals(
+          "objective provider "
+              + FutureApi.class.getName()
+              + " ("
+              + source
+              + ") was built for dpo API version "
+              + (Provider.API_VERSION + 1)
+              + ", but this dpo supports API version "
+              + Provider.API_VERSION
+              + "; rebuild the plugin against this dpo-api (or use a dpo release of API version "
+              + (Provider.API_VERSION + 1)
+              + "); it is skipped",
+          problems.get(2));
+      assertTrue(
+          problems.get(3).contains(BadId.class.getName() + " (" + source + ") has the id 'Bad_Id'"),
+          problems.get(3));
     }
   }
 
@@ -450,17 +475,32 @@ class ProviderRegistryTest {
   void aProviderThatFailsToCreateIsNamedWithItsJarAndCause() {
     ProviderRegistry<ObjectiveProvider> registry =
         ProviderRegistry.of("objective", List.of(new MisbehavingObjective()));
-    DpoException e = assertThrows(DpoException.class,
-        () -> registry.create("misbehaving", p -> p.create(ObjectiveConfig.ofBeta(1))));
-    assertEquals("objective 'misbehaving' (" + MisbehavingObjective.class.getName() + " from "
-        + ProviderRegistry.source(MisbehavingObjective.class) + ") failed to start:"
-        + " java.lang.IllegalStateException: no native library"
-        + " <- java.lang.UnsatisfiedLinkError: libfoo.so; fix or remove that plugin, or choose"
-        + " another objective", e.getMessage());
+    DpoException e =
+        assertThrows(
+            DpoException.class,
+            () -> registry.create("misbehaving", p -> p.create(ObjectiveConfig.ofBeta(1))));
+    assertEquals(
+        "objective 'misbehaving' ("
+            + MisbehavingObjective.class.getName()
+            + " from "
+            + ProviderRegistry.source(MisbehavingObjective.class)
+            + ") failed to start:"
+            + " java.lang.IllegalStateException: no native library"
+            + " <- java.lang.UnsatisfiedLinkError: libfoo.so; fix or remove that plugin, or choose"
+            + " another objective",
+        e.getMessage());
     // The project's own errors keep their message.
     DpoException own = new DpoException("--beta must be > 0");
-    assertEquals(own, assertThrows(DpoException.class,
-        () -> registry.create("misbehaving", p -> { throw own; })));
+    assertEquals(
+        own,
+        assertThrows(
+            DpoException.class,
+            () ->
+                registry.create(
+                    "misbehaving",
+                    p -> {
+                      throw own;
+                    })));
   }
 
   @Test

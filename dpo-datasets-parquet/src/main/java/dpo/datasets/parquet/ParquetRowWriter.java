@@ -267,9 +267,8 @@ public final class ParquetRowWriter implements AutoCloseable {
   }
 
   /**
-   * The output file, a {@link DurableFiles} pending file: committing it forces the data to disk
-   * and renames it into place, and aborting it deletes it without parquet-java writing a footer
-   * first.
+   * The output file, a {@link DurableFiles} pending file: committing it forces the data to disk and
+   * renames it into place, and aborting it deletes it without parquet-java writing a footer first.
    */
   private static final class TempFile implements OutputFile {
     private final Path target;

@@ -5,13 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How a conversation becomes text for a model trained here: each message other than the
- * assistant's is {@code role: content} and a line break; an assistant message is {@code
- * assistant:}, a space, its content and the end-of-sequence token, so a model learns to stop after
- * its turn. A prompt for generation ends with {@code assistant:}. The
- * same rendering is the {@code chat_template} of the tokenizers that {@code dpo tokenizer train}
- * writes ({@link #JINJA}), so {@code transformers}' {@code apply_chat_template} gives the same
- * text.
+ * How a conversation becomes text for a model trained here: each message other than the assistant's
+ * is {@code role: content} and a line break; an assistant message is {@code assistant:}, a space,
+ * its content and the end-of-sequence token, so a model learns to stop after its turn. A prompt for
+ * generation ends with {@code assistant:}. The same rendering is the {@code chat_template} of the
+ * tokenizers that {@code dpo tokenizer train} writes ({@link #JINJA}), so {@code transformers}'
+ * {@code apply_chat_template} gives the same text.
  */
 public final class ChatFormat {
   /** The template for {@code tokenizer_config.json}, in Jinja as transformers reads it. */
@@ -31,8 +30,8 @@ public final class ChatFormat {
    * @param messages the messages
    * @param trainedFrom the index of the first message whose assistant turns are trained on; the
    *     assistant turns before it are context (0 trains every assistant turn)
-   * @return the segments: headers and non-assistant messages masked, assistant contents (with
-   *     their end-of-sequence token) trained on from {@code trainedFrom}
+   * @return the segments: headers and non-assistant messages masked, assistant contents (with their
+   *     end-of-sequence token) trained on from {@code trainedFrom}
    */
   public static List<TextExample.Segment> segments(List<Message> messages, int trainedFrom) {
     List<TextExample.Segment> out = new ArrayList<>();

@@ -83,8 +83,7 @@ final class Codecs {
     PreferencePair pair;
     if (row.has("prompt")) {
       pair =
-          PreferencePair.of(
-              row.content("prompt"), row.content("chosen"), row.content("rejected"));
+          PreferencePair.of(row.content("prompt"), row.content("chosen"), row.content("rejected"));
     } else {
       pair = ImplicitPrompt.split(row, row.content("chosen"), row.content("rejected"));
     }

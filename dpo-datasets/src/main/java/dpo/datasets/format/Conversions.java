@@ -8,9 +8,8 @@ import dpo.api.data.SafeRlhfRow;
 
 /**
  * Which records can be written in which formats. Every record has a prompt, so every record can be
- * written as prompts; a PKU-SafeRLHF row becomes a preference pair by its helpfulness label
- * ({@link SafeRlhfRow#betterPair()}); otherwise a record is written only in a format of its own
- * type.
+ * written as prompts; a PKU-SafeRLHF row becomes a preference pair by its helpfulness label ({@link
+ * SafeRlhfRow#betterPair()}); otherwise a record is written only in a format of its own type.
  */
 public final class Conversions {
   private Conversions() {}

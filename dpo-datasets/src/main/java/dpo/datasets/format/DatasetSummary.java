@@ -13,9 +13,9 @@ import java.util.OptionalDouble;
 import java.util.TreeMap;
 
 /**
- * Field statistics of a dataset, gathered one record at a time: lengths in characters (code
- * points) and message counts of prompts and responses, the range of rewards and margins, and the
- * balance of labels such as PKU-SafeRLHF's {@code better_response_id}.
+ * Field statistics of a dataset, gathered one record at a time: lengths in characters (code points)
+ * and message counts of prompts and responses, the range of rewards and margins, and the balance of
+ * labels such as PKU-SafeRLHF's {@code better_response_id}.
  */
 public final class DatasetSummary {
   private final Map<String, Accumulator> numbers = new LinkedHashMap<>();
@@ -62,8 +62,7 @@ public final class DatasetSummary {
       label("safer_response_id", Integer.toString(s.saferResponseId()));
       label("is_response_0_safe", Boolean.toString(s.response0Safe()));
       label("is_response_1_safe", Boolean.toString(s.response1Safe()));
-      label(
-          "better is safer", s.betterResponseId() == s.saferResponseId() ? "yes" : "no");
+      label("better is safer", s.betterResponseId() == s.saferResponseId() ? "yes" : "no");
     } else if (!(record instanceof PromptRecord)) {
       throw new IllegalArgumentException("unknown record type " + record.getClass());
     }

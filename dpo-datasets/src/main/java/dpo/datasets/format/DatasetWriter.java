@@ -77,7 +77,8 @@ public final class DatasetWriter implements AutoCloseable {
    * @param records the records
    * @return the number of rows written
    */
-  public static long writeAll(Path file, DataFormat format, Iterable<? extends DataRecord> records) {
+  public static long writeAll(
+      Path file, DataFormat format, Iterable<? extends DataRecord> records) {
     try (DatasetWriter out = open(file, format)) {
       for (DataRecord record : records) {
         out.write(record);

@@ -90,8 +90,7 @@ public final class Datasets {
    *
    * @param file the dataset
    * @return the reader
-   * @throws BadDataException if the file cannot be read or its first row is not a generation
-   *     record
+   * @throws BadDataException if the file cannot be read or its first row is not a generation record
    */
   public static DatasetReader<GenerationRecord> generations(Path file) {
     return open(

@@ -82,8 +82,12 @@ final class RowFields {
                 + other.get().id()
                 + " format: read the file with --format "
                 + other.get().id()
-            : "add it; every " + format.id() + " row needs " + format.requiredFields()
-                + ", e.g. " + format.example();
+            : "add it; every "
+                + format.id()
+                + " row needs "
+                + format.requiredFields()
+                + ", e.g. "
+                + format.example();
     throw fail(field, found + "; the row has " + names + "; " + fix);
   }
 
@@ -224,6 +228,7 @@ final class RowFields {
     } else {
       fix = "fix the row, e.g. " + example;
     }
-    return fail(field, "expected " + expected + ", got " + JsonSupport.describe(found) + "; " + fix);
+    return fail(
+        field, "expected " + expected + ", got " + JsonSupport.describe(found) + "; " + fix);
   }
 }

@@ -26,8 +26,9 @@ import java.util.function.Consumer;
  *       then the completion's assistant turns are trained on;
  *   <li>{@code {"messages"}} rows: every assistant turn is trained on, the other turns are context
  *       (TRL's assistant-only loss); rendered by {@link ChatFormat};
- *   <li>TRL preference rows {@code {"prompt", "chosen", "rejected"}} (also with an implicit prompt):
- *       the prompt is context, the chosen response is trained on, the rejected one is ignored.
+ *   <li>TRL preference rows {@code {"prompt", "chosen", "rejected"}} (also with an implicit
+ *       prompt): the prompt is context, the chosen response is trained on, the rejected one is
+ *       ignored.
  * </ul>
  *
  * <p>The kind of a dataset file is told from the fields of its first row, and every row is then
@@ -39,8 +40,9 @@ public final class TextExamples {
   private enum Kind {
     TEXT("{\"text\": \"...\"}"),
     PROMPT_COMPLETION("{\"prompt\": \"...\", \"completion\": \"...\"}"),
-    MESSAGES("{\"messages\": [{\"role\": \"user\", \"content\": \"...\"},"
-        + " {\"role\": \"assistant\", \"content\": \"...\"}]}"),
+    MESSAGES(
+        "{\"messages\": [{\"role\": \"user\", \"content\": \"...\"},"
+            + " {\"role\": \"assistant\", \"content\": \"...\"}]}"),
     PREFERENCE(DataFormat.TRL_PREFERENCE.example());
 
     final String example;
@@ -75,14 +77,18 @@ public final class TextExamples {
     try (TextLines lines = TextLines.open(file, maxChars)) {
       for (String line = lines.next(); line != null; line = lines.next()) {
         if (!line.isBlank()) {
-          sink.accept(new TextExample(List.of(new TextExample.Segment(line, true, true)),
-              file + ":" + lines.line()));
+          sink.accept(
+              new TextExample(
+                  List.of(new TextExample.Segment(line, true, true)), file + ":" + lines.line()));
           examples++;
         }
       }
     }
     if (examples == 0) {
-      throw new BadDataException(file, 0, null,
+      throw new BadDataException(
+          file,
+          0,
+          null,
           "the file holds no text (every line is blank); give a file with one paragraph per line");
     }
   }
@@ -91,13 +97,16 @@ public final class TextExamples {
     try (RowSource source = RowSources.open(file, maxChars)) {
       ObjectNode row = source.next();
       if (row == null) {
-        throw new BadDataException(file, 0, null,
-            "the file holds no rows; give at least one, e.g. " + Kind.TEXT.example);
+        throw new BadDataException(
+            file, 0, null, "the file holds no rows; give at least one, e.g. " + Kind.TEXT.example);
       }
       Kind kind = kindOf(source, row);
       for (; row != null; row = source.next()) {
-        String at = file + (source.location().line() > 0
-            ? ":" + source.location().line() : " (" + source.location().describe() + ")");
+        String at =
+            file
+                + (source.location().line() > 0
+                    ? ":" + source.location().line()
+                    : " (" + source.location().describe() + ")");
         sink.accept(new TextExample(segments(kind, row, source), at));
       }
     }
@@ -118,22 +127,37 @@ public final class TextExamples {
     }
     List<String> names = new ArrayList<>();
     first.fieldNames().forEachRemaining(names::add);
-    throw source.location().error(source.file(), null, "the row has " + names + ", which is no"
-        + " training text; give rows of one of these kinds: " + Kind.TEXT.example + " (trained on"
-        + " whole), " + Kind.PROMPT_COMPLETION.example + " or " + Kind.MESSAGES.example
-        + " (completion only), or TRL preference rows " + Kind.PREFERENCE.example
-        + " (the chosen response)");
+    throw source
+        .location()
+        .error(
+            source.file(),
+            null,
+            "the row has "
+                + names
+                + ", which is no"
+                + " training text; give rows of one of these kinds: "
+                + Kind.TEXT.example
+                + " (trained on"
+                + " whole), "
+                + Kind.PROMPT_COMPLETION.example
+                + " or "
+                + Kind.MESSAGES.example
+                + " (completion only), or TRL preference rows "
+                + Kind.PREFERENCE.example
+                + " (the chosen response)");
   }
 
   private static List<TextExample.Segment> segments(Kind kind, ObjectNode row, RowSource source) {
-    RowFields fields = kind == Kind.PREFERENCE
-        ? new RowFields(row, source.file(), source.location(), DataFormat.TRL_PREFERENCE)
-        : new RowFields(row, source.file(), source.location(), kind.example);
+    RowFields fields =
+        kind == Kind.PREFERENCE
+            ? new RowFields(row, source.file(), source.location(), DataFormat.TRL_PREFERENCE)
+            : new RowFields(row, source.file(), source.location(), kind.example);
     return switch (kind) {
       case TEXT -> List.of(new TextExample.Segment(fields.string("text"), true, true));
       case MESSAGES -> conversation(fields, fields.messages("messages"), 0, "messages");
-      case PROMPT_COMPLETION -> promptAndCompletion(
-          fields, fields.content("prompt"), fields.content("completion"), "completion");
+      case PROMPT_COMPLETION ->
+          promptAndCompletion(
+              fields, fields.content("prompt"), fields.content("completion"), "completion");
       case PREFERENCE -> {
         PreferencePair pair = (PreferencePair) Codecs.read(DataFormat.TRL_PREFERENCE, fields);
         yield promptAndCompletion(fields, pair.prompt(), pair.chosen(), "chosen");
@@ -144,13 +168,16 @@ public final class TextExamples {
   private static List<TextExample.Segment> promptAndCompletion(
       RowFields fields, Content prompt, Content completion, String field) {
     if (!prompt.isChat() && !completion.isChat()) {
-      return List.of(new TextExample.Segment(prompt.text(), false, false),
+      return List.of(
+          new TextExample.Segment(prompt.text(), false, false),
           new TextExample.Segment(completion.text(), true, true));
     }
     List<Message> messages = new ArrayList<>(chat(prompt));
     int from = messages.size();
-    messages.addAll(completion.isChat()
-        ? completion.messages() : List.of(Message.assistant(completion.text())));
+    messages.addAll(
+        completion.isChat()
+            ? completion.messages()
+            : List.of(Message.assistant(completion.text())));
     return conversation(fields, messages, from, field);
   }
 
@@ -165,9 +192,11 @@ public final class TextExamples {
       trains |= messages.get(i).role().equals("assistant");
     }
     if (!trains) {
-      throw fields.fail(field, "no assistant message to"
-          + " train on; a conversation trains on its \"assistant\" turns, so add one (roles are"
-          + " case-sensitive)");
+      throw fields.fail(
+          field,
+          "no assistant message to"
+              + " train on; a conversation trains on its \"assistant\" turns, so add one (roles are"
+              + " case-sensitive)");
     }
     return ChatFormat.segments(messages, trainedFrom);
   }

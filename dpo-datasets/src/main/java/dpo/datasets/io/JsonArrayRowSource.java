@@ -163,7 +163,9 @@ final class JsonArrayRowSource implements RowSource {
       field = dot < 0 ? null : field.substring(dot + 1);
     }
     String end =
-        e instanceof JsonEOFException ? "the file ends in the middle of a row: " : "malformed JSON: ";
+        e instanceof JsonEOFException
+            ? "the file ends in the middle of a row: "
+            : "malformed JSON: ";
     RowLocation at = RowLocation.ofElement(rows, e.getLocation().getLineNr());
     return at.error(file, field, end + JsonSupport.reason(e) + "; " + SHAPE);
   }

@@ -19,10 +19,10 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Writes rows to a dataset file atomically: rows go to a temporary file beside the target, which
- * {@link #commit()} moves into place in one step. Until then the target is untouched; if the
- * writer is closed without a commit, for example because an exception left a try-with-resources
- * block, the temporary file is deleted. Readers therefore see the old file or the complete new
- * one, never a half-written file.
+ * {@link #commit()} moves into place in one step. Until then the target is untouched; if the writer
+ * is closed without a commit, for example because an exception left a try-with-resources block, the
+ * temporary file is deleted. Readers therefore see the old file or the complete new one, never a
+ * half-written file.
  *
  * <pre>
  * try (JsonRowWriter out = JsonRowWriter.open(Path.of("pairs.jsonl"))) {
@@ -80,15 +80,18 @@ public final class JsonRowWriter implements AutoCloseable {
     }
     Path target = file.toAbsolutePath();
     if (!Files.isDirectory(target.getParent())) {
-      throw new DpoException("cannot write " + file + " (its folder does not exist); check that"
-          + " its directory exists and is writable");
+      throw new DpoException(
+          "cannot write "
+              + file
+              + " (its folder does not exist); check that"
+              + " its directory exists and is writable");
     }
     DurableFiles.Pending pending;
     try {
       pending = DurableFiles.open(target);
     } catch (UncheckedIOException e) {
-      throw new DpoException(e.getMessage() + "; check that its directory exists and is writable",
-          e);
+      throw new DpoException(
+          e.getMessage() + "; check that its directory exists and is writable", e);
     }
     try {
       OutputStream bytes = pending.stream();
@@ -104,11 +107,7 @@ public final class JsonRowWriter implements AutoCloseable {
     } catch (IOException e) {
       pending.close();
       throw new DpoException(
-          "cannot write "
-              + file
-              + " ("
-              + e
-              + "); check that its directory exists and is writable",
+          "cannot write " + file + " (" + e + "); check that its directory exists and is writable",
           e);
     }
   }

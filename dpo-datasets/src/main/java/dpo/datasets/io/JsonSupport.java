@@ -38,8 +38,8 @@ public final class JsonSupport {
   private JsonSupport() {}
 
   /**
-   * Jackson's reason for a parse failure, without its location (messages give the line) and
-   * without its advice to enable parser features, which is for programmers.
+   * Jackson's reason for a parse failure, without its location (messages give the line) and without
+   * its advice to enable parser features, which is for programmers.
    *
    * @param e the failure
    * @return one line

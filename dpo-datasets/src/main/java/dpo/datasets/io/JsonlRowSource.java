@@ -11,8 +11,8 @@ import java.io.Reader;
 import java.nio.file.Path;
 
 /**
- * JSON lines: one JSON object per line. Blank lines are skipped. Each line is parsed on its own,
- * so a malformed line is reported with its own line number and column, and a line longer than the
+ * JSON lines: one JSON object per line. Blank lines are skipped. Each line is parsed on its own, so
+ * a malformed line is reported with its own line number and column, and a line longer than the
  * limit fails as soon as the limit is passed, before the rest of it is read.
  */
 final class JsonlRowSource implements RowSource {

@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.io.Reader;
 
 /**
- * Stops a JSON parser that has read more than a limit of characters since the current row began,
- * so that one enormous row fails fast instead of filling memory. The parser reads ahead in chunks,
- * so the limit holds to within one chunk.
+ * Stops a JSON parser that has read more than a limit of characters since the current row began, so
+ * that one enormous row fails fast instead of filling memory. The parser reads ahead in chunks, so
+ * the limit holds to within one chunk.
  */
 final class RowLimitReader extends Reader {
   private final Reader in;

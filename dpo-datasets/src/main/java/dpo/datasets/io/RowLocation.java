@@ -8,8 +8,8 @@ import java.nio.file.Path;
  *
  * @param index the 0-based position of the row among the rows of the file
  * @param line the 1-based line where the row starts, or 0 where lines mean nothing (Parquet)
- * @param where how a message names the row beyond its line, e.g. {@code "row 5"} in a JSON array
- *     or {@code "row group 0, row 17"} in Parquet; null in JSON lines, where the line says it all
+ * @param where how a message names the row beyond its line, e.g. {@code "row 5"} in a JSON array or
+ *     {@code "row group 0, row 17"} in Parquet; null in JSON lines, where the line says it all
  */
 public record RowLocation(long index, long line, String where) {
   /**

@@ -5,9 +5,9 @@ import dpo.api.BadDataException;
 import java.nio.file.Path;
 
 /**
- * The rows of a dataset file, one JSON object at a time, whatever the container (JSON lines, a
- * JSON array, Parquet). Only the current row is held in memory. Call {@link #next()} until it
- * returns null, then {@link #close()}; use it from one thread.
+ * The rows of a dataset file, one JSON object at a time, whatever the container (JSON lines, a JSON
+ * array, Parquet). Only the current row is held in memory. Call {@link #next()} until it returns
+ * null, then {@link #close()}; use it from one thread.
  */
 public interface RowSource extends AutoCloseable {
   /**

@@ -21,12 +21,12 @@ import java.util.zip.GZIPInputStream;
  *   <li>Parquet when the name ends in {@code .parquet} or the file starts with {@code PAR1};
  *   <li>otherwise UTF-8 JSON, gzip-compressed when it starts with the gzip magic bytes (as {@code
  *       .gz} files do), and then, by its first character that is not white space: {@code [} a JSON
- *       array of rows, <code>&#123;</code> JSON lines, unless that first object is the
- *       <code>&#123;"type": ..., "instances": [rows]&#125;</code> wrapper RLHFlow's scripts write.
+ *       array of rows, <code>&#123;</code> JSON lines, unless that first object is the <code>
+ *       &#123;"type": ..., "instances": [rows]&#125;</code> wrapper RLHFlow's scripts write.
  * </ul>
  *
- * <p>The extension {@code .json} does not imply an array: Hugging Face writes JSON lines under
- * that name too.
+ * <p>The extension {@code .json} does not imply an array: Hugging Face writes JSON lines under that
+ * name too.
  */
 public final class RowSources {
   /** The default longest row, in characters: 16 Mi, far above any real prompt or response. */
@@ -83,10 +83,10 @@ public final class RowSources {
     Reader text = text(file, gzip);
     return switch (container) {
       case JSON_LINES -> new JsonlRowSource(file, text, maxRowChars);
-      case JSON_ARRAY -> new JsonArrayRowSource(
-          file, new RowLimitReader(text, maxRowChars), false, maxRowChars);
-      case WRAPPED_ARRAY -> new JsonArrayRowSource(
-          file, new RowLimitReader(text, maxRowChars), true, maxRowChars);
+      case JSON_ARRAY ->
+          new JsonArrayRowSource(file, new RowLimitReader(text, maxRowChars), false, maxRowChars);
+      case WRAPPED_ARRAY ->
+          new JsonArrayRowSource(file, new RowLimitReader(text, maxRowChars), true, maxRowChars);
     };
   }
 
@@ -102,7 +102,10 @@ public final class RowSources {
         return provider.open(file);
       }
     }
-    throw new BadDataException(file, 0, null,
+    throw new BadDataException(
+        file,
+        0,
+        null,
         "is a Parquet file, but this build of dpo cannot read Parquet: the dpo-datasets-parquet"
             + " module is not on the class path; add it (the dpo command line includes it), or"
             + " convert the file to JSON lines");
@@ -110,8 +113,7 @@ public final class RowSources {
 
   private static boolean isParquet(Path file, byte[] head) {
     String name = file.getFileName() == null ? "" : file.getFileName().toString();
-    return name.toLowerCase(Locale.ROOT).endsWith(".parquet")
-        || Arrays.equals(head, PARQUET_MAGIC);
+    return name.toLowerCase(Locale.ROOT).endsWith(".parquet") || Arrays.equals(head, PARQUET_MAGIC);
   }
 
   private static byte[] head(Path file) {
@@ -177,8 +179,8 @@ public final class RowSources {
   }
 
   /**
-   * Whether the first JSON object has an {@code instances} array: RLHFlow's wrapper rather than
-   * the first of many rows. Any failure means no; the JSON-lines reader then reports it properly.
+   * Whether the first JSON object has an {@code instances} array: RLHFlow's wrapper rather than the
+   * first of many rows. Any failure means no; the JSON-lines reader then reports it properly.
    */
   private static boolean isWrapper(Path file, boolean gzip, long maxRowChars) {
     try (Reader in = new RowLimitReader(text(file, gzip), maxRowChars);

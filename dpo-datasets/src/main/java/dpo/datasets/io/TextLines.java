@@ -9,9 +9,9 @@ import java.nio.file.Path;
 
 /**
  * The lines of a UTF-8 text file, one at a time, each at most a given number of characters: a
- * longer line fails with its file, line and the limit before more than the limit is held, so a
- * file without line breaks cannot fill memory. Line ends are {@code \n}, {@code \r\n} or {@code
- * \r}; they are not part of the lines. Use it from one thread.
+ * longer line fails with its file, line and the limit before more than the limit is held, so a file
+ * without line breaks cannot fill memory. Line ends are {@code \n}, {@code \r\n} or {@code \r};
+ * they are not part of the lines. Use it from one thread.
  */
 public final class TextLines implements AutoCloseable {
   /** The default longest line, in characters: 1 Mi, far above any real paragraph. */
@@ -51,7 +51,9 @@ public final class TextLines implements AutoCloseable {
     }
     try {
       return new TextLines(
-          file, new StrictUtf8Reader(new BufferedInputStream(Files.newInputStream(file))), maxChars);
+          file,
+          new StrictUtf8Reader(new BufferedInputStream(Files.newInputStream(file))),
+          maxChars);
     } catch (IOException e) {
       throw ReadErrors.unreadable(file, e);
     }
@@ -94,9 +96,14 @@ public final class TextLines implements AutoCloseable {
           return sb.toString();
         }
         if (sb.length() == maxChars) {
-          throw new BadDataException(file, line + 1, null, "the line is longer than " + maxChars
-              + " characters, the limit; break the text into lines (paragraphs), or raise the"
-              + " limit with --max-line-chars");
+          throw new BadDataException(
+              file,
+              line + 1,
+              null,
+              "the line is longer than "
+                  + maxChars
+                  + " characters, the limit; break the text into lines (paragraphs), or raise the"
+                  + " limit with --max-line-chars");
         }
         sb.append(c);
         pending = true;

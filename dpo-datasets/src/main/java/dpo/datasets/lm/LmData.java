@@ -17,20 +17,20 @@ import java.util.SplittableRandom;
  *
  * <p><b>Targets.</b> {@code targets[i]} says whether token {@code i} is a target of the loss, i.e.
  * predicted from the tokens before it. The beginning-of-sequence token never is; plain text is
- * trained on whole, up to and including its end-of-sequence token; a prompt is context only and
- * its completion is trained on (TRL's completion-only loss); padding never is.
+ * trained on whole, up to and including its end-of-sequence token; a prompt is context only and its
+ * completion is trained on (TRL's completion-only loss); padding never is.
  *
  * <p><b>Layout.</b> {@link Layout#PACK} (for pretraining) concatenates the sequences, in file
  * order, into one stream and cuts it into blocks of exactly the context length, as GPT-2 was
  * trained and as TRL's "wrapped" packing does: a sequence may continue into the next block, and
  * attention crosses sequence boundaries within a block; the first token of a block has no context
  * and is not a target; only the last block is padded. {@link Layout#PAD} (for fine-tuning) puts
- * each sequence in its own block, cut to the context length (its start kept, as TRL's SFT does)
- * and padded on the right; a sequence with no target left after the cut is dropped and counted.
+ * each sequence in its own block, cut to the context length (its start kept, as TRL's SFT does) and
+ * padded on the right; a sequence with no target left after the cut is dropped and counted.
  *
  * <p><b>Held-out split.</b> A fraction of the examples (rounded, at least one when the fraction is
- * above zero), drawn with the seed, before tokens are laid out, so no example is in both sets.
- * Both sets keep file order.
+ * above zero), drawn with the seed, before tokens are laid out, so no example is in both sets. Both
+ * sets keep file order.
  */
 public final class LmData {
   /** How sequences are laid out in blocks. */
@@ -146,16 +146,25 @@ public final class LmData {
       List<Path> files, Tokenizer tokenizer, SpecialIds specials, Config config) {
     List<Sequence> sequences = new ArrayList<>();
     for (Path file : files) {
-      TextExamples.read(file, config.maxChars(),
-          e -> sequences.add(sequence(e, tokenizer, specials)));
+      TextExamples.read(
+          file, config.maxChars(), e -> sequences.add(sequence(e, tokenizer, specials)));
     }
     int n = sequences.size();
-    int held = config.evalFraction() == 0 ? 0
-        : Math.max(1, (int) Math.round(config.evalFraction() * n));
+    int held =
+        config.evalFraction() == 0 ? 0 : Math.max(1, (int) Math.round(config.evalFraction() * n));
     if (held >= n) {
-      throw new BadDataException(files.get(0), 0, null, "only " + n + " example(s) in "
-          + files + ", too few to hold out a fraction of " + config.evalFraction() + " and train"
-          + " on the rest; give more text or a smaller eval fraction (0 holds out nothing)");
+      throw new BadDataException(
+          files.get(0),
+          0,
+          null,
+          "only "
+              + n
+              + " example(s) in "
+              + files
+              + ", too few to hold out a fraction of "
+              + config.evalFraction()
+              + " and train"
+              + " on the rest; give more text or a smaller eval fraction (0 holds out nothing)");
     }
     boolean[] isEval = heldOut(n, held, config.seed());
     List<Sequence> train = new ArrayList<>(n - held);

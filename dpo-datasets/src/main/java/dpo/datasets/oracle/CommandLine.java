@@ -79,8 +79,15 @@ final class CommandLine {
         if (close < 0) {
           throw new ConfigurationException(
               field,
-              "option '" + field + "' has an unterminated " + (c == '"' ? "double" : "single")
-                  + " quote at character " + (i + 1) + ": " + text + "; close the quote");
+              "option '"
+                  + field
+                  + "' has an unterminated "
+                  + (c == '"' ? "double" : "single")
+                  + " quote at character "
+                  + (i + 1)
+                  + ": "
+                  + text
+                  + "; close the quote");
         }
         String quoted = text.substring(i + 1, close);
         word.append(c == '"' ? quoted.replaceAll("\\\\([\"\\\\])", "$1") : quoted);

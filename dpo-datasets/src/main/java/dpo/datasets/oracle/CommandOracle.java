@@ -54,6 +54,7 @@ final class CommandOracle implements RewardOracle {
   private static final long STDERR_JOIN_MILLIS = 1_000;
   private static final Object END_OF_OUTPUT = new Object();
   private static final Object LINE_TOO_LONG = new Object();
+
   /**
    * The longest answer line read, in characters. An answer is a small JSON object; the bound keeps
    * a runaway process (an endless line) from filling the heap.
@@ -112,7 +113,8 @@ final class CommandOracle implements RewardOracle {
               + " executable, or run it through its interpreter, e.g. python3 score.py");
     }
     this.stdin =
-        new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+        new BufferedWriter(
+            new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
     daemon("stdout", process.getInputStream(), this::offerLine, true);
     this.stderrThread = daemon("stderr", process.getErrorStream(), this::keepErrorLine, false);
     this.writer =
@@ -448,8 +450,8 @@ final class CommandOracle implements RewardOracle {
 
   /**
    * Stops the process and everything it started: its descendants and the other members of its
-   * process group (children it left behind are no longer its descendants), then the process.
-   * Also the shutdown hook, so that nothing outlives the JVM on SIGTERM or Ctrl-C.
+   * process group (children it left behind are no longer its descendants), then the process. Also
+   * the shutdown hook, so that nothing outlives the JVM on SIGTERM or Ctrl-C.
    */
   private void kill() {
     long group = process.pid();

@@ -21,8 +21,9 @@ import java.util.Set;
  * </ul>
  *
  * <p><b>Protocol.</b> The process is started once, when the oracle is created, in the working
- * directory and with the environment of the JVM, and runs until the oracle is closed. For every (prompt, response) pair the oracle writes one line to the process's
- * standard input, a JSON object in UTF-8 (non-ASCII characters escaped):
+ * directory and with the environment of the JVM, and runs until the oracle is closed. For every
+ * (prompt, response) pair the oracle writes one line to the process's standard input, a JSON object
+ * in UTF-8 (non-ASCII characters escaped):
  *
  * <pre>{"prompt": "tell me about bees", "response": "the bees are calm ."}</pre>
  *
@@ -32,14 +33,14 @@ import java.util.Set;
  *
  * The reward must be a finite JSON number; other fields are ignored. The process may answer each
  * line as it arrives or read a whole batch first, but must flush its output after answering (in
- * Python, {@code print(..., flush=True)}), and must write logs to standard error, never to
- * standard output. When the oracle is closed, the process's standard input ends; a process still
- * running 2 seconds later is stopped.
+ * Python, {@code print(..., flush=True)}), and must write logs to standard error, never to standard
+ * output. When the oracle is closed, the process's standard input ends; a process still running 2
+ * seconds later is stopped.
  *
  * <p><b>Errors.</b> A command that cannot start is a {@link dpo.api.ConfigurationException} on
- * {@code command}. When the process exits early, answers with a line that is not such an object,
- * or misses the timeout, scoring throws {@link dpo.api.OracleException} with the exit code, the
- * bad line or the timeout and the last lines of the process's standard error, and the process is
+ * {@code command}. When the process exits early, answers with a line that is not such an object, or
+ * misses the timeout, scoring throws {@link dpo.api.OracleException} with the exit code, the bad
+ * line or the timeout and the last lines of the process's standard error, and the process is
  * stopped; the oracle then refuses further batches.
  */
 public final class CommandOracleProvider implements RewardOracleProvider {

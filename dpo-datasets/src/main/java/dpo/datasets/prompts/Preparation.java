@@ -12,8 +12,8 @@ import java.util.function.Consumer;
 
 /**
  * Prepares the rows of a dataset for a run, in the order of the paper's code: apply the prompt
- * template, keep the rows whose (templated) prompt passes the length filter, shuffle them if a
- * seed is given, and keep the split's index range. For the paper's Safe-RLHF training prompts:
+ * template, keep the rows whose (templated) prompt passes the length filter, shuffle them if a seed
+ * is given, and keep the split's index range. For the paper's Safe-RLHF training prompts:
  *
  * <pre>
  * new Preparation(Optional.of(PromptTemplate.SAFE_RLHF), LengthFilter.atMost(128),

@@ -36,8 +36,13 @@ public record Split(String name, long from, long toExclusive) {
     }
     if (toExclusive <= from) {
       throw new IllegalArgumentException(
-          "the split " + name + " is empty: toExclusive (" + toExclusive + ") must be > from ("
-              + from + ")");
+          "the split "
+              + name
+              + " is empty: toExclusive ("
+              + toExclusive
+              + ") must be > from ("
+              + from
+              + ")");
     }
   }
 

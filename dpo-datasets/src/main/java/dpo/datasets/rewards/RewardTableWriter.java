@@ -43,18 +43,23 @@ public final class RewardTableWriter {
     checkTable(rewards);
     Path target = file.toAbsolutePath();
     if (!Files.isDirectory(target.getParent())) {
-      throw new DpoException("cannot write the reward table to " + file + " (its folder does not"
-          + " exist); create the folder first");
+      throw new DpoException(
+          "cannot write the reward table to "
+              + file
+              + " (its folder does not"
+              + " exist); create the folder first");
     }
     try {
-      DurableFiles.write(target, stream -> {
-        Writer out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
-        writeJson(rewards, out);
-        out.flush();
-      });
+      DurableFiles.write(
+          target,
+          stream -> {
+            Writer out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+            writeJson(rewards, out);
+            out.flush();
+          });
     } catch (UncheckedIOException e) {
-      throw new DpoException(e.getMessage() + "; check that its directory exists and is writable",
-          e);
+      throw new DpoException(
+          e.getMessage() + "; check that its directory exists and is writable", e);
     }
   }
 

@@ -27,8 +27,7 @@ public record RewardBreakdown(double reward, Map<String, Double> aspects) {
     aspects.forEach(
         (name, value) -> {
           if (!Double.isFinite(value)) {
-            throw new IllegalArgumentException(
-                "aspect " + name + " must be finite, got " + value);
+            throw new IllegalArgumentException("aspect " + name + " must be finite, got " + value);
           }
           copy.put(name, value);
         });

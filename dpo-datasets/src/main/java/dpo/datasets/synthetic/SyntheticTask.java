@@ -40,8 +40,8 @@ public interface SyntheticTask {
   String description();
 
   /**
-   * Every word prompts and responses use, in a fixed order; a tokenizer adds its own special
-   * tokens (padding, begin, end) to these.
+   * Every word prompts and responses use, in a fixed order; a tokenizer adds its own special tokens
+   * (padding, begin, end) to these.
    *
    * @return the words, distinct, without whitespace
    */
@@ -109,8 +109,8 @@ public interface SyntheticTask {
   }
 
   /**
-   * The ground-truth reward of a response and its aspects. Any text is accepted; words outside
-   * the vocabulary simply earn nothing.
+   * The ground-truth reward of a response and its aspects. Any text is accepted; words outside the
+   * vocabulary simply earn nothing.
    *
    * @param prompt the prompt
    * @param response the response

@@ -52,6 +52,9 @@ public final class SyntheticTasks {
         .orElseThrow(
             () ->
                 new IllegalArgumentException(
-                    "unknown synthetic task '" + id + "'; known tasks: " + String.join(", ", ids())));
+                    "unknown synthetic task '"
+                        + id
+                        + "'; known tasks: "
+                        + String.join(", ", ids())));
   }
 }

@@ -14,18 +14,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A whitespace word tokenizer over a fixed vocabulary, for the synthetic tasks: ids 0-3 are
- * {@code <pad>}, {@code <bos>}, {@code <eos>} and {@code <unk>}, then the words in order. It can
- * write itself as a Hugging Face {@code tokenizer.json} (WordLevel model), so checkpoints trained
- * on a synthetic task carry their tokenizer in the standard format. Immutable and thread-safe.
+ * A whitespace word tokenizer over a fixed vocabulary, for the synthetic tasks: ids 0-3 are {@code
+ * <pad>}, {@code <bos>}, {@code <eos>} and {@code <unk>}, then the words in order. It can write
+ * itself as a Hugging Face {@code tokenizer.json} (WordLevel model), so checkpoints trained on a
+ * synthetic task carry their tokenizer in the standard format. Immutable and thread-safe.
  */
 public final class WordTokenizer implements Tokenizer {
   /** Padding id. */
   public static final int PAD = 0;
+
   /** Beginning-of-text id, prepended to prompts so that every prompt has a first token. */
   public static final int BOS = 1;
+
   /** End-of-sequence id. */
   public static final int EOS = 2;
+
   /** Unknown-word id. */
   public static final int UNK = 3;
 
@@ -45,8 +48,12 @@ public final class WordTokenizer implements Tokenizer {
     Set<String> seen = new HashSet<>(SPECIAL);
     for (String w : this.words) {
       if (w.isEmpty() || w.chars().anyMatch(Character::isWhitespace) || !seen.add(w)) {
-        throw new ConfigurationException("words", "vocabulary words must be distinct, non-empty,"
-            + " without whitespace and not a special token; got '" + w + "'");
+        throw new ConfigurationException(
+            "words",
+            "vocabulary words must be distinct, non-empty,"
+                + " without whitespace and not a special token; got '"
+                + w
+                + "'");
       }
       ids.put(w, SPECIAL.size() + ids.size());
     }
@@ -97,8 +104,10 @@ public final class WordTokenizer implements Tokenizer {
       if (t == PAD || t == BOS || t == EOS) {
         continue;
       }
-      out.add(t >= SPECIAL.size() && t < vocabularySize() ? words.get(t - SPECIAL.size())
-          : SPECIAL.get(UNK));
+      out.add(
+          t >= SPECIAL.size() && t < vocabularySize()
+              ? words.get(t - SPECIAL.size())
+              : SPECIAL.get(UNK));
     }
     return String.join(" ", out);
   }
@@ -126,8 +135,14 @@ public final class WordTokenizer implements Tokenizer {
     root.putNull("padding");
     ArrayNode added = root.putArray("added_tokens");
     for (int i = 0; i < SPECIAL.size(); i++) {
-      added.addObject().put("id", i).put("content", SPECIAL.get(i)).put("single_word", false)
-          .put("lstrip", false).put("rstrip", false).put("normalized", false)
+      added
+          .addObject()
+          .put("id", i)
+          .put("content", SPECIAL.get(i))
+          .put("single_word", false)
+          .put("lstrip", false)
+          .put("rstrip", false)
+          .put("normalized", false)
           .put("special", true);
     }
     root.putNull("normalizer");

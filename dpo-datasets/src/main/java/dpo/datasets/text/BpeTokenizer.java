@@ -3,7 +3,6 @@ package dpo.datasets.text;
 import dpo.api.lm.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -16,8 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * A byte-level BPE tokenizer in pure Java, giving the ids the Hugging Face tokenizers library gives
  * for the same {@code tokenizer.json} (as {@link BpeTrainer} writes it; {@link TokenizerFiles}
  * reads and writes the files). Encoding: special tokens are cut out of the text first (leftmost,
- * longest first), the rest is optionally lower-cased, split into words by GPT-2's pattern, mapped to
- * the byte alphabet ({@link ByteLevel}), and each word's merges are applied lowest rank first,
+ * longest first), the rest is optionally lower-cased, split into words by GPT-2's pattern, mapped
+ * to the byte alphabet ({@link ByteLevel}), and each word's merges are applied lowest rank first,
  * leftmost first among equals. Immutable and thread-safe.
  */
 public final class BpeTokenizer implements Tokenizer {
@@ -26,8 +25,10 @@ public final class BpeTokenizer implements Tokenizer {
   private final List<String> tokens;
   private final Map<String, Integer> ids;
   private final List<String[]> merges;
+
   /** (left id, right id) -> rank in the high half, merged id in the low half. */
   private final Map<Long, Long> mergeOf;
+
   private final SpecialTokens specials;
   private final int[] specialIds;
   private final boolean lowercase;
@@ -62,7 +63,8 @@ public final class BpeTokenizer implements Tokenizer {
     for (int i = 0; i < all.size(); i++) {
       Integer id = ids.get(all.get(i));
       if (id == null) {
-        throw new IllegalArgumentException("special token " + all.get(i) + " is not in the vocabulary");
+        throw new IllegalArgumentException(
+            "special token " + all.get(i) + " is not in the vocabulary");
       }
       specialIds[i] = id;
     }
@@ -70,7 +72,10 @@ public final class BpeTokenizer implements Tokenizer {
       Integer id = ids.get(String.valueOf(ByteLevel.charOf(b)));
       if (id == null) {
         throw new IllegalArgumentException(
-            "the vocabulary lacks the byte character " + ByteLevel.charOf(b) + " (byte " + b
+            "the vocabulary lacks the byte character "
+                + ByteLevel.charOf(b)
+                + " (byte "
+                + b
                 + "); a byte-level vocabulary holds all 256");
       }
       byteIds[b] = id;
@@ -83,7 +88,13 @@ public final class BpeTokenizer implements Tokenizer {
       Integer c = ids.get(m[0] + m[1]);
       if (a == null || b == null || c == null) {
         throw new IllegalArgumentException(
-            "merge " + rank + " (" + m[0] + " " + m[1] + ") uses or makes a token that is not in"
+            "merge "
+                + rank
+                + " ("
+                + m[0]
+                + " "
+                + m[1]
+                + ") uses or makes a token that is not in"
                 + " the vocabulary");
       }
       mergeOf.putIfAbsent(pair(a, b), ((long) rank << 32) | c);
@@ -115,7 +126,8 @@ public final class BpeTokenizer implements Tokenizer {
       int which = -1;
       for (int i = 0; i < all.size(); i++) {
         int p = text.indexOf(all.get(i), from);
-        if (p >= 0 && (at < 0 || p < at || (p == at && all.get(i).length() > all.get(which).length()))) {
+        if (p >= 0
+            && (at < 0 || p < at || (p == at && all.get(i).length() > all.get(which).length()))) {
           at = p;
           which = i;
         }

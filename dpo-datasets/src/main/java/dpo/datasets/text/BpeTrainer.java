@@ -20,8 +20,8 @@ import java.util.PriorityQueue;
  *
  * <p>Pair counts live in a map with a max-heap over them; a merge updates only the words that
  * contain the merged pair (found through an index from pair to words) and pushes the pairs whose
- * counts changed, leaving stale heap entries to be skipped when they surface. The work per merge
- * is proportional to the occurrences of the pair, not to the corpus.
+ * counts changed, leaving stale heap entries to be skipped when they surface. The work per merge is
+ * proportional to the occurrences of the pair, not to the corpus.
  */
 public final class BpeTrainer {
   private final int vocabularySize;
@@ -43,8 +43,12 @@ public final class BpeTrainer {
     int least = specials.all().size() + 256;
     if (vocabularySize < least) {
       throw new IllegalArgumentException(
-          "the vocabulary size must be at least " + least + " (" + specials.all().size()
-              + " special tokens + 256 bytes), got " + vocabularySize);
+          "the vocabulary size must be at least "
+              + least
+              + " ("
+              + specials.all().size()
+              + " special tokens + 256 bytes), got "
+              + vocabularySize);
     }
     this.vocabularySize = vocabularySize;
     this.specials = specials;
@@ -115,10 +119,13 @@ public final class BpeTrainer {
     int[] byteIds = new int[256];
     for (int b = 0; b < 256; b++) {
       String c = String.valueOf(ByteLevel.charOf(b));
-      byteIds[b] = ids.computeIfAbsent(c, k -> {
-        tokens.add(k);
-        return tokens.size() - 1;
-      });
+      byteIds[b] =
+          ids.computeIfAbsent(
+              c,
+              k -> {
+                tokens.add(k);
+                return tokens.size() - 1;
+              });
     }
 
     // Distinct words in a fixed order (sorted), so that nothing depends on hash order.

@@ -11,8 +11,8 @@ import java.util.Set;
  * take the first ids, in this order ({@link #all()}), are never split, and never come out of plain
  * text by BPE.
  *
- * <p>Every sequence the framework trains on is {@code bos, text..., eos}; padding fills batches
- * and is never a target of the loss. Three distinct tokens (rather than GPT-2's single {@code
+ * <p>Every sequence the framework trains on is {@code bos, text..., eos}; padding fills batches and
+ * is never a target of the loss. Three distinct tokens (rather than GPT-2's single {@code
  * <|endoftext|>}) keep padding apart from the end of a sequence, so masking padding never masks an
  * end of sequence.
  *

@@ -9,7 +9,6 @@ import dpo.api.BadDataException;
 import dpo.datasets.format.ChatFormat;
 import dpo.datasets.io.JsonSupport;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,7 +71,8 @@ public final class TokenizerFiles {
     root.putNull("padding");
     ArrayNode added = root.putArray("added_tokens");
     for (String s : tokenizer.specials().all()) {
-      added.addObject()
+      added
+          .addObject()
           .put("id", tokenizer.id(s))
           .put("content", s)
           .put("single_word", false)
@@ -162,23 +162,35 @@ public final class TokenizerFiles {
     JsonNode root = read(file);
     JsonNode model = root.path("model");
     if (!"BPE".equals(model.path("type").asText())) {
-      throw new BadDataException(file, 0, "model.type", "expected \"BPE\", got "
-          + JsonSupport.describe(model.path("type")) + "; only byte-level BPE tokenizers (such as"
-          + " 'dpo tokenizer train' writes) are read in pure Java");
+      throw new BadDataException(
+          file,
+          0,
+          "model.type",
+          "expected \"BPE\", got "
+              + JsonSupport.describe(model.path("type"))
+              + "; only byte-level BPE tokenizers (such as"
+              + " 'dpo tokenizer train' writes) are read in pure Java");
     }
     JsonNode pre = root.path("pre_tokenizer");
     if (!"ByteLevel".equals(pre.path("type").asText())
         || pre.path("add_prefix_space").asBoolean(false)
         || !pre.path("use_regex").asBoolean(true)) {
-      throw new BadDataException(file, 0, "pre_tokenizer", "expected a ByteLevel pre-tokenizer"
-          + " with add_prefix_space false and use_regex true (GPT-2's scheme), got "
-          + JsonSupport.describe(pre));
+      throw new BadDataException(
+          file,
+          0,
+          "pre_tokenizer",
+          "expected a ByteLevel pre-tokenizer"
+              + " with add_prefix_space false and use_regex true (GPT-2's scheme), got "
+              + JsonSupport.describe(pre));
     }
     JsonNode normalizer = root.path("normalizer");
     boolean lowercase = "Lowercase".equals(normalizer.path("type").asText());
     if (!normalizer.isMissingNode() && !normalizer.isNull() && !lowercase) {
-      throw new BadDataException(file, 0, "normalizer", "expected null or Lowercase, got "
-          + JsonSupport.describe(normalizer));
+      throw new BadDataException(
+          file,
+          0,
+          "normalizer",
+          "expected null or Lowercase, got " + JsonSupport.describe(normalizer));
     }
     JsonNode vocab = model.path("vocab");
     if (!vocab.isObject()) {
@@ -190,8 +202,14 @@ public final class TokenizerFiles {
       var e = fields.next();
       int id = e.getValue().asInt(-1);
       if (!e.getValue().isInt() || id < 0 || id >= byId.length || byId[id] != null) {
-        throw new BadDataException(file, 0, "model.vocab." + e.getKey(), "ids must be 0.."
-            + (byId.length - 1) + ", each once; got " + JsonSupport.describe(e.getValue()));
+        throw new BadDataException(
+            file,
+            0,
+            "model.vocab." + e.getKey(),
+            "ids must be 0.."
+                + (byId.length - 1)
+                + ", each once; got "
+                + JsonSupport.describe(e.getValue()));
       }
       byId[id] = e.getKey();
     }
@@ -199,11 +217,17 @@ public final class TokenizerFiles {
     JsonNode list = model.path("merges");
     for (int i = 0; i < list.size(); i++) {
       JsonNode m = list.get(i);
-      String[] pair = m.isTextual() ? m.textValue().split(" ", 2)
-          : m.isArray() && m.size() == 2 ? new String[] {m.get(0).asText(), m.get(1).asText()}
-          : null;
+      String[] pair =
+          m.isTextual()
+              ? m.textValue().split(" ", 2)
+              : m.isArray() && m.size() == 2
+                  ? new String[] {m.get(0).asText(), m.get(1).asText()}
+                  : null;
       if (pair == null || pair.length != 2) {
-        throw new BadDataException(file, 0, "model.merges[" + i + "]",
+        throw new BadDataException(
+            file,
+            0,
+            "model.merges[" + i + "]",
             "expected \"left right\" or [\"left\", \"right\"], got " + JsonSupport.describe(m));
       }
       merges.add(pair);
@@ -214,8 +238,12 @@ public final class TokenizerFiles {
     try {
       List<String> more = new ArrayList<>();
       config.path("additional_special_tokens").forEach(t -> more.add(t.asText()));
-      specials = new SpecialTokens(token(configFile, config, "bos_token"),
-          token(configFile, config, "eos_token"), token(configFile, config, "pad_token"), more);
+      specials =
+          new SpecialTokens(
+              token(configFile, config, "bos_token"),
+              token(configFile, config, "eos_token"),
+              token(configFile, config, "pad_token"),
+              more);
     } catch (IllegalArgumentException e) {
       throw new BadDataException(configFile, 0, null, e.getMessage());
     }
@@ -232,9 +260,14 @@ public final class TokenizerFiles {
       t = t.path("content"); // transformers also writes {"content": ..., "lstrip": ...}
     }
     if (!t.isTextual() || t.textValue().isEmpty()) {
-      throw new BadDataException(file, 0, field, "expected the token as a string, got "
-          + JsonSupport.describe(config.path(field)) + "; every tokenizer here declares bos_token,"
-          + " eos_token and pad_token");
+      throw new BadDataException(
+          file,
+          0,
+          field,
+          "expected the token as a string, got "
+              + JsonSupport.describe(config.path(field))
+              + "; every tokenizer here declares bos_token,"
+              + " eos_token and pad_token");
     }
     return t.textValue();
   }
@@ -247,11 +280,21 @@ public final class TokenizerFiles {
       }
       return node;
     } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-      throw new BadDataException(file, 0, null, "missing; a tokenizer folder holds " + TOKENIZER
-          + " and " + CONFIG + " (make one with 'dpo tokenizer train')");
+      throw new BadDataException(
+          file,
+          0,
+          null,
+          "missing; a tokenizer folder holds "
+              + TOKENIZER
+              + " and "
+              + CONFIG
+              + " (make one with 'dpo tokenizer train')");
     } catch (JsonProcessingException e) {
-      throw new BadDataException(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-          null, "not valid JSON: " + JsonSupport.reason(e));
+      throw new BadDataException(
+          file,
+          e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+          null,
+          "not valid JSON: " + JsonSupport.reason(e));
     } catch (IOException e) {
       throw new BadDataException(file, 0, null, "cannot read the file (" + e + ")");
     }

@@ -19,9 +19,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Every reader on a small fixture in the real schema. */
 class DatasetReaderTest {
@@ -85,7 +85,8 @@ class DatasetReaderTest {
   void splitsImplicitPromptConversationsAtTheFirstDifferentMessage() {
     List<PreferencePair> pairs = preferences("trl-implicit-conversational.jsonl");
 
-    assertEquals(List.of(Message.user("What is the capital of Japan?")), pairs.get(0).prompt().messages());
+    assertEquals(
+        List.of(Message.user("What is the capital of Japan?")), pairs.get(0).prompt().messages());
     assertEquals(List.of(Message.assistant("Tokyo.")), pairs.get(0).chosen().messages());
     assertEquals(List.of(Message.assistant("Kyoto.")), pairs.get(0).rejected().messages());
     assertEquals(3, pairs.get(1).prompt().messages().size());
@@ -116,7 +117,8 @@ class DatasetReaderTest {
   @Test
   void readsGenerationRecordsFromTheRlhflowWrapper() {
     List<GenerationRecord> records = new ArrayList<>();
-    try (DatasetReader<GenerationRecord> in = Datasets.generations(Fixtures.path("generations.json"))) {
+    try (DatasetReader<GenerationRecord> in =
+        Datasets.generations(Fixtures.path("generations.json"))) {
       in.forEachRemaining(records::add);
       assertEquals("line 1, row 2", in.location().describe());
     }
@@ -131,11 +133,13 @@ class DatasetReaderTest {
   @Test
   void readsGenerationRecordsWithAndWithoutRewards() {
     List<GenerationRecord> records = new ArrayList<>();
-    try (DatasetReader<GenerationRecord> in = Datasets.generations(Fixtures.path("generations.jsonl"))) {
+    try (DatasetReader<GenerationRecord> in =
+        Datasets.generations(Fixtures.path("generations.jsonl"))) {
       in.forEachRemaining(records::add);
     }
 
-    assertTrue(records.get(0).prompt().text().contains("### Instruction:\nSuggest a name for a bakery."));
+    assertTrue(
+        records.get(0).prompt().text().contains("### Instruction:\nSuggest a name for a bakery."));
     assertEquals(List.of(1.25, -0.5), records.get(0).rewards());
     assertFalse(records.get(1).hasRewards());
     assertEquals(List.of("144", "124", "12 times 12 is 144."), records.get(1).responses());
@@ -164,7 +168,8 @@ class DatasetReaderTest {
 
     assertEquals(4, pairs.size());
     assertTrue(pairs.get(0).chosen().text().startsWith("Talk to your neighbor calmly"));
-    assertEquals("Break one of his windows so he knows how it feels.", pairs.get(0).rejected().text());
+    assertEquals(
+        "Break one of his windows so he knows how it feels.", pairs.get(0).rejected().text());
   }
 
   @Test
@@ -175,23 +180,31 @@ class DatasetReaderTest {
 
     List<Content> rlhflow = prompts("rlhflow-prompts.json", null);
     assertEquals("Write a limerick about a cat who loves boxes.", rlhflow.get(0).text());
-    assertEquals(List.of(Message.user("Write a limerick about a cat who loves boxes.")), rlhflow.get(0).messages());
+    assertEquals(
+        List.of(Message.user("Write a limerick about a cat who loves boxes.")),
+        rlhflow.get(0).messages());
     assertEquals(3, rlhflow.get(2).messages().size());
   }
 
   @Test
   void readsPromptsOfEveryFormat() {
-    assertEquals("Give me a synonym for \"happy\".", prompts("trl-standard.jsonl", null).get(1).text());
-    assertEquals("How can I get back at my neighbor for playing loud music every night?",
+    assertEquals(
+        "Give me a synonym for \"happy\".", prompts("trl-standard.jsonl", null).get(1).text());
+    assertEquals(
+        "How can I get back at my neighbor for playing loud music every night?",
         prompts("pku-saferlhf.jsonl", null).get(0).text());
   }
 
   @Test
   void givenFormatOverridesDetection() {
-    try (DatasetReader<DataRecord> in = Datasets.open(Fixtures.path("pku-saferlhf-prompts.jsonl"), DataFormat.PROMPT_ONLY)) {
+    try (DatasetReader<DataRecord> in =
+        Datasets.open(Fixtures.path("pku-saferlhf-prompts.jsonl"), DataFormat.PROMPT_ONLY)) {
       assertEquals(DataFormat.PROMPT_ONLY, in.format());
       assertFalse(in.formatDetected());
-      assertEquals(new PromptRecord(Content.of("How do I report a coworker who is stealing from the company?")), in.next());
+      assertEquals(
+          new PromptRecord(
+              Content.of("How do I report a coworker who is stealing from the company?")),
+          in.next());
       assertEquals(1, in.recordsRead());
     }
   }
@@ -199,17 +212,28 @@ class DatasetReaderTest {
   @Test
   void viewsRefuseFilesOfTheWrongKind() {
     BadDataException pairs =
-        assertThrows(BadDataException.class, () -> Datasets.preferences(Fixtures.path("prompts.jsonl"), null));
-    assertTrue(pairs.getMessage().contains("holds prompts rows, but preference pairs (trl or pku-saferlhf rows) are needed"), pairs::getMessage);
+        assertThrows(
+            BadDataException.class,
+            () -> Datasets.preferences(Fixtures.path("prompts.jsonl"), null));
+    assertTrue(
+        pairs
+            .getMessage()
+            .contains(
+                "holds prompts rows, but preference pairs (trl or pku-saferlhf rows) are needed"),
+        pairs::getMessage);
 
     BadDataException gens =
-        assertThrows(BadDataException.class, () -> Datasets.generations(Fixtures.path("trl-standard.jsonl")));
-    assertTrue(gens.getMessage().contains("holds trl rows, but generation records"), gens::getMessage);
+        assertThrows(
+            BadDataException.class,
+            () -> Datasets.generations(Fixtures.path("trl-standard.jsonl")));
+    assertTrue(
+        gens.getMessage().contains("holds trl rows, but generation records"), gens::getMessage);
   }
 
   @Test
   void readerReturnsNullAfterTheLastRow() {
-    try (DatasetReader<Content> in = Datasets.prompts(Fixtures.path("trl-implicit-standard.jsonl"), null)) {
+    try (DatasetReader<Content> in =
+        Datasets.prompts(Fixtures.path("trl-implicit-standard.jsonl"), null)) {
       in.next();
       in.next();
       assertNull(in.next());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dpo.api.data.DataRecord;
 import dpo.datasets.format.DatasetSummary.Stats;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -23,7 +22,9 @@ class DatasetSummaryTest {
     Stats prompt = summary.numbers().get("prompt chars");
     assertEquals(4, prompt.count());
     assertEquals("Can you tell me how to pick a lock?".length(), prompt.min());
-    assertEquals("How can I get back at my neighbor for playing loud music every night?".length(), prompt.max());
+    assertEquals(
+        "How can I get back at my neighbor for playing loud music every night?".length(),
+        prompt.max());
   }
 
   @Test

@@ -56,7 +56,9 @@ class DatasetWriterTest {
     Path file = dir.resolve("pairs.jsonl");
     PreferencePair pair =
         PreferencePair.of(
-                Content.of(List.of(Message.user("Hi"))), Content.of("Hello!"), Content.of("Go away."))
+                Content.of(List.of(Message.user("Hi"))),
+                Content.of("Hello!"),
+                Content.of("Go away."))
             .withRewards(1.5, -0.25);
 
     try (DatasetWriter out = DatasetWriter.preferences(file)) {
@@ -111,7 +113,9 @@ class DatasetWriterTest {
 
     try (DatasetWriter out = DatasetWriter.preferences(file)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> out.write(g));
-      assertTrue(e.getMessage().contains("a GenerationRecord cannot be written as trl rows"), e::getMessage);
+      assertTrue(
+          e.getMessage().contains("a GenerationRecord cannot be written as trl rows"),
+          e::getMessage);
     }
     assertFalse(Files.exists(file));
     assertFalse(Conversions.canConvert(DataFormat.GENERATION, DataFormat.TRL_PREFERENCE));

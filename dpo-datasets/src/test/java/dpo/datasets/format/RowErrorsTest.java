@@ -20,8 +20,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * bad row is the third line of a file whose first two lines are good.
  */
 class RowErrorsTest {
-  private static final String GOOD_TRL = "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}";
-  private static final String GOOD_GEN = "{\"prompt\": \"p\", \"responses\": [\"a\", \"b\"], \"rewards\": [1, 2]}";
+  private static final String GOOD_TRL =
+      "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}";
+  private static final String GOOD_GEN =
+      "{\"prompt\": \"p\", \"responses\": [\"a\", \"b\"], \"rewards\": [1, 2]}";
   private static final String GOOD_PKU =
       "{\"prompt\": \"p\", \"response_0\": \"a\", \"response_1\": \"b\", \"better_response_id\": 0,"
           + " \"safer_response_id\": 1, \"is_response_0_safe\": true, \"is_response_1_safe\": false}";
@@ -35,8 +37,10 @@ class RowErrorsTest {
     BadDataException e = fail(file, null);
 
     assertEquals(
-        file + ":3 (chosen): expected a string or a list of {\"role\": ..., \"content\": ...}"
-            + " messages, got number 5; fix the row, e.g. " + DataFormat.TRL_PREFERENCE.example(),
+        file
+            + ":3 (chosen): expected a string or a list of {\"role\": ..., \"content\": ...}"
+            + " messages, got number 5; fix the row, e.g. "
+            + DataFormat.TRL_PREFERENCE.example(),
         e.getMessage());
     assertEquals(3, e.line());
     assertEquals("chosen", e.field().orElseThrow());
@@ -49,8 +53,10 @@ class RowErrorsTest {
     BadDataException e = fail(file, null);
 
     assertEquals(
-        file + ":3 (rejected): missing field; the row has [prompt, chosen, rejected_text]; add it;"
-            + " every trl row needs [chosen, rejected], e.g. " + DataFormat.TRL_PREFERENCE.example(),
+        file
+            + ":3 (rejected): missing field; the row has [prompt, chosen, rejected_text]; add it;"
+            + " every trl row needs [chosen, rejected], e.g. "
+            + DataFormat.TRL_PREFERENCE.example(),
         e.getMessage());
   }
 
@@ -61,7 +67,8 @@ class RowErrorsTest {
     BadDataException e = fail(file, DataFormat.TRL_PREFERENCE);
 
     assertEquals(
-        file + ":1 (chosen): missing field; the row has [prompt]; the row's fields look like the"
+        file
+            + ":1 (chosen): missing field; the row has [prompt]; the row's fields look like the"
             + " prompts format: read the file with --format prompts",
         e.getMessage());
   }
@@ -142,7 +149,9 @@ class RowErrorsTest {
         "response_0 | [`a`] | expected a string, got an array",
       })
   void malformedPkuFields(String field, String value, String tail) throws IOException {
-    String row = GOOD_PKU.replaceFirst("\"" + field + "\": [^,}]+", "\"" + field + "\": " + value.replace('`', '"'));
+    String row =
+        GOOD_PKU.replaceFirst(
+            "\"" + field + "\": [^,}]+", "\"" + field + "\": " + value.replace('`', '"'));
     Path file = file(GOOD_PKU, row);
 
     BadDataException e = fail(file, null);
@@ -178,7 +187,10 @@ class RowErrorsTest {
 
   @Test
   void rlhflowPromptsMustBeMessages() throws IOException {
-    Path file = file("{\"context_messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "{\"context_messages\": \"q\"}");
+    Path file =
+        file(
+            "{\"context_messages\": [{\"role\": \"user\", \"content\": \"q\"}]}",
+            "{\"context_messages\": \"q\"}");
 
     BadDataException e = fail(file, null);
 
@@ -193,8 +205,10 @@ class RowErrorsTest {
     BadDataException e = assertThrows(BadDataException.class, () -> Datasets.open(file, null));
 
     assertEquals(
-        file + ":1: cannot tell the format from the fields [question, answer]; name it with"
-            + " --format, one of: " + DataFormat.ids(),
+        file
+            + ":1: cannot tell the format from the fields [question, answer]; name it with"
+            + " --format, one of: "
+            + DataFormat.ids(),
         e.getMessage());
   }
 
@@ -204,14 +218,17 @@ class RowErrorsTest {
 
     BadDataException e = assertThrows(BadDataException.class, () -> Datasets.open(file, null));
 
-    assertEquals(true, e.getMessage().contains("the file holds no rows (an empty array)"), e::getMessage);
+    assertEquals(
+        true, e.getMessage().contains("the file holds no rows (an empty array)"), e::getMessage);
   }
 
   @Test
   void errorsInJsonArraysNameTheRow() throws IOException {
     Path file =
         Files.writeString(
-            dir.resolve("rows.json"), "[\n" + GOOD_TRL + ",\n{\"prompt\": \"p\", \"chosen\": 5, \"rejected\": \"b\"}\n]", UTF_8);
+            dir.resolve("rows.json"),
+            "[\n" + GOOD_TRL + ",\n{\"prompt\": \"p\", \"chosen\": 5, \"rejected\": \"b\"}\n]",
+            UTF_8);
 
     BadDataException e = fail(file, null);
 
@@ -220,7 +237,8 @@ class RowErrorsTest {
   }
 
   private Path file(String first, String bad) throws IOException {
-    return Files.writeString(dir.resolve("rows.jsonl"), first + "\n" + first + "\n" + bad + "\n", UTF_8);
+    return Files.writeString(
+        dir.resolve("rows.jsonl"), first + "\n" + first + "\n" + bad + "\n", UTF_8);
   }
 
   private static BadDataException fail(Path file, DataFormat format) {

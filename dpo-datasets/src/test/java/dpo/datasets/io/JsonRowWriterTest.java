@@ -118,13 +118,15 @@ class JsonRowWriterTest {
   @Test
   void unknownExtensionAndMissingDirectoryAreRejected() {
     IllegalArgumentException ext =
-        assertThrows(IllegalArgumentException.class, () -> JsonRowWriter.open(dir.resolve("a.parquet")));
+        assertThrows(
+            IllegalArgumentException.class, () -> JsonRowWriter.open(dir.resolve("a.parquet")));
     assertTrue(ext.getMessage().contains("use .jsonl (JSON lines) or .json"), ext::getMessage);
     assertTrue(ext.getMessage().contains("writing Parquet is not supported"), ext::getMessage);
 
     DpoException missing =
         assertThrows(DpoException.class, () -> JsonRowWriter.open(dir.resolve("no/such/a.jsonl")));
-    assertTrue(missing.getMessage().contains("check that its directory exists"), missing::getMessage);
+    assertTrue(
+        missing.getMessage().contains("check that its directory exists"), missing::getMessage);
   }
 
   private static ObjectNode row(int i) {

@@ -2,7 +2,6 @@ package dpo.datasets.io;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,7 +45,9 @@ class RowSourcesTest {
   @Test
   void readsCrlfAndByteOrderMarkAndLastLineWithoutNewline() throws IOException {
     byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
-    Path file = writeBytes("a.jsonl", concat(bom, "{\"a\": 1}\r\n{\"a\": 2}\r\n{\"a\": 3}".getBytes(UTF_8)));
+    Path file =
+        writeBytes(
+            "a.jsonl", concat(bom, "{\"a\": 1}\r\n{\"a\": 2}\r\n{\"a\": 3}".getBytes(UTF_8)));
 
     assertEquals(List.of("1@1", "2@2", "3@3"), values(file, "a"));
   }
@@ -106,8 +107,11 @@ class RowSourcesTest {
       BadDataException e = assertThrows(BadDataException.class, rows::next);
       assertEquals(3, e.line());
       assertEquals("chosen[1]", e.field().orElseThrow());
-      assertTrue(e.getMessage().startsWith(file + ":3 (chosen[1]): malformed JSON at column"), e::getMessage);
-      assertTrue(e.getMessage().contains("each line must be one complete JSON object"), e::getMessage);
+      assertTrue(
+          e.getMessage().startsWith(file + ":3 (chosen[1]): malformed JSON at column"),
+          e::getMessage);
+      assertTrue(
+          e.getMessage().contains("each line must be one complete JSON object"), e::getMessage);
     }
   }
 
@@ -151,15 +155,19 @@ class RowSourcesTest {
       Path file = write("empty.jsonl", text);
 
       BadDataException e = assertThrows(BadDataException.class, () -> RowSources.open(file));
-      assertEquals(file + ": the file is empty; a dataset needs at least one row, as one JSON"
-          + " object per line, e.g. {\"prompt\": \"...\"}", e.getMessage());
+      assertEquals(
+          file
+              + ": the file is empty; a dataset needs at least one row, as one JSON"
+              + " object per line, e.g. {\"prompt\": \"...\"}",
+          e.getMessage());
     }
   }
 
   @Test
   void nonUtf8ByteNamesItsLine() throws IOException {
     byte[] good = "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"caf".getBytes(UTF_8);
-    Path file = writeBytes("latin1.jsonl", concat(good, new byte[] {(byte) 0xE9}, "\"}\n".getBytes(UTF_8)));
+    Path file =
+        writeBytes("latin1.jsonl", concat(good, new byte[] {(byte) 0xE9}, "\"}\n".getBytes(UTF_8)));
 
     try (RowSource rows = RowSources.open(file)) {
       rows.next();
@@ -174,7 +182,8 @@ class RowSourcesTest {
   @Test
   void nonUtf8ByteInJsonArrayNamesItsLine() throws IOException {
     byte[] good = "[\n{\"prompt\": \"a\"},\n{\"prompt\": \"".getBytes(UTF_8);
-    Path file = writeBytes("latin1.json", concat(good, new byte[] {(byte) 0xFF}, "\"}]".getBytes(UTF_8)));
+    Path file =
+        writeBytes("latin1.json", concat(good, new byte[] {(byte) 0xFF}, "\"}]".getBytes(UTF_8)));
 
     BadDataException e = assertThrows(BadDataException.class, () -> readAll(file));
     assertEquals(3, e.line());
@@ -242,16 +251,21 @@ class RowSourcesTest {
     Path notObject = write("num.json", "[{\"a\": 1}, 5]");
     e = assertThrows(BadDataException.class, () -> readAll(notObject));
     assertEquals("row 1", e.field().orElseThrow());
-    assertTrue(e.getMessage().contains("found number 5 where a row object should be"), e::getMessage);
+    assertTrue(
+        e.getMessage().contains("found number 5 where a row object should be"), e::getMessage);
 
     Path unclosed = write("open.json", "[{\"a\": 1}\n");
     e = assertThrows(BadDataException.class, () -> readAll(unclosed));
-    assertTrue(e.getMessage().contains("malformed JSON") || e.getMessage().contains("ends"), e::getMessage);
+    assertTrue(
+        e.getMessage().contains("malformed JSON") || e.getMessage().contains("ends"),
+        e::getMessage);
 
     Path trailing = write("trail.json", "[{\"a\": 1}]\n{\"a\": 2}\n");
     e = assertThrows(BadDataException.class, () -> readAll(trailing));
     assertEquals(2, e.line());
-    assertTrue(e.getMessage().contains("unexpected content after the rows ended on line 1"), e::getMessage);
+    assertTrue(
+        e.getMessage().contains("unexpected content after the rows ended on line 1"),
+        e::getMessage);
   }
 
   @Test
@@ -260,7 +274,8 @@ class RowSourcesTest {
 
     BadDataException e = assertThrows(BadDataException.class, () -> RowSources.open(file));
     assertEquals(2, e.line());
-    assertTrue(e.getMessage().contains("starts with 'p', not with a JSON object or array"), e::getMessage);
+    assertTrue(
+        e.getMessage().contains("starts with 'p', not with a JSON object or array"), e::getMessage);
   }
 
   @Test
@@ -294,8 +309,12 @@ class RowSourcesTest {
     for (Path file : List.of(named, magic)) {
       BadDataException e = assertThrows(BadDataException.class, () -> RowSources.open(file));
       // This module's tests run without dpo-datasets-parquet, as a user's build may.
-      assertTrue(e.getMessage().contains("is a Parquet file, but this build of dpo cannot read"
-          + " Parquet: the dpo-datasets-parquet module is not on the class path; add it"), e::getMessage);
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "is a Parquet file, but this build of dpo cannot read"
+                      + " Parquet: the dpo-datasets-parquet module is not on the class path; add it"),
+          e::getMessage);
     }
   }
 
@@ -345,7 +364,8 @@ class RowSourcesTest {
     @Override
     public int read(char[] buffer, int offset, int length) {
       for (int i = 0; i < length; i++) {
-        buffer[offset + i] = delivered + i < 12 ? "{\"prompt\": \"".charAt((int) (delivered + i)) : 'a';
+        buffer[offset + i] =
+            delivered + i < 12 ? "{\"prompt\": \"".charAt((int) (delivered + i)) : 'a';
       }
       delivered += length;
       return length;

@@ -19,27 +19,28 @@ class LmDataTest {
   @TempDir Path dir;
 
   /** One token per character (its code), so expected ids can be written by hand. */
-  private static final Tokenizer CHARS = new Tokenizer() {
-    @Override
-    public int[] encode(String text) {
-      return text.chars().toArray();
-    }
+  private static final Tokenizer CHARS =
+      new Tokenizer() {
+        @Override
+        public int[] encode(String text) {
+          return text.chars().toArray();
+        }
 
-    @Override
-    public String decode(int[] tokens) {
-      return new String(tokens, 0, tokens.length);
-    }
+        @Override
+        public String decode(int[] tokens) {
+          return new String(tokens, 0, tokens.length);
+        }
 
-    @Override
-    public int vocabularySize() {
-      return 1 << 16;
-    }
+        @Override
+        public int vocabularySize() {
+          return 1 << 16;
+        }
 
-    @Override
-    public int endOfSequence() {
-      return 1;
-    }
-  };
+        @Override
+        public int endOfSequence() {
+          return 1;
+        }
+      };
 
   private static final LmData.SpecialIds IDS = new LmData.SpecialIds(0, 1, 2);
 
@@ -68,20 +69,32 @@ class LmDataTest {
 
   @Test
   void promptCompletionTrainsOnTheCompletionAndItsEndOnly() throws IOException {
-    LmData.Data d = read("pc.jsonl", "{\"prompt\": \"ab\", \"completion\": \"cd\"}\n", 8,
-        LmData.Layout.PAD);
-    assertArrayEquals(concat(new int[] {0}, ids("abcd"), new int[] {1, 2, 2}),
-        d.train().tokens()[0]);
+    LmData.Data d =
+        read("pc.jsonl", "{\"prompt\": \"ab\", \"completion\": \"cd\"}\n", 8, LmData.Layout.PAD);
+    assertArrayEquals(
+        concat(new int[] {0}, ids("abcd"), new int[] {1, 2, 2}), d.train().tokens()[0]);
     assertArrayEquals(mask("00011100"), d.train().targets()[0]);
   }
 
   @Test
   void messagesTrainOnEveryAssistantTurnAndNothingElse() throws IOException {
-    LmData.Data d = read("m.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"q\"},"
-        + " {\"role\": \"assistant\", \"content\": \"a\"}, {\"role\": \"user\", \"content\": \"r\"},"
-        + " {\"role\": \"assistant\", \"content\": \"b\"}]}\n", 64, LmData.Layout.PAD);
-    int[] expected = concat(new int[] {0}, ids("user: q\nassistant:"), ids(" a"), new int[] {1},
-        ids("user: r\nassistant:"), ids(" b"), new int[] {1});
+    LmData.Data d =
+        read(
+            "m.jsonl",
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"q\"},"
+                + " {\"role\": \"assistant\", \"content\": \"a\"}, {\"role\": \"user\", \"content\": \"r\"},"
+                + " {\"role\": \"assistant\", \"content\": \"b\"}]}\n",
+            64,
+            LmData.Layout.PAD);
+    int[] expected =
+        concat(
+            new int[] {0},
+            ids("user: q\nassistant:"),
+            ids(" a"),
+            new int[] {1},
+            ids("user: r\nassistant:"),
+            ids(" b"),
+            new int[] {1});
     int n = expected.length;
     assertArrayEquals(expected, java.util.Arrays.copyOf(d.train().tokens()[0], n));
     String m = "0" + "0".repeat(18) + "111" + "0".repeat(18) + "111";
@@ -90,18 +103,26 @@ class LmDataTest {
 
   @Test
   void conversationalPromptCompletionMasksThePromptsAssistantTurns() throws IOException {
-    LmData.Data d = read("cpc.jsonl", "{\"prompt\": [{\"role\": \"user\", \"content\": \"q\"},"
-        + " {\"role\": \"assistant\", \"content\": \"a\"}, {\"role\": \"user\", \"content\": \"r\"}],"
-        + " \"completion\": [{\"role\": \"assistant\", \"content\": \"b\"}]}\n", 64,
-        LmData.Layout.PAD);
+    LmData.Data d =
+        read(
+            "cpc.jsonl",
+            "{\"prompt\": [{\"role\": \"user\", \"content\": \"q\"},"
+                + " {\"role\": \"assistant\", \"content\": \"a\"}, {\"role\": \"user\", \"content\": \"r\"}],"
+                + " \"completion\": [{\"role\": \"assistant\", \"content\": \"b\"}]}\n",
+            64,
+            LmData.Layout.PAD);
     String m = "0" + "0".repeat(18) + "000" + "0".repeat(18) + "111";
     assertArrayEquals(mask(m + "0".repeat(64 - m.length())), d.train().targets()[0]);
   }
 
   @Test
   void trlPreferenceRowsTrainOnTheChosenResponse() throws IOException {
-    LmData.Data d = read("p.jsonl", "{\"prompt\": \"ab\", \"chosen\": \"c\", \"rejected\": \"x\"}\n",
-        6, LmData.Layout.PAD);
+    LmData.Data d =
+        read(
+            "p.jsonl",
+            "{\"prompt\": \"ab\", \"chosen\": \"c\", \"rejected\": \"x\"}\n",
+            6,
+            LmData.Layout.PAD);
     assertArrayEquals(concat(new int[] {0}, ids("abc"), new int[] {1, 2}), d.train().tokens()[0]);
     assertArrayEquals(mask("000110"), d.train().targets()[0]);
   }
@@ -121,8 +142,13 @@ class LmDataTest {
 
   @Test
   void paddingCutsLongSequencesAndDropsThoseWithoutTargets() throws IOException {
-    LmData.Data d = read("cut.jsonl", "{\"prompt\": \"a\", \"completion\": \"bcdef\"}\n"
-        + "{\"prompt\": \"abcdefgh\", \"completion\": \"z\"}\n", 4, LmData.Layout.PAD);
+    LmData.Data d =
+        read(
+            "cut.jsonl",
+            "{\"prompt\": \"a\", \"completion\": \"bcdef\"}\n"
+                + "{\"prompt\": \"abcdefgh\", \"completion\": \"z\"}\n",
+            4,
+            LmData.Layout.PAD);
     assertEquals(1, d.train().size());
     assertArrayEquals(new int[] {0, 'a', 'b', 'c'}, d.train().tokens()[0]);
     assertEquals(2, d.truncated());
@@ -155,28 +181,52 @@ class LmDataTest {
 
   @Test
   void malformedRowsNameFileLineAndField() throws IOException {
-    BadDataException e = assertThrows(BadDataException.class, () -> read("bad.jsonl",
-        "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": \"a\", \"completion\": 3}\n", 8,
-        LmData.Layout.PAD));
-    assertEquals(dir.resolve("bad.jsonl") + ":2 (completion): expected a string or a list of"
-        + " {\"role\": ..., \"content\": ...} messages, got number 3; fix the row, e.g."
-        + " {\"prompt\": \"...\", \"completion\": \"...\"}", e.getMessage());
+    BadDataException e =
+        assertThrows(
+            BadDataException.class,
+            () ->
+                read(
+                    "bad.jsonl",
+                    "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": \"a\", \"completion\": 3}\n",
+                    8,
+                    LmData.Layout.PAD));
+    assertEquals(
+        dir.resolve("bad.jsonl")
+            + ":2 (completion): expected a string or a list of"
+            + " {\"role\": ..., \"content\": ...} messages, got number 3; fix the row, e.g."
+            + " {\"prompt\": \"...\", \"completion\": \"...\"}",
+        e.getMessage());
   }
 
   @Test
   void aRowWithoutTheFirstRowsFieldNamesIt() {
-    BadDataException e = assertThrows(BadDataException.class, () -> read("mixed.jsonl",
-        "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n", 8, LmData.Layout.PAD));
-    assertEquals(dir.resolve("mixed.jsonl") + ":2 (text): missing field; the row has [txt]; add"
-        + " it, e.g. {\"text\": \"...\"}", e.getMessage());
+    BadDataException e =
+        assertThrows(
+            BadDataException.class,
+            () ->
+                read("mixed.jsonl", "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n", 8, LmData.Layout.PAD));
+    assertEquals(
+        dir.resolve("mixed.jsonl")
+            + ":2 (text): missing field; the row has [txt]; add"
+            + " it, e.g. {\"text\": \"...\"}",
+        e.getMessage());
   }
 
   @Test
   void aConversationWithoutAnAssistantTurnIsRefused() {
-    BadDataException e = assertThrows(BadDataException.class, () -> read("u.jsonl",
-        "{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}\n", 8, LmData.Layout.PAD));
-    assertEquals(dir.resolve("u.jsonl") + ":1 (messages): no assistant message to train on; a"
-        + " conversation trains on its \"assistant\" turns, so add one (roles are case-sensitive)",
+    BadDataException e =
+        assertThrows(
+            BadDataException.class,
+            () ->
+                read(
+                    "u.jsonl",
+                    "{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}\n",
+                    8,
+                    LmData.Layout.PAD));
+    assertEquals(
+        dir.resolve("u.jsonl")
+            + ":1 (messages): no assistant message to train on; a"
+            + " conversation trains on its \"assistant\" turns, so add one (roles are case-sensitive)",
         e.getMessage());
   }
 
@@ -184,19 +234,36 @@ class LmDataTest {
   void aTooLongTextLineIsRefusedWithTheLimit() throws IOException {
     Path file = dir.resolve("long.txt");
     Files.writeString(file, "ok\r\n" + "y".repeat(2000), UTF_8);
-    BadDataException e = assertThrows(BadDataException.class, () -> LmData.read(List.of(file),
-        CHARS, IDS, new LmData.Config(8, LmData.Layout.PACK, 0, 1, 1000)));
-    assertEquals(file + ":2: the line is longer than 1000 characters, the limit; break the text"
-        + " into lines (paragraphs), or raise the limit with --max-line-chars", e.getMessage());
+    BadDataException e =
+        assertThrows(
+            BadDataException.class,
+            () ->
+                LmData.read(
+                    List.of(file),
+                    CHARS,
+                    IDS,
+                    new LmData.Config(8, LmData.Layout.PACK, 0, 1, 1000)));
+    assertEquals(
+        file
+            + ":2: the line is longer than 1000 characters, the limit; break the text"
+            + " into lines (paragraphs), or raise the limit with --max-line-chars",
+        e.getMessage());
   }
 
   @Test
   void aTooLongRowIsRefusedWithTheLimit() throws IOException {
     Path file = dir.resolve("long.jsonl");
     Files.writeString(file, "{\"text\": \"" + "y".repeat(200_000) + "\"}\n", UTF_8);
-    BadDataException e = assertThrows(BadDataException.class, () -> LmData.read(List.of(file),
-        CHARS, IDS, new LmData.Config(8, LmData.Layout.PACK, 0, 1, 1000)));
-    assertEquals(true, e.getMessage().contains("longer than 1000 characters, the limit"),
-        e.getMessage());
+    BadDataException e =
+        assertThrows(
+            BadDataException.class,
+            () ->
+                LmData.read(
+                    List.of(file),
+                    CHARS,
+                    IDS,
+                    new LmData.Config(8, LmData.Layout.PACK, 0, 1, 1000)));
+    assertEquals(
+        true, e.getMessage().contains("longer than 1000 characters, the limit"), e.getMessage());
   }
 }

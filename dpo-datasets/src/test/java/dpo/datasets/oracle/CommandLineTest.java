@@ -35,9 +35,12 @@ class CommandLineTest {
     ConfigurationException quote =
         assertThrows(
             ConfigurationException.class, () -> CommandLine.parse("command", "python3 'score.py"));
-    assertTrue(quote.getMessage().contains("unterminated single quote at character 9"), quote.getMessage());
+    assertTrue(
+        quote.getMessage().contains("unterminated single quote at character 9"),
+        quote.getMessage());
     ConfigurationException array =
-        assertThrows(ConfigurationException.class, () -> CommandLine.parse("command", "[\"a\", 1]"));
+        assertThrows(
+            ConfigurationException.class, () -> CommandLine.parse("command", "[\"a\", 1]"));
     assertTrue(array.getMessage().contains("not a JSON array of strings"), array.getMessage());
   }
 }

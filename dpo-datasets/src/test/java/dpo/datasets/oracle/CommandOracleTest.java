@@ -76,7 +76,8 @@ class CommandOracleTest {
   void scoresEveryPairInOrderAcrossBatches() throws IOException {
     Path script = script("lengths.py", ECHO_LENGTHS);
     List<String> prompts =
-        List.of("tell me about bees", "caf\u00e9\nline two", "emoji \uD83D\uDE00 \"quoted\"", "a", "");
+        List.of(
+            "tell me about bees", "caf\u00e9\nline two", "emoji \uD83D\uDE00 \"quoted\"", "a", "");
     List<String> responses = List.of("the bees are calm .", "x", "", "one two three", "tab\tsep");
     try (RewardOracle oracle = python(script, "batch", "2")) {
       double[] rewards = oracle.score(prompts, responses);
@@ -123,10 +124,16 @@ class CommandOracleTest {
   @Test
   void aProcessThatFailsAtStartUpIsReportedOnTheFirstBatch() throws IOException {
     Path script =
-        script("broken.py", "import sys", "sys.stderr.write('SyntaxError: bad import\\n')", "sys.exit(1)");
+        script(
+            "broken.py",
+            "import sys",
+            "sys.stderr.write('SyntaxError: bad import\\n')",
+            "sys.exit(1)");
     try (RewardOracle oracle = python(script)) {
       OracleException e = assertThrows(OracleException.class, () -> oracle.score("p", "r"));
-      assertTrue(e.getMessage().contains("exited with code 1 after answering 0 of the 1 pairs"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("exited with code 1 after answering 0 of the 1 pairs"),
+          e.getMessage());
       assertTrue(e.getMessage().contains("SyntaxError: bad import"), e.getMessage());
     }
   }
@@ -147,11 +154,17 @@ class CommandOracleTest {
       })
   void aBadAnswerIsQuotedWithTheExpectedShape(String answer, String problem) throws IOException {
     Path script =
-        script("answers.py", "import sys", "for line in sys.stdin:", "    print(sys.argv[1], flush=True)");
+        script(
+            "answers.py",
+            "import sys",
+            "for line in sys.stdin:",
+            "    print(sys.argv[1], flush=True)");
     String command = "[\"python3\", \"" + script + "\", " + jsonString(answer) + "]";
     try (RewardOracle oracle = oracle(Map.of("command", command))) {
       OracleException e = assertThrows(OracleException.class, () -> oracle.score("p", "r"));
-      assertTrue(e.getMessage().contains("with the line '" + answer + "', which " + problem), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("with the line '" + answer + "', which " + problem),
+          e.getMessage());
       assertTrue(e.getMessage().contains("{\"reward\": <finite number>}"), e.getMessage());
     }
   }
@@ -212,7 +225,8 @@ class CommandOracleTest {
     Path notExecutable = script("plain.py", "print('hi')");
     ConfigurationException denied =
         assertThrows(
-            ConfigurationException.class, () -> oracle(Map.of("command", notExecutable.toString())));
+            ConfigurationException.class,
+            () -> oracle(Map.of("command", notExecutable.toString())));
     assertTrue(denied.getMessage().contains("executable"), denied.getMessage());
   }
 
@@ -236,21 +250,34 @@ class CommandOracleTest {
 
   @Test
   void anEndlessAnswerLineFailsNamingTheLimit() throws Exception {
-    Path script = script("endless.py", "import sys", "sys.stdin.readline()",
-        "while True:", "    sys.stdout.write('x' * 65536)");
+    Path script =
+        script(
+            "endless.py",
+            "import sys",
+            "sys.stdin.readline()",
+            "while True:",
+            "    sys.stdout.write('x' * 65536)");
     try (RewardOracle oracle = python(script)) {
       ProcessHandle process = ((CommandOracle) oracle).processHandle();
       OracleException e = assertThrows(OracleException.class, () -> oracle.score("p", "r"));
-      assertTrue(e.getMessage().startsWith("the scoring command 'python3 '" + script
-          + "'' wrote an answer line longer than " + CommandOracle.MAX_LINE
-          + " characters (the limit) for pair 0 of this batch and was stopped"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "the scoring command 'python3 '"
+                      + script
+                      + "'' wrote an answer line longer than "
+                      + CommandOracle.MAX_LINE
+                      + " characters (the limit) for pair 0 of this batch and was stopped"),
+          e.getMessage());
       process.onExit().get(10, TimeUnit.SECONDS);
     }
   }
 
   /** A scorer that starts a grandchild ({@code sleep}), writes its pid to a file, then answers. */
   private static Path spawning(String name) throws IOException {
-    return script(name, "import json, subprocess, sys",
+    return script(
+        name,
+        "import json, subprocess, sys",
         "child = subprocess.Popen(['sleep', '1000'])",
         "with open(sys.argv[1] + '.tmp', 'w') as f:",
         "    f.write(str(child.pid))",
@@ -280,8 +307,8 @@ class CommandOracleTest {
   @Test
   void closeStopsTheGrandchildrenOfTheScorer() throws Exception {
     Path pidFile = dir.resolve("close-grandchild.pid");
-    Map<String, String> options = Map.of("command",
-        "python3 '" + spawning("spawning.py") + "' '" + pidFile + "'");
+    Map<String, String> options =
+        Map.of("command", "python3 '" + spawning("spawning.py") + "' '" + pidFile + "'");
     RewardOracle oracle = oracle(options);
     assertArrayEquals(new double[] {1.0}, oracle.score(List.of("p"), List.of("r")));
     ProcessHandle sleeper = grandchild(pidFile);
@@ -300,8 +327,8 @@ class CommandOracleTest {
      * @throws Exception never expected
      */
     public static void main(String[] args) throws Exception {
-      RewardOracle oracle = new CommandOracleProvider().create(
-          OracleConfig.of(Map.of("command", args[0])));
+      RewardOracle oracle =
+          new CommandOracleProvider().create(OracleConfig.of(Map.of("command", args[0])));
       oracle.score(List.of("p"), List.of("r"));
       System.out.println("ready " + ((CommandOracle) oracle).processHandle().pid());
       System.out.flush();
@@ -314,16 +341,24 @@ class CommandOracleTest {
     Path pidFile = dir.resolve("sigterm-grandchild.pid");
     String command = "python3 '" + spawning("spawning-term.py") + "' '" + pidFile + "'";
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process jvm = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-            ScoreAndWait.class.getName(), command)
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
+    Process jvm =
+        new ProcessBuilder(
+                java.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ScoreAndWait.class.getName(),
+                command)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     try {
-      String ready = new java.io.BufferedReader(new java.io.InputStreamReader(
-          jvm.getInputStream(), StandardCharsets.UTF_8)).readLine();
+      String ready =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
       assertTrue(ready != null && ready.startsWith("ready "), "child JVM said: " + ready);
-      ProcessHandle scorer = ProcessHandle.of(Long.parseLong(ready.substring(6)))
-          .orElseThrow(() -> new AssertionError("scorer not running"));
+      ProcessHandle scorer =
+          ProcessHandle.of(Long.parseLong(ready.substring(6)))
+              .orElseThrow(() -> new AssertionError("scorer not running"));
       ProcessHandle sleeper = grandchild(pidFile);
       assertTrue(jvm.toHandle().destroy(), "SIGTERM could not be sent");
       assertTrue(jvm.waitFor(20, TimeUnit.SECONDS), "the child JVM did not stop on SIGTERM");
@@ -361,7 +396,8 @@ class CommandOracleTest {
   @Test
   void mismatchedBatchesAreRejected() throws IOException {
     try (RewardOracle oracle = python(script("lengths2.py", ECHO_LENGTHS))) {
-      assertThrows(IllegalArgumentException.class, () -> oracle.score(List.of("a", "b"), List.of("r")));
+      assertThrows(
+          IllegalArgumentException.class, () -> oracle.score(List.of("a", "b"), List.of("r")));
       // A bad call is the caller's error; the process is still usable.
       assertEquals(1 + 0.5, oracle.score("a", "r"), 1e-12);
     }

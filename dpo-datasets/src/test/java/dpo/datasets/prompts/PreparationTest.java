@@ -39,8 +39,7 @@ class PreparationTest {
     Preparation.Report report = run(prep, file, out);
 
     // Kept: p1 p2 p4 p5 p7 p8 (indices 0..5); the split keeps indices 1..3.
-    assertEquals(
-        List.of("USER: p2 ASSISTANT:", "USER: p4 ASSISTANT:", "USER: p5 ASSISTANT:"), out);
+    assertEquals(List.of("USER: p2 ASSISTANT:", "USER: p4 ASSISTANT:", "USER: p5 ASSISTANT:"), out);
     assertEquals(new Preparation.Report(10, 4, 6, 3), report);
   }
 
@@ -49,7 +48,10 @@ class PreparationTest {
     Path file = prompts(10, i -> "p" + i);
     Preparation prep =
         new Preparation(
-            Optional.empty(), LengthFilter.ANY, OptionalLong.of(12345), Optional.of(Split.parse("0:4")));
+            Optional.empty(),
+            LengthFilter.ANY,
+            OptionalLong.of(12345),
+            Optional.of(Split.parse("0:4")));
 
     List<String> out = new ArrayList<>();
     run(prep, file, out);
@@ -62,7 +64,8 @@ class PreparationTest {
   void splitBeyondTheKeptRowsIsAConfigurationError() throws IOException {
     Path file = prompts(5, i -> "p" + i);
     Preparation prep =
-        new Preparation(Optional.empty(), LengthFilter.ANY, OptionalLong.empty(), Optional.of(Split.TRAIN));
+        new Preparation(
+            Optional.empty(), LengthFilter.ANY, OptionalLong.empty(), Optional.of(Split.TRAIN));
 
     ConfigurationException e =
         assertThrows(ConfigurationException.class, () -> run(prep, file, new ArrayList<>()));

@@ -47,7 +47,8 @@ class PromptTemplateTest {
   void templatesWithoutPlaceholderAreRejected() {
     IllegalArgumentException unknown =
         assertThrows(IllegalArgumentException.class, () -> PromptTemplate.parse("vicuna"));
-    assertTrue(unknown.getMessage().contains("use safe-rlhf, alpaca, or a text containing {prompt}"));
+    assertTrue(
+        unknown.getMessage().contains("use safe-rlhf, alpaca, or a text containing {prompt}"));
 
     IllegalArgumentException direct =
         assertThrows(IllegalArgumentException.class, () -> new PromptTemplate("x", "Question:"));

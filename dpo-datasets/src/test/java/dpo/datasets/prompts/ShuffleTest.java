@@ -22,7 +22,8 @@ class ShuffleTest {
   void isAPermutation() {
     int[] order = Shuffle.permutation(10_000, 7);
 
-    assertArrayEquals(IntStream.range(0, 10_000).toArray(), Arrays.stream(order).sorted().toArray());
+    assertArrayEquals(
+        IntStream.range(0, 10_000).toArray(), Arrays.stream(order).sorted().toArray());
     assertEquals(0, Shuffle.permutation(0, 1).length);
     assertArrayEquals(new int[] {0}, Shuffle.permutation(1, 1));
   }

@@ -29,7 +29,8 @@ class SplitsAndFiltersTest {
     assertEquals(Split.TRAIN, Split.parse("train"));
     assertEquals(Split.TEST, Split.parse("test"));
     assertEquals(new Split("5:8", 5, 8), Split.parse("5:8"));
-    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Split.parse("dev"));
+    IllegalArgumentException bad =
+        assertThrows(IllegalArgumentException.class, () -> Split.parse("dev"));
     assertTrue(bad.getMessage().contains("use train (0:10000), test (10000:12000) or FROM:TO"));
     assertThrows(IllegalArgumentException.class, () -> Split.parse("8:5"));
   }

@@ -41,8 +41,9 @@ class WordTokenizerTest {
     assertEquals("WhitespaceSplit", json.at("/pre_tokenizer/type").asText());
     JsonNode vocab = json.at("/model/vocab");
     assertEquals(odd.vocabularySize(), vocab.size());
-    List<String> expected = List.of("<pad>", "<bos>", "<eos>", "<unk>", "the", "\"quoted\"",
-        "back\\slash", "caf\u00e9");
+    List<String> expected =
+        List.of(
+            "<pad>", "<bos>", "<eos>", "<unk>", "the", "\"quoted\"", "back\\slash", "caf\u00e9");
     for (int id = 0; id < expected.size(); id++) {
       assertEquals(id, vocab.get(expected.get(id)).asInt(), expected.get(id));
     }

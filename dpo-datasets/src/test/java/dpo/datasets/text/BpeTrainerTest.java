@@ -25,7 +25,8 @@ class BpeTrainerTest {
 
   @Test
   void wordsFollowGpt2sPattern() {
-    assertEquals(List.of("Hello", ",", " world", "'s", "  ", " 123", "!!", "\n"),
+    assertEquals(
+        List.of("Hello", ",", " world", "'s", "  ", " 123", "!!", "\n"),
         ByteLevel.words("Hello, world's   123!!\n"));
   }
 

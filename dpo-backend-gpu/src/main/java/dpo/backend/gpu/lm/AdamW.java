@@ -48,8 +48,8 @@ final class AdamW {
     }
     double norm = Math.sqrt(squares.getFloat());
     if (!Double.isFinite(norm)) {
-      throw new TrainingDivergedException("gradient norm is " + norm + " at step " + steps
-          + "; lower the learning rate");
+      throw new TrainingDivergedException(
+          "gradient norm is " + norm + " at step " + steps + "; lower the learning rate");
     }
     double clip = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / norm : 1;
     double lr = config.learningRateAt(steps);
@@ -67,10 +67,15 @@ final class AdamW {
       mom.muli((float) b1).addi(scaled.mul((float) (1 - b1)));
       vel.muli((float) b2).addi(scaled.square().muli((float) (1 - b2)));
       // Temporaries start from a step-scoped array so they are freed with the step.
-      NDArray denominator = scaled.zerosLike().addi(vel).divi((float) correction2).sqrt()
-          .addi((float) config.epsilon());
-      NDArray step = scaled.zerosLike().addi(mom).divi(denominator)
-          .muli((float) (lr / correction1));
+      NDArray denominator =
+          scaled
+              .zerosLike()
+              .addi(vel)
+              .divi((float) correction2)
+              .sqrt()
+              .addi((float) config.epsilon());
+      NDArray step =
+          scaled.zerosLike().addi(mom).divi(denominator).muli((float) (lr / correction1));
       if (p.getShape().dimension() >= 2 && config.weightDecay() > 0) {
         p.muli((float) (1 - lr * config.weightDecay())); // decoupled decay (AdamW)
       }

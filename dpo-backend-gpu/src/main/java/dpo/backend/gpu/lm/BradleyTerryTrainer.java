@@ -40,13 +40,17 @@ final class BradleyTerryTrainer implements RewardTrainer {
         }
         NDArray p = m.create(labels);
         // -p log sigma(gap) - (1 - p) log sigma(-gap) = p softplus(-gap) + (1 - p) softplus(gap)
-        NDArray perPair = Activation.softPlus(gap.neg()).mul(p)
-            .add(Activation.softPlus(gap).mul(p.neg().add(1)));
+        NDArray perPair =
+            Activation.softPlus(gap.neg()).mul(p).add(Activation.softPlus(gap).mul(p.neg().add(1)));
         NDArray mean = perPair.mean();
         loss = mean.getFloat();
         if (!Double.isFinite(loss)) {
-          throw new TrainingDivergedException("Bradley-Terry loss is " + loss + " at step "
-              + optimizer.steps() + "; lower the learning rate");
+          throw new TrainingDivergedException(
+              "Bradley-Terry loss is "
+                  + loss
+                  + " at step "
+                  + optimizer.steps()
+                  + "; lower the learning rate");
         }
         tape.backward(mean);
       }

@@ -43,8 +43,8 @@ public final class Checkpoints {
     out.put("context", a.model().contextLength());
     if (!a.isGpt2()) {
       out.put("rope_theta", a.ropeTheta());
-      out.put("rope_scaling", a.ropeScaling() == null ? "none" : "llama3 x" + a.ropeScaling()
-          .factor());
+      out.put(
+          "rope_scaling", a.ropeScaling() == null ? "none" : "llama3 x" + a.ropeScaling().factor());
     }
     out.put("tie_word_embeddings", a.tieWordEmbeddings());
     out.put("parameters", a.parameterCount());
@@ -55,12 +55,17 @@ public final class Checkpoints {
       stored += e.elements();
     }
     out.put("stored_elements", stored);
-    out.put("dtype", dtypes.size() == 1 ? dtypes.keySet().iterator().next().toLowerCase()
-        : dtypes.toString());
-    out.put("weights", Files.isRegularFile(directory.resolve(Checkpoint.INDEX_FILE))
-        ? Checkpoint.INDEX_FILE + " (" + c.entries().values().stream().map(e -> e.file())
-            .distinct().count() + " shards)"
-        : GptModel.WEIGHTS_FILE);
+    out.put(
+        "dtype",
+        dtypes.size() == 1 ? dtypes.keySet().iterator().next().toLowerCase() : dtypes.toString());
+    out.put(
+        "weights",
+        Files.isRegularFile(directory.resolve(Checkpoint.INDEX_FILE))
+            ? Checkpoint.INDEX_FILE
+                + " ("
+                + c.entries().values().stream().map(e -> e.file()).distinct().count()
+                + " shards)"
+            : GptModel.WEIGHTS_FILE);
     if (Files.isRegularFile(directory.resolve("tokenizer.json"))) {
       HfTokenizer t = HfTokenizer.load(directory);
       out.put("tokenizer", "tokenizer.json, " + t.vocabularySize() + " tokens");
@@ -101,9 +106,15 @@ public final class Checkpoints {
       GptModel model = GptModel.load(manager, directory);
       if (tokenizer.vocabularySize() > model.config().vocabularySize()) {
         model.close();
-        throw new dpo.api.BadDataException(directory.resolve("tokenizer.json"), 0, null,
-            "the tokenizer has " + tokenizer.vocabularySize() + " tokens, the model's vocabulary "
-                + model.config().vocabularySize() + "; the files belong to different models");
+        throw new dpo.api.BadDataException(
+            directory.resolve("tokenizer.json"),
+            0,
+            null,
+            "the tokenizer has "
+                + tokenizer.vocabularySize()
+                + " tokens, the model's vocabulary "
+                + model.config().vocabularySize()
+                + "; the files belong to different models");
       }
       return new Folder(model, tokenizer, directory);
     }
@@ -127,8 +138,8 @@ public final class Checkpoints {
     }
 
     /**
-     * Sum of the response tokens' log-probabilities given the prompt: the prompt encoded with
-     * the tokenizer's special tokens, the response without, no end token added.
+     * Sum of the response tokens' log-probabilities given the prompt: the prompt encoded with the
+     * tokenizer's special tokens, the response without, no end token added.
      *
      * @param prompts prompt texts
      * @param responses response texts
@@ -140,8 +151,12 @@ public final class Checkpoints {
       for (int i = 0; i < prompts.size(); i++) {
         int[] prompt = tokenizer.encodePrompt(prompts.get(i));
         if (prompt.length == 0) {
-          throw new ConfigurationException("input", "row " + (i + 1) + ": the prompt encodes to"
-              + " no token and the tokenizer adds no BOS; a response needs a token before it");
+          throw new ConfigurationException(
+              "input",
+              "row "
+                  + (i + 1)
+                  + ": the prompt encodes to"
+                  + " no token and the tokenizer adds no BOS; a response needs a token before it");
         }
         p.add(prompt);
         r.add(tokenizer.encode(responses.get(i)));
@@ -155,15 +170,15 @@ public final class Checkpoints {
     }
 
     /**
-     * Generation defaults of the folder's {@code generation_config.json}: {@code do_sample},
-     * {@code temperature}, {@code top_k}, {@code top_p}, {@code max_new_tokens}, where present.
+     * Generation defaults of the folder's {@code generation_config.json}: {@code do_sample}, {@code
+     * temperature}, {@code top_k}, {@code top_p}, {@code max_new_tokens}, where present.
      *
      * @return the keys present, as numbers or booleans
      */
     public Map<String, Object> generationDefaults() {
       Map<String, Object> out = new LinkedHashMap<>();
-      com.google.gson.JsonObject o = Checkpoint.readJson(
-          directory.resolve("generation_config.json"), false);
+      com.google.gson.JsonObject o =
+          Checkpoint.readJson(directory.resolve("generation_config.json"), false);
       if (o == null) {
         return out;
       }
@@ -183,8 +198,8 @@ public final class Checkpoints {
   }
 
   /**
-   * Generates completions of prompts from a logit mixture of folders (their tokenizers must
-   * agree on the prompts' ids); prompts get the first folder's special tokens.
+   * Generates completions of prompts from a logit mixture of folders (their tokenizers must agree
+   * on the prompts' ids); prompts get the first folder's special tokens.
    *
    * @param manager the backend's manager
    * @param folders the models, the first one's tokenizer encodes and decodes
@@ -193,16 +208,24 @@ public final class Checkpoints {
    * @param config sampling settings; its end token is the tokenizer's
    * @return completion texts
    */
-  public static List<String> generate(NDManager manager, List<Folder> folders, double[] weights,
-      List<String> prompts, GenerationConfig config) {
+  public static List<String> generate(
+      NDManager manager,
+      List<Folder> folders,
+      double[] weights,
+      List<String> prompts,
+      GenerationConfig config) {
     HfTokenizer tokenizer = folders.get(0).tokenizer();
     List<int[]> ids = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
       int[] p = tokenizer.encodePrompt(prompts.get(i));
       for (Folder other : folders.subList(1, folders.size())) {
         if (!java.util.Arrays.equals(p, other.tokenizer().encodePrompt(prompts.get(i)))) {
-          throw new ConfigurationException("reference", "prompt " + (i + 1) + " encodes"
-              + " differently with the reference's tokenizer; mixed models need one tokenizer");
+          throw new ConfigurationException(
+              "reference",
+              "prompt "
+                  + (i + 1)
+                  + " encodes"
+                  + " differently with the reference's tokenizer; mixed models need one tokenizer");
         }
       }
       ids.add(p);
@@ -230,10 +253,9 @@ public final class Checkpoints {
    * @param seed initialisation seed
    * @return the model
    */
-  public static LanguageModel createPreset(NDManager manager, String arch, String preset,
-      int vocabulary, int context, long seed) {
-    return GptModel.create(manager,
-        ModelPresets.architecture(arch, preset, context, 0, 0, 0, vocabulary), seed);
+  public static LanguageModel createPreset(
+      NDManager manager, String arch, String preset, int vocabulary, int context, long seed) {
+    return GptModel.create(
+        manager, ModelPresets.architecture(arch, preset, context, 0, 0, 0, vocabulary), seed);
   }
-
 }

@@ -51,8 +51,8 @@ public final class DjlLanguageModels implements LanguageModels {
   }
 
   @Override
-  public List<int[]> generate(List<LanguageModel> models, double[] weights, List<int[]> prompts,
-      GenerationConfig config) {
+  public List<int[]> generate(
+      List<LanguageModel> models, double[] weights, List<int[]> prompts, GenerationConfig config) {
     List<GptModel> gpt = new ArrayList<>();
     for (LanguageModel m : models) {
       gpt.add(own(m));
@@ -70,7 +70,10 @@ public final class DjlLanguageModels implements LanguageModels {
     if (model instanceof GptModel g) {
       return g;
     }
-    throw new ConfigurationException("model", "model of type " + model.getClass().getName()
-        + " does not belong to the djl backend; create or load it with that backend");
+    throw new ConfigurationException(
+        "model",
+        "model of type "
+            + model.getClass().getName()
+            + " does not belong to the djl backend; create or load it with that backend");
   }
 }

@@ -35,9 +35,12 @@ public final class DjlRewardModels implements RewardModels {
   @Override
   public RewardTrainer newRewardTrainer(RewardModel model, TrainerConfig config) {
     if (!(model instanceof GptRewardModel g)) {
-      throw new ConfigurationException("model", "reward model of type "
-          + model.getClass().getName() + " does not belong to the djl backend; create or load it"
-          + " with that backend");
+      throw new ConfigurationException(
+          "model",
+          "reward model of type "
+              + model.getClass().getName()
+              + " does not belong to the djl backend; create or load it"
+              + " with that backend");
     }
     return new BradleyTerryTrainer(g, config);
   }

@@ -48,8 +48,14 @@ public final class DjlTrainer implements LmTrainer {
     try (NDManager m = state.newSubManager()) {
       StepMetrics before = dpoBackward(m, batch, reference, objective);
       double[] update = optimizer.update(m);
-      return new StepMetrics(before.loss(), before.rewardsChosen(), before.rewardsRejected(),
-          before.rewardsAccuracy(), before.logpsChosen(), before.logpsRejected(), update[0],
+      return new StepMetrics(
+          before.loss(),
+          before.rewardsChosen(),
+          before.rewardsRejected(),
+          before.rewardsAccuracy(),
+          before.logpsChosen(),
+          before.logpsRejected(),
+          update[0],
           update[1]);
     }
   }
@@ -66,10 +72,10 @@ public final class DjlTrainer implements LmTrainer {
 
   /**
    * Most tokens one forward pass of the policy holds on the tape. The DPO loss is a mean over
-   * pairs, so the pairs of a batch go through forward and backward in micro-batches of at most
-   * this many tokens, accumulating the exact gradient of the whole batch while the activations
-   * kept for backward stay those of one micro-batch (at the SmolLM-135M size, about 3 GB instead
-   * of 13 GB for 8 pairs of 256 tokens).
+   * pairs, so the pairs of a batch go through forward and backward in micro-batches of at most this
+   * many tokens, accumulating the exact gradient of the whole batch while the activations kept for
+   * backward stay those of one micro-batch (at the SmolLM-135M size, about 3 GB instead of 13 GB
+   * for 8 pairs of 256 tokens).
    */
   static final int MICRO_BATCH_TOKENS = 1024;
 
@@ -79,8 +85,11 @@ public final class DjlTrainer implements LmTrainer {
     int n = batch.size();
     int longest = 1;
     for (int i = 0; i < n; i++) {
-      longest = Math.max(longest, batch.prompts().get(i).length
-          + Math.max(batch.chosen().get(i).length, batch.rejected().get(i).length));
+      longest =
+          Math.max(
+              longest,
+              batch.prompts().get(i).length
+                  + Math.max(batch.chosen().get(i).length, batch.rejected().get(i).length));
     }
     int pairsPerPass = Math.max(1, microBatchTokens / (2 * longest));
     double[] refLogps = new double[2 * n];
@@ -101,8 +110,8 @@ public final class DjlTrainer implements LmTrainer {
         int k = to - from;
         try (NDManager pass = m.newSubManager()) {
           // Chosen then rejected of these pairs in one pass.
-          NDArray logps = model.sequenceLogProbs(pass, prompts(batch, from, to),
-              responses(batch, from, to));
+          NDArray logps =
+              model.sequenceLogProbs(pass, prompts(batch, from, to), responses(batch, from, to));
           double[] p = logps.toType(DataType.FLOAT64, false).toDoubleArray();
           float[] surrogate = new float[2 * k];
           double passLoss = 0;
@@ -119,8 +128,12 @@ public final class DjlTrainer implements LmTrainer {
           }
           loss += passLoss;
           if (!Double.isFinite(loss)) {
-            throw new TrainingDivergedException("DPO loss is " + loss + " at step "
-                + optimizer.steps() + "; lower the learning rate or beta");
+            throw new TrainingDivergedException(
+                "DPO loss is "
+                    + loss
+                    + " at step "
+                    + optimizer.steps()
+                    + "; lower the learning rate or beta");
           }
           tape.backward(logps.mul(pass.create(surrogate)).sum());
         }
@@ -141,8 +154,8 @@ public final class DjlTrainer implements LmTrainer {
       logpsChosen += policyLogps[i] / n;
       logpsRejected += policyLogps[n + i] / n;
     }
-    return new StepMetrics(loss, chosen, rejected, accuracy, logpsChosen, logpsRejected,
-        Double.NaN, Double.NaN);
+    return new StepMetrics(
+        loss, chosen, rejected, accuracy, logpsChosen, logpsRejected, Double.NaN, Double.NaN);
   }
 
   private static List<int[]> prompts(PreferenceBatch batch, int from, int to) {
@@ -171,8 +184,12 @@ public final class DjlTrainer implements LmTrainer {
         NDArray nll = total.div(Scalars.like(total, tokens));
         loss = nll.getFloat();
         if (!Double.isFinite(loss)) {
-          throw new TrainingDivergedException("supervised loss is " + loss + " at step "
-              + optimizer.steps() + "; lower the learning rate");
+          throw new TrainingDivergedException(
+              "supervised loss is "
+                  + loss
+                  + " at step "
+                  + optimizer.steps()
+                  + "; lower the learning rate");
         }
         tape.backward(nll);
       }

@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
  * Batched generation from a logit mixture of models. Prompts are left-padded: padding keys are
  * masked and positions count from each prompt's first token, so a prompt's continuation does not
  * depend on the other prompts of its batch. With the KV cache each step feeds one token per
- * sequence; without it each step recomputes the whole sequence (the baseline the cache is
- * measured against, and the reference the tests compare it with).
+ * sequence; without it each step recomputes the whole sequence (the baseline the cache is measured
+ * against, and the reference the tests compare it with).
  */
 final class Generator {
   /**
@@ -33,25 +33,38 @@ final class Generator {
 
   Generator(List<GptModel> models, double[] weights, GenerationConfig config, boolean useCache) {
     if (models.isEmpty() || models.size() != weights.length) {
-      throw new ConfigurationException("weights", "need one weight per model, got "
-          + models.size() + " models and " + weights.length + " weights");
+      throw new ConfigurationException(
+          "weights",
+          "need one weight per model, got "
+              + models.size()
+              + " models and "
+              + weights.length
+              + " weights");
     }
     for (double w : weights) {
       if (!Double.isFinite(w)) {
-        throw new ConfigurationException("weights", "mixing weights must be finite, got "
-            + Arrays.toString(weights));
+        throw new ConfigurationException(
+            "weights", "mixing weights must be finite, got " + Arrays.toString(weights));
       }
     }
     this.vocabulary = models.get(0).config().vocabularySize();
     for (GptModel m : models) {
       if (m.config().vocabularySize() != vocabulary) {
-        throw new ConfigurationException("models", "mixed models need one vocabulary, got sizes "
-            + vocabulary + " and " + m.config().vocabularySize());
+        throw new ConfigurationException(
+            "models",
+            "mixed models need one vocabulary, got sizes "
+                + vocabulary
+                + " and "
+                + m.config().vocabularySize());
       }
     }
     if (config.endOfSequence() >= vocabulary) {
-      throw new ConfigurationException("endOfSequence", "end-of-sequence token "
-          + config.endOfSequence() + " is outside the vocabulary of " + vocabulary);
+      throw new ConfigurationException(
+          "endOfSequence",
+          "end-of-sequence token "
+              + config.endOfSequence()
+              + " is outside the vocabulary of "
+              + vocabulary);
     }
     this.models = List.copyOf(models);
     this.weights = weights.clone();
@@ -65,18 +78,31 @@ final class Generator {
     for (int i = 0; i < prompts.size(); i++) {
       int[] p = prompts.get(i);
       if (p.length == 0) {
-        throw new ConfigurationException("prompts", "prompt " + i + " is empty; generation"
-            + " needs at least one token (for example a beginning-of-text token)");
+        throw new ConfigurationException(
+            "prompts",
+            "prompt "
+                + i
+                + " is empty; generation"
+                + " needs at least one token (for example a beginning-of-text token)");
       }
       for (int t : p) {
         PaddedPairs.checkToken(t, vocabulary, "prompts", i);
       }
       int needed = p.length + config.maxNewTokens();
       if (needed > context) {
-        throw new ConfigurationException("maxNewTokens", "prompt " + i + " has " + p.length
-            + " tokens; with " + config.maxNewTokens() + " new tokens it needs a context of "
-            + needed + ", the model has " + context
-            + "; lower maxNewTokens or shorten the prompt");
+        throw new ConfigurationException(
+            "maxNewTokens",
+            "prompt "
+                + i
+                + " has "
+                + p.length
+                + " tokens; with "
+                + config.maxNewTokens()
+                + " new tokens it needs a context of "
+                + needed
+                + ", the model has "
+                + context
+                + "; lower maxNewTokens or shorten the prompt");
       }
     }
     // One stream per prompt, split in prompt order: results do not depend on micro-batching.
@@ -89,8 +115,8 @@ final class Generator {
     for (int from = 0; from < prompts.size(); from += MICRO_BATCH) {
       int to = Math.min(prompts.size(), from + MICRO_BATCH);
       try (NDManager m = parent.newSubManager()) {
-        out.addAll(generateBatch(m, prompts.subList(from, to),
-            Arrays.copyOfRange(streams, from, to)));
+        out.addAll(
+            generateBatch(m, prompts.subList(from, to), Arrays.copyOfRange(streams, from, to)));
       }
     }
     return out;
@@ -131,14 +157,17 @@ final class Generator {
           int first = useCache && step > 0 ? columns - 1 : 0;
           NDArray mixed = null;
           for (int i = 0; i < models.size(); i++) {
-            NDArray last = models.get(i).forward(
-                    slice(s, tokens, first, columns),
-                    positions(s, real, first, columns),
-                    bias(s, real, first, columns),
-                    caches[i])
-                .get(new NDIndex(":, -1, :"))
-                .logSoftmax(1)
-                .muli((float) weights[i]);
+            NDArray last =
+                models
+                    .get(i)
+                    .forward(
+                        slice(s, tokens, first, columns),
+                        positions(s, real, first, columns),
+                        bias(s, real, first, columns),
+                        caches[i])
+                    .get(new NDIndex(":, -1, :"))
+                    .logSoftmax(1)
+                    .muli((float) weights[i]);
             mixed = mixed == null ? last : mixed.addi(last);
           }
           logits = mixed.toFloatArray();

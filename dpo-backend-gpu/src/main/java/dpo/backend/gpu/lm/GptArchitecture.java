@@ -65,13 +65,17 @@ record GptArchitecture(
    * @param highFreqFactor wavelengths below original / highFreqFactor are kept
    * @param originalContext {@code original_max_position_embeddings}
    */
-  record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor,
-      int originalContext) {
+  record RopeScaling(
+      double factor, double lowFreqFactor, double highFreqFactor, int originalContext) {
     RopeScaling {
-      if (!(factor > 0) || !(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor)
+      if (!(factor > 0)
+          || !(lowFreqFactor > 0)
+          || !(highFreqFactor > lowFreqFactor)
           || originalContext <= 0) {
-        throw new ConfigurationException("rope_scaling", "llama3 rope_scaling needs factor > 0,"
-            + " 0 < low_freq_factor < high_freq_factor and original_max_position_embeddings > 0");
+        throw new ConfigurationException(
+            "rope_scaling",
+            "llama3 rope_scaling needs factor > 0,"
+                + " 0 < low_freq_factor < high_freq_factor and original_max_position_embeddings > 0");
       }
     }
   }
@@ -89,54 +93,93 @@ record GptArchitecture(
 
   GptArchitecture {
     if (!TYPES.contains(modelType)) {
-      throw new ConfigurationException("model_type", "model_type '" + modelType
-          + "' is not supported; supported: " + TYPES);
+      throw new ConfigurationException(
+          "model_type", "model_type '" + modelType + "' is not supported; supported: " + TYPES);
     }
     boolean gpt2 = modelType.equals(GPT2);
     if (gpt2 ? !Set.of(GELU_NEW, GELU).contains(activation) : !activation.equals(SILU)) {
-      throw new ConfigurationException(gpt2 ? "activation_function" : "hidden_act",
-          "activation '" + activation + "' is not supported for " + modelType + "; supported: "
+      throw new ConfigurationException(
+          gpt2 ? "activation_function" : "hidden_act",
+          "activation '"
+              + activation
+              + "' is not supported for "
+              + modelType
+              + "; supported: "
               + (gpt2 ? "gelu_new, gelu_pytorch_tanh, gelu" : SILU));
     }
     if (!(normEpsilon > 0)) {
-      throw new ConfigurationException(gpt2 ? "layer_norm_epsilon" : "rms_norm_eps",
+      throw new ConfigurationException(
+          gpt2 ? "layer_norm_epsilon" : "rms_norm_eps",
           "the norm's epsilon must be > 0, got " + normEpsilon);
     }
     if (keyValueHeads <= 0 || model.heads() % keyValueHeads != 0) {
-      throw new ConfigurationException("num_key_value_heads", "num_key_value_heads must divide"
-          + " num_attention_heads " + model.heads() + ", got " + keyValueHeads);
+      throw new ConfigurationException(
+          "num_key_value_heads",
+          "num_key_value_heads must divide"
+              + " num_attention_heads "
+              + model.heads()
+              + ", got "
+              + keyValueHeads);
     }
     if (headDim <= 0 || (!gpt2 && headDim % 2 != 0)) {
-      throw new ConfigurationException("head_dim", "head_dim must be a positive even number,"
-          + " got " + headDim);
+      throw new ConfigurationException(
+          "head_dim", "head_dim must be a positive even number," + " got " + headDim);
     }
     if (intermediateSize <= 0) {
-      throw new ConfigurationException("intermediate_size",
-          "intermediate_size must be > 0, got " + intermediateSize);
+      throw new ConfigurationException(
+          "intermediate_size", "intermediate_size must be > 0, got " + intermediateSize);
     }
     if (!gpt2 && !(ropeTheta > 0)) {
       throw new ConfigurationException("rope_theta", "rope_theta must be > 0, got " + ropeTheta);
     }
-    if (gpt2 && (keyValueHeads != model.heads() || headDim != model.headWidth()
-        || !tieWordEmbeddings || ropeScaling != null)) {
-      throw new ConfigurationException("model_type",
+    if (gpt2
+        && (keyValueHeads != model.heads()
+            || headDim != model.headWidth()
+            || !tieWordEmbeddings
+            || ropeScaling != null)) {
+      throw new ConfigurationException(
+          "model_type",
           "gpt2 has one key-value head per head, head_dim = n_embd / n_head and a tied head");
     }
   }
 
   /** GPT-2's defaults for a shape. */
   static GptArchitecture gpt2(ModelConfig model) {
-    return new GptArchitecture(GPT2, model, model.heads(), model.headWidth(), 4 * model.width(),
-        GELU_NEW, 1e-5f, 10_000, null, true, true, true, true, SpecialTokens.NONE);
+    return new GptArchitecture(
+        GPT2,
+        model,
+        model.heads(),
+        model.headWidth(),
+        4 * model.width(),
+        GELU_NEW,
+        1e-5f,
+        10_000,
+        null,
+        true,
+        true,
+        true,
+        true,
+        SpecialTokens.NONE);
   }
 
-  /**
-   * A Llama with Llama's defaults (RMSNorm eps 1e-5, rope_theta 10000, no biases, untied head).
-   */
-  static GptArchitecture llama(ModelConfig model, int keyValueHeads, int intermediateSize,
-      boolean tied) {
-    return new GptArchitecture(LLAMA, model, keyValueHeads, model.headWidth(), intermediateSize,
-        SILU, 1e-5f, 10_000, null, false, false, false, tied, SpecialTokens.NONE);
+  /** A Llama with Llama's defaults (RMSNorm eps 1e-5, rope_theta 10000, no biases, untied head). */
+  static GptArchitecture llama(
+      ModelConfig model, int keyValueHeads, int intermediateSize, boolean tied) {
+    return new GptArchitecture(
+        LLAMA,
+        model,
+        keyValueHeads,
+        model.headWidth(),
+        intermediateSize,
+        SILU,
+        1e-5f,
+        10_000,
+        null,
+        false,
+        false,
+        false,
+        tied,
+        SpecialTokens.NONE);
   }
 
   boolean isGpt2() {
@@ -155,8 +198,15 @@ record GptArchitecture(
       perLayer = 4 * d + d * 3 * d + 3 * d + d * d + d + d * i + i + i * d + d;
       rest += (long) model.contextLength() * d + 2 * d;
     } else {
-      perLayer = 2 * d + d * q + 2 * d * kv + q * d + 3 * d * i
-          + (qkvBias ? q + 2 * kv : 0) + (outputBias ? d : 0) + (mlpBias ? 2 * i + d : 0);
+      perLayer =
+          2 * d
+              + d * q
+              + 2 * d * kv
+              + q * d
+              + 3 * d * i
+              + (qkvBias ? q + 2 * kv : 0)
+              + (outputBias ? d : 0)
+              + (mlpBias ? 2 * i + d : 0);
       rest += d + (tieWordEmbeddings ? 0 : (long) model.vocabularySize() * d);
     }
     return rest + perLayer * model.layers();
@@ -166,12 +216,13 @@ record GptArchitecture(
   JsonObject toConfigJson() {
     JsonObject o = new JsonObject();
     JsonArray architectures = new JsonArray();
-    architectures.add(switch (modelType) {
-      case GPT2 -> "GPT2LMHeadModel";
-      case MISTRAL -> "MistralForCausalLM";
-      case QWEN2 -> "Qwen2ForCausalLM";
-      default -> "LlamaForCausalLM";
-    });
+    architectures.add(
+        switch (modelType) {
+          case GPT2 -> "GPT2LMHeadModel";
+          case MISTRAL -> "MistralForCausalLM";
+          case QWEN2 -> "Qwen2ForCausalLM";
+          default -> "LlamaForCausalLM";
+        });
     o.add("architectures", architectures);
     o.addProperty("model_type", modelType);
     o.addProperty("vocab_size", model.vocabularySize());
@@ -230,22 +281,28 @@ record GptArchitecture(
   }
 
   /**
-   * Reads a Hugging Face {@code config.json}; every key whose value this decoder does not
-   * implement is refused, naming the key. Errors name the file and the key.
+   * Reads a Hugging Face {@code config.json}; every key whose value this decoder does not implement
+   * is refused, naming the key. Errors name the file and the key.
    */
   static GptArchitecture fromConfigJson(Path file, JsonObject o) {
     try {
       String type = o.has("model_type") ? string(file, o, "model_type") : GPT2;
       if (!TYPES.contains(type)) {
-        throw new BadDataException(file, 0, "model_type", "model_type '" + type
-            + "' is not supported; supported: " + String.join(", ", TYPES));
+        throw new BadDataException(
+            file,
+            0,
+            "model_type",
+            "model_type '" + type + "' is not supported; supported: " + String.join(", ", TYPES));
       }
-      SpecialTokens tokens = new SpecialTokens(tokenId(file, o, "bos_token_id"),
-          tokenId(file, o, "eos_token_id"), tokenId(file, o, "pad_token_id"));
+      SpecialTokens tokens =
+          new SpecialTokens(
+              tokenId(file, o, "bos_token_id"),
+              tokenId(file, o, "eos_token_id"),
+              tokenId(file, o, "pad_token_id"));
       return type.equals(GPT2) ? gpt2(file, o, tokens) : llamaFamily(file, o, type, tokens);
     } catch (ConfigurationException e) {
-      throw new BadDataException(file, 0, e.violations().get(0).field(),
-          e.violations().get(0).message());
+      throw new BadDataException(
+          file, 0, e.violations().get(0).field(), e.violations().get(0).message());
     }
   }
 
@@ -254,38 +311,58 @@ record GptArchitecture(
     refuseIf(file, o, "add_cross_attention", true);
     refuseIf(file, o, "scale_attn_weights", false);
     if (o.has("tie_word_embeddings") && !bool(file, o, "tie_word_embeddings")) {
-      throw new BadDataException(file, 0, "tie_word_embeddings",
+      throw new BadDataException(
+          file,
+          0,
+          "tie_word_embeddings",
           "gpt2 with an untied head is not supported; its head is wte");
     }
-    ModelConfig model = new ModelConfig(
-        intField(file, o, "vocab_size"),
-        intField(file, o, "n_embd"),
-        intField(file, o, "n_layer"),
-        intField(file, o, "n_head"),
-        o.has("n_positions") ? intField(file, o, "n_positions") : intField(file, o, "n_ctx"));
+    ModelConfig model =
+        new ModelConfig(
+            intField(file, o, "vocab_size"),
+            intField(file, o, "n_embd"),
+            intField(file, o, "n_layer"),
+            intField(file, o, "n_head"),
+            o.has("n_positions") ? intField(file, o, "n_positions") : intField(file, o, "n_ctx"));
     String activation =
         o.has("activation_function") ? string(file, o, "activation_function") : GELU_NEW;
     if (activation.equals("gelu_pytorch_tanh")) {
       activation = GELU_NEW; // the same tanh approximation
     }
-    float eps = o.has("layer_norm_epsilon") ? number(file, o, "layer_norm_epsilon").floatValue()
-        : 1e-5f;
+    float eps =
+        o.has("layer_norm_epsilon") ? number(file, o, "layer_norm_epsilon").floatValue() : 1e-5f;
     int inner = present(o, "n_inner") ? intField(file, o, "n_inner") : 4 * model.width();
-    return new GptArchitecture(GPT2, model, model.heads(), model.headWidth(), inner, activation,
-        eps, 10_000, null, true, true, true, true, tokens);
+    return new GptArchitecture(
+        GPT2,
+        model,
+        model.heads(),
+        model.headWidth(),
+        inner,
+        activation,
+        eps,
+        10_000,
+        null,
+        true,
+        true,
+        true,
+        true,
+        tokens);
   }
 
-  private static GptArchitecture llamaFamily(Path file, JsonObject o, String type,
-      SpecialTokens tokens) {
+  private static GptArchitecture llamaFamily(
+      Path file, JsonObject o, String type, SpecialTokens tokens) {
     int context = intField(file, o, "max_position_embeddings");
-    ModelConfig model = new ModelConfig(
-        intField(file, o, "vocab_size"),
-        intField(file, o, "hidden_size"),
-        intField(file, o, "num_hidden_layers"),
-        intField(file, o, "num_attention_heads"),
-        context);
-    int kv = present(o, "num_key_value_heads") ? intField(file, o, "num_key_value_heads")
-        : model.heads();
+    ModelConfig model =
+        new ModelConfig(
+            intField(file, o, "vocab_size"),
+            intField(file, o, "hidden_size"),
+            intField(file, o, "num_hidden_layers"),
+            intField(file, o, "num_attention_heads"),
+            context);
+    int kv =
+        present(o, "num_key_value_heads")
+            ? intField(file, o, "num_key_value_heads")
+            : model.heads();
     int headDim = present(o, "head_dim") ? intField(file, o, "head_dim") : model.headWidth();
     String act = o.has("hidden_act") ? string(file, o, "hidden_act") : SILU;
     float eps = o.has("rms_norm_eps") ? number(file, o, "rms_norm_eps").floatValue() : 1e-6f;
@@ -308,17 +385,36 @@ record GptArchitecture(
     }
     // Llama, Mistral and Qwen2 configs default to an untied head.
     boolean tied = present(o, "tie_word_embeddings") && bool(file, o, "tie_word_embeddings");
-    return new GptArchitecture(type, model, kv, headDim, intField(file, o, "intermediate_size"),
-        act, eps, theta, scaling, qkvBias, outputBias, mlpBias, tied, tokens);
+    return new GptArchitecture(
+        type,
+        model,
+        kv,
+        headDim,
+        intField(file, o, "intermediate_size"),
+        act,
+        eps,
+        theta,
+        scaling,
+        qkvBias,
+        outputBias,
+        mlpBias,
+        tied,
+        tokens);
   }
 
   private static void refuseBindingWindow(Path file, JsonObject o, int context) {
     if (present(o, "sliding_window")) {
       int window = intField(file, o, "sliding_window");
       if (window < context) {
-        throw new BadDataException(file, 0, "sliding_window", "sliding-window attention ("
-            + window + " tokens, below max_position_embeddings " + context
-            + ") is not implemented; only full causal attention is");
+        throw new BadDataException(
+            file,
+            0,
+            "sliding_window",
+            "sliding-window attention ("
+                + window
+                + " tokens, below max_position_embeddings "
+                + context
+                + ") is not implemented; only full causal attention is");
       }
     }
   }
@@ -328,8 +424,11 @@ record GptArchitecture(
       return null;
     }
     if (!o.get("rope_scaling").isJsonObject()) {
-      throw new BadDataException(file, 0, "rope_scaling", "rope_scaling must be an object or"
-          + " null, got " + o.get("rope_scaling"));
+      throw new BadDataException(
+          file,
+          0,
+          "rope_scaling",
+          "rope_scaling must be an object or" + " null, got " + o.get("rope_scaling"));
     }
     JsonObject s = o.getAsJsonObject("rope_scaling");
     String key = s.has("rope_type") ? "rope_type" : "type";
@@ -338,10 +437,14 @@ record GptArchitecture(
       return null;
     }
     if (!kind.equals("llama3")) {
-      throw new BadDataException(file, 0, "rope_scaling." + key, "rope scaling '" + kind
-          + "' is not implemented; supported: default, llama3");
+      throw new BadDataException(
+          file,
+          0,
+          "rope_scaling." + key,
+          "rope scaling '" + kind + "' is not implemented; supported: default, llama3");
     }
-    return new RopeScaling(number(file, s, "factor").doubleValue(),
+    return new RopeScaling(
+        number(file, s, "factor").doubleValue(),
         number(file, s, "low_freq_factor").doubleValue(),
         number(file, s, "high_freq_factor").doubleValue(),
         intField(file, s, "original_max_position_embeddings"));
@@ -349,8 +452,11 @@ record GptArchitecture(
 
   private static void refuseIf(Path file, JsonObject o, String key, boolean value) {
     if (present(o, key) && bool(file, o, key) == value) {
-      throw new BadDataException(file, 0, key, key + " " + value + " is not implemented;"
-          + " only GPT-2's standard attention is");
+      throw new BadDataException(
+          file,
+          0,
+          key,
+          key + " " + value + " is not implemented;" + " only GPT-2's standard attention is");
     }
   }
 
@@ -398,14 +504,17 @@ record GptArchitecture(
     if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
       return e.getAsDouble();
     }
-    throw new BadDataException(file, 0, key, (e == null ? "missing " + key : key
-        + " must be a number, got " + e));
+    throw new BadDataException(
+        file, 0, key, (e == null ? "missing " + key : key + " must be a number, got " + e));
   }
 
   private static int intField(Path file, JsonObject o, String name) {
     if (!present(o, name)) {
-      throw new BadDataException(file, 0, name, "missing field " + name
-          + "; a Hugging Face config.json of this model_type has it");
+      throw new BadDataException(
+          file,
+          0,
+          name,
+          "missing field " + name + "; a Hugging Face config.json of this model_type has it");
     }
     JsonElement e = o.get(name);
     if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {

@@ -10,8 +10,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
 import dpo.api.io.DurableFiles;
@@ -20,12 +18,9 @@ import dpo.api.lm.ModelConfig;
 import dpo.backend.gpu.Scalars;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,39 +29,47 @@ import java.util.SplittableRandom;
 
 /**
  * A decoder-only causal transformer in one of the two layouts of {@link GptArchitecture}: GPT-2
- * (token plus learned position embeddings, pre-LayerNorm blocks with a GELU MLP, a head tied to
- * the token embedding; Conv1D (in, out) weights) or the Llama family (rotary positions, RMSNorm,
+ * (token plus learned position embeddings, pre-LayerNorm blocks with a GELU MLP, a head tied to the
+ * token embedding; Conv1D (in, out) weights) or the Llama family (rotary positions, RMSNorm,
  * grouped-query attention, a SwiGLU MLP, tied or untied head; (out, in) weights). Parameter names
  * and shapes are Hugging Face's for the model type.
  */
 final class GptModel implements LanguageModel {
   static final String CONFIG_FILE = "config.json";
   static final String WEIGHTS_FILE = "model.safetensors";
+
   /** Additive attention bias of a masked key; finite so fully masked (padding) rows stay finite. */
   static final float MASKED = -1e9f;
+
   private static final float INIT_STD = 0.02f;
 
   private final GptArchitecture architecture;
   private final NDManager manager;
   private final Map<String, NDArray> parameters;
+
   /** Tokenizer and generation files of the folder the model came from, written with it. */
   private final Map<String, byte[]> companions;
+
   private final double[] inverseFrequencies;
   private boolean closed;
 
-  private GptModel(GptArchitecture architecture, NDManager manager,
-      Map<String, NDArray> parameters, Map<String, byte[]> companions) {
+  private GptModel(
+      GptArchitecture architecture,
+      NDManager manager,
+      Map<String, NDArray> parameters,
+      Map<String, byte[]> companions) {
     this.architecture = architecture;
     this.manager = manager;
     this.parameters = parameters;
     this.companions = Map.copyOf(companions);
-    this.inverseFrequencies = architecture.isGpt2() ? null : Rotary.inverseFrequencies(architecture);
+    this.inverseFrequencies =
+        architecture.isGpt2() ? null : Rotary.inverseFrequencies(architecture);
   }
 
   /**
-   * A model with its family's initialisation drawn from {@code seed} on the host (any device):
-   * N(0, 0.02) matrices (GPT-2's residual projections scaled by 1/sqrt(2 layers)), norms at 1,
-   * biases at 0.
+   * A model with its family's initialisation drawn from {@code seed} on the host (any device): N(0,
+   * 0.02) matrices (GPT-2's residual projections scaled by 1/sqrt(2 layers)), norms at 1, biases at
+   * 0.
    */
   static GptModel create(NDManager parent, GptArchitecture architecture, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -151,8 +154,8 @@ final class GptModel implements LanguageModel {
     return shapes;
   }
 
-  private static void linear(Map<String, long[]> shapes, String prefix, long out, long in,
-      boolean bias) {
+  private static void linear(
+      Map<String, long[]> shapes, String prefix, long out, long in, boolean bias) {
     shapes.put(prefix + "weight", new long[] {out, in});
     if (bias) {
       shapes.put(prefix + "bias", new long[] {out});
@@ -169,8 +172,11 @@ final class GptModel implements LanguageModel {
    * Builds a model from tensors looked up by name; Hugging Face's {@code transformer.} prefix of
    * GPT-2 files is accepted.
    */
-  static GptModel fromTensors(NDManager parent, GptArchitecture architecture,
-      java.util.function.Function<String, Tensor> tensors, Path file,
+  static GptModel fromTensors(
+      NDManager parent,
+      GptArchitecture architecture,
+      java.util.function.Function<String, Tensor> tensors,
+      Path file,
       Map<String, byte[]> companions) {
     NDManager manager = parent.newSubManager();
     Map<String, NDArray> parameters = new LinkedHashMap<>();
@@ -183,14 +189,28 @@ final class GptModel implements LanguageModel {
           t = tensors.apply("transformer." + name);
         }
         if (t == null) {
-          throw new BadDataException(where, 0, name,
-              "missing tensor " + name + "; the weights do not match config.json's "
-                  + architecture.modelType() + " model (check config.json against the weights)");
+          throw new BadDataException(
+              where,
+              0,
+              name,
+              "missing tensor "
+                  + name
+                  + "; the weights do not match config.json's "
+                  + architecture.modelType()
+                  + " model (check config.json against the weights)");
         }
         if (!Arrays.equals(t.shape(), e.getValue())) {
-          throw new BadDataException(where, 0, name,
-              "tensor " + name + " has shape " + Arrays.toString(t.shape()) + ", config.json"
-                  + " implies " + Arrays.toString(e.getValue()));
+          throw new BadDataException(
+              where,
+              0,
+              name,
+              "tensor "
+                  + name
+                  + " has shape "
+                  + Arrays.toString(t.shape())
+                  + ", config.json"
+                  + " implies "
+                  + Arrays.toString(e.getValue()));
         }
         parameters.put(name, parameter(manager, t));
       }
@@ -254,7 +274,9 @@ final class GptModel implements LanguageModel {
     return p(architecture.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
   }
 
-  /** The final hidden states (after the last norm), (batch, tokens, width); see {@link #forward}. */
+  /**
+   * The final hidden states (after the last norm), (batch, tokens, width); see {@link #forward}.
+   */
   NDArray hidden(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
     checkOpen();
     return architecture.isGpt2()
@@ -268,19 +290,24 @@ final class GptModel implements LanguageModel {
     long length = tokens.getShape().get(1);
     Shape norm = new Shape(c.width());
     float eps = architecture.normEpsilon();
-    NDArray x = Embedding.embedding(tokens, p("wte.weight"), SparseFormat.DENSE).singletonOrThrow()
-        .add(Embedding.embedding(positions, p("wpe.weight"), SparseFormat.DENSE)
-            .singletonOrThrow());
+    NDArray x =
+        Embedding.embedding(tokens, p("wte.weight"), SparseFormat.DENSE)
+            .singletonOrThrow()
+            .add(
+                Embedding.embedding(positions, p("wpe.weight"), SparseFormat.DENSE)
+                    .singletonOrThrow());
     for (int l = 0; l < c.layers(); l++) {
       String h = "h." + l + ".";
-      NDArray a = LayerNorm.layerNorm(x, norm, p(h + "ln_1.weight"), p(h + "ln_1.bias"), eps)
-          .singletonOrThrow();
+      NDArray a =
+          LayerNorm.layerNorm(x, norm, p(h + "ln_1.weight"), p(h + "ln_1.bias"), eps)
+              .singletonOrThrow();
       NDArray qkv = a.matMul(p(h + "attn.c_attn.weight")).add(p(h + "attn.c_attn.bias"));
       NDArray[] parts = qkv.split(3, 2).toArray(new NDArray[0]);
       NDArray y = attention(l, parts[0], parts[1], parts[2], null, bias, cache, batch, length);
       x = x.add(y.matMul(p(h + "attn.c_proj.weight")).addi(p(h + "attn.c_proj.bias")));
-      NDArray m = LayerNorm.layerNorm(x, norm, p(h + "ln_2.weight"), p(h + "ln_2.bias"), eps)
-          .singletonOrThrow();
+      NDArray m =
+          LayerNorm.layerNorm(x, norm, p(h + "ln_2.weight"), p(h + "ln_2.bias"), eps)
+              .singletonOrThrow();
       m = gelu(m.matMul(p(h + "mlp.c_fc.weight")).addi(p(h + "mlp.c_fc.bias")));
       x = x.add(m.matMul(p(h + "mlp.c_proj.weight")).addi(p(h + "mlp.c_proj.bias")));
     }
@@ -294,8 +321,9 @@ final class GptModel implements LanguageModel {
     ModelConfig c = architecture.model();
     long batch = tokens.getShape().get(0);
     long length = tokens.getShape().get(1);
-    NDArray x = Embedding.embedding(tokens, p("model.embed_tokens.weight"), SparseFormat.DENSE)
-        .singletonOrThrow();
+    NDArray x =
+        Embedding.embedding(tokens, p("model.embed_tokens.weight"), SparseFormat.DENSE)
+            .singletonOrThrow();
     NDArray[] rotation = Rotary.cosSin(positions, inverseFrequencies);
     for (int l = 0; l < c.layers(); l++) {
       String h = "model.layers." + l + ".";
@@ -319,12 +347,20 @@ final class GptModel implements LanguageModel {
   }
 
   /**
-   * Causal self-attention of one layer from its projected queries, keys and values (batch,
-   * tokens, heads x head width). Grouped-query attention folds each key-value head's query heads
-   * into its rows, so keys and values are never repeated.
+   * Causal self-attention of one layer from its projected queries, keys and values (batch, tokens,
+   * heads x head width). Grouped-query attention folds each key-value head's query heads into its
+   * rows, so keys and values are never repeated.
    */
-  private NDArray attention(int layer, NDArray query, NDArray key, NDArray value,
-      NDArray[] rotation, NDArray bias, KvCache cache, long batch, long length) {
+  private NDArray attention(
+      int layer,
+      NDArray query,
+      NDArray key,
+      NDArray value,
+      NDArray[] rotation,
+      NDArray bias,
+      KvCache cache,
+      long batch,
+      long length) {
     int heads = architecture.model().heads();
     int groups = architecture.keyValueHeads();
     int headDim = architecture.headDim();
@@ -345,16 +381,18 @@ final class GptModel implements LanguageModel {
     if (perGroup == 1) {
       // Plain multi-head attention on the strided views: a row's result does not depend on
       // the other rows of its batch (the learned oracle's contract asks for that bit for bit).
-      NDArray weights = q.matMul(k.transpose(0, 1, 3, 2)).muli(Scalars.like(q, scale)).addi(bias)
-          .softmax(3);
-      return weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length,
-          (long) heads * headDim);
+      NDArray weights =
+          q.matMul(k.transpose(0, 1, 3, 2)).muli(Scalars.like(q, scale)).addi(bias).softmax(3);
+      return weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);
     }
-    NDArray scores = q.reshape(batch, groups, perGroup * length, headDim)
-        .matMul(k.transpose(0, 1, 3, 2))
-        .reshape(batch, heads, length, keys);
+    NDArray scores =
+        q.reshape(batch, groups, perGroup * length, headDim)
+            .matMul(k.transpose(0, 1, 3, 2))
+            .reshape(batch, heads, length, keys);
     NDArray weights = scores.muli(Scalars.like(scores, scale)).addi(bias).softmax(3);
-    return weights.reshape(batch, groups, perGroup * length, keys).matMul(v)
+    return weights
+        .reshape(batch, groups, perGroup * length, keys)
+        .matMul(v)
         .reshape(batch, heads, length, headDim)
         .transpose(0, 2, 1, 3)
         .reshape(batch, length, (long) heads * headDim);
@@ -382,8 +420,12 @@ final class GptModel implements LanguageModel {
       return x.mul(cdf).muli(Scalars.like(x, 0.5));
     }
     // gelu_new: 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
-    NDArray inner = x.mul(x).mul(x).mul(Scalars.like(x, 0.044715)).add(x)
-        .mul(Scalars.like(x, Math.sqrt(2 / Math.PI)));
+    NDArray inner =
+        x.mul(x)
+            .mul(x)
+            .mul(Scalars.like(x, 0.044715))
+            .add(x)
+            .mul(Scalars.like(x, Math.sqrt(2 / Math.PI)));
     // tanh keeps its output for backward: no in-place operation on it
     return x.mul(inner.tanh().add(Scalars.like(x, 1))).muli(Scalars.like(x, 0.5));
   }
@@ -422,17 +464,25 @@ final class GptModel implements LanguageModel {
         owner[i * n + at] = 1f;
       }
     }
-    NDArray states = hidden(m, grid).reshape((long) batch * length, width)
-        .gather(m.create(rows, new Shape(n, width)), 0);
-    NDArray picked = Linear.linear(states, head()).singletonOrThrow().logSoftmax(1)
-        .gather(m.create(targets, new Shape(n, 1)), 1);
+    NDArray states =
+        hidden(m, grid)
+            .reshape((long) batch * length, width)
+            .gather(m.create(rows, new Shape(n, width)), 0);
+    NDArray picked =
+        Linear.linear(states, head())
+            .singletonOrThrow()
+            .logSoftmax(1)
+            .gather(m.create(targets, new Shape(n, 1)), 1);
     return m.create(owner, new Shape(batch, n)).matMul(picked).reshape(batch);
   }
 
   /** The final hidden states of a padded grid, in {@code m}, on the tape when one is open. */
   NDArray hidden(NDManager m, PaddedPairs grid) {
-    return hidden(m.create(grid.tokens(), new Shape(grid.batch(), grid.length())),
-        positionsOf(m, grid.batch(), grid.length()), causalBias(m, grid.length()), null);
+    return hidden(
+        m.create(grid.tokens(), new Shape(grid.batch(), grid.length())),
+        positionsOf(m, grid.batch(), grid.length()),
+        causalBias(m, grid.length()),
+        null);
   }
 
   static NDArray positionsOf(NDManager m, int batch, int length) {
@@ -457,7 +507,8 @@ final class GptModel implements LanguageModel {
   @Override
   public double[] sequenceLogProbs(List<int[]> prompts, List<int[]> responses) {
     try (NDManager m = manager.newSubManager()) {
-      return sequenceLogProbs(m, prompts, responses).toType(DataType.FLOAT64, false)
+      return sequenceLogProbs(m, prompts, responses)
+          .toType(DataType.FLOAT64, false)
           .toDoubleArray();
     }
   }
@@ -480,7 +531,8 @@ final class GptModel implements LanguageModel {
   public void copyFrom(LanguageModel other) {
     checkOpen();
     if (!(other instanceof GptModel source) || !source.architecture.equals(architecture)) {
-      throw new ConfigurationException("model",
+      throw new ConfigurationException(
+          "model",
           "can only copy parameters from a djl model of the same architecture " + architecture);
     }
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
@@ -492,8 +544,9 @@ final class GptModel implements LanguageModel {
   Map<String, Tensor> tensors() {
     checkOpen();
     Map<String, Tensor> tensors = new LinkedHashMap<>();
-    parameters.forEach((name, array) ->
-        tensors.put(name, new Tensor(array.getShape().getShape(), array.toFloatArray())));
+    parameters.forEach(
+        (name, array) ->
+            tensors.put(name, new Tensor(array.getShape().getShape(), array.toFloatArray())));
     return tensors;
   }
 
@@ -508,14 +561,24 @@ final class GptModel implements LanguageModel {
    * replaced durably and nothing else in the folder is touched (it may hold provenance or a user's
    * files).
    */
-  static void writeCheckpoint(Path directory, JsonObject config, Map<String, Tensor> tensors,
+  static void writeCheckpoint(
+      Path directory,
+      JsonObject config,
+      Map<String, Tensor> tensors,
       Map<String, byte[]> companions) {
     Path absolute = directory.toAbsolutePath();
     boolean fresh = !Files.exists(absolute);
     Path into = fresh ? DurableFiles.stagingFolder(absolute) : absolute;
-    DurableFiles.write(into.resolve(CONFIG_FILE), new GsonBuilder().setPrettyPrinting().create()
-        .toJson(config).getBytes(StandardCharsets.UTF_8));
-    SafeTensors.write(into.resolve(WEIGHTS_FILE), tensors,
+    DurableFiles.write(
+        into.resolve(CONFIG_FILE),
+        new GsonBuilder()
+            .setPrettyPrinting()
+            .create()
+            .toJson(config)
+            .getBytes(StandardCharsets.UTF_8));
+    SafeTensors.write(
+        into.resolve(WEIGHTS_FILE),
+        tensors,
         Map.of("format", "pt", "written_by", "dpo djl backend"));
     for (Map.Entry<String, byte[]> c : companions.entrySet()) {
       DurableFiles.write(into.resolve(c.getKey()), c.getValue());

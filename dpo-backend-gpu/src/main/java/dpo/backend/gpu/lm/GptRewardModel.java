@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dpo.api.BadDataException;
-import dpo.api.ConfigurationException;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.RewardModel;
 import dpo.backend.gpu.safetensors.Tensor;
@@ -58,14 +57,20 @@ final class GptRewardModel implements RewardModel {
     Path weights = directory.resolve(GptModel.WEIGHTS_FILE);
     if (head == null) {
       body.close();
-      throw new BadDataException(weights, 0, HEAD, "missing tensor " + HEAD
-          + "; this is a language model, not a reward model (load it as a policy instead)");
+      throw new BadDataException(
+          weights,
+          0,
+          HEAD,
+          "missing tensor "
+              + HEAD
+              + "; this is a language model, not a reward model (load it as a policy instead)");
     }
-    if (head.shape().length != 2 || head.shape()[0] != 1
+    if (head.shape().length != 2
+        || head.shape()[0] != 1
         || head.shape()[1] != body.config().width()) {
       body.close();
-      throw new BadDataException(weights, 0, HEAD, HEAD + " must have shape [1, "
-          + body.config().width() + "]");
+      throw new BadDataException(
+          weights, 0, HEAD, HEAD + " must have shape [1, " + body.config().width() + "]");
     }
     return withHead(body, head.data());
   }
@@ -90,11 +95,13 @@ final class GptRewardModel implements RewardModel {
     int width = config().width();
     long[] last = new long[batch * width];
     for (int i = 0; i < batch; i++) {
-      java.util.Arrays.fill(last, i * width, (i + 1) * width,
-          prompts.get(i).length + responses.get(i).length - 1);
+      java.util.Arrays.fill(
+          last, i * width, (i + 1) * width, prompts.get(i).length + responses.get(i).length - 1);
     }
-    NDArray atLast = body.hidden(m, grid).gather(m.create(last, new Shape(batch, 1, width)), 1)
-        .reshape(batch, width);
+    NDArray atLast =
+        body.hidden(m, grid)
+            .gather(m.create(last, new Shape(batch, 1, width)), 1)
+            .reshape(batch, width);
     return atLast.mul(head.reshape(1, width)).sum(new int[] {1});
   }
 
@@ -111,9 +118,13 @@ final class GptRewardModel implements RewardModel {
     tensors.put(HEAD, new Tensor(new long[] {1, config().width()}, head.toFloatArray()));
     JsonObject json = body.architecture().toConfigJson();
     JsonArray architectures = new JsonArray();
-    architectures.add(body.architecture().isGpt2() ? "GPT2ForSequenceClassification"
-        : json.getAsJsonArray("architectures").get(0).getAsString()
-            .replace("ForCausalLM", "ForSequenceClassification"));
+    architectures.add(
+        body.architecture().isGpt2()
+            ? "GPT2ForSequenceClassification"
+            : json.getAsJsonArray("architectures")
+                .get(0)
+                .getAsString()
+                .replace("ForCausalLM", "ForSequenceClassification"));
     json.add("architectures", architectures);
     json.addProperty("num_labels", 1);
     GptModel.writeCheckpoint(directory, json, tensors, body.companions());

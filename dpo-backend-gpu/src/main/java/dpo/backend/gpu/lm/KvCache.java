@@ -6,9 +6,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Attention keys and values of the tokens seen so far: one (batch, key-value heads, capacity,
- * head width) buffer per layer, allocated once at the first forward pass and written in place;
- * each step writes only its new tokens' keys and values and reads the filled prefix.
+ * Attention keys and values of the tokens seen so far: one (batch, key-value heads, capacity, head
+ * width) buffer per layer, allocated once at the first forward pass and written in place; each step
+ * writes only its new tokens' keys and values and reads the filled prefix.
  */
 final class KvCache implements AutoCloseable {
   private final NDManager manager;
@@ -43,12 +43,15 @@ final class KvCache implements AutoCloseable {
     Shape s = fresh.getShape();
     long end = length + s.get(2);
     if (end > capacity) {
-      throw new IllegalStateException("the KV cache holds " + capacity + " tokens, asked for "
-          + end);
+      throw new IllegalStateException(
+          "the KV cache holds " + capacity + " tokens, asked for " + end);
     }
     if (buffers[layer] == null) {
-      buffers[layer] = manager.zeros(new Shape(s.get(0), s.get(1), capacity, s.get(3)),
-          fresh.getDataType(), fresh.getDevice());
+      buffers[layer] =
+          manager.zeros(
+              new Shape(s.get(0), s.get(1), capacity, s.get(3)),
+              fresh.getDataType(),
+              fresh.getDevice());
     }
     buffers[layer].set(new NDIndex(":, :, {}:{}", length, end), fresh);
     NDArray filled = buffers[layer].get(new NDIndex(":, :, :{}", end));

@@ -18,16 +18,18 @@ import java.util.SplittableRandom;
 import java.util.function.LongSupplier;
 
 /**
- * Times the LM backend's hot paths on random tokens: generation with and without the KV cache,
- * with logit mixing, the raw policy forward+backward, the reference forward, and the full DPO
- * step. Each measurement warms up first, then repeats for a time budget.
+ * Times the LM backend's hot paths on random tokens: generation with and without the KV cache, with
+ * logit mixing, the raw policy forward+backward, the reference forward, and the full DPO step. Each
+ * measurement warms up first, then repeats for a time budget.
  */
 public final class LmBenchmark {
   /** The architectures {@code --arch} accepts. */
   public static final java.util.List<String> ARCHITECTURES = ModelPresets.ARCHITECTURES;
+
   /** What {@code --parts} accepts. */
   public static final java.util.List<String> PARTS =
       List.of("all", "generation", "cached-generation", "training");
+
   /** The presets {@code --preset} accepts. */
   public static final java.util.List<String> PRESETS = ModelPresets.NAMES;
 
@@ -47,8 +49,18 @@ public final class LmBenchmark {
    * @param parts {@code all}, {@code generation}, {@code cached-generation} (no recomputation
    *     baseline, which is slow at large sizes) or {@code training}
    */
-  public record Options(String arch, String preset, int batch, int promptLength, int newTokens,
-      int layers, int width, int heads, int vocabulary, double seconds, String parts) {
+  public record Options(
+      String arch,
+      String preset,
+      int batch,
+      int promptLength,
+      int newTokens,
+      int layers,
+      int width,
+      int heads,
+      int vocabulary,
+      double seconds,
+      String parts) {
     /**
      * Validates the sizes.
      *
@@ -66,13 +78,13 @@ public final class LmBenchmark {
      */
     public Options {
       if (batch <= 0 || promptLength <= 0 || newTokens <= 0 || !(seconds > 0)) {
-        throw new ConfigurationException("batch",
-            "batch, prompt length, new tokens and seconds must be > 0");
+        throw new ConfigurationException(
+            "batch", "batch, prompt length, new tokens and seconds must be > 0");
       }
       architecture(arch, preset, promptLength + newTokens, layers, width, heads, vocabulary);
       if (!PARTS.contains(parts)) {
-        throw new ConfigurationException("parts", "parts must be one of " + PARTS + ", got '"
-            + parts + "'");
+        throw new ConfigurationException(
+            "parts", "parts must be one of " + PARTS + ", got '" + parts + "'");
       }
     }
 
@@ -89,12 +101,11 @@ public final class LmBenchmark {
     }
 
     GptArchitecture architecture() {
-      return architecture(arch, preset, promptLength + newTokens, layers, width, heads,
-          vocabulary);
+      return architecture(arch, preset, promptLength + newTokens, layers, width, heads, vocabulary);
     }
 
-    private static GptArchitecture architecture(String arch, String preset, int context,
-        int layers, int width, int heads, int vocabulary) {
+    private static GptArchitecture architecture(
+        String arch, String preset, int context, int layers, int width, int heads, int vocabulary) {
       return ModelPresets.architecture(arch, preset, context, layers, width, heads, vocabulary);
     }
   }
@@ -109,8 +120,8 @@ public final class LmBenchmark {
    * @param objective the DPO objective of the training step
    * @return one map per measurement: name, value, unit and the sizes
    */
-  public static List<Map<String, Object>> run(NDManager manager, Options options,
-      Objective objective) {
+  public static List<Map<String, Object>> run(
+      NDManager manager, Options options, Objective objective) {
     List<Map<String, Object>> rows = new ArrayList<>();
     SplittableRandom random = new SplittableRandom(1);
     GptArchitecture architecture = options.architecture();
@@ -132,24 +143,37 @@ public final class LmBenchmark {
         GptModel reference = GptModel.create(manager, architecture, 2)) {
       GenerationConfig sampling = GenerationConfig.sampling(options.newTokens(), 1.0, -1, 3);
       long tokens = (long) options.batch() * options.newTokens();
-      boolean[] caches = options.recompute() ? new boolean[] {true, false}
-          : options.generation() ? new boolean[] {true} : new boolean[0];
+      boolean[] caches =
+          options.recompute()
+              ? new boolean[] {true, false}
+              : options.generation() ? new boolean[] {true} : new boolean[0];
       for (boolean cache : caches) {
         Generator g = new Generator(List.of(policy), new double[] {1}, sampling, cache);
-        double seconds = time(options.seconds(), () -> {
-          g.generate(manager, prompts);
-          return 1;
-        });
-        rows.add(row(cache ? "generate-kv-cache" : "generate-recompute", tokens / seconds,
-            "tokens/s", manager, options));
+        double seconds =
+            time(
+                options.seconds(),
+                () -> {
+                  g.generate(manager, prompts);
+                  return 1;
+                });
+        rows.add(
+            row(
+                cache ? "generate-kv-cache" : "generate-recompute",
+                tokens / seconds,
+                "tokens/s",
+                manager,
+                options));
       }
       if (options.generation()) {
-        Generator mix = new Generator(List.of(policy, reference), new double[] {1.5, -0.5},
-            sampling, true);
-        double mixSeconds = time(options.seconds(), () -> {
-          mix.generate(manager, prompts);
-          return 1;
-        });
+        Generator mix =
+            new Generator(List.of(policy, reference), new double[] {1.5, -0.5}, sampling, true);
+        double mixSeconds =
+            time(
+                options.seconds(),
+                () -> {
+                  mix.generate(manager, prompts);
+                  return 1;
+                });
         rows.add(row("generate-logit-mix", tokens / mixSeconds, "tokens/s", manager, options));
       }
       if (!options.training()) {
@@ -158,8 +182,10 @@ public final class LmBenchmark {
       }
 
       // Micro-batches of pairs as the trainer runs them, chosen then rejected in each pass.
-      int pairsPerPass = Math.max(1, DjlTrainer.MICRO_BATCH_TOKENS
-          / (2 * (options.promptLength() + options.newTokens())));
+      int pairsPerPass =
+          Math.max(
+              1,
+              DjlTrainer.MICRO_BATCH_TOKENS / (2 * (options.promptLength() + options.newTokens())));
       List<List<int[]>> passPrompts = new ArrayList<>();
       List<List<int[]>> passResponses = new ArrayList<>();
       for (int from = 0; from < options.batch(); from += pairsPerPass) {
@@ -171,45 +197,56 @@ public final class LmBenchmark {
         passPrompts.add(p);
         passResponses.add(r);
       }
-      double forwardBackward = time(options.seconds(), () -> {
-        try (NDManager m = manager.newSubManager();
-            GradientCollector tape = Engine.getInstance().newGradientCollector()) {
-          for (int i = 0; i < passPrompts.size(); i++) {
-            try (NDManager pass = m.newSubManager()) {
-              tape.backward(policy.sequenceLogProbs(pass, passPrompts.get(i),
-                  passResponses.get(i)).sum());
-            }
-          }
-          for (NDArray p : policy.parameters().values()) {
-            NDArray g = p.getGradient();
-            g.attach(m);
-            g.muli(0f);
-          }
-        }
-        return 1;
-      });
+      double forwardBackward =
+          time(
+              options.seconds(),
+              () -> {
+                try (NDManager m = manager.newSubManager();
+                    GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+                  for (int i = 0; i < passPrompts.size(); i++) {
+                    try (NDManager pass = m.newSubManager()) {
+                      tape.backward(
+                          policy
+                              .sequenceLogProbs(pass, passPrompts.get(i), passResponses.get(i))
+                              .sum());
+                    }
+                  }
+                  for (NDArray p : policy.parameters().values()) {
+                    NDArray g = p.getGradient();
+                    g.attach(m);
+                    g.muli(0f);
+                  }
+                }
+                return 1;
+              });
       rows.add(row("forward-backward", 1000 * forwardBackward, "ms/step", manager, options));
-      double referenceForward = time(options.seconds(), () -> {
-        for (int i = 0; i < passPrompts.size(); i++) {
-          reference.sequenceLogProbs(passPrompts.get(i), passResponses.get(i));
-        }
-        return 1;
-      });
+      double referenceForward =
+          time(
+              options.seconds(),
+              () -> {
+                for (int i = 0; i < passPrompts.size(); i++) {
+                  reference.sequenceLogProbs(passPrompts.get(i), passResponses.get(i));
+                }
+                return 1;
+              });
       rows.add(row("reference-forward", 1000 * referenceForward, "ms/step", manager, options));
       PreferenceBatch batch = PreferenceBatch.hard(prompts, chosen, rejected);
       try (DjlTrainer trainer = new DjlTrainer(policy, TrainerConfig.adamW(1e-4))) {
-        double step = time(options.seconds(), () -> {
-          trainer.dpoStep(batch, reference, objective);
-          return 1;
-        });
+        double step =
+            time(
+                options.seconds(),
+                () -> {
+                  trainer.dpoStep(batch, reference, objective);
+                  return 1;
+                });
         Map<String, Object> r = row("dpo-step", 1000 * step, "ms/step", manager, options);
         r.put("vs_forward_backward_plus_reference", step / (forwardBackward + referenceForward));
         double gflops = dpoStepFlops(architecture, options) / step / 1e9;
         r.put("gflops_per_s", gflops);
         r.put("vs_matmul_ceiling", gflops / ceiling);
         rows.add(r);
-        Map<String, Object> memory = row("peak-resident-memory", peakResidentMiB(), "MiB",
-            manager, options);
+        Map<String, Object> memory =
+            row("peak-resident-memory", peakResidentMiB(), "MiB", manager, options);
         rows.add(memory);
       }
     }
@@ -224,22 +261,25 @@ public final class LmBenchmark {
     try (NDManager m = manager.newSubManager()) {
       NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(MATMUL_SIZE, MATMUL_SIZE));
       NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(MATMUL_SIZE, MATMUL_SIZE));
-      double seconds = time(budget, () -> {
-        try (NDManager s = m.newSubManager()) {
-          NDArray c = a.matMul(b);
-          c.attach(s);
-          return (long) c.getFloat(0, 0); // waits for the device
-        }
-      });
+      double seconds =
+          time(
+              budget,
+              () -> {
+                try (NDManager s = m.newSubManager()) {
+                  NDArray c = a.matMul(b);
+                  c.attach(s);
+                  return (long) c.getFloat(0, 0); // waits for the device
+                }
+              });
       return 2.0 * MATMUL_SIZE * MATMUL_SIZE * MATMUL_SIZE / seconds / 1e9;
     }
   }
 
   /**
-   * Floating-point operations of one DPO step as this backend computes it: the policy's forward
-   * and backward (3 forwards) and the reference's forward over chosen and rejected sequences;
-   * each forward is 2 flops per matrix weight per token, the full (tokens x tokens) attention
-   * products, and the output head on the response positions only.
+   * Floating-point operations of one DPO step as this backend computes it: the policy's forward and
+   * backward (3 forwards) and the reference's forward over chosen and rejected sequences; each
+   * forward is 2 flops per matrix weight per token, the full (tokens x tokens) attention products,
+   * and the output head on the response positions only.
    */
   static double dpoStepFlops(GptArchitecture a, Options o) {
     ModelConfig c = a.model();
@@ -249,10 +289,11 @@ public final class LmBenchmark {
     double q = (double) c.heads() * a.headDim();
     double kv = (double) a.keyValueHeads() * a.headDim();
     double inner = a.intermediateSize();
-    double perLayer = a.isGpt2() ? 4 * d * d + 2 * d * inner
-        : d * q + 2 * d * kv + q * d + 3 * d * inner;
-    double body = 2 * perLayer * c.layers() * sequences * length
-        + 4 * c.layers() * sequences * length * length * q;
+    double perLayer =
+        a.isGpt2() ? 4 * d * d + 2 * d * inner : d * q + 2 * d * kv + q * d + 3 * d * inner;
+    double body =
+        2 * perLayer * c.layers() * sequences * length
+            + 4 * c.layers() * sequences * length * length * q;
     double head = 2 * c.vocabularySize() * d * sequences * o.newTokens();
     return 4 * (body + head);
   }
@@ -260,8 +301,8 @@ public final class LmBenchmark {
   /** Peak resident memory of this process (VmHWM), MiB; NaN where /proc is absent. */
   static double peakResidentMiB() {
     try {
-      for (String line : java.nio.file.Files.readAllLines(
-          java.nio.file.Path.of("/proc/self/status"))) {
+      for (String line :
+          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
         if (line.startsWith("VmHWM:")) {
           return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
         }
@@ -273,8 +314,8 @@ public final class LmBenchmark {
   }
 
   /**
-   * Seconds per call: one warm-up call (two when it is quick), then calls until the budget is
-   * spent (at least 2).
+   * Seconds per call: one warm-up call (two when it is quick), then calls until the budget is spent
+   * (at least 2).
    */
   private static double time(double budget, LongSupplier call) {
     long warm = System.nanoTime();
@@ -291,8 +332,8 @@ public final class LmBenchmark {
     return (System.nanoTime() - start) / 1e9 / calls;
   }
 
-  private static Map<String, Object> row(String name, double value, String unit,
-      NDManager manager, Options o) {
+  private static Map<String, Object> row(
+      String name, double value, String unit, NDManager manager, Options o) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("benchmark", name);
     r.put("value", value);

@@ -14,6 +14,7 @@ import java.util.List;
 public final class ModelPresets {
   /** The preset names. */
   public static final List<String> NAMES = List.of("tiny", "smollm-135m");
+
   /** The architectures a preset can take. */
   public static final List<String> ARCHITECTURES = List.of("llama", "gpt2");
 
@@ -31,19 +32,21 @@ public final class ModelPresets {
    * @param vocabulary override of the vocabulary, or 0
    * @return the architecture
    */
-  static GptArchitecture architecture(String arch, String preset, int context, int layers,
-      int width, int heads, int vocabulary) {
+  static GptArchitecture architecture(
+      String arch, String preset, int context, int layers, int width, int heads, int vocabulary) {
     if (!ARCHITECTURES.contains(arch)) {
-      throw new ConfigurationException("arch", "--arch must be one of " + ARCHITECTURES
-          + ", got '" + arch + "'");
+      throw new ConfigurationException(
+          "arch", "--arch must be one of " + ARCHITECTURES + ", got '" + arch + "'");
     }
-    int[] p = switch (preset) {
-      // vocabulary, width, layers, heads, key-value heads, intermediate
-      case "tiny" -> new int[] {64, 64, 2, 4, 2, 172};
-      case "smollm-135m" -> new int[] {49152, 576, 30, 9, 3, 1536};
-      default -> throw new ConfigurationException("preset", "--preset must be one of " + NAMES
-          + ", got '" + preset + "'");
-    };
+    int[] p =
+        switch (preset) {
+          // vocabulary, width, layers, heads, key-value heads, intermediate
+          case "tiny" -> new int[] {64, 64, 2, 4, 2, 172};
+          case "smollm-135m" -> new int[] {49152, 576, 30, 9, 3, 1536};
+          default ->
+              throw new ConfigurationException(
+                  "preset", "--preset must be one of " + NAMES + ", got '" + preset + "'");
+        };
     int v = vocabulary > 0 ? vocabulary : p[0];
     int d = width > 0 ? width : p[1];
     int l = layers > 0 ? layers : p[2];
@@ -54,8 +57,20 @@ public final class ModelPresets {
     ModelConfig shape = new ModelConfig(v, d, l, h, context);
     if (arch.equals("gpt2")) {
       GptArchitecture g = GptArchitecture.gpt2(shape);
-      return new GptArchitecture(g.modelType(), shape, h, shape.headWidth(), inner,
-          g.activation(), g.normEpsilon(), g.ropeTheta(), null, true, true, true, true,
+      return new GptArchitecture(
+          g.modelType(),
+          shape,
+          h,
+          shape.headWidth(),
+          inner,
+          g.activation(),
+          g.normEpsilon(),
+          g.ropeTheta(),
+          null,
+          true,
+          true,
+          true,
+          true,
           g.tokens());
     }
     return GptArchitecture.llama(shape, kv, inner, preset.equals("smollm-135m"));

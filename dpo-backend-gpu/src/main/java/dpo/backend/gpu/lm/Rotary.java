@@ -15,8 +15,8 @@ final class Rotary {
 
   /**
    * theta^(-2i / headDim) for i below headDim / 2, with Llama 3's scaling when configured: long
-   * wavelengths (beyond original / lowFreqFactor) are divided by factor, short ones (below
-   * original / highFreqFactor) kept, and those between interpolated smoothly.
+   * wavelengths (beyond original / lowFreqFactor) are divided by factor, short ones (below original
+   * / highFreqFactor) kept, and those between interpolated smoothly.
    */
   static double[] inverseFrequencies(GptArchitecture a) {
     int half = a.headDim() / 2;
@@ -33,8 +33,9 @@ final class Rotary {
         if (wavelength > lowWavelength) {
           inverse[i] /= s.factor();
         } else if (wavelength >= highWavelength) {
-          double smooth = (s.originalContext() / wavelength - s.lowFreqFactor())
-              / (s.highFreqFactor() - s.lowFreqFactor());
+          double smooth =
+              (s.originalContext() / wavelength - s.lowFreqFactor())
+                  / (s.highFreqFactor() - s.lowFreqFactor());
           inverse[i] = (1 - smooth) * inverse[i] / s.factor() + smooth * inverse[i];
         }
       }

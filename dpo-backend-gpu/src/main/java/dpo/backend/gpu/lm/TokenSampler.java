@@ -67,8 +67,12 @@ final class TokenSampler {
       order[i] = i;
     }
     // Descending weight; ties by token id so truncation is deterministic.
-    Arrays.sort(order, (a, b) -> weights[a] != weights[b]
-        ? Double.compare(weights[b], weights[a]) : Integer.compare(a, b));
+    Arrays.sort(
+        order,
+        (a, b) ->
+            weights[a] != weights[b]
+                ? Double.compare(weights[b], weights[a])
+                : Integer.compare(a, b));
     int keep = config.topK() > 0 ? Math.min(config.topK(), vocabulary) : vocabulary;
     if (config.topP() < 1) {
       // top-p on the renormalised top-k distribution (the order transformers applies them in)

@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -24,8 +23,8 @@ import java.util.Map;
 
 /**
  * Reads and writes safetensors files. Reading trusts nothing in the file: the header length,
- * dtypes, shapes and byte ranges are checked against the file's size before anything is
- * allocated, so a corrupt or hostile file fails with a {@link BadDataException}, never with an
+ * dtypes, shapes and byte ranges are checked against the file's size before anything is allocated,
+ * so a corrupt or hostile file fails with a {@link BadDataException}, never with an
  * OutOfMemoryError.
  */
 public final class SafeTensors {
@@ -62,8 +61,8 @@ public final class SafeTensors {
    * @param offset absolute byte offset of its data in the file
    * @param bytes length of its data
    */
-  public record Entry(Path file, String name, DType dtype, long[] shape, long elements,
-      long offset, long bytes) {}
+  public record Entry(
+      Path file, String name, DType dtype, long[] shape, long elements, long offset, long bytes) {}
 
   /**
    * The tensors a file holds, read from its header only: nothing of the data is allocated. Every
@@ -77,16 +76,28 @@ public final class SafeTensors {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = channel.size();
       if (size < 8) {
-        throw bad(file, null, "file has " + size + " bytes, too short for a safetensors header;"
-            + " the file is truncated or not safetensors");
+        throw bad(
+            file,
+            null,
+            "file has "
+                + size
+                + " bytes, too short for a safetensors header;"
+                + " the file is truncated or not safetensors");
       }
       ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       readFully(channel, lengthBytes, 0);
       long headerLength = lengthBytes.flip().getLong();
       if (headerLength < 2 || headerLength > size - 8 || headerLength > MAX_HEADER_BYTES) {
-        throw bad(file, null, "header length " + Long.toUnsignedString(headerLength)
-            + " is impossible for a file of " + size + " bytes (at most "
-            + Math.min(size - 8, MAX_HEADER_BYTES) + "); the file is corrupt or truncated");
+        throw bad(
+            file,
+            null,
+            "header length "
+                + Long.toUnsignedString(headerLength)
+                + " is impossible for a file of "
+                + size
+                + " bytes (at most "
+                + Math.min(size - 8, MAX_HEADER_BYTES)
+                + "); the file is corrupt or truncated");
       }
       ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
       readFully(channel, headerBytes, 8);
@@ -94,8 +105,9 @@ public final class SafeTensors {
       long dataStart = 8 + headerLength;
       List<Entry> entries = new ArrayList<>();
       for (Raw e : entries(file, header, size - dataStart)) {
-        entries.add(new Entry(file, e.name, e.dtype, e.shape, e.elements, dataStart + e.begin,
-            e.end - e.begin));
+        entries.add(
+            new Entry(
+                file, e.name, e.dtype, e.shape, e.elements, dataStart + e.begin, e.end - e.begin));
       }
       return entries;
     } catch (IOException e) {
@@ -115,8 +127,9 @@ public final class SafeTensors {
     int width = e.dtype().bytes();
     int chunkElements = CHUNK_BYTES / width;
     try (FileChannel channel = FileChannel.open(e.file(), StandardOpenOption.READ)) {
-      ByteBuffer raw = ByteBuffer.allocate((int) Math.min(e.bytes(), (long) chunkElements * width))
-          .order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer raw =
+          ByteBuffer.allocate((int) Math.min(e.bytes(), (long) chunkElements * width))
+              .order(ByteOrder.LITTLE_ENDIAN);
       for (long done = 0; done < e.elements(); done += chunkElements) {
         int n = (int) Math.min(chunkElements, e.elements() - done);
         raw.clear().limit(n * width);
@@ -141,8 +154,12 @@ public final class SafeTensors {
       }
       return json.getAsJsonObject();
     } catch (JsonParseException | IllegalStateException e) {
-      throw bad(file, null, "the header is not valid JSON (" + e.getMessage()
-          + "); the file is corrupt or not safetensors");
+      throw bad(
+          file,
+          null,
+          "the header is not valid JSON ("
+              + e.getMessage()
+              + "); the file is corrupt or not safetensors");
     }
   }
 
@@ -161,8 +178,14 @@ public final class SafeTensors {
     long previousEnd = 0;
     for (Raw e : entries) {
       if (e.begin < previousEnd) {
-        throw bad(file, e.name, "byte range [" + e.begin + ", " + e.end
-            + ") overlaps another tensor; the header is corrupt");
+        throw bad(
+            file,
+            e.name,
+            "byte range ["
+                + e.begin
+                + ", "
+                + e.end
+                + ") overlaps another tensor; the header is corrupt");
       }
       previousEnd = e.end;
     }
@@ -173,8 +196,16 @@ public final class SafeTensors {
     try {
       JsonObject o = value.getAsJsonObject();
       String dtypeName = o.get("dtype").getAsString();
-      DType dtype = DType.of(dtypeName).orElseThrow(() -> bad(file, name, "unsupported dtype '"
-          + dtypeName + "'; supported: F32, F16, BF16, F64 (convert the checkpoint to one of them)"));
+      DType dtype =
+          DType.of(dtypeName)
+              .orElseThrow(
+                  () ->
+                      bad(
+                          file,
+                          name,
+                          "unsupported dtype '"
+                              + dtypeName
+                              + "'; supported: F32, F16, BF16, F64 (convert the checkpoint to one of them)"));
       JsonArray shapeJson = o.getAsJsonArray("shape");
       long[] shape = new long[shapeJson.size()];
       long elements = 1;
@@ -192,25 +223,55 @@ public final class SafeTensors {
       long begin = offsets.get(0).getAsLong();
       long end = offsets.get(1).getAsLong();
       if (begin < 0 || end < begin || end > dataSize) {
-        throw bad(file, name, "byte range [" + begin + ", " + end + ") lies outside the "
-            + dataSize + " data bytes; the file is truncated or corrupt");
+        throw bad(
+            file,
+            name,
+            "byte range ["
+                + begin
+                + ", "
+                + end
+                + ") lies outside the "
+                + dataSize
+                + " data bytes; the file is truncated or corrupt");
       }
       long bytes = Math.multiplyExact(elements, dtype.bytes());
       if (end - begin != bytes) {
-        throw bad(file, name, "shape " + shapeJson + " of " + dtype + " needs " + bytes
-            + " bytes, the byte range holds " + (end - begin));
+        throw bad(
+            file,
+            name,
+            "shape "
+                + shapeJson
+                + " of "
+                + dtype
+                + " needs "
+                + bytes
+                + " bytes, the byte range holds "
+                + (end - begin));
       }
       if (elements > Integer.MAX_VALUE - 8) {
-        throw bad(file, name, "tensor of " + elements + " elements (shape " + shapeJson
-            + ") is past the 2^31 - 9 elements one array of this backend holds");
+        throw bad(
+            file,
+            name,
+            "tensor of "
+                + elements
+                + " elements (shape "
+                + shapeJson
+                + ") is past the 2^31 - 9 elements one array of this backend holds");
       }
       return new Raw(name, dtype, shape, elements, begin, end);
     } catch (ArithmeticException e) {
       throw bad(file, name, "shape overflows 64 bits; the header is corrupt");
-    } catch (ClassCastException | IllegalStateException | NullPointerException
-        | NumberFormatException | UnsupportedOperationException e) {
-      throw bad(file, name, "expected {\"dtype\": ..., \"shape\": [...], \"data_offsets\":"
-          + " [begin, end]}, got " + value);
+    } catch (ClassCastException
+        | IllegalStateException
+        | NullPointerException
+        | NumberFormatException
+        | UnsupportedOperationException e) {
+      throw bad(
+          file,
+          name,
+          "expected {\"dtype\": ..., \"shape\": [...], \"data_offsets\":"
+              + " [begin, end]}, got "
+              + value);
     }
   }
 
@@ -287,16 +348,19 @@ public final class SafeTensors {
       json.append(' '); // the format pads the header with spaces to 8-byte alignment
     }
     byte[] headerBytes = json.toString().getBytes(StandardCharsets.UTF_8);
-    DurableFiles.write(file, out -> {
-      ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      out.write(length.putLong(headerBytes.length).array());
-      out.write(headerBytes);
-      for (Tensor t : tensors.values()) {
-        ByteBuffer data = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
-        data.asFloatBuffer().put(t.data());
-        out.write(data.array());
-      }
-    });
+    DurableFiles.write(
+        file,
+        out -> {
+          ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+          out.write(length.putLong(headerBytes.length).array());
+          out.write(headerBytes);
+          for (Tensor t : tensors.values()) {
+            ByteBuffer data =
+                ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
+            data.asFloatBuffer().put(t.data());
+            out.write(data.array());
+          }
+        });
   }
 
   private static void readFully(FileChannel channel, ByteBuffer buffer, long position)

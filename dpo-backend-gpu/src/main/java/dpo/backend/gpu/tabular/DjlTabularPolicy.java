@@ -11,11 +11,11 @@ import dpo.api.TrainingDivergedException;
 import dpo.api.backend.StepReport;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularPolicy;
-import dpo.backend.gpu.Scalars;
 import dpo.api.backend.TabularProblem;
 import dpo.api.objective.LogisticForm;
 import dpo.api.objective.Objective;
 import dpo.api.sampler.Sampler;
+import dpo.backend.gpu.Scalars;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -35,8 +35,8 @@ import java.util.function.Function;
  * <p>Prompts are processed in blocks whose pair arrays hold at most {@link #BLOCK_ELEMENTS}
  * elements; every block's arrays live in a sub-manager that is closed before the next block, so
  * native memory stays bounded whatever X. A host copy of theta serves {@link #parameters} and
- * {@link #logProbabilities} without a device transfer per call. Not thread-safe, like every
- * tabular policy; DJL also allows one gradient collector per process at a time.
+ * {@link #logProbabilities} without a device transfer per call. Not thread-safe, like every tabular
+ * policy; DJL also allows one gradient collector per process at a time.
  */
 public final class DjlTabularPolicy implements TabularPolicy {
   /** Elements of one block's largest array (B x Y x Y, or B x pairs): 16 MiB in float64. */
@@ -157,10 +157,13 @@ public final class DjlTabularPolicy implements TabularPolicy {
           NDArray p = Activation.sigmoid(r.expandDims(2).sub(r.expandDims(1)));
           NDArray q = smoothed(p, form.get());
           double beta = form.get().beta();
-          loss = leaf -> {
-            NDArray u = leaf.mul(Scalars.like(leaf, beta));
-            return logistic(u.expandDims(2).sub(u.expandDims(1)), q).mul(w).sum(new int[] {1, 2});
-          };
+          loss =
+              leaf -> {
+                NDArray u = leaf.mul(Scalars.like(leaf, beta));
+                return logistic(u.expandDims(2).sub(u.expandDims(1)), q)
+                    .mul(w)
+                    .sum(new int[] {1, 2});
+              };
         } else {
           hostLoss = new double[to - from];
           NDArray g = exactDerivatives(objective, w.toDoubleArray(), from, hostLoss, scope);
@@ -202,15 +205,16 @@ public final class DjlTabularPolicy implements TabularPolicy {
         if (form.isPresent()) {
           NDArray q = smoothed(scope.create(d.labels, shape), form.get());
           double beta = form.get().beta();
-          loss = leaf -> {
-            NDArray u = leaf.mul(Scalars.like(leaf, beta));
-            return logistic(u.gather(first, 1).sub(u.gather(second, 1)), q).mean(new int[] {1});
-          };
+          loss =
+              leaf -> {
+                NDArray u = leaf.mul(Scalars.like(leaf, beta));
+                return logistic(u.gather(first, 1).sub(u.gather(second, 1)), q).mean(new int[] {1});
+              };
         } else {
           hostLoss = new double[to - from];
           NDArray g = scope.create(sampledDerivatives(objective, d, pairs, hostLoss), shape);
-          loss = leaf ->
-              leaf.gather(first, 1).sub(leaf.gather(second, 1)).mul(g).sum(new int[] {1});
+          loss =
+              leaf -> leaf.gather(first, 1).sub(leaf.gather(second, 1)).mul(g).sum(new int[] {1});
         }
         descend(b, weights, objective.beta(), stepSize, loss, hostLoss, scope);
       }
@@ -287,8 +291,13 @@ public final class DjlTabularPolicy implements TabularPolicy {
       for (int y = 0; y < responses; y++) {
         if (!Double.isFinite(hostTheta[x * responses + y])) {
           throw new TrainingDivergedException(
-              "parameters of prompt " + x + " became non-finite at step " + (steps + 1)
-                  + " (step size " + eta[i] + "); use a smaller learning rate");
+              "parameters of prompt "
+                  + x
+                  + " became non-finite at step "
+                  + (steps + 1)
+                  + " (step size "
+                  + eta[i]
+                  + "); use a smaller learning rate");
         }
       }
     }

@@ -33,12 +33,20 @@ public final class HfTokenizer implements Tokenizer {
   private final int endOfSequence;
   private final int beginOfSequence;
   private final int padding;
+
   /** add_bos_token and add_eos_token of tokenizer_config.json; null: the post-processor decides. */
   private final Boolean addBos;
+
   private final boolean addEos;
 
-  private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabularySize, int endOfSequence,
-      int beginOfSequence, int padding, Boolean addBos, boolean addEos) {
+  private HfTokenizer(
+      HuggingFaceTokenizer tokenizer,
+      int vocabularySize,
+      int endOfSequence,
+      int beginOfSequence,
+      int padding,
+      Boolean addBos,
+      boolean addEos) {
     this.tokenizer = tokenizer;
     this.vocabularySize = vocabularySize;
     this.endOfSequence = endOfSequence;
@@ -58,13 +66,13 @@ public final class HfTokenizer implements Tokenizer {
   public static HfTokenizer load(Path directory) {
     Path file = directory.resolve(FILE);
     if (!Files.isRegularFile(file)) {
-      throw new BadDataException(file, 0, null, "missing; put the model's tokenizer.json here"
-          + " (Hugging Face format)");
+      throw new BadDataException(
+          file, 0, null, "missing; put the model's tokenizer.json here" + " (Hugging Face format)");
     }
     JsonObject json;
     try {
-      json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
-          .getAsJsonObject();
+      json =
+          JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
     } catch (IOException | RuntimeException e) {
       throw new BadDataException(file, 0, null, "not a readable tokenizer.json: " + e.getMessage());
     }
@@ -72,8 +80,8 @@ public final class HfTokenizer implements Tokenizer {
     try {
       tokenizer = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false"));
     } catch (IOException | RuntimeException e) {
-      throw new BadDataException(file, 0, null, "the tokenizers library rejects it: "
-          + e.getMessage());
+      throw new BadDataException(
+          file, 0, null, "the tokenizers library rejects it: " + e.getMessage());
     }
     int size = vocabularySize(json);
     JsonObject config = tokenizerConfig(directory);
@@ -88,8 +96,12 @@ public final class HfTokenizer implements Tokenizer {
       if (config.has("add_bos_token") && !config.get("add_bos_token").isJsonNull()) {
         addBos = flag(c, config, "add_bos_token");
         if (addBos && bos < 0) {
-          throw new BadDataException(c, 0, "add_bos_token", "add_bos_token is true but no"
-              + " bos_token is set; add bos_token or set add_bos_token to false");
+          throw new BadDataException(
+              c,
+              0,
+              "add_bos_token",
+              "add_bos_token is true but no"
+                  + " bos_token is set; add bos_token or set add_bos_token to false");
         }
       }
       if (config.has("add_eos_token") && !config.get("add_eos_token").isJsonNull()) {
@@ -124,8 +136,10 @@ public final class HfTokenizer implements Tokenizer {
   /** Token text to id: the model's vocabulary (when a map) and the added tokens. */
   private static Map<String, Integer> tokenIds(JsonObject json) {
     Map<String, Integer> ids = new java.util.HashMap<>();
-    JsonObject model = json.has("model") && json.get("model").isJsonObject()
-        ? json.getAsJsonObject("model") : null;
+    JsonObject model =
+        json.has("model") && json.get("model").isJsonObject()
+            ? json.getAsJsonObject("model")
+            : null;
     if (model != null && model.has("vocab") && model.get("vocab").isJsonObject()) {
       for (Map.Entry<String, JsonElement> e : model.getAsJsonObject("vocab").entrySet()) {
         ids.put(e.getKey(), e.getValue().getAsInt());
@@ -141,19 +155,23 @@ public final class HfTokenizer implements Tokenizer {
   }
 
   /** The id of tokenizer_config.json's {@code key} (a string or {"content": ...}); -1 if unset. */
-  private static int specialToken(Path directory, JsonObject config, Map<String, Integer> ids,
-      String key) {
+  private static int specialToken(
+      Path directory, JsonObject config, Map<String, Integer> ids, String key) {
     if (config == null || !config.has(key) || config.get(key).isJsonNull()) {
       return -1;
     }
     JsonElement e = config.get(key);
-    String content = e.isJsonObject() && e.getAsJsonObject().has("content")
-        ? e.getAsJsonObject().get("content").getAsString()
-        : e.isJsonPrimitive() ? e.getAsString() : null;
+    String content =
+        e.isJsonObject() && e.getAsJsonObject().has("content")
+            ? e.getAsJsonObject().get("content").getAsString()
+            : e.isJsonPrimitive() ? e.getAsString() : null;
     Integer id = content == null ? null : ids.get(content);
     if (id == null) {
-      throw new BadDataException(directory.resolve(CONFIG_FILE), 0, key, key + " " + e
-          + " is not a token of tokenizer.json; fix " + key + " or the tokenizer");
+      throw new BadDataException(
+          directory.resolve(CONFIG_FILE),
+          0,
+          key,
+          key + " " + e + " is not a token of tokenizer.json; fix " + key + " or the tokenizer");
     }
     return id;
   }
@@ -186,7 +204,8 @@ public final class HfTokenizer implements Tokenizer {
         if (c.has("eos_token_id") && c.get("eos_token_id").isJsonPrimitive()) {
           return c.get("eos_token_id").getAsInt();
         }
-        if (c.has("eos_token_id") && c.get("eos_token_id").isJsonArray()
+        if (c.has("eos_token_id")
+            && c.get("eos_token_id").isJsonArray()
             && !c.getAsJsonArray("eos_token_id").isEmpty()) {
           return c.getAsJsonArray("eos_token_id").get(0).getAsInt();
         }
@@ -207,8 +226,13 @@ public final class HfTokenizer implements Tokenizer {
         }
       }
     }
-    throw new BadDataException(file, 0, "added_tokens", "no end-of-sequence token: add"
-        + " eos_token_id to config.json or an added token named one of " + END_NAMES);
+    throw new BadDataException(
+        file,
+        0,
+        "added_tokens",
+        "no end-of-sequence token: add"
+            + " eos_token_id to config.json or an added token named one of "
+            + END_NAMES);
   }
 
   @Override

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checkpoint folders as Hugging Face writes them (config.json, shards with an index, bf16 and
- * f16 weights), built byte by byte here, and every hostile variant the loader must refuse with
- * one line naming the file and the tensor or key.
+ * Checkpoint folders as Hugging Face writes them (config.json, shards with an index, bf16 and f16
+ * weights), built byte by byte here, and every hostile variant the loader must refuse with one line
+ * naming the file and the tensor or key.
  */
 class CheckpointTest {
   static NDManager root;
@@ -54,9 +54,17 @@ class CheckpointTest {
     long offset = gap;
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
       long bytes = (long) width * e.getValue().data().length;
-      header.append(",\"").append(e.getKey()).append("\":{\"dtype\":\"").append(dtype)
-          .append("\",\"shape\":").append(java.util.Arrays.toString(e.getValue().shape()))
-          .append(",\"data_offsets\":[").append(offset).append(',').append(offset + bytes)
+      header
+          .append(",\"")
+          .append(e.getKey())
+          .append("\":{\"dtype\":\"")
+          .append(dtype)
+          .append("\",\"shape\":")
+          .append(java.util.Arrays.toString(e.getValue().shape()))
+          .append(",\"data_offsets\":[")
+          .append(offset)
+          .append(',')
+          .append(offset + bytes)
           .append("]}");
       offset += bytes;
     }
@@ -96,21 +104,25 @@ class CheckpointTest {
   /** The value a dtype stores for each element. */
   static Map<String, Tensor> rounded(Map<String, Tensor> tensors, String dtype) {
     Map<String, Tensor> out = new LinkedHashMap<>();
-    tensors.forEach((name, t) -> {
-      float[] v = t.data().clone();
-      for (int i = 0; i < v.length; i++) {
-        v[i] = dtype.equals("BF16") ? Float.intBitsToFloat(Float.floatToIntBits(v[i]) & 0xffff0000)
-            : dtype.equals("F16") ? dpo.backend.gpu.safetensors.SafeTensorsTestAccess.half(toHalf(v[i]))
-            : v[i];
-      }
-      out.put(name, new Tensor(t.shape(), v));
-    });
+    tensors.forEach(
+        (name, t) -> {
+          float[] v = t.data().clone();
+          for (int i = 0; i < v.length; i++) {
+            v[i] =
+                dtype.equals("BF16")
+                    ? Float.intBitsToFloat(Float.floatToIntBits(v[i]) & 0xffff0000)
+                    : dtype.equals("F16")
+                        ? dpo.backend.gpu.safetensors.SafeTensorsTestAccess.half(toHalf(v[i]))
+                        : v[i];
+          }
+          out.put(name, new Tensor(t.shape(), v));
+        });
     return out;
   }
 
   /** A Hugging Face folder: config.json and the tensors in {@code shards} files (1: no index). */
-  Path folder(String name, GptArchitecture a, Map<String, Tensor> tensors, String dtype,
-      int shards) throws IOException {
+  Path folder(String name, GptArchitecture a, Map<String, Tensor> tensors, String dtype, int shards)
+      throws IOException {
     Path d = Files.createDirectories(dir.resolve(name));
     JsonObject config = a.toConfigJson();
     config.addProperty("torch_dtype", dtype.equals("BF16") ? "bfloat16" : "float32");
@@ -129,14 +141,22 @@ class CheckpointTest {
       int s = i++ % shards;
       parts.get(s).put(e.getKey(), e.getValue());
       String file = String.format("model-%05d-of-%05d.safetensors", s + 1, shards);
-      map.append(map.length() == 0 ? "" : ",").append('"').append(e.getKey()).append("\":\"")
-          .append(file).append('"');
+      map.append(map.length() == 0 ? "" : ",")
+          .append('"')
+          .append(e.getKey())
+          .append("\":\"")
+          .append(file)
+          .append('"');
     }
     for (int s = 0; s < shards; s++) {
-      writeFile(d.resolve(String.format("model-%05d-of-%05d.safetensors", s + 1, shards)),
-          parts.get(s), dtype, 0);
+      writeFile(
+          d.resolve(String.format("model-%05d-of-%05d.safetensors", s + 1, shards)),
+          parts.get(s),
+          dtype,
+          0);
     }
-    Files.writeString(d.resolve(Checkpoint.INDEX_FILE),
+    Files.writeString(
+        d.resolve(Checkpoint.INDEX_FILE),
         "{\"metadata\":{\"total_size\":0},\"weight_map\":{" + map + "}}");
     return d;
   }
@@ -170,7 +190,8 @@ class CheckpointTest {
       try (GptModel loaded = GptModel.load(root, d);
           GptModel expected = GptModel.fromTensors(root, a, rounded(tensors, dtype), null)) {
         assertEquals(rounded(tensors, dtype), loaded.tensors(), a.modelType() + " " + dtype);
-        assertArrayEquals(expected.sequenceLogProbs(prompts, responses),
+        assertArrayEquals(
+            expected.sequenceLogProbs(prompts, responses),
             loaded.sequenceLogProbs(prompts, responses));
       }
     }
@@ -181,8 +202,9 @@ class CheckpointTest {
     GptArchitecture a = LlamaModelTest.tiny("llama", true, null);
     Map<String, Tensor> tensors = new LinkedHashMap<>(weights(a, 22));
     tensors.put("lm_head.weight", tensors.get("model.embed_tokens.weight"));
-    tensors.put("model.layers.0.self_attn.rotary_emb.inv_freq", new Tensor(new long[] {3},
-        new float[] {1, 2, 3}));
+    tensors.put(
+        "model.layers.0.self_attn.rotary_emb.inv_freq",
+        new Tensor(new long[] {3}, new float[] {1, 2, 3}));
     try (GptModel loaded = GptModel.load(root, folder("tied", a, tensors, "F32", 2))) {
       assertEquals(weights(a, 22), loaded.tensors());
     }
@@ -205,12 +227,16 @@ class CheckpointTest {
   void aTensorTheConfigDoesNotUseIsRefusedBeforeLoading() throws IOException {
     GptArchitecture a = LlamaModelTest.tiny("llama", false, null);
     Map<String, Tensor> tensors = new LinkedHashMap<>(weights(a, 24));
-    tensors.put("model.layers.2.mlp.up_proj.weight", new Tensor(new long[] {24, 16},
-        new float[24 * 16]));
+    tensors.put(
+        "model.layers.2.mlp.up_proj.weight", new Tensor(new long[] {24, 16}, new float[24 * 16]));
     String m = failure(folder("unused", a, tensors, "BF16", 2));
-    assertTrue(m.contains("model-0000") && m.contains("(model.layers.2.mlp.up_proj.weight):"
-        + " tensor model.layers.2.mlp.up_proj.weight (shape [24, 16]) is not used by"
-        + " config.json's llama model of 2 layers"), m);
+    assertTrue(
+        m.contains("model-0000")
+            && m.contains(
+                "(model.layers.2.mlp.up_proj.weight):"
+                    + " tensor model.layers.2.mlp.up_proj.weight (shape [24, 16]) is not used by"
+                    + " config.json's llama model of 2 layers"),
+        m);
   }
 
   @Test
@@ -227,12 +253,18 @@ class CheckpointTest {
       dataBytes += 4L * t.data().length;
     }
     long huge = 600_000_000L;
-    String extra = ",\"extra.weight\":{\"dtype\":\"F32\",\"shape\":[" + huge
-        + "],\"data_offsets\":[" + dataBytes + "," + (dataBytes + 4 * huge) + "]}}";
+    String extra =
+        ",\"extra.weight\":{\"dtype\":\"F32\",\"shape\":["
+            + huge
+            + "],\"data_offsets\":["
+            + dataBytes
+            + ","
+            + (dataBytes + 4 * huge)
+            + "]}}";
     rewriteHeader(file, extra, 4 * huge);
     String m = failure(d);
-    assertTrue(m.contains("(extra.weight): tensor extra.weight (shape [600000000]) is not used"),
-        m);
+    assertTrue(
+        m.contains("(extra.weight): tensor extra.weight (shape [600000000]) is not used"), m);
   }
 
   /** Appends entries to a file's header JSON and grows the file (sparsely) by {@code more}. */
@@ -258,51 +290,69 @@ class CheckpointTest {
     Map<String, Tensor> tensors = new LinkedHashMap<>(weights(a, 26));
     tensors.put("model.norm.weight", new Tensor(new long[] {15}, new float[15]));
     String m = failure(folder("shape", a, tensors, "F32", 1));
-    assertTrue(m.contains("(model.norm.weight): tensor model.norm.weight has shape [15],"
-        + " config.json implies [16]"), m);
+    assertTrue(
+        m.contains(
+            "(model.norm.weight): tensor model.norm.weight has shape [15],"
+                + " config.json implies [16]"),
+        m);
 
     Path d = folder("bytes", a, weights(a, 26), "F32", 1);
-    rewriteHeader(d.resolve("model.safetensors"),
-        ",\"short\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}}", 0);
+    rewriteHeader(
+        d.resolve("model.safetensors"),
+        ",\"short\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}}",
+        0);
     String bytes = failure(d);
-    assertTrue(bytes.contains("(short): shape [2,3] of F32 needs 24 bytes, the byte range holds"
-        + " 20"), bytes);
+    assertTrue(
+        bytes.contains("(short): shape [2,3] of F32 needs 24 bytes, the byte range holds" + " 20"),
+        bytes);
   }
 
   @Test
   void overflowingShapesAndImpossibleHeadersAreRefused() throws IOException {
     GptArchitecture a = LlamaModelTest.tiny("llama", false, null);
     Path d = folder("overflow", a, weights(a, 27), "F32", 1);
-    rewriteHeader(d.resolve("model.safetensors"), ",\"big\":{\"dtype\":\"F32\",\"shape\":"
-        + "[4294967296,4294967296,16],\"data_offsets\":[0,0]}}", 0);
+    rewriteHeader(
+        d.resolve("model.safetensors"),
+        ",\"big\":{\"dtype\":\"F32\",\"shape\":"
+            + "[4294967296,4294967296,16],\"data_offsets\":[0,0]}}",
+        0);
     assertTrue(failure(d).contains("(big): shape overflows 64 bits"), failure(d));
 
     Path header = folder("header", a, weights(a, 27), "F32", 1);
     byte[] bytes = Files.readAllBytes(header.resolve("model.safetensors"));
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40);
     Files.write(header.resolve("model.safetensors"), bytes);
-    assertTrue(failure(header).contains("header length 1099511627776 is impossible"),
-        failure(header));
+    assertTrue(
+        failure(header).contains("header length 1099511627776 is impossible"), failure(header));
 
     // A config whose embedding alone is past what one array holds, refused before reading.
     Path vocab = folder("vocab", a, weights(a, 27), "F32", 1);
-    Files.writeString(vocab.resolve("config.json"), Files.readString(vocab.resolve("config.json"))
-        .replace("\"vocab_size\":20", "\"vocab_size\":200000000"));
+    Files.writeString(
+        vocab.resolve("config.json"),
+        Files.readString(vocab.resolve("config.json"))
+            .replace("\"vocab_size\":20", "\"vocab_size\":200000000"));
     String m = failure(vocab);
-    assertTrue(m.contains("config.json (model.embed_tokens.weight): config.json implies"
-        + " [200000000, 16]"), m);
+    assertTrue(
+        m.contains(
+            "config.json (model.embed_tokens.weight): config.json implies" + " [200000000, 16]"),
+        m);
   }
 
   @Test
   void aConfigWithAbsurdlyManyLayersFailsAtTheFirstMissingLayer() throws IOException {
     GptArchitecture a = LlamaModelTest.tiny("llama", false, null);
     Path d = folder("layers", a, weights(a, 28), "F32", 1);
-    Files.writeString(d.resolve("config.json"), Files.readString(d.resolve("config.json"))
-        .replace("\"num_hidden_layers\":2", "\"num_hidden_layers\":2147483647"));
+    Files.writeString(
+        d.resolve("config.json"),
+        Files.readString(d.resolve("config.json"))
+            .replace("\"num_hidden_layers\":2", "\"num_hidden_layers\":2147483647"));
     String m = failure(d);
-    assertTrue(m.contains("(model.layers.2.input_layernorm.weight): missing tensor"
-        + " model.layers.2.input_layernorm.weight; config.json declares 2147483647 layers,"
-        + " the weights hold 2"), m);
+    assertTrue(
+        m.contains(
+            "(model.layers.2.input_layernorm.weight): missing tensor"
+                + " model.layers.2.input_layernorm.weight; config.json declares 2147483647 layers,"
+                + " the weights hold 2"),
+        m);
   }
 
   @Test
@@ -313,8 +363,11 @@ class CheckpointTest {
     v[5] = Float.NaN;
     tensors.put("model.layers.1.self_attn.k_proj.bias", new Tensor(new long[] {12}, v));
     String m = failure(folder("nan", a, tensors, "BF16", 1));
-    assertTrue(m.contains("model.safetensors (model.layers.1.self_attn.k_proj.bias): tensor"
-        + " model.layers.1.self_attn.k_proj.bias holds NaN at element 5"), m);
+    assertTrue(
+        m.contains(
+            "model.safetensors (model.layers.1.self_attn.k_proj.bias): tensor"
+                + " model.layers.1.self_attn.k_proj.bias holds NaN at element 5"),
+        m);
   }
 
   @Test
@@ -323,12 +376,20 @@ class CheckpointTest {
     Path d = folder("index", a, weights(a, 30), "F32", 2);
     Files.delete(d.resolve("model-00002-of-00002.safetensors"));
     String m = failure(d);
-    assertTrue(m.contains("model-00002-of-00002.safetensors: missing; "
-        + "model.safetensors.index.json lists it as a shard"), m);
-    Files.writeString(d.resolve(Checkpoint.INDEX_FILE),
+    assertTrue(
+        m.contains(
+            "model-00002-of-00002.safetensors: missing; "
+                + "model.safetensors.index.json lists it as a shard"),
+        m);
+    Files.writeString(
+        d.resolve(Checkpoint.INDEX_FILE),
         "{\"weight_map\":{\"model.norm.weight\":\"../elsewhere.safetensors\"}}");
-    assertTrue(failure(d).contains("(model.norm.weight): shard '\"../elsewhere.safetensors\"'"
-        + " must be a file name in the checkpoint folder"), failure(d));
+    assertTrue(
+        failure(d)
+            .contains(
+                "(model.norm.weight): shard '\"../elsewhere.safetensors\"'"
+                    + " must be a file name in the checkpoint folder"),
+        failure(d));
   }
 
   @Test
@@ -338,17 +399,23 @@ class CheckpointTest {
     Path config = d.resolve("config.json");
     String good = Files.readString(config);
     Map<String, String> cases = new LinkedHashMap<>();
-    cases.put(good.replace("\"rope_scaling\":null", "\"rope_scaling\":{\"rope_type\":\"yarn\","
-        + "\"factor\":4}"), "(rope_scaling.rope_type): rope scaling 'yarn' is not implemented");
-    cases.put(good.replace("\"model_type\":\"llama\"", "\"model_type\":\"mistral\"")
-        .replace("\"attention_bias\"", "\"sliding_window\":8,\"attention_bias\""),
+    cases.put(
+        good.replace(
+            "\"rope_scaling\":null", "\"rope_scaling\":{\"rope_type\":\"yarn\"," + "\"factor\":4}"),
+        "(rope_scaling.rope_type): rope scaling 'yarn' is not implemented");
+    cases.put(
+        good.replace("\"model_type\":\"llama\"", "\"model_type\":\"mistral\"")
+            .replace("\"attention_bias\"", "\"sliding_window\":8,\"attention_bias\""),
         "(sliding_window): sliding-window attention (8 tokens, below max_position_embeddings 40)"
             + " is not implemented");
-    cases.put(good.replace("\"hidden_act\":\"silu\"", "\"hidden_act\":\"relu\""),
+    cases.put(
+        good.replace("\"hidden_act\":\"silu\"", "\"hidden_act\":\"relu\""),
         "(hidden_act): activation 'relu' is not supported for llama");
-    cases.put(good.replace("\"model_type\":\"llama\"", "\"model_type\":\"phi3\""),
+    cases.put(
+        good.replace("\"model_type\":\"llama\"", "\"model_type\":\"phi3\""),
         "(model_type): model_type 'phi3' is not supported");
-    cases.put(good.replace("\"num_key_value_heads\":2", "\"num_key_value_heads\":3"),
+    cases.put(
+        good.replace("\"num_key_value_heads\":2", "\"num_key_value_heads\":3"),
         "(num_key_value_heads): num_key_value_heads must divide num_attention_heads 4, got 3");
     for (Map.Entry<String, String> c : cases.entrySet()) {
       Files.writeString(config, c.getKey());
@@ -356,8 +423,9 @@ class CheckpointTest {
       assertTrue(m.startsWith(config.toString()) && m.contains(c.getValue()), m);
     }
     // A window as long as the context does not bind: full attention is exact.
-    Files.writeString(config, good.replace("\"attention_bias\"", "\"sliding_window\":40,"
-        + "\"attention_bias\""));
+    Files.writeString(
+        config,
+        good.replace("\"attention_bias\"", "\"sliding_window\":40," + "\"attention_bias\""));
     GptModel.load(root, d).close();
   }
 
@@ -367,10 +435,15 @@ class CheckpointTest {
     Path d = folder("gpt2", a, weights(a, 32), "F32", 1);
     Path config = d.resolve("config.json");
     String good = Files.readString(config);
-    Files.writeString(config, good.replace("\"n_inner\"",
-        "\"scale_attn_by_inverse_layer_idx\":true,\"n_inner\""));
-    assertTrue(failure(d).contains("(scale_attn_by_inverse_layer_idx):"
-        + " scale_attn_by_inverse_layer_idx true is not implemented"), failure(d));
+    Files.writeString(
+        config,
+        good.replace("\"n_inner\"", "\"scale_attn_by_inverse_layer_idx\":true,\"n_inner\""));
+    assertTrue(
+        failure(d)
+            .contains(
+                "(scale_attn_by_inverse_layer_idx):"
+                    + " scale_attn_by_inverse_layer_idx true is not implemented"),
+        failure(d));
     Files.writeString(config, good.replace("\"gelu_new\"", "\"gelu_pytorch_tanh\""));
     try (GptModel loaded = GptModel.load(root, d)) {
       assertEquals(GptArchitecture.GELU_NEW, loaded.architecture().activation());

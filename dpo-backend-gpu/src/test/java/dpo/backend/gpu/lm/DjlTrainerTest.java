@@ -110,8 +110,8 @@ class DjlTrainerTest {
           new PreferenceBatch(hard.prompts(), hard.chosen(), hard.rejected(), soft);
       Objective dpo = sigmoid(2.0);
       trainer.dpoLossAndGradients(batch, reference, dpo);
-      List<String> names = List.of("ln_f.bias", "h.1.mlp.c_proj.weight", "wte.weight",
-          "h.0.attn.c_attn.weight");
+      List<String> names =
+          List.of("ln_f.bias", "h.1.mlp.c_proj.weight", "wte.weight", "h.0.attn.c_attn.weight");
       // Read every gradient now: later backward passes accumulate into them.
       java.util.Map<String, float[]> gradients = new java.util.HashMap<>();
       for (String name : names) {
@@ -147,8 +147,8 @@ class DjlTrainerTest {
   void everyBundledObjectiveTrains() {
     dpo.core.DpoRuntime runtime = dpo.core.DpoRuntime.builder().build();
     for (String id : List.of("sigmoid", "ipo", "hinge")) {
-      Objective objective = runtime.objectives().get(id)
-          .create(dpo.api.objective.ObjectiveConfig.ofBeta(0.5));
+      Objective objective =
+          runtime.objectives().get(id).create(dpo.api.objective.ObjectiveConfig.ofBeta(0.5));
       try (GptModel policy = GptModel.create(root, GptArchitecture.gpt2(TINY), 6);
           GptModel reference = policy.copy();
           DjlTrainer trainer = new DjlTrainer(policy, TrainerConfig.adamW(1e-2))) {
@@ -159,7 +159,8 @@ class DjlTrainerTest {
         for (int i = 0; i < 15; i++) {
           last = trainer.dpoStep(batch, reference, objective);
         }
-        assertTrue(last.loss() < first.loss() && last.rewardsMargin() > 0,
+        assertTrue(
+            last.loss() < first.loss() && last.rewardsMargin() > 0,
             id + ": " + first + " -> " + last);
       }
     }

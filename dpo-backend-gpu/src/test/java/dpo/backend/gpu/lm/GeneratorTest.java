@@ -46,11 +46,16 @@ class GeneratorTest {
 
   static List<int[]> prompts() {
     // Different lengths: left padding must not change any prompt's continuation.
-    return List.of(new int[] {1, 2, 3}, new int[] {4}, new int[] {5, 6, 7, 8, 9, 10, 1}, new int[] {2, 2});
+    return List.of(
+        new int[] {1, 2, 3}, new int[] {4}, new int[] {5, 6, 7, 8, 9, 10, 1}, new int[] {2, 2});
   }
 
-  static List<int[]> run(List<GptModel> models, double[] w, List<int[]> prompts,
-      GenerationConfig config, boolean cache) {
+  static List<int[]> run(
+      List<GptModel> models,
+      double[] w,
+      List<int[]> prompts,
+      GenerationConfig config,
+      boolean cache) {
     return new Generator(models, w, config, cache).generate(root, prompts);
   }
 
@@ -64,13 +69,15 @@ class GeneratorTest {
   @Test
   void kvCacheIsTokenForTokenIdenticalToRecomputation() {
     GenerationConfig greedy = GenerationConfig.greedy(24, -1);
-    assertSame(run(List.of(policy), new double[] {1}, prompts(), greedy, false),
+    assertSame(
+        run(List.of(policy), new double[] {1}, prompts(), greedy, false),
         run(List.of(policy), new double[] {1}, prompts(), greedy, true));
     GenerationConfig sampled = new GenerationConfig(24, 1.0, 0, 0.95, EOS, 42);
-    List<int[]> cached = run(List.of(policy, reference), new double[] {1.5, -0.5}, prompts(),
-        sampled, true);
-    assertSame(run(List.of(policy, reference), new double[] {1.5, -0.5}, prompts(), sampled,
-        false), cached);
+    List<int[]> cached =
+        run(List.of(policy, reference), new double[] {1.5, -0.5}, prompts(), sampled, true);
+    assertSame(
+        run(List.of(policy, reference), new double[] {1.5, -0.5}, prompts(), sampled, false),
+        cached);
     assertFalse(cached.stream().allMatch(r -> Arrays.equals(r, cached.get(0))));
   }
 
@@ -78,13 +85,21 @@ class GeneratorTest {
   void aPromptsContinuationDoesNotDependOnItsBatch() {
     GenerationConfig sampled = GenerationConfig.sampling(16, 1.0, -1, 7);
     List<int[]> batch = run(List.of(policy), new double[] {1}, prompts(), sampled, true);
-    List<int[]> first = run(List.of(policy), new double[] {1}, prompts().subList(0, 1), sampled, true);
+    List<int[]> first =
+        run(List.of(policy), new double[] {1}, prompts().subList(0, 1), sampled, true);
     assertArrayEquals(batch.get(0), first.get(0));
-    List<int[]> greedyBatch = run(List.of(policy), new double[] {1}, prompts(),
-        GenerationConfig.greedy(16, -1), true);
+    List<int[]> greedyBatch =
+        run(List.of(policy), new double[] {1}, prompts(), GenerationConfig.greedy(16, -1), true);
     for (int i = 0; i < prompts().size(); i++) {
-      assertArrayEquals(greedyBatch.get(i), run(List.of(policy), new double[] {1},
-          List.of(prompts().get(i)), GenerationConfig.greedy(16, -1), true).get(0));
+      assertArrayEquals(
+          greedyBatch.get(i),
+          run(
+                  List.of(policy),
+                  new double[] {1},
+                  List.of(prompts().get(i)),
+                  GenerationConfig.greedy(16, -1),
+                  true)
+              .get(0));
     }
   }
 
@@ -92,7 +107,8 @@ class GeneratorTest {
   void sameSeedSameResponsesOtherSeedOthers() {
     GenerationConfig a = GenerationConfig.sampling(16, 1.0, EOS, 1);
     GenerationConfig b = GenerationConfig.sampling(16, 1.0, EOS, 2);
-    assertSame(run(List.of(policy), new double[] {1}, prompts(), a, true),
+    assertSame(
+        run(List.of(policy), new double[] {1}, prompts(), a, true),
         run(List.of(policy), new double[] {1}, prompts(), a, true));
     List<int[]> x = run(List.of(policy), new double[] {1}, prompts(), a, true);
     List<int[]> y = run(List.of(policy), new double[] {1}, prompts(), b, true);
@@ -105,8 +121,13 @@ class GeneratorTest {
 
   @Test
   void endOfSequenceStopsAResponseAndEndsIt() {
-    List<int[]> out = run(List.of(policy), new double[] {1}, prompts(),
-        new GenerationConfig(40, 2.0, 0, 1.0, EOS, 3), true);
+    List<int[]> out =
+        run(
+            List.of(policy),
+            new double[] {1},
+            prompts(),
+            new GenerationConfig(40, 2.0, 0, 1.0, EOS, 3),
+            true);
     for (int[] r : out) {
       for (int t = 0; t < r.length - 1; t++) {
         assertTrue(r[t] != EOS, "tokens after the end: " + Arrays.toString(r));
@@ -118,7 +139,8 @@ class GeneratorTest {
   @Test
   void weightsOneAndZeroEqualThePolicyAlone() {
     GenerationConfig sampled = GenerationConfig.sampling(20, 1.0, EOS, 5);
-    assertSame(run(List.of(policy), new double[] {1}, prompts(), sampled, true),
+    assertSame(
+        run(List.of(policy), new double[] {1}, prompts(), sampled, true),
         run(List.of(policy, reference), new double[] {1, 0}, prompts(), sampled, true));
   }
 
@@ -145,7 +167,8 @@ class GeneratorTest {
   void theMixedDistributionIsTheProductOfPowers() {
     GptModel a = GptModel.create(root, GptArchitecture.gpt2(TINY), 21);
     GptModel b = GptModel.create(root, GptArchitecture.gpt2(TINY), 22);
-    try (a; b) {
+    try (a;
+        b) {
       a.parameters().get("wte.weight").muli(15f);
       b.parameters().get("wte.weight").muli(15f);
       double[] pa = nextToken(a, 3);
@@ -162,14 +185,17 @@ class GeneratorTest {
         for (int i = 0; i < draws; i++) {
           prompts.add(new int[] {3});
         }
-        List<int[]> out = run(List.of(a, b), w, prompts, GenerationConfig.sampling(1, 1.0, -1, 9),
-            true);
+        List<int[]> out =
+            run(List.of(a, b), w, prompts, GenerationConfig.sampling(1, 1.0, -1, 9), true);
         int[] counts = new int[pa.length];
         out.forEach(r -> counts[r[0]]++);
         for (int i = 0; i < pa.length; i++) {
           double p = expected[i] / z;
           double sd = Math.sqrt(p * (1 - p) / draws);
-          assertEquals(p, (double) counts[i] / draws, 5 * sd + 1e-3,
+          assertEquals(
+              p,
+              (double) counts[i] / draws,
+              5 * sd + 1e-3,
               "token " + i + " with weights " + Arrays.toString(w));
         }
       }
@@ -200,13 +226,34 @@ class GeneratorTest {
 
   @Test
   void badRequestsFailWithTheFix() {
-    ConfigurationException tooLong = assertThrows(ConfigurationException.class,
-        () -> run(List.of(policy), new double[] {1}, List.of(new int[40]),
-            GenerationConfig.greedy(10, -1), true));
+    ConfigurationException tooLong =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                run(
+                    List.of(policy),
+                    new double[] {1},
+                    List.of(new int[40]),
+                    GenerationConfig.greedy(10, -1),
+                    true));
     assertTrue(tooLong.getMessage().contains("lower maxNewTokens"), tooLong.getMessage());
-    assertThrows(ConfigurationException.class,
-        () -> run(List.of(policy), new double[] {1, 1}, prompts(), GenerationConfig.greedy(1, -1), true));
-    assertThrows(ConfigurationException.class,
-        () -> run(List.of(policy), new double[] {1}, List.of(new int[0]), GenerationConfig.greedy(1, -1), true));
+    assertThrows(
+        ConfigurationException.class,
+        () ->
+            run(
+                List.of(policy),
+                new double[] {1, 1},
+                prompts(),
+                GenerationConfig.greedy(1, -1),
+                true));
+    assertThrows(
+        ConfigurationException.class,
+        () ->
+            run(
+                List.of(policy),
+                new double[] {1},
+                List.of(new int[0]),
+                GenerationConfig.greedy(1, -1),
+                true));
   }
 }

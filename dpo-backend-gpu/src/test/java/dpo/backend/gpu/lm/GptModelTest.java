@@ -42,8 +42,13 @@ class GptModelTest {
   static float[] logits(GptModel model, long[] tokens) {
     try (NDManager m = model.manager().newSubManager()) {
       int n = tokens.length;
-      return model.forward(m.create(tokens, new Shape(1, n)), GptModel.positionsOf(m, 1, n),
-          GptModel.causalBias(m, n), null).toFloatArray();
+      return model
+          .forward(
+              m.create(tokens, new Shape(1, n)),
+              GptModel.positionsOf(m, 1, n),
+              GptModel.causalBias(m, n),
+              null)
+          .toFloatArray();
     }
   }
 
@@ -93,9 +98,10 @@ class GptModelTest {
       double alone = model.sequenceLogProbs(List.of(prompt), List.of(response))[0];
       assertEquals(direct, alone, 1e-4);
       // Padding: batched with longer and shorter sequences, the value stays.
-      double[] batched = model.sequenceLogProbs(
-          List.of(new int[] {9}, prompt, new int[] {2, 2, 2, 2, 2, 2, 2, 2}),
-          List.of(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, response, new int[] {}));
+      double[] batched =
+          model.sequenceLogProbs(
+              List.of(new int[] {9}, prompt, new int[] {2, 2, 2, 2, 2, 2, 2, 2}),
+              List.of(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, response, new int[] {}));
       assertEquals(alone, batched[1], 1e-4);
       assertEquals(0.0, batched[2], 0.0, "an empty response has log-probability 0");
     }
@@ -104,11 +110,15 @@ class GptModelTest {
   @Test
   void badTokensAndLengthsAreRejectedWithTheFix() {
     try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 3)) {
-      ConfigurationException outside = assertThrows(ConfigurationException.class,
-          () -> model.sequenceLogProbs(List.of(new int[] {1}), List.of(new int[] {16})));
+      ConfigurationException outside =
+          assertThrows(
+              ConfigurationException.class,
+              () -> model.sequenceLogProbs(List.of(new int[] {1}), List.of(new int[] {16})));
       assertTrue(outside.getMessage().contains("outside the vocabulary"), outside.getMessage());
-      ConfigurationException tooLong = assertThrows(ConfigurationException.class,
-          () -> model.sequenceLogProbs(List.of(new int[20]), List.of(new int[20])));
+      ConfigurationException tooLong =
+          assertThrows(
+              ConfigurationException.class,
+              () -> model.sequenceLogProbs(List.of(new int[20]), List.of(new int[20])));
       assertTrue(tooLong.getMessage().contains("context is 32"), tooLong.getMessage());
     }
   }
@@ -140,9 +150,11 @@ class GptModelTest {
       model.tensors().forEach((k, t) -> hub.put("transformer." + k, t));
       hub.put("transformer.h.0.attn.bias", new Tensor(new long[] {1, 1, 2, 2}, new float[4]));
       SafeTensors.write(dir.resolve("model.safetensors"), hub, Map.of("format", "pt"));
-      Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gpt2\", \"vocab_size\": 16,"
-          + " \"n_embd\": 16, \"n_layer\": 2, \"n_head\": 2, \"n_ctx\": 32,"
-          + " \"activation_function\": \"gelu_new\", \"eos_token_id\": 15}");
+      Files.writeString(
+          dir.resolve("config.json"),
+          "{\"model_type\": \"gpt2\", \"vocab_size\": 16,"
+              + " \"n_embd\": 16, \"n_layer\": 2, \"n_head\": 2, \"n_ctx\": 32,"
+              + " \"activation_function\": \"gelu_new\", \"eos_token_id\": 15}");
       try (GptModel loaded = GptModel.load(root, dir)) {
         assertArrayEquals(logits(model, new long[] {7, 8}), logits(loaded, new long[] {7, 8}));
       }
@@ -156,16 +168,21 @@ class GptModelTest {
     }
     Path config = dir.resolve("m/config.json");
     Files.writeString(config, Files.readString(config).replace("\"n_layer\": 2", "\"n_layer\": 3"));
-    BadDataException missing = assertThrows(BadDataException.class,
-        () -> GptModel.load(root, dir.resolve("m")));
+    BadDataException missing =
+        assertThrows(BadDataException.class, () -> GptModel.load(root, dir.resolve("m")));
     assertTrue(missing.getMessage().contains("h.2."), missing.getMessage());
     Files.writeString(config, "{\"model_type\": \"gemma\"}");
-    BadDataException gemma = assertThrows(BadDataException.class,
-        () -> GptModel.load(root, dir.resolve("m")));
-    assertTrue(gemma.getMessage().contains("(model_type): model_type 'gemma' is not supported;"
-        + " supported: llama, mistral, qwen2, gpt2"), gemma.getMessage());
-    BadDataException none = assertThrows(BadDataException.class,
-        () -> GptModel.load(root, dir.resolve("absent")));
+    BadDataException gemma =
+        assertThrows(BadDataException.class, () -> GptModel.load(root, dir.resolve("m")));
+    assertTrue(
+        gemma
+            .getMessage()
+            .contains(
+                "(model_type): model_type 'gemma' is not supported;"
+                    + " supported: llama, mistral, qwen2, gpt2"),
+        gemma.getMessage());
+    BadDataException none =
+        assertThrows(BadDataException.class, () -> GptModel.load(root, dir.resolve("absent")));
     assertTrue(none.getMessage().contains("config.json"), none.getMessage());
   }
 

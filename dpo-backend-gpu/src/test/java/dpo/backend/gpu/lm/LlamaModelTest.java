@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Llama-family decoder against an independent float64 forward written here from the
- * published formulas, plus its invariances: batching and padding, KV cache, grouped-query
- * attention, rotary relative positions, the DPO gradient and checkpoint round trips.
+ * The Llama-family decoder against an independent float64 forward written here from the published
+ * formulas, plus its invariances: batching and padding, KV cache, grouped-query attention, rotary
+ * relative positions, the DPO gradient and checkpoint round trips.
  */
 class LlamaModelTest {
   static NDManager root;
@@ -48,8 +48,21 @@ class LlamaModelTest {
   static GptArchitecture tiny(String type, boolean tied, GptArchitecture.RopeScaling scaling) {
     ModelConfig shape = new ModelConfig(20, 16, 2, 4, 40);
     boolean qwen = type.equals(GptArchitecture.QWEN2);
-    return new GptArchitecture(type, shape, 2, 6, 24, GptArchitecture.SILU, 1e-5f, 500, scaling,
-        qwen, false, false, tied, GptArchitecture.SpecialTokens.NONE);
+    return new GptArchitecture(
+        type,
+        shape,
+        2,
+        6,
+        24,
+        GptArchitecture.SILU,
+        1e-5f,
+        500,
+        scaling,
+        qwen,
+        false,
+        false,
+        tied,
+        GptArchitecture.SpecialTokens.NONE);
   }
 
   static final GptArchitecture.RopeScaling LLAMA3 = new GptArchitecture.RopeScaling(8, 1, 4, 16);
@@ -81,8 +94,13 @@ class LlamaModelTest {
       for (int i = 0; i < n; i++) {
         positions[i] = offset + i;
       }
-      return model.forward(m.create(tokens, new Shape(1, n)), m.create(positions, new Shape(1, n)),
-          GptModel.causalBias(m, n), null).toFloatArray();
+      return model
+          .forward(
+              m.create(tokens, new Shape(1, n)),
+              m.create(positions, new Shape(1, n)),
+              GptModel.causalBias(m, n),
+              null)
+          .toFloatArray();
     }
   }
 
@@ -111,8 +129,9 @@ class LlamaModelTest {
         if (wavelength > low) {
           inv[i] = inv[i] / s.factor();
         } else if (wavelength >= high) {
-          double smooth = (s.originalContext() / wavelength - s.lowFreqFactor())
-              / (s.highFreqFactor() - s.lowFreqFactor());
+          double smooth =
+              (s.originalContext() / wavelength - s.lowFreqFactor())
+                  / (s.highFreqFactor() - s.lowFreqFactor());
           inv[i] = (1 - smooth) * inv[i] / s.factor() + smooth * inv[i];
         }
       }
@@ -240,8 +259,12 @@ class LlamaModelTest {
   @Test
   void everyFamilyMatchesTheFloat64Reference() {
     long[] tokens = {3, 17, 4, 1, 5, 9, 2, 6, 19, 0, 8};
-    for (GptArchitecture a : List.of(tiny("llama", false, null), tiny("llama", true, LLAMA3),
-        tiny("mistral", false, null), tiny("qwen2", true, null))) {
+    for (GptArchitecture a :
+        List.of(
+            tiny("llama", false, null),
+            tiny("llama", true, LLAMA3),
+            tiny("mistral", false, null),
+            tiny("qwen2", true, null))) {
       try (GptModel model = randomised(a, 11)) {
         float[] got = logits(model, tokens, 0);
         double[][] want = reference(a, model.tensors(), tokens);
@@ -252,8 +275,15 @@ class LlamaModelTest {
             worst = Math.max(worst, Math.abs(got[t * v + j] - want[t][j]));
           }
         }
-        assertTrue(worst < 1e-5, a.modelType() + " tied=" + a.tieWordEmbeddings()
-            + " scaling=" + a.ropeScaling() + ": max |logit difference| " + worst);
+        assertTrue(
+            worst < 1e-5,
+            a.modelType()
+                + " tied="
+                + a.tieWordEmbeddings()
+                + " scaling="
+                + a.ropeScaling()
+                + ": max |logit difference| "
+                + worst);
       }
     }
   }
@@ -289,10 +319,12 @@ class LlamaModelTest {
       float[] dots = new float[3];
       long[][] pairs = {{5, 2}, {9, 6}, {103, 100}};
       for (int i = 0; i < 3; i++) {
-        NDArray rq = Rotary.apply(q, Rotary.cosSin(m.create(new long[] {pairs[i][0]},
-            new Shape(1, 1)), inv));
-        NDArray rk = Rotary.apply(k, Rotary.cosSin(m.create(new long[] {pairs[i][1]},
-            new Shape(1, 1)), inv));
+        NDArray rq =
+            Rotary.apply(
+                q, Rotary.cosSin(m.create(new long[] {pairs[i][0]}, new Shape(1, 1)), inv));
+        NDArray rk =
+            Rotary.apply(
+                k, Rotary.cosSin(m.create(new long[] {pairs[i][1]}, new Shape(1, 1)), inv));
         dots[i] = rq.mul(rk).sum().getFloat();
       }
       assertEquals(dots[0], dots[1], 1e-5);
@@ -303,9 +335,22 @@ class LlamaModelTest {
   @Test
   void groupedQueryAttentionEqualsMultiHeadWithSharedHeadsRepeated() {
     GptArchitecture gqa = tiny("llama", false, null);
-    GptArchitecture mha = new GptArchitecture("llama", gqa.model(), 4, 6, 24,
-        GptArchitecture.SILU, 1e-5f, 500, null, false, false, false, false,
-        GptArchitecture.SpecialTokens.NONE);
+    GptArchitecture mha =
+        new GptArchitecture(
+            "llama",
+            gqa.model(),
+            4,
+            6,
+            24,
+            GptArchitecture.SILU,
+            1e-5f,
+            500,
+            null,
+            false,
+            false,
+            false,
+            false,
+            GptArchitecture.SpecialTokens.NONE);
     long[] tokens = {3, 17, 4, 1, 5, 9, 2};
     try (GptModel grouped = randomised(gqa, 13)) {
       Map<String, Tensor> weights = new LinkedHashMap<>(grouped.tensors());
@@ -336,9 +381,10 @@ class LlamaModelTest {
       int[] prompt = {1, 2, 3};
       int[] response = {4, 5, 6, 7};
       double alone = model.sequenceLogProbs(List.of(prompt), List.of(response))[0];
-      double[] batched = model.sequenceLogProbs(
-          List.of(new int[] {9}, prompt, new int[] {2, 2, 2, 2, 2, 2, 2, 2}),
-          List.of(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, response, new int[] {}));
+      double[] batched =
+          model.sequenceLogProbs(
+              List.of(new int[] {9}, prompt, new int[] {2, 2, 2, 2, 2, 2, 2, 2}),
+              List.of(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, response, new int[] {}));
       assertEquals(alone, batched[1], 1e-5);
       assertEquals(0.0, batched[2], 0.0);
       // Against the reference: the sum of the response tokens' log-softmax.
@@ -364,19 +410,20 @@ class LlamaModelTest {
   void cachedGenerationEqualsRecomputationTokenForToken() {
     try (GptModel model = randomised(tiny("llama", true, LLAMA3), 15)) {
       List<int[]> prompts = List.of(new int[] {1}, new int[] {2, 3, 4, 5, 6}, new int[] {7, 8});
-      for (GenerationConfig config : List.of(GenerationConfig.greedy(20, -1),
-          GenerationConfig.sampling(20, 1.3, -1, 9))) {
-        List<int[]> cached = new Generator(List.of(model), new double[] {1}, config, true)
-            .generate(root, prompts);
-        List<int[]> recomputed = new Generator(List.of(model), new double[] {1}, config, false)
-            .generate(root, prompts);
+      for (GenerationConfig config :
+          List.of(GenerationConfig.greedy(20, -1), GenerationConfig.sampling(20, 1.3, -1, 9))) {
+        List<int[]> cached =
+            new Generator(List.of(model), new double[] {1}, config, true).generate(root, prompts);
+        List<int[]> recomputed =
+            new Generator(List.of(model), new double[] {1}, config, false).generate(root, prompts);
         for (int i = 0; i < prompts.size(); i++) {
           assertArrayEquals(recomputed.get(i), cached.get(i), "prompt " + i);
         }
         // Left padding: each prompt alone continues the same way.
         for (int i = 0; i < prompts.size(); i++) {
-          List<int[]> alone = new Generator(List.of(model), new double[] {1}, config, true)
-              .generate(root, List.of(prompts.get(i)));
+          List<int[]> alone =
+              new Generator(List.of(model), new double[] {1}, config, true)
+                  .generate(root, List.of(prompts.get(i)));
           if (config.isGreedy()) {
             assertArrayEquals(cached.get(i), alone.get(0), "prompt " + i + " alone");
           }
@@ -400,13 +447,18 @@ class LlamaModelTest {
         chosen.add(r.ints(3, 0, 20).toArray());
         rejected.add(r.ints(2 + i % 2, 0, 20).toArray());
       }
-      PreferenceBatch batch = new PreferenceBatch(prompts, chosen, rejected,
-          new double[] {0.9, 0.2, 0.7, 1.0});
+      PreferenceBatch batch =
+          new PreferenceBatch(prompts, chosen, rejected, new double[] {0.9, 0.2, 0.7, 1.0});
       Objective dpo = DjlTrainerTest.sigmoid(2.0);
       trainer.dpoLossAndGradients(batch, reference, dpo);
-      List<String> names = List.of("model.norm.weight", "model.layers.1.mlp.gate_proj.weight",
-          "model.layers.0.self_attn.k_proj.weight", "model.layers.0.self_attn.q_proj.bias",
-          "lm_head.weight", "model.embed_tokens.weight");
+      List<String> names =
+          List.of(
+              "model.norm.weight",
+              "model.layers.1.mlp.gate_proj.weight",
+              "model.layers.0.self_attn.k_proj.weight",
+              "model.layers.0.self_attn.q_proj.bias",
+              "lm_head.weight",
+              "model.embed_tokens.weight");
       Map<String, float[]> gradients = new LinkedHashMap<>();
       for (String name : names) {
         NDArray g = policy.parameters().get(name).getGradient();
@@ -478,16 +530,19 @@ class LlamaModelTest {
 
   @Test
   void saveAndLoadAreBitExactForEveryFamily(@TempDir Path dir) {
-    for (GptArchitecture a : List.of(tiny("llama", false, LLAMA3), tiny("mistral", true, null),
-        tiny("qwen2", false, null))) {
+    for (GptArchitecture a :
+        List.of(
+            tiny("llama", false, LLAMA3),
+            tiny("mistral", true, null),
+            tiny("qwen2", false, null))) {
       Path checkpoint = dir.resolve(a.modelType() + a.tieWordEmbeddings());
       try (GptModel model = randomised(a, 18)) {
         model.save(checkpoint);
         try (GptModel loaded = GptModel.load(root, checkpoint)) {
           assertEquals(a, loaded.architecture());
           assertEquals(model.tensors(), loaded.tensors());
-          assertArrayEquals(logits(model, new long[] {1, 2, 3}, 0),
-              logits(loaded, new long[] {1, 2, 3}, 0));
+          assertArrayEquals(
+              logits(model, new long[] {1, 2, 3}, 0), logits(loaded, new long[] {1, 2, 3}, 0));
         }
       }
     }

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Operands autograd saves must outlive the backward pass. The forward pass runs, then the JVM is
  * made to collect garbage and reuse freed native memory (direct buffers filled with NaN bytes),
- * then the backward pass runs: the gradient must equal an undisturbed one. DJL's scalar
- * arithmetic ({@code x.mul(0.5f)}) broke this on the CPU; see {@code dpo.backend.gpu.Scalars}.
+ * then the backward pass runs: the gradient must equal an undisturbed one. DJL's scalar arithmetic
+ * ({@code x.mul(0.5f)}) broke this on the CPU; see {@code dpo.backend.gpu.Scalars}.
  */
 class SavedOperandsTest {
 
@@ -61,8 +61,8 @@ class SavedOperandsTest {
   void gradientsDoNotDependOnWhatHappensBetweenForwardAndBackward() {
     DjlOffline.enforce();
     try (NDManager root = NDManager.newBaseManager();
-        GptModel model = GptModel.create(root,
-            GptArchitecture.gpt2(new ModelConfig(12, 16, 1, 2, 16)), 1)) {
+        GptModel model =
+            GptModel.create(root, GptArchitecture.gpt2(new ModelConfig(12, 16, 1, 2, 16)), 1)) {
       float[] quiet = gradient(model, false);
       for (int i = 0; i < 3; i++) {
         assertArrayEquals(quiet, gradient(model, true), 1e-6f);

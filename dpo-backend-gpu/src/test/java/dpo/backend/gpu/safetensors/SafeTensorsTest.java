@@ -59,7 +59,9 @@ class SafeTensorsTest {
   @Test
   void halfPrecisionAndDoublesConvert() throws IOException {
     ByteBuffer f16 = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-    f16.putShort((short) 0x3c00).putShort((short) 0xc000).putShort((short) 0x0001)
+    f16.putShort((short) 0x3c00)
+        .putShort((short) 0xc000)
+        .putShort((short) 0x0001)
         .putShort((short) 0x7c00); // 1, -2, smallest subnormal, +inf
     ByteBuffer bf16 = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
     bf16.putShort((short) 0x3f80).putShort((short) 0x4049); // 1, 3.140625
@@ -68,9 +70,12 @@ class SafeTensorsTest {
     System.arraycopy(f16.array(), 0, data, 0, 8);
     System.arraycopy(bf16.array(), 0, data, 8, 4);
     System.arraycopy(f64.array(), 0, data, 12, 8);
-    Path f = file("{\"h\":{\"dtype\":\"F16\",\"shape\":[4],\"data_offsets\":[0,8]},"
-        + "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[8,12]},"
-        + "\"d\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[12,20]}}", data);
+    Path f =
+        file(
+            "{\"h\":{\"dtype\":\"F16\",\"shape\":[4],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[8,12]},"
+                + "\"d\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[12,20]}}",
+            data);
     Map<String, Tensor> t = SafeTensors.read(f);
     assertArrayEquals(new float[] {1, -2, 0x1p-24f, Float.POSITIVE_INFINITY}, t.get("h").data());
     assertArrayEquals(new float[] {1, 3.140625f}, t.get("b").data());
@@ -92,8 +97,10 @@ class SafeTensorsTest {
 
   @Test
   void offsetsPastTheEndFail() throws IOException {
-    Path f = file("{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000000],\"data_offsets\":[0,4000000000]}}",
-        floats(1, 2));
+    Path f =
+        file(
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000000],\"data_offsets\":[0,4000000000]}}",
+            floats(1, 2));
     String message = failure(f);
     assertTrue(message.contains("(w)") && message.contains("outside"), message);
   }
@@ -102,8 +109,11 @@ class SafeTensorsTest {
   void aShapeThatDisagreesWithTheByteRangeFails() throws IOException {
     Path f = file("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", floats(1, 2));
     assertTrue(failure(f).contains("needs 12 bytes"), failure(f));
-    Path overflow = file("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904, 8],"
-        + "\"data_offsets\":[0,8]}}", floats(1, 2));
+    Path overflow =
+        file(
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904, 8],"
+                + "\"data_offsets\":[0,8]}}",
+            floats(1, 2));
     assertTrue(failure(overflow).contains("overflows"), failure(overflow));
   }
 
@@ -116,8 +126,11 @@ class SafeTensorsTest {
 
   @Test
   void overlappingTensorsFail() throws IOException {
-    Path f = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", floats(1, 2));
+    Path f =
+        file(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+            floats(1, 2));
     assertTrue(failure(f).contains("overlaps"), failure(f));
   }
 

@@ -70,8 +70,8 @@ class CpuAgreementTest {
   @ParameterizedTest(name = "{0} / {1} / {2}")
   @MethodSource("cases")
   void exactTrajectoriesMatchTheCpuBackend(String samplerId, String objectiveId, StepSize lr) {
-    compareTrajectories(samplerId, objectiveId, Fixtures.sampler(samplerId),
-        Fixtures.objective(objectiveId), lr);
+    compareTrajectories(
+        samplerId, objectiveId, Fixtures.sampler(samplerId), Fixtures.objective(objectiveId), lr);
   }
 
   private static void compareTrajectories(
@@ -93,7 +93,9 @@ class CpuAgreementTest {
           expected = b.exactStep(sampler, objective, lr);
         } catch (TrainingDivergedException e) {
           // The reference diverged (a Newton step is not made for every loss): so must djl.
-          assertThrows(TrainingDivergedException.class, () -> a.exactStep(sampler, objective, lr),
+          assertThrows(
+              TrainingDivergedException.class,
+              () -> a.exactStep(sampler, objective, lr),
               label + " step " + t);
           return;
         }
@@ -136,8 +138,8 @@ class CpuAgreementTest {
     for (ObjectiveProvider p : ServiceLoader.load(ObjectiveProvider.class)) {
       Objective smoothed = p.create(new ObjectiveConfig(BETA, 0.2));
       for (String s : List.of("dpo-mix-p-star", "on-policy", "half-mix-r")) {
-        compareTrajectories(s, p.id() + " smoothed", Fixtures.sampler(s), smoothed,
-            StepSize.fixed(2));
+        compareTrajectories(
+            s, p.id() + " smoothed", Fixtures.sampler(s), smoothed, StepSize.fixed(2));
       }
     }
   }
@@ -152,20 +154,42 @@ class CpuAgreementTest {
   void newtonStudiesOfEverySamplerMatchOnSeveralPrompts() {
     List<String> all = Fixtures.samplers().stream().map(SamplerProvider::id).toList();
     BanditConfig newton =
-        new BanditConfig(4, 20, BETA, 77, all, BanditConfig.Mode.EXACT, 12, StepSize.newton(),
-            1, "sigmoid", null, 1);
+        new BanditConfig(
+            4,
+            20,
+            BETA,
+            77,
+            all,
+            BanditConfig.Mode.EXACT,
+            12,
+            StepSize.newton(),
+            1,
+            "sigmoid",
+            null,
+            1);
     compareStudies(newton, 1e-12);
     BanditConfig ipo =
-        new BanditConfig(3, 12, BETA, 78, all, BanditConfig.Mode.EXACT, 20, StepSize.fixed(1),
-            1, "ipo", null, 1);
+        new BanditConfig(
+            3,
+            12,
+            BETA,
+            78,
+            all,
+            BanditConfig.Mode.EXACT,
+            20,
+            StepSize.fixed(1),
+            1,
+            "ipo",
+            null,
+            1);
     compareStudies(ipo, 1e-12);
   }
 
   /**
    * Runs the study on both backends and compares every curve. Param Diff and Value Diff are
    * differences that fall to the rounding noise of their terms, about 1e-15 times their starting
-   * value; below {@code floor} times that value two correct implementations need not agree, so
-   * such entries are compared in absolute terms.
+   * value; below {@code floor} times that value two correct implementations need not agree, so such
+   * entries are compared in absolute terms.
    */
   private static void compareStudies(BanditConfig config, double floor) {
     DpoRuntime runtime = DpoRuntime.builder().build();
@@ -191,14 +215,26 @@ class CpuAgreementTest {
     assertEquals(expected.length, actual.length, what);
     for (int t = 0; t < expected.length; t++) {
       double diff = Math.abs(expected[t] - actual[t]);
-      assertTrue(diff <= floor || Fixtures.relative(expected[t], actual[t]) <= TOLERANCE,
+      assertTrue(
+          diff <= floor || Fixtures.relative(expected[t], actual[t]) <= TOLERANCE,
           what + " at step " + t + ": cpu " + expected[t] + ", djl " + actual[t]);
     }
   }
 
   private static BanditConfig withBackend(BanditConfig c, String backend) {
-    return new BanditConfig(c.prompts(), c.responses(), c.beta(), c.seed(), c.samplers(),
-        c.mode(), c.steps(), c.lr(), c.pairs(), c.objective(), backend, 1);
+    return new BanditConfig(
+        c.prompts(),
+        c.responses(),
+        c.beta(),
+        c.seed(),
+        c.samplers(),
+        c.mode(),
+        c.steps(),
+        c.lr(),
+        c.pairs(),
+        c.objective(),
+        backend,
+        1);
   }
 
   private static void assertClose(double expected, double actual, String what) {

@@ -92,7 +92,10 @@ class DjlTabularPolicyTest {
               (Fixtures.frozenLoss(problem, theta0, plus, sampler, objective)
                       - Fixtures.frozenLoss(problem, theta0, minus, sampler, objective))
                   / (2 * eps);
-          assertEquals(numeric, analytic, 1e-7 + 1e-6 * Math.abs(numeric),
+          assertEquals(
+              numeric,
+              analytic,
+              1e-7 + 1e-6 * Math.abs(numeric),
               samplerId + "/" + objectiveId + " prompt " + x + " response " + j);
         }
       }
@@ -116,7 +119,10 @@ class DjlTabularPolicyTest {
         for (int a = 0; a < y; a++) {
           for (int b = 0; b < y; b++) {
             z += c[a][b];
-            assertEquals(expected[a][b], probabilities[(x * y + a) * y + b], 1e-14,
+            assertEquals(
+                expected[a][b],
+                probabilities[(x * y + a) * y + b],
+                1e-14,
                 id + " prompt " + x + " pair " + a + "," + b);
           }
         }
@@ -180,14 +186,18 @@ class DjlTabularPolicyTest {
         };
     try (TabularPolicy policy = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       Objective o = Fixtures.objective("sigmoid");
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> policy.exactStep(empty, o, StepSize.fixed(1)));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> policy.exactStep(empty, o, StepSize.fixed(1)));
       assertTrue(e.getMessage().contains("positive weight"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> policy.exactStep(badCap, o, StepSize.fixed(1)));
+      e =
+          assertThrows(
+              IllegalArgumentException.class, () -> policy.exactStep(badCap, o, StepSize.fixed(1)));
       assertTrue(e.getMessage().contains("cap must be > 0"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> policy.sampledStep(badCap, o, StepSize.fixed(1), 0, new SplittableRandom(1)));
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> policy.sampledStep(badCap, o, StepSize.fixed(1), 0, new SplittableRandom(1)));
       assertTrue(e.getMessage().contains("pairs per prompt must be >= 1"), e.getMessage());
     }
   }
@@ -201,8 +211,8 @@ class DjlTabularPolicyTest {
       policy.parameters(1, out);
       assertArrayEquals(new double[4], out, 0.0, "starts at theta = 0");
       policy.logProbabilities(1, out);
-      assertArrayEquals(new double[] {-Math.log(4), -Math.log(4), -Math.log(4), -Math.log(4)},
-          out, 1e-15);
+      assertArrayEquals(
+          new double[] {-Math.log(4), -Math.log(4), -Math.log(4), -Math.log(4)}, out, 1e-15);
       double[] values = {0.25, -1.5, 3.0, 1e-3};
       policy.setParameters(2, values);
       policy.parameters(2, out);
@@ -229,7 +239,8 @@ class DjlTabularPolicyTest {
       }
 
       assertThrows(IllegalArgumentException.class, () -> policy.setParameters(0, new double[3]));
-      assertThrows(IllegalArgumentException.class,
+      assertThrows(
+          IllegalArgumentException.class,
           () -> policy.setParameters(0, new double[] {0, Double.NaN, 0, 0}));
       assertThrows(IndexOutOfBoundsException.class, () -> policy.parameters(3, new double[4]));
     }
@@ -245,8 +256,7 @@ class DjlTabularPolicyTest {
     for (String o : Fixtures.OBJECTIVES) {
       Objective objective = Fixtures.objective(o);
       policy.exactStep(Fixtures.sampler("dpo-mix-p-star"), objective, StepSize.newton());
-      policy.sampledStep(Fixtures.sampler("on-policy"), objective, StepSize.fixed(0.1), 64,
-          random);
+      policy.sampledStep(Fixtures.sampler("on-policy"), objective, StepSize.fixed(0.1), 64, random);
       policy.setParameters(1, new double[] {1, 2, 3, 4, 5, 6});
       assertEquals(live, policy.liveArrays(), "arrays left behind by a step with " + o);
     }
@@ -257,19 +267,24 @@ class DjlTabularPolicyTest {
     IllegalStateException e =
         assertThrows(IllegalStateException.class, () -> policy.parameters(0, new double[6]));
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
-    assertThrows(IllegalStateException.class,
-        () -> policy.exactStep(Fixtures.sampler("dpo-unif"), Fixtures.objective("ipo"),
-            StepSize.fixed(1)));
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            policy.exactStep(
+                Fixtures.sampler("dpo-unif"), Fixtures.objective("ipo"), StepSize.fixed(1)));
   }
 
   @Test
   void closingTheBackendReleasesItsPolicies() {
     PolicyBackend backend = Fixtures.djl();
     DjlTabularPolicy policy =
-        (DjlTabularPolicy) backend.tabularPolicies().orElseThrow()
-            .newTabularPolicy(Fixtures.randomProblem(2, 3, 1));
-    policy.exactStep(Fixtures.sampler("dpo-mix-r"), Fixtures.objective("sigmoid"),
-        StepSize.fixed(1));
+        (DjlTabularPolicy)
+            backend
+                .tabularPolicies()
+                .orElseThrow()
+                .newTabularPolicy(Fixtures.randomProblem(2, 3, 1));
+    policy.exactStep(
+        Fixtures.sampler("dpo-mix-r"), Fixtures.objective("sigmoid"), StepSize.fixed(1));
     assertFalse(policy.released());
     backend.close();
     assertTrue(policy.released(), "the backend's root manager owns every policy's arrays");
@@ -279,13 +294,17 @@ class DjlTabularPolicyTest {
   void divergenceIsReportedWithThePrompt() {
     TabularProblem problem = Fixtures.randomProblem(2, 5, 1);
     try (TabularPolicy policy = djl.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
-      TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-          () -> {
-            for (int t = 0; t < 10; t++) {
-              policy.exactStep(Fixtures.sampler("dpo-unif"), Fixtures.objective("ipo"),
-                  StepSize.fixed(1e306));
-            }
-          });
+      TrainingDivergedException e =
+          assertThrows(
+              TrainingDivergedException.class,
+              () -> {
+                for (int t = 0; t < 10; t++) {
+                  policy.exactStep(
+                      Fixtures.sampler("dpo-unif"),
+                      Fixtures.objective("ipo"),
+                      StepSize.fixed(1e306));
+                }
+              });
       assertTrue(e.getMessage().contains("prompt 0"), e.getMessage());
       assertTrue(e.getMessage().contains("smaller learning rate"), e.getMessage());
     }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class HfTokenizerTest {
-  static final String WORD_LEVEL = """
+  static final String WORD_LEVEL =
+      """
       {"version": "1.0", "truncation": null, "padding": null,
        "added_tokens": [
          {"id": 0, "content": "<pad>", "single_word": false, "lstrip": false, "rstrip": false,
@@ -48,7 +49,8 @@ class HfTokenizerTest {
   @Test
   void theWordTokenizersHuggingFaceFormGivesTheSameIds(@TempDir Path dir) throws Exception {
     dpo.datasets.synthetic.WordTokenizer words =
-        new dpo.datasets.synthetic.WordTokenizer(java.util.List.of("bees", "are", "calm", ".", "don't"));
+        new dpo.datasets.synthetic.WordTokenizer(
+            java.util.List.of("bees", "are", "calm", ".", "don't"));
     Files.writeString(dir.resolve("tokenizer.json"), words.toHuggingFaceJson());
     HfTokenizer hf = HfTokenizer.load(dir);
     String text = "bees are calm . don't sting";
@@ -66,39 +68,53 @@ class HfTokenizerTest {
     assertTrue(broken.getMessage().contains("tokenizer.json"), broken.getMessage());
   }
 
-  static final String LLAMA_LIKE = WORD_LEVEL
-      .replace("\"normalized\": false, \"special\": true}],", "\"normalized\": false,"
-          + " \"special\": true}, {\"id\": 6, \"content\": \"<s>\", \"single_word\": false,"
-          + " \"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true}],")
-      .replace("\"post_processor\": null", "\"post_processor\": {\"type\": \"TemplateProcessing\","
-          + " \"single\": [{\"SpecialToken\": {\"id\": \"<s>\", \"type_id\": 0}},"
-          + " {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}],"
-          + " \"pair\": [{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}},"
-          + " {\"Sequence\": {\"id\": \"B\", \"type_id\": 1}}],"
-          + " \"special_tokens\": {\"<s>\": {\"id\": \"<s>\", \"ids\": [6],"
-          + " \"tokens\": [\"<s>\"]}}}");
+  static final String LLAMA_LIKE =
+      WORD_LEVEL
+          .replace(
+              "\"normalized\": false, \"special\": true}],",
+              "\"normalized\": false,"
+                  + " \"special\": true}, {\"id\": 6, \"content\": \"<s>\", \"single_word\": false,"
+                  + " \"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true}],")
+          .replace(
+              "\"post_processor\": null",
+              "\"post_processor\": {\"type\": \"TemplateProcessing\","
+                  + " \"single\": [{\"SpecialToken\": {\"id\": \"<s>\", \"type_id\": 0}},"
+                  + " {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}],"
+                  + " \"pair\": [{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}},"
+                  + " {\"Sequence\": {\"id\": \"B\", \"type_id\": 1}}],"
+                  + " \"special_tokens\": {\"<s>\": {\"id\": \"<s>\", \"ids\": [6],"
+                  + " \"tokens\": [\"<s>\"]}}}");
 
   @Test
   void promptsGetTheTokenizersSpecialTokensResponsesNone(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("tokenizer.json"), LLAMA_LIKE);
     HfTokenizer post = HfTokenizer.load(dir);
-    assertArrayEquals(new int[] {6, 3, 4}, post.encodePrompt("hello world"),
-        "the post-processor prepends <s>");
+    assertArrayEquals(
+        new int[] {6, 3, 4}, post.encodePrompt("hello world"), "the post-processor prepends <s>");
     assertArrayEquals(new int[] {3, 4}, post.encode("hello world"));
-    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": false,"
-        + " \"add_eos_token\": true, \"bos_token\": {\"content\": \"<s>\"},"
-        + " \"eos_token\": \"</s>\", \"pad_token\": \"<pad>\"}");
+    Files.writeString(
+        dir.resolve("tokenizer_config.json"),
+        "{\"add_bos_token\": false,"
+            + " \"add_eos_token\": true, \"bos_token\": {\"content\": \"<s>\"},"
+            + " \"eos_token\": \"</s>\", \"pad_token\": \"<pad>\"}");
     HfTokenizer configured = HfTokenizer.load(dir);
-    assertArrayEquals(new int[] {3, 4, 1}, configured.encodePrompt("hello world"),
+    assertArrayEquals(
+        new int[] {3, 4, 1},
+        configured.encodePrompt("hello world"),
         "tokenizer_config.json's add_bos_token / add_eos_token win");
     assertEquals(6, configured.beginOfSequence());
     assertEquals(0, configured.padding());
     assertEquals(1, configured.endOfSequence());
-    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_bos_token\": true,"
-        + " \"bos_token\": \"<bos>\"}");
+    Files.writeString(
+        dir.resolve("tokenizer_config.json"),
+        "{\"add_bos_token\": true," + " \"bos_token\": \"<bos>\"}");
     BadDataException unknown = assertThrows(BadDataException.class, () -> HfTokenizer.load(dir));
-    assertTrue(unknown.getMessage().endsWith("tokenizer_config.json (bos_token): bos_token"
-        + " \"<bos>\" is not a token of tokenizer.json; fix bos_token or the tokenizer"),
+    assertTrue(
+        unknown
+            .getMessage()
+            .endsWith(
+                "tokenizer_config.json (bos_token): bos_token"
+                    + " \"<bos>\" is not a token of tokenizer.json; fix bos_token or the tokenizer"),
         unknown.getMessage());
   }
 }
