@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -265,13 +266,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
           "Supervised steps that make the synthetic task's reference (default: ${DEFAULT-VALUE}).")
   int sftSteps;
 
-  @Option(
-      names = "--threads",
-      paramLabel = "N",
-      defaultValue = "1",
-      description =
-          "PyTorch threads; 1 is fastest for the tiny benchmark models (default: ${DEFAULT-VALUE}).")
-  int threads;
+  @Mixin BackendOptions backendOptions = new BackendOptions();
 
   @Option(
       names = "--quick",
@@ -338,7 +333,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             objectiveId,
             beta,
             backendId,
-            threads,
+            backendOptions.config(),
             oracle,
             options,
             seeds,

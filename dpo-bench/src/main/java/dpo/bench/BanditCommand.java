@@ -31,6 +31,7 @@ import java.util.concurrent.Callable;
 import org.jfree.chart.JFreeChart;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -182,12 +183,7 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
               + " 'dpo backends' lists them.")
   String backend;
 
-  @Option(
-      names = "--threads",
-      paramLabel = "N",
-      defaultValue = "0",
-      description = "Worker threads, 0 for one per processor (default: ${DEFAULT-VALUE}).")
-  int threads;
+  @Mixin BackendOptions backendOptions = new BackendOptions();
 
   @Override
   public String divergenceFix() {
@@ -213,7 +209,18 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
     }
     BanditConfig config =
         new BanditConfig(
-            x, y, beta, seed, samplers, mode, steps, lr, pairs, objective, backend, threads);
+            x,
+            y,
+            beta,
+            seed,
+            samplers,
+            mode,
+            steps,
+            lr,
+            pairs,
+            objective,
+            backend,
+            backendOptions.config());
     Path dir = outputDirectory();
 
     DpoRuntime runtime = this.runtime.get();

@@ -2,7 +2,6 @@ package dpo.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.backend.BackendCapability;
-import dpo.api.backend.BackendConfig;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.backend.gpu.LmBench;
@@ -13,6 +12,7 @@ import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -136,20 +136,7 @@ final class BenchLmCommand implements Callable<Integer> {
       description = "Backend with LANGUAGE_MODELS (default: the highest-priority one, djl).")
   String backend;
 
-  @Option(
-      names = "--device",
-      defaultValue = "auto",
-      paramLabel = "auto|cpu|gpu",
-      description = "Device of the djl backend (default: ${DEFAULT-VALUE}).")
-  String device;
-
-  @Option(
-      names = "--threads",
-      defaultValue = "0",
-      paramLabel = "N",
-      description =
-          "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
-  int threads;
+  @Mixin BackendOptions backendOptions = new BackendOptions();
 
   @Option(
       names = "--beta",
@@ -160,8 +147,7 @@ final class BenchLmCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (threads < 0
-        || batch < 1
+    if (batch < 1
         || promptLength < 1
         || newTokens < 1
         || layers < 0
@@ -173,7 +159,7 @@ final class BenchLmCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(),
           "--batch, --prompt-len, --new-tokens and --seconds must be > 0, --layers, --width and"
-              + " --heads >= 0 (0: the preset's), --vocab 0 or >= 2, --threads >= 0");
+              + " --heads >= 0 (0: the preset's), --vocab 0 or >= 2");
     }
     if (!LmBenchmark.ARCHITECTURES.contains(arch)) {
       throw new ParameterException(
@@ -232,8 +218,7 @@ final class BenchLmCommand implements Callable<Integer> {
           e.getMessage() + "; pick --width, --heads and --layers that fit together");
     }
     PrintWriter out = spec.commandLine().getOut();
-    for (Map<String, Object> row :
-        LmBench.run(new BackendConfig(threads).withOption("device", device), options, objective)) {
+    for (Map<String, Object> row : LmBench.run(backendOptions.config(), options, objective)) {
       out.println(JSON.writeValueAsString(row));
       out.flush();
     }

@@ -2,7 +2,6 @@ package dpo.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dpo.api.backend.BackendConfig;
 import dpo.api.data.Content;
 import dpo.api.lm.GenerationConfig;
 import dpo.backend.gpu.LmFolders;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -115,20 +115,7 @@ final class LmGenerateCommand implements Callable<Integer> {
       description = "Seed of the draws (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(
-      names = "--device",
-      defaultValue = "cpu",
-      paramLabel = "cpu|gpu|auto",
-      description = "Device (default: ${DEFAULT-VALUE}).")
-  String device;
-
-  @Option(
-      names = "--threads",
-      defaultValue = "0",
-      paramLabel = "N",
-      description =
-          "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
-  int threads;
+  @Mixin BackendOptions backendOptions = new BackendOptions();
 
   @Override
   public Integer call() {
@@ -149,17 +136,13 @@ final class LmGenerateCommand implements Callable<Integer> {
           "--greedy takes the most likely token;"
               + " drop --temperature, --top-k and --top-p or drop --greedy");
     }
-    if (threads < 0) {
-      throw new ParameterException(spec.commandLine(), "--threads must be >= 0, got " + threads);
-    }
     List<String> texts = new ArrayList<>();
     try (DatasetReader<Content> reader = Datasets.prompts(prompts, null)) {
       reader.forEachRemaining(c -> texts.add(c.text()));
     }
     List<Path> dirs = reference == null ? List.of(model) : List.of(model, reference);
     List<String> completions;
-    try (LmFolders folders =
-        new LmFolders(new BackendConfig(threads).withOption("device", device), dirs)) {
+    try (LmFolders folders = new LmFolders(backendOptions.config(), dirs)) {
       Map<String, Object> defaults = folders.folders().get(0).generationDefaults();
       GenerationConfig config =
           config(defaults, folders.folders().get(0).tokenizer().endOfSequence());

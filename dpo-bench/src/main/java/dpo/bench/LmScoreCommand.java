@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dpo.api.BadDataException;
-import dpo.api.backend.BackendConfig;
 import dpo.api.data.DataRecord;
 import dpo.api.data.GenerationRecord;
 import dpo.api.data.PreferencePair;
@@ -23,9 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code dpo lm score}: log-probabilities of responses under a checkpoint. */
@@ -68,30 +67,13 @@ final class LmScoreCommand implements Callable<Integer> {
       description = "Where to write the scores, one line per response, in input order.")
   Path out;
 
-  @Option(
-      names = "--device",
-      defaultValue = "cpu",
-      paramLabel = "cpu|gpu|auto",
-      description = "Device (default: ${DEFAULT-VALUE}).")
-  String device;
-
-  @Option(
-      names = "--threads",
-      defaultValue = "0",
-      paramLabel = "N",
-      description =
-          "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
-  int threads;
+  @Mixin BackendOptions backendOptions = new BackendOptions();
 
   @Override
   public Integer call() {
-    if (threads < 0) {
-      throw new ParameterException(spec.commandLine(), "--threads must be >= 0, got " + threads);
-    }
     List<String[]> rows = readRows(input);
     ObjectMapper json = new ObjectMapper();
-    try (LmFolders folders =
-            new LmFolders(new BackendConfig(threads).withOption("device", device), List.of(model));
+    try (LmFolders folders = new LmFolders(backendOptions.config(), List.of(model));
         JsonRowWriter writer = JsonRowWriter.open(out)) {
       Checkpoints.Folder folder = folders.folders().get(0);
       for (int from = 0; from < rows.size(); from += BATCH) {

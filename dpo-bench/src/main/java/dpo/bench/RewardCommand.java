@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -136,6 +137,8 @@ final class RewardCommand implements Runnable {
         description = "Backend with REWARD_MODELS (default: the highest-priority one, djl).")
     String backend;
 
+    @Mixin BackendOptions backendOptions = new BackendOptions();
+
     @Option(
         names = "--seed",
         defaultValue = "1",
@@ -207,6 +210,7 @@ final class RewardCommand implements Runnable {
               batch,
               lr,
               backend,
+              backendOptions.config(),
               seed);
       RewardFitExperiment.Data data =
           new RewardFitExperiment.Data(

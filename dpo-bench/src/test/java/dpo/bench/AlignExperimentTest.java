@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendConfig;
 import dpo.api.lm.ModelConfig;
 import dpo.api.oracle.LabelRule;
 import dpo.core.DpoRuntime;
@@ -73,7 +74,7 @@ class AlignExperimentTest {
         "sigmoid",
         0.5,
         "djl",
-        1,
+        new BackendConfig(1),
         "synthetic",
         oracleOptions,
         1,

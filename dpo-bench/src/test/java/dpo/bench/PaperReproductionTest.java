@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.api.ProviderNotFoundException;
+import dpo.api.backend.BackendConfig;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularProblem;
 import dpo.core.DpoRuntime;
@@ -40,7 +41,7 @@ class PaperReproductionTest {
             c.pairs(),
             c.objective(),
             null,
-            0);
+            BackendConfig.defaults());
     TabularProblem rewards = BanditStudy.gaussianRewards(1, 20, c.seed());
     return STUDY.run(config, rewards);
   }

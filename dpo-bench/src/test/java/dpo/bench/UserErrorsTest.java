@@ -98,6 +98,10 @@ class UserErrorsTest {
         row(2, "dpo bandit: --prompts: ", withOut("bandit", "--prompts", "0")),
         row(2, "dpo bandit: --responses: ", withOut("bandit", "--responses", "1")),
         row(2, "dpo bandit: --threads: ", withOut("bandit", "--threads", "-1")),
+        row(
+            2,
+            "dpo bandit: --device: 'gpu': backend cpu computes on the CPU only",
+            withOut("bandit", "--backend", "cpu", "--device", "gpu")),
         row(2, "dpo bandit: Invalid value for option '--mode'", "bandit", "--mode", "x"),
         row(2, "dpo bandit: Invalid value for option '--lr'", "bandit", "--lr", "0"),
         row(
@@ -164,7 +168,12 @@ class UserErrorsTest {
         row(2, "dpo align: --beta: ", withOut("align", "--beta", "0")),
         row(2, "dpo align: --seeds must be >= 1", withOut("align", "--seeds", "0")),
         row(2, "dpo align: --sft-steps must be >= 0", withOut("align", "--sft-steps", "-1")),
-        row(2, "dpo align: --train-prompts", withOut("align", "--train-prompts", "0")));
+        row(2, "dpo align: --train-prompts", withOut("align", "--train-prompts", "0")),
+        row(2, "dpo align: --threads: must be >= 0", withOut("align", "--threads", "-1")),
+        row(
+            2,
+            "dpo align: --device: must be auto, cpu or gpu, got 'tpu'",
+            withOut("align", "--device", "tpu")));
   }
 
   @TestFactory
@@ -197,6 +206,16 @@ class UserErrorsTest {
             2,
             "dpo reward train: --pairs: must be <= 10000",
             withOut("reward", "train", "--pairs", "10001")));
+    rows.add(
+        row(
+            2,
+            "dpo reward train: --threads: must be >= 0",
+            withOut("reward", "train", "--threads", "-1")));
+    rows.add(
+        row(
+            2,
+            "dpo reward train: --device: must be auto, cpu or gpu, got 'tpu'",
+            withOut("reward", "train", "--pairs", "10", "--held-out", "10", "--device", "tpu")));
     rows.add(
         row(
             2,

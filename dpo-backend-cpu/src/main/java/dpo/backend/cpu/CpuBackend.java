@@ -15,10 +15,12 @@ import java.util.concurrent.ForkJoinPool;
 /**
  * The CPU backend: one worker pool shared by the policies it creates, and one exact-step kernel.
  * Option {@code kernel}: {@code auto} (default: SIMD when the Vector API module is present), {@code
- * simd} or {@code scalar}.
+ * simd} or {@code scalar}. Option {@code device}: {@code auto} or {@code cpu}, the only device it
+ * computes on.
  */
 final class CpuBackend implements PolicyBackend, TabularPolicies {
   static final String KERNEL = "kernel";
+  static final String DEVICE = "device";
   private static final String VECTOR_MODULE = "jdk.incubator.vector";
 
   private final ForkJoinPool pool;
@@ -26,10 +28,25 @@ final class CpuBackend implements PolicyBackend, TabularPolicies {
 
   CpuBackend(BackendConfig config) {
     for (String name : config.options().keySet()) {
-      if (!name.equals(KERNEL)) {
+      if (!name.equals(KERNEL) && !name.equals(DEVICE)) {
         throw new ConfigurationException(
-            name, "unknown option '" + name + "' for backend cpu; known options: " + KERNEL);
+            name,
+            "unknown option '"
+                + name
+                + "' for backend cpu; known options: "
+                + KERNEL
+                + ", "
+                + DEVICE);
       }
+    }
+    String device = config.options().getOrDefault(DEVICE, "auto");
+    if (!device.equals("auto") && !device.equals("cpu")) {
+      throw new ConfigurationException(
+          DEVICE,
+          "device '"
+              + device
+              + "': backend cpu computes on the CPU only; use device cpu or auto, or backend djl"
+              + " for a GPU");
     }
     this.kernel = kernel(config.options().getOrDefault(KERNEL, "auto"));
     this.pool = new ForkJoinPool(config.effectiveThreads());

@@ -82,7 +82,7 @@ public final class AlignExperiment {
    * @param objective objective id
    * @param beta the KL coefficient
    * @param backend backend id (with language models)
-   * @param threads backend threads
+   * @param backendConfig the backend's settings (threads, device)
    * @param oracle oracle id
    * @param oracleOptions the oracle's options
    * @param seeds how many seeds
@@ -96,7 +96,7 @@ public final class AlignExperiment {
       String objective,
       double beta,
       String backend,
-      int threads,
+      BackendConfig backendConfig,
       String oracle,
       Map<String, String> oracleOptions,
       int seeds,
@@ -233,7 +233,7 @@ public final class AlignExperiment {
     Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
     RunRecord.Device device;
     List<RunRecord.Input> recordInputs = new ArrayList<>();
-    try (PolicyBackend backend = backendProvider.create(new BackendConfig(config.threads()));
+    try (PolicyBackend backend = backendProvider.create(config.backendConfig());
         RewardOracle scorer = oracle(config)) {
       device = RunRecord.Device.of(backend.device());
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);

@@ -2,6 +2,7 @@ package dpo.core.bandit;
 
 import dpo.api.ConfigurationException;
 import dpo.api.ConfigurationException.Violation;
+import dpo.api.backend.BackendConfig;
 import dpo.api.backend.StepSize;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,7 +24,7 @@ import java.util.Objects;
  * @param pairs pairs drawn per prompt and step in empirical mode, >= 1
  * @param objective objective id
  * @param backend backend id, or null for the preferred one
- * @param threads backend worker threads, 0 for all processors
+ * @param backendConfig the backend's settings (threads, device); null for the defaults
  */
 public record BanditConfig(
     int prompts,
@@ -37,7 +38,7 @@ public record BanditConfig(
     int pairs,
     String objective,
     String backend,
-    int threads) {
+    BackendConfig backendConfig) {
 
   /** How the gradient of a step is obtained. */
   public enum Mode {
@@ -61,7 +62,7 @@ public record BanditConfig(
           8192,
           "sigmoid",
           null,
-          0);
+          BackendConfig.defaults());
 
   /**
    * Validates every field and reports all violations together.
@@ -77,7 +78,7 @@ public record BanditConfig(
    * @param pairs pairs drawn per prompt and step in empirical mode, >= 1
    * @param objective objective id
    * @param backend backend id, or null for the preferred one
-   * @param threads backend worker threads, 0 for all processors
+   * @param backendConfig the backend's settings (threads, device); null for the defaults
    */
   public BanditConfig {
     List<Violation> errors = new ArrayList<>();
@@ -103,9 +104,6 @@ public record BanditConfig(
     if (pairs < 1) {
       errors.add(new Violation("pairs", "pairs must be >= 1, got " + pairs));
     }
-    if (threads < 0) {
-      errors.add(new Violation("threads", "threads must be >= 0 (0 = all), got " + threads));
-    }
     if (mode == null) {
       errors.add(new Violation("mode", "mode must be exact or empirical"));
     }
@@ -120,6 +118,7 @@ public record BanditConfig(
     }
     samplers = List.copyOf(samplers);
     Objects.requireNonNull(mode);
+    backendConfig = backendConfig == null ? BackendConfig.defaults() : backendConfig;
   }
 
   /**
@@ -131,6 +130,6 @@ public record BanditConfig(
    */
   public BanditConfig withShape(int x, int y) {
     return new BanditConfig(
-        x, y, beta, seed, samplers, mode, steps, lr, pairs, objective, backend, threads);
+        x, y, beta, seed, samplers, mode, steps, lr, pairs, objective, backend, backendConfig);
   }
 }

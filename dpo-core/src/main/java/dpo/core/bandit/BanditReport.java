@@ -81,7 +81,8 @@ public final class BanditReport {
     config.put("pairs", c.pairs());
     config.put("objective", c.objective());
     config.put("backend", result.backend());
-    config.put("threads", c.threads());
+    config.put("threads", c.backendConfig().threads());
+    config.put("backend_options", c.backendConfig().options());
 
     List<RunRecord.ProviderInfo> samplers = new ArrayList<>();
     for (String id : c.samplers()) {

@@ -2,7 +2,6 @@ package dpo.core.bandit;
 
 import dpo.api.TrainingDivergedException;
 import dpo.api.backend.BackendCapability;
-import dpo.api.backend.BackendConfig;
 import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
@@ -117,7 +116,7 @@ public final class BanditStudy {
     List<SamplerRun> runs = new ArrayList<>();
     DeviceInfo device;
     try (PolicyBackend backend =
-        backends.create(provider.id(), p -> p.create(new BackendConfig(config.threads())))) {
+        backends.create(provider.id(), p -> p.create(config.backendConfig()))) {
       device = backend.device();
       for (String id : config.samplers()) {
         LOG.info("running sampler {} ({} steps, {})", id, config.steps(), config.mode());

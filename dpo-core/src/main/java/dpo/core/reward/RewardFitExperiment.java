@@ -51,10 +51,17 @@ public final class RewardFitExperiment {
    * @param batch pairs per step
    * @param learningRate AdamW learning rate
    * @param backend backend id, or null for the highest-priority one with reward models
+   * @param backendConfig the backend's settings (threads, device)
    * @param seed seed of initialisation and shuffles
    */
   public record Config(
-      ModelConfig shape, int epochs, int batch, double learningRate, String backend, long seed) {
+      ModelConfig shape,
+      int epochs,
+      int batch,
+      double learningRate,
+      String backend,
+      BackendConfig backendConfig,
+      long seed) {
     /** Checks the settings, reporting every violation. */
     public Config {
       List<ConfigurationException.Violation> errors = new ArrayList<>();
@@ -133,7 +140,7 @@ public final class RewardFitExperiment {
     PolicyBackendProvider provider = check(config);
     Instant started = Instant.now();
     int steps = config.epochs() * ((data.train().size() + config.batch() - 1) / config.batch());
-    try (PolicyBackend backend = provider.create(BackendConfig.defaults())) {
+    try (PolicyBackend backend = provider.create(config.backendConfig())) {
       RewardModels facet = new BackendFacets(runtime.backends()).rewardModels(backend);
       try (RewardModel model = facet.newRewardModel(config.shape(), config.seed());
           RewardTrainer trainer =

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.api.ConfigurationException;
 import dpo.api.ConfigurationException.Violation;
+import dpo.api.backend.BackendConfig;
 import dpo.api.backend.StepSize;
 import dpo.core.bandit.BanditConfig.Mode;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ class BanditConfigTest {
         pairs,
         "sigmoid",
         null,
-        0);
+        BackendConfig.defaults());
   }
 
   private static List<String> fields(ConfigurationException e) {
@@ -49,7 +50,7 @@ class BanditConfigTest {
     assertEquals(Mode.EXACT, c.mode());
     assertEquals("sigmoid", c.objective());
     assertNull(c.backend());
-    assertEquals(0, c.threads());
+    assertEquals(BackendConfig.defaults(), c.backendConfig());
   }
 
   @Test
@@ -94,8 +95,8 @@ class BanditConfigTest {
             ConfigurationException.class,
             () ->
                 new BanditConfig(
-                    1, 20, 3, 1, List.of("dpo-unif"), null, 100, null, 8, " ", null, -1));
-    assertEquals(List.of("threads", "mode", "lr", "objective"), fields(e));
+                    1, 20, 3, 1, List.of("dpo-unif"), null, 100, null, 8, " ", null, null));
+    assertEquals(List.of("mode", "lr", "objective"), fields(e));
   }
 
   @Test

@@ -118,7 +118,7 @@ class BanditStudyBackendTest {
         8,
         "fake-loss",
         backend,
-        1);
+        new BackendConfig(1));
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dpo.api.TrainingDivergedException;
+import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.StepReport;
 import dpo.api.backend.StepSize;
@@ -166,7 +167,7 @@ class CpuAgreementTest {
             1,
             "sigmoid",
             null,
-            1);
+            new BackendConfig(1));
     compareStudies(newton, 1e-12);
     BanditConfig ipo =
         new BanditConfig(
@@ -181,7 +182,7 @@ class CpuAgreementTest {
             1,
             "ipo",
             null,
-            1);
+            new BackendConfig(1));
     compareStudies(ipo, 1e-12);
   }
 
@@ -234,7 +235,7 @@ class CpuAgreementTest {
         c.pairs(),
         c.objective(),
         backend,
-        1);
+        new BackendConfig(1));
   }
 
   private static void assertClose(double expected, double actual, String what) {
