@@ -1,8 +1,13 @@
 package dpo.bench;
 
-import dpo.backend.gpu.lm.Checkpoints;
+import com.google.inject.Provider;
+import dpo.api.backend.BackendConfig;
+import dpo.core.DpoRuntime;
+import dpo.core.lm.CheckpointTexts;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,13 +47,31 @@ final class LmCommand implements Runnable {
   static final class Info implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    private final Provider<DpoRuntime> runtime;
+
+    @Inject
+    Info(Provider<DpoRuntime> runtime) {
+      this.runtime = runtime;
+    }
+
     @Parameters(index = "0", paramLabel = "DIR", description = "The checkpoint folder.")
     Path directory;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      for (Map.Entry<String, Object> e : Checkpoints.info(directory).entrySet()) {
+      Map<String, Object> info;
+      try (CheckpointTexts backend =
+          new CheckpointTexts(runtime.get(), BackendConfig.defaults(), List.of())) {
+        info = backend.describe(directory);
+      }
+      if (info.isEmpty()) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "the backend with language models describes no checkpoint; its models load with"
+                + " 'dpo lm score' and 'dpo lm generate'");
+      }
+      for (Map.Entry<String, Object> e : info.entrySet()) {
         out.printf("%-20s %s%n", e.getKey(), e.getValue());
       }
       out.flush();

@@ -2,12 +2,15 @@ package dpo.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.inject.Provider;
 import dpo.api.data.Content;
 import dpo.api.lm.GenerationConfig;
-import dpo.backend.gpu.LmFolders;
+import dpo.core.DpoRuntime;
+import dpo.core.lm.CheckpointTexts;
 import dpo.datasets.format.DatasetReader;
 import dpo.datasets.format.Datasets;
 import dpo.datasets.io.JsonRowWriter;
+import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +40,13 @@ final class LmGenerateCommand implements Callable<Integer> {
   private static final int DEFAULT_MAX_NEW_TOKENS = 64;
 
   @Spec CommandSpec spec;
+
+  private final Provider<DpoRuntime> runtime;
+
+  @Inject
+  LmGenerateCommand(Provider<DpoRuntime> runtime) {
+    this.runtime = runtime;
+  }
 
   @Option(
       names = "--model",
@@ -142,10 +152,10 @@ final class LmGenerateCommand implements Callable<Integer> {
     }
     List<Path> dirs = reference == null ? List.of(model) : List.of(model, reference);
     List<String> completions;
-    try (LmFolders folders = new LmFolders(backendOptions.config(), dirs)) {
-      Map<String, Object> defaults = folders.folders().get(0).generationDefaults();
+    try (CheckpointTexts folders =
+        new CheckpointTexts(runtime.get(), backendOptions.config(), dirs)) {
       GenerationConfig config =
-          config(defaults, folders.folders().get(0).tokenizer().endOfSequence());
+          config(folders.generationDefaults(), folders.tokenizer().endOfSequence());
       completions = folders.generate(mix == null ? new double[] {1} : mix, texts, config);
     }
     ObjectMapper json = new ObjectMapper();

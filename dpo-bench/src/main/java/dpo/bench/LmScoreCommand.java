@@ -3,16 +3,18 @@ package dpo.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.inject.Provider;
 import dpo.api.BadDataException;
 import dpo.api.data.DataRecord;
 import dpo.api.data.GenerationRecord;
 import dpo.api.data.PreferencePair;
 import dpo.api.data.SafeRlhfRow;
-import dpo.backend.gpu.LmFolders;
-import dpo.backend.gpu.lm.Checkpoints;
+import dpo.core.DpoRuntime;
+import dpo.core.lm.CheckpointTexts;
 import dpo.datasets.format.DatasetReader;
 import dpo.datasets.format.Datasets;
 import dpo.datasets.io.JsonRowWriter;
+import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +48,13 @@ final class LmScoreCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  private final Provider<DpoRuntime> runtime;
+
+  @Inject
+  LmScoreCommand(Provider<DpoRuntime> runtime) {
+    this.runtime = runtime;
+  }
+
   @Option(
       names = "--model",
       required = true,
@@ -73,9 +82,9 @@ final class LmScoreCommand implements Callable<Integer> {
   public Integer call() {
     List<String[]> rows = readRows(input);
     ObjectMapper json = new ObjectMapper();
-    try (LmFolders folders = new LmFolders(backendOptions.config(), List.of(model));
+    try (CheckpointTexts folder =
+            new CheckpointTexts(runtime.get(), backendOptions.config(), List.of(model));
         JsonRowWriter writer = JsonRowWriter.open(out)) {
-      Checkpoints.Folder folder = folders.folders().get(0);
       for (int from = 0; from < rows.size(); from += BATCH) {
         List<String> prompts = new ArrayList<>();
         List<String> responses = new ArrayList<>();

@@ -77,6 +77,21 @@ class ArchitectureTest {
                   + " (docs/architecture.md)");
 
   @ArchTest
+  static final ArchRule commandsReachBackendsThroughTheApi =
+      noClasses()
+          .that()
+          .resideInAPackage(BENCH)
+          .and()
+          .doNotHaveFullyQualifiedName(BenchLmCommand.class.getName())
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("dpo.backend..")
+          .because(
+              "commands run backends through the dpo-api facets found by ServiceLoader, so that a"
+                  + " plugin backend serves them too; only 'bench lm' times the djl backend's own"
+                  + " internals (KV cache against recomputation, the raw forward+backward)");
+
+  @ArchTest
   static final ArchRule noCyclesBetweenModules =
       slices()
           .matching("dpo.(*)..")

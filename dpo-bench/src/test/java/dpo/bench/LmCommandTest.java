@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dpo.api.backend.BackendConfig;
+import dpo.api.backend.PolicyBackend;
 import dpo.api.lm.LanguageModel;
+import dpo.backend.gpu.DjlBackendProvider;
 import dpo.backend.gpu.DjlOffline;
 import dpo.backend.gpu.lm.Checkpoints;
 import dpo.backend.gpu.text.HfTokenizer;
@@ -87,13 +90,12 @@ class LmCommandTest {
           new int[] {WordTokenizer.BOS, 4, 5},
           tokenizer.encodePrompt("bees are"),
           "the prompt gets BOS");
-      try (Checkpoints.Folder folder = Checkpoints.Folder.load(manager, model)) {
+      try (PolicyBackend backend = new DjlBackendProvider().create(BackendConfig.defaults());
+          LanguageModel loaded = backend.languageModels().orElseThrow().loadLanguageModel(model)) {
         double[] expected =
-            folder
-                .model()
-                .sequenceLogProbs(
-                    List.of(new int[] {1, 4, 5}, new int[] {1, 9}),
-                    List.of(new int[] {6, 7}, new int[] {4, 8, 4}));
+            loaded.sequenceLogProbs(
+                List.of(new int[] {1, 4, 5}, new int[] {1, 9}),
+                List.of(new int[] {6, 7}, new int[] {4, 8, 4}));
         JsonNode first = new ObjectMapper().readTree(lines.get(0));
         JsonNode second = new ObjectMapper().readTree(lines.get(1));
         assertEquals(expected[0], first.get("logp").asDouble(), 1e-6);
@@ -103,7 +105,7 @@ class LmCommandTest {
 
         // A saved model is self-contained: its tokenizer files travel with it.
         Path copy = dir.resolve("copy");
-        folder.model().save(copy);
+        loaded.save(copy);
         assertEquals(
             Files.readString(model.resolve("tokenizer_config.json")),
             Files.readString(copy.resolve("tokenizer_config.json")));

@@ -2,6 +2,7 @@ package dpo.api.lm;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The language-model facet of a backend: causal models, their tokenizers, generation with logit
@@ -29,6 +30,22 @@ public interface LanguageModels {
    * @throws dpo.api.BadDataException if the checkpoint is malformed
    */
   LanguageModel loadLanguageModel(Path directory);
+
+  /**
+   * What a checkpoint directory holds, read from its metadata (configuration, weight headers,
+   * tokenizer) without loading any weight: architecture, sizes, parameter count, dtype, context,
+   * tokenizer and special tokens, as the backend names them, in display order. A backend that
+   * cannot read a checkpoint without loading it describes nothing: the default returns an empty
+   * map.
+   *
+   * @param directory the checkpoint
+   * @return field names to values, in display order; empty if this backend does not describe
+   *     checkpoints
+   * @throws dpo.api.BadDataException if the checkpoint is malformed
+   */
+  default Map<String, Object> describe(Path directory) {
+    return Map.of();
+  }
 
   /**
    * Loads the tokenizer of a checkpoint directory ({@code tokenizer.json}, Hugging Face format).

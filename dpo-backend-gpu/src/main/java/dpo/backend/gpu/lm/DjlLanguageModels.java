@@ -13,6 +13,7 @@ import dpo.backend.gpu.text.HfTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The djl backend's language models: GPT-2-style transformers on the backend's device. Generation
@@ -43,6 +44,11 @@ public final class DjlLanguageModels implements LanguageModels {
   @Override
   public LanguageModel loadLanguageModel(Path directory) {
     return GptModel.load(manager, directory);
+  }
+
+  @Override
+  public Map<String, Object> describe(Path directory) {
+    return Checkpoints.info(directory);
   }
 
   @Override
