@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -234,6 +235,215 @@ class UserErrorsTest {
             "--out",
             file.toString()));
     return table(rows.toArray(Row[]::new));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> data() throws IOException {
+    Path pairs =
+        Files.writeString(
+            tmp.resolve("pairs.jsonl"),
+            "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n");
+    String in = pairs.toString();
+    String none = tmp.resolve("no-such.jsonl").toString();
+    String out = tmp.resolve("converted.jsonl").toString();
+    return table(
+        row(2, "dpo data: unknown command 'inspcet'; did you mean 'inspect'?", "data", "inspcet"),
+        row(2, "dpo data inspect: " + none + ": no such file", "data", "inspect", none),
+        row(2, "dpo data inspect: Missing required parameter: 'FILE'", "data", "inspect"),
+        row(
+            2,
+            "dpo data inspect: Invalid value for option '--format': unknown data format 'nope'",
+            "data",
+            "inspect",
+            "--format",
+            "nope",
+            in),
+        row(2, "dpo data inspect: --rows must be >= 0", "data", "inspect", "--rows", "-1", in),
+        row(
+            2,
+            "dpo data inspect: --max-row-chars must be >= 1",
+            "data",
+            "inspect",
+            "--max-row-chars",
+            "0",
+            in),
+        row(2, "dpo data convert: Missing required parameter: 'OUT'", "data", "convert", in),
+        row(2, "dpo data convert: " + none + ": no such file", "data", "convert", none, out),
+        row(2, "dpo data convert: unknown option '--out'", "data", "convert", in, "--out", out),
+        row(
+            2,
+            "dpo data convert: Invalid value for option '--format': unknown data format 'x'",
+            "data",
+            "convert",
+            "--format",
+            "x",
+            in,
+            out),
+        row(
+            2,
+            "dpo data convert: Invalid value for option '--to': unknown data format 'x'",
+            "data",
+            "convert",
+            "--to",
+            "x",
+            in,
+            out),
+        row(
+            2,
+            "dpo data convert: Invalid value for option '--template': unknown template 'x'",
+            "data",
+            "convert",
+            "--template",
+            "x",
+            in,
+            out),
+        row(
+            2,
+            "dpo data convert: Invalid value for option '--split': unknown split '2'",
+            "data",
+            "convert",
+            "--split",
+            "2",
+            in,
+            out),
+        row(
+            2,
+            "dpo data convert: --max-chars (2) must be >= --min-chars (5)",
+            "data",
+            "convert",
+            "--min-chars",
+            "5",
+            "--max-chars",
+            "2",
+            in,
+            out),
+        row(
+            2,
+            "dpo data convert: --max-row-chars must be >= 1",
+            "data",
+            "convert",
+            "--max-row-chars",
+            "0",
+            in,
+            out),
+        row(
+            2,
+            "dpo data convert: OUT: cannot tell the output container from the name 'out.txt'",
+            "data",
+            "convert",
+            in,
+            tmp.resolve("out.txt").toString()));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> bench() {
+    String shape = "dpo bench bandit: --prompts >= 1, --responses >= 2, --pairs >= 1";
+    String sizes = "dpo bench lm: --batch, --prompt-len, --new-tokens and --seconds must be > 0";
+    return table(
+        row(2, "dpo bench: unknown command 'bandti'; did you mean 'bandit'?", "bench", "bandti"),
+        row(2, shape, "bench", "bandit", "--prompts", "0"),
+        row(2, shape, "bench", "bandit", "--responses", "1"),
+        row(2, shape, "bench", "bandit", "--pairs", "0"),
+        row(2, shape, "bench", "bandit", "--beta", "0"),
+        row(2, shape, "bench", "bandit", "--seconds", "0"),
+        row(
+            2,
+            "dpo bench bandit: --sampler: unknown sampler 'nope'",
+            "bench",
+            "bandit",
+            "--sampler",
+            "nope"),
+        row(
+            2,
+            "dpo bench bandit: Invalid value for option '--mode'",
+            "bench",
+            "bandit",
+            "--mode",
+            "x"),
+        row(
+            2,
+            "dpo bench bandit: --variants: unknown variant 'nope'",
+            "bench",
+            "bandit",
+            "--variants",
+            "nope"),
+        row(
+            2,
+            "dpo bench bandit: --backend: unknown backend 'nope'",
+            "bench",
+            "bandit",
+            "--backend",
+            "nope"),
+        row(2, "dpo bench lm: --arch must be one of", "bench", "lm", "--arch", "nope"),
+        row(2, "dpo bench lm: --preset must be one of", "bench", "lm", "--preset", "nope"),
+        row(2, "dpo bench lm: --parts must be one of", "bench", "lm", "--parts", "nope"),
+        row(2, sizes, "bench", "lm", "--batch", "0"),
+        row(2, sizes, "bench", "lm", "--prompt-len", "0"),
+        row(2, sizes, "bench", "lm", "--new-tokens", "0"),
+        row(2, sizes, "bench", "lm", "--seconds", "0"),
+        row(2, sizes, "bench", "lm", "--vocab", "1"),
+        row(
+            2,
+            "dpo bench lm: --width 30 must be a multiple of --heads 4",
+            "bench",
+            "lm",
+            "--width",
+            "30",
+            "--heads",
+            "4"),
+        row(
+            2,
+            "dpo bench lm: --backend: backend 'cpu' cannot generate or train language models",
+            "bench",
+            "lm",
+            "--backend",
+            "cpu"),
+        row(2, "dpo bench lm: --threads: must be >= 0", "bench", "lm", "--threads", "-1"),
+        row(
+            2,
+            "dpo bench lm: --device: must be auto, cpu or gpu, got 'tpu'",
+            "bench",
+            "lm",
+            "--device",
+            "tpu",
+            "--seconds",
+            "0.01"));
+  }
+
+  /** A diverging fit exits 3 with one line: what diverged, then this command's own fix only. */
+  @Test
+  void rewardTrainThatDivergesExitsThreeWithItsOwnFix() throws IOException {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        Main.execute(
+            withOut(
+                "reward",
+                "train",
+                "--pairs",
+                "64",
+                "--held-out",
+                "8",
+                "--epochs",
+                "2",
+                "--width",
+                "8",
+                "--layers",
+                "1",
+                "--heads",
+                "1",
+                "--batch",
+                "4",
+                "--lr",
+                "1e6"),
+            new PrintWriter(out),
+            new PrintWriter(err));
+    String text = err.toString();
+    assertEquals(3, code, text);
+    assertEquals(1, text.lines().count(), "one line, no stack trace:\n" + text);
+    assertTrue(text.startsWith("dpo reward train: "), text);
+    assertTrue(text.strip().endsWith("; training diverged: lower --lr (now 1000000.0)"), text);
+    assertFalse(text.contains("learning rate"), "no generic fix besides the command's: " + text);
   }
 
   /** Every numeric option of every command rejects a non-number naming itself, exit 2. */

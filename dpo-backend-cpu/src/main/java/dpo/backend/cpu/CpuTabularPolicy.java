@@ -262,7 +262,7 @@ final class CpuTabularPolicy implements TabularPolicy {
                 + (steps + 1)
                 + " (step size "
                 + eta
-                + "); use a smaller learning rate");
+                + ")");
       }
     }
     promptLoss[x] = loss;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.ConfigurationException;
-import dpo.api.TrainingDivergedException;
 import dpo.api.io.DurableFiles;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
@@ -19,6 +18,7 @@ import dpo.api.oracle.BestWorstPair;
 import dpo.api.oracle.RewardOracle;
 import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.Sampler;
+import dpo.core.metrics.Divergence;
 import dpo.core.provenance.Provenance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,9 +51,6 @@ import java.util.SplittableRandom;
  */
 public final class OnlineDpoLoop {
   static final String STATE = "state.json";
-
-  /** How many times its first value the loss may grow before the run counts as diverged. */
-  static final double DIVERGENCE_FACTOR = 1e3;
 
   static final String METRICS = "metrics.jsonl";
   static final String CHECKPOINTS = "checkpoints";
@@ -471,22 +468,9 @@ public final class OnlineDpoLoop {
     }
   }
 
-  /**
-   * A loss that is not finite, or that grew {@value #DIVERGENCE_FACTOR}-fold over the first step's
-   * (a loss that only climbs by orders of magnitude diverges as surely as one that overflows).
-   */
+  /** A loss that is not finite, or that grew by orders of magnitude ({@link Divergence}). */
   static void checkDivergence(double loss, double firstLoss, int iteration, long step) {
-    boolean grew = loss > DIVERGENCE_FACTOR * Math.max(firstLoss, 1e-3);
-    if (!Double.isFinite(loss) || grew) {
-      throw new TrainingDivergedException(
-          "the DPO loss became "
-              + loss
-              + " at iteration "
-              + iteration
-              + ", step "
-              + step
-              + (grew ? " (it was " + firstLoss + " at the first step)" : ""));
-    }
+    Divergence.check("the DPO loss", loss, firstLoss, "iteration " + iteration + ", step " + step);
   }
 
   static Path checkpoint(Path dir, int iteration) {

@@ -5,6 +5,7 @@ import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.RewardModel;
 import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.Tokenizer;
+import dpo.core.metrics.Divergence;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -89,6 +90,8 @@ public final class RewardModelFit {
     List<Double> accuracies = new ArrayList<>();
     List<LabelledPair> order = new ArrayList<>(train);
     int context = model.config().contextLength();
+    double firstLoss = Double.NaN;
+    long step = 0;
     for (int epoch = 0; epoch < settings.epochs(); epoch++) {
       shuffle(order, new SplittableRandom(settings.seed() + epoch));
       double total = 0;
@@ -96,7 +99,14 @@ public final class RewardModelFit {
       for (int from = 0; from < order.size(); from += settings.batchSize()) {
         List<LabelledPair> slice =
             order.subList(from, Math.min(order.size(), from + settings.batchSize()));
-        total += trainer.step(batch(tokenizer, slice, context));
+        double loss = trainer.step(batch(tokenizer, slice, context));
+        step++;
+        if (step == 1) {
+          firstLoss = loss;
+        }
+        Divergence.check(
+            "the Bradley-Terry loss", loss, firstLoss, "epoch " + (epoch + 1) + ", step " + step);
+        total += loss;
         batches++;
       }
       losses.add(total / batches);

@@ -48,8 +48,7 @@ final class AdamW {
     }
     double norm = Math.sqrt(squares.getFloat());
     if (!Double.isFinite(norm)) {
-      throw new TrainingDivergedException(
-          "gradient norm is " + norm + " at step " + steps + "; lower the learning rate");
+      throw new TrainingDivergedException("gradient norm is " + norm + " at step " + steps);
     }
     double clip = config.clipNorm() > 0 && norm > config.clipNorm() ? config.clipNorm() / norm : 1;
     double lr = config.learningRateAt(steps);

@@ -46,11 +46,7 @@ final class BradleyTerryTrainer implements RewardTrainer {
         loss = mean.getFloat();
         if (!Double.isFinite(loss)) {
           throw new TrainingDivergedException(
-              "Bradley-Terry loss is "
-                  + loss
-                  + " at step "
-                  + optimizer.steps()
-                  + "; lower the learning rate");
+              "Bradley-Terry loss is " + loss + " at step " + optimizer.steps());
         }
         tape.backward(mean);
       }

@@ -129,11 +129,7 @@ public final class DjlTrainer implements LmTrainer {
           loss += passLoss;
           if (!Double.isFinite(loss)) {
             throw new TrainingDivergedException(
-                "DPO loss is "
-                    + loss
-                    + " at step "
-                    + optimizer.steps()
-                    + "; lower the learning rate or beta");
+                "DPO loss is " + loss + " at step " + optimizer.steps());
           }
           tape.backward(logps.mul(pass.create(surrogate)).sum());
         }
@@ -185,11 +181,7 @@ public final class DjlTrainer implements LmTrainer {
         loss = nll.getFloat();
         if (!Double.isFinite(loss)) {
           throw new TrainingDivergedException(
-              "supervised loss is "
-                  + loss
-                  + " at step "
-                  + optimizer.steps()
-                  + "; lower the learning rate");
+              "supervised loss is " + loss + " at step " + optimizer.steps());
         }
         tape.backward(nll);
       }

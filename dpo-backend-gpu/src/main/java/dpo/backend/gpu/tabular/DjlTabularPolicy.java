@@ -297,7 +297,7 @@ public final class DjlTabularPolicy implements TabularPolicy {
                   + (steps + 1)
                   + " (step size "
                   + eta[i]
-                  + "); use a smaller learning rate");
+                  + ")");
         }
       }
     }
