@@ -2,33 +2,22 @@ package dpo.bench;
 
 import com.google.inject.Provider;
 import dpo.api.backend.StepSize;
-import dpo.api.backend.TabularProblem;
 import dpo.api.io.DurableFiles;
-import dpo.bench.chart.Charts;
-import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig;
+import dpo.core.bandit.BanditExperiment;
 import dpo.core.bandit.BanditReport;
-import dpo.core.bandit.BanditResult;
-import dpo.core.bandit.BanditStudy;
-import dpo.core.bandit.SamplerRun;
 import dpo.core.io.OutputFolder;
-import dpo.core.provenance.RunRecord;
 import dpo.datasets.rewards.RewardTableReader;
 import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.jfree.chart.JFreeChart;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,15 +54,11 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
 
   @Spec CommandSpec spec;
 
-  private final Provider<DpoRuntime> runtime;
-  private final Provider<BanditStudy> study;
-  private final Clock clock;
+  private final Provider<BanditExperiment> experiment;
 
   @Inject
-  BanditCommand(Provider<DpoRuntime> runtime, Provider<BanditStudy> study, Clock clock) {
-    this.runtime = runtime;
-    this.study = study;
-    this.clock = clock;
+  BanditCommand(Provider<BanditExperiment> experiment) {
+    this.experiment = experiment;
   }
 
   @Option(
@@ -193,20 +178,14 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
   @Override
   public Integer call() {
     PrintWriter stdout = spec.commandLine().getOut();
-    TabularProblem problem = null;
-    String rewardsSource;
-    int x = prompts;
-    int y = responses;
+    BanditExperiment.Rewards table = null;
     if (rewards != null) {
-      problem = new TabularProblem(RewardTableReader.read(rewards));
-      requireConsistent("--prompts", prompts, problem.prompts());
-      requireConsistent("--responses", responses, problem.responses());
-      x = problem.prompts();
-      y = problem.responses();
-      rewardsSource = rewards.toString();
-    } else {
-      rewardsSource = "N(0,1) from seed " + seed + " (java.util.SplittableRandom, row-major)";
+      table = new BanditExperiment.Rewards(RewardTableReader.problem(rewards), rewards.toString());
+      requireConsistent("--prompts", prompts, table.problem().prompts());
+      requireConsistent("--responses", responses, table.problem().responses());
     }
+    int x = table != null ? table.problem().prompts() : prompts;
+    int y = table != null ? table.problem().responses() : responses;
     BanditConfig config =
         new BanditConfig(
             x,
@@ -222,25 +201,14 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
             backend,
             backendOptions.config());
     Path dir = outputDirectory();
-
-    DpoRuntime runtime = this.runtime.get();
-    BanditStudy study = this.study.get();
-    study.check(config);
-    if (problem == null) {
-      problem = BanditStudy.gaussianRewards(x, y, seed);
-    }
-    Instant started = clock.instant();
+    BanditExperiment experiment = this.experiment.get();
+    experiment.check(config);
+    BanditExperiment.Rewards input =
+        table != null ? table : BanditExperiment.Rewards.gaussian(x, y, seed);
     try (OutputFolder folder = OutputFolder.claim(dir, "out")) {
-      BanditResult result = study.run(config, problem);
-      Map<String, byte[]> files = new LinkedHashMap<>();
-      files.put("metrics.csv", BanditReport.metricsCsv(result));
-      files.putAll(Charts.files("convergence", convergence(result), 1200, 900));
-      files.put(
-          RunRecord.FILE,
-          BanditReport.provenance(result, runtime, rewardsSource, started, clock.instant())
-              .toJson());
-      DurableFiles.writeAll(folder.path(), files);
-      stdout.print(BanditReport.table(result));
+      BanditExperiment.Result result = experiment.run(config, input);
+      DurableFiles.writeAll(folder.path(), BanditFiles.files(result));
+      stdout.print(BanditReport.table(result.runs()));
     }
 
     stdout.println();
@@ -286,41 +254,6 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
       candidate = Path.of("results", "bandit-" + stamp + "-" + i);
     }
     return candidate;
-  }
-
-  /** Param Diff over Value Diff, both on log axes, against the update count. */
-  static JFreeChart convergence(BanditResult result) {
-    List<Charts.Line> paramDiff = new ArrayList<>();
-    List<Charts.Line> valueDiff = new ArrayList<>();
-    for (SamplerRun run : result.runs()) {
-      paramDiff.add(new Charts.Line(run.sampler(), run.paramDiff()));
-      valueDiff.add(new Charts.Line(run.sampler(), run.valueDiff()));
-    }
-    BanditConfig c = result.config();
-    String lr = c.lr() instanceof StepSize.Fixed f ? "lr " + fmt(f.learningRate()) : "Newton step";
-    String title =
-        String.format(
-            Locale.ROOT,
-            "Tabular DPO, %s gradients: %d prompt%s x %d responses, beta %s, %s%s, seed %d",
-            c.mode().name().toLowerCase(Locale.ROOT),
-            c.prompts(),
-            c.prompts() == 1 ? "" : "s",
-            c.responses(),
-            fmt(c.beta()),
-            lr,
-            c.mode() == BanditConfig.Mode.EMPIRICAL ? ", " + c.pairs() + " pairs/step" : "",
-            c.seed());
-    return Charts.stackedSteps(
-        title,
-        "update t",
-        List.of(
-            new Charts.Panel(
-                "Param Diff: mean |(r - beta log pi)_y - (r - beta log pi)_y'|", true, paramDiff),
-            new Charts.Panel("Value Diff: V(pi*) - V(pi)", true, valueDiff)));
-  }
-
-  private static String fmt(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : Double.toString(v);
   }
 
   /** Parses {@code --lr}: a positive number or "newton". */

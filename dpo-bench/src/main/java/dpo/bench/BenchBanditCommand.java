@@ -14,7 +14,7 @@ import dpo.api.objective.ObjectiveConfig;
 import dpo.api.sampler.Sampler;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig.Mode;
-import dpo.core.bandit.BanditStudy;
+import dpo.core.bandit.BanditExperiment;
 import dpo.core.metrics.BanditMetrics;
 import dpo.core.registry.BackendFacets;
 import jakarta.inject.Inject;
@@ -159,7 +159,7 @@ final class BenchBanditCommand implements Callable<Integer> {
     Set<BackendCapability> caps = provider.capabilities();
     requireCapability(provider, Mode.EXACT, BackendCapability.EXACT_GRADIENT, runtime);
     requireCapability(provider, Mode.EMPIRICAL, BackendCapability.SAMPLED_GRADIENT, runtime);
-    TabularProblem problem = BanditStudy.gaussianRewards(prompts, responses, seed);
+    TabularProblem problem = BanditExperiment.gaussianRewards(prompts, responses, seed);
     int all = Runtime.getRuntime().availableProcessors();
 
     List<Variant> variants = new ArrayList<>();

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.core.align.Evaluation;
 import dpo.core.bandit.BanditConfig;
+import dpo.core.bandit.BanditExperiment;
 import dpo.core.bandit.BanditResult;
-import dpo.core.bandit.BanditStudy;
 import dpo.core.bandit.SamplerRun;
 import dpo.core.metrics.Convergence;
 import java.util.ArrayList;
@@ -48,12 +48,12 @@ class FiguresTest {
     BanditResult result =
         new BanditResult(
             c,
-            BanditStudy.gaussianRewards(1, 20, 1),
+            BanditExperiment.gaussianRewards(1, 20, 1),
             "cpu",
             new dpo.api.backend.DeviceInfo("cpu", "Java Vector API", "17"),
             runs);
 
-    JFreeChart chart = BanditCommand.convergence(result);
+    JFreeChart chart = BanditFiles.convergence(result);
     assertTrue(chart.getTitle().getText().contains("beta 3, lr 10"), chart.getTitle().getText());
     List<XYPlot> panels = ((CombinedDomainXYPlot) chart.getXYPlot()).getSubplots();
     assertEquals(2, panels.size());

@@ -10,9 +10,10 @@ import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularProblem;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig;
+import dpo.core.bandit.BanditExperiment;
 import dpo.core.bandit.BanditResult;
-import dpo.core.bandit.BanditStudy;
 import dpo.core.bandit.SamplerRun;
+import dpo.core.provenance.RunRecord;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class PaperReproductionTest {
   private static final DpoRuntime RUNTIME = DpoRuntime.builder().build();
-  private static final BanditStudy STUDY =
-      new BanditStudy(RUNTIME.samplers(), RUNTIME.objectives(), RUNTIME.backends());
+  private static final BanditExperiment STUDY =
+      new BanditExperiment(RUNTIME.samplers(), RUNTIME.objectives(), RUNTIME.backends());
 
   private static BanditResult run(
       List<String> samplers, BanditConfig.Mode mode, int steps, StepSize lr) {
@@ -42,8 +43,37 @@ class PaperReproductionTest {
             c.objective(),
             null,
             BackendConfig.defaults());
-    TabularProblem rewards = BanditStudy.gaussianRewards(1, 20, c.seed());
+    TabularProblem rewards = BanditExperiment.gaussianRewards(1, 20, c.seed());
     return STUDY.run(config, rewards);
+  }
+
+  /** The experiment runs from Java, without the command line, and records its provenance. */
+  @Test
+  void theExperimentRunsFromJavaWithItsProvenance() {
+    BanditConfig paper = BanditConfig.PAPER_EXACT;
+    BanditExperiment.Result result =
+        STUDY.run(
+            paper.withShape(3, 5), // replaced by the rewards' shape
+            BanditExperiment.Rewards.gaussian(paper.prompts(), paper.responses(), paper.seed()));
+    assertEquals(1, result.runs().config().prompts());
+    assertEquals(20, result.runs().config().responses());
+    assertEquals(
+        List.of("dpo-unif", "dpo-mix-r", "dpo-mix-p"),
+        result.runs().runs().stream().map(SamplerRun::sampler).toList());
+    // The README's reference table: steps to 1e-6 of dpo-unif, dpo-mix-r and dpo-mix-p.
+    assertEquals(
+        List.of(54, 14, 12),
+        result.runs().runs().stream()
+            .map(r -> r.convergence().stepsTo1e6().orElseThrow())
+            .toList());
+    RunRecord record = result.record();
+    assertEquals("bandit", record.command());
+    assertEquals(
+        "N(0,1) from seed 1234567 (java.util.SplittableRandom, row-major)",
+        record.inputs().get(0).source());
+    assertEquals("cpu", record.providers().backend().id());
+    assertEquals(0, record.config().get("threads").asInt());
+    assertTrue(record.finished() != null, "finished");
   }
 
   @Test

@@ -10,8 +10,8 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import dpo.core.align.AlignExperiment;
 import dpo.core.align.AlignModule;
+import dpo.core.bandit.BanditExperiment;
 import dpo.core.bandit.BanditModule;
-import dpo.core.bandit.BanditStudy;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class WiringTest {
     for (Class<?> type : commands) {
       assertNotNull(injector.getInstance(type), type.getName());
     }
-    assertNotNull(injector.getInstance(BanditStudy.class));
+    assertNotNull(injector.getInstance(BanditExperiment.class));
     assertNotNull(injector.getInstance(AlignExperiment.class));
     assertFalse(injector.getInstance(dpo.core.DpoRuntime.class).backends().ids().isEmpty());
   }

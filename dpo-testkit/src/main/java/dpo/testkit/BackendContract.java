@@ -27,8 +27,8 @@ import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
 import dpo.backend.cpu.CpuBackendProvider;
 import dpo.core.bandit.BanditConfig;
+import dpo.core.bandit.BanditExperiment;
 import dpo.core.bandit.BanditResult;
-import dpo.core.bandit.BanditStudy;
 import dpo.core.bandit.SamplerRun;
 import dpo.core.registry.ProviderRegistry;
 import dpo.samplers.SamplerDefinitions;
@@ -537,7 +537,7 @@ public abstract class BackendContract {
   public void agreesWithTheCpuBackendOnThePaperStudyStepByStep() {
     assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
     BanditConfig c = BanditConfig.PAPER_EXACT;
-    TabularProblem problem = BanditStudy.gaussianRewards(c.prompts(), c.responses(), c.seed());
+    TabularProblem problem = BanditExperiment.gaussianRewards(c.prompts(), c.responses(), c.seed());
     Objective o = Discovered.sigmoid(c.beta(), 0);
     ProviderRegistry<SamplerProvider> samplers =
         ProviderRegistry.of("sampler", Discovered.samplers());
@@ -578,7 +578,7 @@ public abstract class BackendContract {
   public void studyDriverReproducesTheCpuBackendsCurves() {
     assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
     BanditConfig c = BanditConfig.PAPER_EXACT;
-    TabularProblem problem = BanditStudy.gaussianRewards(c.prompts(), c.responses(), c.seed());
+    TabularProblem problem = BanditExperiment.gaussianRewards(c.prompts(), c.responses(), c.seed());
     BanditResult mine = study(provider()).run(c, problem);
     BanditResult ref = study(new CpuBackendProvider()).run(c, problem);
     assertEquals(provider().id(), mine.backend());
@@ -689,9 +689,9 @@ public abstract class BackendContract {
     return new CpuBackendProvider().create(new BackendConfig(1).withOption("kernel", "scalar"));
   }
 
-  private static BanditStudy study(PolicyBackendProvider backend) {
+  private static BanditExperiment study(PolicyBackendProvider backend) {
     List<ObjectiveProvider> objectives = Discovered.objectives();
-    return new BanditStudy(
+    return new BanditExperiment(
         ProviderRegistry.of("sampler", Discovered.samplers()),
         ProviderRegistry.of("objective", objectives),
         ProviderRegistry.of("backend", List.of(backend)));

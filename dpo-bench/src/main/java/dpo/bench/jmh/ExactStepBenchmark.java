@@ -10,7 +10,7 @@ import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.sampler.Sampler;
 import dpo.core.DpoRuntime;
-import dpo.core.bandit.BanditStudy;
+import dpo.core.bandit.BanditExperiment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -83,7 +83,7 @@ public class ExactStepBenchmark {
     pairSampler = runtime.samplers().get(sampler).create();
     objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(3));
     opaqueObjective = hideClosedForm(objective);
-    TabularProblem problem = BanditStudy.gaussianRewards(prompts, responses, 1234567);
+    TabularProblem problem = BanditExperiment.gaussianRewards(prompts, responses, 1234567);
     var provider = runtime.backends().get("cpu");
     generic = provider.create(new BackendConfig(1).withOption("kernel", "scalar"));
     scalar = provider.create(new BackendConfig(1).withOption("kernel", "scalar"));

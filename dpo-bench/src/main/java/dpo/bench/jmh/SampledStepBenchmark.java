@@ -9,7 +9,7 @@ import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.sampler.Sampler;
 import dpo.core.DpoRuntime;
-import dpo.core.bandit.BanditStudy;
+import dpo.core.bandit.BanditExperiment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -76,7 +76,7 @@ public class SampledStepBenchmark {
         backend
             .tabularPolicies()
             .orElseThrow()
-            .newTabularPolicy(BanditStudy.gaussianRewards(prompts, responses, 1234567));
+            .newTabularPolicy(BanditExperiment.gaussianRewards(prompts, responses, 1234567));
   }
 
   @Benchmark

@@ -9,6 +9,6 @@ import com.google.inject.AbstractModule;
 public final class BanditModule extends AbstractModule {
   @Override
   protected void configure() {
-    bind(BanditStudy.class);
+    bind(BanditExperiment.class);
   }
 }

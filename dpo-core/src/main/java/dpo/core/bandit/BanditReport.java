@@ -1,11 +1,14 @@
 package dpo.core.bandit;
 
+import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.backend.StepSize;
 import dpo.api.backend.TabularProblem;
-import dpo.core.DpoRuntime;
+import dpo.api.objective.ObjectiveProvider;
+import dpo.api.sampler.SamplerProvider;
 import dpo.core.metrics.Convergence;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
+import dpo.core.registry.ProviderRegistry;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -56,15 +59,19 @@ public final class BanditReport {
    * #MAX_INLINE_REWARDS} values) and their hash, provider ids and versions, and the summary.
    *
    * @param result the result
-   * @param runtime the providers the run resolved its ids against
+   * @param samplerRegistry the samplers the run resolved its ids against
+   * @param objectiveRegistry the objectives
+   * @param backendRegistry the backends
    * @param rewardsSource where the rewards came from (a path, or the generator)
    * @param started when the run started
    * @param finished when it finished
    * @return the record
    */
-  public static RunRecord provenance(
+  static RunRecord provenance(
       BanditResult result,
-      DpoRuntime runtime,
+      ProviderRegistry<SamplerProvider> samplerRegistry,
+      ProviderRegistry<ObjectiveProvider> objectiveRegistry,
+      ProviderRegistry<PolicyBackendProvider> backendRegistry,
       String rewardsSource,
       Instant started,
       Instant finished) {
@@ -86,12 +93,12 @@ public final class BanditReport {
 
     List<RunRecord.ProviderInfo> samplers = new ArrayList<>();
     for (String id : c.samplers()) {
-      samplers.add(RunRecord.ProviderInfo.of(runtime.samplers().get(id)));
+      samplers.add(RunRecord.ProviderInfo.of(samplerRegistry.get(id)));
     }
     RunRecord.Providers providers =
         new RunRecord.Providers(
-            RunRecord.ProviderInfo.of(runtime.backends().get(result.backend())),
-            RunRecord.ProviderInfo.of(runtime.objectives().get(c.objective())),
+            RunRecord.ProviderInfo.of(backendRegistry.get(result.backend())),
+            RunRecord.ProviderInfo.of(objectiveRegistry.get(c.objective())),
             null,
             samplers);
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import dpo.api.BadDataException;
+import dpo.api.backend.TabularProblem;
 import dpo.datasets.io.JsonSupport;
 import dpo.datasets.io.StrictUtf8Reader;
 import dpo.datasets.io.StrictUtf8Reader.MalformedUtf8Exception;
@@ -69,6 +70,18 @@ public final class RewardTableReader {
 
   private RewardTableReader(Path file) {
     this.file = file;
+  }
+
+  /**
+   * Reads the reward table in a file as the tabular problem of a study ({@code dpo bandit
+   * --rewards}).
+   *
+   * @param file a UTF-8 JSON file holding an array of X arrays of Y numbers
+   * @return the problem, {@code X >= 1} prompts of {@code Y >= 2} responses
+   * @throws BadDataException if the file cannot be read or is not such a table
+   */
+  public static TabularProblem problem(Path file) {
+    return new TabularProblem(read(file));
   }
 
   /**

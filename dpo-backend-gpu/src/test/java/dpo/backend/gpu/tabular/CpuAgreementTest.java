@@ -21,8 +21,8 @@ import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig;
+import dpo.core.bandit.BanditExperiment;
 import dpo.core.bandit.BanditResult;
-import dpo.core.bandit.BanditStudy;
 import dpo.core.bandit.SamplerRun;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,10 +194,10 @@ class CpuAgreementTest {
    */
   private static void compareStudies(BanditConfig config, double floor) {
     DpoRuntime runtime = DpoRuntime.builder().build();
-    BanditStudy study =
-        new BanditStudy(runtime.samplers(), runtime.objectives(), runtime.backends());
+    BanditExperiment study =
+        new BanditExperiment(runtime.samplers(), runtime.objectives(), runtime.backends());
     TabularProblem problem =
-        BanditStudy.gaussianRewards(config.prompts(), config.responses(), config.seed());
+        BanditExperiment.gaussianRewards(config.prompts(), config.responses(), config.seed());
     BanditResult expected = study.run(withBackend(config, "cpu"), problem);
     BanditResult actual = study.run(withBackend(config, "djl"), problem);
     assertEquals("djl", actual.backend());

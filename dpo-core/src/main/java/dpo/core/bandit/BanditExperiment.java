@@ -15,9 +15,12 @@ import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
 import dpo.core.metrics.BanditMetrics;
 import dpo.core.metrics.Convergence;
+import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
 import dpo.core.registry.ProviderRegistry;
 import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -25,34 +28,84 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the tabular study: every configured sampler trains its own policy from theta = 0 on the same
- * rewards, and its metrics are recorded at every step.
+ * The tabular study as an experiment: every configured sampler trains its own policy from theta = 0
+ * on the same rewards, and its metrics are recorded at every step. Runs from Java with a {@link
+ * BanditConfig} and {@link Rewards}; {@code dpo bandit} only parses options into them and renders
+ * the {@link Result}.
  */
-public final class BanditStudy {
+public final class BanditExperiment {
   /** How many times its initial value Param Diff may grow before a run counts as diverged. */
   static final double DIVERGENCE_FACTOR = 1e3;
 
-  private static final Logger LOG = LoggerFactory.getLogger(BanditStudy.class);
+  private static final Logger LOG = LoggerFactory.getLogger(BanditExperiment.class);
 
   private final ProviderRegistry<SamplerProvider> samplers;
   private final ProviderRegistry<ObjectiveProvider> objectives;
   private final ProviderRegistry<PolicyBackendProvider> backends;
+  private final Clock clock;
 
   /**
-   * Creates the study driver.
+   * The rewards of a study and where they came from.
+   *
+   * @param problem the reward table r(x, y)
+   * @param source where it came from, for the provenance: a file, or the generator and its seed
+   */
+  public record Rewards(TabularProblem problem, String source) {
+    /**
+     * Rewards r(x, y) ~ N(0, 1), drawn row by row from the seed ({@link #gaussianRewards}).
+     *
+     * @param prompts X
+     * @param responses Y
+     * @param seed the seed
+     * @return the rewards
+     */
+    public static Rewards gaussian(int prompts, int responses, long seed) {
+      return new Rewards(
+          gaussianRewards(prompts, responses, seed),
+          "N(0,1) from seed " + seed + " (java.util.SplittableRandom, row-major)");
+    }
+  }
+
+  /**
+   * What a study produced.
+   *
+   * @param runs the trajectories, per sampler
+   * @param record the provenance (run.json)
+   */
+  public record Result(BanditResult runs, RunRecord record) {}
+
+  /**
+   * An experiment over the given providers, timed by the system clock.
    *
    * @param samplers the sampler registry
    * @param objectives the objective registry
    * @param backends the backend registry
    */
-  @Inject
-  public BanditStudy(
+  public BanditExperiment(
       ProviderRegistry<SamplerProvider> samplers,
       ProviderRegistry<ObjectiveProvider> objectives,
       ProviderRegistry<PolicyBackendProvider> backends) {
+    this(samplers, objectives, backends, Clock.systemUTC());
+  }
+
+  /**
+   * An experiment over the given providers.
+   *
+   * @param samplers the sampler registry
+   * @param objectives the objective registry
+   * @param backends the backend registry
+   * @param clock times the run for its provenance
+   */
+  @Inject
+  public BanditExperiment(
+      ProviderRegistry<SamplerProvider> samplers,
+      ProviderRegistry<ObjectiveProvider> objectives,
+      ProviderRegistry<PolicyBackendProvider> backends,
+      Clock clock) {
     this.samplers = samplers;
     this.objectives = objectives;
     this.backends = backends;
+    this.clock = clock;
   }
 
   /**
@@ -88,6 +141,24 @@ public final class BanditStudy {
     }
     objectives.get(config.objective());
     backendProvider(config);
+  }
+
+  /**
+   * Runs the study on the rewards and records its provenance.
+   *
+   * @param config the config; X and Y are taken from the rewards
+   * @param rewards the rewards and their source
+   * @return the trajectories and the provenance
+   */
+  public Result run(BanditConfig config, Rewards rewards) {
+    TabularProblem problem = rewards.problem();
+    BanditConfig shaped = config.withShape(problem.prompts(), problem.responses());
+    Instant started = clock.instant();
+    BanditResult result = run(shaped, problem);
+    return new Result(
+        result,
+        BanditReport.provenance(
+            result, samplers, objectives, backends, rewards.source(), started, clock.instant()));
   }
 
   /**

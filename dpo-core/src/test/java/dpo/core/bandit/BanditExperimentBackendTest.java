@@ -23,7 +23,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The study refuses a backend that cannot run its gradient mode, naming those that can. */
-class BanditStudyBackendTest {
+class BanditExperimentBackendTest {
 
   private record FakeBackend(String id, Set<BackendCapability> capabilities)
       implements PolicyBackendProvider {
@@ -89,7 +89,7 @@ class BanditStudyBackendTest {
         }
       };
 
-  private static BanditStudy study() {
+  private static BanditExperiment study() {
     DpoRuntime runtime =
         DpoRuntime.builder()
             .autoDiscovery(false)
@@ -102,7 +102,7 @@ class BanditStudyBackendTest {
                     "full",
                     Set.of(BackendCapability.EXACT_GRADIENT, BackendCapability.SAMPLED_GRADIENT)))
             .build();
-    return new BanditStudy(runtime.samplers(), runtime.objectives(), runtime.backends());
+    return new BanditExperiment(runtime.samplers(), runtime.objectives(), runtime.backends());
   }
 
   private static BanditConfig config(BanditConfig.Mode mode, String backend) {
