@@ -21,7 +21,7 @@ import dpo.api.BackendException;
 
 /**
  * The layering of docs/architecture.md, checked on the main classes of every module: dpo-bench
- * depends on all of them, so its test class path holds them all.
+ * depends on all of them (on dpo-testkit in test scope), so its test class path holds them all.
  */
 @AnalyzeClasses(packages = "dpo", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -32,6 +32,7 @@ class ArchitectureTest {
   private static final String BACKEND_CPU = "dpo.backend.cpu..";
   private static final String BACKEND_GPU = "dpo.backend.gpu..";
   private static final String DATASETS = "dpo.datasets..";
+  private static final String TESTKIT = "dpo.testkit..";
 
   // --- Layers ---
 
@@ -62,6 +63,30 @@ class ArchitectureTest {
   @ArchTest
   static final ArchRule datasetsDependOnlyOnTheApi =
       pluginIsolated(DATASETS, SAMPLERS, "dpo.backend..");
+
+  @ArchTest
+  static final ArchRule testkitDependsOnlyOnTheApiAndJUnit =
+      classes()
+          .that()
+          .resideInAPackage(TESTKIT)
+          .should()
+          .onlyDependOnClassesThat()
+          .resideInAnyPackage(
+              TESTKIT, API, "java..", "org.junit.jupiter.api..", "org.junit.jupiter.params..")
+          .because(
+              "a plugin puts dpo-testkit on its test class path and gets the API and JUnit, not the"
+                  + " framework's internals; the contracts' reference computations are the"
+                  + " testkit's own (docs/architecture.md)");
+
+  @ArchTest
+  static final ArchRule onlyTestsUseTheTestkit =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(TESTKIT)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(TESTKIT)
+          .because("dpo-testkit is a test dependency: no module's main code may need it");
 
   @ArchTest
   static final ArchRule coreReachesPluginsOnlyThroughServiceLoader =

@@ -22,20 +22,13 @@ import dpo.api.backend.TabularPolicies;
 import dpo.api.backend.TabularPolicy;
 import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
-import dpo.api.objective.ObjectiveProvider;
 import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
-import dpo.backend.cpu.CpuBackendProvider;
-import dpo.core.bandit.BanditConfig;
-import dpo.core.bandit.BanditExperiment;
-import dpo.core.bandit.BanditResult;
-import dpo.core.bandit.SamplerRun;
-import dpo.core.registry.ProviderRegistry;
-import dpo.samplers.SamplerDefinitions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -64,13 +57,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * stopped) and, for backends with tabular policies: that a policy starts at the uniform reference;
  * that the exact gradient matches central finite differences of the sampler-weighted loss with the
  * weights frozen at the current parameters (the weights come from {@link TabularReference},
- * computed from the sampler's definition), for every sampler on the class path and a logistic, a
- * smoothed logistic and a non-logistic (IPO) objective; the step sizes; determinism and
- * independence of the thread count; reproducible, unbiased sampled steps; divergence reported as
- * {@link TrainingDivergedException}; and agreement to 1e-6 with the reference CPU backend on the
- * paper's tabular study ({@link BanditConfig#PAPER_EXACT}), step by step and through the study
- * driver. Tests of a capability the backend lacks are skipped. A test that cannot apply may be
- * overridden in the subclass and marked {@code @Disabled} with the reason.
+ * computed from the sampler's definition), for the paper's samplers (written by the testkit from
+ * docs/method.md) and every other sampler on the test class path, with a logistic, a smoothed
+ * logistic and a non-logistic (IPO) objective; the step sizes; determinism and independence of the
+ * thread count; reproducible, unbiased sampled steps; divergence reported as {@link
+ * TrainingDivergedException}; and, on the paper's tabular study (one prompt, 20 responses, beta 3,
+ * 100 steps at learning rate 10), agreement to 1e-6 with the exact steps of {@link
+ * TabularReference} step by step and with the study's Param Diff and Value Diff curves.
+ *
+ * <p>The testkit brings no backend of its own. To compare step by step with another backend as
+ * well, such as the CPU backend, add it to the test class path and override {@link
+ * #referenceBackend()}. Tests of a capability the backend lacks are skipped. A test that cannot
+ * apply may be overridden in the subclass and marked {@code @Disabled} with the reason.
  */
 public abstract class BackendContract {
   /** Relative agreement required with finite differences and with the reference backend. */
@@ -95,26 +93,51 @@ public abstract class BackendContract {
     return new BackendConfig(threads);
   }
 
+  /**
+   * A second backend that this one must agree with to 1e-6, step by step, on the paper's tabular
+   * study; empty by default, which skips that test. Called once, by that test, which closes the
+   * backend. For example, with {@code dpo-backend-cpu} in test scope, its plain scalar kernel:
+   *
+   * <pre>{@code
+   * @Override
+   * protected Optional<PolicyBackend> referenceBackend() {
+   *   return Optional.of(
+   *       new CpuBackendProvider().create(new BackendConfig(1).withOption("kernel", "scalar")));
+   * }
+   * }</pre>
+   *
+   * @return a new backend with {@link BackendCapability#EXACT_GRADIENT}, or empty
+   */
+  protected Optional<PolicyBackend> referenceBackend() {
+    return Optional.empty();
+  }
+
   /** Creates the contract. */
   protected BackendContract() {}
 
   /**
-   * Every sampler on the class path with a logistic, a label-smoothed logistic and the IPO loss.
+   * The paper's samplers and every other sampler on the test class path, each with a logistic, a
+   * label-smoothed logistic and the IPO loss.
    *
    * @return the arguments of the gradient test
    */
   static Stream<Arguments> samplersAndObjectives() {
-    List<Arguments> args = new ArrayList<>();
+    Map<String, Sampler> samplers = new java.util.LinkedHashMap<>(ReferenceSamplers.all());
     for (SamplerProvider s : Discovered.samplers()) {
-      args.add(
-          Arguments.of(
-              Named.of(s.id(), s.create()), Named.of("sigmoid", Discovered.sigmoid(BETA, 0))));
-      args.add(
-          Arguments.of(
-              Named.of(s.id(), s.create()),
-              Named.of("sigmoid, smoothing 0.1", Discovered.sigmoid(BETA, 0.1))));
-      args.add(Arguments.of(Named.of(s.id(), s.create()), Named.of("ipo", Discovered.ipo(BETA))));
+      samplers.putIfAbsent(s.id(), s.create());
     }
+    List<Arguments> args = new ArrayList<>();
+    samplers.forEach(
+        (id, s) -> {
+          args.add(
+              Arguments.of(
+                  Named.of(id, s), Named.of("sigmoid", ReferenceObjectives.sigmoid(BETA, 0))));
+          args.add(
+              Arguments.of(
+                  Named.of(id, s),
+                  Named.of("sigmoid, smoothing 0.1", ReferenceObjectives.sigmoid(BETA, 0.1))));
+          args.add(Arguments.of(Named.of(id, s), Named.of("ipo", ReferenceObjectives.ipo(BETA))));
+        });
     return args.stream();
   }
 
@@ -211,8 +234,8 @@ public abstract class BackendContract {
   @Test
   public void useAfterCloseFailsClearly() {
     assumeTrue(tabular(), "the backend has no tabular policies");
-    Sampler s = SamplerDefinitions.mixP();
-    Objective o = Discovered.sigmoid(BETA, 0);
+    Sampler s = ReferenceSamplers.mixP();
+    Objective o = ReferenceObjectives.sigmoid(BETA, 0);
     TabularProblem problem = TabularReference.randomProblem(3, 4, 1);
     try (PolicyBackend b = provider().create(config(2))) {
       TabularPolicy closed = policies(b).newTabularPolicy(problem);
@@ -235,7 +258,7 @@ public abstract class BackendContract {
     if (tabular()) {
       try (TabularPolicy policy =
           policies(b).newTabularPolicy(TabularReference.randomProblem(8, 16, 1))) {
-        step(policy, SamplerDefinitions.mixP(), Discovered.sigmoid(BETA, 0));
+        step(policy, ReferenceSamplers.mixP(), ReferenceObjectives.sigmoid(BETA, 0));
       }
     }
     b.close();
@@ -331,8 +354,8 @@ public abstract class BackendContract {
             IllegalArgumentException.class,
             () ->
                 policy.sampledStep(
-                    SamplerDefinitions.uniform(),
-                    Discovered.sigmoid(BETA, 0),
+                    ReferenceSamplers.uniform(),
+                    ReferenceObjectives.sigmoid(BETA, 0),
                     StepSize.fixed(1),
                     0,
                     new SplittableRandom(1)),
@@ -403,21 +426,21 @@ public abstract class BackendContract {
     assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
     int n = 6;
     TabularProblem problem = TabularReference.randomProblem(2, n, 8);
-    Objective o = Discovered.sigmoid(BETA, 0);
+    Objective o = ReferenceObjectives.sigmoid(BETA, 0);
     try (PolicyBackend b = provider().create(config(1))) {
       try (TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
         assertEquals(
             0.25,
-            policy.exactStep(SamplerDefinitions.mixR(), o, StepSize.fixed(0.25)).meanStepSize(),
+            policy.exactStep(ReferenceSamplers.mixR(), o, StepSize.fixed(0.25)).meanStepSize(),
             0,
             "a fixed step reports its learning rate");
       }
       for (Sampler s :
           List.of(
-              SamplerDefinitions.uniform(),
-              SamplerDefinitions.mixR(),
-              SamplerDefinitions.mixPStar(),
-              SamplerDefinitions.onPolicy())) {
+              ReferenceSamplers.uniform(),
+              ReferenceSamplers.mixR(),
+              ReferenceSamplers.mixPStar(),
+              ReferenceSamplers.onPolicy())) {
         double[][] theta = TabularReference.randomParameters(2, n, 0.7, new SplittableRandom(9));
         try (TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
           double expected = 0;
@@ -480,16 +503,14 @@ public abstract class BackendContract {
     int n = 6;
     int pairs = 250_000;
     double beta = 1;
-    Objective o = Discovered.sigmoid(beta, 0);
+    Objective o = ReferenceObjectives.sigmoid(beta, 0);
     TabularProblem problem = TabularReference.randomProblem(1, n, 15);
     double[] theta = TabularReference.randomParameters(1, n, 0.5, new SplittableRandom(16))[0];
     // Each pair moves a gradient entry by at most beta: 6 standard deviations of the mean.
     double tolerance = 6 * beta / Math.sqrt(pairs);
     for (Sampler s :
         List.of(
-            SamplerDefinitions.mixR(),
-            SamplerDefinitions.mixPStar(),
-            SamplerDefinitions.hybrid())) {
+            ReferenceSamplers.mixR(), ReferenceSamplers.mixPStar(), ReferenceSamplers.hybrid())) {
       double[] exact =
           TabularReference.gradient(
               TabularReference.pairDistribution(s, theta, problem.rewards(0), beta), theta,
@@ -524,35 +545,35 @@ public abstract class BackendContract {
               // IPO's gradient grows with h, so each step is larger than the last until it
               // overflows.
               policy.exactStep(
-                  SamplerDefinitions.uniform(), Discovered.ipo(BETA), StepSize.fixed(1e300));
+                  ReferenceSamplers.uniform(),
+                  ReferenceObjectives.ipo(BETA),
+                  StepSize.fixed(1e300));
             }
           },
           "parameters that overflow must raise TrainingDivergedException, not become infinite");
     }
   }
 
-  // --- Agreement with the reference backend ---
+  // --- The paper's tabular study ---
 
   @Test
-  public void agreesWithTheCpuBackendOnThePaperStudyStepByStep() {
+  public void agreesWithTheDefinitionOnThePaperStudyStepByStep() {
     assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
-    BanditConfig c = BanditConfig.PAPER_EXACT;
-    TabularProblem problem = BanditExperiment.gaussianRewards(c.prompts(), c.responses(), c.seed());
-    Objective o = Discovered.sigmoid(c.beta(), 0);
-    ProviderRegistry<SamplerProvider> samplers =
-        ProviderRegistry.of("sampler", Discovered.samplers());
-    int n = c.responses();
-    double[] mine = new double[n];
-    double[] ref = new double[n];
-    try (PolicyBackend b = provider().create(config(1));
-        PolicyBackend reference = referenceBackend()) {
-      for (String id : c.samplers()) {
-        Sampler s = samplers.get(id).create();
-        try (TabularPolicy p = policies(b).newTabularPolicy(problem);
-            TabularPolicy r = policies(reference).newTabularPolicy(problem)) {
-          for (int t = 1; t <= c.steps(); t++) {
-            StepReport got = p.exactStep(s, o, c.lr());
-            StepReport want = r.exactStep(s, o, c.lr());
+    TabularProblem problem = PaperStudy.problem();
+    Objective o = ReferenceObjectives.sigmoid(PaperStudy.BETA, 0);
+    double[] rewards = problem.rewards(0);
+    double[] mine = new double[PaperStudy.RESPONSES];
+    try (PolicyBackend b = provider().create(config(1))) {
+      for (Map.Entry<String, Sampler> e : PaperStudy.samplers().entrySet()) {
+        String id = e.getKey();
+        double[] expected = new double[PaperStudy.RESPONSES];
+        try (TabularPolicy p = policies(b).newTabularPolicy(problem)) {
+          for (int t = 1; t <= PaperStudy.STEPS; t++) {
+            TabularReference.Step want =
+                TabularReference.exactStep(
+                    e.getValue(), o, PaperStudy.LEARNING_RATE, expected, rewards);
+            expected = want.theta();
+            StepReport got = p.exactStep(e.getValue(), o, PaperStudy.LEARNING_RATE);
             assertTrue(
                 Discovered.close(want.loss(), got.loss(), AGREEMENT),
                 id
@@ -560,13 +581,12 @@ public abstract class BackendContract {
                     + t
                     + ": loss "
                     + got.loss()
-                    + ", the cpu backend has "
+                    + ", the definition gives "
                     + want.loss());
             p.parameters(0, mine);
-            r.parameters(0, ref);
-            String diff = Discovered.difference(ref, mine, AGREEMENT);
+            String diff = Discovered.difference(expected, mine, AGREEMENT);
             if (diff != null) {
-              fail(id + ", step " + t + ": parameters differ from the cpu backend's: " + diff);
+              fail(id + ", step " + t + ": parameters differ from the definition's step: " + diff);
             }
           }
         }
@@ -575,28 +595,91 @@ public abstract class BackendContract {
   }
 
   @Test
-  public void studyDriverReproducesTheCpuBackendsCurves() {
+  public void studyCurvesMatchTheDefinition() {
     assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
-    BanditConfig c = BanditConfig.PAPER_EXACT;
-    TabularProblem problem = BanditExperiment.gaussianRewards(c.prompts(), c.responses(), c.seed());
-    BanditResult mine = study(provider()).run(c, problem);
-    BanditResult ref = study(new CpuBackendProvider()).run(c, problem);
-    assertEquals(provider().id(), mine.backend());
-    for (int i = 0; i < ref.runs().size(); i++) {
-      SamplerRun a = mine.runs().get(i);
-      SamplerRun e = ref.runs().get(i);
-      for (int t = 0; t < e.paramDiff().length; t++) {
-        // Relative, with a floor at the rounding noise of a converged policy.
-        assertEquals(
-            e.paramDiff()[t],
-            a.paramDiff()[t],
-            AGREEMENT * e.paramDiff()[t] + 1e-9,
-            e.sampler() + ": Param Diff at step " + t);
-        assertEquals(
-            e.valueDiff()[t],
-            a.valueDiff()[t],
-            AGREEMENT * e.valueDiff()[t] + 1e-9,
-            e.sampler() + ": Value Diff at step " + t);
+    TabularProblem problem = PaperStudy.problem();
+    Objective o = ReferenceObjectives.sigmoid(PaperStudy.BETA, 0);
+    double[] rewards = problem.rewards(0);
+    double beta = PaperStudy.BETA;
+    double[] logPi = new double[PaperStudy.RESPONSES];
+    try (PolicyBackend b = provider().create(config(2))) {
+      for (Map.Entry<String, Sampler> e : PaperStudy.samplers().entrySet()) {
+        double[] theta = new double[PaperStudy.RESPONSES];
+        try (TabularPolicy p = policies(b).newTabularPolicy(problem)) {
+          for (int t = 0; t <= PaperStudy.STEPS; t++) {
+            if (t > 0) {
+              theta =
+                  TabularReference.exactStep(
+                          e.getValue(), o, PaperStudy.LEARNING_RATE, theta, rewards)
+                      .theta();
+              p.exactStep(e.getValue(), o, PaperStudy.LEARNING_RATE);
+            }
+            double[] logRef = TabularReference.logSoftmax(theta);
+            p.logProbabilities(0, logPi);
+            double wantParam = PaperStudy.paramDiff(logRef, rewards, beta);
+            double wantValue = PaperStudy.valueDiff(logRef, rewards, beta);
+            // Relative, with a floor at the rounding noise of a converged policy.
+            assertEquals(
+                wantParam,
+                PaperStudy.paramDiff(logPi, rewards, beta),
+                AGREEMENT * wantParam + 1e-9,
+                e.getKey() + ": Param Diff at step " + t);
+            assertEquals(
+                wantValue,
+                PaperStudy.valueDiff(logPi, rewards, beta),
+                AGREEMENT * Math.abs(wantValue) + 1e-9,
+                e.getKey() + ": Value Diff at step " + t);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  public void agreesWithTheReferenceBackendOnThePaperStudyStepByStep() {
+    assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
+    Optional<PolicyBackend> given = referenceBackend();
+    assumeTrue(given.isPresent(), "no reference backend: override referenceBackend() to compare");
+    TabularProblem problem = PaperStudy.problem();
+    Objective o = ReferenceObjectives.sigmoid(PaperStudy.BETA, 0);
+    double[] mine = new double[PaperStudy.RESPONSES];
+    double[] ref = new double[PaperStudy.RESPONSES];
+    try (PolicyBackend b = provider().create(config(1));
+        PolicyBackend reference = given.get()) {
+      for (Map.Entry<String, Sampler> e : PaperStudy.samplers().entrySet()) {
+        String id = e.getKey();
+        Sampler s = e.getValue();
+        try (TabularPolicy p = policies(b).newTabularPolicy(problem);
+            TabularPolicy r = policies(reference).newTabularPolicy(problem)) {
+          for (int t = 1; t <= PaperStudy.STEPS; t++) {
+            StepReport got = p.exactStep(s, o, PaperStudy.LEARNING_RATE);
+            StepReport want = r.exactStep(s, o, PaperStudy.LEARNING_RATE);
+            assertTrue(
+                Discovered.close(want.loss(), got.loss(), AGREEMENT),
+                id
+                    + ", step "
+                    + t
+                    + ": loss "
+                    + got.loss()
+                    + ", the reference backend '"
+                    + reference.id()
+                    + "' has "
+                    + want.loss());
+            p.parameters(0, mine);
+            r.parameters(0, ref);
+            String diff = Discovered.difference(ref, mine, AGREEMENT);
+            if (diff != null) {
+              fail(
+                  id
+                      + ", step "
+                      + t
+                      + ": parameters differ from the reference backend '"
+                      + reference.id()
+                      + "': "
+                      + diff);
+            }
+          }
+        }
       }
     }
   }
@@ -640,7 +723,7 @@ public abstract class BackendContract {
     int x = problem.prompts();
     double[][] theta =
         TabularReference.randomParameters(x, problem.responses(), 0.5, new SplittableRandom(seed));
-    Objective o = Discovered.sigmoid(BETA, 0);
+    Objective o = ReferenceObjectives.sigmoid(BETA, 0);
     SplittableRandom random = new SplittableRandom(seed);
     try (PolicyBackend b = provider().create(config(threads));
         TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
@@ -649,12 +732,12 @@ public abstract class BackendContract {
       }
       for (int t = 0; t < 3; t++) {
         if (exact()) {
-          policy.exactStep(SamplerDefinitions.mixP(), o, StepSize.fixed(0.5));
+          policy.exactStep(ReferenceSamplers.mixP(), o, StepSize.fixed(0.5));
           policy.exactStep(
-              SamplerDefinitions.mixPStar(), Discovered.ipo(BETA), StepSize.fixed(0.1));
+              ReferenceSamplers.mixPStar(), ReferenceObjectives.ipo(BETA), StepSize.fixed(0.1));
         }
         if (sampled()) {
-          policy.sampledStep(SamplerDefinitions.mixP(), o, StepSize.fixed(0.5), 300, random);
+          policy.sampledStep(ReferenceSamplers.mixP(), o, StepSize.fixed(0.5), 300, random);
         }
       }
       double[][] out = new double[x][problem.responses()];
@@ -670,8 +753,8 @@ public abstract class BackendContract {
     try (TabularPolicy policy = policies(b).newTabularPolicy(problem)) {
       for (int t = 0; t < 4; t++) {
         policy.sampledStep(
-            SamplerDefinitions.mixPStar(),
-            Discovered.sigmoid(BETA, 0),
+            ReferenceSamplers.mixPStar(),
+            ReferenceObjectives.sigmoid(BETA, 0),
             StepSize.fixed(0.5),
             500,
             random);
@@ -682,19 +765,6 @@ public abstract class BackendContract {
       }
       return out;
     }
-  }
-
-  /** The reference: the CPU backend's plain scalar kernel on one thread. */
-  private static PolicyBackend referenceBackend() {
-    return new CpuBackendProvider().create(new BackendConfig(1).withOption("kernel", "scalar"));
-  }
-
-  private static BanditExperiment study(PolicyBackendProvider backend) {
-    List<ObjectiveProvider> objectives = Discovered.objectives();
-    return new BanditExperiment(
-        ProviderRegistry.of("sampler", Discovered.samplers()),
-        ProviderRegistry.of("objective", objectives),
-        ProviderRegistry.of("backend", List.of(backend)));
   }
 
   private static void assertClosedFailure(Runnable call, String what) {

@@ -2,48 +2,45 @@ package dpo.testkit;
 
 import dpo.api.Provider;
 import dpo.api.backend.PolicyBackendProvider;
-import dpo.api.objective.Objective;
-import dpo.api.objective.ObjectiveConfig;
 import dpo.api.objective.ObjectiveProvider;
 import dpo.api.sampler.SamplerProvider;
-import dpo.core.objective.ObjectiveProviders;
-import dpo.core.registry.ProviderRegistry;
+import java.util.Comparator;
 import java.util.List;
+import java.util.ServiceLoader;
 
-/** What the contracts run against: the providers on the test class path, and shared checks. */
+/**
+ * What the contracts run against: the providers on the test class path, found with {@link
+ * ServiceLoader} as the program finds them, and shared checks.
+ */
 final class Discovered {
   private Discovered() {}
 
-  /** Every backend on the class path, the CPU reference included (it comes with the testkit). */
+  /** Every backend on the test class path (none unless the build adds one in test scope). */
   static List<PolicyBackendProvider> backends() {
-    return discover("backend", PolicyBackendProvider.class);
+    return discover(PolicyBackendProvider.class);
   }
 
-  /** Every sampler on the class path, the shipped ones included. */
+  /** Every sampler on the test class path. */
   static List<SamplerProvider> samplers() {
-    return discover("sampler", SamplerProvider.class);
+    return discover(SamplerProvider.class);
   }
 
-  /** Every objective on the class path, the shipped ones included. */
+  /** Every objective on the test class path. */
   static List<ObjectiveProvider> objectives() {
-    return discover("objective", ObjectiveProvider.class);
+    return discover(ObjectiveProvider.class);
   }
 
-  /** The DPO loss, with soft labels and optional label smoothing. */
-  static Objective sigmoid(double beta, double labelSmoothing) {
-    return new ObjectiveProviders.Sigmoid().create(new ObjectiveConfig(beta, labelSmoothing));
-  }
-
-  /** The IPO loss: not logistic, so backends take their generic (per-pair) path. */
-  static Objective ipo(double beta) {
-    return new ObjectiveProviders.Ipo().create(ObjectiveConfig.ofBeta(beta));
-  }
-
-  private static <P extends Provider> List<P> discover(String kind, Class<P> type) {
-    ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    return ProviderRegistry.discover(
-            kind, type, loader != null ? loader : Discovered.class.getClassLoader(), List.of())
-        .all();
+  /**
+   * The providers listed in META-INF/services files for {@code type}, sorted by id. A provider that
+   * fails to load fails the test that asked for it, with the JDK's message naming the class.
+   */
+  private static <P extends Provider> List<P> discover(Class<P> type) {
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    ClassLoader loader = context != null ? context : Discovered.class.getClassLoader();
+    return ServiceLoader.load(type, loader).stream()
+        .map(ServiceLoader.Provider::get)
+        .sorted(Comparator.comparing(Provider::id))
+        .toList();
   }
 
   /** |actual - expected| <= relative * max(1, |expected|). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dpo.api.Provider;
 import dpo.api.TrainingDivergedException;
@@ -24,7 +25,6 @@ import dpo.api.sampler.PairComponent;
 import dpo.api.sampler.Sampler;
 import dpo.api.sampler.SamplerProvider;
 import dpo.api.sampler.SamplerRequirement;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -48,12 +48,13 @@ import org.junit.jupiter.api.Test;
  * <p>It checks the provider's id and description; that the sampler's definition (components and
  * cap) yields a valid pair distribution, finite, non-negative and summing to 1, on random problems;
  * that it depends on the policy and the rewards only if its capabilities say so; that every backend
- * on the test class path with {@link BackendCapability#EXACT_GRADIENT} takes the exact steps that
- * {@link TabularReference} computes from the definition (the CPU backend always is: it comes with
- * the testkit); that every backend with {@link BackendCapability#SAMPLED_GRADIENT} draws from that
- * distribution, reproducibly under a seed; and that {@link GenerationPlan} either maps the sampler
- * onto language-model generation or names why it cannot. A test that cannot apply to a provider may
- * be overridden in the subclass and marked {@code @Disabled} with the reason.
+ * of {@link #backends()} (by default those on the test class path; the testkit brings none, so add
+ * {@code dpo-backend-cpu} in test scope) with {@link BackendCapability#EXACT_GRADIENT} takes the
+ * exact steps that {@link TabularReference} computes from the definition; that every such backend
+ * with {@link BackendCapability#SAMPLED_GRADIENT} draws from that distribution, reproducibly under
+ * a seed; and that {@link GenerationPlan} either maps the sampler onto language-model generation or
+ * names why it cannot. A test that cannot apply to a provider may be overridden in the subclass and
+ * marked {@code @Disabled} with the reason.
  */
 public abstract class SamplerContract {
   /** Relative agreement required between a backend and the reference. */
@@ -65,6 +66,18 @@ public abstract class SamplerContract {
    * @return the provider
    */
   protected abstract SamplerProvider provider();
+
+  /**
+   * The backends whose steps with this sampler are checked against its definition: by default every
+   * {@link PolicyBackendProvider} on the test class path (listed in a {@code META-INF/services}
+   * file). The testkit brings none; add one in test scope, such as {@code dpo-backend-cpu}, or
+   * return your own here. With none, the backend tests are skipped.
+   *
+   * @return the backends
+   */
+  protected List<PolicyBackendProvider> backends() {
+    return Discovered.backends();
+  }
 
   /** Creates the contract. */
   protected SamplerContract() {}
@@ -257,28 +270,23 @@ public abstract class SamplerContract {
     int n = 6;
     TabularProblem problem = TabularReference.randomProblem(x, n, 31);
     double[][] start = TabularReference.randomParameters(x, n, 0.5, new SplittableRandom(32));
-    List<String> checked = new ArrayList<>();
-    for (PolicyBackendProvider bp : Discovered.backends()) {
-      if (!bp.capabilities().contains(BackendCapability.EXACT_GRADIENT)) {
-        continue;
-      }
-      compareTrajectory(bp, s, Discovered.sigmoid(3, 0), StepSize.fixed(0.5), problem, start);
-      compareTrajectory(bp, s, Discovered.sigmoid(3, 0.1), StepSize.fixed(0.5), problem, start);
-      compareTrajectory(bp, s, Discovered.ipo(3), StepSize.fixed(0.5), problem, start);
-      compareTrajectory(bp, s, Discovered.sigmoid(3, 0), StepSize.newton(), problem, start);
-      checked.add(bp.id());
+    List<PolicyBackendProvider> exact = backendsWith(BackendCapability.EXACT_GRADIENT);
+    for (PolicyBackendProvider bp : exact) {
+      compareTrajectory(
+          bp, s, ReferenceObjectives.sigmoid(3, 0), StepSize.fixed(0.5), problem, start);
+      compareTrajectory(
+          bp, s, ReferenceObjectives.sigmoid(3, 0.1), StepSize.fixed(0.5), problem, start);
+      compareTrajectory(bp, s, ReferenceObjectives.ipo(3), StepSize.fixed(0.5), problem, start);
+      compareTrajectory(
+          bp, s, ReferenceObjectives.sigmoid(3, 0), StepSize.newton(), problem, start);
     }
-    assertFalse(
-        checked.isEmpty(),
-        "no backend with EXACT_GRADIENT on the class path; dpo-testkit"
-            + " brings the cpu backend, is it excluded?");
   }
 
   @Test
   public void sampledStepsAreReproducibleUnderASeed() {
     Sampler s = provider().create();
     TabularProblem problem = TabularReference.randomProblem(3, 5, 41);
-    for (PolicyBackendProvider bp : sampledBackends()) {
+    for (PolicyBackendProvider bp : backendsWith(BackendCapability.SAMPLED_GRADIENT)) {
       try (PolicyBackend backend = bp.create(new BackendConfig(2))) {
         double[][] a = sampled(backend, problem, s, 4, 500, 99);
         double[][] b = sampled(backend, problem, s, 4, 500, 99);
@@ -301,7 +309,7 @@ public abstract class SamplerContract {
     int n = 5;
     int pairs = 250_000;
     double beta = 1;
-    Objective sigmoid = Discovered.sigmoid(beta, 0);
+    Objective sigmoid = ReferenceObjectives.sigmoid(beta, 0);
     TabularProblem problem = TabularReference.randomProblem(1, n, 51);
     double[] theta = TabularReference.randomParameters(1, n, 0.5, new SplittableRandom(52))[0];
     double[] exact =
@@ -313,7 +321,7 @@ public abstract class SamplerContract {
     // Each pair adds at most beta to a gradient entry, so its mean over the pairs has a standard
     // deviation of at most beta / sqrt(pairs); 6 of them bound the error of an unbiased draw.
     double tolerance = 6 * beta / Math.sqrt(pairs);
-    for (PolicyBackendProvider bp : sampledBackends()) {
+    for (PolicyBackendProvider bp : backendsWith(BackendCapability.SAMPLED_GRADIENT)) {
       try (PolicyBackend backend = bp.create(new BackendConfig(1));
           TabularPolicy policy =
               backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
@@ -337,12 +345,19 @@ public abstract class SamplerContract {
     }
   }
 
-  private static List<PolicyBackendProvider> sampledBackends() {
+  /**
+   * The backends this sampler must work on, skipping the test (with a note) when none has the
+   * capability.
+   */
+  private List<PolicyBackendProvider> backendsWith(BackendCapability capability) {
     List<PolicyBackendProvider> list =
-        Discovered.backends().stream()
-            .filter(b -> b.capabilities().contains(BackendCapability.SAMPLED_GRADIENT))
-            .toList();
-    assertFalse(list.isEmpty(), "no backend with SAMPLED_GRADIENT on the class path");
+        backends().stream().filter(b -> b.capabilities().contains(capability)).toList();
+    assumeFalse(
+        list.isEmpty(),
+        "no backend with "
+            + capability
+            + " on the test class path; add one in test scope (e.g."
+            + " io.github.onlinedpo:dpo-backend-cpu) or override backends()");
     return list;
   }
 
@@ -351,7 +366,8 @@ public abstract class SamplerContract {
     try (TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       SplittableRandom random = new SplittableRandom(seed);
       for (int t = 0; t < steps; t++) {
-        policy.sampledStep(s, Discovered.sigmoid(3, 0), StepSize.fixed(0.5), pairs, random);
+        policy.sampledStep(
+            s, ReferenceObjectives.sigmoid(3, 0), StepSize.fixed(0.5), pairs, random);
       }
       double[][] theta = new double[problem.prompts()][problem.responses()];
       for (int x = 0; x < theta.length; x++) {
@@ -369,17 +385,7 @@ public abstract class SamplerContract {
       StepSize step,
       TabularProblem problem,
       double[][] start) {
-    String what =
-        "backend '"
-            + bp.id()
-            + "', objective "
-            + objective.getClass().getSimpleName()
-            + " (beta "
-            + objective.beta()
-            + ", "
-            + objective.logisticForm()
-            + "), "
-            + step;
+    String what = "backend '" + bp.id() + "', objective " + objective + ", " + step;
     int x = problem.prompts();
     double[][] expected = new double[x][];
     for (int i = 0; i < x; i++) {

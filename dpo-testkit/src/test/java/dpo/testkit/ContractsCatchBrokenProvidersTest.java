@@ -28,6 +28,7 @@ import dpo.api.sampler.SamplerRequirement;
 import dpo.api.sampler.Tilt;
 import dpo.backend.cpu.CpuBackendProvider;
 import dpo.core.objective.ObjectiveProviders;
+import dpo.samplers.UniformSamplerProvider;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -528,6 +529,31 @@ class ContractsCatchBrokenProvidersTest {
     protected PolicyBackendProvider provider() {
       return new OvershootingBackendProvider();
     }
+
+    @Override
+    protected Optional<PolicyBackend> referenceBackend() {
+      return Optional.of(CpuBackendContractTest.scalarCpuBackend());
+    }
+  }
+
+  /** A correct sampler, checked on the overshooting backend instead of those on the class path. */
+  static class UniformOnAnOvershootingBackendContract extends SamplerContract {
+    @Override
+    protected SamplerProvider provider() {
+      return new UniformSamplerProvider();
+    }
+
+    @Override
+    protected List<PolicyBackendProvider> backends() {
+      return List.of(new OvershootingBackendProvider());
+    }
+  }
+
+  @Test
+  void samplerContractChecksTheStepsOfTheBackendsItIsGiven() {
+    assertEquals(
+        Set.of("exactStepsMatchTheDefinitionOnEveryBackend"),
+        failures(selectClass(UniformOnAnOvershootingBackendContract.class)));
   }
 
   @Test
@@ -537,16 +563,18 @@ class ContractsCatchBrokenProvidersTest {
     assertEquals(
         Set.of(
             "exactGradientMatchesFiniteDifferencesWithFrozenWeights",
-            "agreesWithTheCpuBackendOnThePaperStudyStepByStep",
-            "studyDriverReproducesTheCpuBackendsCurves",
+            "agreesWithTheDefinitionOnThePaperStudyStepByStep",
+            "studyCurvesMatchTheDefinition",
+            "agreesWithTheReferenceBackendOnThePaperStudyStepByStep",
             "useAfterCloseFailsClearly"),
         failures(
             selectMethod(
                 c,
                 "exactGradientMatchesFiniteDifferencesWithFrozenWeights",
                 "dpo.api.sampler.Sampler,dpo.api.objective.Objective"),
-            selectMethod(c, "agreesWithTheCpuBackendOnThePaperStudyStepByStep"),
-            selectMethod(c, "studyDriverReproducesTheCpuBackendsCurves"),
+            selectMethod(c, "agreesWithTheDefinitionOnThePaperStudyStepByStep"),
+            selectMethod(c, "studyCurvesMatchTheDefinition"),
+            selectMethod(c, "agreesWithTheReferenceBackendOnThePaperStudyStepByStep"),
             selectMethod(c, "useAfterCloseFailsClearly"),
             selectMethod(c, "stepSizesAreReported"),
             selectMethod(c, "closeIsIdempotent")));

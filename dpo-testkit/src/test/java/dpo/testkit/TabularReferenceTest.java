@@ -131,7 +131,7 @@ class TabularReferenceTest {
 
   @Test
   void gradientIsTheDerivativeOfTheFrozenLoss() {
-    Objective o = Discovered.ipo(BETA);
+    Objective o = ReferenceObjectives.ipo(BETA);
     TabularReference.PairDistribution w =
         TabularReference.pairDistribution(SamplerDefinitions.hybrid(), theta, rewards, BETA);
     double[] g = TabularReference.gradient(w, theta, rewards, o);
@@ -152,7 +152,7 @@ class TabularReferenceTest {
     TabularReference.Step step =
         TabularReference.exactStep(
             SamplerDefinitions.uniform(),
-            Discovered.sigmoid(BETA, 0),
+            ReferenceObjectives.sigmoid(BETA, 0),
             StepSize.newton(),
             theta,
             rewards);

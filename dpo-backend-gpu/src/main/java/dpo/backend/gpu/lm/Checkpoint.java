@@ -1,11 +1,13 @@
 package dpo.backend.gpu.lm;
 
 import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
+import dpo.api.io.DurableFiles;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.io.IOException;
@@ -28,11 +30,23 @@ import java.util.Set;
 final class Checkpoint {
   static final String INDEX_FILE = "model.safetensors.index.json";
 
+  private static final String TOKENIZER = "tokenizer.json";
+  private static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+
+  /** Shard file names as Hugging Face writes them: model-00001-of-00003.safetensors. */
+  static final String SHARD_FILE = "model-%05d-of-%05d.safetensors";
+
+  private static final java.util.regex.Pattern SHARD_NAME =
+      java.util.regex.Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
+
+  private static final Map<String, String> WEIGHTS_METADATA =
+      Map.of("format", "pt", "written_by", "dpo djl backend");
+
   /** Files copied along with the weights so that a saved folder is self-contained. */
   static final List<String> COMPANIONS =
       List.of(
-          "tokenizer.json",
-          "tokenizer_config.json",
+          TOKENIZER,
+          TOKENIZER_CONFIG,
           "special_tokens_map.json",
           "generation_config.json",
           "tokenizer.model");
@@ -353,6 +367,184 @@ final class Checkpoint {
       }
     }
     return out;
+  }
+
+  /**
+   * Writes a checkpoint folder: {@code config.json} (with the format's {@code torch_dtype}), the
+   * weights in one file or in shards with their index, the tokenizer and generation files given,
+   * and a {@code tokenizer_config.json} derived from {@code tokenizer.json} and the config's
+   * special token ids when the files given have none, so that {@code transformers}' {@code
+   * AutoTokenizer} loads the folder with the same special tokens. A new folder is staged and
+   * published whole. In an existing folder each file is replaced durably; the weights of the other
+   * layout (a single file, an index, shards beyond the new count) are removed after the new ones
+   * are in place, and nothing else in the folder is touched (it may hold provenance or a user's
+   * files).
+   *
+   * @param directory the folder
+   * @param config the model's config.json
+   * @param tensors the weights by Hugging Face name, in the order they are written
+   * @param companions tokenizer and generation files by name
+   * @param format dtype and largest shard
+   */
+  static void write(
+      Path directory,
+      JsonObject config,
+      Map<String, Tensor> tensors,
+      Map<String, byte[]> companions,
+      CheckpointFormat format) {
+    Path absolute = directory.toAbsolutePath();
+    boolean fresh = !Files.exists(absolute);
+    Path into = fresh ? DurableFiles.stagingFolder(absolute) : absolute;
+    JsonObject json = config.deepCopy();
+    json.addProperty("torch_dtype", format.torchDtype());
+    DurableFiles.write(
+        into.resolve(GptModel.CONFIG_FILE),
+        new GsonBuilder()
+            .setPrettyPrinting()
+            .create()
+            .toJson(json)
+            .getBytes(StandardCharsets.UTF_8));
+    Map<String, byte[]> files = new LinkedHashMap<>(companions);
+    if (files.containsKey(TOKENIZER) && !files.containsKey(TOKENIZER_CONFIG)) {
+      files.put(TOKENIZER_CONFIG, tokenizerConfig(files.get(TOKENIZER), json));
+    }
+    for (Map.Entry<String, byte[]> c : files.entrySet()) {
+      DurableFiles.write(into.resolve(c.getKey()), c.getValue());
+    }
+    List<Map<String, Tensor>> shards = shards(tensors, format);
+    Set<String> written = new java.util.HashSet<>();
+    if (shards.size() == 1) {
+      SafeTensors.write(
+          into.resolve(GptModel.WEIGHTS_FILE), tensors, WEIGHTS_METADATA, format.dtype());
+      written.add(GptModel.WEIGHTS_FILE);
+      removeStale(into, INDEX_FILE);
+    } else {
+      JsonObject weightMap = new JsonObject();
+      long total = 0;
+      for (int i = 0; i < shards.size(); i++) {
+        String name = String.format(SHARD_FILE, i + 1, shards.size());
+        SafeTensors.write(into.resolve(name), shards.get(i), WEIGHTS_METADATA, format.dtype());
+        written.add(name);
+        for (Map.Entry<String, Tensor> e : shards.get(i).entrySet()) {
+          weightMap.addProperty(e.getKey(), name);
+          total += (long) format.dtype().bytes() * e.getValue().data().length;
+        }
+      }
+      JsonObject index = new JsonObject();
+      JsonObject metadata = new JsonObject();
+      metadata.addProperty("total_size", total);
+      index.add("metadata", metadata);
+      index.add("weight_map", weightMap);
+      DurableFiles.write(
+          into.resolve(INDEX_FILE),
+          new GsonBuilder()
+              .setPrettyPrinting()
+              .create()
+              .toJson(index)
+              .getBytes(StandardCharsets.UTF_8));
+      removeStale(into, GptModel.WEIGHTS_FILE);
+    }
+    if (fresh) {
+      DurableFiles.publishFolder(into, absolute);
+    } else {
+      try (java.util.stream.Stream<Path> list = Files.list(into)) {
+        for (Path old : list.toList()) {
+          String name = old.getFileName().toString();
+          if (SHARD_NAME.matcher(name).matches() && !written.contains(name)) {
+            removeStale(into, name);
+          }
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("cannot list " + into, e);
+      }
+    }
+  }
+
+  /**
+   * Splits the tensors, in order, into shards of at most {@code maxShardBytes} each, as {@code
+   * transformers} does: a tensor that does not fit in the current shard starts the next one, and a
+   * tensor larger than the limit has a shard to itself.
+   */
+  static List<Map<String, Tensor>> shards(Map<String, Tensor> tensors, CheckpointFormat format) {
+    List<Map<String, Tensor>> shards = new java.util.ArrayList<>();
+    Map<String, Tensor> current = new LinkedHashMap<>();
+    long size = 0;
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      long bytes = (long) format.dtype().bytes() * e.getValue().data().length;
+      if (!current.isEmpty() && bytes > format.maxShardBytes() - size) {
+        shards.add(current);
+        current = new LinkedHashMap<>();
+        size = 0;
+      }
+      current.put(e.getKey(), e.getValue());
+      size += bytes;
+    }
+    shards.add(current);
+    return shards;
+  }
+
+  private static void removeStale(Path directory, String name) {
+    try {
+      Files.deleteIfExists(directory.resolve(name));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(
+          "cannot remove the old weights file " + directory.resolve(name), e);
+    }
+  }
+
+  /**
+   * A {@code tokenizer_config.json} for a {@code tokenizer.json} that came without one: the generic
+   * fast tokenizer class (which keeps tokenizer.json's own post-processor, so prompts are encoded
+   * with the same special tokens as before), the context length, and the bos, eos and pad tokens
+   * that config.json's token ids name.
+   */
+  static byte[] tokenizerConfig(byte[] tokenizerJson, JsonObject config) {
+    Map<Integer, String> tokens = new java.util.HashMap<>();
+    try {
+      JsonObject t =
+          JsonParser.parseString(new String(tokenizerJson, StandardCharsets.UTF_8))
+              .getAsJsonObject();
+      JsonElement model = t.get("model");
+      if (model != null
+          && model.isJsonObject()
+          && model.getAsJsonObject().has("vocab")
+          && model.getAsJsonObject().get("vocab").isJsonObject()) {
+        for (Map.Entry<String, JsonElement> e :
+            model.getAsJsonObject().getAsJsonObject("vocab").entrySet()) {
+          tokens.put(e.getValue().getAsInt(), e.getKey());
+        }
+      }
+      if (t.has("added_tokens") && t.get("added_tokens").isJsonArray()) {
+        for (JsonElement added : t.getAsJsonArray("added_tokens")) {
+          JsonObject o = added.getAsJsonObject();
+          tokens.put(o.get("id").getAsInt(), o.get("content").getAsString());
+        }
+      }
+    } catch (RuntimeException e) {
+      // The tokenizer was read when the model was loaded; a file we cannot map names no tokens.
+      tokens.clear();
+    }
+    JsonObject out = new JsonObject();
+    out.addProperty("tokenizer_class", "PreTrainedTokenizerFast");
+    for (String key : List.of("max_position_embeddings", "n_positions")) {
+      if (config.has(key) && config.get(key).isJsonPrimitive()) {
+        out.addProperty("model_max_length", config.get(key).getAsLong());
+        break;
+      }
+    }
+    for (String special : List.of("bos", "eos", "pad")) {
+      JsonElement id = config.get(special + "_token_id");
+      if (id != null && id.isJsonPrimitive() && tokens.containsKey(id.getAsInt())) {
+        out.addProperty(special + "_token", tokens.get(id.getAsInt()));
+      }
+    }
+    out.addProperty("clean_up_tokenization_spaces", false);
+    return new GsonBuilder()
+        .setPrettyPrinting()
+        .disableHtmlEscaping()
+        .create()
+        .toJson(out)
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static BadDataException bad(SafeTensors.Entry entry, String problem) {

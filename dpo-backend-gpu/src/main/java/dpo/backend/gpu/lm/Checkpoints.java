@@ -79,6 +79,40 @@ public final class Checkpoints {
   }
 
   /**
+   * Rewrites a checkpoint folder in another format: the weights in float32 or bfloat16, in one file
+   * or in shards with {@code model.safetensors.index.json}, with config.json, the tokenizer and
+   * generation files, and a {@code tokenizer_config.json} if the source had none. The source is
+   * loaded and validated first, as any {@code --model}; the target is written as {@link
+   * LanguageModel#save} writes.
+   *
+   * @param manager the backend's manager
+   * @param source the checkpoint folder to read
+   * @param target the folder to write; a new folder is published whole
+   * @param format the weights' dtype and largest shard
+   */
+  public static void convert(NDManager manager, Path source, Path target, CheckpointFormat format) {
+    try (GptModel model = GptModel.load(manager, source)) {
+      model.save(target, format);
+    }
+  }
+
+  /**
+   * Saves a model of this backend in the given format (see {@link #convert}).
+   *
+   * @param model a language model of the djl backend
+   * @param target the folder to write
+   * @param format the weights' dtype and largest shard
+   * @throws IllegalArgumentException for a model of another backend
+   */
+  public static void save(LanguageModel model, Path target, CheckpointFormat format) {
+    if (!(model instanceof GptModel gpt)) {
+      throw new IllegalArgumentException(
+          "can only save models of the djl backend in a chosen format, not " + model.getClass());
+    }
+    gpt.save(target, format);
+  }
+
+  /**
    * A random model of a preset size (for benchmarks and tests of commands).
    *
    * @param manager the backend's manager

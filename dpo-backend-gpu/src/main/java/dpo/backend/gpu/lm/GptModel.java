@@ -8,18 +8,13 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
-import dpo.api.io.DurableFiles;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.ModelConfig;
 import dpo.backend.gpu.Scalars;
-import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -552,40 +547,29 @@ final class GptModel implements LanguageModel {
 
   @Override
   public void save(Path directory) {
-    writeCheckpoint(directory, architecture.toConfigJson(), tensors(), companions);
+    save(directory, CheckpointFormat.DEFAULT);
+  }
+
+  /**
+   * Saves the model as {@link #save(Path)} does, with its weights in the given dtype and shards.
+   *
+   * @param directory target directory
+   * @param format the weights' dtype and largest shard
+   */
+  public void save(Path directory, CheckpointFormat format) {
+    Checkpoint.write(directory, architecture.toConfigJson(), tensors(), companions, format);
   }
 
   /**
    * Writes {@code config.json}, {@code model.safetensors} and the tokenizer files the model came
-   * with. A new checkpoint folder is staged and published whole; in an existing folder each file is
-   * replaced durably and nothing else in the folder is touched (it may hold provenance or a user's
-   * files).
+   * with, in float32 (see {@link Checkpoint#write}).
    */
   static void writeCheckpoint(
       Path directory,
       JsonObject config,
       Map<String, Tensor> tensors,
       Map<String, byte[]> companions) {
-    Path absolute = directory.toAbsolutePath();
-    boolean fresh = !Files.exists(absolute);
-    Path into = fresh ? DurableFiles.stagingFolder(absolute) : absolute;
-    DurableFiles.write(
-        into.resolve(CONFIG_FILE),
-        new GsonBuilder()
-            .setPrettyPrinting()
-            .create()
-            .toJson(config)
-            .getBytes(StandardCharsets.UTF_8));
-    SafeTensors.write(
-        into.resolve(WEIGHTS_FILE),
-        tensors,
-        Map.of("format", "pt", "written_by", "dpo djl backend"));
-    for (Map.Entry<String, byte[]> c : companions.entrySet()) {
-      DurableFiles.write(into.resolve(c.getKey()), c.getValue());
-    }
-    if (fresh) {
-      DurableFiles.publishFolder(into, absolute);
-    }
+    Checkpoint.write(directory, config, tensors, companions, CheckpointFormat.DEFAULT);
   }
 
   private void checkOpen() {

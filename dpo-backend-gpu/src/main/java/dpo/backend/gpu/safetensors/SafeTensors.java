@@ -320,6 +320,26 @@ public final class SafeTensors {
    * @param metadata string pairs for the header's {@code __metadata__}
    */
   public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    write(file, tensors, metadata, DType.F32);
+  }
+
+  /**
+   * Writes tensors atomically in float32 or bfloat16: a temp file beside the target, then a rename.
+   * bfloat16 rounds each value to nearest, ties to even (as PyTorch converts), so a value differs
+   * from its float32 by at most half a unit in the 8th significant bit.
+   *
+   * @param file target file, replaced if present
+   * @param tensors tensors by name, written in this order
+   * @param metadata string pairs for the header's {@code __metadata__}
+   * @param dtype {@link DType#F32} or {@link DType#BF16}
+   * @throws IllegalArgumentException for another dtype
+   */
+  public static void write(
+      Path file, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype) {
+    if (dtype != DType.F32 && dtype != DType.BF16) {
+      throw new IllegalArgumentException("can write F32 or BF16 tensors, not " + dtype);
+    }
+    int width = dtype.bytes();
     JsonObject header = new JsonObject();
     if (!metadata.isEmpty()) {
       JsonObject meta = new JsonObject();
@@ -329,14 +349,14 @@ public final class SafeTensors {
     long offset = 0;
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
       JsonObject o = new JsonObject();
-      o.addProperty("dtype", DType.F32.name());
+      o.addProperty("dtype", dtype.name());
       JsonArray shape = new JsonArray();
       for (long d : e.getValue().shape()) {
         shape.add(d);
       }
       o.add("shape", shape);
       JsonArray offsets = new JsonArray();
-      long bytes = 4L * e.getValue().data().length;
+      long bytes = (long) width * e.getValue().data().length;
       offsets.add(offset);
       offsets.add(offset + bytes);
       o.add("data_offsets", offsets);
@@ -354,13 +374,40 @@ public final class SafeTensors {
           ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
           out.write(length.putLong(headerBytes.length).array());
           out.write(headerBytes);
+          int chunk = CHUNK_BYTES / width;
+          ByteBuffer data = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
           for (Tensor t : tensors.values()) {
-            ByteBuffer data =
-                ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
-            data.asFloatBuffer().put(t.data());
-            out.write(data.array());
+            float[] values = t.data();
+            for (int from = 0; from < values.length; from += chunk) {
+              int to = Math.min(values.length, from + chunk);
+              data.clear();
+              for (int i = from; i < to; i++) {
+                if (dtype == DType.F32) {
+                  data.putFloat(values[i]);
+                } else {
+                  data.putShort(toBfloat16(values[i]));
+                }
+              }
+              out.write(data.array(), 0, data.position());
+            }
           }
         });
+  }
+
+  /**
+   * float32 to bfloat16, rounding to nearest with ties to even; NaN stays a (quiet) NaN and values
+   * past bfloat16's largest finite one become infinite, as in PyTorch.
+   *
+   * @param value the float
+   * @return the bfloat16 bits
+   */
+  public static short toBfloat16(float value) {
+    int bits = Float.floatToRawIntBits(value);
+    if (Float.isNaN(value)) {
+      return (short) ((bits >>> 16) | 0x0040);
+    }
+    int rounded = bits + 0x7fff + ((bits >>> 16) & 1);
+    return (short) (rounded >>> 16);
   }
 
   private static void readFully(FileChannel channel, ByteBuffer buffer, long position)
