@@ -13,7 +13,7 @@ import dpo.api.sampler.SamplerProvider;
 import dpo.backend.cpu.CpuBackendProvider;
 import dpo.core.bandit.BanditConfig;
 import dpo.core.bandit.BanditResult;
-import dpo.core.bandit.BanditStudy;
+import dpo.core.bandit.BanditExperiment;
 import dpo.core.bandit.SamplerRun;
 import dpo.core.metrics.BanditMetrics;
 import dpo.core.objective.ObjectiveProviders;
@@ -102,7 +102,7 @@ class ReferenceDefinitionsTest {
     assertEquals("sigmoid", c.objective());
     assertEquals(c.samplers(), List.copyOf(PaperStudy.samplers().keySet()));
     TabularProblem mine = PaperStudy.problem();
-    TabularProblem theirs = BanditStudy.gaussianRewards(c.prompts(), c.responses(), c.seed());
+    TabularProblem theirs = BanditExperiment.gaussianRewards(c.prompts(), c.responses(), c.seed());
     for (int x = 0; x < c.prompts(); x++) {
       assertArrayEquals(theirs.rewards(x), mine.rewards(x));
     }
@@ -132,7 +132,7 @@ class ReferenceDefinitionsTest {
     BanditConfig c = BanditConfig.PAPER_EXACT;
     TabularProblem problem = PaperStudy.problem();
     BanditResult result =
-        new BanditStudy(
+        new BanditExperiment(
                 ProviderRegistry.of("sampler", Discovered.samplers()),
                 ProviderRegistry.of("objective", Discovered.objectives()),
                 ProviderRegistry.of(
