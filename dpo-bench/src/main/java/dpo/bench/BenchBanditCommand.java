@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dpo.api.BackendException;
 import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
+import dpo.api.backend.DeviceInfo;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.backend.StepSize;
@@ -16,9 +17,11 @@ import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig.Mode;
 import dpo.core.bandit.BanditExperiment;
 import dpo.core.metrics.BanditMetrics;
+import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
 import jakarta.inject.Inject;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,6 +153,7 @@ final class BenchBanditCommand implements Callable<Integer> {
           spec.commandLine(),
           "--prompts >= 1, --responses >= 2, --pairs >= 1, --seconds > 0 and --beta > 0 are needed");
     }
+    Instant started = Instant.now();
     DpoRuntime runtime = this.runtime.get();
     Sampler s = runtime.samplers().get(sampler).create();
     Objective objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
@@ -191,6 +195,7 @@ final class BenchBanditCommand implements Callable<Integer> {
       variants.removeIf(v -> !only.contains(v.name()));
     }
     PrintWriter out = spec.commandLine().getOut();
+    DeviceInfo device = null;
     for (Variant v : variants) {
       BackendConfig config =
           v.kernel() == null
@@ -199,6 +204,7 @@ final class BenchBanditCommand implements Callable<Integer> {
       try (PolicyBackend b = provider.create(config);
           TabularPolicy policy =
               new BackendFacets(runtime.backends()).tabularPolicies(b).newTabularPolicy(problem)) {
+        device = b.device();
         start(policy);
         SplittableRandom random = new SplittableRandom(seed);
         Runnable step =
@@ -221,6 +227,27 @@ final class BenchBanditCommand implements Callable<Integer> {
       out.println(JSON.writeValueAsString(metricsRow(problem)));
       out.flush();
     }
+    RunRecord.Providers providers =
+        new RunRecord.Providers(
+            RunRecord.ProviderInfo.of(provider),
+            RunRecord.ProviderInfo.of(runtime.objectives().get("sigmoid")),
+            null,
+            List.of(RunRecord.ProviderInfo.of(runtime.samplers().get(sampler))));
+    out.println(
+        BenchCommand.provenanceLine(
+            RunRecord.start(
+                    "bench bandit",
+                    started,
+                    OptionValues.of(spec),
+                    providers,
+                    device == null ? null : RunRecord.Device.of(device),
+                    List.of(
+                        new RunRecord.Input(
+                            "rewards",
+                            "N(0,1) from seed " + seed + " (java.util.SplittableRandom, row-major)",
+                            null)))
+                .finish(Instant.now(), null)));
+    out.flush();
     return 0;
   }
 

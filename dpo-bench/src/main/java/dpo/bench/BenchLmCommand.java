@@ -7,8 +7,11 @@ import dpo.api.objective.ObjectiveConfig;
 import dpo.backend.gpu.LmBench;
 import dpo.backend.gpu.lm.LmBenchmark;
 import dpo.core.DpoRuntime;
+import dpo.core.provenance.RunRecord;
 import jakarta.inject.Inject;
 import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -218,10 +221,27 @@ final class BenchLmCommand implements Callable<Integer> {
           e.getMessage() + "; pick --width, --heads and --layers that fit together");
     }
     PrintWriter out = spec.commandLine().getOut();
-    for (Map<String, Object> row : LmBench.run(backendOptions.config(), options, objective)) {
+    Instant started = Instant.now();
+    LmBench.Result result = LmBench.run(backendOptions.config(), options, objective);
+    for (Map<String, Object> row : result.rows()) {
       out.println(JSON.writeValueAsString(row));
       out.flush();
     }
+    out.println(
+        BenchCommand.provenanceLine(
+            RunRecord.start(
+                    "bench lm",
+                    started,
+                    OptionValues.of(spec),
+                    new RunRecord.Providers(
+                        RunRecord.ProviderInfo.of(runtime.backends().get(chosen)),
+                        RunRecord.ProviderInfo.of(runtime.objectives().get("sigmoid")),
+                        null,
+                        null),
+                    RunRecord.Device.of(result.device()),
+                    List.of())
+                .finish(Instant.now(), null)));
+    out.flush();
     return 0;
   }
 }

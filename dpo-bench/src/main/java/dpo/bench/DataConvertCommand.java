@@ -2,6 +2,9 @@ package dpo.bench;
 
 import dpo.api.data.DataFormat;
 import dpo.api.data.DataRecord;
+import dpo.api.io.DurableFiles;
+import dpo.core.provenance.Provenance;
+import dpo.core.provenance.RunRecord;
 import dpo.datasets.format.Conversions;
 import dpo.datasets.format.DatasetReader;
 import dpo.datasets.format.DatasetWriter;
@@ -13,7 +16,11 @@ import dpo.datasets.prompts.PromptTemplate;
 import dpo.datasets.prompts.Split;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -33,7 +40,8 @@ import picocli.CommandLine.Spec;
     usageHelpWidth = 100,
     description = {
       "Read IN, optionally prepare its prompts, and write OUT: JSON lines for .jsonl, a JSON array"
-          + " for .json, gzip-compressed with a further .gz. OUT appears complete or not at all.",
+          + " for .json, gzip-compressed with a further .gz. OUT appears complete or not at all, with its"
+          + " provenance (options, the input's SHA-256, row counts) beside it in OUT.run.json.",
       "",
       "Preparation runs in the order of the paper's code: --template, then the length filter on"
           + " the templated prompt, then --shuffle, then --split. Any file converts to prompts;"
@@ -119,8 +127,14 @@ final class DataConvertCommand implements Callable<Integer> {
       description = "The longest row accepted, in characters (default: ${DEFAULT-VALUE}).")
   long maxRowChars;
 
+  /** The provenance file beside an output file: {@code OUT.run.json}. */
+  static Path provenanceFile(Path output) {
+    return output.resolveSibling(output.getFileName() + "." + RunRecord.FILE);
+  }
+
   @Override
   public Integer call() {
+    Instant started = Instant.now();
     LengthFilter filter = lengthFilter();
     if (maxRowChars < 1) {
       throw new ParameterException(
@@ -146,6 +160,22 @@ final class DataConvertCommand implements Callable<Integer> {
                   + out);
         }
         writer.commit();
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("format", reader.format().id());
+        results.put("to", target.id());
+        results.put("rows_read", report.read());
+        results.put("rows_dropped_by_length", report.filteredOut());
+        results.put("rows_written", writer.rowsWritten());
+        RunRecord record =
+            RunRecord.start(
+                    "data convert",
+                    started,
+                    OptionValues.of(spec),
+                    new RunRecord.Providers(null, null, null, null),
+                    null,
+                    List.of(new RunRecord.Input("dataset", in.toString(), Provenance.sha256(in))))
+                .finish(Instant.now(), results);
+        DurableFiles.write(provenanceFile(out), record.toJson());
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(
             "read "
@@ -162,7 +192,10 @@ final class DataConvertCommand implements Callable<Integer> {
                 + " "
                 + target.id()
                 + " rows to "
-                + out);
+                + out
+                + " (provenance: "
+                + provenanceFile(out).getFileName()
+                + ")");
         stdout.flush();
       }
     }

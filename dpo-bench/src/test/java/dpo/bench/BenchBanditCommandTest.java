@@ -29,6 +29,14 @@ class BenchBanditCommandTest {
         rows.add(JSON.readTree(line));
       }
     }
+    // The last line is the provenance, in the form of run.json.
+    JsonNode run = rows.remove(rows.size() - 1).get("run");
+    assertEquals("bench bandit", run.get("command").asText());
+    assertEquals(
+        rows.isEmpty() ? null : rows.get(0).get("backend").asText(),
+        rows.isEmpty() ? null : run.get("providers").get("backend").get("id").asText());
+    assertTrue(run.get("config").has("seconds"), run.toString());
+    assertTrue(run.get("environment").has("java_version"), run.toString());
     return rows;
   }
 

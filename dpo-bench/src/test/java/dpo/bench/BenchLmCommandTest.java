@@ -45,7 +45,13 @@ class BenchLmCommandTest {
             new PrintWriter(err));
     assertEquals(0, code, err.toString());
     List<String> names = new ArrayList<>();
-    for (String line : out.toString().strip().split("\n")) {
+    List<String> lines = new ArrayList<>(List.of(out.toString().strip().split("\n")));
+    JsonNode run = new ObjectMapper().readTree(lines.remove(lines.size() - 1)).get("run");
+    assertEquals("bench lm", run.get("command").asText());
+    assertEquals("cpu", run.get("environment").get("device").get("name").asText(), run.toString());
+    assertEquals("cpu", run.get("config").get("device").asText());
+    assertEquals(16, run.get("config").get("width").asInt());
+    for (String line : lines) {
       JsonNode row = new ObjectMapper().readTree(line);
       names.add(row.get("benchmark").asText());
       assertTrue(row.get("value").asDouble() > 0, line);

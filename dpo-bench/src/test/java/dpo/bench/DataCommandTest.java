@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dpo.core.provenance.Provenance;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -132,8 +135,18 @@ class DataCommandTest {
             + fixture("pku-saferlhf.jsonl")
             + "; wrote 4 trl rows to "
             + out
-            + "\n",
+            + " (provenance: pairs.jsonl.run.json)\n",
         r.out());
+    JsonNode record = new ObjectMapper().readTree(dir.resolve("pairs.jsonl.run.json").toFile());
+    assertEquals("data convert", record.get("command").asText());
+    assertEquals("trl", record.get("config").get("to").asText());
+    assertEquals(out.toString(), record.get("config").get("out").asText());
+    JsonNode input = record.get("inputs").get(0);
+    assertEquals(fixture("pku-saferlhf.jsonl").toString(), input.get("source").asText());
+    assertEquals(
+        Provenance.sha256(Files.readAllBytes(fixture("pku-saferlhf.jsonl"))),
+        input.get("sha256").asText());
+    assertEquals(4, record.get("results").get("rows_written").asInt());
     List<String> rows = Files.readAllLines(out, UTF_8);
     assertEquals(4, rows.size());
     assertTrue(
