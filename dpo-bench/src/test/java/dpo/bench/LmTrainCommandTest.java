@@ -31,7 +31,7 @@ class LmTrainCommandTest {
   static Path corpus;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private record Result(int exitCode, String out, String err) {
+  record Result(int exitCode, String out, String err) {
     @Override
     public String toString() {
       return "exit " + exitCode + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" + err;
@@ -51,6 +51,11 @@ class LmTrainCommandTest {
 
   @BeforeAll
   static void corpusAndTokenizer() throws IOException {
+    corpusAndTokenizer(dir);
+  }
+
+  /** Writes the corpus and trains its tokenizer in a folder (also for other tests). */
+  static void corpusAndTokenizer(Path dir) throws IOException {
     String[] words = "the cat sat on a mat and the dog ran to the park".split(" ");
     SplittableRandom random = new SplittableRandom(7);
     StringBuilder text = new StringBuilder();

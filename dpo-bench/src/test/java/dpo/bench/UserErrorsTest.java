@@ -295,6 +295,39 @@ class UserErrorsTest {
                 "roll")));
   }
 
+  @TestFactory
+  Stream<DynamicTest> offlineDpoTrain() throws IOException {
+    Path prefs =
+        Files.writeString(
+            tmp.resolve("dpo-prefs.jsonl"),
+            "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n"
+                + "{\"prompt\": \"a\", \"chosen\": \"b\"}\n");
+    Path model = tmp.resolve("no-model");
+    String p = prefs.toString();
+    return table(
+        row(2, "dpo train: Missing required option: '--model=DIR'", withOut("train", "--data", p)),
+        row(
+            2,
+            "dpo train: " + prefs + ":2 (rejected): missing field",
+            withOut("train", "--data", p, "--model", model.toString())),
+        row(
+            2,
+            "dpo train: --label-smoothing: must be in [0, 0.5)",
+            withOut("train", "--data", p, "--model", model.toString(), "--label-smoothing", "0.7")),
+        row(
+            2,
+            "dpo train: --eval-fraction: must be in [0, 1), got 1.0",
+            withOut("train", "--data", p, "--model", model.toString(), "--eval-fraction", "1")),
+        row(
+            2,
+            "dpo train: --epochs: must be > 0 when no step count is given",
+            withOut("train", "--data", p, "--model", model.toString(), "--epochs", "0")),
+        row(
+            2,
+            "dpo train: --objective: unknown objective 'nope'",
+            withOut("train", "--data", p, "--model", model.toString(), "--objective", "nope")));
+  }
+
   /** A tokenizer made by 'dpo tokenizer train' (once). */
   private static String tokenizer(Path dir) throws IOException {
     if (!Files.exists(dir.resolve("tokenizer.json"))) {

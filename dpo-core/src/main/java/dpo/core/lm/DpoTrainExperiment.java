@@ -100,6 +100,7 @@ public final class DpoTrainExperiment {
       int stopAfter) {
     /** Checks the values, each error naming its field. */
     public Config {
+      new ObjectiveConfig(beta, labelSmoothing); // checks beta and the label smoothing
       if (maxLength < 0) {
         throw new ConfigurationException(
             "maxLength", "maxLength must be >= 0 (0: the model's context), got " + maxLength);
@@ -129,6 +130,16 @@ public final class DpoTrainExperiment {
    */
   public record Result(
       TrainingLoop.Outcome outcome, int trainPairs, int evalPairs, RunRecord record) {}
+
+  /**
+   * Checks what can be checked before the data is read: the backend and the objective exist.
+   *
+   * @param config the settings
+   */
+  public void check(Config config) {
+    runtime.backends().get(config.backend());
+    runtime.objectives().get(config.objective());
+  }
 
   /**
    * Trains (or resumes) into a folder.
