@@ -374,9 +374,7 @@ public final class TrainingLoop {
     }
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String line;
-      long number = 0;
       while ((line = in.readLine()) != null) {
-        number++;
         if (line.isBlank()) {
           continue;
         }
