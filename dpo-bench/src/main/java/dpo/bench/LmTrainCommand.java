@@ -170,6 +170,7 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
 
   @Override
   public Integer call() {
+    training.check(spec);
     LmTrainExperiment.Start start = start();
     Path tokenizerDir = model != null ? model : tokenizer;
     int blockLength = context > 0 ? context : defaultContext();
@@ -190,9 +191,6 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
     }
     if (maxLineChars < 1) {
       throw usage("--max-line-chars must be >= 1, got " + maxLineChars);
-    }
-    if (training.threads < 0) {
-      throw usage("--threads must be >= 0, got " + training.threads);
     }
     HfTokenizer t = HfTokenizer.load(tokenizerDir);
     LmData.Data read =

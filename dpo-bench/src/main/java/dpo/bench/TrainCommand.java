@@ -18,7 +18,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code dpo train}: offline DPO on a preference file. */
@@ -167,10 +166,7 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
 
   @Override
   public Integer call() {
-    if (training.threads < 0) {
-      throw new ParameterException(
-          spec.commandLine(), "--threads must be >= 0, got " + training.threads);
-    }
+    training.check(spec);
     DpoTrainExperiment.Config config =
         new DpoTrainExperiment.Config(
             model,

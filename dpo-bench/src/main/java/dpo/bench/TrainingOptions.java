@@ -2,7 +2,9 @@ package dpo.bench;
 
 import dpo.core.training.TrainingSettings;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * The options of the commands that train a language model on a file ({@code dpo lm train}, {@code
@@ -114,6 +116,20 @@ final class TrainingOptions {
       hidden = true,
       description = "Stop after step N as if killed (tests resume).")
   int stopAfter;
+
+  /**
+   * Refuses what picocli cannot: both --steps and --epochs, negative threads.
+   *
+   * @param spec the command
+   */
+  void check(CommandSpec spec) {
+    if (steps > 0 && spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
+      throw new ParameterException(spec.commandLine(), "give either --steps or --epochs, not both");
+    }
+    if (threads < 0) {
+      throw new ParameterException(spec.commandLine(), "--threads must be >= 0, got " + threads);
+    }
+  }
 
   /** The settings with a learning rate. */
   TrainingSettings settings(double learningRate) {

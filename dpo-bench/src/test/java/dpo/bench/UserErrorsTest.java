@@ -324,6 +324,19 @@ class UserErrorsTest {
             withOut("train", "--data", p, "--model", model.toString(), "--epochs", "0")),
         row(
             2,
+            "dpo train: give either --steps or --epochs, not both",
+            withOut(
+                "train",
+                "--data",
+                p,
+                "--model",
+                model.toString(),
+                "--steps",
+                "3",
+                "--epochs",
+                "2")),
+        row(
+            2,
             "dpo train: --objective: unknown objective 'nope'",
             withOut("train", "--data", p, "--model", model.toString(), "--objective", "nope")));
   }
