@@ -246,10 +246,9 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
       double evalLoss = o.last("eval_loss");
       stdout.printf(
           Locale.ROOT,
-          "%s%d steps%s: train loss %.4f%s%n",
+          "%s%d steps: train loss %.4f%s%n",
           o.resumedFrom() > 0 ? "resumed at step " + o.resumedFrom() + "; " : "",
           o.steps(),
-          "",
           o.last("loss"),
           Double.isNaN(evalLoss)
               ? ""

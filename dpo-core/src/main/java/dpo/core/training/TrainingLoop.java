@@ -333,6 +333,11 @@ public final class TrainingLoop {
     DurableFiles.publishFolder(staging, target);
   }
 
+  /**
+   * Adds a line to the live metrics file, to follow a run while it trains. Appending is not atomic:
+   * a kill may cut the last line, which resume drops ({@link #readMetrics}); the whole file is
+   * rewritten durably at resume and at the end.
+   */
   private static void append(Path out, List<Map<String, Object>> metrics, Map<String, Object> row) {
     metrics.add(row);
     try {
