@@ -5,6 +5,7 @@ import com.google.inject.Injector;
 import dpo.core.DpoModule;
 import dpo.core.align.AlignModule;
 import dpo.core.bandit.BanditModule;
+import dpo.core.lm.LmModule;
 import dpo.core.reward.RewardModule;
 import java.time.Clock;
 import picocli.CommandLine;
@@ -33,7 +34,8 @@ final class CommandFactory implements CommandLine.IFactory {
         new DpoModule(Main::runtime, Clock.systemUTC()),
         new BanditModule(),
         new AlignModule(),
-        new RewardModule());
+        new RewardModule(),
+        new LmModule());
   }
 
   @Override

@@ -29,6 +29,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DataCommand.class,
       LmCommand.class,
       TokenizerCommand.class,
+      TrainCommand.class,
       ProvidersCommand.Backends.class,
       ProvidersCommand.Samplers.class,
       ProvidersCommand.Objectives.class,

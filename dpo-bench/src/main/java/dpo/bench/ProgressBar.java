@@ -5,16 +5,17 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * A progress line on standard error for {@code dpo align}: the run, its iteration and stage, the
- * training rate and the estimated time left. It redraws in place only on a terminal and only once
- * the work has lasted a few seconds; elsewhere (logs, tests) it prints one line per finished run,
- * so standard output's tables are never garbled.
+ * A progress line on standard error for {@code dpo align}, {@code dpo lm train} and {@code dpo
+ * train}: the run, its iteration and stage, the training rate and the estimated time left. It
+ * redraws in place only on a terminal and only once the work has lasted a few seconds; elsewhere
+ * (logs, tests) it prints one line per finished run, so standard output's tables are never garbled.
  */
 final class ProgressBar implements AlignExperiment.Progress {
   private static final long SHOW_AFTER_NANOS = 3_000_000_000L;
   private static final long REDRAW_NANOS = 250_000_000L;
 
   private final PrintWriter err;
+  private final String command;
   private final int runs;
   private final int iterations;
   private final boolean terminal = System.console() != null;
@@ -27,6 +28,12 @@ final class ProgressBar implements AlignExperiment.Progress {
   private boolean drawn;
 
   ProgressBar(PrintWriter err, int runs, int iterations) {
+    this(err, runs, iterations, "align");
+  }
+
+  /** A bar whose finished-run lines start with {@code command}. */
+  ProgressBar(PrintWriter err, int runs, int iterations, String command) {
+    this.command = command;
     this.err = err;
     this.runs = runs;
     this.iterations = iterations;
@@ -45,7 +52,8 @@ final class ProgressBar implements AlignExperiment.Progress {
     clear();
     err.printf(
         Locale.ROOT,
-        "align: %d/%d %s (%.0f s)%n",
+        "%s: %d/%d %s (%.0f s)%n",
+        command,
         finishedRuns,
         runs,
         summary,

@@ -444,6 +444,150 @@ class UserErrorsTest {
     assertTrue(text.startsWith("dpo reward train: "), text);
     assertTrue(text.strip().endsWith("; training diverged: lower --lr (now 1000000.0)"), text);
     assertFalse(text.contains("learning rate"), "no generic fix besides the command's: " + text);
+  Stream<DynamicTest> lmTrain() throws IOException {
+    Path text = Files.writeString(tmp.resolve("lm-corpus.txt"), "the cat sat\nthe dog ran\n");
+    Path rows =
+        Files.writeString(
+            tmp.resolve("lm-rows.jsonl"),
+            "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": \"a\"}\n");
+    Path tok = tmp.resolve("lm-tok");
+    String t = tok.toString();
+    return table(
+        row(
+            2,
+            "dpo lm train: --arch needs --tokenizer DIR",
+            withOut("lm", "train", "--data", text.toString(), "--arch", "llama")),
+        row(
+            2,
+            "dpo lm train: --preset must be one of [tiny, smollm-135m], got 'huge'",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--preset",
+                "huge",
+                "--tokenizer",
+                t)),
+        row(
+            2,
+            "dpo lm train: --arch must be one of [llama, gpt2], got 'bert'",
+            withOut("lm", "train", "--data", text.toString(), "--arch", "bert", "--tokenizer", t)),
+        row(
+            2,
+            "dpo lm train: missing the model: give --model DIR",
+            withOut("lm", "train", "--data", text.toString())),
+        row(
+            2,
+            "dpo lm train: " + rows + ":2 (completion): missing field",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                rows.toString(),
+                "--arch",
+                "gpt2",
+                "--tokenizer",
+                tokenizer(tok))),
+        row(
+            2,
+            "dpo lm train: --batch-size: must be >= 1, got 0",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--tokenizer",
+                t,
+                "--batch-size",
+                "0")),
+        row(
+            2,
+            "dpo lm train: --layout must be pack or pad, got 'roll'",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--tokenizer",
+                t,
+                "--layout",
+                "roll")));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> offlineDpoTrain() throws IOException {
+    Path prefs =
+        Files.writeString(
+            tmp.resolve("dpo-prefs.jsonl"),
+            "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n"
+                + "{\"prompt\": \"a\", \"chosen\": \"b\"}\n");
+    Path model = tmp.resolve("no-model");
+    String p = prefs.toString();
+    return table(
+        row(2, "dpo train: Missing required option: '--model=DIR'", withOut("train", "--data", p)),
+        row(
+            2,
+            "dpo train: " + prefs + ":2 (rejected): missing field",
+            withOut("train", "--data", p, "--model", model.toString())),
+        row(
+            2,
+            "dpo train: --label-smoothing: must be in [0, 0.5)",
+            withOut("train", "--data", p, "--model", model.toString(), "--label-smoothing", "0.7")),
+        row(
+            2,
+            "dpo train: --eval-fraction: must be in [0, 1), got 1.0",
+            withOut("train", "--data", p, "--model", model.toString(), "--eval-fraction", "1")),
+        row(
+            2,
+            "dpo train: --epochs: must be > 0 when no step count is given",
+            withOut("train", "--data", p, "--model", model.toString(), "--epochs", "0")),
+        row(
+            2,
+            "dpo train: give either --steps or --epochs, not both",
+            withOut(
+                "train",
+                "--data",
+                p,
+                "--model",
+                model.toString(),
+                "--steps",
+                "3",
+                "--epochs",
+                "2")),
+        row(
+            2,
+            "dpo train: --objective: unknown objective 'nope'",
+            withOut("train", "--data", p, "--model", model.toString(), "--objective", "nope")));
+  }
+
+  /** A tokenizer made by 'dpo tokenizer train' (once). */
+  private static String tokenizer(Path dir) throws IOException {
+    if (!Files.exists(dir.resolve("tokenizer.json"))) {
+      Path text = Files.writeString(tmp.resolve("tok-corpus.txt"), "the cat sat on the mat\n");
+      int code =
+          Main.execute(
+              new String[] {
+                "tokenizer",
+                "train",
+                "--input",
+                text.toString(),
+                "--vocab-size",
+                "270",
+                "--out",
+                dir.toString()
+              },
+              new PrintWriter(new StringWriter()),
+              new PrintWriter(new StringWriter()));
+      assertEquals(0, code);
+    }
+    return dir.toString();
   }
 
   /** Every numeric option of every command rejects a non-number naming itself, exit 2. */

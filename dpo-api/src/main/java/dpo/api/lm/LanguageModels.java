@@ -22,6 +22,30 @@ public interface LanguageModels {
   LanguageModel newLanguageModel(ModelConfig config, long seed);
 
   /**
+   * Creates a model of a named architecture and size for a tokenizer, with freshly initialised
+   * parameters: the vocabulary is the tokenizer's, its special token ids go into the model's
+   * config, and its files are saved with the model, so that {@link LanguageModel#save} writes a
+   * self-contained checkpoint.
+   *
+   * @param architecture the architecture, e.g. {@code llama} or {@code gpt2}
+   * @param preset the size, e.g. {@code tiny}
+   * @param tokenizer a folder with {@code tokenizer.json} and {@code tokenizer_config.json}
+   * @param contextLength longest sequence the model accepts
+   * @param seed seed of the initialisation; the same seed gives the same parameters
+   * @return a model the caller must close
+   * @throws dpo.api.ConfigurationException naming {@code arch} or {@code preset} if the backend
+   *     does not know it
+   * @throws dpo.api.BadDataException if the tokenizer files are missing or malformed
+   */
+  default LanguageModel newLanguageModel(
+      String architecture, String preset, Path tokenizer, int contextLength, long seed) {
+    throw new dpo.api.ConfigurationException(
+        "arch",
+        "this backend offers no architecture presets; create the model with another backend"
+            + " or start from a checkpoint");
+  }
+
+  /**
    * Loads a checkpoint directory written by {@link LanguageModel#save(Path)}, or a GPT-2-family
    * directory ({@code config.json}, {@code model.safetensors}).
    *

@@ -1,6 +1,7 @@
 package dpo.api.lm;
 
 import dpo.api.objective.Objective;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -28,6 +29,41 @@ public interface LmTrainer extends AutoCloseable {
    * @return the mean token loss before the update
    */
   double supervisedStep(List<int[]> prompts, List<int[]> responses);
+
+  /**
+   * One next-token step on blocks with a loss mask: the mean negative log-likelihood over the
+   * batch's target tokens (see {@link TokenBatch}), then one optimizer update. Long batches go
+   * through the model in parts; the gradient is that of the whole batch's mean.
+   *
+   * @param batch the blocks and their targets (at least one target)
+   * @return the loss before the update, its token count, gradient norm and learning rate
+   */
+  TokenLoss languageModelStep(TokenBatch batch);
+
+  /**
+   * The next-token loss of blocks without an update (held-out evaluation): no gradient is kept.
+   *
+   * @param batch the blocks and their targets (at least one target)
+   * @return the loss and token count; gradient norm and learning rate are NaN
+   */
+  TokenLoss tokenLoss(TokenBatch batch);
+
+  /**
+   * Writes the optimizer's state (step count and moments) to a file, so that a run killed after
+   * this point resumes exactly: load the model's parameters saved at the same point, create a
+   * trainer with the same config, and {@link #loadState} this file.
+   *
+   * @param file the target, written durably
+   */
+  void saveState(Path file);
+
+  /**
+   * Restores the state {@link #saveState} wrote for a model of the same shape.
+   *
+   * @param file the state file
+   * @throws dpo.api.BadDataException if the file is malformed or does not fit the model
+   */
+  void loadState(Path file);
 
   /**
    * Optimizer updates done so far.

@@ -2,8 +2,12 @@ package dpo.backend.gpu.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dpo.api.BadDataException;
 import dpo.api.TrainingDivergedException;
 import dpo.api.lm.TrainerConfig;
+import dpo.backend.gpu.safetensors.Tensor;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,6 +22,9 @@ final class AdamW {
   private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
   private long steps;
 
+  private static final String FIRST = "exp_avg.";
+  private static final String SECOND = "exp_avg_sq.";
+
   AdamW(Map<String, NDArray> parameters, TrainerConfig config, NDManager state) {
     this.parameters = parameters;
     this.config = config;
@@ -29,6 +36,59 @@ final class AdamW {
 
   long steps() {
     return steps;
+  }
+
+  /** The moments as host tensors, named {@code exp_avg.NAME} and {@code exp_avg_sq.NAME}. */
+  Map<String, Tensor> state() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    firstMoments.forEach((name, a) -> out.put(FIRST + name, tensor(a)));
+    secondMoments.forEach((name, a) -> out.put(SECOND + name, tensor(a)));
+    return out;
+  }
+
+  /**
+   * Restores moments and the step count saved by {@link #state()}.
+   *
+   * @throws BadDataException naming the file if a moment is missing or has another shape
+   */
+  void restore(Path file, Map<String, Tensor> saved, long savedSteps) {
+    if (saved.size() != firstMoments.size() + secondMoments.size()) {
+      throw new BadDataException(
+          file,
+          0,
+          null,
+          "holds "
+              + saved.size()
+              + " tensors, the optimizer of this model has "
+              + (firstMoments.size() + secondMoments.size())
+              + "; the state belongs to another model");
+    }
+    restore(file, saved, FIRST, firstMoments);
+    restore(file, saved, SECOND, secondMoments);
+    steps = savedSteps;
+  }
+
+  private static void restore(
+      Path file, Map<String, Tensor> saved, String prefix, Map<String, NDArray> moments) {
+    for (Map.Entry<String, NDArray> e : moments.entrySet()) {
+      Tensor t = saved.get(prefix + e.getKey());
+      long[] shape = e.getValue().getShape().getShape();
+      if (t == null || !Arrays.equals(t.shape(), shape)) {
+        throw new BadDataException(
+            file,
+            0,
+            prefix + e.getKey(),
+            (t == null ? "missing" : "shape " + Arrays.toString(t.shape()))
+                + ", the model needs "
+                + Arrays.toString(shape)
+                + "; the state belongs to another model");
+      }
+      e.getValue().set(t.data());
+    }
+  }
+
+  private static Tensor tensor(NDArray a) {
+    return new Tensor(a.getShape().getShape(), a.toFloatArray());
   }
 
   /**

@@ -257,7 +257,7 @@ final class Checkpoint {
             name ->
                 fileNames.containsKey(name) ? readFinite(entries.get(fileNames.get(name))) : null,
             weightsFile(),
-            companions());
+            companions(directory));
     return new Loaded(model, extraTensors);
   }
 
@@ -345,7 +345,8 @@ final class Checkpoint {
     return Files.isRegularFile(index) ? index : directory.resolve(GptModel.WEIGHTS_FILE);
   }
 
-  private Map<String, byte[]> companions() {
+  /** The tokenizer and generation files of a folder ({@link #COMPANIONS}), by name. */
+  static Map<String, byte[]> companions(Path directory) {
     Map<String, byte[]> out = new LinkedHashMap<>();
     for (String name : COMPANIONS) {
       Path file = directory.resolve(name);

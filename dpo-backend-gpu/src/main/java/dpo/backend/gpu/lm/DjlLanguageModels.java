@@ -42,6 +42,31 @@ public final class DjlLanguageModels implements LanguageModels {
   }
 
   @Override
+  public LanguageModel newLanguageModel(
+      String architecture, String preset, Path tokenizer, int contextLength, long seed) {
+    HfTokenizer t = HfTokenizer.load(tokenizer);
+    GptArchitecture shape =
+        ModelPresets.architecture(architecture, preset, contextLength, 0, 0, 0, t.vocabularySize());
+    GptArchitecture withTokens =
+        new GptArchitecture(
+            shape.modelType(),
+            shape.model(),
+            shape.keyValueHeads(),
+            shape.headDim(),
+            shape.intermediateSize(),
+            shape.activation(),
+            shape.normEpsilon(),
+            shape.ropeTheta(),
+            shape.ropeScaling(),
+            shape.qkvBias(),
+            shape.outputBias(),
+            shape.mlpBias(),
+            shape.tieWordEmbeddings(),
+            new GptArchitecture.SpecialTokens(t.beginOfSequence(), t.endOfSequence(), t.padding()));
+    return GptModel.create(manager, withTokens, seed, Checkpoint.companions(tokenizer));
+  }
+
+  @Override
   public LanguageModel loadLanguageModel(Path directory) {
     return GptModel.load(manager, directory);
   }

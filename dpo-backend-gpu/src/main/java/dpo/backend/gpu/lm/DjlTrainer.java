@@ -5,17 +5,23 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
 import dpo.api.TrainingDivergedException;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.StepMetrics;
+import dpo.api.lm.TokenBatch;
+import dpo.api.lm.TokenLoss;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
 import dpo.backend.gpu.Scalars;
+import dpo.backend.gpu.safetensors.SafeTensors;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * AdamW over a {@link GptModel}'s parameters. The DPO loss comes from the {@link Objective} SPI:
@@ -189,6 +195,94 @@ public final class DjlTrainer implements LmTrainer {
       return loss;
     }
   }
+
+  @Override
+  public TokenLoss languageModelStep(TokenBatch batch) {
+    checkOpen();
+    try (NDManager m = state.newSubManager()) {
+      double loss = tokenLoss(m, batch, true);
+      double[] update = optimizer.update(m);
+      return new TokenLoss(loss, batch.targetCount(), update[0], update[1]);
+    }
+  }
+
+  @Override
+  public TokenLoss tokenLoss(TokenBatch batch) {
+    checkOpen();
+    try (NDManager m = state.newSubManager()) {
+      return new TokenLoss(tokenLoss(m, batch, false), batch.targetCount(), Double.NaN, Double.NaN);
+    }
+  }
+
+  /**
+   * The mean negative log-likelihood of the batch's target tokens; with {@code train}, its gradient
+   * is accumulated into the parameters, blocks going through forward and backward in parts of at
+   * most {@link #microBatchTokens} tokens (each part's sum divided by the whole batch's target
+   * count, so the gradients add up to the whole mean's).
+   */
+  private double tokenLoss(NDManager m, TokenBatch batch, boolean train) {
+    long count = batch.targetCount();
+    if (count == 0) {
+      throw new ConfigurationException(
+          "targets", "the batch has no target token; every token is masked");
+    }
+    int blocksPerPass = Math.max(1, microBatchTokens / Math.max(1, batch.length()));
+    double total = 0;
+    for (int from = 0; from < batch.size(); from += blocksPerPass) {
+      int to = Math.min(batch.size(), from + blocksPerPass);
+      try (NDManager pass = m.newSubManager()) {
+        if (train) {
+          try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+            NDArray nll = model.targetLogProbSum(pass, batch, from, to).neg();
+            total += nll.toType(DataType.FLOAT64, false).getDouble();
+            tape.backward(nll.div(Scalars.like(nll, count)));
+          }
+        } else {
+          total +=
+              -model
+                  .targetLogProbSum(pass, batch, from, to)
+                  .toType(DataType.FLOAT64, false)
+                  .getDouble();
+        }
+      }
+    }
+    double loss = total / count;
+    if (!Double.isFinite(loss)) {
+      throw new TrainingDivergedException(
+          "next-token loss is "
+              + loss
+              + " at step "
+              + optimizer.steps()
+              + "; lower the learning rate");
+    }
+    return loss;
+  }
+
+  @Override
+  public void saveState(Path file) {
+    checkOpen();
+    SafeTensors.write(
+        file,
+        optimizer.state(),
+        Map.of("format", "pt", "written_by", "dpo djl backend", STEPS, Long.toString(steps())));
+  }
+
+  @Override
+  public void loadState(Path file) {
+    checkOpen();
+    String steps = SafeTensors.metadata(file).get(STEPS);
+    long n;
+    try {
+      n = Long.parseLong(steps == null ? "" : steps);
+    } catch (NumberFormatException e) {
+      throw new BadDataException(
+          file, 0, STEPS, "no step count in the header's __metadata__; not an optimizer state");
+    }
+    optimizer.restore(file, SafeTensors.read(file), n);
+  }
+
+  /** The metadata key of the step count in an optimizer state file. */
+  private static final String STEPS = "steps";
 
   @Override
   public long steps() {

@@ -13,6 +13,7 @@ import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.ModelConfig;
+import dpo.api.lm.TokenBatch;
 import dpo.backend.gpu.Scalars;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.nio.file.Path;
@@ -67,6 +68,12 @@ final class GptModel implements LanguageModel {
    * 0.
    */
   static GptModel create(NDManager parent, GptArchitecture architecture, long seed) {
+    return create(parent, architecture, seed, Map.of());
+  }
+
+  /** {@link #create(NDManager, GptArchitecture, long)} with tokenizer files saved beside it. */
+  static GptModel create(
+      NDManager parent, GptArchitecture architecture, long seed, Map<String, byte[]> companions) {
     SplittableRandom random = new SplittableRandom(seed);
     ModelConfig c = architecture.model();
     float projectionStd = (float) (INIT_STD / Math.sqrt(2.0 * c.layers()));
@@ -90,7 +97,7 @@ final class GptModel implements LanguageModel {
       }
       parameters.put(name, parameter(manager, new Tensor(shape, data)));
     }
-    return new GptModel(architecture, manager, parameters, Map.of());
+    return new GptModel(architecture, manager, parameters, companions);
   }
 
   private static NDArray parameter(NDManager manager, Tensor t) {
@@ -469,6 +476,73 @@ final class GptModel implements LanguageModel {
             .logSoftmax(1)
             .gather(m.create(targets, new Shape(n, 1)), 1);
     return m.create(owner, new Shape(batch, n)).matMul(picked).reshape(batch);
+  }
+
+  /**
+   * The sum of the log-probabilities of the target tokens of blocks {@code from..to} of a batch,
+   * each predicted from the tokens before it in its block, as a scalar of {@code m} (on the tape
+   * when a gradient collector is open). Blocks are read as they are: positions 0..length-1 and
+   * causal attention, so right padding never changes earlier tokens.
+   */
+  NDArray targetLogProbSum(NDManager m, TokenBatch batch, int from, int to) {
+    int batchSize = to - from;
+    int length = batch.length();
+    int width = config().width();
+    int vocabulary = config().vocabularySize();
+    if (length > config().contextLength()) {
+      throw new ConfigurationException(
+          "context",
+          "blocks of "
+              + length
+              + " tokens are longer than the model's context of "
+              + config().contextLength()
+              + "; use a context of at most "
+              + config().contextLength());
+    }
+    long[] ids = new long[batchSize * length];
+    int n = 0;
+    for (int b = 0; b < batchSize; b++) {
+      int[] row = batch.tokens()[from + b];
+      boolean[] mask = batch.targets()[from + b];
+      for (int i = 0; i < length; i++) {
+        if (row[i] < 0 || row[i] >= vocabulary) {
+          throw new ConfigurationException(
+              "tokens",
+              "token id " + row[i] + " is outside the model's vocabulary of " + vocabulary);
+        }
+        ids[b * length + i] = row[i];
+        n += mask[i] ? 1 : 0;
+      }
+    }
+    if (n == 0) {
+      return m.zeros(new Shape());
+    }
+    long[] rows = new long[n * width];
+    long[] targets = new long[n];
+    int at = 0;
+    for (int b = 0; b < batchSize; b++) {
+      boolean[] mask = batch.targets()[from + b];
+      for (int i = 1; i < length; i++) {
+        if (mask[i]) {
+          // The hidden state at position i - 1 predicts the token at i.
+          Arrays.fill(rows, at * width, (at + 1) * width, (long) b * length + i - 1);
+          targets[at++] = ids[b * length + i];
+        }
+      }
+    }
+    NDArray states =
+        hidden(
+                m.create(ids, new Shape(batchSize, length)),
+                positionsOf(m, batchSize, length),
+                causalBias(m, length),
+                null)
+            .reshape((long) batchSize * length, width)
+            .gather(m.create(rows, new Shape(n, width)), 0);
+    return Linear.linear(states, head())
+        .singletonOrThrow()
+        .logSoftmax(1)
+        .gather(m.create(targets, new Shape(n, 1)), 1)
+        .sum();
   }
 
   /** The final hidden states of a padded grid, in {@code m}, on the tape when one is open. */

@@ -84,24 +84,8 @@ public final class SafeTensors {
                 + " bytes, too short for a safetensors header;"
                 + " the file is truncated or not safetensors");
       }
-      ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(channel, lengthBytes, 0);
-      long headerLength = lengthBytes.flip().getLong();
-      if (headerLength < 2 || headerLength > size - 8 || headerLength > MAX_HEADER_BYTES) {
-        throw bad(
-            file,
-            null,
-            "header length "
-                + Long.toUnsignedString(headerLength)
-                + " is impossible for a file of "
-                + size
-                + " bytes (at most "
-                + Math.min(size - 8, MAX_HEADER_BYTES)
-                + "); the file is corrupt or truncated");
-      }
-      ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-      readFully(channel, headerBytes, 8);
-      JsonObject header = parseHeader(file, headerBytes.array());
+      JsonObject header = headerObject(channel, file, size);
+      long headerLength = headerLength(channel);
       long dataStart = 8 + headerLength;
       List<Entry> entries = new ArrayList<>();
       for (Raw e : entries(file, header, size - dataStart)) {
@@ -113,6 +97,61 @@ public final class SafeTensors {
     } catch (IOException e) {
       throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
     }
+  }
+
+  /**
+   * The string pairs of a file's {@code __metadata__} (empty if it has none).
+   *
+   * @param file the safetensors file
+   * @return the pairs
+   * @throws BadDataException if the header is malformed
+   */
+  public static Map<String, String> metadata(Path file) {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size < 8) {
+        throw bad(file, null, "file has " + size + " bytes, too short for a safetensors header");
+      }
+      JsonObject header = headerObject(channel, file, size);
+      Map<String, String> out = new LinkedHashMap<>();
+      if (header.has(METADATA) && header.get(METADATA).isJsonObject()) {
+        for (Map.Entry<String, JsonElement> e : header.getAsJsonObject(METADATA).entrySet()) {
+          if (e.getValue().isJsonPrimitive()) {
+            out.put(e.getKey(), e.getValue().getAsString());
+          }
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
+    }
+  }
+
+  private static long headerLength(FileChannel channel) throws IOException {
+    ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(channel, lengthBytes, 0);
+    return lengthBytes.flip().getLong();
+  }
+
+  /** The header's JSON object, its length checked against the file's size. */
+  private static JsonObject headerObject(FileChannel channel, Path file, long size)
+      throws IOException {
+    long headerLength = headerLength(channel);
+    if (headerLength < 2 || headerLength > size - 8 || headerLength > MAX_HEADER_BYTES) {
+      throw bad(
+          file,
+          null,
+          "header length "
+              + Long.toUnsignedString(headerLength)
+              + " is impossible for a file of "
+              + size
+              + " bytes (at most "
+              + Math.min(size - 8, MAX_HEADER_BYTES)
+              + "); the file is corrupt or truncated");
+    }
+    ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+    readFully(channel, headerBytes, 8);
+    return parseHeader(file, headerBytes.array());
   }
 
   /**

@@ -1,0 +1,46 @@
+package dpo.core.lm;
+
+import dpo.api.backend.BackendConfig;
+import dpo.api.backend.PolicyBackendProvider;
+import dpo.core.align.AlignExperiment;
+import dpo.core.provenance.Provenance;
+import dpo.core.provenance.RunRecord;
+import java.util.Map;
+
+/** What the training experiments share: the backend's settings and the run's fingerprint. */
+final class TrainingRuns {
+  private TrainingRuns() {}
+
+  /** The backend's config: threads, and the device when one is named. */
+  static BackendConfig backendConfig(int threads, String device) {
+    BackendConfig c = new BackendConfig(threads);
+    return device == null || device.isBlank() ? c : c.withOption("device", device);
+  }
+
+  /** The SHA-256 of the canonical JSON of a value. */
+  static String fingerprint(Map<String, Object> everything) {
+    return Provenance.sha256(AlignExperiment.canonicalJson(everything));
+  }
+
+  /** The SHA-256 of token blocks and their loss masks. */
+  static String sha256(dpo.api.lm.TokenBatch batch) {
+    java.security.MessageDigest d = Provenance.newSha256();
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * batch.length() + batch.length());
+    for (int r = 0; r < batch.size(); r++) {
+      b.clear();
+      for (int t : batch.tokens()[r]) {
+        b.putInt(t);
+      }
+      for (boolean t : batch.targets()[r]) {
+        b.put((byte) (t ? 1 : 0));
+      }
+      d.update(b.array(), 0, b.position());
+    }
+    return java.util.HexFormat.of().formatHex(d.digest());
+  }
+
+  /** The providers of a run with a backend only. */
+  static RunRecord.Providers providers(PolicyBackendProvider backend) {
+    return new RunRecord.Providers(RunRecord.ProviderInfo.of(backend), null, null, null);
+  }
+}
