@@ -16,9 +16,14 @@ import picocli.CommandLine.Spec;
     name = "lm",
     mixinStandardHelpOptions = true,
     usageHelpWidth = 100,
-    subcommands = {LmCommand.Info.class, LmScoreCommand.class, LmGenerateCommand.class},
+    subcommands = {
+      LmCommand.Info.class,
+      LmScoreCommand.class,
+      LmGenerateCommand.class,
+      LmConvertCommand.class
+    },
     description = {
-      "Inspect, score with and generate from a Hugging Face checkpoint folder (config.json,"
+      "Inspect, score with, generate from and convert a Hugging Face checkpoint folder (config.json,"
           + " model.safetensors or shards with model.safetensors.index.json, tokenizer.json):"
           + " model_type llama, mistral, qwen2 or gpt2."
     })

@@ -2,6 +2,7 @@ package dpo.backend.gpu;
 
 import dpo.api.backend.BackendConfig;
 import dpo.api.lm.GenerationConfig;
+import dpo.backend.gpu.lm.CheckpointFormat;
 import dpo.backend.gpu.lm.Checkpoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +31,23 @@ public final class LmFolders implements AutoCloseable {
     } catch (RuntimeException e) {
       close();
       throw e;
+    }
+  }
+
+  /**
+   * Rewrites a checkpoint folder in another dtype or shard size (see {@link Checkpoints#convert}),
+   * on a backend of its own.
+   *
+   * @param config backend options (device, threads)
+   * @param source the checkpoint folder to read
+   * @param target the folder to write
+   * @param format the weights' dtype and largest shard
+   */
+  public static void convert(
+      BackendConfig config, Path source, Path target, CheckpointFormat format) {
+    DjlOffline.enforce();
+    try (DjlBackend backend = new DjlBackend(config)) {
+      Checkpoints.convert(backend.manager(), source, target, format);
     }
   }
 
