@@ -25,10 +25,11 @@ import picocli.CommandLine.Spec;
       LmCommand.Info.class,
       LmScoreCommand.class,
       LmGenerateCommand.class,
-      LmTrainCommand.class
+      LmTrainCommand.class,
+      LmConvertCommand.class
     },
     description = {
-      "Inspect, score with, generate from and train a Hugging Face checkpoint folder (config.json,"
+      "Inspect, score with, generate from, train and convert a Hugging Face checkpoint folder (config.json,"
           + " model.safetensors or shards with model.safetensors.index.json, tokenizer.json):"
           + " model_type llama, mistral, qwen2 or gpt2."
     })

@@ -444,6 +444,9 @@ class UserErrorsTest {
     assertTrue(text.startsWith("dpo reward train: "), text);
     assertTrue(text.strip().endsWith("; training diverged: lower --lr (now 1000000.0)"), text);
     assertFalse(text.contains("learning rate"), "no generic fix besides the command's: " + text);
+  }
+
+  @TestFactory
   Stream<DynamicTest> lmTrain() throws IOException {
     Path text = Files.writeString(tmp.resolve("lm-corpus.txt"), "the cat sat\nthe dog ran\n");
     Path rows =
@@ -588,6 +591,54 @@ class UserErrorsTest {
       assertEquals(0, code);
     }
     return dir.toString();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> lmConvert() throws IOException {
+    Path missing = tmp.resolve("no-such-model");
+    Path existing = Files.createDirectories(tmp.resolve("existing-folder"));
+    String out = tmp.resolve("converted").toString();
+    return table(
+        row(
+            2,
+            "dpo lm convert: --dtype: 'int8' is not a dtype dpo writes; use float32 or bfloat16",
+            "lm",
+            "convert",
+            "--model",
+            missing.toString(),
+            "--out",
+            out,
+            "--dtype",
+            "int8"),
+        row(
+            2,
+            "dpo lm convert: --max-shard-size: '2 gigs' is not a size; write e.g. 2GB",
+            "lm",
+            "convert",
+            "--model",
+            missing.toString(),
+            "--out",
+            out,
+            "--max-shard-size",
+            "2 gigs"),
+        row(
+            2,
+            "dpo lm convert: --out " + existing + " exists; name a new folder",
+            "lm",
+            "convert",
+            "--model",
+            missing.toString(),
+            "--out",
+            existing.toString()),
+        row(
+            2,
+            "dpo lm convert: --model: " + missing,
+            "lm",
+            "convert",
+            "--model",
+            missing.toString(),
+            "--out",
+            out));
   }
 
   /** Every numeric option of every command rejects a non-number naming itself, exit 2. */

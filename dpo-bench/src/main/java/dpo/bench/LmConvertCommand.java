@@ -1,0 +1,94 @@
+package dpo.bench;
+
+import dpo.api.backend.BackendConfig;
+import dpo.backend.gpu.LmFolders;
+import dpo.backend.gpu.lm.CheckpointFormat;
+import dpo.backend.gpu.lm.Checkpoints;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code dpo lm convert}: a checkpoint folder rewritten in another dtype or shard size. */
+@Command(
+    name = "convert",
+    mixinStandardHelpOptions = true,
+    usageHelpWidth = 100,
+    sortOptions = false,
+    description = {
+      "Write a checkpoint folder as Hugging Face's save_pretrained lays it out: config.json (with"
+          + " torch_dtype), the weights in float32 or bfloat16 in model.safetensors, or in"
+          + " model-00001-of-0000N.safetensors shards with model.safetensors.index.json when they"
+          + " exceed --max-shard-size, and the tokenizer and generation files; a"
+          + " tokenizer_config.json naming the special tokens is added if the source has none."
+          + " The source is validated as any --model is."
+    })
+final class LmConvertCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "The Hugging Face checkpoint folder to read.")
+  Path model;
+
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "The folder to write; it must not exist yet.")
+  Path out;
+
+  @Option(
+      names = "--dtype",
+      defaultValue = "float32",
+      paramLabel = "float32|bfloat16",
+      description =
+          "Element type of the written weights (default: ${DEFAULT-VALUE}); bfloat16 rounds each"
+              + " weight to nearest, ties to even, as PyTorch does.")
+  String dtype;
+
+  @Option(
+      names = "--max-shard-size",
+      defaultValue = "5GB",
+      paramLabel = "SIZE",
+      description =
+          "Largest shard, as transformers reads it: 2GB is 2*10^9 bytes, 2GiB 2*2^30 (default:"
+              + " ${DEFAULT-VALUE}). A single tensor larger than this gets a shard of its own.")
+  String maxShardSize;
+
+  @Override
+  public Integer call() {
+    CheckpointFormat format =
+        new CheckpointFormat(
+            CheckpointFormat.parseDtype("dtype", dtype),
+            CheckpointFormat.parseSize("maxShardSize", maxShardSize));
+    if (Files.exists(out)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--out "
+              + out
+              + " exists; name a new folder (convert never writes into an existing one)");
+    }
+    LmFolders.convert(new BackendConfig(0).withOption("device", "cpu"), model, out, format);
+    Map<String, Object> info = Checkpoints.info(out);
+    spec.commandLine()
+        .getOut()
+        .println(
+            "converted "
+                + model
+                + " to "
+                + out
+                + ": "
+                + info.get("dtype")
+                + ", "
+                + info.get("weights"));
+    return 0;
+  }
+}
