@@ -18,17 +18,10 @@ import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -347,7 +340,7 @@ final class RewardCommand implements Runnable {
             "--max-row-chars");
 
     /** {@code --data}: the pairs of the user's file, from a checkpoint or a fresh model. */
-    private int trainOnFile() throws IOException {
+    private int trainOnFile() {
       CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
       for (String option : List.of("--task", "--pairs", "--held-out")) {
         if (parsed.hasMatchedOption(option)) {
@@ -412,7 +405,8 @@ final class RewardCommand implements Runnable {
       PrintWriter stdout = spec.commandLine().getOut();
       stdout.println("read " + pairs.size() + " preference pairs from " + data);
       RewardFitExperiment.FileData fileData =
-          new RewardFitExperiment.FileData(data + " (" + read.id() + " rows)", sha256(data), pairs);
+          new RewardFitExperiment.FileData(
+              data + " (" + read.id() + " rows)", Provenance.sha256(data), pairs);
       try (OutputFolder folder = OutputFolder.claim(out, "out")) {
         fit.runOnFile(
             config,
@@ -426,14 +420,6 @@ final class RewardCommand implements Runnable {
       stdout.println("wrote " + out);
       stdout.flush();
       return 0;
-    }
-
-    private static String sha256(Path file) throws IOException {
-      MessageDigest digest = Provenance.newSha256();
-      try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-        in.transferTo(OutputStream.nullOutputStream());
-      }
-      return HexFormat.of().formatHex(digest.digest());
     }
 
     /** One pair per prompt: two demonstrations, the higher true reward chosen, ties skipped. */

@@ -41,7 +41,9 @@ import java.util.SplittableRandom;
  * checkpoints it. The policy is warm-started from the previous iteration; the reference stays the
  * initial model unless {@link AlignConfig#updateReference()}. {@link AlignConfig#resyncEvery()}
  * sets how often generation follows the policy, from offline (never) through iterative (once per
- * iteration) to fully online (every step).
+ * iteration) to fully online (every step). The reference's log-probabilities of a round's pairs are
+ * computed once, when the pairs are made ({@link LmTrainer#referenceLogProbs}), and reused by every
+ * step and epoch over them; {@link AlignConfig#gradientAccumulation()} batches make one step.
  *
  * <p>Resume: a run directory holds {@code checkpoints/iteration-N/} (the policy after iteration N),
  * {@code metrics.jsonl} and {@code state.json}, written in that order after each iteration;

@@ -139,6 +139,26 @@ public final class Provenance {
   }
 
   /**
+   * The SHA-256 of a file's bytes, hex encoded, read as a stream.
+   *
+   * @param file the file
+   * @return 64 hex digits
+   * @throws UncheckedIOException if the file cannot be read
+   */
+  public static String sha256(Path file) {
+    MessageDigest digest = newSha256();
+    byte[] buffer = new byte[1 << 16];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        digest.update(buffer, 0, n);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /**
    * A fresh SHA-256 digest, for streamed hashing.
    *
    * @return the digest

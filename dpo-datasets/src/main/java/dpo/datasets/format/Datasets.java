@@ -24,7 +24,8 @@ import java.util.Objects;
  *
  * <p>Besides reading a file's records as they are ({@link #open}), there are views: the prompts of
  * any file, the preference pairs of a TRL or PKU-SafeRLHF file (the latter by its helpfulness
- * label), the generation records of a generations file and the rows of a PKU-SafeRLHF file.
+ * label), the preference pairs of any file that holds some (scored generation records too, best
+ * against worst), the generation records of a generations file and the rows of a PKU-SafeRLHF file.
  */
 public final class Datasets {
   private Datasets() {}
