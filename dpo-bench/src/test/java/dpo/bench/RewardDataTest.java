@@ -270,6 +270,43 @@ class RewardDataTest {
     assertEquals("GPT2ForSequenceClassification", config.get("architectures").get(0).asText());
     assertEquals(48, config.get("n_positions").asInt());
     assertTrue(oracleAgreement(out) >= 0.9);
+    // dpo align takes it as its oracle, with the language model as the policy.
+    StringBuilder prompts = new StringBuilder();
+    for (String[] p : pairs(10, 3)) {
+      prompts.append(p[0]).append('\n');
+    }
+    Path promptFile = Files.writeString(dir.resolve("prompts.txt"), prompts.toString());
+    Path aligned = dir.resolve("align");
+    Result alignment =
+        dpo(
+            "align",
+            "--prompts",
+            promptFile.toString(),
+            "--model",
+            lm.toString(),
+            "--oracle",
+            "learned",
+            "--oracle-option",
+            "model=" + out,
+            "--samplers",
+            "on-policy",
+            "--seeds",
+            "1",
+            "--iterations",
+            "1",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--max-new-tokens",
+            "6",
+            "--test-prompts",
+            "2",
+            "--out",
+            aligned.toString());
+    assertEquals(0, alignment.exitCode(), alignment.toString());
+    assertEquals("learned", RunRecord.readFrom(aligned).providers().oracle().id());
+    assertTrue(Files.isRegularFile(aligned.resolve("results.csv")));
     // The oracle's tokenizer is the language model's: the same ids.
     try (PolicyBackend backend = runtime.backends().get("djl").create(BackendConfig.defaults())) {
       Tokenizer a = backend.languageModels().orElseThrow().loadTokenizer(lm);
