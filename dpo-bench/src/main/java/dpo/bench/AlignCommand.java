@@ -196,6 +196,17 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   int batchSize;
 
   @Option(
+      names = "--grad-accumulation",
+      paramLabel = "K",
+      defaultValue = "1",
+      description =
+          "Batches of --batch-size pairs per optimizer step, their gradients accumulated (TRL's"
+              + " gradient_accumulation_steps): the update equals one step on K x B pairs. Memory"
+              + " does not grow with either, as every forward pass holds at most 1,024 tokens"
+              + " (default: ${DEFAULT-VALUE}).")
+  int gradAccumulation;
+
+  @Option(
       names = "--beta",
       paramLabel = "BETA",
       defaultValue = "0.5",
@@ -294,7 +305,9 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
         "oracle.",
         "--oracle-option",
         "reference",
-        "--model");
+        "--model",
+        "gradientAccumulation",
+        "--grad-accumulation");
   }
 
   @Override
@@ -511,7 +524,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
         rule,
         resyncEvery,
         updateReference,
-        runSeed);
+        runSeed,
+        gradAccumulation);
   }
 
   private void applyQuick() {

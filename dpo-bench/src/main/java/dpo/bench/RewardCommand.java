@@ -2,10 +2,17 @@ package dpo.bench;
 
 import com.google.inject.Provider;
 import dpo.api.ProviderNotFoundException;
+import dpo.api.data.DataFormat;
+import dpo.api.data.PreferencePair;
 import dpo.api.lm.ModelConfig;
 import dpo.core.io.OutputFolder;
+import dpo.core.provenance.Provenance;
 import dpo.core.reward.LabelledPair;
 import dpo.core.reward.RewardFitExperiment;
+import dpo.datasets.format.DatasetReader;
+import dpo.datasets.format.Datasets;
+import dpo.datasets.io.RowLocation;
+import dpo.datasets.io.RowSources;
 import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
@@ -20,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,7 +64,23 @@ final class RewardCommand implements Runnable {
             + " prompt (good and poor mixed), the better one chosen. Reports held-out pair"
             + " accuracy on test prompts after each epoch and writes a checkpoint folder"
             + " (config.json, model.safetensors, tokenizer.json, run.json) that the 'learned'"
-            + " oracle loads (option model=DIR)."
+            + " oracle loads (option model=DIR).",
+        "",
+        "With --data, fit it instead to the pairs of your preference file (any format 'dpo data'"
+            + " reads: TRL rows, plain or conversational, PKU-SafeRLHF rows by their helpfulness"
+            + " label, scored generation records by best against worst; JSON lines, JSON, gzip,"
+            + " Parquet), starting from --model DIR (a checkpoint with its tokenizer: a language"
+            + " model from 'dpo lm train', or a reward model to train further) or from a fresh"
+            + " model with the tokenizer of --tokenizer DIR. A seeded draw holds --eval-fraction of"
+            + " the pairs out for the accuracy. Texts are read as 'dpo align' hands them to the"
+            + " oracle (a conversation rendered as text). Every pair must fit the model's context"
+            + " in tokens (prompt plus the longer response); a longer one is refused with its"
+            + " line.",
+        "",
+        "Examples:",
+        "  dpo reward train --data prefs.jsonl --model lm/ --out rm/",
+        "  dpo reward train --data prefs.parquet --tokenizer tok/ --context 256 --out rm/",
+        "  dpo align --prompts prompts.txt --model lm/ --oracle learned --oracle-option model=rm/"
       })
   static final class Train implements Callable<Integer>, UserErrors.Trains, UserErrors.Fields {
     @Spec CommandSpec spec;
@@ -148,6 +172,62 @@ final class RewardCommand implements Runnable {
     long seed;
 
     @Option(
+        names = "--data",
+        paramLabel = "FILE",
+        description =
+            "Your preference file, instead of a synthetic task (needs --model or --tokenizer).")
+    Path data;
+
+    @Option(
+        names = "--format",
+        paramLabel = "FORMAT",
+        converter = DataCommand.FormatConverter.class,
+        description = "With --data: its row format (default: detected from the first row).")
+    DataFormat format;
+
+    @Option(
+        names = "--model",
+        paramLabel = "DIR",
+        description =
+            "With --data: start from this checkpoint and use its tokenizer (a language model's body"
+                + " gets a fresh scalar head; a reward model continues).")
+    Path model;
+
+    @Option(
+        names = "--tokenizer",
+        paramLabel = "DIR",
+        description =
+            "With --data: start from a fresh model (--width, --layers, --heads, --context) with"
+                + " this folder's tokenizer.json, e.g. from 'dpo tokenizer train'.")
+    Path tokenizer;
+
+    @Option(
+        names = "--context",
+        paramLabel = "T",
+        defaultValue = "256",
+        description =
+            "With --tokenizer: the fresh model's context, the most tokens of a prompt plus"
+                + " response (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(
+        names = "--eval-fraction",
+        paramLabel = "F",
+        defaultValue = "0.1",
+        description =
+            "With --data: fraction of pairs held out for the accuracy, drawn with --seed (default:"
+                + " ${DEFAULT-VALUE}).")
+    double evalFraction;
+
+    @Option(
+        names = "--max-row-chars",
+        paramLabel = "N",
+        defaultValue = "" + RowSources.DEFAULT_MAX_ROW_CHARS,
+        description =
+            "With --data: the longest row read, in characters (default: ${DEFAULT-VALUE}).")
+    long maxRowChars;
+
+    @Option(
         names = "--out",
         defaultValue = "results/reward-model",
         paramLabel = "DIR",
@@ -163,7 +243,7 @@ final class RewardCommand implements Runnable {
 
     @Override
     public Map<String, String> fieldOptions() {
-      return Map.of("learningRate", "--lr");
+      return Map.of("learningRate", "--lr", "evalFraction", "--eval-fraction");
     }
 
     @Override
@@ -187,6 +267,15 @@ final class RewardCommand implements Runnable {
                       + (value == Math.rint(value) ? Long.toString(value.longValue()) : value));
             }
           });
+      if (data != null) {
+        return trainOnFile();
+      }
+      for (String option : FILE_ONLY) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+          throw new ParameterException(
+              spec.commandLine(), option + ": only with --data FILE (your preference file)");
+        }
+      }
       SyntheticTask t =
           SyntheticTasks.find(task)
               .orElseThrow(() -> new ProviderNotFoundException("task", task, SyntheticTasks.ids()));
@@ -234,6 +323,98 @@ final class RewardCommand implements Runnable {
         fit.run(
             config,
             data,
+            folder.path(),
+            line -> {
+              stdout.println(line);
+              stdout.flush();
+            });
+      }
+      stdout.println("wrote " + out);
+      stdout.flush();
+      return 0;
+    }
+
+    private static final List<String> FILE_ONLY =
+        List.of(
+            "--format",
+            "--model",
+            "--tokenizer",
+            "--context",
+            "--eval-fraction",
+            "--max-row-chars");
+
+    /** {@code --data}: the pairs of the user's file, from a checkpoint or a fresh model. */
+    private int trainOnFile() {
+      CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+      for (String option : List.of("--task", "--pairs", "--held-out")) {
+        if (parsed.hasMatchedOption(option)) {
+          throw new ParameterException(
+              spec.commandLine(),
+              option + ": belongs to the synthetic task; --data gives the pairs");
+        }
+      }
+      if ((model == null) == (tokenizer == null)) {
+        throw new ParameterException(
+            spec.commandLine(),
+            model == null
+                ? "--data needs --model DIR (a checkpoint to start from, with its tokenizer) or"
+                    + " --tokenizer DIR (a fresh model)"
+                : "--model and --tokenizer: give one; a checkpoint brings its own tokenizer");
+      }
+      if (model != null) {
+        for (String option : List.of("--width", "--layers", "--heads", "--context")) {
+          if (parsed.hasMatchedOption(option)) {
+            throw new ParameterException(
+                spec.commandLine(), option + ": the shape comes from --model's config.json");
+          }
+        }
+      }
+      if (context < 2) {
+        throw new ParameterException(spec.commandLine(), "--context: must be >= 2, got " + context);
+      }
+      if (maxRowChars < 1) {
+        throw new ParameterException(
+            spec.commandLine(), "--max-row-chars: must be >= 1, got " + maxRowChars);
+      }
+      RewardFitExperiment.FileConfig config =
+          new RewardFitExperiment.FileConfig(
+              model != null
+                  ? new RewardFitExperiment.Start.Checkpoint(model)
+                  : new RewardFitExperiment.Start.Fresh(tokenizer, width, layers, heads, context),
+              evalFraction,
+              epochs,
+              batch,
+              lr,
+              backend,
+              seed);
+      RewardFitExperiment fit = experiment.get();
+      fit.check(config);
+      List<RewardFitExperiment.FilePair> pairs = new ArrayList<>();
+      DataFormat read;
+      try (DatasetReader<PreferencePair> reader =
+          Datasets.preferencePairs(data, format, maxRowChars)) {
+        read = reader.format();
+        for (PreferencePair p = reader.next(); p != null; p = reader.next()) {
+          RowLocation at = reader.location();
+          pairs.add(
+              new RewardFitExperiment.FilePair(
+                  p.prompt().text(),
+                  p.chosen().text(),
+                  p.rejected().text(),
+                  data,
+                  at.line(),
+                  at.where()));
+        }
+      }
+      PrintWriter stdout = spec.commandLine().getOut();
+      stdout.println("read " + pairs.size() + " preference pairs from " + data);
+      RewardFitExperiment.FileData fileData =
+          new RewardFitExperiment.FileData(
+              data + " (" + read.id() + " rows)", Provenance.sha256(data), pairs);
+      try (OutputFolder folder = OutputFolder.claim(out, "out")) {
+        fit.runOnFile(
+            config,
+            fileData,
             folder.path(),
             line -> {
               stdout.println(line);

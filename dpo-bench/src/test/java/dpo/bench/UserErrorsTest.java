@@ -641,6 +641,142 @@ class UserErrorsTest {
             out));
   }
 
+  @TestFactory
+  Stream<DynamicTest> rewardTrainData() throws IOException {
+    Path good = Files.writeString(tmp.resolve("good.jsonl"), PAIR + "\n" + PAIR + "\n");
+    Path missing =
+        Files.writeString(
+            tmp.resolve("missing.jsonl"), PAIR + "\n{\"prompt\": \"p\", \"chosen\": \"a\"}\n");
+    Path number =
+        Files.writeString(
+            tmp.resolve("number.jsonl"),
+            PAIR + "\n{\"prompt\": \"p\", \"chosen\": 5, \"rejected\": \"b\"}\n");
+    Path longRow =
+        Files.writeString(
+            tmp.resolve("long-row.jsonl"),
+            PAIR
+                + "\n{\"prompt\": \"p\", \"chosen\": \""
+                + "a".repeat(200)
+                + "\", \"rejected\": \"b\"}\n");
+    Path longPair =
+        Files.writeString(
+            tmp.resolve("long-pair.jsonl"),
+            PAIR
+                + "\n{\"prompt\": \"the cat\", \"chosen\": \""
+                + "the dog sat on the mat ".repeat(4)
+                + "\", \"rejected\": \"b\"}\n");
+    Path prompts = Files.writeString(tmp.resolve("prompts.jsonl"), "{\"prompt\": \"p\"}\n");
+    Path unscored =
+        Files.writeString(
+            tmp.resolve("unscored.jsonl"), "{\"prompt\": \"p\", \"responses\": [\"a\", \"b\"]}\n");
+    Path corpus =
+        Files.writeString(tmp.resolve("corpus.txt"), "the cat sat on the mat\nthe dog ran\n");
+    Path tokenizer = tmp.resolve("tokenizer");
+    assertEquals(
+        0,
+        Main.execute(
+            new String[] {
+              "tokenizer",
+              "train",
+              "--input",
+              corpus.toString(),
+              "--vocab-size",
+              "270",
+              "--out",
+              tokenizer.toString()
+            },
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(new StringWriter())));
+    String tok = tokenizer.toString();
+    return table(
+        row(
+            2,
+            "dpo reward train: --data: " + missing + ":2 (rejected): ",
+            withOut("reward", "train", "--data", missing.toString(), "--tokenizer", tok)),
+        row(
+            2,
+            "dpo reward train: --data: " + number + ":2 (chosen): ",
+            withOut("reward", "train", "--data", number.toString(), "--tokenizer", tok)),
+        row(
+            2,
+            "dpo reward train: --data: " + longRow + ":2: the row is longer than 100 characters",
+            withOut(
+                "reward",
+                "train",
+                "--data",
+                longRow.toString(),
+                "--tokenizer",
+                tok,
+                "--max-row-chars",
+                "100")),
+        row(
+            2,
+            "dpo reward train: --data: "
+                + longPair
+                + ":2 (chosen): the prompt (3 tokens) and the chosen response (45 tokens) make 48"
+                + " tokens, more than the reward model's context of 16; shorten the row",
+            withOut(
+                "reward",
+                "train",
+                "--data",
+                longPair.toString(),
+                "--tokenizer",
+                tok,
+                "--context",
+                "16")),
+        row(
+            2,
+            "dpo reward train: --data: " + prompts + ": holds prompts rows (prompts only)",
+            withOut("reward", "train", "--data", prompts.toString(), "--tokenizer", tok)),
+        row(
+            2,
+            "dpo reward train: --data: " + unscored + ":1 (rewards): missing",
+            withOut("reward", "train", "--data", unscored.toString(), "--tokenizer", tok)),
+        row(
+            2,
+            "dpo reward train: --data needs --model DIR",
+            withOut("reward", "train", "--data", good.toString())),
+        row(
+            2,
+            "dpo reward train: --model and --tokenizer: give one",
+            withOut(
+                "reward", "train", "--data", good.toString(), "--tokenizer", tok, "--model", tok)),
+        row(
+            2,
+            "dpo reward train: --width: the shape comes from --model",
+            withOut("reward", "train", "--data", good.toString(), "--model", tok, "--width", "8")),
+        row(
+            2,
+            "dpo reward train: --eval-fraction: must be in (0, 1), got 0.0",
+            withOut(
+                "reward",
+                "train",
+                "--data",
+                good.toString(),
+                "--tokenizer",
+                tok,
+                "--eval-fraction",
+                "0")),
+        row(
+            2,
+            "dpo reward train: --eval-fraction: 0.1 of 2 pairs holds out 0; at least one",
+            withOut("reward", "train", "--data", good.toString(), "--tokenizer", tok)),
+        row(
+            2,
+            "dpo reward train: --tokenizer: only with --data FILE",
+            withOut("reward", "train", "--tokenizer", tok)),
+        row(
+            2,
+            "dpo reward train: --pairs: belongs to the synthetic task",
+            withOut("reward", "train", "--data", good.toString(), "--pairs", "10")),
+        row(
+            2,
+            "dpo reward train: --model: ",
+            withOut("reward", "train", "--data", good.toString(), "--model", tmp.toString())));
+  }
+
+  private static final String PAIR = "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}";
+
   /** Every numeric option of every command rejects a non-number naming itself, exit 2. */
   @TestFactory
   Stream<DynamicTest> everyNumericOptionOfEveryCommand() {

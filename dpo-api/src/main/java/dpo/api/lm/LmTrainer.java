@@ -12,14 +12,43 @@ public interface LmTrainer extends AutoCloseable {
 
   /**
    * One preference step: the objective's loss of h = (log pi(chosen) - log pi_ref(chosen)) - (log
-   * pi(rejected) - log pi_ref(rejected)) averaged over the batch, then one optimizer update.
+   * pi(rejected) - log pi_ref(rejected)) averaged over the batch, then one optimizer update. Runs
+   * the reference on the batch first; {@link #dpoStep(PreferenceBatch, ReferenceLogProbs,
+   * Objective)} takes its log-probabilities computed once instead.
    *
    * @param batch the pairs
    * @param reference the frozen reference model
    * @param objective the per-pair loss
    * @return the step's metrics
    */
-  StepMetrics dpoStep(PreferenceBatch batch, LanguageModel reference, Objective objective);
+  default StepMetrics dpoStep(PreferenceBatch batch, LanguageModel reference, Objective objective) {
+    return dpoStep(batch, referenceLogProbs(batch, reference), objective);
+  }
+
+  /**
+   * One preference step with the reference's log-probabilities given, as {@link
+   * #dpoStep(PreferenceBatch, LanguageModel, Objective)} computes them. However many pairs the
+   * batch holds, the step is one optimizer update on the mean loss over all of them (a backend may
+   * run them through forward and backward in smaller passes and accumulate the exact gradient), so
+   * gradient accumulation over k batches is one step on their concatenation.
+   *
+   * @param batch the pairs
+   * @param reference log pi_ref of the batch's responses, one per pair
+   * @param objective the per-pair loss
+   * @return the step's metrics
+   */
+  StepMetrics dpoStep(PreferenceBatch batch, ReferenceLogProbs reference, Objective objective);
+
+  /**
+   * The reference model's log-probabilities of a batch's responses, computed off the gradient tape
+   * in passes whose memory the backend bounds. The reference is frozen, so pairs that several steps
+   * or epochs reuse need this once.
+   *
+   * @param batch the pairs
+   * @param reference the frozen reference model
+   * @return log pi_ref of each pair's chosen and rejected response
+   */
+  ReferenceLogProbs referenceLogProbs(PreferenceBatch batch, LanguageModel reference);
 
   /**
    * One supervised step: mean negative log-likelihood per response token, then one update.

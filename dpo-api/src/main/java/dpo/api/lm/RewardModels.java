@@ -19,6 +19,19 @@ public interface RewardModels {
   RewardModel newRewardModel(ModelConfig config, long seed);
 
   /**
+   * Creates a reward model whose transformer starts from a checkpoint folder: a reward model's
+   * checkpoint continues whole (its scalar head too); a causal language model's (for example one
+   * that {@code dpo lm train} wrote) gives its body, and the scalar head is drawn from the seed.
+   * The folder's tokenizer files travel with the model into the folder it is saved to.
+   *
+   * @param checkpoint a reward-model or language-model checkpoint folder
+   * @param seed seed of a fresh scalar head
+   * @return a model the caller must close
+   * @throws dpo.api.BadDataException if the checkpoint is malformed
+   */
+  RewardModel newRewardModel(Path checkpoint, long seed);
+
+  /**
    * Loads a reward-model checkpoint written by {@link RewardModel#save(Path)}.
    *
    * @param directory the checkpoint

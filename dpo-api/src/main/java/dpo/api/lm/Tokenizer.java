@@ -46,8 +46,9 @@ public interface Tokenizer {
 
   /**
    * Token ids of a (prompt, response) pair for a model with a given context, as reward models read
-   * them: the prompt (the end-of-sequence token if it encodes to nothing) keeps at most half the
-   * context, from its end; the response fills the rest, from its start.
+   * them. A pair that fits the context is kept whole. Otherwise the prompt (the end-of-sequence
+   * token if it encodes to nothing) keeps, from its end, at most what the response leaves and never
+   * less than half the context; the response fills the rest, from its start.
    *
    * @param prompt the prompt text
    * @param response the response text
@@ -59,8 +60,9 @@ public interface Tokenizer {
     if (p.length == 0) {
       p = new int[] {endOfSequence()};
     }
-    p = java.util.Arrays.copyOfRange(p, Math.max(0, p.length - context / 2), p.length);
     int[] r = encode(response);
+    int promptKeeps = Math.min(p.length, Math.max(context / 2, context - r.length));
+    p = java.util.Arrays.copyOfRange(p, p.length - promptKeeps, p.length);
     r = java.util.Arrays.copyOf(r, Math.min(r.length, context - p.length));
     return new int[][] {p, r};
   }

@@ -27,6 +27,11 @@ import java.util.List;
  *     comes from the initial model)
  * @param updateReference whether the reference becomes the policy at the end of each iteration
  * @param seed seed of every draw; the loop derives all its randomness from (seed, iteration, ...)
+ * @param gradientAccumulation batches of {@code batchSize} pairs whose gradients are accumulated
+ *     into one optimizer step, >= 1 (TRL's {@code gradient_accumulation_steps}): a step's loss is
+ *     the mean over its {@code batchSize * gradientAccumulation} pairs, so the update is exactly
+ *     that of one batch of that size; memory stays that of one forward pass, which the backend
+ *     bounds whatever the batch (the djl backend: at most 1,024 tokens)
  */
 public record AlignConfig(
     int iterations,
@@ -42,7 +47,8 @@ public record AlignConfig(
     LabelRule labelRule,
     int resyncEvery,
     boolean updateReference,
-    long seed) {
+    long seed,
+    int gradientAccumulation) {
 
   /**
    * These settings with another seed.
@@ -65,7 +71,93 @@ public record AlignConfig(
         labelRule,
         resyncEvery,
         updateReference,
-        newSeed);
+        newSeed,
+        gradientAccumulation);
+  }
+
+  /**
+   * Settings without gradient accumulation (one batch per optimizer step).
+   *
+   * @param iterations number of iterations, >= 1
+   * @param responsesPerPrompt K responses drawn per training prompt, >= 2
+   * @param epochs passes over each round's pairs, >= 1
+   * @param batchSize pairs per optimizer step, >= 1
+   * @param learningRate AdamW peak learning rate, > 0
+   * @param maxNewTokens most tokens generated per response, >= 1
+   * @param temperature sampling temperature of the training responses, > 0
+   * @param evalTemperature temperature of the evaluation responses, >= 0
+   * @param klTemperature temperature of the samples that estimate KL, > 0
+   * @param marginScale scale of the oracle's reward gap before labelling, > 0
+   * @param labelRule how the scaled gap becomes a label
+   * @param resyncEvery how often generation follows the policy (see the record's description)
+   * @param updateReference whether the reference becomes the policy after each iteration
+   * @param seed seed of every draw
+   */
+  public AlignConfig(
+      int iterations,
+      int responsesPerPrompt,
+      int epochs,
+      int batchSize,
+      double learningRate,
+      int maxNewTokens,
+      double temperature,
+      double evalTemperature,
+      double klTemperature,
+      double marginScale,
+      LabelRule labelRule,
+      int resyncEvery,
+      boolean updateReference,
+      long seed) {
+    this(
+        iterations,
+        responsesPerPrompt,
+        epochs,
+        batchSize,
+        learningRate,
+        maxNewTokens,
+        temperature,
+        evalTemperature,
+        klTemperature,
+        marginScale,
+        labelRule,
+        resyncEvery,
+        updateReference,
+        seed,
+        1);
+  }
+
+  /**
+   * These settings with gradient accumulation over some batches.
+   *
+   * @param batches batches per optimizer step, >= 1
+   * @return the copy
+   */
+  public AlignConfig withGradientAccumulation(int batches) {
+    return new AlignConfig(
+        iterations,
+        responsesPerPrompt,
+        epochs,
+        batchSize,
+        learningRate,
+        maxNewTokens,
+        temperature,
+        evalTemperature,
+        klTemperature,
+        marginScale,
+        labelRule,
+        resyncEvery,
+        updateReference,
+        seed,
+        batches);
+  }
+
+  /**
+   * Pairs per optimizer step: {@code batchSize * gradientAccumulation}.
+   *
+   * @return the count
+   */
+  public int stepPairs() {
+    return Math.multiplyExact(batchSize, gradientAccumulation);
   }
 
   /**
@@ -89,6 +181,7 @@ public record AlignConfig(
    *     response comes from the initial model)
    * @param updateReference whether the reference becomes the policy at the end of each iteration
    * @param seed seed of every draw; the loop derives all its randomness from (seed, iteration, ...)
+   * @param gradientAccumulation batches of {@code batchSize} pairs per optimizer step, >= 1
    */
   public AlignConfig {
     List<Violation> errors = new ArrayList<>();
@@ -96,6 +189,18 @@ public record AlignConfig(
     atLeast(errors, "responsesPerPrompt", responsesPerPrompt, 2);
     atLeast(errors, "epochs", epochs, 1);
     atLeast(errors, "batchSize", batchSize, 1);
+    atLeast(errors, "gradientAccumulation", gradientAccumulation, 1);
+    if (batchSize >= 1
+        && gradientAccumulation >= 1
+        && (long) batchSize * gradientAccumulation > Integer.MAX_VALUE) {
+      errors.add(
+          new Violation(
+              "gradientAccumulation",
+              "gradientAccumulation times batchSize must be < 2^31, got "
+                  + gradientAccumulation
+                  + " x "
+                  + batchSize));
+    }
     atLeast(errors, "maxNewTokens", maxNewTokens, 1);
     positive(errors, "learningRate", learningRate);
     positive(errors, "temperature", temperature);

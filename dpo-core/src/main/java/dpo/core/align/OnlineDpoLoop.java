@@ -10,6 +10,7 @@ import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.PreferenceBatch;
+import dpo.api.lm.ReferenceLogProbs;
 import dpo.api.lm.StepMetrics;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
@@ -40,7 +41,9 @@ import java.util.SplittableRandom;
  * checkpoints it. The policy is warm-started from the previous iteration; the reference stays the
  * initial model unless {@link AlignConfig#updateReference()}. {@link AlignConfig#resyncEvery()}
  * sets how often generation follows the policy, from offline (never) through iterative (once per
- * iteration) to fully online (every step).
+ * iteration) to fully online (every step). The reference's log-probabilities of a round's pairs are
+ * computed once, when the pairs are made ({@link LmTrainer#referenceLogProbs}), and reused by every
+ * step and epoch over them; {@link AlignConfig#gradientAccumulation()} batches make one step.
  *
  * <p>Resume: a run directory holds {@code checkpoints/iteration-N/} (the policy after iteration N),
  * {@code metrics.jsonl} and {@code state.json}, written in that order after each iteration;
@@ -203,12 +206,14 @@ public final class OnlineDpoLoop {
       List<int[]> trainIds) {
     List<String> lines = new ArrayList<>();
     int n = train.size();
-    int roundSize = config.resyncEvery() > 0 ? config.resyncEvery() * config.batchSize() : n;
+    // Gradient accumulation: one optimizer step over this many pairs (see AlignConfig).
+    int stepPairs = config.stepPairs();
+    int roundSize = config.resyncEvery() > 0 ? config.resyncEvery() * stepPairs : n;
     int[] order = permutation(n, new SplittableRandom(mix(config.seed(), it, 1)));
     long totalSteps = 0;
     for (int start = 0; start < n; start += roundSize) {
       int size = Math.min(roundSize, n - start);
-      totalSteps += (long) config.epochs() * ((size + config.batchSize() - 1) / config.batchSize());
+      totalSteps += (long) config.epochs() * ((size + stepPairs - 1) / stepPairs);
     }
     long step = 0;
     double firstLoss = Double.NaN;
@@ -219,16 +224,24 @@ public final class OnlineDpoLoop {
         progress.update(it, "generate", start, n);
         List<Labelled> pairs =
             pairs(it, round, chunk, generator, reference, train, trainIds, lines);
+        if (pairs.isEmpty()) {
+          continue;
+        }
+        // The reference is frozen for the iteration: its log-probabilities of this round's pairs
+        // are computed once, not again at every step and epoch.
+        ReferenceLogProbs referenceLogps = trainer.referenceLogProbs(toBatch(pairs), reference);
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
           int[] shuffled =
               permutation(
                   pairs.size(), new SplittableRandom(mix(config.seed(), it, 2, round, epoch)));
-          for (int b = 0; b < pairs.size(); b += config.batchSize()) {
+          for (int b = 0; b < pairs.size(); b += stepPairs) {
+            int[] picked = Arrays.copyOfRange(shuffled, b, Math.min(pairs.size(), b + stepPairs));
             List<Labelled> batch = new ArrayList<>();
-            for (int j = b; j < Math.min(pairs.size(), b + config.batchSize()); j++) {
-              batch.add(pairs.get(shuffled[j]));
+            for (int j : picked) {
+              batch.add(pairs.get(j));
             }
-            StepMetrics m = trainer.dpoStep(toBatch(batch), reference, objective);
+            StepMetrics m =
+                trainer.dpoStep(toBatch(batch), referenceLogps.select(picked), objective);
             if (Double.isNaN(firstLoss)) {
               firstLoss = m.loss();
             }

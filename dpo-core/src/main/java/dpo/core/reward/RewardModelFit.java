@@ -170,7 +170,7 @@ public final class RewardModelFit {
     return new PreferenceBatch(prompts, chosen, rejected, labels);
   }
 
-  private static <T> void shuffle(List<T> list, SplittableRandom random) {
+  static <T> void shuffle(List<T> list, SplittableRandom random) {
     for (int i = list.size() - 1; i > 0; i--) {
       int j = random.nextInt(i + 1);
       T t = list.get(i);

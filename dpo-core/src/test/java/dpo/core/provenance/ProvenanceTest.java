@@ -20,6 +20,18 @@ import org.junit.jupiter.api.io.TempDir;
 class ProvenanceTest {
 
   @Test
+  void aFileHashesAsItsBytesAcrossBufferBoundaries(@TempDir Path dir) throws IOException {
+    byte[] data = new byte[(1 << 16) * 2 + 17];
+    new java.util.SplittableRandom(3).nextBytes(data);
+    Path file = Files.write(dir.resolve("data.bin"), data);
+    assertEquals(Provenance.sha256(data), Provenance.sha256(file));
+    // The digest of the empty input, as sha256sum prints it.
+    assertEquals(
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        Provenance.sha256(Files.write(dir.resolve("empty"), new byte[0])));
+  }
+
+  @Test
   void sha256MatchesTheStandardTestVectors() {
     assertEquals(
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",

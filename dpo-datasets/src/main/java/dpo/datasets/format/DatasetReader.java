@@ -8,7 +8,6 @@ import dpo.datasets.io.RowLocation;
 import dpo.datasets.io.RowSource;
 import java.nio.file.Path;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Reads the records of a dataset file one at a time, in constant memory per row. Open one with
@@ -32,16 +31,12 @@ public final class DatasetReader<T> implements AutoCloseable {
   private final RowSource source;
   private final DataFormat format;
   private final boolean detected;
-  private final Function<DataRecord, T> view;
+  private final RowView<T> view;
   private ObjectNode pending;
   private long rows;
 
   DatasetReader(
-      RowSource source,
-      DataFormat format,
-      boolean detected,
-      ObjectNode first,
-      Function<DataRecord, T> view) {
+      RowSource source, DataFormat format, boolean detected, ObjectNode first, RowView<T> view) {
     this.source = source;
     this.format = format;
     this.detected = detected;
@@ -83,15 +78,28 @@ public final class DatasetReader<T> implements AutoCloseable {
    * @throws BadDataException if the file or the row is malformed
    */
   public T next() {
-    ObjectNode row = pending != null ? pending : source.next();
-    pending = null;
-    if (row == null) {
-      return null;
+    while (true) {
+      ObjectNode row = pending != null ? pending : source.next();
+      pending = null;
+      if (row == null) {
+        return null;
+      }
+      RowFields fields = new RowFields(row, source.file(), source.location(), format);
+      T viewed = view.apply(Codecs.read(format, fields), fields);
+      if (viewed != null) {
+        rows++;
+        return viewed;
+      }
     }
-    RowFields fields = new RowFields(row, source.file(), source.location(), format);
-    DataRecord record = Codecs.read(format, fields);
-    rows++;
-    return view.apply(record);
+  }
+
+  /**
+   * What a reader makes of each record: the value it returns, or null to skip the row (a view that
+   * finds nothing in it, such as generation records whose rewards all tie).
+   */
+  @FunctionalInterface
+  interface RowView<T> {
+    T apply(DataRecord record, RowFields fields);
   }
 
   /**

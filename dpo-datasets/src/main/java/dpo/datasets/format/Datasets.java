@@ -7,14 +7,15 @@ import dpo.api.data.DataFormat;
 import dpo.api.data.DataRecord;
 import dpo.api.data.GenerationRecord;
 import dpo.api.data.PreferencePair;
+import dpo.api.data.PromptRecord;
 import dpo.api.data.SafeRlhfRow;
+import dpo.api.oracle.BestWorstPair;
 import dpo.datasets.io.RowSource;
 import dpo.datasets.io.RowSources;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * Opens dataset files for reading. A file is JSON lines, a JSON array or Parquet (see {@link
@@ -23,7 +24,8 @@ import java.util.function.Function;
  *
  * <p>Besides reading a file's records as they are ({@link #open}), there are views: the prompts of
  * any file, the preference pairs of a TRL or PKU-SafeRLHF file (the latter by its helpfulness
- * label), the generation records of a generations file and the rows of a PKU-SafeRLHF file.
+ * label), the preference pairs of any file that holds some (scored generation records too, best
+ * against worst), the generation records of a generations file and the rows of a PKU-SafeRLHF file.
  */
 public final class Datasets {
   private Datasets() {}
@@ -50,7 +52,7 @@ public final class Datasets {
    * @throws BadDataException if the file cannot be read, is empty, or its format cannot be told
    */
   public static DatasetReader<DataRecord> open(Path file, DataFormat format, long maxRowChars) {
-    return open(file, format, maxRowChars, null, null, Function.identity());
+    return open(file, format, maxRowChars, null, null, (r, f) -> r);
   }
 
   /**
@@ -62,7 +64,7 @@ public final class Datasets {
    * @throws BadDataException if the file cannot be read, is empty, or its format cannot be told
    */
   public static DatasetReader<Content> prompts(Path file, DataFormat format) {
-    return open(file, format, RowSources.DEFAULT_MAX_ROW_CHARS, null, null, DataRecord::prompt);
+    return open(file, format, RowSources.DEFAULT_MAX_ROW_CHARS, null, null, (r, f) -> r.prompt());
   }
 
   /**
@@ -82,7 +84,79 @@ public final class Datasets {
         RowSources.DEFAULT_MAX_ROW_CHARS,
         DataFormat.TRL_PREFERENCE,
         "preference pairs (trl or pku-saferlhf rows)",
-        r -> (PreferencePair) Conversions.convert(r, DataFormat.TRL_PREFERENCE));
+        (r, f) -> (PreferencePair) Conversions.convert(r, DataFormat.TRL_PREFERENCE));
+  }
+
+  /**
+   * Reads the preference pairs of any file that holds some: TRL rows, PKU-SafeRLHF rows (their
+   * helpfulness pair, {@link SafeRlhfRow#betterPair()}) and scored generation records (RLHFlow's
+   * recipe: the highest-rewarded response chosen, the lowest rejected, {@link BestWorstPair}). A
+   * generation record whose rewards all tie holds no preference and is skipped; one without
+   * rewards, or with a single response, is an error naming its line.
+   *
+   * @param file the dataset
+   * @param format the rows' format, or null to detect it
+   * @param maxRowChars the longest row accepted, in characters
+   * @return the reader
+   * @throws BadDataException if the file cannot be read or holds no preference pairs
+   */
+  public static DatasetReader<PreferencePair> preferencePairs(
+      Path file, DataFormat format, long maxRowChars) {
+    DatasetReader<PreferencePair> reader =
+        open(file, format, maxRowChars, null, null, Datasets::preferencePair);
+    if (reader.format().recordType() == PromptRecord.class) {
+      reader.close();
+      throw new BadDataException(
+          file,
+          0,
+          null,
+          "holds "
+              + reader.format().id()
+              + " rows (prompts only), but preference pairs are needed: TRL rows "
+              + DataFormat.TRL_PREFERENCE.example()
+              + ", PKU-SafeRLHF rows, or scored generation records "
+              + DataFormat.GENERATION.example()
+              + (reader.formatDetected()
+                  ? " (the format was detected from the fields; name it with --format if that is"
+                      + " wrong)"
+                  : ""));
+    }
+    return reader;
+  }
+
+  private static PreferencePair preferencePair(DataRecord record, RowFields fields) {
+    if (record instanceof PreferencePair p) {
+      return p;
+    }
+    if (record instanceof SafeRlhfRow row) {
+      return row.betterPair();
+    }
+    if (record instanceof GenerationRecord g) {
+      return bestWorst(g, fields);
+    }
+    throw fields.fail(null, "holds no preference pair");
+  }
+
+  private static PreferencePair bestWorst(GenerationRecord g, RowFields fields) {
+    if (!g.hasRewards()) {
+      throw fields.fail(
+          "rewards",
+          "missing; a generation record makes a pair only once scored (one reward per response)");
+    }
+    if (g.responses().size() < 2) {
+      throw fields.fail(
+          "responses", "a pair needs at least 2 responses, got " + g.responses().size());
+    }
+    double[] rewards = g.rewards().stream().mapToDouble(Double::doubleValue).toArray();
+    return BestWorstPair.of(rewards, 1.0)
+        .map(
+            p ->
+                PreferencePair.of(
+                        g.prompt(),
+                        Content.of(g.responses().get(p.chosen())),
+                        Content.of(g.responses().get(p.rejected())))
+                    .withRewards(rewards[p.chosen()], rewards[p.rejected()]))
+        .orElse(null);
   }
 
   /**
@@ -99,7 +173,7 @@ public final class Datasets {
         RowSources.DEFAULT_MAX_ROW_CHARS,
         DataFormat.GENERATION,
         "generation records {prompt, responses, rewards}",
-        r -> (GenerationRecord) r);
+        (r, f) -> (GenerationRecord) r);
   }
 
   /**
@@ -116,7 +190,7 @@ public final class Datasets {
         RowSources.DEFAULT_MAX_ROW_CHARS,
         DataFormat.PKU_SAFERLHF,
         "PKU-SafeRLHF rows",
-        r -> (SafeRlhfRow) r);
+        (r, f) -> (SafeRlhfRow) r);
   }
 
   /**
@@ -154,7 +228,7 @@ public final class Datasets {
       long maxRowChars,
       DataFormat needs,
       String wanted,
-      Function<DataRecord, T> view) {
+      DatasetReader.RowView<T> view) {
     Objects.requireNonNull(file, "file");
     RowSource source = RowSources.open(file, maxRowChars);
     try {

@@ -28,6 +28,11 @@ public final class DjlRewardModels implements RewardModels {
   }
 
   @Override
+  public RewardModel newRewardModel(Path checkpoint, long seed) {
+    return GptRewardModel.fromCheckpoint(manager, checkpoint, seed);
+  }
+
+  @Override
   public RewardModel loadRewardModel(Path directory) {
     return GptRewardModel.load(manager, directory);
   }

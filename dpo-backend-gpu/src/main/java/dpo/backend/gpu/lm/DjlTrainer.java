@@ -11,6 +11,7 @@ import dpo.api.TrainingDivergedException;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.PreferenceBatch;
+import dpo.api.lm.ReferenceLogProbs;
 import dpo.api.lm.StepMetrics;
 import dpo.api.lm.TokenBatch;
 import dpo.api.lm.TokenLoss;
@@ -49,8 +50,17 @@ public final class DjlTrainer implements LmTrainer {
   }
 
   @Override
-  public StepMetrics dpoStep(PreferenceBatch batch, LanguageModel reference, Objective objective) {
+  public StepMetrics dpoStep(
+      PreferenceBatch batch, ReferenceLogProbs reference, Objective objective) {
     checkOpen();
+    if (reference.size() != batch.size()) {
+      throw new ConfigurationException(
+          "reference",
+          "reference log-probabilities of "
+              + reference.size()
+              + " pairs for a batch of "
+              + batch.size());
+    }
     try (NDManager m = state.newSubManager()) {
       StepMetrics before = dpoBackward(m, batch, reference, objective);
       double[] update = optimizer.update(m);
@@ -72,8 +82,39 @@ public final class DjlTrainer implements LmTrainer {
    */
   double dpoLossAndGradients(PreferenceBatch batch, LanguageModel reference, Objective objective) {
     try (NDManager m = state.newSubManager()) {
-      return dpoBackward(m, batch, reference, objective).loss();
+      return dpoBackward(m, batch, referenceLogProbs(batch, reference), objective).loss();
     }
+  }
+
+  @Override
+  public ReferenceLogProbs referenceLogProbs(PreferenceBatch batch, LanguageModel reference) {
+    checkOpen();
+    int n = batch.size();
+    int pairsPerPass = pairsPerPass(batch);
+    double[] chosen = new double[n];
+    double[] rejected = new double[n];
+    for (int from = 0; from < n; from += pairsPerPass) {
+      int to = Math.min(n, from + pairsPerPass);
+      double[] r = reference.sequenceLogProbs(prompts(batch, from, to), responses(batch, from, to));
+      for (int i = 0; i < to - from; i++) {
+        chosen[from + i] = r[i];
+        rejected[from + i] = r[to - from + i];
+      }
+    }
+    return new ReferenceLogProbs(chosen, rejected);
+  }
+
+  /** Pairs per forward pass: chosen and rejected of each, at most {@code microBatchTokens}. */
+  private int pairsPerPass(PreferenceBatch batch) {
+    int longest = 1;
+    for (int i = 0; i < batch.size(); i++) {
+      longest =
+          Math.max(
+              longest,
+              batch.prompts().get(i).length
+                  + Math.max(batch.chosen().get(i).length, batch.rejected().get(i).length));
+    }
+    return Math.max(1, microBatchTokens / (2 * longest));
   }
 
   /**
@@ -87,28 +128,14 @@ public final class DjlTrainer implements LmTrainer {
 
   /** Forward, loss and backward; the metrics' gradient norm and learning rate are NaN. */
   private StepMetrics dpoBackward(
-      NDManager m, PreferenceBatch batch, LanguageModel reference, Objective objective) {
+      NDManager m, PreferenceBatch batch, ReferenceLogProbs reference, Objective objective) {
     int n = batch.size();
-    int longest = 1;
-    for (int i = 0; i < n; i++) {
-      longest =
-          Math.max(
-              longest,
-              batch.prompts().get(i).length
-                  + Math.max(batch.chosen().get(i).length, batch.rejected().get(i).length));
-    }
-    int pairsPerPass = Math.max(1, microBatchTokens / (2 * longest));
+    int pairsPerPass = pairsPerPass(batch);
     double[] refLogps = new double[2 * n];
     double[] policyLogps = new double[2 * n];
-    // The reference first, off the tape: its log-probabilities are constants of the loss.
-    for (int from = 0; from < n; from += pairsPerPass) {
-      int to = Math.min(n, from + pairsPerPass);
-      double[] r = reference.sequenceLogProbs(prompts(batch, from, to), responses(batch, from, to));
-      for (int i = 0; i < to - from; i++) {
-        refLogps[from + i] = r[i];
-        refLogps[n + from + i] = r[to - from + i];
-      }
-    }
+    // The reference's log-probabilities are constants of the loss.
+    System.arraycopy(reference.chosen(), 0, refLogps, 0, n);
+    System.arraycopy(reference.rejected(), 0, refLogps, n, n);
     double loss = 0;
     try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
       for (int from = 0; from < n; from += pairsPerPass) {

@@ -23,6 +23,8 @@ import java.util.SplittableRandom;
 final class GptRewardModel implements RewardModel {
   static final String HEAD = "score.weight";
 
+  private static final String UNUSED_LM_HEAD = "lm_head.weight";
+
   private final GptModel body;
   private final NDArray head;
   private final Map<String, NDArray> parameters = new LinkedHashMap<>();
@@ -31,17 +33,36 @@ final class GptRewardModel implements RewardModel {
     this.body = body;
     this.head = head;
     parameters.putAll(body.parameters());
+    // An untied language model's output head is not on the reward's path: kept, never trained.
+    parameters.remove(UNUSED_LM_HEAD);
     parameters.put(HEAD, head);
   }
 
   static GptRewardModel create(NDManager parent, GptArchitecture architecture, long seed) {
-    GptModel body = GptModel.create(parent, architecture, seed);
+    return withHead(GptModel.create(parent, architecture, seed), freshHead(architecture, seed));
+  }
+
+  private static float[] freshHead(GptArchitecture architecture, long seed) {
     SplittableRandom random = new SplittableRandom(~seed);
     float[] w = new float[architecture.model().width()];
     for (int i = 0; i < w.length; i++) {
       w[i] = (float) (random.nextGaussian() * 0.02);
     }
-    return withHead(body, w);
+    return w;
+  }
+
+  /**
+   * A reward model from a checkpoint folder: a reward model's whole, or a causal language model's
+   * body with a fresh head drawn from the seed (its output head is dropped when tied, kept
+   * untrained otherwise).
+   */
+  static GptRewardModel fromCheckpoint(NDManager parent, Path directory, long seed) {
+    Checkpoint.Loaded loaded = Checkpoint.open(directory).load(parent, java.util.Set.of(HEAD));
+    if (loaded.extras().containsKey(HEAD)) {
+      return withCheckedHead(loaded, directory);
+    }
+    GptModel body = loaded.model();
+    return withHead(body, freshHead(body.architecture(), seed));
   }
 
   private static GptRewardModel withHead(GptModel body, float[] w) {
@@ -51,7 +72,11 @@ final class GptRewardModel implements RewardModel {
   }
 
   static GptRewardModel load(NDManager parent, Path directory) {
-    Checkpoint.Loaded loaded = Checkpoint.open(directory).load(parent, java.util.Set.of(HEAD));
+    return withCheckedHead(
+        Checkpoint.open(directory).load(parent, java.util.Set.of(HEAD)), directory);
+  }
+
+  private static GptRewardModel withCheckedHead(Checkpoint.Loaded loaded, Path directory) {
     GptModel body = loaded.model();
     Tensor head = loaded.extras().get(HEAD);
     Path weights = directory.resolve(GptModel.WEIGHTS_FILE);
