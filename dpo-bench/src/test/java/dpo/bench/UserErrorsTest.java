@@ -164,7 +164,16 @@ class UserErrorsTest {
         row(2, "dpo align: --beta: ", withOut("align", "--beta", "0")),
         row(2, "dpo align: --seeds must be >= 1", withOut("align", "--seeds", "0")),
         row(2, "dpo align: --sft-steps must be >= 0", withOut("align", "--sft-steps", "-1")),
-        row(2, "dpo align: --train-prompts", withOut("align", "--train-prompts", "0")));
+        row(2, "dpo align: --train-prompts", withOut("align", "--train-prompts", "0")),
+        row(2, "dpo align: --eval-samples: must be >= 1", withOut("align", "--eval-samples", "0")),
+        row(
+            2,
+            "dpo align: --eval-temperature: must be a finite number >= 0",
+            withOut("align", "--eval-temperature", "-1")),
+        row(
+            2,
+            "dpo align: --split-seed must be fixed or per-seed",
+            withOut("align", "--split-seed", "sometimes")));
   }
 
   @TestFactory

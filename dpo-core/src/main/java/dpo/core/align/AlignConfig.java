@@ -18,8 +18,12 @@ import java.util.List;
  * @param learningRate AdamW peak learning rate, > 0
  * @param maxNewTokens most tokens generated per response, >= 1
  * @param temperature sampling temperature of the training responses, > 0
- * @param evalTemperature temperature of the evaluation responses (reward and win rate), >= 0
- * @param klTemperature temperature of the samples that estimate KL(policy || reference), > 0
+ * @param evalTemperature temperature of the evaluation responses (reward and win rate), >= 0 (0:
+ *     greedy)
+ * @param evalSamples responses per test prompt at the evaluation temperature (and KL samples per
+ *     test prompt), >= 1
+ * @param klTemperature temperature of the policy's samples that estimate KL(policy || initial), >
+ *     0; at 1 the estimate is unbiased ({@link Evaluator})
  * @param marginScale scale of the oracle's reward gap before labelling, > 0
  * @param labelRule how the scaled gap becomes a label
  * @param resyncEvery how often generation follows the policy: 0 = once per iteration (iterative
@@ -37,6 +41,7 @@ public record AlignConfig(
     int maxNewTokens,
     double temperature,
     double evalTemperature,
+    int evalSamples,
     double klTemperature,
     double marginScale,
     LabelRule labelRule,
@@ -60,6 +65,7 @@ public record AlignConfig(
         maxNewTokens,
         temperature,
         evalTemperature,
+        evalSamples,
         klTemperature,
         marginScale,
         labelRule,
@@ -81,6 +87,7 @@ public record AlignConfig(
    * @param maxNewTokens most tokens generated per response, >= 1
    * @param temperature sampling temperature of the training responses, > 0
    * @param evalTemperature temperature of the evaluation responses (reward and win rate), >= 0
+   * @param evalSamples responses per test prompt at the evaluation temperature, >= 1
    * @param klTemperature temperature of the samples that estimate KL(policy || reference), > 0
    * @param marginScale scale of the oracle's reward gap before labelling, > 0
    * @param labelRule how the scaled gap becomes a label
@@ -105,6 +112,7 @@ public record AlignConfig(
               "evalTemperature",
               "evalTemperature must be a finite number >= 0 (0 = greedy), got " + evalTemperature));
     }
+    atLeast(errors, "evalSamples", evalSamples, 1);
     positive(errors, "klTemperature", klTemperature);
     positive(errors, "marginScale", marginScale);
     if (resyncEvery < -1) {
@@ -126,7 +134,8 @@ public record AlignConfig(
   /**
    * The defaults of the bundled benchmark: 3 iterations, K = 2, 2 epochs, batch 16, lr 3e-4, soft
    * labels with margin scale 4 (the paper's Safe-RLHF setting), iterative resync, a fixed
-   * reference.
+   * reference; training and evaluation responses at temperature 1 (one per test prompt), KL from
+   * samples at temperature 1.
    *
    * @param maxNewTokens the generation budget
    * @param seed the seed
@@ -134,7 +143,7 @@ public record AlignConfig(
    */
   public static AlignConfig defaults(int maxNewTokens, long seed) {
     return new AlignConfig(
-        3, 2, 2, 16, 3e-4, maxNewTokens, 1.0, 0.1, 0.7, 4.0, LabelRule.SOFT, 0, false, seed);
+        3, 2, 2, 16, 3e-4, maxNewTokens, 1.0, 1.0, 1, 1.0, 4.0, LabelRule.SOFT, 0, false, seed);
   }
 
   /**
