@@ -354,11 +354,22 @@ public final class AlignExperiment {
 
   /** The oracle; its option errors name the option as {@code oracle.NAME}. */
   private RewardOracle oracle(Config config) {
+    return oracle(runtime, config.oracle(), config.oracleOptions(), config.firstSeed());
+  }
+
+  /**
+   * Creates an oracle; its option errors name the option as {@code oracle.NAME}.
+   *
+   * @param runtime the providers
+   * @param id the oracle id
+   * @param options its options
+   * @param seed its seed
+   * @return the oracle, which the caller closes
+   */
+  static RewardOracle oracle(
+      DpoRuntime runtime, String id, Map<String, String> options, long seed) {
     try {
-      return runtime
-          .oracles()
-          .get(config.oracle())
-          .create(new OracleConfig(config.firstSeed(), config.oracleOptions()));
+      return runtime.oracles().get(id).create(new OracleConfig(seed, options));
     } catch (ConfigurationException e) {
       throw new ConfigurationException(
           e.violations().stream()
