@@ -505,6 +505,12 @@ final class GptModel implements LanguageModel {
 
   @Override
   public double[] sequenceKl(LanguageModel other, List<int[]> prompts, List<int[]> responses) {
+    return sequenceKl(other, prompts, responses, KL_CHUNK);
+  }
+
+  /** {@link #sequenceKl} in chunks of at most {@code chunkEntries} (position, vocabulary) pairs. */
+  double[] sequenceKl(
+      LanguageModel other, List<int[]> prompts, List<int[]> responses, long chunkEntries) {
     checkOpen();
     if (!(other instanceof GptModel q)) {
       throw new ConfigurationException(
@@ -518,8 +524,32 @@ final class GptModel implements LanguageModel {
               + " and "
               + q.config().vocabularySize());
     }
-    PaddedPairs grid = PaddedPairs.of(config(), prompts, responses);
+    PaddedPairs.of(config(), prompts, responses); // checks tokens and this model's context
     PaddedPairs.of(q.config(), prompts, responses); // the other model's context must fit too
+    double[] out = new double[prompts.size()];
+    // Sequences in chunks of at most KL_CHUNK (position, vocabulary) entries, so that a large
+    // vocabulary never needs (all positions, vocabulary) arrays at once.
+    long budget = Math.max(1, chunkEntries / config().vocabularySize());
+    int from = 0;
+    while (from < prompts.size()) {
+      int to = from;
+      long positions = 0;
+      do {
+        positions += responses.get(to).length;
+        to++;
+      } while (to < prompts.size() && positions + responses.get(to).length <= budget);
+      double[] part = chunkKl(q, prompts.subList(from, to), responses.subList(from, to));
+      System.arraycopy(part, 0, out, from, part.length);
+      from = to;
+    }
+    return out;
+  }
+
+  /** Most (position, vocabulary) entries of one chunk of {@link #sequenceKl}. */
+  static final long KL_CHUNK = 1L << 23;
+
+  private double[] chunkKl(GptModel q, List<int[]> prompts, List<int[]> responses) {
+    PaddedPairs grid = PaddedPairs.of(config(), prompts, responses);
     int n = responses.stream().mapToInt(r -> r.length).sum();
     if (n == 0) {
       return new double[grid.batch()];

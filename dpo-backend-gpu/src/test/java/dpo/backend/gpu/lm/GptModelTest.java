@@ -132,6 +132,10 @@ class GptModelTest {
       assertEquals(0.0, kl[2], 0.0, "an empty response has no positions");
       // Batched with others or alone, the value stays (padding is invisible).
       assertEquals(kl[0], p.sequenceKl(q, prompts.subList(0, 1), responses.subList(0, 1))[0], 1e-6);
+      double[] chunked = p.sequenceKl(q, prompts, responses, 5L * TINY.vocabularySize());
+      for (int i = 0; i < kl.length; i++) {
+        assertEquals(kl[i], chunked[i], 1e-6, "chunks of 5 positions give the same values");
+      }
       for (double d : p.sequenceKl(same, prompts, responses)) {
         assertEquals(0.0, d, 0.0, "a model does not diverge from its copy");
       }
