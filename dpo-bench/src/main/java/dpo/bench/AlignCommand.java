@@ -503,14 +503,24 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
               + " prompts; at least 5 are needed (the last fifth, up to"
               + " --test-prompts, are held out for evaluation)");
     }
-    boolean perSeed = splitSeed.equals("per-seed");
+    return promptSplit(
+        lines, trainPrompts, test, splitSeed.equals("per-seed"), promptsFile.toString());
+  }
+
+  /**
+   * Train and test prompts of each seed: the last {@code test} prompts are held out, the first
+   * {@code trainPrompts} of the rest train; with {@code perSeed}, of the prompts shuffled by the
+   * seed.
+   */
+  static AlignExperiment.Inputs promptSplit(
+      List<String> lines, int trainPrompts, int test, boolean perSeed, String source) {
     int trainCount = Math.min(trainPrompts, lines.size() - test);
     String hash = Provenance.sha256(String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
     return new AlignExperiment.Inputs() {
       @Override
       public String id() {
         return "prompts "
-            + promptsFile
+            + source
             + " (SHA-256 of the prompts "
             + hash
             + "), "

@@ -94,7 +94,7 @@ class EvalCommandTest {
       assertEquals(6, json.get("prompt_count").asInt());
       String run = Files.readString(out.resolve("run.json"));
       assertTrue(run.contains("\"command\" : \"eval\""), run);
-      assertTrue(run.contains("eval_samples") || run.contains("samples"), run);
+      assertTrue(run.contains("\"samples\" : 2"), run);
 
       Run other = eval(policy, reference, prompts, "--json", "--eval-temperature", "0");
       assertEquals(0, other.code(), other::toString);
@@ -105,6 +105,64 @@ class EvalCommandTest {
           o.get("reward").asDouble(),
           0,
           "at temperature 0 the reward is the greedy reward");
+    }
+  }
+
+  @Test
+  void alignOnOwnPromptsRecordsWhatASeedChangesAndEvalReadsItsCheckpoints() throws Exception {
+    DjlOffline.enforce();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Path initial = checkpoint(manager, "initial", 5);
+      Path prompts = dir.resolve("prompts.txt");
+      Files.write(prompts, TASK.prompts(0, 20, 1));
+      Path out = dir.resolve("align");
+      Run align =
+          dpo(
+              "align",
+              "--prompts",
+              prompts.toString(),
+              "--oracle",
+              "synthetic",
+              "--oracle-option",
+              "task=safe-helpful",
+              "--model",
+              initial.toString(),
+              "--samplers",
+              "on-policy",
+              "--seeds",
+              "2",
+              "--iterations",
+              "1",
+              "--train-prompts",
+              "8",
+              "--test-prompts",
+              "4",
+              "--batch-size",
+              "4",
+              "--epochs",
+              "1",
+              "--max-new-tokens",
+              "6",
+              "--eval-samples",
+              "2",
+              "--eval-temperature",
+              "0.7",
+              "--split-seed",
+              "per-seed",
+              "--out",
+              out.toString());
+      assertEquals(0, align.code(), align::toString);
+      String run = Files.readString(out.resolve("run.json"));
+      assertTrue(run.contains("split per seed"), run);
+      assertTrue(run.contains("\"eval_samples\" : 2"), run);
+      String md = Files.readString(out.resolve("results.md"));
+      assertTrue(md.contains("evaluation at temperature 0.7 (2 responses per test prompt)"), md);
+
+      Path checkpoint = out.resolve("runs/on-policy/seed-1/checkpoints/iteration-1");
+      Run eval = eval(checkpoint, initial, prompts, "--json");
+      assertEquals(0, eval.code(), eval::toString);
+      JsonNode o = new ObjectMapper().readTree(eval.out());
+      assertTrue(o.get("kl").asDouble() > 0, "DPO moved the policy: " + o);
     }
   }
 }

@@ -288,6 +288,8 @@ public final class AlignExperiment {
         }
       }
     }
+    // What the data is, and so what a seed changes (the prompts, or only the draws).
+    recordInputs.add(new RunRecord.Input("prompts", inputs.id(), null));
     boolean complete = config.stopAfter() == 0 || config.stopAfter() >= config.loop().iterations();
     RunRecord record =
         RunRecord.start("align", started, config, providers(config), device, recordInputs)
