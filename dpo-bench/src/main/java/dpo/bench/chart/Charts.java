@@ -277,6 +277,11 @@ public final class Charts {
         });
     NumberAxis x = linearAxis(xLabel);
     NumberAxis y = linearAxis(yLabel);
+    // A margin on every side, also past 0 (KL 0 at iteration 0): no point or label on an edge.
+    x.setAutoRangeStickyZero(false);
+    y.setAutoRangeStickyZero(false);
+    x.setLowerMargin(0.06);
+    x.setUpperMargin(0.06);
     XYPlot plot = new XYPlot(data, x, y, renderer);
     style(plot);
     return finish(new JFreeChart(title, TITLE_FONT, plot, true));

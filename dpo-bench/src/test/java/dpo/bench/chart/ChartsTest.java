@@ -163,6 +163,7 @@ class ChartsTest {
     assertTrue(y.contains(1.0) && y.contains(0.2), "error bars are inside the axis: " + y);
     Range x = plot.getDomainAxis().getRange();
     assertTrue(x.contains(2) && x.contains(-0.0), x.toString());
+    assertTrue(x.getLowerBound() < 0, "a point at x = 0 is not drawn on the edge: " + x);
     assertEquals(2, chart.getXYPlot().getLegendItems().getItemCount());
   }
 
