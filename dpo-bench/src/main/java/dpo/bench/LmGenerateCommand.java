@@ -161,8 +161,10 @@ final class LmGenerateCommand implements Callable<Integer> {
     try (LmFolders folders =
         new LmFolders(new BackendConfig(threads).withOption("device", device), dirs)) {
       Map<String, Object> defaults = folders.folders().get(0).generationDefaults();
+      // Completions never contain the unknown or padding token (the tokenizer's neverGenerated).
       GenerationConfig config =
-          config(defaults, folders.folders().get(0).tokenizer().endOfSequence());
+          config(defaults, folders.folders().get(0).tokenizer().endOfSequence())
+              .suppressing(folders.folders().get(0).tokenizer().neverGenerated());
       completions = folders.generate(mix == null ? new double[] {1} : mix, texts, config);
     }
     ObjectMapper json = new ObjectMapper();
