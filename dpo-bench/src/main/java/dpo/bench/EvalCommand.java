@@ -67,7 +67,9 @@ final class EvalCommand implements Callable<Integer>, UserErrors.Fields {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "Checkpoint to evaluate (config.json, model.safetensors, tokenizer.json).")
+      description =
+          "Checkpoint to evaluate (config.json, model.safetensors; its tokenizer.json, else the"
+              + " reference's).")
   Path model;
 
   @Option(

@@ -91,6 +91,9 @@ class AlignCommandTest {
       assertTrue(Files.isRegularFile(dir.resolve("metrics.jsonl")), run);
       assertTrue(
           Files.isRegularFile(dir.resolve("checkpoints/iteration-2/model.safetensors")), run);
+      assertTrue(
+          Files.isRegularFile(dir.resolve("checkpoints/iteration-2/tokenizer.json")),
+          "a checkpoint is a self-contained model folder: " + run);
     }
 
     Path resumed = tmp.resolve("resumed");

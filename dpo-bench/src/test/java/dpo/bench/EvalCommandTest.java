@@ -105,6 +105,16 @@ class EvalCommandTest {
           o.get("reward").asDouble(),
           0,
           "at temperature 0 the reward is the greedy reward");
+
+      Files.delete(policy.resolve("tokenizer.json"));
+      Files.delete(policy.resolve("tokenizer_config.json"));
+      Run bare = eval(policy, reference, prompts, "--json", "--eval-temperature", "0");
+      assertEquals(0, bare.code(), bare::toString);
+      assertEquals(
+          o.get("kl").asDouble(),
+          new ObjectMapper().readTree(bare.out()).get("kl").asDouble(),
+          0,
+          "without its own tokenizer.json the model reads the reference's");
     }
   }
 

@@ -447,7 +447,10 @@ public final class AlignExperiment {
         .finish(Instant.now(), null)
         .writeTo(staging);
     DurableFiles.publishFolder(staging, dir);
-    return new Initial(model, sft.tokenizer(), dir, hash);
+    model.close();
+    // Loaded back, the model carries its tokenizer.json into every checkpoint of the runs, as it
+    // does when the cache is read on a rerun: each checkpoint is a self-contained model folder.
+    return new Initial(lm.loadLanguageModel(dir), sft.tokenizer(), dir, hash);
   }
 
   /** Supervised fine-tuning: next-token loss on random demonstrations, response then end. */

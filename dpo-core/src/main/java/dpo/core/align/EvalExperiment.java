@@ -44,7 +44,8 @@ public final class EvalExperiment {
    * @param backendConfig the backend's settings (threads, device)
    * @param oracle oracle id
    * @param oracleOptions the oracle's options
-   * @param model the checkpoint folder to evaluate (its tokenizer.json encodes the prompts)
+   * @param model the checkpoint folder to evaluate (its tokenizer.json encodes the prompts; the
+   *     reference's when it has none)
    * @param reference the checkpoint folder it is compared with (the KL's second model)
    * @param settings what the evaluation draws
    */
@@ -107,7 +108,11 @@ public final class EvalExperiment {
             AlignExperiment.oracle(
                 runtime, config.oracle(), config.oracleOptions(), config.settings().seed())) {
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
-      Tokenizer tokenizer = lm.loadTokenizer(config.model());
+      Tokenizer tokenizer =
+          lm.loadTokenizer(
+              java.nio.file.Files.isRegularFile(config.model().resolve("tokenizer.json"))
+                  ? config.model()
+                  : config.reference());
       try (LanguageModel model = lm.loadLanguageModel(config.model());
           LanguageModel reference = lm.loadLanguageModel(config.reference())) {
         if (model.config().vocabularySize() != reference.config().vocabularySize()) {
