@@ -46,8 +46,14 @@ import picocli.CommandLine.Spec;
       "",
       "Each iteration draws K responses per training prompt from the sampler's pair of"
           + " distributions, scores them with the oracle, trains on best-vs-worst pairs, and"
-          + " evaluates on test prompts: average reward (temperature 0.1), win rate against the"
-          + " initial model, KL(policy || initial) from samples at temperature 0.7.",
+          + " evaluates on test prompts: the average reward of --eval-samples responses per prompt"
+          + " at --eval-temperature (default: the training --temperature) and of the greedy"
+          + " response, the win rate against the initial model's responses drawn the same way,"
+          + " and KL(policy || initial): the exact per-token KL between the two models'"
+          + " next-token distributions, summed over responses sampled from the policy at"
+          + " temperature 1 and averaged (an unbiased estimate, never negative). Responses never"
+          + " contain the unknown or padding token; the oracle receives the decoded text, in"
+          + " which the tokenizer leaves special tokens (such as the final end token) out.",
       "",
       "The default is the bundled synthetic benchmark (task safe-helpful, a tiny GPT trained by"
           + " supervised fine-tuning as the reference, one per seed). Writes results.md,"
@@ -240,6 +246,35 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       defaultValue = "1.0",
       description = "Temperature of the training responses (default: ${DEFAULT-VALUE}).")
   double temperature;
+
+  @Option(
+      names = "--eval-temperature",
+      paramLabel = "T",
+      description =
+          "Temperature of the evaluation responses (reward and win rate); 0 = greedy"
+              + " (default: --temperature). The greedy reward is reported beside it.")
+  Double evalTemperature;
+
+  @Option(
+      names = "--eval-samples",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Responses per test prompt at --eval-temperature, and samples per test prompt"
+              + " that estimate the KL (default: ${DEFAULT-VALUE}).")
+  int evalSamples;
+
+  @Option(
+      names = "--split-seed",
+      paramLabel = "fixed|per-seed",
+      defaultValue = "fixed",
+      description =
+          "With --prompts: 'fixed' holds out the same test prompts for every seed, so a seed"
+              + " changes only the random draws (responses, labels, batch order, evaluation"
+              + " samples); 'per-seed' shuffles the prompts with each seed before the split, so"
+              + " the train/test split varies too (default: ${DEFAULT-VALUE}). The synthetic"
+              + " task draws its prompts and reference from each seed either way.")
+  String splitSeed;
 
   @Option(
       names = "--margin-scale",
@@ -454,7 +489,10 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
         tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The user's prompts: the last fifth, up to --test-prompts, are held out. */
+  /**
+   * The user's prompts: the last fifth, up to --test-prompts, are held out; with --split-seed
+   * per-seed, of the prompts shuffled by each seed.
+   */
   private AlignExperiment.Inputs fileInputs() {
     List<String> lines;
     try {
@@ -473,33 +511,63 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
               + " prompts; at least 5 are needed (the last fifth, up to"
               + " --test-prompts, are held out for evaluation)");
     }
-    List<String> train = lines.subList(0, Math.min(trainPrompts, lines.size() - test));
-    List<String> held = lines.subList(lines.size() - test, lines.size());
+    return promptSplit(
+        lines, trainPrompts, test, splitSeed.equals("per-seed"), promptsFile.toString());
+  }
+
+  /**
+   * Train and test prompts of each seed: the last {@code test} prompts are held out, the first
+   * {@code trainPrompts} of the rest train; with {@code perSeed}, of the prompts shuffled by the
+   * seed.
+   */
+  static AlignExperiment.Inputs promptSplit(
+      List<String> lines, int trainPrompts, int test, boolean perSeed, String source) {
+    int trainCount = Math.min(trainPrompts, lines.size() - test);
     String hash = Provenance.sha256(String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
     return new AlignExperiment.Inputs() {
       @Override
       public String id() {
         return "prompts "
-            + promptsFile
+            + source
             + " (SHA-256 of the prompts "
             + hash
             + "), "
-            + train.size()
+            + trainCount
             + " train, "
-            + held.size()
-            + " test";
+            + test
+            + " test; "
+            + (perSeed
+                ? "split per seed (--split-seed per-seed): each seed shuffles the prompts before"
+                    + " holding out the last ones"
+                : "split fixed (--split-seed fixed): the last prompts are held out for every"
+                    + " seed, a seed changes only the random draws");
       }
 
       @Override
       public List<String> train(long runSeed) {
-        return train;
+        return ordered(runSeed).subList(0, trainCount);
       }
 
       @Override
       public List<String> test(long runSeed) {
-        return held;
+        List<String> all = ordered(runSeed);
+        return all.subList(all.size() - test, all.size());
+      }
+
+      private List<String> ordered(long runSeed) {
+        return perSeed ? shuffled(lines, runSeed) : lines;
       }
     };
+  }
+
+  /** A copy of a list in the order of a Fisher-Yates shuffle seeded by {@code seed}. */
+  static List<String> shuffled(List<String> items, long seed) {
+    List<String> out = new java.util.ArrayList<>(items);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    for (int i = out.size() - 1; i > 0; i--) {
+      java.util.Collections.swap(out, i, random.nextInt(i + 1));
+    }
+    return List.copyOf(out);
   }
 
   /** The loop's settings; violations name this command's options. */
@@ -518,8 +586,9 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
         lr,
         newTokens,
         temperature,
-        0.1,
-        0.7,
+        evalTemperature != null ? evalTemperature : temperature,
+        evalSamples,
+        1.0,
         marginScale,
         rule,
         resyncEvery,
@@ -560,6 +629,10 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     }
     if (stopAfter < 0) {
       throw new ParameterException(spec.commandLine(), "--stop-after must be >= 0");
+    }
+    if (!splitSeed.equals("fixed") && !splitSeed.equals("per-seed")) {
+      throw new ParameterException(
+          spec.commandLine(), "--split-seed must be fixed or per-seed, got '" + splitSeed + "'");
     }
     if (promptsFile != null && (oracleId == null || model == null)) {
       throw new ParameterException(
@@ -603,7 +676,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
                 + sftSteps
                 + " SFT steps on half good, half poor"
                 + " demonstrations"
-            : "prompts " + promptsFile + ", initial model " + model;
+            : "prompts " + promptsFile + " (split " + splitSeed + "), initial model " + model;
     return data
         + "; oracle "
         + oracle
@@ -625,6 +698,12 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
         + newTokens
         + " new tokens at temperature "
         + temperature
+        + ", evaluation at temperature "
+        + (evalTemperature != null ? evalTemperature : temperature)
+        + " ("
+        + evalSamples
+        + (evalSamples == 1 ? " response" : " responses")
+        + " per test prompt)"
         + ", margin scale "
         + marginScale
         + ", "

@@ -63,16 +63,18 @@ final class AlignReport {
   String csv() {
     StringBuilder b =
         new StringBuilder(
-            "sampler,iteration,seeds,reward_mean,reward_sd,win_rate_mean,win_rate_sd,kl_mean,kl_sd\n");
+            "sampler,iteration,seeds,reward_mean,reward_sd,win_rate_mean,win_rate_sd,kl_mean,kl_sd,"
+                + "reward_greedy_mean,reward_greedy_sd\n");
     for (String sampler : results.keySet()) {
       for (int it = 0; it <= iterations(); it++) {
         Stat r = stat(sampler, it, Evaluation::reward);
         Stat w = stat(sampler, it, Evaluation::winRate);
         Stat k = stat(sampler, it, Evaluation::kl);
+        Stat g = stat(sampler, it, Evaluation::rewardGreedy);
         b.append(
             String.format(
                 Locale.ROOT,
-                "%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n",
+                "%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n",
                 sampler,
                 it,
                 results.get(sampler).size(),
@@ -81,7 +83,9 @@ final class AlignReport {
                 w.mean,
                 w.sd,
                 k.mean,
-                k.sd));
+                k.sd,
+                g.mean,
+                g.sd));
       }
     }
     return b.toString();
@@ -91,8 +95,9 @@ final class AlignReport {
   String table() {
     StringBuilder b =
         new StringBuilder(
-            "| sampler | iteration | reward | win rate vs initial | KL(policy ‖ initial) |\n"
-                + "|---|---:|---:|---:|---:|\n");
+            "| sampler | iteration | reward | greedy reward | win rate vs initial"
+                + " | KL(policy ‖ initial) |\n"
+                + "|---|---:|---:|---:|---:|---:|\n");
     for (String sampler : results.keySet()) {
       for (int it = 0; it <= iterations(); it++) {
         b.append("| ")
@@ -101,6 +106,8 @@ final class AlignReport {
             .append(it)
             .append(" | ")
             .append(stat(sampler, it, Evaluation::reward).pm())
+            .append(" | ")
+            .append(stat(sampler, it, Evaluation::rewardGreedy).pm())
             .append(" | ")
             .append(stat(sampler, it, Evaluation::winRate).pm())
             .append(" | ")
@@ -152,11 +159,16 @@ final class AlignReport {
     return "# dpo align results\n\n"
         + setup
         + ".\n\n"
-        + "Reward: mean oracle reward of one response per test prompt at temperature 0.1. Win"
-        + " rate: share of test prompts where that response beats the initial model's (ties"
-        + " count one half). KL: mean log pi(y) - log pi_init(y) over responses sampled from the"
-        + " policy at temperature 0.7. Mean ± sample standard deviation over seeds; iteration 0"
-        + " is the initial (SFT) model.\n\n"
+        + "Reward (reward_mean in results.csv): mean oracle reward of the responses to the test"
+        + " prompts at the evaluation temperature. Greedy reward (reward_greedy_mean): mean"
+        + " oracle reward of one greedy response per test prompt. Win rate: share of (test"
+        + " prompt, draw) pairs where the policy's response at the evaluation temperature beats"
+        + " the initial model's response drawn with the same random numbers (ties count one"
+        + " half). KL: for responses sampled from the policy at temperature 1, the sum over"
+        + " their tokens of the exact KL between the policy's and the initial model's"
+        + " next-token distributions, averaged (unbiased, never negative). The oracle scores the"
+        + " decoded text, without special tokens. Mean ± sample standard deviation over seeds;"
+        + " iteration 0 is the initial model.\n\n"
         + table()
         + "\n## Final iteration, paired by seed\n\n"
         + pairedDifferences();
@@ -182,10 +194,14 @@ final class AlignReport {
         y[it] = reward.mean;
         dy[it] = reward.sd;
       }
-      series.add(new Charts.Points(sampler, x, dx, y, dy));
+      String[] labels = new String[n];
+      for (int it = 0; it < n; it++) {
+        labels[it] = Integer.toString(it);
+      }
+      series.add(new Charts.Points(sampler, x, dx, y, dy).withLabels(labels));
     }
     return Charts.pointsWithErrors(
-        "Average reward vs KL to the initial model (one point per"
+        "Average reward vs KL to the initial model (points labelled by"
             + " iteration, mean ± sd over seeds)",
         "KL(policy || initial), nats",
         "average reward",

@@ -154,8 +154,10 @@ final class LmGenerateCommand implements Callable<Integer> {
     List<String> completions;
     try (CheckpointTexts folders =
         new CheckpointTexts(runtime.get(), backendOptions.config(), dirs)) {
+      // Completions never contain the unknown or padding token (the tokenizer's neverGenerated).
       GenerationConfig config =
-          config(folders.generationDefaults(), folders.tokenizer().endOfSequence());
+          config(folders.generationDefaults(), folders.tokenizer().endOfSequence())
+              .suppressing(folders.tokenizer().neverGenerated());
       completions = folders.generate(mix == null ? new double[] {1} : mix, texts, config);
     }
     ObjectMapper json = new ObjectMapper();

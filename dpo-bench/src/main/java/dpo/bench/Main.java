@@ -24,6 +24,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     subcommands = {
       BanditCommand.class,
       AlignCommand.class,
+      EvalCommand.class,
       BenchCommand.class,
       RewardCommand.class,
       DataCommand.class,

@@ -69,14 +69,18 @@ class AlignCommandTest {
     List<String> csv = Files.readAllLines(whole.resolve("results.csv"));
     assertEquals(
         "sampler,iteration,seeds,reward_mean,reward_sd,win_rate_mean,win_rate_sd,"
-            + "kl_mean,kl_sd",
+            + "kl_mean,kl_sd,reward_greedy_mean,reward_greedy_sd",
         csv.get(0));
     assertEquals(1 + 2 * 3, csv.size(), "2 samplers x iterations 0..2");
     assertTrue(csv.get(1).startsWith("vanilla,0,2,"), csv.get(1));
     String[] initial = csv.get(1).split(",");
     assertEquals(0.5, Double.parseDouble(initial[5]), "the initial model ties with itself");
     String md = Files.readString(whole.resolve("results.md"));
-    assertTrue(md.contains("| sampler | iteration | reward |"), md);
+    assertTrue(md.contains("| sampler | iteration | reward | greedy reward |"), md);
+    assertEquals(0.0, Double.parseDouble(initial[7]), "the initial model has no KL to itself");
+    for (String row : csv.subList(1, csv.size())) {
+      assertTrue(Double.parseDouble(row.split(",")[7]) >= 0, "KL is never negative: " + row);
+    }
     assertTrue(md.contains("paired by seed"), md);
     BufferedImage png = ImageIO.read(whole.resolve("reward_vs_kl.png").toFile());
     assertNotNull(png);
@@ -87,6 +91,9 @@ class AlignCommandTest {
       assertTrue(Files.isRegularFile(dir.resolve("metrics.jsonl")), run);
       assertTrue(
           Files.isRegularFile(dir.resolve("checkpoints/iteration-2/model.safetensors")), run);
+      assertTrue(
+          Files.isRegularFile(dir.resolve("checkpoints/iteration-2/tokenizer.json")),
+          "a checkpoint is a self-contained model folder: " + run);
     }
 
     Path resumed = tmp.resolve("resumed");

@@ -68,7 +68,8 @@ class AlignExperimentTest {
         new ModelConfig(
             tokenizer.vocabularySize(), 16, 1, 2, 1 + TASK.maxPromptWords() + newTokens);
     AlignConfig loop =
-        new AlignConfig(1, 2, 1, 4, 3e-4, newTokens, 1.0, 0.1, 0.7, 4, LabelRule.SOFT, 0, false, 1);
+        new AlignConfig(
+            1, 2, 1, 4, 3e-4, newTokens, 1.0, 1.0, 1, 1.0, 4, LabelRule.SOFT, 0, false, 1, 1);
     return new AlignExperiment.Config(
         List.of("on-policy"),
         "sigmoid",

@@ -87,15 +87,23 @@ class FiguresTest {
     results.put(
         "vanilla",
         List.of(
-            List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.7, 0.6, 0.4)),
-            List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.8, 0.7, 0.6))));
+            List.of(new Evaluation(0, 0.6, 0.6, 0.5, 0), new Evaluation(1, 0.7, 0.7, 0.6, 0.4)),
+            List.of(new Evaluation(0, 0.6, 0.6, 0.5, 0), new Evaluation(1, 0.8, 0.8, 0.7, 0.6))));
     results.put(
         "mix-p",
         List.of(
-            List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.9, 0.6, 1.0)),
-            List.of(new Evaluation(0, 0.6, 0.5, 0), new Evaluation(1, 0.9, 0.7, 1.0))));
+            List.of(new Evaluation(0, 0.6, 0.6, 0.5, 0), new Evaluation(1, 0.9, 0.9, 0.6, 1.0)),
+            List.of(new Evaluation(0, 0.6, 0.6, 0.5, 0), new Evaluation(1, 0.9, 0.9, 0.7, 1.0))));
 
     XYPlot plot = new AlignReport(results).rewardVsKl().getXYPlot();
+    for (int item = 0; item < 2; item++) {
+      assertEquals(
+          Integer.toString(item),
+          plot.getRenderer()
+              .getItemLabelGenerator(1, item)
+              .generateLabel(plot.getDataset(), 1, item),
+          "each point is labelled by its iteration");
+    }
     assertEquals("average reward", plot.getRangeAxis().getLabel());
     assertTrue(plot.getDomainAxis().getLabel().startsWith("KL"));
     IntervalXYDataset data = (IntervalXYDataset) plot.getDataset();

@@ -183,21 +183,22 @@ class OnlineDpoLoopMemoryTest {
 
   static AlignConfig config(int epochs, int batch, int resyncEvery, int accumulation) {
     return new AlignConfig(
-            2,
-            3,
-            epochs,
-            batch,
-            5e-3,
-            NEW_TOKENS,
-            1.0,
-            0.1,
-            0.7,
-            4,
-            LabelRule.SOFT,
-            resyncEvery,
-            false,
-            5)
-        .withGradientAccumulation(accumulation);
+        2,
+        3,
+        epochs,
+        batch,
+        5e-3,
+        NEW_TOKENS,
+        1.0,
+        0.1,
+        1,
+        0.7,
+        4,
+        LabelRule.SOFT,
+        resyncEvery,
+        false,
+        5,
+        accumulation);
   }
 
   static List<Evaluation> run(AlignConfig config, Calls calls, Path dir) {

@@ -79,13 +79,15 @@ class OnlineDpoLoopTest {
         5e-3,
         NEW_TOKENS,
         1.0,
-        0.1,
-        0.7,
+        1.0,
+        2,
+        1.0,
         4,
         LabelRule.SOFT,
         resyncEvery,
         updateReference,
-        5);
+        5,
+        1);
   }
 
   static OnlineDpoLoop loop(String sampler, AlignConfig config, AlignProgress progress) {

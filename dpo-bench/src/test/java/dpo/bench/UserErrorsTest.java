@@ -174,7 +174,51 @@ class UserErrorsTest {
         row(
             2,
             "dpo align: --device: must be auto, cpu or gpu, got 'tpu'",
-            withOut("align", "--device", "tpu")));
+            withOut("align", "--device", "tpu")),
+        row(2, "dpo align: --eval-samples: must be >= 1", withOut("align", "--eval-samples", "0")),
+        row(
+            2,
+            "dpo align: --eval-temperature: must be a finite number >= 0",
+            withOut("align", "--eval-temperature", "-1")),
+        row(
+            2,
+            "dpo align: --split-seed must be fixed or per-seed",
+            withOut("align", "--split-seed", "sometimes")));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> eval() throws IOException {
+    String prompts = tmp.resolve("eval-prompts.txt").toString();
+    java.nio.file.Files.writeString(tmp.resolve("eval-prompts.txt"), "a\nb\n");
+    String missing = tmp.resolve("no-such-model").toString();
+    String[] base = {
+      "eval", "--model", missing, "--reference", missing, "--prompts", prompts, "--oracle"
+    };
+    return table(
+        row(2, "dpo eval: --oracle: unknown oracle 'nope'", with(base, "nope")),
+        row(
+            2,
+            "dpo eval: --eval-samples: must be >= 1",
+            with(base, "synthetic", "--eval-samples", "0")),
+        row(
+            2,
+            "dpo eval: --eval-temperature: must be a finite number >= 0",
+            with(base, "synthetic", "--eval-temperature", "-1")),
+        row(
+            2,
+            "dpo eval: --max-new-tokens: must be >= 1",
+            with(base, "synthetic", "--max-new-tokens", "0")),
+        row(
+            2,
+            "dpo eval: --model: ",
+            with(base, "synthetic", "--oracle-option", "task=safe-helpful")),
+        row(2, "dpo eval: Missing required option", "eval", "--model", missing));
+  }
+
+  private static String[] with(String[] base, String... more) {
+    String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
   }
 
   @TestFactory

@@ -1,6 +1,9 @@
 package dpo.api.lm;
 
 import dpo.api.ConfigurationException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
 
 /**
  * How to draw responses.
@@ -12,9 +15,18 @@ import dpo.api.ConfigurationException;
  *     sampling); 1 keeps all
  * @param endOfSequence token that ends a response, or -1 to always generate {@code maxNewTokens}
  * @param seed seed of the draws; the same seed, models and prompts give the same responses
+ * @param suppressed token ids never generated (their probability is set to 0 before greedy decoding
+ *     or sampling), for example the unknown and padding tokens ({@link
+ *     Tokenizer#neverGenerated()}); sorted, without duplicates, never the end-of-sequence token
  */
 public record GenerationConfig(
-    int maxNewTokens, double temperature, int topK, double topP, int endOfSequence, long seed) {
+    int maxNewTokens,
+    double temperature,
+    int topK,
+    double topP,
+    int endOfSequence,
+    long seed,
+    List<Integer> suppressed) {
 
   /**
    * Validates the settings.
@@ -26,6 +38,7 @@ public record GenerationConfig(
    *     sampling); 1 keeps all
    * @param endOfSequence token that ends a response, or -1 to always generate {@code maxNewTokens}
    * @param seed seed of the draws; the same seed, models and prompts give the same responses
+   * @param suppressed token ids never generated; sorted and deduplicated here
    */
   public GenerationConfig {
     if (maxNewTokens <= 0) {
@@ -46,6 +59,47 @@ public record GenerationConfig(
       throw new ConfigurationException(
           "endOfSequence", "endOfSequence must be a token id or -1 (none), got " + endOfSequence);
     }
+    suppressed = List.copyOf(new TreeSet<>(suppressed));
+    for (int id : suppressed) {
+      if (id < 0 || id == endOfSequence) {
+        throw new ConfigurationException(
+            "suppressed",
+            "suppressed tokens must be token ids other than the end-of-sequence token "
+                + endOfSequence
+                + ", got "
+                + id);
+      }
+    }
+  }
+
+  /**
+   * Settings that suppress no token.
+   *
+   * @param maxNewTokens most tokens generated per response (the end-of-sequence token included)
+   * @param temperature divides the (mixed) logits; 0 means greedy decoding
+   * @param topK keep only the k most likely tokens; 0 keeps all
+   * @param topP keep the smallest set of most likely tokens with probability at least p; 1 keeps
+   *     all
+   * @param endOfSequence token that ends a response, or -1 to always generate {@code maxNewTokens}
+   * @param seed seed of the draws
+   */
+  public GenerationConfig(
+      int maxNewTokens, double temperature, int topK, double topP, int endOfSequence, long seed) {
+    this(maxNewTokens, temperature, topK, topP, endOfSequence, seed, List.of());
+  }
+
+  /**
+   * These settings, never generating the given tokens (besides those already suppressed).
+   *
+   * @param ids token ids; the end-of-sequence token is not allowed
+   * @return the copy
+   */
+  public GenerationConfig suppressing(int... ids) {
+    List<Integer> all = new ArrayList<>(suppressed);
+    for (int id : ids) {
+      all.add(id);
+    }
+    return new GenerationConfig(maxNewTokens, temperature, topK, topP, endOfSequence, seed, all);
   }
 
   /**

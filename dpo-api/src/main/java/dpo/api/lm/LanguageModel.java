@@ -24,6 +24,29 @@ public interface LanguageModel extends AutoCloseable {
   double[] sequenceLogProbs(List<int[]> prompts, List<int[]> responses);
 
   /**
+   * The exact KL divergence from this model to another along given sequences: for each (prompt,
+   * response), the sum over the response's positions t of the per-token divergence between the two
+   * models' full next-token distributions at temperature 1,
+   *
+   * <pre>
+   * KL_t = sum over the vocabulary v of p(v | prompt, y&lt;t) (log p(v | prompt, y&lt;t) - log q(v | prompt, y&lt;t))
+   * </pre>
+   *
+   * <p>with p this model and q the other. Each term is a KL divergence between two distributions,
+   * so the result is never negative and is 0 for models with the same parameters. When the
+   * responses are drawn from this model at temperature 1, the mean over responses is an unbiased
+   * estimate of the sequence-level KL(this || other) (by the chain rule), with less variance than
+   * the mean log-ratio {@code log p(y) - log q(y)} of the same samples, which can be negative.
+   * Batched; padding never changes the result.
+   *
+   * @param other the second model (q): same vocabulary, created by the same backend
+   * @param prompts token ids of each prompt (non-empty)
+   * @param responses token ids of each response, same count as prompts
+   * @return one divergence (nats, &gt;= 0) per (prompt, response)
+   */
+  double[] sequenceKl(LanguageModel other, List<int[]> prompts, List<int[]> responses);
+
+  /**
    * A deep copy with the same parameters, for example the frozen reference of a DPO run.
    *
    * @return the copy, owned by the caller

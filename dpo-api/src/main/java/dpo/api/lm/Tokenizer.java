@@ -23,7 +23,22 @@ public interface Tokenizer {
   }
 
   /**
-   * The text of token ids; the end-of-sequence and padding tokens are left out.
+   * Special tokens that a response should never contain: the unknown token (a model that emits it
+   * says nothing) and the padding token (never a training target). Generation for a response
+   * suppresses them ({@link GenerationConfig#suppressing}); the end-of-sequence token is never
+   * among them.
+   *
+   * @return their ids; none by default
+   */
+  default int[] neverGenerated() {
+    return new int[0];
+  }
+
+  /**
+   * The text of token ids, as oracles and people read responses. Implementations leave special
+   * tokens out of the text (at least the end-of-sequence and padding tokens) and say which in their
+   * documentation, so that an oracle scores what a user would see; {@link #neverGenerated()} keeps
+   * the tokens that would carry no text out of responses in the first place.
    *
    * @param tokens token ids
    * @return the text

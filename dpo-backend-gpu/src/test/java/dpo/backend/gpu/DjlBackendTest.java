@@ -96,6 +96,12 @@ class DjlBackendTest {
             }
 
             @Override
+            public double[] sequenceKl(
+                LanguageModel other, List<int[]> prompts, List<int[]> responses) {
+              throw new AssertionError("not needed");
+            }
+
+            @Override
             public LanguageModel copy() {
               throw new AssertionError("not needed");
             }

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,12 +21,15 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.labels.ItemLabelAnchor;
+import org.jfree.chart.labels.ItemLabelPosition;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYIntervalSeries;
 import org.jfree.data.xy.XYIntervalSeriesCollection;
 import org.jfree.data.xy.XYSeries;
@@ -88,15 +92,23 @@ public final class Charts {
   }
 
   /**
-   * One series of points with error bars: means and half-widths on both axes, in drawing order.
+   * One series of points with error bars: means and half-widths on both axes, in drawing order,
+   * each point optionally labelled.
    *
    * @param label legend text
    * @param x x values
    * @param xError half-width of the x error bar at each point (0 for none)
    * @param y y values
    * @param yError half-width of the y error bar at each point (0 for none)
+   * @param pointLabels text drawn beside each point (e.g. its iteration), or empty for none
    */
-  public record Points(String label, double[] x, double[] xError, double[] y, double[] yError) {
+  public record Points(
+      String label,
+      double[] x,
+      double[] xError,
+      double[] y,
+      double[] yError,
+      List<String> pointLabels) {
     /**
      * Checks lengths and copies.
      *
@@ -105,6 +117,7 @@ public final class Charts {
      * @param xError half-widths of the x error bars
      * @param y y values
      * @param yError half-widths of the y error bars
+     * @param pointLabels one text per point, or empty
      */
     public Points {
       Objects.requireNonNull(label, "label");
@@ -123,10 +136,38 @@ public final class Charts {
                 + ", "
                 + yError.length);
       }
+      pointLabels = List.copyOf(pointLabels);
+      if (!pointLabels.isEmpty() && pointLabels.size() != n) {
+        throw new IllegalArgumentException(
+            "series " + label + ": " + pointLabels.size() + " point labels for " + n + " points");
+      }
       x = x.clone();
       xError = xError.clone();
       y = y.clone();
       yError = yError.clone();
+    }
+
+    /**
+     * Points without labels.
+     *
+     * @param label legend text
+     * @param x x values
+     * @param xError half-widths of the x error bars
+     * @param y y values
+     * @param yError half-widths of the y error bars
+     */
+    public Points(String label, double[] x, double[] xError, double[] y, double[] yError) {
+      this(label, x, xError, y, yError, List.of());
+    }
+
+    /**
+     * These points with a text beside each.
+     *
+     * @param labels one text per point
+     * @return the copy
+     */
+    public Points withLabels(String... labels) {
+      return new Points(label, x, xError, y, yError, List.of(labels));
     }
   }
 
@@ -177,7 +218,11 @@ public final class Charts {
   }
 
   /**
-   * Series of points joined by lines, each point with its error bars, on linear axes.
+   * Series of points joined by lines, each point with its error bars and its label, on linear axes.
+   * Series that coincide stay visible: each has its own colour (drawn slightly transparent), its
+   * own hollow marker shape and size (later series smaller, so coinciding markers nest) and its own
+   * dash pattern, and its point labels sit on its own side of the point (above, below, right,
+   * left). Points are never moved: the coordinates are the data.
    *
    * @param title the figure title
    * @param xLabel the x-axis label
@@ -188,8 +233,10 @@ public final class Charts {
   public static JFreeChart pointsWithErrors(
       String title, String xLabel, String yLabel, List<Points> series) {
     XYIntervalSeriesCollection data = new XYIntervalSeriesCollection();
+    List<List<String>> labels = new ArrayList<>();
     for (Points p : series) {
       XYIntervalSeries s = new XYIntervalSeries(p.label(), false, true);
+      List<String> kept = new ArrayList<>();
       for (int i = 0; i < p.x().length; i++) {
         double x = p.x()[i];
         double y = p.y()[i];
@@ -197,21 +244,89 @@ public final class Charts {
           double dx = Double.isFinite(p.xError()[i]) ? p.xError()[i] : 0;
           double dy = Double.isFinite(p.yError()[i]) ? p.yError()[i] : 0;
           s.add(x, x - dx, x + dx, y, y - dy, y + dy);
+          kept.add(p.pointLabels().isEmpty() ? null : p.pointLabels().get(i));
         }
       }
       data.addSeries(s);
+      labels.add(kept);
     }
     XYErrorRenderer renderer = new XYErrorRenderer();
     renderer.setDefaultLinesVisible(true);
     renderer.setDefaultShapesVisible(true);
+    renderer.setDefaultShapesFilled(false);
+    renderer.setDrawXError(true);
+    renderer.setDrawYError(true);
     renderer.setCapLength(6);
     renderer.setErrorStroke(new BasicStroke(1f));
-    colour(renderer, series.size());
+    for (int s = 0; s < series.size(); s++) {
+      Color c = PALETTE[s % PALETTE.length];
+      renderer.setSeriesPaint(s, new Color(c.getRed(), c.getGreen(), c.getBlue(), 210));
+      renderer.setSeriesStroke(s, dashed(s));
+      renderer.setSeriesShape(s, marker(s));
+      renderer.setSeriesOutlineStroke(s, new BasicStroke(2f));
+      renderer.setSeriesItemLabelsVisible(s, true);
+      renderer.setSeriesPositiveItemLabelPosition(s, labelPosition(s));
+      renderer.setSeriesNegativeItemLabelPosition(s, labelPosition(s));
+      renderer.setSeriesItemLabelPaint(s, c.darker());
+    }
+    renderer.setDefaultItemLabelFont(new Font("SansSerif", Font.PLAIN, 11));
+    renderer.setDefaultItemLabelGenerator(
+        (dataset, s, item) -> {
+          List<String> l = labels.get(s);
+          return item < l.size() ? l.get(item) : null;
+        });
     NumberAxis x = linearAxis(xLabel);
     NumberAxis y = linearAxis(yLabel);
+    // A margin on every side, also past 0 (KL 0 at iteration 0): no point or label on an edge.
+    x.setAutoRangeStickyZero(false);
+    y.setAutoRangeStickyZero(false);
+    x.setLowerMargin(0.06);
+    x.setUpperMargin(0.06);
     XYPlot plot = new XYPlot(data, x, y, renderer);
     style(plot);
     return finish(new JFreeChart(title, TITLE_FONT, plot, true));
+  }
+
+  /** Dash patterns: solid, dashed, dotted, dash-dot, then again. */
+  private static final float[][] DASHES = {null, {8f, 4f}, {2f, 3f}, {8f, 3f, 2f, 3f}};
+
+  static BasicStroke dashed(int series) {
+    float[] dash = DASHES[series % DASHES.length];
+    return dash == null
+        ? new BasicStroke(2f)
+        : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, dash, 0f);
+  }
+
+  /** Hollow markers: circle, square, triangle, diamond, ..., each series a bit smaller. */
+  static java.awt.Shape marker(int series) {
+    double size = Math.max(5, 13 - 2 * series);
+    double h = size / 2;
+    return switch (series % 4) {
+      case 0 -> new java.awt.geom.Ellipse2D.Double(-h, -h, size, size);
+      case 1 -> new Rectangle2D.Double(-h, -h, size, size);
+      case 2 -> polygon(new double[] {0, h, -h}, new double[] {-h, h, h});
+      default -> polygon(new double[] {0, h, 0, -h}, new double[] {-h, 0, h, 0});
+    };
+  }
+
+  private static java.awt.Shape polygon(double[] xs, double[] ys) {
+    java.awt.geom.Path2D.Double p = new java.awt.geom.Path2D.Double();
+    p.moveTo(xs[0], ys[0]);
+    for (int i = 1; i < xs.length; i++) {
+      p.lineTo(xs[i], ys[i]);
+    }
+    p.closePath();
+    return p;
+  }
+
+  /** Where a series' point labels sit: above, below, right, left of the point, then again. */
+  static ItemLabelPosition labelPosition(int series) {
+    return switch (series % 4) {
+      case 0 -> new ItemLabelPosition(ItemLabelAnchor.OUTSIDE12, TextAnchor.BOTTOM_CENTER);
+      case 1 -> new ItemLabelPosition(ItemLabelAnchor.OUTSIDE6, TextAnchor.TOP_CENTER);
+      case 2 -> new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3, TextAnchor.CENTER_LEFT);
+      default -> new ItemLabelPosition(ItemLabelAnchor.OUTSIDE9, TextAnchor.CENTER_RIGHT);
+    };
   }
 
   /**

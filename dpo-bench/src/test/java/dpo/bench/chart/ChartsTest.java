@@ -163,7 +163,74 @@ class ChartsTest {
     assertTrue(y.contains(1.0) && y.contains(0.2), "error bars are inside the axis: " + y);
     Range x = plot.getDomainAxis().getRange();
     assertTrue(x.contains(2) && x.contains(-0.0), x.toString());
+    assertTrue(x.getLowerBound() < 0, "a point at x = 0 is not drawn on the edge: " + x);
     assertEquals(2, chart.getXYPlot().getLegendItems().getItemCount());
+  }
+
+  @Test
+  void everyPointIsLabelledAndSeriesDifferInMarkerDashAndLabelSide() {
+    double[] x = {0, 0.5, 1};
+    double[] zero = new double[3];
+    double[] y = {0.6, 0.65, 0.7};
+    JFreeChart chart =
+        Charts.pointsWithErrors(
+            "t",
+            "KL",
+            "reward",
+            List.of(
+                new Charts.Points("a", x, zero, y, zero).withLabels("0", "1", "2"),
+                new Charts.Points("b", x, zero, y, zero).withLabels("0", "1", "2")));
+    XYErrorRenderer r = (XYErrorRenderer) chart.getXYPlot().getRenderer();
+    XYDataset data = chart.getXYPlot().getDataset();
+    for (int s = 0; s < 2; s++) {
+      assertTrue(r.isItemLabelVisible(s, 0), "labels are drawn");
+      for (int item = 0; item < 3; item++) {
+        assertEquals(
+            Integer.toString(item), r.getItemLabelGenerator(s, item).generateLabel(data, s, item));
+      }
+    }
+    assertTrue(r.getDrawXError() && r.getDrawYError(), "error bars on both axes");
+    assertTrue(!r.getSeriesShape(0).getBounds2D().equals(r.getSeriesShape(1).getBounds2D()));
+    assertTrue(!r.getSeriesStroke(0).equals(r.getSeriesStroke(1)), "distinct dash patterns");
+    assertTrue(
+        !r.getSeriesPositiveItemLabelPosition(0)
+            .getItemLabelAnchor()
+            .equals(r.getSeriesPositiveItemLabelPosition(1).getItemLabelAnchor()),
+        "labels of coinciding points sit on different sides");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Charts.Points("c", x, zero, y, zero).withLabels("0"));
+  }
+
+  @Test
+  void twoSeriesThatCoincideAreBothVisibleInThePicture() throws IOException {
+    double[] x = {0, 0.5, 1};
+    double[] zero = new double[3];
+    double[] y = {0.6, 0.65, 0.7};
+    JFreeChart chart =
+        Charts.pointsWithErrors(
+            "t",
+            "KL",
+            "reward",
+            List.of(
+                new Charts.Points("blue", x, zero, y, zero),
+                new Charts.Points("orange", x, zero, y, zero)));
+    chart.removeLegend(); // count only the plot's pixels
+    chart.setTitle((String) null);
+    BufferedImage png = ImageIO.read(new ByteArrayInputStream(Charts.png(chart, 400, 300)));
+    int blue = 0;
+    int orange = 0;
+    for (int i = 0; i < png.getWidth(); i++) {
+      for (int j = 0; j < png.getHeight(); j++) {
+        int rgb = png.getRGB(i, j);
+        int red = (rgb >> 16) & 0xff;
+        int b = rgb & 0xff;
+        blue += b - red > 60 ? 1 : 0;
+        orange += red - b > 60 ? 1 : 0;
+      }
+    }
+    assertTrue(orange > 30, "the series drawn last shows: " + orange + " (blue " + blue + ")");
+    assertTrue(blue > 30, "the series under it still shows: " + blue);
   }
 
   @Test

@@ -18,8 +18,12 @@ import java.util.List;
  * @param learningRate AdamW peak learning rate, > 0
  * @param maxNewTokens most tokens generated per response, >= 1
  * @param temperature sampling temperature of the training responses, > 0
- * @param evalTemperature temperature of the evaluation responses (reward and win rate), >= 0
- * @param klTemperature temperature of the samples that estimate KL(policy || reference), > 0
+ * @param evalTemperature temperature of the evaluation responses (reward and win rate), >= 0 (0:
+ *     greedy)
+ * @param evalSamples responses per test prompt at the evaluation temperature (and KL samples per
+ *     test prompt), >= 1
+ * @param klTemperature temperature of the policy's samples that estimate KL(policy || initial), >
+ *     0; at 1 the estimate is unbiased ({@link Evaluator})
  * @param marginScale scale of the oracle's reward gap before labelling, > 0
  * @param labelRule how the scaled gap becomes a label
  * @param resyncEvery how often generation follows the policy: 0 = once per iteration (iterative
@@ -42,6 +46,7 @@ public record AlignConfig(
     int maxNewTokens,
     double temperature,
     double evalTemperature,
+    int evalSamples,
     double klTemperature,
     double marginScale,
     LabelRule labelRule,
@@ -66,6 +71,7 @@ public record AlignConfig(
         maxNewTokens,
         temperature,
         evalTemperature,
+        evalSamples,
         klTemperature,
         marginScale,
         labelRule,
@@ -73,57 +79,6 @@ public record AlignConfig(
         updateReference,
         newSeed,
         gradientAccumulation);
-  }
-
-  /**
-   * Settings without gradient accumulation (one batch per optimizer step).
-   *
-   * @param iterations number of iterations, >= 1
-   * @param responsesPerPrompt K responses drawn per training prompt, >= 2
-   * @param epochs passes over each round's pairs, >= 1
-   * @param batchSize pairs per optimizer step, >= 1
-   * @param learningRate AdamW peak learning rate, > 0
-   * @param maxNewTokens most tokens generated per response, >= 1
-   * @param temperature sampling temperature of the training responses, > 0
-   * @param evalTemperature temperature of the evaluation responses, >= 0
-   * @param klTemperature temperature of the samples that estimate KL, > 0
-   * @param marginScale scale of the oracle's reward gap before labelling, > 0
-   * @param labelRule how the scaled gap becomes a label
-   * @param resyncEvery how often generation follows the policy (see the record's description)
-   * @param updateReference whether the reference becomes the policy after each iteration
-   * @param seed seed of every draw
-   */
-  public AlignConfig(
-      int iterations,
-      int responsesPerPrompt,
-      int epochs,
-      int batchSize,
-      double learningRate,
-      int maxNewTokens,
-      double temperature,
-      double evalTemperature,
-      double klTemperature,
-      double marginScale,
-      LabelRule labelRule,
-      int resyncEvery,
-      boolean updateReference,
-      long seed) {
-    this(
-        iterations,
-        responsesPerPrompt,
-        epochs,
-        batchSize,
-        learningRate,
-        maxNewTokens,
-        temperature,
-        evalTemperature,
-        klTemperature,
-        marginScale,
-        labelRule,
-        resyncEvery,
-        updateReference,
-        seed,
-        1);
   }
 
   /**
@@ -142,6 +97,7 @@ public record AlignConfig(
         maxNewTokens,
         temperature,
         evalTemperature,
+        evalSamples,
         klTemperature,
         marginScale,
         labelRule,
@@ -173,6 +129,7 @@ public record AlignConfig(
    * @param maxNewTokens most tokens generated per response, >= 1
    * @param temperature sampling temperature of the training responses, > 0
    * @param evalTemperature temperature of the evaluation responses (reward and win rate), >= 0
+   * @param evalSamples responses per test prompt at the evaluation temperature, >= 1
    * @param klTemperature temperature of the samples that estimate KL(policy || reference), > 0
    * @param marginScale scale of the oracle's reward gap before labelling, > 0
    * @param labelRule how the scaled gap becomes a label
@@ -210,6 +167,7 @@ public record AlignConfig(
               "evalTemperature",
               "evalTemperature must be a finite number >= 0 (0 = greedy), got " + evalTemperature));
     }
+    atLeast(errors, "evalSamples", evalSamples, 1);
     positive(errors, "klTemperature", klTemperature);
     positive(errors, "marginScale", marginScale);
     if (resyncEvery < -1) {
@@ -231,7 +189,8 @@ public record AlignConfig(
   /**
    * The defaults of the bundled benchmark: 3 iterations, K = 2, 2 epochs, batch 16, lr 3e-4, soft
    * labels with margin scale 4 (the paper's Safe-RLHF setting), iterative resync, a fixed
-   * reference.
+   * reference; training and evaluation responses at temperature 1 (one per test prompt), KL from
+   * samples at temperature 1.
    *
    * @param maxNewTokens the generation budget
    * @param seed the seed
@@ -239,7 +198,7 @@ public record AlignConfig(
    */
   public static AlignConfig defaults(int maxNewTokens, long seed) {
     return new AlignConfig(
-        3, 2, 2, 16, 3e-4, maxNewTokens, 1.0, 0.1, 0.7, 4.0, LabelRule.SOFT, 0, false, seed);
+        3, 2, 2, 16, 3e-4, maxNewTokens, 1.0, 1.0, 1, 1.0, 4.0, LabelRule.SOFT, 0, false, seed, 1);
   }
 
   /**

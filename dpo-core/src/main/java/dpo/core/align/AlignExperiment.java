@@ -288,6 +288,8 @@ public final class AlignExperiment {
         }
       }
     }
+    // What the data is, and so what a seed changes (the prompts, or only the draws).
+    recordInputs.add(new RunRecord.Input("prompts", inputs.id(), null));
     boolean complete = config.stopAfter() == 0 || config.stopAfter() >= config.loop().iterations();
     RunRecord record =
         RunRecord.start("align", started, config, providers(config), device, recordInputs)
@@ -354,11 +356,22 @@ public final class AlignExperiment {
 
   /** The oracle; its option errors name the option as {@code oracle.NAME}. */
   private RewardOracle oracle(Config config) {
+    return oracle(runtime, config.oracle(), config.oracleOptions(), config.firstSeed());
+  }
+
+  /**
+   * Creates an oracle; its option errors name the option as {@code oracle.NAME}.
+   *
+   * @param runtime the providers
+   * @param id the oracle id
+   * @param options its options
+   * @param seed its seed
+   * @return the oracle, which the caller closes
+   */
+  static RewardOracle oracle(
+      DpoRuntime runtime, String id, Map<String, String> options, long seed) {
     try {
-      return runtime
-          .oracles()
-          .get(config.oracle())
-          .create(new OracleConfig(config.firstSeed(), config.oracleOptions()));
+      return runtime.oracles().get(id).create(new OracleConfig(seed, options));
     } catch (ConfigurationException e) {
       throw new ConfigurationException(
           e.violations().stream()
@@ -434,7 +447,10 @@ public final class AlignExperiment {
         .finish(Instant.now(), null)
         .writeTo(staging);
     DurableFiles.publishFolder(staging, dir);
-    return new Initial(model, sft.tokenizer(), dir, hash);
+    model.close();
+    // Loaded back, the model carries its tokenizer.json into every checkpoint of the runs, as it
+    // does when the cache is read on a rerun: each checkpoint is a self-contained model folder.
+    return new Initial(lm.loadLanguageModel(dir), sft.tokenizer(), dir, hash);
   }
 
   /** Supervised fine-tuning: next-token loss on random demonstrations, response then end. */

@@ -155,11 +155,11 @@ public final class OnlineDpoLoop {
     int done = readState(dir, fingerprint, evaluations);
     List<String> metrics = readMetrics(dir, done);
     List<int[]> trainIds = encode(train);
-    List<int[]> testIds = encode(test);
-    Baseline baseline = baseline(initial, test, testIds);
+    Evaluator evaluator = new Evaluator(lm, tokenizer, oracle, evaluation());
+    Evaluator.Baseline baseline = evaluator.baseline(initial, test);
     if (done == 0) {
       evaluations.clear();
-      Evaluation first = evaluate(0, initial, initial, baseline, test, testIds);
+      Evaluation first = evaluate(evaluator, 0, initial, initial, baseline);
       evaluations.add(first);
       metrics.clear();
       metrics.add(evalLine(first));
@@ -175,7 +175,7 @@ public final class OnlineDpoLoop {
       for (int it = done + 1; it <= last; it++) {
         LanguageModel generator = config.offline() ? initial : policy;
         List<String> lines = train(it, policy, reference, generator, train, trainIds);
-        Evaluation ev = evaluate(it, policy, initial, baseline, test, testIds);
+        Evaluation ev = evaluate(evaluator, it, policy, initial, baseline);
         lines.add(evalLine(ev));
         policy.save(checkpoint(dir, it));
         metrics.addAll(lines);
@@ -289,10 +289,11 @@ public final class OnlineDpoLoop {
         double[] w = slot < (k + 1) / 2 ? pair.first() : pair.second();
         GenerationConfig g =
             GenerationConfig.sampling(
-                config.maxNewTokens(),
-                config.temperature(),
-                tokenizer.endOfSequence(),
-                mix(config.seed(), it, 4, round, c, slot));
+                    config.maxNewTokens(),
+                    config.temperature(),
+                    tokenizer.endOfSequence(),
+                    mix(config.seed(), it, 4, round, c, slot))
+                .suppressing(tokenizer.neverGenerated());
         List<int[]> out = generate(generator, reference, w, prompts, g);
         for (int r = 0; r < rows.size(); r++) {
           responses[rows.get(r)][slot] = out.get(r);
@@ -365,62 +366,26 @@ public final class OnlineDpoLoop {
         models, weights.stream().mapToDouble(Double::doubleValue).toArray(), prompts, g);
   }
 
-  /** The initial model's responses to the test prompts, which the policy's compete against. */
-  private Baseline baseline(LanguageModel initial, List<String> test, List<int[]> testIds) {
-    List<int[]> responses =
-        lm.generate(List.of(initial), new double[] {1}, testIds, evalGeneration());
-    return new Baseline(score(test, responses));
+  /** The evaluation's settings: the loop's, seeded so that every iteration draws alike. */
+  private Evaluator.Settings evaluation() {
+    return new Evaluator.Settings(
+        config.maxNewTokens(),
+        config.evalTemperature(),
+        config.evalSamples(),
+        config.klTemperature(),
+        mix(config.seed(), 8));
   }
 
   private Evaluation evaluate(
+      Evaluator evaluator,
       int it,
       LanguageModel policy,
       LanguageModel initial,
-      Baseline baseline,
-      List<String> test,
-      List<int[]> testIds) {
+      Evaluator.Baseline baseline) {
     progress.update(Math.max(it, 1), "evaluate", 0, 1);
-    double[] rewards =
-        score(test, lm.generate(List.of(policy), new double[] {1}, testIds, evalGeneration()));
-    double wins = 0;
-    double sum = 0;
-    for (int i = 0; i < rewards.length; i++) {
-      sum += rewards[i];
-      double base = baseline.rewards()[i];
-      wins += rewards[i] > base ? 1 : rewards[i] == base ? 0.5 : 0;
-    }
-    List<int[]> samples =
-        lm.generate(
-            List.of(policy),
-            new double[] {1},
-            testIds,
-            GenerationConfig.sampling(
-                config.maxNewTokens(),
-                config.klTemperature(),
-                tokenizer.endOfSequence(),
-                mix(config.seed(), 7)));
-    double[] logPolicy = policy.sequenceLogProbs(testIds, samples);
-    double[] logInitial = initial.sequenceLogProbs(testIds, samples);
-    double kl = 0;
-    for (int i = 0; i < samples.size(); i++) {
-      kl += logPolicy[i] - logInitial[i];
-    }
+    Evaluation ev = evaluator.evaluate(it, policy, initial, baseline);
     progress.update(Math.max(it, 1), "evaluate", 1, 1);
-    return new Evaluation(it, sum / rewards.length, wins / rewards.length, kl / samples.size());
-  }
-
-  private GenerationConfig evalGeneration() {
-    // The same seed at every iteration: policies are compared on common random numbers.
-    long seed = mix(config.seed(), 6);
-    return config.evalTemperature() == 0
-        ? GenerationConfig.greedy(config.maxNewTokens(), tokenizer.endOfSequence())
-        : GenerationConfig.sampling(
-            config.maxNewTokens(), config.evalTemperature(), tokenizer.endOfSequence(), seed);
-  }
-
-  private double[] score(List<String> prompts, List<int[]> responses) {
-    List<String> texts = responses.stream().map(tokenizer::decode).toList();
-    return oracle.score(prompts, texts);
+    return ev;
   }
 
   private List<int[]> encode(List<String> prompts) {
@@ -468,6 +433,7 @@ public final class OnlineDpoLoop {
     line.put("type", "eval");
     line.put("iteration", ev.iteration());
     line.put("eval/reward", ev.reward());
+    line.put("eval/reward_greedy", ev.rewardGreedy());
     line.put("eval/win_rate", ev.winRate());
     line.put("objective/kl", ev.kl());
     return json(line);
@@ -530,6 +496,7 @@ public final class OnlineDpoLoop {
             new Evaluation(
                 e.get("iteration").asInt(),
                 e.get("reward").asDouble(),
+                e.path("rewardGreedy").asDouble(Double.NaN),
                 e.get("winRate").asDouble(),
                 e.get("kl").asDouble()));
       }
@@ -604,6 +571,4 @@ public final class OnlineDpoLoop {
   }
 
   private record Labelled(int[] prompt, int[] chosen, int[] rejected, double label) {}
-
-  private record Baseline(double[] rewards) {}
 }

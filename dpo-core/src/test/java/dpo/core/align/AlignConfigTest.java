@@ -27,7 +27,7 @@ class AlignConfigTest {
     ConfigurationException e =
         assertThrows(
             ConfigurationException.class,
-            () -> new AlignConfig(0, 1, 0, 0, -1, 0, 0, -0.1, 0, 0, null, -2, false, 1));
+            () -> new AlignConfig(0, 1, 0, 0, -1, 0, 0, -0.1, 0, 0, 0, null, -2, false, 1, 1));
     Set<String> fields =
         e.violations().stream()
             .map(ConfigurationException.Violation::field)
@@ -42,6 +42,7 @@ class AlignConfigTest {
             "maxNewTokens",
             "temperature",
             "evalTemperature",
+            "evalSamples",
             "klTemperature",
             "marginScale",
             "labelRule",
@@ -52,7 +53,7 @@ class AlignConfigTest {
   @Test
   void minusOneMeansOffline() {
     AlignConfig c =
-        new AlignConfig(1, 2, 1, 1, 1e-3, 4, 1, 0, 0.7, 1, LabelRule.HARD, -1, false, 1);
+        new AlignConfig(1, 2, 1, 1, 1e-3, 4, 1, 0, 1, 0.7, 1, LabelRule.HARD, -1, false, 1, 1);
     assertTrue(c.offline());
   }
 

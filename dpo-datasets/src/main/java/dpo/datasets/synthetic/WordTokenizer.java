@@ -97,6 +97,20 @@ public final class WordTokenizer implements Tokenizer {
     return out;
   }
 
+  /**
+   * The padding and unknown tokens.
+   *
+   * @return {PAD, UNK}
+   */
+  @Override
+  public int[] neverGenerated() {
+    return new int[] {PAD, UNK};
+  }
+
+  /**
+   * The words of token ids joined by spaces; {@code <pad>}, {@code <bos>} and {@code <eos>} are
+   * left out, an unknown or out-of-range id reads {@code <unk>}.
+   */
   @Override
   public String decode(int[] tokens) {
     List<String> out = new ArrayList<>();

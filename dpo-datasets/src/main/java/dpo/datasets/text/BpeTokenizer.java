@@ -244,6 +244,16 @@ public final class BpeTokenizer implements Tokenizer {
     return false;
   }
 
+  /**
+   * The padding token (byte-level BPE has no unknown token).
+   *
+   * @return {padding}
+   */
+  @Override
+  public int[] neverGenerated() {
+    return padding() == endOfSequence() ? new int[0] : new int[] {padding()};
+  }
+
   @Override
   public int vocabularySize() {
     return tokens.size();

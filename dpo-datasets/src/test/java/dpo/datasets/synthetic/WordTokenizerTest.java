@@ -23,6 +23,10 @@ class WordTokenizerTest {
     assertEquals("the cat <unk>", t.decode(new int[] {1, 4, 5, 3, 2, 0}));
     assertEquals(8, t.vocabularySize());
     assertEquals(WordTokenizer.EOS, t.endOfSequence());
+    assertArrayEquals(
+        new int[] {WordTokenizer.PAD, WordTokenizer.UNK},
+        t.neverGenerated(),
+        "responses never contain padding or the unknown token");
   }
 
   @Test

@@ -545,6 +545,102 @@ final class GptModel implements LanguageModel {
         .sum();
   }
 
+  /**
+   * The hidden states at the positions that predict response tokens, (n, width), with n the total
+   * response length, and the (batch, n) matrix that sums rows back into their sequences.
+   */
+  private NDArray[] responseStates(
+      NDManager m, PaddedPairs grid, List<int[]> prompts, List<int[]> responses, int n) {
+    int batch = grid.batch();
+    int length = grid.length();
+    int width = config().width();
+    long[] rows = new long[n * width];
+    float[] owner = new float[batch * n];
+    int at = 0;
+    for (int i = 0; i < batch; i++) {
+      int start = i * length + prompts.get(i).length - 1;
+      for (int t = 0; t < responses.get(i).length; t++, at++) {
+        // The logits at position p predict the token at p + 1.
+        Arrays.fill(rows, at * width, (at + 1) * width, start + t);
+        owner[i * n + at] = 1f;
+      }
+    }
+    NDArray states =
+        hidden(m, grid)
+            .reshape((long) batch * length, width)
+            .gather(m.create(rows, new Shape(n, width)), 0);
+    return new NDArray[] {states, m.create(owner, new Shape(batch, n))};
+  }
+
+  @Override
+  public double[] sequenceKl(LanguageModel other, List<int[]> prompts, List<int[]> responses) {
+    return sequenceKl(other, prompts, responses, KL_CHUNK);
+  }
+
+  /** {@link #sequenceKl} in chunks of at most {@code chunkEntries} (position, vocabulary) pairs. */
+  double[] sequenceKl(
+      LanguageModel other, List<int[]> prompts, List<int[]> responses, long chunkEntries) {
+    checkOpen();
+    if (!(other instanceof GptModel q)) {
+      throw new ConfigurationException(
+          "other", "the KL divergence needs two djl models, got " + other.getClass().getName());
+    }
+    if (q.config().vocabularySize() != config().vocabularySize()) {
+      throw new ConfigurationException(
+          "other",
+          "the KL divergence needs one vocabulary, got sizes "
+              + config().vocabularySize()
+              + " and "
+              + q.config().vocabularySize());
+    }
+    PaddedPairs.of(config(), prompts, responses); // checks tokens and this model's context
+    PaddedPairs.of(q.config(), prompts, responses); // the other model's context must fit too
+    double[] out = new double[prompts.size()];
+    // Sequences in chunks of at most KL_CHUNK (position, vocabulary) entries, so that a large
+    // vocabulary never needs (all positions, vocabulary) arrays at once.
+    long budget = Math.max(1, chunkEntries / config().vocabularySize());
+    int from = 0;
+    while (from < prompts.size()) {
+      int to = from;
+      long positions = 0;
+      do {
+        positions += responses.get(to).length;
+        to++;
+      } while (to < prompts.size() && positions + responses.get(to).length <= budget);
+      double[] part = chunkKl(q, prompts.subList(from, to), responses.subList(from, to));
+      System.arraycopy(part, 0, out, from, part.length);
+      from = to;
+    }
+    return out;
+  }
+
+  /** Most (position, vocabulary) entries of one chunk of {@link #sequenceKl}. */
+  static final long KL_CHUNK = 1L << 23;
+
+  private double[] chunkKl(GptModel q, List<int[]> prompts, List<int[]> responses) {
+    PaddedPairs grid = PaddedPairs.of(config(), prompts, responses);
+    int n = responses.stream().mapToInt(r -> r.length).sum();
+    if (n == 0) {
+      return new double[grid.batch()];
+    }
+    try (NDManager m = manager.newSubManager()) {
+      // Only the positions that predict a response token go through the heads, as in
+      // sequenceLogProbs; the (n, vocabulary) log-distributions of both models never leave the
+      // device: each row reduces to its KL there.
+      NDArray[] mine = responseStates(m, grid, prompts, responses, n);
+      NDArray[] theirs = q.responseStates(m, grid, prompts, responses, n);
+      NDArray logP = Linear.linear(mine[0], head()).singletonOrThrow().logSoftmax(1);
+      NDArray logQ = Linear.linear(theirs[0], q.head()).singletonOrThrow().logSoftmax(1);
+      // Rounding can leave a per-token KL of -1e-8 where the distributions agree: clamp at 0.
+      NDArray perToken = logP.exp().mul(logP.sub(logQ)).sum(new int[] {1}, true).maximum(0f);
+      return mine[1]
+          .matMul(perToken)
+          .reshape(grid.batch())
+          .toType(DataType.FLOAT64, false)
+          .toDoubleArray();
+    }
+  }
+
   /** The final hidden states of a padded grid, in {@code m}, on the tape when one is open. */
   NDArray hidden(NDManager m, PaddedPairs grid) {
     return hidden(

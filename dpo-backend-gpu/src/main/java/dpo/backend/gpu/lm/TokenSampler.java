@@ -14,19 +14,35 @@ final class TokenSampler {
   private final double[] weights;
   private final Integer[] order;
 
+  /** Whether each token may be drawn: false for {@link GenerationConfig#suppressed()} ones. */
+  private final boolean[] allowed;
+
   TokenSampler(GenerationConfig config, int vocabulary) {
     this.config = config;
     this.weights = new double[vocabulary];
     this.order = new Integer[vocabulary];
+    this.allowed = new boolean[vocabulary];
+    java.util.Arrays.fill(allowed, true);
+    int kept = vocabulary;
+    for (int id : config.suppressed()) {
+      if (id < vocabulary && allowed[id]) {
+        allowed[id] = false;
+        kept--;
+      }
+    }
+    if (kept == 0) {
+      throw new dpo.api.ConfigurationException(
+          "suppressed", "every token of the vocabulary is suppressed; nothing can be generated");
+    }
   }
 
   /** The next token of the row {@code logits[offset, offset + vocabulary)}. */
   int next(float[] logits, int offset, SplittableRandom random) {
     int vocabulary = weights.length;
     if (config.isGreedy()) {
-      int best = 0;
-      for (int i = 1; i < vocabulary; i++) {
-        if (logits[offset + i] > logits[offset + best]) {
+      int best = -1;
+      for (int i = 0; i < vocabulary; i++) {
+        if (allowed[i] && (best < 0 || logits[offset + i] > logits[offset + best])) {
           best = i;
         }
       }
@@ -34,11 +50,14 @@ final class TokenSampler {
     }
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < vocabulary; i++) {
-      max = Math.max(max, logits[offset + i]);
+      if (allowed[i]) {
+        max = Math.max(max, logits[offset + i]);
+      }
     }
     double total = 0;
     for (int i = 0; i < vocabulary; i++) {
-      weights[i] = Math.exp((logits[offset + i] - max) / config.temperature());
+      // A suppressed token has probability 0: the others are renormalised among themselves.
+      weights[i] = allowed[i] ? Math.exp((logits[offset + i] - max) / config.temperature()) : 0;
       total += weights[i];
     }
     boolean truncate = (config.topK() > 0 && config.topK() < vocabulary) || config.topP() < 1;

@@ -33,6 +33,7 @@ public final class HfTokenizer implements Tokenizer {
   private final int endOfSequence;
   private final int beginOfSequence;
   private final int padding;
+  private final int unknown;
 
   /** add_bos_token and add_eos_token of tokenizer_config.json; null: the post-processor decides. */
   private final Boolean addBos;
@@ -45,6 +46,7 @@ public final class HfTokenizer implements Tokenizer {
       int endOfSequence,
       int beginOfSequence,
       int padding,
+      int unknown,
       Boolean addBos,
       boolean addEos) {
     this.tokenizer = tokenizer;
@@ -52,6 +54,7 @@ public final class HfTokenizer implements Tokenizer {
     this.endOfSequence = endOfSequence;
     this.beginOfSequence = beginOfSequence;
     this.padding = padding;
+    this.unknown = unknown;
     this.addBos = addBos;
     this.addEos = addEos;
   }
@@ -88,6 +91,14 @@ public final class HfTokenizer implements Tokenizer {
     Map<String, Integer> ids = tokenIds(json);
     int bos = specialToken(directory, config, ids, "bos_token");
     int pad = specialToken(directory, config, ids, "pad_token");
+    int unk = specialToken(directory, config, ids, "unk_token");
+    if (unk < 0
+        && json.has("model")
+        && json.get("model").isJsonObject()
+        && json.getAsJsonObject("model").has("unk_token")
+        && json.getAsJsonObject("model").get("unk_token").isJsonPrimitive()) {
+      unk = ids.getOrDefault(json.getAsJsonObject("model").get("unk_token").getAsString(), -1);
+    }
     int eos = endOfSequence(directory, json, file);
     Boolean addBos = null;
     boolean addEos = false;
@@ -109,7 +120,7 @@ public final class HfTokenizer implements Tokenizer {
         addBos = addBos == null ? Boolean.FALSE : addBos;
       }
     }
-    return new HfTokenizer(tokenizer, size, eos, bos, pad, addBos, addEos);
+    return new HfTokenizer(tokenizer, size, eos, bos, pad, unk, addBos, addEos);
   }
 
   private static boolean flag(Path file, JsonObject o, String key) {
@@ -305,6 +316,24 @@ public final class HfTokenizer implements Tokenizer {
     return id < 0 ? null : tokenizer.decode(new long[] {id}, false);
   }
 
+  /**
+   * The padding and unknown tokens of tokenizer_config.json (the unknown token also from
+   * tokenizer.json's model), those that are set and are not the end-of-sequence token.
+   *
+   * @return their ids
+   */
+  @Override
+  public int[] neverGenerated() {
+    return java.util.stream.IntStream.of(padding, unknown)
+        .filter(id -> id >= 0 && id != endOfSequence)
+        .distinct()
+        .toArray();
+  }
+
+  /**
+   * The text of token ids as the tokenizers library decodes it with {@code skip_special_tokens}:
+   * every special token (bos, eos, padding, unknown and added special tokens) is left out.
+   */
   @Override
   public String decode(int[] tokens) {
     long[] ids = new long[tokens.length];

@@ -225,6 +225,53 @@ class GeneratorTest {
   }
 
   @Test
+  void suppressedTokensAreNeverDrawnAndTheOthersKeepTheirRatios() {
+    float[] logits = {5f, 1f, 2f, 6f};
+    SplittableRandom random = new SplittableRandom(3);
+    TokenSampler sampler =
+        new TokenSampler(GenerationConfig.sampling(1, 1.0, -1, 0).suppressing(0, 3), 4);
+    int[] seen = new int[4];
+    for (int i = 0; i < 4000; i++) {
+      seen[sampler.next(logits, 0, random)]++;
+    }
+    assertEquals(0, seen[0] + seen[3], "the two most likely tokens are suppressed");
+    assertEquals(Math.exp(2) / (Math.exp(1) + Math.exp(2)), seen[2] / 4000.0, 0.03);
+    TokenSampler greedy = new TokenSampler(GenerationConfig.greedy(1, -1).suppressing(3), 4);
+    assertEquals(0, greedy.next(logits, 0, random), "greedy takes the best allowed token");
+    TokenSampler topK =
+        new TokenSampler(new GenerationConfig(1, 1.0, 1, 1.0, -1, 0).suppressing(3), 4);
+    assertEquals(0, topK.next(logits, 0, random), "top-k counts only allowed tokens");
+    assertThrows(
+        ConfigurationException.class,
+        () -> GenerationConfig.sampling(1, 1.0, 2, 0).suppressing(2),
+        "the end-of-sequence token cannot be suppressed");
+    assertThrows(
+        ConfigurationException.class,
+        () -> new TokenSampler(GenerationConfig.greedy(1, -1).suppressing(0, 1), 2));
+  }
+
+  @Test
+  void generatedResponsesNeverContainSuppressedTokens() {
+    GenerationConfig hot = GenerationConfig.sampling(24, 3.0, EOS, 11);
+    List<int[]> free = run(List.of(policy), new double[] {1}, prompts(), hot, true);
+    int[] banned = {0, 1, 4};
+    List<int[]> masked =
+        run(List.of(policy), new double[] {1}, prompts(), hot.suppressing(banned), true);
+    boolean freeHas = false;
+    for (int[] r : free) {
+      for (int t : r) {
+        freeHas |= t == 0 || t == 1 || t == 4;
+      }
+    }
+    assertTrue(freeHas, "at a high temperature the unmasked model draws these tokens");
+    for (int[] r : masked) {
+      for (int t : r) {
+        assertTrue(t != 0 && t != 1 && t != 4, "suppressed token " + t + " was generated");
+      }
+    }
+  }
+
+  @Test
   void badRequestsFailWithTheFix() {
     ConfigurationException tooLong =
         assertThrows(

@@ -74,6 +74,87 @@ class GptModelTest {
     }
   }
 
+  /** log-softmax of one row of logits, in float64. */
+  private static double[] logSoftmax(float[] logits, int row, int v) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < v; j++) {
+      max = Math.max(max, logits[row + j]);
+    }
+    double z = 0;
+    for (int j = 0; j < v; j++) {
+      z += Math.exp(logits[row + j] - max);
+    }
+    double[] out = new double[v];
+    for (int j = 0; j < v; j++) {
+      out[j] = logits[row + j] - max - Math.log(z);
+    }
+    return out;
+  }
+
+  /** The sum over response positions of the exact per-token KL, in float64 from the logits. */
+  private static double directKl(GptModel p, GptModel q, int[] prompt, int[] response) {
+    long[] all = new long[prompt.length + response.length];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i < prompt.length ? prompt[i] : response[i - prompt.length];
+    }
+    float[] lp = logits(p, all);
+    float[] lq = logits(q, all);
+    int v = TINY.vocabularySize();
+    double kl = 0;
+    for (int t = prompt.length; t < all.length; t++) {
+      double[] a = logSoftmax(lp, (t - 1) * v, v);
+      double[] b = logSoftmax(lq, (t - 1) * v, v);
+      for (int j = 0; j < v; j++) {
+        kl += Math.exp(a[j]) * (a[j] - b[j]);
+      }
+    }
+    return kl;
+  }
+
+  @Test
+  void sequenceKlIsTheExactPerTokenKlSummedOverTheResponseNeverNegativeAndZeroForACopy() {
+    try (GptModel p = GptModel.create(root, GptArchitecture.gpt2(TINY), 2);
+        GptModel q = GptModel.create(root, GptArchitecture.gpt2(TINY), 3);
+        GptModel same = p.copy()) {
+      List<int[]> prompts = List.of(new int[] {1, 2, 3}, new int[] {9}, new int[] {4, 4});
+      List<int[]> responses =
+          List.of(
+              new int[] {4, 5, 6, 7}, new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, new int[] {});
+      double[] kl = p.sequenceKl(q, prompts, responses);
+      double[] reverse = q.sequenceKl(p, prompts, responses);
+      for (int i = 0; i < prompts.size(); i++) {
+        double direct = directKl(p, q, prompts.get(i), responses.get(i));
+        assertEquals(direct, kl[i], 1e-5 + 1e-4 * direct, "pair " + i);
+        assertEquals(directKl(q, p, prompts.get(i), responses.get(i)), reverse[i], 1e-4);
+        assertTrue(kl[i] >= 0, "KL is never negative: " + kl[i]);
+      }
+      assertTrue(kl[0] > 0 && kl[1] > kl[0], "two different models diverge, more on longer text");
+      assertEquals(0.0, kl[2], 0.0, "an empty response has no positions");
+      // Batched with others or alone, the value stays (padding is invisible).
+      assertEquals(kl[0], p.sequenceKl(q, prompts.subList(0, 1), responses.subList(0, 1))[0], 1e-6);
+      double[] chunked = p.sequenceKl(q, prompts, responses, 5L * TINY.vocabularySize());
+      for (int i = 0; i < kl.length; i++) {
+        assertEquals(kl[i], chunked[i], 1e-6, "chunks of 5 positions give the same values");
+      }
+      for (double d : p.sequenceKl(same, prompts, responses)) {
+        assertEquals(0.0, d, 0.0, "a model does not diverge from its copy");
+      }
+    }
+  }
+
+  @Test
+  void sequenceKlRefusesModelsWithAnotherVocabulary() {
+    try (GptModel p = GptModel.create(root, GptArchitecture.gpt2(TINY), 2);
+        GptModel q =
+            GptModel.create(root, GptArchitecture.gpt2(new ModelConfig(20, 16, 2, 2, 32)), 3)) {
+      ConfigurationException e =
+          assertThrows(
+              ConfigurationException.class,
+              () -> p.sequenceKl(q, List.of(new int[] {1}), List.of(new int[] {2})));
+      assertTrue(e.getMessage().contains("one vocabulary"), e.getMessage());
+    }
+  }
+
   @Test
   void sequenceLogProbsEqualTheDirectPerTokenSum() {
     try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 2)) {

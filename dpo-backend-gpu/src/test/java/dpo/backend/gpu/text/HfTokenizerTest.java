@@ -42,6 +42,7 @@ class HfTokenizerTest {
     assertEquals("hello world", t.decode(new int[] {3, 4, 1}));
     assertEquals(6, t.vocabularySize());
     assertEquals(1, t.endOfSequence(), "</s> is an end-of-sequence name");
+    assertArrayEquals(new int[] {2}, t.neverGenerated(), "the model's unk_token, no pad set");
     Files.writeString(dir.resolve("config.json"), "{\"eos_token_id\": 0}");
     assertEquals(0, HfTokenizer.load(dir).endOfSequence(), "config.json's eos_token_id wins");
   }
@@ -104,6 +105,7 @@ class HfTokenizerTest {
         "tokenizer_config.json's add_bos_token / add_eos_token win");
     assertEquals(6, configured.beginOfSequence());
     assertEquals(0, configured.padding());
+    assertArrayEquals(new int[] {0, 2}, configured.neverGenerated(), "padding and unknown");
     assertEquals(1, configured.endOfSequence());
     Files.writeString(
         dir.resolve("tokenizer_config.json"),
