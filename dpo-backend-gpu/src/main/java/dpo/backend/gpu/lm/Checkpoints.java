@@ -97,6 +97,50 @@ public final class Checkpoints {
   }
 
   /**
+   * Loads an adapter folder ({@code adapter_config.json} and {@code adapter_model.safetensors}, as
+   * PEFT writes them) onto a base checkpoint.
+   *
+   * @param manager the backend's manager
+   * @param adapter the adapter folder
+   * @param base the base checkpoint folder, or null for the one the adapter config's {@code
+   *     base_model_name_or_path} names
+   * @return the adapted model; its trainers train only the adapters
+   */
+  public static LanguageModel loadAdapter(NDManager manager, Path adapter, Path base) {
+    return GptModel.loadAdapter(manager, adapter, base);
+  }
+
+  /**
+   * Merges an adapter folder into its base and writes a full checkpoint: every adapted weight W
+   * becomes W + (lora_alpha / r) B A; the tokenizer files of the base go with it.
+   *
+   * @param manager the backend's manager
+   * @param adapter the adapter folder
+   * @param base the base checkpoint folder, or null for the adapter config's {@code
+   *     base_model_name_or_path}
+   * @param target the folder to write; a new folder is published whole
+   * @param format the weights' dtype and largest shard
+   */
+  public static void merge(
+      NDManager manager, Path adapter, Path base, Path target, CheckpointFormat format) {
+    try (GptModel adapted = GptModel.loadAdapter(manager, adapter, base);
+        GptModel merged = adapted.merged()) {
+      merged.save(target, format);
+    }
+  }
+
+  /**
+   * A full model of the djl backend with its adapters merged in (W + (alpha / r) B A); a copy when
+   * the model has no adapters.
+   *
+   * @param model a language model of the djl backend
+   * @return a new model without adapters, owned by the caller
+   */
+  public static LanguageModel merged(LanguageModel model) {
+    return DjlLanguageModels.own(model).merged();
+  }
+
+  /**
    * Saves a model of this backend in the given format (see {@link #convert}).
    *
    * @param model a language model of the djl backend
