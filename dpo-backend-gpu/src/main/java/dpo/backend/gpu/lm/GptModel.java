@@ -52,11 +52,14 @@ final class GptModel implements LanguageModel {
   /** Low-rank adapters, or null; when present they are the only trained parameters. */
   private LoraAdapters adapters;
 
-  /** False while the base view scores: the forward then skips the adapters. */
-  private boolean adaptersOn = true;
-
   /** The folder the base weights were loaded from (absolute), or null. */
   private Path source;
+
+  /** The base view of an adapted model (its weights, no adapters), made on first use. */
+  private GptModel baseView;
+
+  /** Whether this is a base view: it shares its owner's weights and does not free them. */
+  private boolean view;
 
   private GptModel(
       GptArchitecture architecture,
@@ -289,6 +292,10 @@ final class GptModel implements LanguageModel {
   }
 
   private void attach(LoraAdapters lora) {
+    if (view) {
+      throw new ConfigurationException(
+          "model", "the base view of an adapted model takes no adapters; add them to a copy");
+    }
     this.adapters = lora;
     for (NDArray p : parameters.values()) {
       p.setRequiresGradient(false);
@@ -311,6 +318,10 @@ final class GptModel implements LanguageModel {
    */
   Map<String, NDArray> trainableParameters() {
     checkOpen();
+    if (view) {
+      throw new ConfigurationException(
+          "model", "the base view of an adapted model is frozen; train the model itself");
+    }
     return adapters == null ? parameters : adapters.parameters();
   }
 
@@ -330,48 +341,19 @@ final class GptModel implements LanguageModel {
   }
 
   @Override
-  public LanguageModel withoutAdapters() {
-    return adapters == null ? this : new BaseView();
-  }
-
-  /** The base of an adapted model, sharing its weights: scoring runs with the adapters off. */
-  private final class BaseView implements LanguageModel {
-    @Override
-    public ModelConfig config() {
-      return GptModel.this.config();
+  public GptModel withoutAdapters() {
+    checkOpen();
+    if (adapters == null) {
+      return this;
     }
-
-    @Override
-    public double[] sequenceLogProbs(List<int[]> prompts, List<int[]> responses) {
-      adaptersOn = false;
-      try {
-        return GptModel.this.sequenceLogProbs(prompts, responses);
-      } finally {
-        adaptersOn = true;
-      }
+    if (baseView == null) {
+      // The same weight arrays without the adapters: generation, scoring and the trainer's
+      // reference passes take it as any model, and no weight is copied.
+      baseView = new GptModel(architecture, manager, parameters, companions);
+      baseView.source = source;
+      baseView.view = true;
     }
-
-    @Override
-    public LanguageModel copy() {
-      return baseCopy();
-    }
-
-    @Override
-    public void copyFrom(LanguageModel other) {
-      throw new ConfigurationException(
-          "model", "the base view of an adapted model is read-only; copy into the model itself");
-    }
-
-    @Override
-    public void save(Path directory) {
-      Checkpoint.write(
-          directory, architecture.toConfigJson(), tensors(), companions, CheckpointFormat.DEFAULT);
-    }
-
-    @Override
-    public void close() {
-      // a view: the model owns the weights
-    }
+    return baseView;
   }
 
   GptArchitecture architecture() {
@@ -555,7 +537,7 @@ final class GptModel implements LanguageModel {
 
   /** A linear layer's output plus its low-rank adapter's, when it has one and they are on. */
   private NDArray adapt(NDArray x, String prefix, NDArray y) {
-    return adapters == null || !adaptersOn ? y : adapters.apply(prefix, x, y);
+    return adapters == null ? y : adapters.apply(prefix, x, y);
   }
 
   /** x / sqrt(mean(x^2) + eps) * weight over the last axis. */
@@ -762,6 +744,10 @@ final class GptModel implements LanguageModel {
   @Override
   public void copyFrom(LanguageModel other) {
     checkOpen();
+    if (view) {
+      throw new ConfigurationException(
+          "model", "the base view of an adapted model is read-only; copy into the model itself");
+    }
     if (!(other instanceof GptModel source) || !source.architecture.equals(architecture)) {
       throw new ConfigurationException(
           "model",
@@ -830,11 +816,18 @@ final class GptModel implements LanguageModel {
     }
   }
 
+  /**
+   * Frees the model's memory. A base view frees nothing: its weights belong to the adapted model,
+   * whose closing ends the view too.
+   */
   @Override
   public void close() {
-    if (!closed) {
+    if (!closed && !view) {
       closed = true;
       manager.close();
+      if (baseView != null) {
+        baseView.closed = true;
+      }
     }
   }
 }

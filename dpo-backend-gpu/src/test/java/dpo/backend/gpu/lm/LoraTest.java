@@ -13,6 +13,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
+import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LoraConfig;
 import dpo.api.lm.ModelConfig;
@@ -112,17 +113,32 @@ class LoraTest {
 
   @Test
   void theBaseViewScoresAsTheBaseWithoutACopy() {
+    DjlLanguageModels lm = new DjlLanguageModels(root, true);
+    GenerationConfig greedy = GenerationConfig.greedy(6, -1);
     try (GptModel model = LlamaModelTest.randomised(root, LLAMA, 3)) {
       double[] base = model.sequenceLogProbs(prompts(), responses());
-      model.addLora(LoraConfig.ofRank(2), 4);
+      List<int[]> baseTokens = lm.generate(List.of(model), new double[] {1}, prompts(), greedy);
+      lm.addLora(model, LoraConfig.ofRank(2), 4);
       randomiseB(model, 5);
       double[] adapted = model.sequenceLogProbs(prompts(), responses());
       assertNotEquals(base[0], adapted[0]);
       LanguageModel view = model.withoutAdapters();
       assertArrayEquals(base, view.sequenceLogProbs(prompts(), responses()), 0.0);
+      // The view generates (and mixes logits) as the base did, sharing the weight arrays.
+      List<int[]> viewTokens = lm.generate(List.of(view), new double[] {1}, prompts(), greedy);
+      for (int i = 0; i < baseTokens.size(); i++) {
+        assertArrayEquals(baseTokens.get(i), viewTokens.get(i));
+      }
+      assertTrue(
+          model.parameters().get("model.embed_tokens.weight")
+              == ((GptModel) view).parameters().get("model.embed_tokens.weight"),
+          "no copy of the weights");
       view.close(); // a view: the model stays usable
       assertArrayEquals(adapted, model.sequenceLogProbs(prompts(), responses()), 0.0);
       assertFalse(view.hasAdapters());
+      assertThrows(
+          ConfigurationException.class,
+          () -> new DjlTrainer((GptModel) view, TrainerConfig.adamW(1e-3)));
     }
   }
 
