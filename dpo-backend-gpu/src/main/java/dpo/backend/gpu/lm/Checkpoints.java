@@ -19,12 +19,38 @@ public final class Checkpoints {
 
   /**
    * A folder's architecture, size, dtype, context, tokenizer and special tokens, read without
-   * loading any weight.
+   * loading any weight. An adapter folder ({@code adapter_config.json}) gives its base's fields,
+   * then the adapter's rank, alpha and targets and the base folder.
    *
    * @param directory the checkpoint folder
    * @return fields in display order
    */
   public static Map<String, Object> info(Path directory) {
+    if (LoraAdapters.isAdapterFolder(directory)) {
+      Path base = LoraAdapters.basePath(directory);
+      if (base == null) {
+        throw new dpo.api.BadDataException(
+            directory.resolve(LoraAdapters.CONFIG_FILE),
+            0,
+            "base_model_name_or_path",
+            "names no base model; set it to the base checkpoint's folder");
+      }
+      Map<String, Object> out = new LinkedHashMap<>(info(base));
+      com.google.gson.JsonObject config =
+          Checkpoint.readJson(directory.resolve(LoraAdapters.CONFIG_FILE), true);
+      out.put(
+          "adapter",
+          "LoRA r="
+              + config.get("r")
+              + " lora_alpha="
+              + config.get("lora_alpha")
+              + " ("
+              + LoraAdapters.WEIGHTS_FILE
+              + ")");
+      out.put("adapter_targets", String.valueOf(config.get("target_modules")));
+      out.put("base", base.toString());
+      return out;
+    }
     Checkpoint c = Checkpoint.open(directory);
     GptArchitecture a = c.architecture();
     Map<String, Object> out = new LinkedHashMap<>();

@@ -19,6 +19,7 @@ import dpo.api.lm.LoraConfig;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.StepMetrics;
+import dpo.api.lm.TokenBatch;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
 import dpo.backend.gpu.DjlOffline;
@@ -226,6 +227,48 @@ class LoraTest {
   }
 
   @Test
+  void supervisedStepsTrainTheAdaptersAndTheirOptimizerStateResumes(@TempDir Path dir) {
+    int[][] tokens = {{1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12}};
+    boolean[][] targets = {
+      {false, true, true, true, true, true}, {false, true, true, true, true, true}
+    };
+    TokenBatch batch = new TokenBatch(tokens, targets);
+    try (GptModel model = LlamaModelTest.randomised(root, LLAMA, 30);
+        GptModel twin = LlamaModelTest.randomised(root, LLAMA, 30)) {
+      Map<String, float[]> base = new LinkedHashMap<>();
+      model.parameters().forEach((k, v) -> base.put(k, v.toFloatArray()));
+      model.addLora(LoraConfig.ofRank(4), 31);
+      twin.addLora(LoraConfig.ofRank(4), 31);
+      Path state = dir.resolve("optimizer.safetensors");
+      double first;
+      double last;
+      TrainerConfig adamW = TrainerConfig.adamW(3e-2).withSchedule(0, 0);
+      try (DjlTrainer trainer = new DjlTrainer(model, adamW)) {
+        first = trainer.languageModelStep(batch).loss();
+        for (int i = 0; i < 10; i++) {
+          trainer.languageModelStep(batch);
+        }
+        trainer.saveState(state);
+        last = trainer.languageModelStep(batch).loss();
+      }
+      assertTrue(last < first - 0.1, first + " -> " + last);
+      model.parameters().forEach((k, v) -> assertArrayEquals(base.get(k), v.toFloatArray(), 0f));
+      // The moments saved under PEFT's names resume the same step on a twin with equal adapters.
+      try (DjlTrainer trainer = new DjlTrainer(twin, adamW)) {
+        for (int i = 0; i < 11; i++) {
+          trainer.languageModelStep(batch);
+        }
+        trainer.loadState(state);
+        assertEquals(11, trainer.steps());
+      }
+      assertTrue(
+          SafeTensors.read(state).keySet().stream()
+              .allMatch(n -> n.contains(".lora_A.") || n.contains(".lora_B.")),
+          "moments of the adapters only");
+    }
+  }
+
+  @Test
   void adaptersSaveAsPeftWritesThemAndLoadBackBitForBit(@TempDir Path dir) throws IOException {
     Path basePath = dir.resolve("base");
     Path adapterPath = dir.resolve("adapter");
@@ -265,6 +308,10 @@ class LoraTest {
       assertArrayEquals(
           new long[] {12, 2},
           tensors.get("base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight").shape());
+      Map<String, Object> info = Checkpoints.info(adapterPath);
+      assertEquals("llama", info.get("model_type"));
+      assertEquals("LoRA r=2 lora_alpha=16 (adapter_model.safetensors)", info.get("adapter"));
+      assertEquals("[\"q_proj\",\"v_proj\"]", info.get("adapter_targets"));
       try (LanguageModel loaded =
           new DjlLanguageModels(root, true).loadLanguageModel(adapterPath)) {
         GptModel g = (GptModel) loaded;
