@@ -28,7 +28,9 @@ import java.util.SplittableRandom;
  * (token plus learned position embeddings, pre-LayerNorm blocks with a GELU MLP, a head tied to the
  * token embedding; Conv1D (in, out) weights) or the Llama family (rotary positions, RMSNorm,
  * grouped-query attention, a SwiGLU MLP, tied or untied head; (out, in) weights). Parameter names
- * and shapes are Hugging Face's for the model type.
+ * and shapes are Hugging Face's for the model type. Optional LoRA adapters ({@link LoraAdapters})
+ * add (alpha / r) B A x to chosen linear layers; the model then trains only them, saves them as
+ * PEFT does, and {@link #withoutAdapters()} is its base on the same weight arrays.
  */
 final class GptModel implements LanguageModel {
   static final String CONFIG_FILE = "config.json";
