@@ -142,6 +142,16 @@ final class BenchLmCommand implements Callable<Integer> {
   @Mixin BackendOptions backendOptions = new BackendOptions();
 
   @Option(
+      names = "--lora-rank",
+      defaultValue = "0",
+      paramLabel = "R",
+      description =
+          "Train LoRA adapters of rank R (alpha 2R) on every attention and MLP projection, the"
+              + " reference being the base with the adapters off; needs --parts training"
+              + " (default: 0, every weight trained against a separate reference).")
+  int loraRank;
+
+  @Option(
       names = "--beta",
       defaultValue = "0.1",
       paramLabel = "BETA",
@@ -214,11 +224,14 @@ final class BenchLmCommand implements Callable<Integer> {
               heads,
               vocabulary,
               seconds,
-              parts);
+              parts,
+              loraRank);
     } catch (dpo.api.ConfigurationException e) {
       throw new ParameterException(
           spec.commandLine(),
-          e.getMessage() + "; pick --width, --heads and --layers that fit together");
+          e.violations().get(0).field().equals("lora-rank")
+              ? e.getMessage()
+              : e.getMessage() + "; pick --width, --heads and --layers that fit together");
     }
     PrintWriter out = spec.commandLine().getOut();
     Instant started = Instant.now();

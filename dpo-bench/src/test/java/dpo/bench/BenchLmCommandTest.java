@@ -72,6 +72,40 @@ class BenchLmCommandTest {
   }
 
   @Test
+  void loraRankTrainsAdaptersAgainstTheBaseView() throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        Main.execute(
+            new String[] {
+              "bench", "lm", "--parts", "training", "--lora-rank", "2", "--seconds", "0.05",
+              "--batch", "2", "--prompt-len", "3", "--new-tokens", "4", "--layers", "1",
+              "--width", "16", "--heads", "2", "--vocab", "16", "--device", "cpu"
+            },
+            new PrintWriter(out),
+            new PrintWriter(err));
+    assertEquals(0, code, err.toString());
+    List<String> lines = new ArrayList<>(List.of(out.toString().strip().split("\n")));
+    lines.remove(lines.size() - 1);
+    List<String> names = new ArrayList<>();
+    for (String line : lines) {
+      JsonNode row = new ObjectMapper().readTree(line);
+      names.add(row.get("benchmark").asText());
+      assertEquals(2, row.get("lora_rank").asInt(), line);
+      assertTrue(row.get("value").asDouble() > 0, line);
+    }
+    assertEquals(
+        List.of(
+            "matmul-ceiling",
+            "parameters",
+            "forward-backward",
+            "reference-forward",
+            "dpo-step",
+            "peak-resident-memory"),
+        names);
+  }
+
+  @Test
   void presetsAndArchitecturesAreChecked() throws Exception {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

@@ -69,6 +69,27 @@ public interface LanguageModel extends AutoCloseable {
    */
   void save(Path directory);
 
+  /**
+   * The same model with its low-rank adapters ({@link LoraConfig}) switched off: a view that shares
+   * this model's weights, holds no copy of them and scores as the base model does. With adapters,
+   * this view is the DPO reference for free. A model without adapters returns itself. The view
+   * lives as long as this model; closing the view does nothing.
+   *
+   * @return the base model's view
+   */
+  default LanguageModel withoutAdapters() {
+    return this;
+  }
+
+  /**
+   * Whether this model carries low-rank adapters, which are then its only trained parameters.
+   *
+   * @return true if adapters were added or loaded
+   */
+  default boolean hasAdapters() {
+    return false;
+  }
+
   @Override
   void close();
 }

@@ -47,13 +47,35 @@ public interface LanguageModels {
 
   /**
    * Loads a checkpoint directory written by {@link LanguageModel#save(Path)}, or a GPT-2-family
-   * directory ({@code config.json}, {@code model.safetensors}).
+   * directory ({@code config.json}, {@code model.safetensors}). A backend that offers adapters also
+   * loads an adapter folder ({@code adapter_config.json}): its base from the config's {@code
+   * base_model_name_or_path}, with the adapters on it.
    *
    * @param directory the checkpoint
    * @return a model the caller must close
    * @throws dpo.api.BadDataException if the checkpoint is malformed
    */
   LanguageModel loadLanguageModel(Path directory);
+
+  /**
+   * Adds low-rank adapters to a model of this backend: from then on its trainers train only the
+   * adapters (the base weights are frozen: no gradient, no optimizer state), {@link
+   * LanguageModel#save} writes the adapters as PEFT does ({@code adapter_config.json} and {@code
+   * adapter_model.safetensors}, naming the folder the base was loaded from), and {@link
+   * LanguageModel#withoutAdapters()} scores as the base. {@link #loadLanguageModel} reads such a
+   * folder back onto its base.
+   *
+   * @param model a model of this backend without adapters
+   * @param config rank, scale and target modules
+   * @param seed seed of the A matrices' initialisation
+   * @throws dpo.api.ConfigurationException naming {@code lora-targets} for a module the model does
+   *     not have, or {@code lora-rank} if this backend offers no adapters
+   */
+  default void addLora(LanguageModel model, LoraConfig config, long seed) {
+    throw new dpo.api.ConfigurationException(
+        "lora-rank",
+        "this backend offers no LoRA adapters; drop --lora-rank or use the djl backend");
+  }
 
   /**
    * What a checkpoint directory holds, read from its metadata (configuration, weight headers,

@@ -19,12 +19,38 @@ public final class Checkpoints {
 
   /**
    * A folder's architecture, size, dtype, context, tokenizer and special tokens, read without
-   * loading any weight.
+   * loading any weight. An adapter folder ({@code adapter_config.json}) gives its base's fields,
+   * then the adapter's rank, alpha and targets and the base folder.
    *
    * @param directory the checkpoint folder
    * @return fields in display order
    */
   public static Map<String, Object> info(Path directory) {
+    if (LoraAdapters.isAdapterFolder(directory)) {
+      Path base = LoraAdapters.basePath(directory);
+      if (base == null) {
+        throw new dpo.api.BadDataException(
+            directory.resolve(LoraAdapters.CONFIG_FILE),
+            0,
+            "base_model_name_or_path",
+            "names no base model; set it to the base checkpoint's folder");
+      }
+      Map<String, Object> out = new LinkedHashMap<>(info(base));
+      com.google.gson.JsonObject config =
+          Checkpoint.readJson(directory.resolve(LoraAdapters.CONFIG_FILE), true);
+      out.put(
+          "adapter",
+          "LoRA r="
+              + config.get("r")
+              + " lora_alpha="
+              + config.get("lora_alpha")
+              + " ("
+              + LoraAdapters.WEIGHTS_FILE
+              + ")");
+      out.put("adapter_targets", String.valueOf(config.get("target_modules")));
+      out.put("base", base.toString());
+      return out;
+    }
     Checkpoint c = Checkpoint.open(directory);
     GptArchitecture a = c.architecture();
     Map<String, Object> out = new LinkedHashMap<>();
@@ -94,6 +120,50 @@ public final class Checkpoints {
     try (GptModel model = GptModel.load(manager, source)) {
       model.save(target, format);
     }
+  }
+
+  /**
+   * Loads an adapter folder ({@code adapter_config.json} and {@code adapter_model.safetensors}, as
+   * PEFT writes them) onto a base checkpoint.
+   *
+   * @param manager the backend's manager
+   * @param adapter the adapter folder
+   * @param base the base checkpoint folder, or null for the one the adapter config's {@code
+   *     base_model_name_or_path} names
+   * @return the adapted model; its trainers train only the adapters
+   */
+  public static LanguageModel loadAdapter(NDManager manager, Path adapter, Path base) {
+    return GptModel.loadAdapter(manager, adapter, base);
+  }
+
+  /**
+   * Merges an adapter folder into its base and writes a full checkpoint: every adapted weight W
+   * becomes W + (lora_alpha / r) B A; the tokenizer files of the base go with it.
+   *
+   * @param manager the backend's manager
+   * @param adapter the adapter folder
+   * @param base the base checkpoint folder, or null for the adapter config's {@code
+   *     base_model_name_or_path}
+   * @param target the folder to write; a new folder is published whole
+   * @param format the weights' dtype and largest shard
+   */
+  public static void merge(
+      NDManager manager, Path adapter, Path base, Path target, CheckpointFormat format) {
+    try (GptModel adapted = GptModel.loadAdapter(manager, adapter, base);
+        GptModel merged = adapted.merged()) {
+      merged.save(target, format);
+    }
+  }
+
+  /**
+   * A full model of the djl backend with its adapters merged in (W + (alpha / r) B A); a copy when
+   * the model has no adapters.
+   *
+   * @param model a language model of the djl backend
+   * @return a new model without adapters, owned by the caller
+   */
+  public static LanguageModel merged(LanguageModel model) {
+    return DjlLanguageModels.own(model).merged();
   }
 
   /**

@@ -6,6 +6,7 @@ import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
+import dpo.api.lm.LoraConfig;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
@@ -68,7 +69,14 @@ public final class DjlLanguageModels implements LanguageModels {
 
   @Override
   public LanguageModel loadLanguageModel(Path directory) {
-    return GptModel.load(manager, directory);
+    return LoraAdapters.isAdapterFolder(directory)
+        ? GptModel.loadAdapter(manager, directory, null)
+        : GptModel.load(manager, directory);
+  }
+
+  @Override
+  public void addLora(LanguageModel model, LoraConfig config, long seed) {
+    own(model).addLora(config, seed);
   }
 
   @Override

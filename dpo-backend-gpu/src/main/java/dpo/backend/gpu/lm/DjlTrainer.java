@@ -46,7 +46,8 @@ public final class DjlTrainer implements LmTrainer {
     this.microBatchTokens = microBatchTokens;
     this.model = model;
     this.state = model.manager().getParentManager().newSubManager();
-    this.optimizer = new AdamW(model.parameters(), config, state);
+    // With LoRA adapters only they are trained: the base has no gradient and no moments.
+    this.optimizer = new AdamW(model.trainableParameters(), config, state);
   }
 
   @Override
@@ -310,6 +311,11 @@ public final class DjlTrainer implements LmTrainer {
 
   /** The metadata key of the step count in an optimizer state file. */
   private static final String STEPS = "steps";
+
+  /** How many moment tensors the optimizer holds (two per trained parameter). */
+  int optimizerStateSize() {
+    return optimizer.state().size();
+  }
 
   @Override
   public long steps() {

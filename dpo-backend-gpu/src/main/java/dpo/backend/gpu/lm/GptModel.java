@@ -28,7 +28,9 @@ import java.util.SplittableRandom;
  * (token plus learned position embeddings, pre-LayerNorm blocks with a GELU MLP, a head tied to the
  * token embedding; Conv1D (in, out) weights) or the Llama family (rotary positions, RMSNorm,
  * grouped-query attention, a SwiGLU MLP, tied or untied head; (out, in) weights). Parameter names
- * and shapes are Hugging Face's for the model type.
+ * and shapes are Hugging Face's for the model type. Optional LoRA adapters ({@link LoraAdapters})
+ * add (alpha / r) B A x to chosen linear layers; the model then trains only them, saves them as
+ * PEFT does, and {@link #withoutAdapters()} is its base on the same weight arrays.
  */
 final class GptModel implements LanguageModel {
   static final String CONFIG_FILE = "config.json";
@@ -48,6 +50,18 @@ final class GptModel implements LanguageModel {
 
   private final double[] inverseFrequencies;
   private boolean closed;
+
+  /** Low-rank adapters, or null; when present they are the only trained parameters. */
+  private LoraAdapters adapters;
+
+  /** The folder the base weights were loaded from (absolute), or null. */
+  private Path source;
+
+  /** The base view of an adapted model (its weights, no adapters), made on first use. */
+  private GptModel baseView;
+
+  /** Whether this is a base view: it shares its owner's weights and does not free them. */
+  private boolean view;
 
   private GptModel(
       GptArchitecture architecture,
@@ -228,7 +242,120 @@ final class GptModel implements LanguageModel {
    * shards, and the tokenizer files, which the model writes back when saved.
    */
   static GptModel load(NDManager parent, Path directory) {
-    return Checkpoint.open(directory).load(parent, java.util.Set.of()).model();
+    GptModel model = Checkpoint.open(directory).load(parent, java.util.Set.of()).model();
+    model.source = directory.toAbsolutePath().normalize();
+    return model;
+  }
+
+  /**
+   * Loads an adapter folder ({@code adapter_config.json}, {@code adapter_model.safetensors}) onto
+   * its base: {@code base}, or the folder the config's {@code base_model_name_or_path} names.
+   */
+  static GptModel loadAdapter(NDManager parent, Path directory, Path base) {
+    Path baseFolder = base != null ? base : LoraAdapters.basePath(directory);
+    if (baseFolder == null) {
+      throw new BadDataException(
+          directory.resolve(LoraAdapters.CONFIG_FILE),
+          0,
+          "base_model_name_or_path",
+          "names no base model; set it to the base checkpoint's folder");
+    }
+    if (!java.nio.file.Files.isDirectory(baseFolder)) {
+      throw new BadDataException(
+          directory.resolve(LoraAdapters.CONFIG_FILE),
+          0,
+          "base_model_name_or_path",
+          "base model "
+              + baseFolder
+              + " is not a folder here; set base_model_name_or_path to the local folder of the"
+              + " base checkpoint");
+    }
+    GptModel model = load(parent, baseFolder);
+    try {
+      model.attach(LoraAdapters.read(model.manager, model.architecture, directory));
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    return model;
+  }
+
+  /**
+   * Adds fresh low-rank adapters (B at zero, so the model's outputs do not change) and freezes the
+   * base weights.
+   */
+  void addLora(dpo.api.lm.LoraConfig config, long seed) {
+    checkOpen();
+    if (adapters != null) {
+      throw new ConfigurationException(
+          "lora-rank", "the model already carries LoRA adapters; merge them first");
+    }
+    attach(LoraAdapters.create(manager, architecture, config, seed));
+  }
+
+  private void attach(LoraAdapters lora) {
+    if (view) {
+      throw new ConfigurationException(
+          "model", "the base view of an adapted model takes no adapters; add them to a copy");
+    }
+    this.adapters = lora;
+    for (NDArray p : parameters.values()) {
+      p.setRequiresGradient(false);
+    }
+  }
+
+  /** The model's adapters, or null. */
+  LoraAdapters adapters() {
+    return adapters;
+  }
+
+  @Override
+  public boolean hasAdapters() {
+    return adapters != null;
+  }
+
+  /**
+   * The parameters a trainer updates: the adapters' A and B by PEFT tensor name when the model
+   * carries adapters, every parameter otherwise (live arrays).
+   */
+  Map<String, NDArray> trainableParameters() {
+    checkOpen();
+    if (view) {
+      throw new ConfigurationException(
+          "model", "the base view of an adapted model is frozen; train the model itself");
+    }
+    return adapters == null ? parameters : adapters.parameters();
+  }
+
+  /**
+   * A model without adapters whose weights are the base's with each adapter merged in: W + (alpha /
+   * rank) B A. The caller owns it.
+   */
+  GptModel merged() {
+    checkOpen();
+    GptModel merged = baseCopy();
+    if (adapters != null) {
+      try (NDManager m = manager.newSubManager()) {
+        adapters.deltas(m).forEach((name, delta) -> merged.parameters.get(name).addi(delta));
+      }
+    }
+    return merged;
+  }
+
+  @Override
+  public GptModel withoutAdapters() {
+    checkOpen();
+    if (adapters == null) {
+      return this;
+    }
+    if (baseView == null) {
+      // The same weight arrays without the adapters: generation, scoring and the trainer's
+      // reference passes take it as any model, and no weight is copied.
+      baseView = new GptModel(architecture, manager, parameters, companions);
+      baseView.source = source;
+      baseView.view = true;
+    }
+    return baseView;
   }
 
   GptArchitecture architecture() {
@@ -303,15 +430,15 @@ final class GptModel implements LanguageModel {
       NDArray a =
           LayerNorm.layerNorm(x, norm, p(h + "ln_1.weight"), p(h + "ln_1.bias"), eps)
               .singletonOrThrow();
-      NDArray qkv = a.matMul(p(h + "attn.c_attn.weight")).add(p(h + "attn.c_attn.bias"));
+      NDArray qkv = conv1d(a, h + "attn.c_attn.");
       NDArray[] parts = qkv.split(3, 2).toArray(new NDArray[0]);
       NDArray y = attention(l, parts[0], parts[1], parts[2], null, bias, cache, batch, length);
-      x = x.add(y.matMul(p(h + "attn.c_proj.weight")).addi(p(h + "attn.c_proj.bias")));
+      x = x.add(conv1d(y, h + "attn.c_proj."));
       NDArray m =
           LayerNorm.layerNorm(x, norm, p(h + "ln_2.weight"), p(h + "ln_2.bias"), eps)
               .singletonOrThrow();
-      m = gelu(m.matMul(p(h + "mlp.c_fc.weight")).addi(p(h + "mlp.c_fc.bias")));
-      x = x.add(m.matMul(p(h + "mlp.c_proj.weight")).addi(p(h + "mlp.c_proj.bias")));
+      m = gelu(conv1d(m, h + "mlp.c_fc."));
+      x = x.add(conv1d(m, h + "mlp.c_proj."));
     }
     if (cache != null) {
       cache.advance(length);
@@ -402,7 +529,17 @@ final class GptModel implements LanguageModel {
 
   private NDArray project(NDArray x, String prefix, boolean bias) {
     NDArray y = Linear.linear(x, p(prefix + "weight")).singletonOrThrow();
-    return bias ? y.addi(p(prefix + "bias")) : y;
+    return adapt(x, prefix, bias ? y.addi(p(prefix + "bias")) : y);
+  }
+
+  /** GPT-2's Conv1D: x W + b with W stored (in, out), plus the module's adapter. */
+  private NDArray conv1d(NDArray x, String prefix) {
+    return adapt(x, prefix, x.matMul(p(prefix + "weight")).addi(p(prefix + "bias")));
+  }
+
+  /** A linear layer's output plus its low-rank adapter's, when it has one and they are on. */
+  private NDArray adapt(NDArray x, String prefix, NDArray y) {
+    return adapters == null ? y : adapters.apply(prefix, x, y);
   }
 
   /** x / sqrt(mean(x^2) + eps) * weight over the last axis. */
@@ -680,6 +817,16 @@ final class GptModel implements LanguageModel {
 
   @Override
   public GptModel copy() {
+    GptModel copy = baseCopy();
+    if (adapters != null) {
+      copy.attach(adapters.copy(copy.manager));
+    }
+    copy.source = source;
+    return copy;
+  }
+
+  /** A copy of the base weights alone, without adapters, all trainable. */
+  private GptModel baseCopy() {
     checkOpen();
     NDManager copyManager = manager.getParentManager().newSubManager();
     Map<String, NDArray> copies = new LinkedHashMap<>();
@@ -695,13 +842,24 @@ final class GptModel implements LanguageModel {
   @Override
   public void copyFrom(LanguageModel other) {
     checkOpen();
+    if (view) {
+      throw new ConfigurationException(
+          "model", "the base view of an adapted model is read-only; copy into the model itself");
+    }
     if (!(other instanceof GptModel source) || !source.architecture.equals(architecture)) {
       throw new ConfigurationException(
           "model",
           "can only copy parameters from a djl model of the same architecture " + architecture);
     }
+    if ((adapters == null) != (source.adapters == null)) {
+      throw new ConfigurationException(
+          "model", "can only copy parameters between models that both carry adapters or neither");
+    }
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
       source.parameters().get(e.getKey()).copyTo(e.getValue());
+    }
+    if (adapters != null) {
+      adapters.copyFrom(source.adapters);
     }
   }
 
@@ -721,12 +879,20 @@ final class GptModel implements LanguageModel {
   }
 
   /**
-   * Saves the model as {@link #save(Path)} does, with its weights in the given dtype and shards.
+   * Saves the model as {@link #save(Path)} does, with its weights in the given dtype and shards. A
+   * model with adapters writes only them, in float32, as PEFT does: {@code adapter_config.json}
+   * (naming the folder the base was loaded from) and {@code adapter_model.safetensors}.
    *
    * @param directory target directory
    * @param format the weights' dtype and largest shard
    */
   public void save(Path directory, CheckpointFormat format) {
+    if (adapters != null) {
+      checkOpen();
+      // PEFT's layout: only the adapters, naming the base folder; merge for a full checkpoint.
+      adapters.write(directory, source, companions);
+      return;
+    }
     Checkpoint.write(directory, architecture.toConfigJson(), tensors(), companions, format);
   }
 
@@ -748,11 +914,18 @@ final class GptModel implements LanguageModel {
     }
   }
 
+  /**
+   * Frees the model's memory. A base view frees nothing: its weights belong to the adapted model,
+   * whose closing ends the view too.
+   */
   @Override
   public void close() {
-    if (!closed) {
+    if (!closed && !view) {
       closed = true;
       manager.close();
+      if (baseView != null) {
+        baseView.closed = true;
+      }
     }
   }
 }

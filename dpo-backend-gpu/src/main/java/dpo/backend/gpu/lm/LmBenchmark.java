@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LoraConfig;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.TrainerConfig;
@@ -48,6 +50,9 @@ public final class LmBenchmark {
    * @param seconds time budget of each measurement
    * @param parts {@code all}, {@code generation}, {@code cached-generation} (no recomputation
    *     baseline, which is slow at large sizes) or {@code training}
+   * @param loraRank rank of LoRA adapters on every attention and MLP projection of the trained
+   *     policy, whose reference is then its base view (no second model); 0 trains every weight
+   *     against a separate reference model
    */
   public record Options(
       String arch,
@@ -60,7 +65,8 @@ public final class LmBenchmark {
       int heads,
       int vocabulary,
       double seconds,
-      String parts) {
+      String parts,
+      int loraRank) {
     /**
      * Validates the sizes.
      *
@@ -75,6 +81,7 @@ public final class LmBenchmark {
      * @param vocabulary override of the preset's vocabulary size, or 0
      * @param seconds time budget of each measurement
      * @param parts which measurements to run
+     * @param loraRank rank of LoRA adapters of the trained policy, or 0 for none
      */
     public Options {
       if (batch <= 0 || promptLength <= 0 || newTokens <= 0 || !(seconds > 0)) {
@@ -85,6 +92,14 @@ public final class LmBenchmark {
       if (!PARTS.contains(parts)) {
         throw new ConfigurationException(
             "parts", "parts must be one of " + PARTS + ", got '" + parts + "'");
+      }
+      if (loraRank < 0) {
+        throw new ConfigurationException(
+            "lora-rank", "--lora-rank must be >= 0 (0: no adapters), got " + loraRank);
+      }
+      if (loraRank > 0 && !parts.equals("training")) {
+        throw new ConfigurationException(
+            "lora-rank", "--lora-rank measures the training step; add --parts training");
       }
     }
 
@@ -140,7 +155,16 @@ public final class LmBenchmark {
       rejected.add(random.ints(options.newTokens(), 0, vocabulary).toArray());
     }
     try (GptModel policy = GptModel.create(manager, architecture, 1);
-        GptModel reference = GptModel.create(manager, architecture, 2)) {
+        GptModel separate =
+            options.loraRank() > 0 ? null : GptModel.create(manager, architecture, 2)) {
+      if (options.loraRank() > 0) {
+        policy.addLora(
+            new LoraConfig(
+                options.loraRank(), 2.0 * options.loraRank(), List.of(LoraConfig.ALL_LINEAR)),
+            3);
+      }
+      // With adapters, their base is the reference: no second copy of the weights.
+      LanguageModel reference = options.loraRank() > 0 ? policy.withoutAdapters() : separate;
       GenerationConfig sampling = GenerationConfig.sampling(options.newTokens(), 1.0, -1, 3);
       long tokens = (long) options.batch() * options.newTokens();
       boolean[] caches =
@@ -166,7 +190,7 @@ public final class LmBenchmark {
       }
       if (options.generation()) {
         Generator mix =
-            new Generator(List.of(policy, reference), new double[] {1.5, -0.5}, sampling, true);
+            new Generator(List.of(policy, separate), new double[] {1.5, -0.5}, sampling, true);
         double mixSeconds =
             time(
                 options.seconds(),
@@ -211,7 +235,7 @@ public final class LmBenchmark {
                               .sum());
                     }
                   }
-                  for (NDArray p : policy.parameters().values()) {
+                  for (NDArray p : policy.trainableParameters().values()) {
                     NDArray g = p.getGradient();
                     g.attach(m);
                     g.muli(0f);
@@ -351,6 +375,7 @@ public final class LmBenchmark {
     r.put("kv_heads", a.keyValueHeads());
     r.put("intermediate", a.intermediateSize());
     r.put("vocabulary", a.model().vocabularySize());
+    r.put("lora_rank", o.loraRank());
     return r;
   }
 }
