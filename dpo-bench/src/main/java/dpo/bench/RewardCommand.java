@@ -386,6 +386,7 @@ final class RewardCommand implements Runnable {
               batch,
               lr,
               backend,
+              backendOptions.config(),
               seed);
       RewardFitExperiment fit = experiment.get();
       fit.check(config);

@@ -3,6 +3,7 @@ package dpo.bench;
 import dpo.api.io.DurableFiles;
 import dpo.core.io.OutputFolder;
 import dpo.core.lm.DpoTrainExperiment;
+import dpo.core.provenance.Provenance;
 import dpo.core.training.TrainingLoop;
 import dpo.datasets.format.PreferenceTexts;
 import jakarta.inject.Inject;
@@ -154,6 +155,8 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
 
   @Mixin TrainingOptions training;
 
+  @Mixin BackendOptions backendOptions = new BackendOptions();
+
   @Override
   public Map<String, String> fieldOptions() {
     return TrainingOptions.fieldOptions();
@@ -179,8 +182,7 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             evalFraction,
             training.settings(lr),
             training.backend,
-            training.threads,
-            training.device,
+            backendOptions.config(),
             training.stopAfter);
     experiment.get().check(config);
     List<DpoTrainExperiment.Pair> pairs = new ArrayList<>();
@@ -194,7 +196,7 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
                   pairs.add(
                       new DpoTrainExperiment.Pair(
                           t.prompt(), t.chosen(), t.rejected(), t.source())));
-      ids.add(file + " sha256:" + LmTrainCommand.sha256(file));
+      ids.add(file + " sha256:" + Provenance.sha256(file));
     }
     PrintWriter stdout = spec.commandLine().getOut();
     if (skipped > 0) {

@@ -462,7 +462,7 @@ class UserErrorsTest {
             withOut("lm", "train", "--data", text.toString(), "--arch", "llama")),
         row(
             2,
-            "dpo lm train: --preset must be one of [tiny, smollm-135m], got 'huge'",
+            "dpo lm train: --preset: must be one of [tiny, smollm-135m], got 'huge'",
             withOut(
                 "lm",
                 "train",
@@ -476,7 +476,7 @@ class UserErrorsTest {
                 t)),
         row(
             2,
-            "dpo lm train: --arch must be one of [llama, gpt2], got 'bert'",
+            "dpo lm train: --arch: must be one of [llama, gpt2]",
             withOut("lm", "train", "--data", text.toString(), "--arch", "bert", "--tokenizer", t)),
         row(
             2,

@@ -259,7 +259,8 @@ public final class BpeTokenizer implements Tokenizer {
    *
    * @return its id
    */
-  public int beginningOfSequence() {
+  @Override
+  public int beginOfSequence() {
     return specialIds[0];
   }
 
@@ -268,6 +269,7 @@ public final class BpeTokenizer implements Tokenizer {
    *
    * @return its id
    */
+  @Override
   public int padding() {
     return specialIds[2];
   }

@@ -282,6 +282,7 @@ public final class HfTokenizer implements Tokenizer {
    *
    * @return its id, or -1 if none
    */
+  @Override
   public int beginOfSequence() {
     return beginOfSequence;
   }
@@ -291,6 +292,7 @@ public final class HfTokenizer implements Tokenizer {
    *
    * @return its id, or -1 if none
    */
+  @Override
   public int padding() {
     return padding;
   }
