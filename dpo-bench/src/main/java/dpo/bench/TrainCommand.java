@@ -6,6 +6,7 @@ import dpo.core.lm.DpoTrainExperiment;
 import dpo.core.provenance.Provenance;
 import dpo.core.training.TrainingLoop;
 import dpo.datasets.format.PreferenceTexts;
+import dpo.datasets.io.RowSources;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.PrintWriter;
@@ -187,15 +188,19 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     experiment.get().check(config);
     List<DpoTrainExperiment.Pair> pairs = new ArrayList<>();
     List<String> ids = new ArrayList<>();
-    int skipped = 0;
+    long skipped = 0;
     for (Path file : data) {
       skipped +=
           PreferenceTexts.read(
-              file,
-              t ->
-                  pairs.add(
-                      new DpoTrainExperiment.Pair(
-                          t.prompt(), t.chosen(), t.rejected(), t.source())));
+                  file,
+                  null,
+                  RowSources.DEFAULT_MAX_ROW_CHARS,
+                  PreferenceTexts.Rendering.CHAT_TURNS,
+                  t ->
+                      pairs.add(
+                          new DpoTrainExperiment.Pair(
+                              t.prompt(), t.chosen(), t.rejected(), t.source())))
+              .skipped();
       ids.add(file + " sha256:" + Provenance.sha256(file));
     }
     PrintWriter stdout = spec.commandLine().getOut();
