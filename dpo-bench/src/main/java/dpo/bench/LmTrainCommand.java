@@ -1,6 +1,5 @@
 package dpo.bench;
 
-import dpo.api.io.DurableFiles;
 import dpo.api.lm.TokenBatch;
 import dpo.core.io.OutputFolder;
 import dpo.core.lm.LmTrainExperiment;
@@ -221,16 +220,10 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
       bar.startRun(out.toString());
       LmTrainExperiment.Result result = run.run(config, inputs, folder.path(), bar);
       TrainingLoop.Outcome o = result.outcome();
-      if (!o.complete()) {
-        stdout.println("stopped after step " + o.steps() + "; rerun the same command to resume");
-        stdout.flush();
+      if (!TrainingCurves.finish(
+          o, bar, stdout, folder.path(), "dpo lm train: " + out.getFileName(), List.of("loss"))) {
         return 0;
       }
-      bar.endRun(String.format(Locale.ROOT, "%d steps, loss %.4f", o.steps(), o.last("loss")));
-      DurableFiles.writeAll(
-          folder.path(),
-          TrainingCurves.files(
-              "loss", "dpo lm train: " + out.getFileName(), o.metrics(), List.of("loss")));
       double evalLoss = o.last("eval_loss");
       stdout.printf(
           Locale.ROOT,

@@ -1,6 +1,5 @@
 package dpo.bench;
 
-import dpo.api.io.DurableFiles;
 import dpo.core.io.OutputFolder;
 import dpo.core.lm.DpoTrainExperiment;
 import dpo.core.provenance.Provenance;
@@ -220,19 +219,15 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
           pairs.size(),
           result.trainPairs(),
           result.evalPairs());
-      if (!o.complete()) {
-        stdout.println("stopped after step " + o.steps() + "; rerun the same command to resume");
-        stdout.flush();
+      if (!TrainingCurves.finish(
+          o,
+          bar,
+          stdout,
+          folder.path(),
+          "dpo train: " + out.getFileName(),
+          List.of("loss", "rewards/accuracies", "rewards/margins"))) {
         return 0;
       }
-      bar.endRun(String.format(Locale.ROOT, "%d steps, loss %.4f", o.steps(), o.last("loss")));
-      DurableFiles.writeAll(
-          folder.path(),
-          TrainingCurves.files(
-              "loss",
-              "dpo train: " + out.getFileName(),
-              o.metrics(),
-              List.of("loss", "rewards/accuracies", "rewards/margins")));
       stdout.printf(
           Locale.ROOT,
           "%s%d steps: loss %.4f, rewards/accuracies %.3f, rewards/margins %.4f%s%n",
