@@ -484,6 +484,48 @@ class UserErrorsTest {
             withOut("lm", "train", "--data", text.toString())),
         row(
             2,
+            "dpo lm train: --threads: must be >= 0",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--tokenizer",
+                t,
+                "--threads",
+                "-1")),
+        row(
+            2,
+            "dpo lm train: --device: must be auto, cpu or gpu, got 'tpu'",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--tokenizer",
+                t,
+                "--device",
+                "tpu")),
+        row(
+            2,
+            "dpo lm train: --context: must be >= 2 tokens",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--tokenizer",
+                t,
+                "--context",
+                "1")),
+        row(
+            2,
             "dpo lm train: " + rows + ":2 (completion): missing field",
             withOut(
                 "lm",
@@ -736,6 +778,18 @@ class UserErrorsTest {
             2,
             "dpo reward train: --data needs --model DIR",
             withOut("reward", "train", "--data", good.toString())),
+        row(
+            2,
+            "dpo reward train: --device: must be auto, cpu or gpu, got 'tpu'",
+            withOut(
+                "reward",
+                "train",
+                "--data",
+                good.toString(),
+                "--tokenizer",
+                tok,
+                "--device",
+                "tpu")),
         row(
             2,
             "dpo reward train: --model and --tokenizer: give one",
