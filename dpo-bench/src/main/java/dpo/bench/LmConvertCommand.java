@@ -1,14 +1,17 @@
 package dpo.bench;
 
-import dpo.api.backend.BackendConfig;
-import dpo.backend.gpu.LmFolders;
-import dpo.backend.gpu.lm.CheckpointFormat;
-import dpo.backend.gpu.lm.Checkpoints;
+import dpo.api.lm.SaveFormat;
+import dpo.core.DpoRuntime;
+import dpo.core.lm.CheckpointTexts;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -26,10 +29,18 @@ import picocli.CommandLine.Spec;
           + " model-00001-of-0000N.safetensors shards with model.safetensors.index.json when they"
           + " exceed --max-shard-size, and the tokenizer and generation files; a"
           + " tokenizer_config.json naming the special tokens is added if the source has none."
-          + " The source is validated as any --model is."
+          + " The source is validated as any --model is; the backend with language models"
+          + " (djl) reads and writes it."
     })
 final class LmConvertCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  private final Provider<DpoRuntime> runtime;
+
+  @Inject
+  LmConvertCommand(Provider<DpoRuntime> runtime) {
+    this.runtime = runtime;
+  }
 
   @Option(
       names = "--model",
@@ -63,12 +74,14 @@ final class LmConvertCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}). A single tensor larger than this gets a shard of its own.")
   String maxShardSize;
 
+  @Mixin BackendOptions backendOptions = new BackendOptions();
+
   @Override
   public Integer call() {
-    CheckpointFormat format =
-        new CheckpointFormat(
-            CheckpointFormat.parseDtype("dtype", dtype),
-            CheckpointFormat.parseSize("maxShardSize", maxShardSize));
+    SaveFormat format =
+        new SaveFormat(
+            SaveFormat.parseWeights("dtype", dtype),
+            SaveFormat.parseSize("maxShardSize", maxShardSize));
     if (Files.exists(out)) {
       throw new ParameterException(
           spec.commandLine(),
@@ -76,8 +89,12 @@ final class LmConvertCommand implements Callable<Integer> {
               + out
               + " exists; name a new folder (convert never writes into an existing one)");
     }
-    LmFolders.convert(new BackendConfig(0).withOption("device", "cpu"), model, out, format);
-    Map<String, Object> info = Checkpoints.info(out);
+    Map<String, Object> info;
+    try (CheckpointTexts folders =
+        new CheckpointTexts(runtime.get(), backendOptions.config(), List.of())) {
+      folders.convert(model, out, format);
+      info = folders.describe(out);
+    }
     spec.commandLine()
         .getOut()
         .println(
@@ -85,10 +102,7 @@ final class LmConvertCommand implements Callable<Integer> {
                 + model
                 + " to "
                 + out
-                + ": "
-                + info.get("dtype")
-                + ", "
-                + info.get("weights"));
+                + (info.isEmpty() ? "" : ": " + info.get("dtype") + ", " + info.get("weights")));
     return 0;
   }
 }

@@ -1,10 +1,6 @@
 package dpo.bench;
 
-import dpo.api.io.DurableFiles;
 import dpo.api.lm.TokenBatch;
-import dpo.backend.gpu.lm.Checkpoints;
-import dpo.backend.gpu.lm.ModelPresets;
-import dpo.backend.gpu.text.HfTokenizer;
 import dpo.core.io.OutputFolder;
 import dpo.core.lm.LmTrainExperiment;
 import dpo.core.provenance.Provenance;
@@ -13,10 +9,7 @@ import dpo.datasets.io.TextLines;
 import dpo.datasets.lm.LmData;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,14 +91,18 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
   @Option(
       names = "--arch",
       paramLabel = "ARCH",
-      description = "Start from a fresh model of this architecture: llama or gpt2.")
+      description =
+          "Start from a fresh model of this architecture, one of the backend's: llama or gpt2"
+              + " for djl.")
   String arch;
 
   @Option(
       names = "--preset",
       paramLabel = "NAME",
       defaultValue = "tiny",
-      description = "Size of a fresh model: tiny or smollm-135m (default: ${DEFAULT-VALUE}).")
+      description =
+          "Size of a fresh model, one of the backend's presets: tiny or smollm-135m for djl"
+              + " (default: ${DEFAULT-VALUE}).")
   String preset;
 
   @Option(
@@ -158,6 +155,8 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
 
   @Mixin TrainingOptions training;
 
+  @Mixin BackendOptions backendOptions = new BackendOptions();
+
   @Override
   public Map<String, String> fieldOptions() {
     return TrainingOptions.fieldOptions();
@@ -171,20 +170,6 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
   @Override
   public Integer call() {
     training.check(spec);
-    LmTrainExperiment.Start start = start();
-    Path tokenizerDir = model != null ? model : tokenizer;
-    int blockLength = context > 0 ? context : defaultContext();
-    if (context < 0) {
-      throw usage("--context must be >= 2 tokens (0: the default), got " + context);
-    }
-    if (model != null && blockLength > modelContext()) {
-      throw usage(
-          "--context "
-              + blockLength
-              + " is longer than the model's context of "
-              + modelContext()
-              + " tokens; use at most that");
-    }
     LmData.Layout blocks = layout();
     if (!(evalFraction >= 0 && evalFraction < 1)) {
       throw usage("--eval-fraction must be in [0, 1), got " + evalFraction);
@@ -192,24 +177,26 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
     if (maxLineChars < 1) {
       throw usage("--max-line-chars must be >= 1, got " + maxLineChars);
     }
-    HfTokenizer t = HfTokenizer.load(tokenizerDir);
+    LmTrainExperiment.Config config =
+        new LmTrainExperiment.Config(
+            start(),
+            context,
+            training.settings(lr),
+            training.backend,
+            backendOptions.config(),
+            training.stopAfter);
+    LmTrainExperiment run = experiment.get();
+    LmTrainExperiment.Setup setup = run.prepare(config);
+    int blockLength = setup.context();
     LmData.Data read =
         LmData.read(
             data,
-            t,
-            specials(t),
+            setup.tokenizer(),
+            LmData.SpecialIds.of(setup.tokenizer()),
             new LmData.Config(blockLength, blocks, evalFraction, training.seed, maxLineChars));
     LmTrainExperiment.Inputs inputs =
         new LmTrainExperiment.Inputs(
             batch(read.train()), read.eval().size() == 0 ? null : batch(read.eval()), dataId());
-    LmTrainExperiment.Config config =
-        new LmTrainExperiment.Config(
-            start,
-            training.settings(lr),
-            training.backend,
-            training.threads,
-            training.device,
-            training.stopAfter);
     PrintWriter stdout = spec.commandLine().getOut();
     stdout.printf(
         Locale.ROOT,
@@ -231,18 +218,12 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
       ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), 1, 1, "lm train");
       bar.startRun(out.toString());
-      LmTrainExperiment.Result result = experiment.get().run(config, inputs, folder.path(), bar);
+      LmTrainExperiment.Result result = run.run(config, inputs, folder.path(), bar);
       TrainingLoop.Outcome o = result.outcome();
-      if (!o.complete()) {
-        stdout.println("stopped after step " + o.steps() + "; rerun the same command to resume");
-        stdout.flush();
+      if (!TrainingCurves.finish(
+          o, bar, stdout, folder.path(), "dpo lm train: " + out.getFileName(), List.of("loss"))) {
         return 0;
       }
-      bar.endRun(String.format(Locale.ROOT, "%d steps, loss %.4f", o.steps(), o.last("loss")));
-      DurableFiles.writeAll(
-          folder.path(),
-          TrainingCurves.files(
-              "loss", "dpo lm train: " + out.getFileName(), o.metrics(), List.of("loss")));
       double evalLoss = o.last("eval_loss");
       stdout.printf(
           Locale.ROOT,
@@ -282,34 +263,12 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
           "missing the model: give --model DIR, or --arch llama|gpt2 --tokenizer DIR for a"
               + " new one");
     }
-    if (!ModelPresets.ARCHITECTURES.contains(arch)) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "--arch must be one of " + ModelPresets.ARCHITECTURES + ", got '" + arch + "'");
-    }
-    if (!ModelPresets.NAMES.contains(preset)) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "--preset must be one of " + ModelPresets.NAMES + ", got '" + preset + "'");
-    }
     if (tokenizer == null) {
       throw usage(
           "--arch needs --tokenizer DIR, the tokenizer of the new model (make one with 'dpo"
               + " tokenizer train')");
     }
-    int c = context > 0 ? context : defaultContext();
-    return new LmTrainExperiment.Start.Fresh(arch, preset, tokenizer, c, training.seed);
-  }
-
-  private int defaultContext() {
-    if (model == null) {
-      return 256;
-    }
-    return Math.min(1024, modelContext());
-  }
-
-  private int modelContext() {
-    return ((Number) Checkpoints.info(model).get("context")).intValue();
+    return new LmTrainExperiment.Start.Fresh(arch, preset, tokenizer);
   }
 
   private LmData.Layout layout() {
@@ -326,15 +285,6 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
     };
   }
 
-  /** The tokenizer's bos, eos and pad; a tokenizer without bos or pad uses eos for them. */
-  static LmData.SpecialIds specials(HfTokenizer t) {
-    int eos = t.endOfSequence();
-    return new LmData.SpecialIds(
-        t.beginOfSequence() >= 0 ? t.beginOfSequence() : eos,
-        eos,
-        t.padding() >= 0 ? t.padding() : eos);
-  }
-
   private static TokenBatch batch(LmData.Blocks b) {
     return new TokenBatch(b.tokens(), b.targets());
   }
@@ -343,20 +293,9 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
   private String dataId() {
     List<String> parts = new ArrayList<>();
     for (Path p : data) {
-      parts.add(p + " sha256:" + sha256(p));
+      parts.add(p + " sha256:" + Provenance.sha256(p));
     }
     return String.join(", ", parts);
-  }
-
-  /** The SHA-256 of a file, streamed. */
-  static String sha256(Path file) {
-    java.security.MessageDigest digest = Provenance.newSha256();
-    try (var in = new java.security.DigestInputStream(Files.newInputStream(file), digest)) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + " (" + e.getMessage() + ")", e);
-    }
-    return java.util.HexFormat.of().formatHex(digest.digest());
   }
 
   private ParameterException usage(String message) {

@@ -3,15 +3,12 @@ package dpo.bench;
 import com.google.inject.Provider;
 import dpo.api.ProviderNotFoundException;
 import dpo.api.data.DataFormat;
-import dpo.api.data.PreferencePair;
 import dpo.api.lm.ModelConfig;
 import dpo.core.io.OutputFolder;
 import dpo.core.provenance.Provenance;
 import dpo.core.reward.LabelledPair;
 import dpo.core.reward.RewardFitExperiment;
-import dpo.datasets.format.DatasetReader;
-import dpo.datasets.format.Datasets;
-import dpo.datasets.io.RowLocation;
+import dpo.datasets.format.PreferenceTexts;
 import dpo.datasets.io.RowSources;
 import dpo.datasets.synthetic.Demonstration;
 import dpo.datasets.synthetic.SyntheticTask;
@@ -386,31 +383,31 @@ final class RewardCommand implements Runnable {
               batch,
               lr,
               backend,
+              backendOptions.config(),
               seed);
       RewardFitExperiment fit = experiment.get();
       fit.check(config);
       List<RewardFitExperiment.FilePair> pairs = new ArrayList<>();
-      DataFormat read;
-      try (DatasetReader<PreferencePair> reader =
-          Datasets.preferencePairs(data, format, maxRowChars)) {
-        read = reader.format();
-        for (PreferencePair p = reader.next(); p != null; p = reader.next()) {
-          RowLocation at = reader.location();
-          pairs.add(
-              new RewardFitExperiment.FilePair(
-                  p.prompt().text(),
-                  p.chosen().text(),
-                  p.rejected().text(),
-                  data,
-                  at.line(),
-                  at.where()));
-        }
-      }
+      PreferenceTexts.Read read =
+          PreferenceTexts.read(
+              data,
+              format,
+              maxRowChars,
+              PreferenceTexts.Rendering.ORACLE_TEXT,
+              t ->
+                  pairs.add(
+                      new RewardFitExperiment.FilePair(
+                          t.prompt(),
+                          t.chosen(),
+                          t.rejected(),
+                          data,
+                          t.at().line(),
+                          t.at().where())));
       PrintWriter stdout = spec.commandLine().getOut();
       stdout.println("read " + pairs.size() + " preference pairs from " + data);
       RewardFitExperiment.FileData fileData =
           new RewardFitExperiment.FileData(
-              data + " (" + read.id() + " rows)", Provenance.sha256(data), pairs);
+              data + " (" + read.format().id() + " rows)", Provenance.sha256(data), pairs);
       try (OutputFolder folder = OutputFolder.claim(out, "out")) {
         fit.runOnFile(
             config,

@@ -1,10 +1,11 @@
 package dpo.bench;
 
-import dpo.api.io.DurableFiles;
 import dpo.core.io.OutputFolder;
 import dpo.core.lm.DpoTrainExperiment;
+import dpo.core.provenance.Provenance;
 import dpo.core.training.TrainingLoop;
 import dpo.datasets.format.PreferenceTexts;
+import dpo.datasets.io.RowSources;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.PrintWriter;
@@ -154,6 +155,8 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
 
   @Mixin TrainingOptions training;
 
+  @Mixin BackendOptions backendOptions = new BackendOptions();
+
   @Override
   public Map<String, String> fieldOptions() {
     return TrainingOptions.fieldOptions();
@@ -179,22 +182,25 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             evalFraction,
             training.settings(lr),
             training.backend,
-            training.threads,
-            training.device,
+            backendOptions.config(),
             training.stopAfter);
     experiment.get().check(config);
     List<DpoTrainExperiment.Pair> pairs = new ArrayList<>();
     List<String> ids = new ArrayList<>();
-    int skipped = 0;
+    long skipped = 0;
     for (Path file : data) {
       skipped +=
           PreferenceTexts.read(
-              file,
-              t ->
-                  pairs.add(
-                      new DpoTrainExperiment.Pair(
-                          t.prompt(), t.chosen(), t.rejected(), t.source())));
-      ids.add(file + " sha256:" + LmTrainCommand.sha256(file));
+                  file,
+                  null,
+                  RowSources.DEFAULT_MAX_ROW_CHARS,
+                  PreferenceTexts.Rendering.CHAT_TURNS,
+                  t ->
+                      pairs.add(
+                          new DpoTrainExperiment.Pair(
+                              t.prompt(), t.chosen(), t.rejected(), t.source())))
+              .skipped();
+      ids.add(file + " sha256:" + Provenance.sha256(file));
     }
     PrintWriter stdout = spec.commandLine().getOut();
     if (skipped > 0) {
@@ -213,19 +219,15 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
           pairs.size(),
           result.trainPairs(),
           result.evalPairs());
-      if (!o.complete()) {
-        stdout.println("stopped after step " + o.steps() + "; rerun the same command to resume");
-        stdout.flush();
+      if (!TrainingCurves.finish(
+          o,
+          bar,
+          stdout,
+          folder.path(),
+          "dpo train: " + out.getFileName(),
+          List.of("loss", "rewards/accuracies", "rewards/margins"))) {
         return 0;
       }
-      bar.endRun(String.format(Locale.ROOT, "%d steps, loss %.4f", o.steps(), o.last("loss")));
-      DurableFiles.writeAll(
-          folder.path(),
-          TrainingCurves.files(
-              "loss",
-              "dpo train: " + out.getFileName(),
-              o.metrics(),
-              List.of("loss", "rewards/accuracies", "rewards/margins")));
       stdout.printf(
           Locale.ROOT,
           "%s%d steps: loss %.4f, rewards/accuracies %.3f, rewards/margins %.4f%s%n",

@@ -1,8 +1,13 @@
 package dpo.bench;
 
+import dpo.api.io.DurableFiles;
 import dpo.bench.chart.Charts;
+import dpo.core.training.TrainingLoop;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -38,6 +43,38 @@ final class TrainingCurves {
               List.of(new Charts.Line("train", train), new Charts.Line("held-out", eval))));
     }
     return Charts.files(name, Charts.stackedSteps(title, "step", panels), 900, 300 * names.size());
+  }
+
+  /**
+   * Ends a training command's run: a run stopped early says how to resume; a complete one closes
+   * the progress bar with its step count and loss and writes {@code loss.png} and {@code loss.svg}
+   * of the metrics into the output folder.
+   *
+   * @param outcome the training loop's outcome
+   * @param bar the command's progress bar
+   * @param stdout the command's output
+   * @param folder the output folder
+   * @param title the figure's title
+   * @param names the metrics drawn, one panel each
+   * @return whether the run is complete
+   */
+  static boolean finish(
+      TrainingLoop.Outcome outcome,
+      ProgressBar bar,
+      PrintWriter stdout,
+      Path folder,
+      String title,
+      List<String> names) {
+    if (!outcome.complete()) {
+      stdout.println(
+          "stopped after step " + outcome.steps() + "; rerun the same command to resume");
+      stdout.flush();
+      return false;
+    }
+    bar.endRun(
+        String.format(Locale.ROOT, "%d steps, loss %.4f", outcome.steps(), outcome.last("loss")));
+    DurableFiles.writeAll(folder, files("loss", title, outcome.metrics(), names));
+    return true;
   }
 
   /** The value of a metric at steps 0..steps (NaN where the metrics have none). */

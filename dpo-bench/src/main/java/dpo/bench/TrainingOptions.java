@@ -8,8 +8,9 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * The options of the commands that train a language model on a file ({@code dpo lm train}, {@code
- * dpo train}): how long, batch, optimizer, schedule, evaluation and checkpoints, and where the
- * backend runs. A picocli mixin; each command sets its own learning-rate default.
+ * dpo train}): how long, batch, optimizer, schedule, evaluation and checkpoints, and which backend
+ * runs them (where it computes is {@link BackendOptions}, the mixin of every command that runs a
+ * backend). A picocli mixin; each command sets its own learning-rate default.
  */
 final class TrainingOptions {
   @Option(
@@ -90,24 +91,10 @@ final class TrainingOptions {
   @Option(
       names = "--backend",
       paramLabel = "ID",
-      defaultValue = "djl",
-      description = "Backend with language models (default: ${DEFAULT-VALUE}).")
-  String backend;
-
-  @Option(
-      names = "--device",
-      paramLabel = "cpu|gpu|auto",
-      defaultValue = "cpu",
-      description = "Device (default: ${DEFAULT-VALUE}).")
-  String device;
-
-  @Option(
-      names = "--threads",
-      paramLabel = "N",
-      defaultValue = "0",
       description =
-          "PyTorch intra-op threads, 0 for PyTorch's default (default: ${DEFAULT-VALUE}).")
-  int threads;
+          "Backend with LANGUAGE_MODELS (default: the highest-priority one, djl); where it"
+              + " computes is --device.")
+  String backend;
 
   @Option(
       names = "--stop-after",
@@ -118,16 +105,13 @@ final class TrainingOptions {
   int stopAfter;
 
   /**
-   * Refuses what picocli cannot: both --steps and --epochs, negative threads.
+   * Refuses what picocli cannot: both --steps and --epochs.
    *
    * @param spec the command
    */
   void check(CommandSpec spec) {
     if (steps > 0 && spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
       throw new ParameterException(spec.commandLine(), "give either --steps or --epochs, not both");
-    }
-    if (threads < 0) {
-      throw new ParameterException(spec.commandLine(), "--threads must be >= 0, got " + threads);
     }
   }
 

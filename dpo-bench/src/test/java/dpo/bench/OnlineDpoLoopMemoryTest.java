@@ -18,6 +18,7 @@ import dpo.api.lm.LmTrainer;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.ReferenceLogProbs;
+import dpo.api.lm.SaveFormat;
 import dpo.api.lm.StepMetrics;
 import dpo.api.lm.TokenBatch;
 import dpo.api.lm.TokenLoss;
@@ -101,8 +102,19 @@ class OnlineDpoLoopMemoryTest {
     }
 
     @Override
+    public LanguageModel newLanguageModel(
+        String architecture, String preset, Path tokenizer, int contextLength, long seed) {
+      return lm.newLanguageModel(architecture, preset, tokenizer, contextLength, seed);
+    }
+
+    @Override
     public LanguageModel loadLanguageModel(Path directory) {
       return lm.loadLanguageModel(directory);
+    }
+
+    @Override
+    public void convert(Path source, Path target, SaveFormat format) {
+      lm.convert(source, target, format);
     }
 
     @Override

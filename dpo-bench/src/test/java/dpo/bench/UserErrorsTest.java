@@ -522,7 +522,7 @@ class UserErrorsTest {
             withOut("lm", "train", "--data", text.toString(), "--arch", "llama")),
         row(
             2,
-            "dpo lm train: --preset must be one of [tiny, smollm-135m], got 'huge'",
+            "dpo lm train: --preset: must be one of [tiny, smollm-135m], got 'huge'",
             withOut(
                 "lm",
                 "train",
@@ -536,12 +536,54 @@ class UserErrorsTest {
                 t)),
         row(
             2,
-            "dpo lm train: --arch must be one of [llama, gpt2], got 'bert'",
+            "dpo lm train: --arch: must be one of [llama, gpt2]",
             withOut("lm", "train", "--data", text.toString(), "--arch", "bert", "--tokenizer", t)),
         row(
             2,
             "dpo lm train: missing the model: give --model DIR",
             withOut("lm", "train", "--data", text.toString())),
+        row(
+            2,
+            "dpo lm train: --threads: must be >= 0",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--tokenizer",
+                t,
+                "--threads",
+                "-1")),
+        row(
+            2,
+            "dpo lm train: --device: must be auto, cpu or gpu, got 'tpu'",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--tokenizer",
+                t,
+                "--device",
+                "tpu")),
+        row(
+            2,
+            "dpo lm train: --context: must be >= 2 tokens",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--tokenizer",
+                t,
+                "--context",
+                "1")),
         row(
             2,
             "dpo lm train: " + rows + ":2 (completion): missing field",
@@ -796,6 +838,18 @@ class UserErrorsTest {
             2,
             "dpo reward train: --data needs --model DIR",
             withOut("reward", "train", "--data", good.toString())),
+        row(
+            2,
+            "dpo reward train: --device: must be auto, cpu or gpu, got 'tpu'",
+            withOut(
+                "reward",
+                "train",
+                "--data",
+                good.toString(),
+                "--tokenizer",
+                tok,
+                "--device",
+                "tpu")),
         row(
             2,
             "dpo reward train: --model and --tokenizer: give one",

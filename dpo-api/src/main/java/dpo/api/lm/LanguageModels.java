@@ -22,28 +22,35 @@ public interface LanguageModels {
   LanguageModel newLanguageModel(ModelConfig config, long seed);
 
   /**
+   * The named model sizes this backend creates with {@link #newLanguageModel(String, String, Path,
+   * int, long)}: each architecture (e.g. {@code llama}, {@code gpt2}) with its preset names (e.g.
+   * {@code tiny}), in display order. A backend without presets offers none: the default is empty.
+   *
+   * @return architecture to preset names; empty if this backend has no presets
+   */
+  default Map<String, List<String>> presets() {
+    return Map.of();
+  }
+
+  /**
    * Creates a model of a named architecture and size for a tokenizer, with freshly initialised
    * parameters: the vocabulary is the tokenizer's, its special token ids go into the model's
    * config, and its files are saved with the model, so that {@link LanguageModel#save} writes a
-   * self-contained checkpoint.
+   * self-contained checkpoint. Callers name an architecture and preset of {@link #presets()}; the
+   * framework checks that before it calls (a backend without presets is never asked).
    *
-   * @param architecture the architecture, e.g. {@code llama} or {@code gpt2}
-   * @param preset the size, e.g. {@code tiny}
+   * @param architecture an architecture of {@link #presets()}, e.g. {@code llama}
+   * @param preset one of its presets, e.g. {@code tiny}
    * @param tokenizer a folder with {@code tokenizer.json} and {@code tokenizer_config.json}
    * @param contextLength longest sequence the model accepts
    * @param seed seed of the initialisation; the same seed gives the same parameters
    * @return a model the caller must close
-   * @throws dpo.api.ConfigurationException naming {@code arch} or {@code preset} if the backend
-   *     does not know it
+   * @throws dpo.api.ConfigurationException naming {@code arch} or {@code preset} for a name not in
+   *     {@link #presets()}
    * @throws dpo.api.BadDataException if the tokenizer files are missing or malformed
    */
-  default LanguageModel newLanguageModel(
-      String architecture, String preset, Path tokenizer, int contextLength, long seed) {
-    throw new dpo.api.ConfigurationException(
-        "arch",
-        "this backend offers no architecture presets; create the model with another backend"
-            + " or start from a checkpoint");
-  }
+  LanguageModel newLanguageModel(
+      String architecture, String preset, Path tokenizer, int contextLength, long seed);
 
   /**
    * Loads a checkpoint directory written by {@link LanguageModel#save(Path)}, or a GPT-2-family
@@ -92,6 +99,18 @@ public interface LanguageModels {
   default Map<String, Object> describe(Path directory) {
     return Map.of();
   }
+
+  /**
+   * Rewrites a checkpoint directory in another format: the model of {@code source}, loaded and
+   * validated as {@link #loadLanguageModel} loads it, saved into {@code target} with its tokenizer
+   * and generation files, the weights in the format's element type and shards.
+   *
+   * @param source the checkpoint to read
+   * @param target the directory to write; published whole
+   * @param format the weights' element type and largest shard
+   * @throws dpo.api.BadDataException if the source checkpoint is malformed
+   */
+  void convert(Path source, Path target, SaveFormat format);
 
   /**
    * Loads the tokenizer of a checkpoint directory ({@code tokenizer.json}, Hugging Face format).

@@ -60,6 +60,25 @@ public interface Tokenizer {
   int endOfSequence();
 
   /**
+   * The beginning-of-sequence token, which a training text starts with (see {@code
+   * tokenizer_config.json}'s {@code bos_token}).
+   *
+   * @return its id, or -1 if the tokenizer has none (the default)
+   */
+  default int beginOfSequence() {
+    return -1;
+  }
+
+  /**
+   * The padding token, which fills a batch's short rows and is never a target of the loss.
+   *
+   * @return its id, or -1 if the tokenizer has none (the default)
+   */
+  default int padding() {
+    return -1;
+  }
+
+  /**
    * Token ids of a (prompt, response) pair for a model with a given context, as reward models read
    * them. A pair that fits the context is kept whole. Otherwise the prompt (the end-of-sequence
    * token if it encodes to nothing) keeps, from its end, at most what the response leaves and never

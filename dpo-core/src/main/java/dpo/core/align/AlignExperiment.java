@@ -28,14 +28,11 @@ import dpo.core.registry.BackendFacets;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -401,7 +398,7 @@ public final class AlignExperiment {
           lm.loadLanguageModel(c.model()),
           lm.loadTokenizer(c.model()),
           c.model(),
-          folderSha256(c.model()));
+          Provenance.folderSha256(c.model()));
     }
     Reference.Supervised sft = (Reference.Supervised) config.reference();
     Map<String, Object> key = new LinkedHashMap<>();
@@ -527,36 +524,5 @@ public final class AlignExperiment {
     } catch (IOException e) {
       throw new IllegalStateException("cannot serialise " + value, e);
     }
-  }
-
-  /**
-   * The SHA-256 over a folder's files (relative path and content, in path order), provenance and
-   * hidden files excluded.
-   *
-   * @param folder the folder
-   * @return 64 hex digits
-   */
-  public static String folderSha256(Path folder) {
-    MessageDigest digest = Provenance.newSha256();
-    try (Stream<Path> walk = Files.walk(folder)) {
-      List<Path> files =
-          walk.filter(Files::isRegularFile)
-              .filter(p -> !p.getFileName().toString().startsWith("."))
-              .filter(p -> !p.getFileName().toString().equals(RunRecord.FILE))
-              .sorted()
-              .toList();
-      for (Path f : files) {
-        digest.update(folder.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
-        digest.update((byte) 0);
-        MessageDigest file = Provenance.newSha256();
-        try (var in = new java.security.DigestInputStream(Files.newInputStream(f), file)) {
-          in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        digest.update(file.digest());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + folder + " (" + e.getMessage() + ")", e);
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 }

@@ -9,6 +9,7 @@ import dpo.api.lm.LanguageModels;
 import dpo.api.lm.Tokenizer;
 import dpo.api.oracle.RewardOracle;
 import dpo.core.DpoRuntime;
+import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
 import jakarta.inject.Inject;
@@ -144,11 +145,11 @@ public final class EvalExperiment {
                         new RunRecord.Input(
                             "model",
                             config.model().toString(),
-                            AlignExperiment.folderSha256(config.model())),
+                            Provenance.folderSha256(config.model())),
                         new RunRecord.Input(
                             "reference",
                             config.reference().toString(),
-                            AlignExperiment.folderSha256(config.reference())),
+                            Provenance.folderSha256(config.reference())),
                         new RunRecord.Input("prompts", promptsId, null)))
                 .finish(Instant.now(), evaluation);
         return new Result(

@@ -12,6 +12,7 @@ import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
+import dpo.api.lm.SaveFormat;
 import dpo.api.lm.Tokenizer;
 import dpo.core.DpoRuntime;
 import dpo.core.registry.BackendFacets;
@@ -28,7 +29,8 @@ import java.util.Map;
  * Checkpoint folders (model files and {@code tokenizer.json}) loaded through a backend's {@link
  * LanguageModels} facet, and text in and out of them: the log-probability of responses and
  * completions of prompts, alone or from a logit mixture. What {@code dpo lm score} and {@code dpo
- * lm generate} run; it reaches the backend only through the API.
+ * lm generate} run, and {@code dpo lm info} and {@code dpo lm convert} (folders described and
+ * rewritten); it reaches the backend only through the API.
  */
 public final class CheckpointTexts implements AutoCloseable {
   private final PolicyBackend backend;
@@ -90,6 +92,20 @@ public final class CheckpointTexts implements AutoCloseable {
    */
   public Map<String, Object> describe(Path directory) {
     return facet.describe(directory);
+  }
+
+  /**
+   * Rewrites a checkpoint folder in another format, on this backend ({@link
+   * LanguageModels#convert}): the weights in the format's element type and shards, with the
+   * folder's tokenizer and generation files.
+   *
+   * @param source the checkpoint folder to read; validated as a {@code --model} is
+   * @param target the folder to write
+   * @param format the weights' element type and largest shard
+   * @throws BadDataException if the source is malformed
+   */
+  public void convert(Path source, Path target, SaveFormat format) {
+    facet.convert(source, target, format);
   }
 
   /**

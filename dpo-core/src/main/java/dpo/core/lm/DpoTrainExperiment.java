@@ -1,6 +1,8 @@
 package dpo.core.lm;
 
 import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendCapability;
+import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.lm.LanguageModel;
@@ -12,8 +14,8 @@ import dpo.api.lm.Tokenizer;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.core.DpoRuntime;
-import dpo.core.align.AlignExperiment;
 import dpo.core.align.AlignProgress;
+import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
 import dpo.core.training.TrainingLoop;
@@ -79,9 +81,8 @@ public final class DpoTrainExperiment {
    *     max length)
    * @param evalFraction fraction of the pairs held out for evaluation, in [0, 1)
    * @param training how long and how to train
-   * @param backend backend id (with language models)
-   * @param threads backend threads (0: the backend's default)
-   * @param device the backend's device option (null: its default)
+   * @param backend backend id, or null for the highest-priority one with language models
+   * @param backendConfig the backend's settings (threads, device)
    * @param stopAfter stop after this step as if killed (0: never; tests resume)
    */
   public record Config(
@@ -95,8 +96,7 @@ public final class DpoTrainExperiment {
       double evalFraction,
       TrainingSettings training,
       String backend,
-      int threads,
-      String device,
+      BackendConfig backendConfig,
       int stopAfter) {
     /** Checks the values, each error naming its field. */
     public Config {
@@ -137,8 +137,14 @@ public final class DpoTrainExperiment {
    * @param config the settings
    */
   public void check(Config config) {
-    runtime.backends().get(config.backend());
+    provider(config);
     runtime.objectives().get(config.objective());
+  }
+
+  private PolicyBackendProvider provider(Config config) {
+    return runtime
+        .backends()
+        .require(config.backend(), BackendCapability.LANGUAGE_MODELS, "train language models");
   }
 
   /**
@@ -154,7 +160,7 @@ public final class DpoTrainExperiment {
   public Result run(
       Config config, List<Pair> pairs, String dataId, Path out, AlignProgress progress) {
     Instant started = Instant.now();
-    PolicyBackendProvider provider = runtime.backends().get(config.backend());
+    PolicyBackendProvider provider = provider(config);
     Objective objective =
         runtime
             .objectives()
@@ -175,8 +181,7 @@ public final class DpoTrainExperiment {
               + " holds out nothing)");
     }
     Path referenceFolder = config.reference() == null ? config.model() : config.reference();
-    try (PolicyBackend backend =
-        provider.create(TrainingRuns.backendConfig(config.threads(), config.device()))) {
+    try (PolicyBackend backend = provider.create(config.backendConfig())) {
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
       Tokenizer tokenizer = lm.loadTokenizer(config.model());
       try (LanguageModel reference = lm.loadLanguageModel(referenceFolder)) {
@@ -212,13 +217,13 @@ public final class DpoTrainExperiment {
         for (int i = 0; i < all.size(); i++) {
           (isEval[i] ? eval : train).add(all.get(i));
         }
-        String modelHash = AlignExperiment.folderSha256(config.model());
+        String modelHash = Provenance.folderSha256(config.model());
         Map<String, Object> key = new LinkedHashMap<>();
-        key.put("config", withoutRun(config));
+        key.put("config", withoutRun(config, provider.id()));
         key.put("model_sha256", modelHash);
         key.put(
             "reference_sha256",
-            config.reference() == null ? "" : AlignExperiment.folderSha256(config.reference()));
+            config.reference() == null ? "" : Provenance.folderSha256(config.reference()));
         key.put("data", dataId);
         key.put("pairs", pairs);
         List<RunRecord.Input> inputs = new ArrayList<>();
@@ -275,8 +280,11 @@ public final class DpoTrainExperiment {
     }
   }
 
-  /** The config without what does not change the numbers (threads, device, stop). */
-  private static Config withoutRun(Config c) {
+  /**
+   * The config without what does not change the numbers (threads, device, stop), with the backend's
+   * id.
+   */
+  private static Config withoutRun(Config c, String backend) {
     return new Config(
         c.model(),
         c.reference(),
@@ -287,9 +295,8 @@ public final class DpoTrainExperiment {
         c.maxPromptLength(),
         c.evalFraction(),
         c.training(),
-        c.backend(),
-        0,
-        null,
+        backend,
+        BackendConfig.defaults(),
         0);
   }
 

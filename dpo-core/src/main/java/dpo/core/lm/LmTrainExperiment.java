@@ -1,6 +1,8 @@
 package dpo.core.lm;
 
 import dpo.api.ConfigurationException;
+import dpo.api.backend.BackendCapability;
+import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.lm.LanguageModel;
@@ -8,9 +10,10 @@ import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.TokenBatch;
 import dpo.api.lm.TokenLoss;
+import dpo.api.lm.Tokenizer;
 import dpo.core.DpoRuntime;
-import dpo.core.align.AlignExperiment;
 import dpo.core.align.AlignProgress;
+import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
 import dpo.core.training.TrainingLoop;
@@ -29,8 +32,9 @@ import java.util.function.Supplier;
  * (every token a target) and supervised fine-tuning (completion tokens only, as TRL's SFT trains).
  * The model is a checkpoint folder or a fresh one of a named architecture and size for a tokenizer;
  * the output folder becomes a self-contained checkpoint of the trained model. Runs from Java
- * without the command line; {@code dpo lm train} only reads the data into blocks, builds a {@link
- * Config}, runs this and renders the result.
+ * without the command line; {@code dpo lm train} builds a {@link Config}, reads the data into
+ * blocks with the tokenizer of {@link #prepare}, runs this and renders the result. The backend is
+ * reached only through its {@link LanguageModels} facet.
  */
 public final class LmTrainExperiment {
   private final DpoRuntime runtime;
@@ -45,6 +49,12 @@ public final class LmTrainExperiment {
     this.runtime = runtime;
   }
 
+  /** Block length of a fresh model when none is given. */
+  public static final int FRESH_CONTEXT = 256;
+
+  /** Longest default block length of a checkpoint (its own context when shorter). */
+  public static final int CHECKPOINT_CONTEXT = 1024;
+
   /** Where the model comes from. */
   public sealed interface Start {
     /**
@@ -55,42 +65,53 @@ public final class LmTrainExperiment {
     record Checkpoint(Path model) implements Start {}
 
     /**
-     * A fresh model of a named architecture and size.
+     * A fresh model of a named architecture and size (one of the backend's {@link
+     * LanguageModels#presets()}), initialised from the training seed.
      *
      * @param architecture e.g. {@code llama} or {@code gpt2}
      * @param preset e.g. {@code tiny}
      * @param tokenizer the tokenizer folder ({@code dpo tokenizer train}'s output)
-     * @param context the model's context length
-     * @param seed seed of the initialisation
      */
-    record Fresh(String architecture, String preset, Path tokenizer, int context, long seed)
-        implements Start {}
+    record Fresh(String architecture, String preset, Path tokenizer) implements Start {}
   }
 
   /**
    * The experiment's settings.
    *
    * @param start where the model comes from
+   * @param context block length in tokens; 0: {@value #FRESH_CONTEXT} for a fresh model (its
+   *     context), a checkpoint's context up to {@value #CHECKPOINT_CONTEXT}
    * @param training how long and how to train
-   * @param backend backend id (with language models)
-   * @param threads backend threads (0: the backend's default)
-   * @param device the backend's device option (null: its default)
+   * @param backend backend id, or null for the highest-priority one with language models
+   * @param backendConfig the backend's settings (threads, device)
    * @param stopAfter stop after this step as if killed (0: never; tests resume)
    */
   public record Config(
       Start start,
+      int context,
       TrainingSettings training,
       String backend,
-      int threads,
-      String device,
+      BackendConfig backendConfig,
       int stopAfter) {
-    /** Checks the counts. */
+    /** Checks the counts, each error naming its field. */
     public Config {
+      if (context != 0 && context < 2) {
+        throw new ConfigurationException(
+            "context", "context must be >= 2 tokens (0: the default), got " + context);
+      }
       if (stopAfter < 0) {
         throw new ConfigurationException("stopAfter", "stopAfter must be >= 0, got " + stopAfter);
       }
     }
   }
+
+  /**
+   * What the data is prepared with ({@link #prepare}).
+   *
+   * @param tokenizer the model's tokenizer (a checkpoint's, or the fresh model's)
+   * @param context the block length in tokens
+   */
+  public record Setup(Tokenizer tokenizer, int context) {}
 
   /**
    * The data, as blocks.
@@ -110,40 +131,62 @@ public final class LmTrainExperiment {
   public record Result(TrainingLoop.Outcome outcome, RunRecord record) {}
 
   /**
+   * Checks the settings against the backend before any data is read, and gives what the data is
+   * encoded with: the backend has language models, a fresh model's architecture and preset are
+   * among its {@link LanguageModels#presets()}, the block length fits a checkpoint's context.
+   *
+   * @param config the settings
+   * @return the tokenizer and the block length
+   * @throws ConfigurationException naming {@code arch}, {@code preset} or {@code context}
+   * @throws dpo.api.BadDataException if the checkpoint or tokenizer is malformed
+   */
+  public Setup prepare(Config config) {
+    try (PolicyBackend backend = provider(config).create(config.backendConfig())) {
+      LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
+      int context = context(lm, config);
+      Path tokenizer =
+          config.start() instanceof Start.Fresh f
+              ? f.tokenizer()
+              : ((Start.Checkpoint) config.start()).model();
+      return new Setup(lm.loadTokenizer(tokenizer), context);
+    }
+  }
+
+  /**
    * Trains (or resumes) into a folder.
    *
    * @param config the settings
-   * @param inputs the data
+   * @param inputs the data, in blocks of {@link #prepare}'s length
    * @param out the output folder (claimed by the caller)
    * @param progress progress reports
    * @return the result
    */
   public Result run(Config config, Inputs inputs, Path out, AlignProgress progress) {
     Instant started = Instant.now();
-    PolicyBackendProvider provider = runtime.backends().get(config.backend());
+    PolicyBackendProvider provider = provider(config);
     TokenBatch train = withTargets(inputs.train(), "training");
     TokenBatch eval = inputs.eval() == null ? null : withTargets(inputs.eval(), "held-out");
-    try (PolicyBackend backend =
-        provider.create(TrainingRuns.backendConfig(config.threads(), config.device()))) {
+    try (PolicyBackend backend = provider.create(config.backendConfig())) {
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
+      int context = context(lm, config);
       Supplier<LanguageModel> initial;
       Path source;
       if (config.start() instanceof Start.Fresh f) {
+        long seed = config.training().seed();
         initial =
-            () ->
-                lm.newLanguageModel(
-                    f.architecture(), f.preset(), f.tokenizer(), f.context(), f.seed());
+            () -> lm.newLanguageModel(f.architecture(), f.preset(), f.tokenizer(), context, seed);
         source = f.tokenizer();
       } else {
         Path model = ((Start.Checkpoint) config.start()).model();
         initial = () -> lm.loadLanguageModel(model);
         source = model;
       }
-      String sourceHash = AlignExperiment.folderSha256(source);
+      String sourceHash = Provenance.folderSha256(source);
       Map<String, Object> key = new LinkedHashMap<>();
       key.put("start", config.start());
+      key.put("context", context);
       key.put("training", config.training());
-      key.put("backend", config.backend());
+      key.put("backend", provider.id());
       key.put("start_sha256", sourceHash);
       key.put("train_sha256", TrainingRuns.sha256(train));
       key.put("eval_sha256", eval == null ? "" : TrainingRuns.sha256(eval));
@@ -183,6 +226,65 @@ public final class LmTrainExperiment {
         record.writeTo(out);
       }
       return new Result(outcome, record);
+    }
+  }
+
+  private PolicyBackendProvider provider(Config config) {
+    return runtime
+        .backends()
+        .require(config.backend(), BackendCapability.LANGUAGE_MODELS, "train language models");
+  }
+
+  /**
+   * The block length, after checking the start against the backend: a fresh model's names among its
+   * presets, a block no longer than a checkpoint's context.
+   */
+  private static int context(LanguageModels lm, Config config) {
+    if (config.start() instanceof Start.Fresh f) {
+      Map<String, List<String>> presets = lm.presets();
+      if (!presets.containsKey(f.architecture())) {
+        throw new ConfigurationException(
+            "arch",
+            "arch must be one of "
+                + presets.keySet()
+                + " (the backend's presets), got '"
+                + f.architecture()
+                + "'"
+                + (presets.isEmpty()
+                    ? "; this backend creates no preset, start from a checkpoint"
+                    : ""));
+      }
+      List<String> sizes = presets.get(f.architecture());
+      if (!sizes.contains(f.preset())) {
+        throw new ConfigurationException(
+            "preset", "preset must be one of " + sizes + ", got '" + f.preset() + "'");
+      }
+      return config.context() > 0 ? config.context() : FRESH_CONTEXT;
+    }
+    Path model = ((Start.Checkpoint) config.start()).model();
+    int modelContext = modelContext(lm, model);
+    if (config.context() == 0) {
+      return Math.min(CHECKPOINT_CONTEXT, modelContext);
+    }
+    if (config.context() > modelContext) {
+      throw new ConfigurationException(
+          "context",
+          "context "
+              + config.context()
+              + " is longer than the model's context of "
+              + modelContext
+              + " tokens; use at most that");
+    }
+    return config.context();
+  }
+
+  /** A checkpoint's context: as the backend describes it, else from the loaded model. */
+  private static int modelContext(LanguageModels lm, Path model) {
+    if (lm.describe(model).get("context") instanceof Number n) {
+      return n.intValue();
+    }
+    try (LanguageModel m = lm.loadLanguageModel(model)) {
+      return m.config().contextLength();
     }
   }
 

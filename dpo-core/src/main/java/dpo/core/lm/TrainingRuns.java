@@ -1,21 +1,14 @@
 package dpo.core.lm;
 
-import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.core.align.AlignExperiment;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import java.util.Map;
 
-/** What the training experiments share: the backend's settings and the run's fingerprint. */
+/** What the training experiments share: the run's fingerprint and provenance. */
 final class TrainingRuns {
   private TrainingRuns() {}
-
-  /** The backend's config: threads, and the device when one is named. */
-  static BackendConfig backendConfig(int threads, String device) {
-    BackendConfig c = new BackendConfig(threads);
-    return device == null || device.isBlank() ? c : c.withOption("device", device);
-  }
 
   /** The SHA-256 of the canonical JSON of a value. */
   static String fingerprint(Map<String, Object> everything) {

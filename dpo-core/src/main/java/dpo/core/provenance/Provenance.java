@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +13,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.stream.Stream;
 
 /** Facts about the software that produced a result; {@link RunRecord} is the record of a run. */
 public final class Provenance {
@@ -154,6 +157,33 @@ public final class Provenance {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + " (" + e.getMessage() + ")", e);
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /**
+   * The SHA-256 over a folder's files (relative path and content, in path order), provenance and
+   * hidden files excluded.
+   *
+   * @param folder the folder
+   * @return 64 hex digits
+   */
+  public static String folderSha256(Path folder) {
+    MessageDigest digest = newSha256();
+    try (Stream<Path> walk = Files.walk(folder)) {
+      List<Path> files =
+          walk.filter(Files::isRegularFile)
+              .filter(p -> !p.getFileName().toString().startsWith("."))
+              .filter(p -> !p.getFileName().toString().equals(RunRecord.FILE))
+              .sorted()
+              .toList();
+      for (Path f : files) {
+        digest.update(folder.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+        digest.update(HexFormat.of().parseHex(sha256(f)));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + folder + " (" + e.getMessage() + ")", e);
     }
     return HexFormat.of().formatHex(digest.digest());
   }

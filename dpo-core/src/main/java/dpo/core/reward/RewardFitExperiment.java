@@ -14,7 +14,6 @@ import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
 import dpo.core.DpoRuntime;
-import dpo.core.align.AlignExperiment;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
@@ -159,6 +158,7 @@ public final class RewardFitExperiment {
    * @param batch pairs per step
    * @param learningRate AdamW learning rate
    * @param backend backend id, or null for the highest-priority one with reward models
+   * @param backendConfig the backend's settings (threads, device)
    * @param seed seed of the split, initialisation and shuffles
    */
   public record FileConfig(
@@ -168,6 +168,7 @@ public final class RewardFitExperiment {
       int batch,
       double learningRate,
       String backend,
+      BackendConfig backendConfig,
       long seed) {
     /** Checks the settings, reporting every violation. */
     public FileConfig {
@@ -296,7 +297,7 @@ public final class RewardFitExperiment {
    */
   public Result runOnFile(FileConfig config, FileData data, Path out, Consumer<String> log) {
     PolicyBackendProvider provider = check(config);
-    try (PolicyBackend backend = provider.create(BackendConfig.defaults())) {
+    try (PolicyBackend backend = provider.create(config.backendConfig())) {
       BackendFacets facets = new BackendFacets(runtime.backends());
       RewardModels facet = facets.rewardModels(backend);
       Path tokenizerFolder =
@@ -311,7 +312,7 @@ public final class RewardFitExperiment {
       if (config.start() instanceof Start.Checkpoint c) {
         inputs.add(
             new RunRecord.Input(
-                "initial model", c.model().toString(), AlignExperiment.folderSha256(c.model())));
+                "initial model", c.model().toString(), Provenance.folderSha256(c.model())));
         created = facet.newRewardModel(c.model(), config.seed());
       } else {
         Start.Fresh f = (Start.Fresh) config.start();

@@ -2,6 +2,7 @@ package dpo.core.provenance;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.core.objective.ObjectiveProviders;
@@ -29,6 +30,32 @@ class ProvenanceTest {
     assertEquals(
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         Provenance.sha256(Files.write(dir.resolve("empty"), new byte[0])));
+  }
+
+  @Test
+  void aFolderHashesItsFilesNamesAndContentButNotItsProvenance(@TempDir Path dir)
+      throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("model"));
+    Files.writeString(folder.resolve("config.json"), "{}");
+    Files.createDirectories(folder.resolve("sub"));
+    Files.writeString(folder.resolve("sub/a.bin"), "weights");
+    // The reference: per file in path order, its relative name, a zero byte, its digest.
+    java.security.MessageDigest d = Provenance.newSha256();
+    for (String name : new String[] {"config.json", "sub/a.bin"}) {
+      d.update(name.getBytes(UTF_8));
+      d.update((byte) 0);
+      d.update(java.util.HexFormat.of().parseHex(Provenance.sha256(folder.resolve(name))));
+    }
+    String expected = java.util.HexFormat.of().formatHex(d.digest());
+    assertEquals(expected, Provenance.folderSha256(folder));
+    Files.writeString(folder.resolve(RunRecord.FILE), "{\"any\": 1}");
+    Files.writeString(folder.resolve(".lock"), "123");
+    assertEquals(expected, Provenance.folderSha256(folder), "run.json and hidden files left out");
+    Files.writeString(folder.resolve("sub/a.bin"), "weightz");
+    assertNotEquals(expected, Provenance.folderSha256(folder), "content counts");
+    Files.writeString(folder.resolve("sub/a.bin"), "weights");
+    Files.move(folder.resolve("sub/a.bin"), folder.resolve("sub/b.bin"));
+    assertNotEquals(expected, Provenance.folderSha256(folder), "names count");
   }
 
   @Test

@@ -34,6 +34,7 @@ public final class DatasetReader<T> implements AutoCloseable {
   private final RowView<T> view;
   private ObjectNode pending;
   private long rows;
+  private long skipped;
 
   DatasetReader(
       RowSource source, DataFormat format, boolean detected, ObjectNode first, RowView<T> view) {
@@ -90,6 +91,7 @@ public final class DatasetReader<T> implements AutoCloseable {
         rows++;
         return viewed;
       }
+      skipped++;
     }
   }
 
@@ -130,6 +132,16 @@ public final class DatasetReader<T> implements AutoCloseable {
    */
   public long recordsRead() {
     return rows;
+  }
+
+  /**
+   * How many rows {@link #next()} has passed over because they hold no record of the kind read
+   * (such as generation records whose rewards all tie, read as preference pairs).
+   *
+   * @return the count
+   */
+  public long skipped() {
+    return skipped;
   }
 
   /** Releases the file. */

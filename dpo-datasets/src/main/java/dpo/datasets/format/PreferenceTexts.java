@@ -2,11 +2,10 @@ package dpo.datasets.format;
 
 import dpo.api.BadDataException;
 import dpo.api.data.Content;
-import dpo.api.data.DataRecord;
-import dpo.api.data.GenerationRecord;
+import dpo.api.data.DataFormat;
 import dpo.api.data.Message;
 import dpo.api.data.PreferencePair;
-import dpo.api.data.SafeRlhfRow;
+import dpo.datasets.io.RowLocation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,108 +13,117 @@ import java.util.function.Consumer;
 
 /**
  * The preference pairs of a dataset file as text for a language model: a prompt and two responses,
- * the first preferred. TRL preference rows give their pair (a conversational row rendered with
- * {@link ChatFormat}: the prompt ends with {@code assistant:}, a response is the assistant's turn);
- * a PKU-SafeRLHF row its helpfulness pair (the better response chosen); a generation record {@code
- * {prompt, responses, rewards}} the response of highest reward against the one of lowest (a record
- * whose rewards are all equal has no pair and is skipped).
+ * the first preferred, read by {@link Datasets#preferencePairs} (TRL rows, PKU-SafeRLHF rows,
+ * scored generation records; JSON lines, JSON, gzip, Parquet), a conversational pair rendered as
+ * its reader needs it ({@link Rendering}). What {@code dpo train} and {@code dpo reward train
+ * --data} train on.
  */
 public final class PreferenceTexts {
   private PreferenceTexts() {}
 
+  /** How a conversation becomes text. */
+  public enum Rendering {
+    /**
+     * As a policy reads a conversation ({@link ChatFormat}, as {@code dpo lm train} renders it):
+     * the prompt ends with {@code assistant:}, a response is the assistant's turn. For training a
+     * language model ({@code dpo train}).
+     */
+    CHAT_TURNS,
+    /**
+     * As {@code dpo align} hands a conversation to the oracle ({@link Content#text()}: one {@code
+     * role: content} line per message, the content alone for a single message). For training a
+     * reward model that serves as the {@code learned} oracle.
+     */
+    ORACLE_TEXT
+  }
+
   /**
-   * A pair as text.
+   * A pair as text, with where it is.
    *
    * @param prompt the prompt
    * @param chosen the preferred response
    * @param rejected the other one
-   * @param source file:line (or row) it comes from
+   * @param file the file it comes from
+   * @param at its row in the file
    */
-  public record Text(String prompt, String chosen, String rejected, String source) {}
+  public record Text(String prompt, String chosen, String rejected, Path file, RowLocation at) {
+    /**
+     * Where the pair is, for messages: {@code file:line}, with the row where the line is not
+     * enough.
+     *
+     * @return e.g. {@code prefs.jsonl:3} or {@code prefs.parquet (row group 0, row 2)}
+     */
+    public String source() {
+      return file
+          + (at.line() > 0 ? ":" + at.line() : "")
+          + (at.where() == null ? "" : " (" + at.where() + ")");
+    }
+  }
+
+  /**
+   * What a file held.
+   *
+   * @param format the rows' format
+   * @param pairs the pairs read
+   * @param skipped the rows without a preference (generation records whose rewards all tie)
+   */
+  public record Read(DataFormat format, long pairs, long skipped) {}
 
   /**
    * Reads every pair of a file.
    *
-   * @param file a dataset file (JSON lines, JSON array, Parquet) of TRL preference rows,
-   *     PKU-SafeRLHF rows or generation records
+   * @param file a dataset file of TRL preference rows, PKU-SafeRLHF rows or scored generation
+   *     records
+   * @param format the rows' format, or null to detect it
+   * @param maxRowChars the longest row accepted, in characters
+   * @param rendering how a conversation becomes text
    * @param sink receives the pairs in file order
-   * @return the records skipped (generation records without distinct rewards)
+   * @return the format and the counts
    * @throws BadDataException if a row is malformed (naming file, line and field), holds no pair (a
-   *     prompt-only row, a generation record without rewards) or the file holds none
+   *     prompt-only file, a generation record without rewards) or the file holds none
    */
-  public static int read(Path file, Consumer<Text> sink) {
-    int[] counts = new int[2];
-    try (DatasetReader<DataRecord> reader = Datasets.open(file, null)) {
-      reader.forEachRemaining(
-          record -> {
-            String at = file + ":" + reader.recordsRead();
-            PreferencePair pair = pair(file, reader.recordsRead(), record);
-            if (pair == null) {
-              counts[1]++;
-            } else {
-              sink.accept(text(pair, at));
-              counts[0]++;
-            }
-          });
-    }
-    if (counts[0] == 0) {
-      throw new BadDataException(
-          file,
-          0,
-          null,
-          "holds no preference pair; give TRL rows {\"prompt\", \"chosen\", \"rejected\"},"
-              + " PKU-SafeRLHF rows or generation records with distinct rewards");
-    }
-    return counts[1];
-  }
-
-  private static PreferencePair pair(Path file, long line, DataRecord record) {
-    if (record instanceof PreferencePair p) {
-      return p;
-    }
-    if (record instanceof SafeRlhfRow s) {
-      return s.betterPair();
-    }
-    if (record instanceof GenerationRecord g) {
-      if (!g.hasRewards()) {
+  public static Read read(
+      Path file, DataFormat format, long maxRowChars, Rendering rendering, Consumer<Text> sink) {
+    try (DatasetReader<PreferencePair> reader =
+        Datasets.preferencePairs(file, format, maxRowChars)) {
+      for (PreferencePair p = reader.next(); p != null; p = reader.next()) {
+        sink.accept(
+            rendering == Rendering.CHAT_TURNS
+                ? text(p, file, reader.location())
+                : new Text(
+                    p.prompt().text(),
+                    p.chosen().text(),
+                    p.rejected().text(),
+                    file,
+                    reader.location()));
+      }
+      if (reader.recordsRead() == 0) {
         throw new BadDataException(
             file,
-            line,
-            "rewards",
-            "a generation record without rewards has no preference; score it first (dpo data or"
-                + " an oracle)");
+            0,
+            null,
+            "holds no preference pair; give TRL rows {\"prompt\", \"chosen\", \"rejected\"},"
+                + " PKU-SafeRLHF rows or generation records with distinct rewards");
       }
-      int best = 0;
-      int worst = 0;
-      for (int i = 1; i < g.responses().size(); i++) {
-        if (g.rewards().get(i) > g.rewards().get(best)) {
-          best = i;
-        }
-        if (g.rewards().get(i) < g.rewards().get(worst)) {
-          worst = i;
-        }
-      }
-      if (!(g.rewards().get(best) > g.rewards().get(worst))) {
-        return null;
-      }
-      return PreferencePair.of(
-          g.prompt(), Content.of(g.responses().get(best)), Content.of(g.responses().get(worst)));
+      return new Read(reader.format(), reader.recordsRead(), reader.skipped());
     }
-    throw new BadDataException(
-        file,
-        line,
-        "chosen",
-        "a prompt-only row has no preference pair; give rows with \"chosen\" and \"rejected\"");
   }
 
-  /** A pair as text; a conversation is rendered as the models trained here read it. */
-  static Text text(PreferencePair pair, String source) {
+  /**
+   * A pair as text, a conversation rendered as {@link Rendering#CHAT_TURNS}.
+   *
+   * @param pair the pair
+   * @param file the file it comes from
+   * @param at its row
+   * @return the text
+   */
+  public static Text text(PreferencePair pair, Path file, RowLocation at) {
     if (!pair.prompt().isChat() && !pair.chosen().isChat() && !pair.rejected().isChat()) {
-      return new Text(pair.prompt().text(), pair.chosen().text(), pair.rejected().text(), source);
+      return new Text(pair.prompt().text(), pair.chosen().text(), pair.rejected().text(), file, at);
     }
     String[] chosen = split(pair.prompt(), pair.chosen());
     String[] rejected = split(pair.prompt(), pair.rejected());
-    return new Text(chosen[0], chosen[1], rejected[1], source);
+    return new Text(chosen[0], chosen[1], rejected[1], file, at);
   }
 
   /** {prompt, response}: the text before the first trained segment, and the rest. */

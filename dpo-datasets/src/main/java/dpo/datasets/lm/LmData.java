@@ -74,7 +74,20 @@ public final class LmData {
    * @param eos end of sequence
    * @param pad padding
    */
-  public record SpecialIds(int bos, int eos, int pad) {}
+  public record SpecialIds(int bos, int eos, int pad) {
+    /**
+     * A tokenizer's bos, eos and pad; a tokenizer without bos or pad uses its eos for them.
+     *
+     * @param tokenizer the tokenizer
+     * @return its special ids
+     */
+    public static SpecialIds of(Tokenizer tokenizer) {
+      int eos = tokenizer.endOfSequence();
+      int bos = tokenizer.beginOfSequence();
+      int pad = tokenizer.padding();
+      return new SpecialIds(bos >= 0 ? bos : eos, eos, pad >= 0 ? pad : eos);
+    }
+  }
 
   /**
    * One example as tokens.

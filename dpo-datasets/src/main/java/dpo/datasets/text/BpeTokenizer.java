@@ -269,7 +269,8 @@ public final class BpeTokenizer implements Tokenizer {
    *
    * @return its id
    */
-  public int beginningOfSequence() {
+  @Override
+  public int beginOfSequence() {
     return specialIds[0];
   }
 
@@ -278,6 +279,7 @@ public final class BpeTokenizer implements Tokenizer {
    *
    * @return its id
    */
+  @Override
   public int padding() {
     return specialIds[2];
   }

@@ -68,6 +68,44 @@ class LmDataTest {
   }
 
   @Test
+  void specialIdsAreTheTokenizersWithEndOfSequenceForAMissingOne() {
+    assertEquals(new LmData.SpecialIds(1, 1, 1), LmData.SpecialIds.of(CHARS));
+    Tokenizer withAll =
+        new Tokenizer() {
+          @Override
+          public int[] encode(String text) {
+            return CHARS.encode(text);
+          }
+
+          @Override
+          public String decode(int[] tokens) {
+            return CHARS.decode(tokens);
+          }
+
+          @Override
+          public int vocabularySize() {
+            return CHARS.vocabularySize();
+          }
+
+          @Override
+          public int endOfSequence() {
+            return 1;
+          }
+
+          @Override
+          public int beginOfSequence() {
+            return 0;
+          }
+
+          @Override
+          public int padding() {
+            return 2;
+          }
+        };
+    assertEquals(IDS, LmData.SpecialIds.of(withAll));
+  }
+
+  @Test
   void promptCompletionTrainsOnTheCompletionAndItsEndOnly() throws IOException {
     LmData.Data d =
         read("pc.jsonl", "{\"prompt\": \"ab\", \"completion\": \"cd\"}\n", 8, LmData.Layout.PAD);

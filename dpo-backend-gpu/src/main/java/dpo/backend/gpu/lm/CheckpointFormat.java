@@ -1,10 +1,7 @@
 package dpo.backend.gpu.lm;
 
-import dpo.api.ConfigurationException;
+import dpo.api.lm.SaveFormat;
 import dpo.backend.gpu.safetensors.DType;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How a saved checkpoint stores its weights: the element type and the largest shard. A checkpoint
@@ -18,9 +15,6 @@ import java.util.regex.Pattern;
 public record CheckpointFormat(DType dtype, long maxShardBytes) {
   /** float32 in one file: what {@code save} writes. */
   public static final CheckpointFormat DEFAULT = new CheckpointFormat(DType.F32, Long.MAX_VALUE);
-
-  private static final Pattern SIZE =
-      Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)?");
 
   /**
    * Validates the fields.
@@ -38,57 +32,15 @@ public record CheckpointFormat(DType dtype, long maxShardBytes) {
   }
 
   /**
-   * Parses command-line values.
+   * The format of the API's terms.
    *
-   * @param option the field or option the error names, e.g. {@code --dtype}
-   * @param dtype {@code float32} ({@code f32}, {@code fp32}) or {@code bfloat16} ({@code bf16})
-   * @return the dtype
-   * @throws ConfigurationException naming the option for anything else
+   * @param format the element type and largest shard
+   * @return the same format for this backend's writer
    */
-  public static DType parseDtype(String option, String dtype) {
-    return switch (dtype.toLowerCase(Locale.ROOT)) {
-      case "float32", "f32", "fp32" -> DType.F32;
-      case "bfloat16", "bf16" -> DType.BF16;
-      default ->
-          throw new ConfigurationException(
-              option, "'" + dtype + "' is not a dtype dpo writes; use float32 or bfloat16");
-    };
-  }
-
-  /**
-   * Parses a size as {@code transformers} does: {@code 2GB} is 2 * 10^9 bytes, {@code 2GiB} is 2 *
-   * 2^30; a bare number is bytes.
-   *
-   * @param option the field or option the error names, e.g. {@code --max-shard-size}
-   * @param size the text
-   * @return bytes, at least 1
-   * @throws ConfigurationException naming the option for a malformed or zero size
-   */
-  public static long parseSize(String option, String size) {
-    Matcher m = SIZE.matcher(size.strip().toUpperCase(Locale.ROOT));
-    if (!m.matches()) {
-      throw new ConfigurationException(
-          option, "'" + size + "' is not a size; write e.g. 2GB, 500MB or 1GiB");
-    }
-    String unit = m.group(2) == null ? "B" : m.group(2);
-    double scale =
-        switch (unit) {
-          case "KB" -> 1e3;
-          case "MB" -> 1e6;
-          case "GB" -> 1e9;
-          case "TB" -> 1e12;
-          case "KIB" -> 1L << 10;
-          case "MIB" -> 1L << 20;
-          case "GIB" -> 1L << 30;
-          case "TIB" -> 1L << 40;
-          default -> 1;
-        };
-    double bytes = Double.parseDouble(m.group(1)) * scale;
-    if (!(bytes >= 1) || bytes > Long.MAX_VALUE) {
-      throw new ConfigurationException(
-          option, "'" + size + "' must be at least 1 byte and below 2^63");
-    }
-    return (long) bytes;
+  public static CheckpointFormat of(SaveFormat format) {
+    return new CheckpointFormat(
+        format.weights() == SaveFormat.WeightType.BFLOAT16 ? DType.BF16 : DType.F32,
+        format.maxShardBytes());
   }
 
   /**

@@ -8,11 +8,13 @@ import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
 import dpo.api.lm.LoraConfig;
 import dpo.api.lm.ModelConfig;
+import dpo.api.lm.SaveFormat;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
 import dpo.backend.gpu.text.HfTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,6 +42,16 @@ public final class DjlLanguageModels implements LanguageModels {
   @Override
   public LanguageModel newLanguageModel(ModelConfig config, long seed) {
     return GptModel.create(manager, GptArchitecture.gpt2(config), seed);
+  }
+
+  /** Every architecture of {@link ModelPresets} in every size. */
+  @Override
+  public Map<String, List<String>> presets() {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (String arch : ModelPresets.ARCHITECTURES) {
+      out.put(arch, ModelPresets.NAMES);
+    }
+    return out;
   }
 
   @Override
@@ -82,6 +94,11 @@ public final class DjlLanguageModels implements LanguageModels {
   @Override
   public Map<String, Object> describe(Path directory) {
     return Checkpoints.info(directory);
+  }
+
+  @Override
+  public void convert(Path source, Path target, SaveFormat format) {
+    Checkpoints.convert(manager, source, target, CheckpointFormat.of(format));
   }
 
   @Override

@@ -293,6 +293,7 @@ public final class HfTokenizer implements Tokenizer {
    *
    * @return its id, or -1 if none
    */
+  @Override
   public int beginOfSequence() {
     return beginOfSequence;
   }
@@ -302,6 +303,7 @@ public final class HfTokenizer implements Tokenizer {
    *
    * @return its id, or -1 if none
    */
+  @Override
   public int padding() {
     return padding;
   }

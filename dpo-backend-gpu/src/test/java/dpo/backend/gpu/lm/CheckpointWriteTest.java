@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dpo.api.ConfigurationException;
+import dpo.api.lm.SaveFormat;
 import dpo.backend.gpu.DjlOffline;
 import dpo.backend.gpu.safetensors.DType;
 import dpo.backend.gpu.safetensors.SafeTensors;
@@ -302,28 +302,11 @@ class CheckpointWriteTest {
   }
 
   @Test
-  void sizesAndDtypesParseAsTransformersWritesThem() {
-    assertEquals(2_000_000_000L, CheckpointFormat.parseSize("--max-shard-size", "2GB"));
-    assertEquals(500_000_000L, CheckpointFormat.parseSize("--max-shard-size", "500MB"));
-    assertEquals(1L << 30, CheckpointFormat.parseSize("--max-shard-size", "1GiB"));
-    assertEquals(1536L << 20, CheckpointFormat.parseSize("--max-shard-size", "1.5gib"));
-    assertEquals(123, CheckpointFormat.parseSize("--max-shard-size", "123"));
-    for (String bad : List.of("2 gigs", "", "0", "-1GB")) {
-      ConfigurationException e =
-          assertThrows(
-              ConfigurationException.class,
-              () -> CheckpointFormat.parseSize("--max-shard-size", bad));
-      assertEquals("--max-shard-size", e.violations().get(0).field(), e.getMessage());
-      assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
-    }
-    assertEquals(DType.BF16, CheckpointFormat.parseDtype("--dtype", "bf16"));
-    assertEquals(DType.BF16, CheckpointFormat.parseDtype("--dtype", "bfloat16"));
-    assertEquals(DType.F32, CheckpointFormat.parseDtype("--dtype", "float32"));
-    ConfigurationException e =
-        assertThrows(
-            ConfigurationException.class, () -> CheckpointFormat.parseDtype("--dtype", "int8"));
-    assertEquals("--dtype", e.violations().get(0).field());
-    assertTrue(e.getMessage().contains("bfloat16"), e.getMessage());
+  void apiFormatsMapToTheWritersDtypes() {
+    assertEquals(
+        new CheckpointFormat(DType.BF16, 1000),
+        CheckpointFormat.of(new SaveFormat(SaveFormat.WeightType.BFLOAT16, 1000)));
+    assertEquals(CheckpointFormat.DEFAULT, CheckpointFormat.of(SaveFormat.DEFAULT));
     assertThrows(IllegalArgumentException.class, () -> new CheckpointFormat(DType.F16, 1));
   }
 }
