@@ -11,6 +11,7 @@ import dpo.core.align.AlignExperiment;
 import dpo.core.io.OutputFolder;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
+import dpo.datasets.io.TextLines;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -648,9 +648,17 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   static List<String> readPrompts(Path file) throws IOException {
     String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
     if (name.endsWith(".txt")) {
-      return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-          .filter(l -> !l.isBlank())
-          .toList();
+      // One prompt per line; a line longer than TextLines.DEFAULT_MAX_LINE_CHARS is refused with
+      // its file:line, so a file without line breaks cannot exhaust the memory.
+      List<String> prompts = new java.util.ArrayList<>();
+      try (TextLines lines = TextLines.open(file, TextLines.DEFAULT_MAX_LINE_CHARS, null)) {
+        for (String l = lines.next(); l != null; l = lines.next()) {
+          if (!l.isBlank()) {
+            prompts.add(l);
+          }
+        }
+      }
+      return prompts;
     }
     List<String> prompts = new java.util.ArrayList<>();
     try (var reader = dpo.datasets.format.Datasets.prompts(file, null)) {

@@ -194,7 +194,37 @@ class UserErrorsTest {
     String[] base = {
       "eval", "--model", missing, "--reference", missing, "--prompts", prompts, "--oracle"
     };
+    java.nio.file.Path longLine =
+        java.nio.file.Files.writeString(
+            tmp.resolve("long-prompt.txt"), "ok\n" + "a".repeat((1 << 20) + 1) + "\n");
+    String tooLong =
+        longLine
+            + ":2: the line is longer than 1048576 characters, the limit; break the text into"
+            + " lines (paragraphs)";
     return table(
+        row(
+            2,
+            "dpo align: --prompts: " + tooLong,
+            withOut(
+                "align",
+                "--prompts",
+                longLine.toString(),
+                "--oracle",
+                "synthetic",
+                "--model",
+                missing)),
+        row(
+            2,
+            "dpo eval: --prompts: " + tooLong,
+            "eval",
+            "--model",
+            missing,
+            "--reference",
+            missing,
+            "--prompts",
+            longLine.toString(),
+            "--oracle",
+            "synthetic"),
         row(2, "dpo eval: --oracle: unknown oracle 'nope'", with(base, "nope")),
         row(
             2,

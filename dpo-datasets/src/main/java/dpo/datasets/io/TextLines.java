@@ -20,6 +20,7 @@ public final class TextLines implements AutoCloseable {
   private final Path file;
   private final Reader in;
   private final int maxChars;
+  private final String limitOption;
   private final char[] buffer = new char[8192];
   private int position;
   private int limit;
@@ -28,10 +29,11 @@ public final class TextLines implements AutoCloseable {
   // Whether characters were read since the last line end: a last line without a line break.
   private boolean pending;
 
-  private TextLines(Path file, Reader in, int maxChars) {
+  private TextLines(Path file, Reader in, int maxChars, String limitOption) {
     this.file = file;
     this.in = in;
     this.maxChars = maxChars;
+    this.limitOption = limitOption;
   }
 
   /**
@@ -43,6 +45,19 @@ public final class TextLines implements AutoCloseable {
    * @throws BadDataException if the file cannot be opened
    */
   public static TextLines open(Path file, int maxChars) {
+    return open(file, maxChars, "--max-line-chars");
+  }
+
+  /**
+   * Opens a text file whose line limit the user raises with the given option, or cannot raise.
+   *
+   * @param file the file
+   * @param maxChars the longest line accepted, in characters
+   * @param limitOption the option that raises the limit, named in the refusal; null if none
+   * @return its lines
+   * @throws BadDataException if the file cannot be opened
+   */
+  public static TextLines open(Path file, int maxChars, String limitOption) {
     if (maxChars < 1) {
       throw new IllegalArgumentException("maxChars must be >= 1, got " + maxChars);
     }
@@ -53,7 +68,8 @@ public final class TextLines implements AutoCloseable {
       return new TextLines(
           file,
           new StrictUtf8Reader(new BufferedInputStream(Files.newInputStream(file))),
-          maxChars);
+          maxChars,
+          limitOption);
     } catch (IOException e) {
       throw ReadErrors.unreadable(file, e);
     }
@@ -102,8 +118,8 @@ public final class TextLines implements AutoCloseable {
               null,
               "the line is longer than "
                   + maxChars
-                  + " characters, the limit; break the text into lines (paragraphs), or raise the"
-                  + " limit with --max-line-chars");
+                  + " characters, the limit; break the text into lines (paragraphs)"
+                  + (limitOption == null ? "" : ", or raise the limit with " + limitOption));
         }
         sb.append(c);
         pending = true;
