@@ -81,7 +81,11 @@ public final class HfTokenizer implements Tokenizer {
     }
     HuggingFaceTokenizer tokenizer;
     try {
-      tokenizer = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false"));
+      // Whole sequences, neither cut nor padded: the model code decides lengths and padding (DJL
+      // would otherwise cut at a guessed model_max_length and warn that it guessed).
+      tokenizer =
+          HuggingFaceTokenizer.newInstance(
+              file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
     } catch (IOException | RuntimeException e) {
       throw new BadDataException(
           file, 0, null, "the tokenizers library rejects it: " + e.getMessage());

@@ -47,6 +47,20 @@ class HfTokenizerTest {
     assertEquals(0, HfTokenizer.load(dir).endOfSequence(), "config.json's eos_token_id wins");
   }
 
+  /**
+   * A text longer than the tokenizers library's guessed model_max_length (512) is encoded whole:
+   * lengths are the model code's business, and the library must neither cut nor warn.
+   */
+  @Test
+  void longTextsAreEncodedWholeWithATokenizerConfig(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("tokenizer.json"), WORD_LEVEL);
+    Files.writeString(
+        dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\", \"pad_token\": \"</s>\"}");
+    String text = "hello world again ".repeat(400).strip();
+    int[] ids = HfTokenizer.load(dir).encode(text);
+    assertEquals(1200, ids.length, "every word encoded, none cut");
+  }
+
   @Test
   void theWordTokenizersHuggingFaceFormGivesTheSameIds(@TempDir Path dir) throws Exception {
     dpo.datasets.synthetic.WordTokenizer words =
