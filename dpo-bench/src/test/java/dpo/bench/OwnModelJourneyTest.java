@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,26 +55,9 @@ class OwnModelJourneyTest {
     "happily", "slowly", "today", "again", "at night", "in the rain"
   };
 
-  record Result(int exitCode, String out, String err) {
-    @Override
-    public String toString() {
-      return "exit " + exitCode + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" + err;
-    }
-  }
-
-  static Result dpo(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code;
-    try (PrintWriter o = new PrintWriter(out);
-        PrintWriter e = new PrintWriter(err)) {
-      code = Main.execute(args, o, e);
-    }
-    return new Result(code, out.toString(), err.toString());
-  }
-
-  private static Result ok(String... args) {
-    Result r = dpo(args);
+  /** Runs a command as {@link LmTrainCommandTest#dpo} does and requires exit code 0. */
+  private static LmTrainCommandTest.Result ok(String... args) {
+    LmTrainCommandTest.Result r = LmTrainCommandTest.dpo(args);
     assertEquals(0, r.exitCode(), () -> String.join(" ", args) + "\n" + r);
     return r;
   }
@@ -203,7 +184,7 @@ class OwnModelJourneyTest {
 
     // dpo eval of the last checkpoint against the SFT model sees the same improvement.
     Path checkpoint = Path.of(aligned, "runs", "on-policy", "seed-1", "checkpoints", "iteration-3");
-    Result eval =
+    LmTrainCommandTest.Result eval =
         ok(
             "eval",
             "--model",
