@@ -154,6 +154,27 @@ class LoraTrainCommandTest {
           expected[0] == adapted.sequenceLogProbs(prompts, responses)[0], "adapters trained");
     }
 
+    // lm info and lm generate load the adapter folder (and its base) as well.
+    LmTrainCommandTest.Result info = LmTrainCommandTest.dpo("lm", "info", straight.toString());
+    assertEquals(0, info.exitCode(), info.toString());
+    Path prompts = Files.writeString(dir.resolve("prompts.jsonl"), "{\"prompt\": \"the cat\"}\n");
+    Path generated = dir.resolve("generated.jsonl");
+    LmTrainCommandTest.Result g =
+        LmTrainCommandTest.dpo(
+            "lm",
+            "generate",
+            "--model",
+            straight.toString(),
+            "--prompts",
+            prompts.toString(),
+            "--out",
+            generated.toString(),
+            "--greedy",
+            "--max-new-tokens",
+            "4");
+    assertEquals(0, g.exitCode(), g.toString());
+    assertEquals(1, Files.readAllLines(generated).size());
+
     // Killed after step 16, resumed from the adapter checkpoint and its optimizer state.
     Path resumed = dir.resolve("lora-sft-resumed");
     LmTrainCommandTest.Result stopped =
