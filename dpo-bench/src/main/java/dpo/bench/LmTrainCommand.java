@@ -49,6 +49,11 @@ import picocli.CommandLine.Spec;
           + " accepts, with metrics.jsonl, loss.png and loss.svg, and checkpoints/step-N/."
           + " Rerunning the same command into the same DIR resumes from the last checkpoint"
           + " and gives the result of an uninterrupted run.",
+      "",
+      "LoRA: with --lora-rank R (and --model) only low-rank adapters are trained; DIR and every"
+          + " checkpoint are then PEFT adapter folders (adapter_config.json,"
+          + " adapter_model.safetensors) naming --model as their base, loaded with it by every"
+          + " command's --model.",
       ""
     },
     footer = {
@@ -182,6 +187,7 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
             start(),
             context,
             training.settings(lr),
+            training.lora(),
             training.backend,
             backendOptions.config(),
             training.stopAfter);

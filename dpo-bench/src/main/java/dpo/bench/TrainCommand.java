@@ -51,6 +51,11 @@ import picocli.CommandLine.Spec;
           + " anywhere) with metrics.jsonl, loss.png/.svg, run.json and checkpoints/step-N/"
           + " (with the optimizer state); rerunning the same command resumes from the last"
           + " checkpoint and ends where an uninterrupted run does.",
+      "",
+      "LoRA: with --lora-rank R only low-rank adapters on --model are trained; without"
+          + " --reference the reference is --model itself with the adapters off (one copy of the"
+          + " weights), and DIR and every checkpoint are PEFT adapter folders"
+          + " (adapter_config.json, adapter_model.safetensors) that name --model as their base.",
       ""
     },
     footer = {
@@ -181,6 +186,7 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             maxPromptLength,
             evalFraction,
             training.settings(lr),
+            training.lora(),
             training.backend,
             backendOptions.config(),
             training.stopAfter);

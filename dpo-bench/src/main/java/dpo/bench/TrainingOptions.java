@@ -1,6 +1,8 @@
 package dpo.bench;
 
+import dpo.api.lm.LoraConfig;
 import dpo.core.training.TrainingSettings;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -97,6 +99,32 @@ final class TrainingOptions {
   String backend;
 
   @Option(
+      names = "--lora-rank",
+      paramLabel = "R",
+      defaultValue = "0",
+      description =
+          "Train low-rank adapters (LoRA) of rank R on the --model checkpoint instead of every"
+              + " weight; checkpoints and the output are then PEFT adapter folders naming the"
+              + " base; 0: no adapters (default: ${DEFAULT-VALUE}).")
+  int loraRank;
+
+  @Option(
+      names = "--lora-alpha",
+      paramLabel = "A",
+      description = "The adapters' scale numerator: updates are scaled by A/R (default: 2R).")
+  Double loraAlpha;
+
+  @Option(
+      names = "--lora-targets",
+      paramLabel = "LIST",
+      split = ",",
+      description =
+          "Modules that get adapters, as PEFT names them (e.g. q_proj,v_proj or c_attn), or"
+              + " all-linear for every attention and MLP projection (default: the family's,"
+              + " q_proj,v_proj for Llama, c_attn for GPT-2).")
+  List<String> loraTargets;
+
+  @Option(
       names = "--stop-after",
       paramLabel = "N",
       defaultValue = "0",
@@ -113,6 +141,25 @@ final class TrainingOptions {
     if (steps > 0 && spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
       throw new ParameterException(spec.commandLine(), "give either --steps or --epochs, not both");
     }
+    if (loraRank < 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--lora-rank must be >= 0 (0: no adapters), got " + loraRank);
+    }
+    if (loraRank == 0 && (loraAlpha != null || loraTargets != null)) {
+      throw new ParameterException(
+          spec.commandLine(), "--lora-alpha and --lora-targets need --lora-rank R (at least 1)");
+    }
+  }
+
+  /** The adapters to train, or null for none. */
+  LoraConfig lora() {
+    if (loraRank == 0) {
+      return null;
+    }
+    return new LoraConfig(
+        loraRank,
+        loraAlpha == null ? 2.0 * loraRank : loraAlpha,
+        loraTargets == null ? List.of() : loraTargets);
   }
 
   /** The settings with a learning rate. */

@@ -113,12 +113,13 @@ final class UserErrors {
 
   private static String withOption(String option, String field, String message) {
     if (option != null) {
-      // "beta must be > 0" reads "--beta: must be > 0": the option replaces the field's name.
-      return option
-          + ": "
-          + (field != null && message.startsWith(field + " ")
-              ? message.substring(field.length() + 1)
-              : message);
+      // "beta must be > 0" (or "--beta must be > 0") reads "--beta: must be > 0": the option
+      // replaces the field's name.
+      String named =
+          message.startsWith(option + " ")
+              ? option
+              : field != null && message.startsWith(field + " ") ? field : null;
+      return option + ": " + (named == null ? message : message.substring(named.length() + 1));
     }
     return field == null ? message : field + ": " + message;
   }

@@ -653,7 +653,43 @@ class UserErrorsTest {
                 "--tokenizer",
                 t,
                 "--layout",
-                "roll")));
+                "roll")),
+        row(
+            2,
+            "dpo lm train: --lora-rank must be >= 0 (0: no adapters), got -1",
+            withOut("lm", "train", "--data", text.toString(), "--lora-rank", "-1")),
+        row(
+            2,
+            "dpo lm train: --lora-alpha and --lora-targets need --lora-rank R",
+            withOut("lm", "train", "--data", text.toString(), "--lora-alpha", "8")),
+        row(
+            2,
+            "dpo lm train: --lora-alpha: must be a positive number, got -2.0",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--model",
+                tmp.resolve("no-model").toString(),
+                "--lora-rank",
+                "4",
+                "--lora-alpha",
+                "-2")),
+        row(
+            2,
+            "dpo lm train: --lora-rank: needs a checkpoint to adapt (--model DIR)",
+            withOut(
+                "lm",
+                "train",
+                "--data",
+                text.toString(),
+                "--arch",
+                "llama",
+                "--tokenizer",
+                t,
+                "--lora-rank",
+                "4")));
   }
 
   @TestFactory
@@ -683,6 +719,10 @@ class UserErrorsTest {
             2,
             "dpo train: --epochs: must be > 0 when no step count is given",
             withOut("train", "--data", p, "--model", model.toString(), "--epochs", "0")),
+        row(
+            2,
+            "dpo train: --lora-rank must be >= 0 (0: no adapters), got -1",
+            withOut("train", "--data", p, "--model", model.toString(), "--lora-rank", "-1")),
         row(
             2,
             "dpo train: give either --steps or --epochs, not both",

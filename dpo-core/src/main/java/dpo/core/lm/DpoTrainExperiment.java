@@ -8,6 +8,7 @@ import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
+import dpo.api.lm.LoraConfig;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.StepMetrics;
 import dpo.api.lm.Tokenizer;
@@ -72,7 +73,8 @@ public final class DpoTrainExperiment {
    * The experiment's settings.
    *
    * @param model the policy's starting checkpoint folder
-   * @param reference the reference checkpoint folder, or null for {@code model}
+   * @param reference the reference checkpoint folder, or null for {@code model} (with {@code lora},
+   *     the policy's own base with its adapters off: no second copy of the weights)
    * @param objective objective id ({@code sigmoid}, {@code ipo}, {@code hinge} or a plugin's)
    * @param beta the KL coefficient
    * @param labelSmoothing the probability that a label is flipped (conservative DPO), in [0, 0.5)
@@ -81,6 +83,8 @@ public final class DpoTrainExperiment {
    *     max length)
    * @param evalFraction fraction of the pairs held out for evaluation, in [0, 1)
    * @param training how long and how to train
+   * @param lora low-rank adapters to train on the policy instead of every weight (the checkpoints
+   *     and the output are then adapter folders naming {@code model}), or null for none
    * @param backend backend id, or null for the highest-priority one with language models
    * @param backendConfig the backend's settings (threads, device)
    * @param stopAfter stop after this step as if killed (0: never; tests resume)
@@ -95,6 +99,7 @@ public final class DpoTrainExperiment {
       int maxPromptLength,
       double evalFraction,
       TrainingSettings training,
+      LoraConfig lora,
       String backend,
       BackendConfig backendConfig,
       int stopAfter) {
@@ -184,8 +189,12 @@ public final class DpoTrainExperiment {
     try (PolicyBackend backend = provider.create(config.backendConfig())) {
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
       Tokenizer tokenizer = lm.loadTokenizer(config.model());
-      try (LanguageModel reference = lm.loadLanguageModel(referenceFolder)) {
-        int context = reference.config().contextLength();
+      // With adapters and no --reference, the reference is the policy's own base view (the task
+      // takes it from the model it trains); otherwise a second model, loaded here.
+      boolean baseView = config.lora() != null && config.reference() == null;
+      try (LanguageModel reference = baseView ? null : lm.loadLanguageModel(referenceFolder)) {
+        int context =
+            reference == null ? context(lm, referenceFolder) : reference.config().contextLength();
         int maxLength = config.maxLength() == 0 ? context : config.maxLength();
         if (maxLength > context) {
           throw new ConfigurationException(
@@ -251,7 +260,12 @@ public final class DpoTrainExperiment {
         TrainingLoop.Outcome outcome =
             TrainingLoop.run(
                 lm,
-                () -> lm.loadLanguageModel(config.model()),
+                () ->
+                    TrainingRuns.withLora(
+                        lm,
+                        lm.loadLanguageModel(config.model()),
+                        config.lora(),
+                        config.training().seed()),
                 config.training(),
                 new Preferences(train, eval, reference, objective, config.training().batchSize()),
                 TrainingRuns.fingerprint(key),
@@ -280,6 +294,16 @@ public final class DpoTrainExperiment {
     }
   }
 
+  /** A checkpoint's context: as the backend describes it, else from the loaded model. */
+  private static int context(LanguageModels lm, Path model) {
+    if (lm.describe(model).get("context") instanceof Number n) {
+      return n.intValue();
+    }
+    try (LanguageModel m = lm.loadLanguageModel(model)) {
+      return m.config().contextLength();
+    }
+  }
+
   /**
    * The config without what does not change the numbers (threads, device, stop), with the backend's
    * id.
@@ -295,6 +319,7 @@ public final class DpoTrainExperiment {
         c.maxPromptLength(),
         c.evalFraction(),
         c.training(),
+        c.lora(),
         backend,
         BackendConfig.defaults(),
         0);
@@ -353,7 +378,11 @@ public final class DpoTrainExperiment {
     return isEval;
   }
 
-  /** Offline DPO: a batch is a set of pairs; evaluation scores the held-out pairs. */
+  /**
+   * Offline DPO: a batch is a set of pairs; evaluation scores the held-out pairs. A null {@code
+   * reference} is the trained model's own base view ({@link LanguageModel#withoutAdapters()}),
+   * which lives with the model and is not closed separately.
+   */
   private record Preferences(
       List<Tokens> train,
       List<Tokens> eval,
@@ -372,7 +401,7 @@ public final class DpoTrainExperiment {
       for (int i : batch) {
         pairs.add(train.get(i));
       }
-      StepMetrics s = trainer.dpoStep(preferenceBatch(pairs), reference, objective);
+      StepMetrics s = trainer.dpoStep(preferenceBatch(pairs), referenceOf(model), objective);
       return metrics(s);
     }
 
@@ -398,7 +427,7 @@ public final class DpoTrainExperiment {
         List<int[]> responses = new ArrayList<>(b.chosen());
         responses.addAll(b.rejected());
         double[] policy = model.sequenceLogProbs(prompts, responses);
-        double[] ref = reference.sequenceLogProbs(prompts, responses);
+        double[] ref = referenceOf(model).sequenceLogProbs(prompts, responses);
         int k = b.size();
         for (int i = 0; i < k; i++) {
           double c = policy[i] - ref[i];
@@ -421,6 +450,10 @@ public final class DpoTrainExperiment {
               logpsRejected,
               Double.NaN,
               Double.NaN));
+    }
+
+    private LanguageModel referenceOf(LanguageModel model) {
+      return reference == null ? model.withoutAdapters() : reference;
     }
 
     private static PreferenceBatch preferenceBatch(List<Tokens> pairs) {

@@ -8,6 +8,7 @@ import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
+import dpo.api.lm.LoraConfig;
 import dpo.api.lm.TokenBatch;
 import dpo.api.lm.TokenLoss;
 import dpo.api.lm.Tokenizer;
@@ -82,6 +83,8 @@ public final class LmTrainExperiment {
    * @param context block length in tokens; 0: {@value #FRESH_CONTEXT} for a fresh model (its
    *     context), a checkpoint's context up to {@value #CHECKPOINT_CONTEXT}
    * @param training how long and how to train
+   * @param lora low-rank adapters to train on the checkpoint instead of every weight (the
+   *     checkpoints and the output are then adapter folders naming it), or null for none
    * @param backend backend id, or null for the highest-priority one with language models
    * @param backendConfig the backend's settings (threads, device)
    * @param stopAfter stop after this step as if killed (0: never; tests resume)
@@ -90,11 +93,18 @@ public final class LmTrainExperiment {
       Start start,
       int context,
       TrainingSettings training,
+      LoraConfig lora,
       String backend,
       BackendConfig backendConfig,
       int stopAfter) {
     /** Checks the counts, each error naming its field. */
     public Config {
+      if (lora != null && start instanceof Start.Fresh) {
+        throw new ConfigurationException(
+            "lora-rank",
+            "lora-rank needs a checkpoint to adapt (--model DIR): adapters are saved naming their"
+                + " base folder, and a fresh model has none; train the base model first");
+      }
       if (context != 0 && context < 2) {
         throw new ConfigurationException(
             "context", "context must be >= 2 tokens (0: the default), got " + context);
@@ -178,7 +188,9 @@ public final class LmTrainExperiment {
         source = f.tokenizer();
       } else {
         Path model = ((Start.Checkpoint) config.start()).model();
-        initial = () -> lm.loadLanguageModel(model);
+        LoraConfig lora = config.lora();
+        long seed = config.training().seed();
+        initial = () -> TrainingRuns.withLora(lm, lm.loadLanguageModel(model), lora, seed);
         source = model;
       }
       String sourceHash = Provenance.folderSha256(source);
@@ -186,6 +198,9 @@ public final class LmTrainExperiment {
       key.put("start", config.start());
       key.put("context", context);
       key.put("training", config.training());
+      if (config.lora() != null) {
+        key.put("lora", config.lora());
+      }
       key.put("backend", provider.id());
       key.put("start_sha256", sourceHash);
       key.put("train_sha256", TrainingRuns.sha256(train));

@@ -1,6 +1,9 @@
 package dpo.core.lm;
 
 import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.lm.LanguageModel;
+import dpo.api.lm.LanguageModels;
+import dpo.api.lm.LoraConfig;
 import dpo.core.align.AlignExperiment;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
@@ -35,5 +38,23 @@ final class TrainingRuns {
   /** The providers of a run with a backend only. */
   static RunRecord.Providers providers(PolicyBackendProvider backend) {
     return new RunRecord.Providers(RunRecord.ProviderInfo.of(backend), null, null, null);
+  }
+
+  /**
+   * A loaded model with adapters added (closed if that fails), or the model as it is when {@code
+   * lora} is null.
+   */
+  static LanguageModel withLora(
+      LanguageModels lm, LanguageModel model, LoraConfig lora, long seed) {
+    if (lora == null) {
+      return model;
+    }
+    try {
+      lm.addLora(model, lora, seed);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
   }
 }
