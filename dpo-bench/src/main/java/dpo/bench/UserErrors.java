@@ -161,11 +161,16 @@ final class UserErrors {
     int bestDepth = -1;
     for (OptionSpec o : spec.options()) {
       Object v = o.getValue();
-      if (v instanceof Path p) {
-        Path abs = p.toAbsolutePath().normalize();
-        if (target.startsWith(abs) && abs.getNameCount() > bestDepth) {
-          best = o.longestName();
-          bestDepth = abs.getNameCount();
+      // An option takes one path (--model DIR) or several (--data FILE...).
+      Collection<?> values =
+          v instanceof Collection<?> many ? many : java.util.List.of(v == null ? "" : v);
+      for (Object each : values) {
+        if (each instanceof Path p) {
+          Path abs = p.toAbsolutePath().normalize();
+          if (target.startsWith(abs) && abs.getNameCount() > bestDepth) {
+            best = o.longestName();
+            bestDepth = abs.getNameCount();
+          }
         }
       }
     }

@@ -227,7 +227,7 @@ class TokenizerCommandTest {
             "1000");
     assertEquals(2, r.exitCode(), r.toString());
     assertEquals(
-        "dpo tokenizer train: "
+        "dpo tokenizer train: --input: "
             + corpus
             + ":2: the line is longer than 1000 characters,"
             + " the limit; break the text into lines (paragraphs), or raise the limit with"

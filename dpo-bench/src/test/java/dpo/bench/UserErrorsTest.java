@@ -616,7 +616,7 @@ class UserErrorsTest {
                 "1")),
         row(
             2,
-            "dpo lm train: " + rows + ":2 (completion): missing field",
+            "dpo lm train: --data: " + rows + ":2 (completion): missing field",
             withOut(
                 "lm",
                 "train",
@@ -705,7 +705,7 @@ class UserErrorsTest {
         row(2, "dpo train: Missing required option: '--model=DIR'", withOut("train", "--data", p)),
         row(
             2,
-            "dpo train: " + prefs + ":2 (rejected): missing field",
+            "dpo train: --data: " + prefs + ":2 (rejected): missing field",
             withOut("train", "--data", p, "--model", model.toString())),
         row(
             2,
