@@ -5,6 +5,7 @@ import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
+import dpo.api.data.HeldOut;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
@@ -29,7 +30,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Offline DPO on a fixed file of preference pairs, as TRL's DPOTrainer trains: the policy starts
@@ -194,7 +194,9 @@ public final class DpoTrainExperiment {
       boolean baseView = config.lora() != null && config.reference() == null;
       try (LanguageModel reference = baseView ? null : lm.loadLanguageModel(referenceFolder)) {
         int context =
-            reference == null ? context(lm, referenceFolder) : reference.config().contextLength();
+            reference == null
+                ? TrainingRuns.checkpointContext(lm, referenceFolder)
+                : reference.config().contextLength();
         int maxLength = config.maxLength() == 0 ? context : config.maxLength();
         if (maxLength > context) {
           throw new ConfigurationException(
@@ -220,7 +222,7 @@ public final class DpoTrainExperiment {
         for (Pair p : pairs) {
           all.add(tokens(tokenizer, p, maxLength, maxPrompt));
         }
-        boolean[] isEval = heldOut(all.size(), held, config.training().seed());
+        boolean[] isEval = HeldOut.draw(all.size(), held, config.training().seed());
         List<Tokens> train = new ArrayList<>();
         List<Tokens> eval = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
@@ -294,16 +296,6 @@ public final class DpoTrainExperiment {
     }
   }
 
-  /** A checkpoint's context: as the backend describes it, else from the loaded model. */
-  private static int context(LanguageModels lm, Path model) {
-    if (lm.describe(model).get("context") instanceof Number n) {
-      return n.intValue();
-    }
-    try (LanguageModel m = lm.loadLanguageModel(model)) {
-      return m.config().contextLength();
-    }
-  }
-
   /**
    * The config without what does not change the numbers (threads, device, stop), with the backend's
    * id.
@@ -356,26 +348,6 @@ public final class DpoTrainExperiment {
     int[] out = Arrays.copyOf(ids, ids.length + 1);
     out[ids.length] = tokenizer.endOfSequence();
     return out;
-  }
-
-  /** Which of n pairs are held out: a seeded uniform draw of {@code held} of them. */
-  static boolean[] heldOut(int n, int held, long seed) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    SplittableRandom random = new SplittableRandom(seed);
-    for (int i = 0; i < held; i++) {
-      int j = i + random.nextInt(n - i);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    boolean[] isEval = new boolean[n];
-    for (int i = 0; i < held; i++) {
-      isEval[order[i]] = true;
-    }
-    return isEval;
   }
 
   /**

@@ -277,7 +277,7 @@ public final class LmTrainExperiment {
       return config.context() > 0 ? config.context() : FRESH_CONTEXT;
     }
     Path model = ((Start.Checkpoint) config.start()).model();
-    int modelContext = modelContext(lm, model);
+    int modelContext = TrainingRuns.checkpointContext(lm, model);
     if (config.context() == 0) {
       return Math.min(CHECKPOINT_CONTEXT, modelContext);
     }
@@ -291,16 +291,6 @@ public final class LmTrainExperiment {
               + " tokens; use at most that");
     }
     return config.context();
-  }
-
-  /** A checkpoint's context: as the backend describes it, else from the loaded model. */
-  private static int modelContext(LanguageModels lm, Path model) {
-    if (lm.describe(model).get("context") instanceof Number n) {
-      return n.intValue();
-    }
-    try (LanguageModel m = lm.loadLanguageModel(model)) {
-      return m.config().contextLength();
-    }
   }
 
   /** The blocks that have a target (a packed last block may hold none). */

@@ -7,6 +7,7 @@ import dpo.api.lm.LoraConfig;
 import dpo.core.align.AlignExperiment;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
+import java.nio.file.Path;
 import java.util.Map;
 
 /** What the training experiments share: the run's fingerprint and provenance. */
@@ -33,6 +34,16 @@ final class TrainingRuns {
       d.update(b.array(), 0, b.position());
     }
     return java.util.HexFormat.of().formatHex(d.digest());
+  }
+
+  /** A checkpoint's context: as the backend describes it, else from the loaded model. */
+  static int checkpointContext(LanguageModels lm, Path model) {
+    if (lm.describe(model).get("context") instanceof Number n) {
+      return n.intValue();
+    }
+    try (LanguageModel m = lm.loadLanguageModel(model)) {
+      return m.config().contextLength();
+    }
   }
 
   /** The providers of a run with a backend only. */

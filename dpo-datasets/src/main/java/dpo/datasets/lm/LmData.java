@@ -1,6 +1,7 @@
 package dpo.datasets.lm;
 
 import dpo.api.BadDataException;
+import dpo.api.data.HeldOut;
 import dpo.api.lm.Tokenizer;
 import dpo.datasets.format.TextExample;
 import dpo.datasets.format.TextExamples;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * The token blocks a language model trains on, made from text files ({@link TextExamples}): each
@@ -179,7 +179,7 @@ public final class LmData {
               + " and train"
               + " on the rest; give more text or a smaller eval fraction (0 holds out nothing)");
     }
-    boolean[] isEval = heldOut(n, held, config.seed());
+    boolean[] isEval = HeldOut.draw(n, held, config.seed());
     List<Sequence> train = new ArrayList<>(n - held);
     List<Sequence> eval = new ArrayList<>(held);
     for (int i = 0; i < n; i++) {
@@ -189,26 +189,6 @@ public final class LmData {
     Blocks trainBlocks = layout(train, specials.pad(), config, counts);
     Blocks evalBlocks = layout(eval, specials.pad(), config, counts);
     return new Data(trainBlocks, evalBlocks, n, held, counts[0], counts[1]);
-  }
-
-  /** Which of n examples are held out: a uniform draw of {@code held} of them. */
-  static boolean[] heldOut(int n, int held, long seed) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    SplittableRandom random = new SplittableRandom(seed);
-    for (int i = 0; i < held; i++) { // a partial Fisher-Yates shuffle: the first `held` are drawn
-      int j = i + random.nextInt(n - i);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    boolean[] isEval = new boolean[n];
-    for (int i = 0; i < held; i++) {
-      isEval[order[i]] = true;
-    }
-    return isEval;
   }
 
   /**
