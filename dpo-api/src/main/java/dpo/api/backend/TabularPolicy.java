@@ -63,6 +63,27 @@ public interface TabularPolicy extends AutoCloseable {
   StepReport exactStep(Sampler sampler, Objective objective, StepSize stepSize);
 
   /**
+   * One exact step as {@link #exactStep(Sampler, Objective, StepSize)}, measuring the loss only
+   * when the caller needs it. The update is the same either way. The loss is a logarithm per pair
+   * that a gradient does not need, so a training loop that records it only at metric steps lets a
+   * backend skip that work on the other steps; a backend may still compute it.
+   *
+   * <p>The default computes the loss on every step, so a backend written before this method
+   * behaves correctly without change.
+   *
+   * @param sampler the pair distribution W (not differentiated)
+   * @param objective the per-pair loss
+   * @param stepSize the per-prompt step size
+   * @param lossNeeded whether the report must carry the loss; when false its loss may be NaN
+   * @return the report; its loss is the loss before the step, or NaN when not needed and skipped
+   * @throws TrainingDivergedException if a parameter becomes non-finite
+   */
+  default StepReport exactStep(
+      Sampler sampler, Objective objective, StepSize stepSize, boolean lossNeeded) {
+    return exactStep(sampler, objective, stepSize);
+  }
+
+  /**
    * One step along a sampled gradient: per prompt, draws {@code pairs} ordered pairs from W, labels
    * each with a Bernoulli(sigma(r_y - r_y')) draw, and descends the mean hard-label loss.
    *

@@ -108,13 +108,19 @@ final class CpuTabularPolicy implements TabularPolicy {
 
   @Override
   public StepReport exactStep(Sampler sampler, Objective objective, StepSize stepSize) {
+    return exactStep(sampler, objective, stepSize, true);
+  }
+
+  @Override
+  public StepReport exactStep(
+      Sampler sampler, Objective objective, StepSize stepSize, boolean lossNeeded) {
     requireOpen();
     Optional<LogisticForm> form = objective.logisticForm();
     if (form.isPresent()) {
       LogisticForm f = form.get();
-      run(x -> exactLogistic(x, sampler, f, stepSize));
+      run(x -> exactLogistic(x, sampler, f, stepSize, lossNeeded));
     } else {
-      run(x -> exactGeneric(x, sampler, objective, stepSize));
+      run(x -> exactGeneric(x, sampler, objective, stepSize, lossNeeded));
     }
     return finish();
   }
@@ -135,12 +141,14 @@ final class CpuTabularPolicy implements TabularPolicy {
     return finish();
   }
 
-  private void exactLogistic(int x, Sampler sampler, LogisticForm form, StepSize stepSize) {
+  private void exactLogistic(
+      int x, Sampler sampler, LogisticForm form, StepSize stepSize, boolean lossNeeded) {
     Workspace ws = workspaces.get();
     PairWeights weights = prepare(ws, x, sampler, form.beta());
     ws.inputs.prepare(theta, rewards, x * responses, form.beta());
     double[] grad = ws.gradient;
-    kernel.sums(ws.inputs, weights, form.beta(), form.labelSmoothing(), grad, ws.sums);
+    kernel.sums(
+        ws.inputs, weights, form.beta(), form.labelSmoothing(), lossNeeded, grad, ws.sums);
     double weightSum = ws.sums[0];
     for (int y = 0; y < responses; y++) {
       grad[y] /= weightSum;
@@ -149,7 +157,8 @@ final class CpuTabularPolicy implements TabularPolicy {
     update(x, logPartition, form.beta(), stepSize, grad, ws.sums[1] / weightSum);
   }
 
-  private void exactGeneric(int x, Sampler sampler, Objective objective, StepSize stepSize) {
+  private void exactGeneric(
+      int x, Sampler sampler, Objective objective, StepSize stepSize, boolean lossNeeded) {
     Workspace ws = workspaces.get();
     PairWeights weights = prepare(ws, x, sampler, objective.beta());
     int base = x * responses;
@@ -166,13 +175,21 @@ final class CpuTabularPolicy implements TabularPolicy {
         }
         double h = thetaY - theta[base + y2];
         double p = LogisticForm.sigmoid(rewardY - ws.rewards[y2]);
-        loss += w * objective.loss(h, p);
+        if (lossNeeded) {
+          loss += w * objective.loss(h, p);
+        }
         double d = w * objective.derivative(h, p);
         grad[y] += d;
         grad[y2] -= d;
       }
     }
-    update(x, weights.logPartition(), objective.beta(), stepSize, grad, loss);
+    update(
+        x,
+        weights.logPartition(),
+        objective.beta(),
+        stepSize,
+        grad,
+        lossNeeded ? loss : Double.NaN);
   }
 
   private void sampledPrompt(

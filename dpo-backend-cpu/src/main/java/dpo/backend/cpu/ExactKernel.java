@@ -9,8 +9,15 @@ import java.util.Arrays;
  * presented the other way round with the label flipped, so the two ordered pairs share one loss
  * term with weight w(y, y') + w(y', y); this halves the logarithms.
  *
+ * <p>Each row runs in passes over y' > y: first the pair weights (K multiply-adds per pair from the
+ * sampler's per-response factors, {@link PairWeights}), then the logistic terms reading them. Short
+ * loop bodies keep the SIMD kernel's vectorised logarithm inlined and let each pass run at the
+ * speed of its one bottleneck.
+ *
  * <p>Results: {@code grad[y]} receives d/dtheta_y of sum w * loss (before division by the weight
- * sum), {@code out[0]} the weight sum S and {@code out[1]} the sum of w * loss.
+ * sum), {@code out[0]} the weight sum S and {@code out[1]} the sum of w * loss, or NaN when the
+ * loss is not needed: then the gradient-only pass puts each pair over one division ({@link
+ * LogisticInputs}) and takes no logarithm.
  */
 abstract class ExactKernel {
   static final double LOG_2 = Math.log(2);
@@ -19,11 +26,26 @@ abstract class ExactKernel {
   abstract String name();
 
   /**
-   * The ratio-form terms of row y for every y' > y: adds the row's gradient sum, weight sum and
-   * loss sum to {@code acc[0..2]} and subtracts each pair's gradient from grad[y'].
+   * The ratio-form terms of row y for every y' > y, with the row's weights already in {@code
+   * in.weight}: adds the row's gradient sum, weight sum and loss sum to {@code acc[0..2]} and
+   * subtracts each pair's gradient from grad[y'].
    */
-  abstract void ratioRow(
-      LogisticInputs in, PairWeights w, int y, double smoothing, double[] grad, double[] acc);
+  abstract void ratioRow(LogisticInputs in, int y, double smoothing, double[] grad, double[] acc);
+
+  /**
+   * The gradient-only terms of row y for every y' > y, one division per pair, with the row's
+   * weights already in {@code in.weight}: adds the row's gradient sum and weight sum to {@code
+   * acc[0..1]} and subtracts each pair's gradient from grad[y'].
+   */
+  abstract void gradientRow(LogisticInputs in, int y, double smoothing, double[] grad, double[] acc);
+
+  /**
+   * Writes w(y, y') + w(y', y), the capped relative weights of both orders, into {@code
+   * in.weight[y']} for every y' > y. The scalar kernel's pass; the SIMD kernel overrides it.
+   */
+  void weightRow(LogisticInputs in, PairWeights w, int y) {
+    scalarWeights(in, w, y, y + 1);
+  }
 
   /** The separable, ratio-form sums, row by row; callers guarantee both forms are safe. */
   final void ratioSums(
@@ -45,7 +67,8 @@ abstract class ExactKernel {
       weightSum += diagonal;
       loss += diagonal * LOG_2;
       acc[0] = 0;
-      ratioRow(in, w, y, smoothing, grad, acc);
+      weightRow(in, w, y);
+      ratioRow(in, y, smoothing, grad, acc);
       grad[y] += acc[0];
     }
     for (int y = 0; y < n; y++) {
@@ -55,18 +78,48 @@ abstract class ExactKernel {
     out[1] = loss + acc[2];
   }
 
-  /**
-   * Accumulates one prompt, choosing the ratio form when it is exact and the stable pair-by-pair
-   * form otherwise.
-   */
-  final void sums(
+  /** The separable sums without the loss, one division per pair; {@code out[1]} is NaN. */
+  final void gradientSums(
       LogisticInputs in,
       PairWeights w,
       double beta,
       double smoothing,
       double[] grad,
       double[] out) {
-    if (in.ratioSafe && w.separable()) {
+    int n = in.responses;
+    double[] acc = in.acc;
+    acc[1] = 0;
+    double weightSum = 0;
+    Arrays.fill(grad, 0, n, 0);
+    for (int y = 0; y < n; y++) {
+      weightSum += diagonal(w, y);
+      acc[0] = 0;
+      weightRow(in, w, y);
+      gradientRow(in, y, smoothing, grad, acc);
+      grad[y] += acc[0];
+    }
+    for (int y = 0; y < n; y++) {
+      grad[y] *= beta;
+    }
+    out[0] = weightSum + acc[1];
+    out[1] = Double.NaN;
+  }
+
+  /**
+   * Accumulates one prompt, choosing the ratio form when it is exact and the stable pair-by-pair
+   * form otherwise; without the loss, the one-division form when it is exact.
+   */
+  final void sums(
+      LogisticInputs in,
+      PairWeights w,
+      double beta,
+      double smoothing,
+      boolean lossNeeded,
+      double[] grad,
+      double[] out) {
+    if (!lossNeeded && in.fusedSafe && w.separable()) {
+      gradientSums(in, w, beta, smoothing, grad, out);
+    } else if (in.ratioSafe && w.separable()) {
       ratioSums(in, w, beta, smoothing, grad, out);
     } else {
       stableSums(in, w, beta, smoothing, grad, out);
@@ -74,26 +127,87 @@ abstract class ExactKernel {
   }
 
   /**
-   * The ratio-form terms of row y for y' in [from, n), in plain Java (the scalar kernel's row and
-   * the SIMD kernel's tail). Adds the row's gradient sum, weight sum and loss sum to {@code
-   * acc[0..2]} and subtracts each pair's gradient from grad[y'].
+   * The capped weights w(y, y') + w(y', y) for y' in [from, n) into {@code in.weight}, in plain
+   * Java (the scalar kernel's pass and the SIMD kernel's tail): per component, one multiply-add of
+   * the row's factor and the column's.
    */
-  static void scalarRow(
-      LogisticInputs in,
-      PairWeights w,
-      int y,
-      int from,
-      double smoothing,
-      double[] grad,
-      double[] acc) {
+  static void scalarWeights(LogisticInputs in, PairWeights w, int y, int from) {
     int n = in.responses;
     int variables = w.variableCount();
     double constant = w.constant();
     double cap = w.relativeCap();
-    boolean symmetric = w.symmetric();
+    double[] forward = in.weight;
+    Arrays.fill(forward, from, n, constant);
+    for (int i = 0; i < variables; i++) {
+      int k = w.variable(i);
+      double r = w.rowCoef(k)[y];
+      double[] c = w.colCoef(k);
+      for (int y2 = from; y2 < n; y2++) {
+        forward[y2] += r * c[y2];
+      }
+    }
+    if (w.symmetric()) {
+      for (int y2 = from; y2 < n; y2++) {
+        forward[y2] = 2 * Math.min(forward[y2], cap);
+      }
+      return;
+    }
+    double[] backward = in.backward;
+    Arrays.fill(backward, from, n, constant);
+    for (int i = 0; i < variables; i++) {
+      int k = w.variable(i);
+      double c = w.colCoef(k)[y];
+      double[] r = w.rowCoef(k);
+      for (int y2 = from; y2 < n; y2++) {
+        backward[y2] += r[y2] * c;
+      }
+    }
+    for (int y2 = from; y2 < n; y2++) {
+      forward[y2] = Math.min(forward[y2], cap) + Math.min(backward[y2], cap);
+    }
+  }
+
+  /**
+   * The gradient-only terms of row y for y' in [from, n), in plain Java (the scalar kernel's row
+   * and the SIMD kernel's tail), reading the weights from {@code in.weight}.
+   */
+  static void scalarGradientRow(
+      LogisticInputs in, int y, int from, double smoothing, double[] grad, double[] acc) {
+    int n = in.responses;
+    double[] a = in.a;
+    double[] e = in.e;
+    double[] weight = in.weight;
+    double ay = a[y];
+    double ey = e[y];
+    double labelY = (1 - 2 * smoothing) * ey;
+    double row = 0;
+    double weightSum = 0;
+    for (int y2 = from; y2 < n; y2++) {
+      double sumA = ay + a[y2];
+      double sumE = ey + e[y2];
+      double numerator = ay * sumE - sumA * (smoothing * sumE + labelY);
+      double g = weight[y2] * numerator / (sumA * sumE);
+      row += g;
+      grad[y2] -= g;
+      weightSum += weight[y2];
+    }
+    acc[0] += row;
+    acc[1] += weightSum;
+  }
+
+  /**
+   * The ratio-form terms of row y for y' in [from, n), in plain Java (the scalar kernel's row and
+   * the SIMD kernel's tail), reading the weights from {@code in.weight}. Adds the row's gradient
+   * sum, weight sum and loss sum to {@code acc[0..2]} and subtracts each pair's gradient from
+   * grad[y'].
+   */
+  static void scalarRow(
+      LogisticInputs in, int y, int from, double smoothing, double[] grad, double[] acc) {
+    int n = in.responses;
     double[] a = in.a;
     double[] e = in.e;
     double[] u = in.u;
+    double[] weights = in.weight;
     double ay = a[y];
     double ey = e[y];
     double uy = u[y];
@@ -102,22 +216,7 @@ abstract class ExactKernel {
     double weightSum = 0;
     double loss = 0;
     for (int y2 = from; y2 < n; y2++) {
-      double forward = constant;
-      for (int i = 0; i < variables; i++) {
-        int k = w.variable(i);
-        forward += w.rowCoef(k)[y] * w.colCoef(k)[y2];
-      }
-      double weight;
-      if (symmetric) {
-        weight = 2 * Math.min(forward, cap);
-      } else {
-        double backward = constant;
-        for (int i = 0; i < variables; i++) {
-          int k = w.variable(i);
-          backward += w.rowCoef(k)[y2] * w.colCoef(k)[y];
-        }
-        weight = Math.min(forward, cap) + Math.min(backward, cap);
-      }
+      double weight = weights[y2];
       double sum = ay + a[y2];
       double q = smoothing + slope * (ey / (ey + e[y2]));
       double g = weight * (ay / sum - q);

@@ -11,7 +11,17 @@ package dpo.backend.cpu;
  *
  * The ratios are exact while the spreads of beta * theta and r stay below {@link
  * PairWeights#SAFE_EXPONENT} (no underflow to 0/0); beyond that {@link #ratioSafe} is false and
- * kernels evaluate pairs one by one in a stable form. One instance per thread.
+ * kernels evaluate pairs one by one in a stable form.
+ *
+ * <p>The gradient-only kernels go one step further and put both ratios over one denominator,
+ *
+ * <pre>
+ *   a_y / A - q = (a_y E - A (s E + (1 - 2s) e_y)) / (A E)      A = a_y + a_y', E = e_y + e_y'
+ * </pre>
+ *
+ * (s the label smoothing), one division per pair. A E is at least e^-(spread of beta theta +
+ * spread of r), so this needs the two spreads together below {@link PairWeights#SAFE_EXPONENT}
+ * ({@link #fusedSafe}). One instance per thread.
  */
 final class LogisticInputs {
   final double[] theta;
@@ -24,7 +34,15 @@ final class LogisticInputs {
   /** Scratch for kernels: row gradient, weight and loss sums. */
   final double[] acc = new double[3];
 
+  /** Scratch for kernels: the pair weights w(y, y') + w(y', y) of one row. */
+  final double[] weight;
+
+  /** Scratch for kernels: the backward weights w(y', y) of one row, for asymmetric samplers. */
+  final double[] backward;
+
   boolean ratioSafe;
+
+  boolean fusedSafe;
 
   LogisticInputs(int responses) {
     this.responses = responses;
@@ -33,6 +51,8 @@ final class LogisticInputs {
     this.u = new double[responses];
     this.a = new double[responses];
     this.e = new double[responses];
+    this.weight = new double[responses];
+    this.backward = new double[responses];
   }
 
   /** Copies one prompt's parameters and rewards and derives u, a and e. */
@@ -57,5 +77,7 @@ final class LogisticInputs {
     ratioSafe =
         beta * (maxTheta - minTheta) < PairWeights.SAFE_EXPONENT
             && maxReward - minReward < PairWeights.SAFE_EXPONENT;
+    fusedSafe =
+        beta * (maxTheta - minTheta) + (maxReward - minReward) < PairWeights.SAFE_EXPONENT;
   }
 }

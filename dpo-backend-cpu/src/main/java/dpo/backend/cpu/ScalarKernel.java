@@ -9,8 +9,12 @@ final class ScalarKernel extends ExactKernel {
   }
 
   @Override
-  void ratioRow(
-      LogisticInputs in, PairWeights w, int y, double smoothing, double[] grad, double[] acc) {
-    scalarRow(in, w, y, y + 1, smoothing, grad, acc);
+  void ratioRow(LogisticInputs in, int y, double smoothing, double[] grad, double[] acc) {
+    scalarRow(in, y, y + 1, smoothing, grad, acc);
+  }
+
+  @Override
+  void gradientRow(LogisticInputs in, int y, double smoothing, double[] grad, double[] acc) {
+    scalarGradientRow(in, y, y + 1, smoothing, grad, acc);
   }
 }

@@ -5,9 +5,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The ratio-form kernel on the Vector API: each row y is swept over y' > y in lanes of the
+ * The ratio-form kernel on the Vector API: each pass of row y sweeps y' > y in lanes of the
  * preferred width, with the row's own quantities broadcast; the last partial vector of a row goes
- * through the scalar row. Loaded reflectively, and only when the {@code jdk.incubator.vector}
+ * through the scalar code. Loaded reflectively, and only when the {@code jdk.incubator.vector}
  * module is present, so that the backend still runs without it.
  */
 final class SimdKernel extends ExactKernel {
@@ -19,17 +19,65 @@ final class SimdKernel extends ExactKernel {
   }
 
   @Override
-  void ratioRow(
-      LogisticInputs in, PairWeights w, int y, double smoothing, double[] grad, double[] acc) {
+  void weightRow(LogisticInputs in, PairWeights w, int y) {
     int n = in.responses;
+    int lanes = SPECIES.length();
+    int from = y + 1;
+    int end = from + (n - from) / lanes * lanes;
     int variables = w.variableCount();
-    boolean symmetric = w.symmetric();
+    double[] forward = in.weight;
+    DoubleVector constant = DoubleVector.broadcast(SPECIES, w.constant());
+    DoubleVector cap = DoubleVector.broadcast(SPECIES, w.relativeCap());
+    for (int y2 = from; y2 < end; y2 += lanes) {
+      constant.intoArray(forward, y2);
+    }
+    for (int i = 0; i < variables; i++) {
+      int k = w.variable(i);
+      DoubleVector r = DoubleVector.broadcast(SPECIES, w.rowCoef(k)[y]);
+      double[] c = w.colCoef(k);
+      for (int y2 = from; y2 < end; y2 += lanes) {
+        DoubleVector.fromArray(SPECIES, c, y2)
+            .fma(r, DoubleVector.fromArray(SPECIES, forward, y2))
+            .intoArray(forward, y2);
+      }
+    }
+    if (w.symmetric()) {
+      for (int y2 = from; y2 < end; y2 += lanes) {
+        DoubleVector.fromArray(SPECIES, forward, y2).min(cap).mul(2).intoArray(forward, y2);
+      }
+    } else {
+      double[] backward = in.backward;
+      for (int y2 = from; y2 < end; y2 += lanes) {
+        constant.intoArray(backward, y2);
+      }
+      for (int i = 0; i < variables; i++) {
+        int k = w.variable(i);
+        DoubleVector c = DoubleVector.broadcast(SPECIES, w.colCoef(k)[y]);
+        double[] r = w.rowCoef(k);
+        for (int y2 = from; y2 < end; y2 += lanes) {
+          DoubleVector.fromArray(SPECIES, r, y2)
+              .fma(c, DoubleVector.fromArray(SPECIES, backward, y2))
+              .intoArray(backward, y2);
+        }
+      }
+      for (int y2 = from; y2 < end; y2 += lanes) {
+        DoubleVector.fromArray(SPECIES, forward, y2)
+            .min(cap)
+            .add(DoubleVector.fromArray(SPECIES, backward, y2).min(cap))
+            .intoArray(forward, y2);
+      }
+    }
+    scalarWeights(in, w, y, end);
+  }
+
+  @Override
+  void ratioRow(LogisticInputs in, int y, double smoothing, double[] grad, double[] acc) {
+    int n = in.responses;
     double[] a = in.a;
     double[] e = in.e;
     double[] u = in.u;
+    double[] weights = in.weight;
     int lanes = SPECIES.length();
-    DoubleVector constant = DoubleVector.broadcast(SPECIES, w.constant());
-    DoubleVector cap = DoubleVector.broadcast(SPECIES, w.relativeCap());
     DoubleVector smoothingV = DoubleVector.broadcast(SPECIES, smoothing);
     DoubleVector slope = DoubleVector.broadcast(SPECIES, 1 - 2 * smoothing);
     DoubleVector one = DoubleVector.broadcast(SPECIES, 1);
@@ -41,26 +89,7 @@ final class SimdKernel extends ExactKernel {
     DoubleVector lossV = DoubleVector.zero(SPECIES);
     int y2 = y + 1;
     for (; y2 + lanes <= n; y2 += lanes) {
-      DoubleVector forward = constant;
-      for (int i = 0; i < variables; i++) {
-        int k = w.variable(i);
-        forward =
-            DoubleVector.fromArray(SPECIES, w.colCoef(k), y2)
-                .fma(DoubleVector.broadcast(SPECIES, w.rowCoef(k)[y]), forward);
-      }
-      DoubleVector weight;
-      if (symmetric) {
-        weight = forward.min(cap).mul(2);
-      } else {
-        DoubleVector backward = constant;
-        for (int i = 0; i < variables; i++) {
-          int k = w.variable(i);
-          backward =
-              DoubleVector.fromArray(SPECIES, w.rowCoef(k), y2)
-                  .fma(DoubleVector.broadcast(SPECIES, w.colCoef(k)[y]), backward);
-        }
-        weight = forward.min(cap).add(backward.min(cap));
-      }
+      DoubleVector weight = DoubleVector.fromArray(SPECIES, weights, y2);
       DoubleVector sum = ay.add(DoubleVector.fromArray(SPECIES, a, y2));
       DoubleVector q =
           ey.div(ey.add(DoubleVector.fromArray(SPECIES, e, y2))).fma(slope, smoothingV);
@@ -78,6 +107,36 @@ final class SimdKernel extends ExactKernel {
     acc[0] += rowV.reduceLanes(VectorOperators.ADD);
     acc[1] += weightV.reduceLanes(VectorOperators.ADD);
     acc[2] += lossV.reduceLanes(VectorOperators.ADD);
-    scalarRow(in, w, y, y2, smoothing, grad, acc);
+    scalarRow(in, y, y2, smoothing, grad, acc);
+  }
+
+  @Override
+  void gradientRow(LogisticInputs in, int y, double smoothing, double[] grad, double[] acc) {
+    int n = in.responses;
+    double[] a = in.a;
+    double[] e = in.e;
+    double[] weights = in.weight;
+    int lanes = SPECIES.length();
+    DoubleVector smoothingV = DoubleVector.broadcast(SPECIES, smoothing);
+    DoubleVector labelY = DoubleVector.broadcast(SPECIES, (1 - 2 * smoothing) * e[y]);
+    DoubleVector ay = DoubleVector.broadcast(SPECIES, a[y]);
+    DoubleVector ey = DoubleVector.broadcast(SPECIES, e[y]);
+    DoubleVector rowV = DoubleVector.zero(SPECIES);
+    DoubleVector weightV = DoubleVector.zero(SPECIES);
+    int y2 = y + 1;
+    for (; y2 + lanes <= n; y2 += lanes) {
+      DoubleVector weight = DoubleVector.fromArray(SPECIES, weights, y2);
+      DoubleVector sumA = ay.add(DoubleVector.fromArray(SPECIES, a, y2));
+      DoubleVector sumE = ey.add(DoubleVector.fromArray(SPECIES, e, y2));
+      // a_y E - A (s E + (1 - 2s) e_y), over A E: one division.
+      DoubleVector numerator = ay.mul(sumE).sub(sumA.mul(sumE.fma(smoothingV, labelY)));
+      DoubleVector g = weight.mul(numerator).div(sumA.mul(sumE));
+      rowV = rowV.add(g);
+      DoubleVector.fromArray(SPECIES, grad, y2).sub(g).intoArray(grad, y2);
+      weightV = weightV.add(weight);
+    }
+    acc[0] += rowV.reduceLanes(VectorOperators.ADD);
+    acc[1] += weightV.reduceLanes(VectorOperators.ADD);
+    scalarGradientRow(in, y, y2, smoothing, grad, acc);
   }
 }

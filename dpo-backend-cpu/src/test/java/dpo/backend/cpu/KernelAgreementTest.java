@@ -36,13 +36,25 @@ class KernelAgreementTest {
       Sampler sampler,
       Objective objective,
       StepSize stepSize) {
+    return step(kernel, problem, theta0, sampler, objective, stepSize, true);
+  }
+
+  /** As above; without the loss, the last entry is the report's loss, NaN when skipped. */
+  private static double[] step(
+      String kernel,
+      TabularProblem problem,
+      double[][] theta0,
+      Sampler sampler,
+      Objective objective,
+      StepSize stepSize,
+      boolean lossNeeded) {
     BackendConfig config = new BackendConfig(1).withOption(CpuBackend.KERNEL, kernel);
     try (PolicyBackend backend = new CpuBackendProvider().create(config);
         TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       for (int x = 0; x < theta0.length; x++) {
         policy.setParameters(x, theta0[x]);
       }
-      double loss = policy.exactStep(sampler, objective, stepSize).loss();
+      double loss = policy.exactStep(sampler, objective, stepSize, lossNeeded).loss();
       int y = problem.responses();
       double[] out = new double[theta0.length * y + 1];
       double[] row = new double[y];
@@ -130,6 +142,98 @@ class KernelAgreementTest {
       double[] scalar = step("scalar", p, t, s, sigmoid, StepSize.fixed(1e-3));
       double[] simd = step("simd", p, t, s, sigmoid, StepSize.fixed(1e-3));
       assertClose(scalar, simd, 1e-12, id + " extreme");
+    }
+  }
+
+  /** The update part of a {@link #step} result, without the trailing loss. */
+  private static double[] update(double[] step) {
+    return java.util.Arrays.copyOf(step, step.length - 1);
+  }
+
+  @Test
+  void stepsWithoutTheLossUpdateAsTheFullScalarStepAndSkipIt() {
+    Objective smoothed =
+        java.util.ServiceLoader.load(dpo.api.objective.ObjectiveProvider.class).stream()
+            .map(java.util.ServiceLoader.Provider::get)
+            .filter(o -> o.id().equals("sigmoid"))
+            .findFirst()
+            .orElseThrow()
+            .create(new dpo.api.objective.ObjectiveConfig(3, 0.1));
+    for (Objective o : List.of(objective("sigmoid"), smoothed)) {
+      for (int y : new int[] {2, 3, 7, 9, 17, 33, 100}) {
+        TabularProblem p = problem(3, y, 1, y);
+        double[][] t = theta(3, y, 0.7, 100 + y);
+        for (String id : SAMPLERS) {
+          Sampler s = sampler(id);
+          for (StepSize size : List.of(StepSize.newton(), StepSize.fixed(0.5))) {
+            double[] reference = step("scalar", p, t, s, o, size);
+            for (String kernel : List.of("scalar", "simd")) {
+              double[] fast = step(kernel, p, t, s, o, size, false);
+              String what = kernel + " " + id + " Y=" + y + " " + size;
+              assertClose(update(reference), update(fast), 1e-12, what);
+              assertTrue(Double.isNaN(fast[fast.length - 1]), what + ": loss skipped");
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void stepsWithoutTheLossAgreeAtExtremeSpreads() {
+    Objective sigmoid = objective("sigmoid");
+    int y = 13;
+    SplittableRandom r = new SplittableRandom(6);
+    double[][] rewards = new double[3][y];
+    double[][] t = new double[3][y];
+    for (int x = 0; x < 3; x++) {
+      for (int j = 0; j < y; j++) {
+        // Prompt 0: beta theta spread 400 and reward spread 300, past the one-division form.
+        rewards[x][j] = (x == 0 ? 150 : 20) * (2 * r.nextDouble() - 1);
+        t[x][j] = (x == 2 ? 233 : 200.0 / 3) * (2 * r.nextDouble() - 1);
+      }
+    }
+    rewards[0][0] = 150;
+    rewards[0][1] = -150;
+    TabularProblem p = new TabularProblem(rewards);
+    for (String id : SAMPLERS) {
+      Sampler s = sampler(id);
+      double[] reference = step("scalar", p, t, s, sigmoid, StepSize.fixed(1e-3));
+      for (String kernel : List.of("scalar", "simd")) {
+        double[] fast = step(kernel, p, t, s, sigmoid, StepSize.fixed(1e-3), false);
+        assertClose(update(reference), update(fast), 1e-12, kernel + " " + id + " extreme");
+      }
+    }
+  }
+
+  @Test
+  void oneDivisionFormAgreesWithTheStableForm() {
+    int y = 23;
+    TabularProblem p = problem(1, y, 2, 8);
+    double[][] t = theta(1, y, 1.5, 9);
+    double beta = 3;
+    double[] logPi = CpuTabularPolicyTest.logSoftmax(t[0]);
+    double[] flatRewards = p.rewards(0);
+    for (String id : SAMPLERS) {
+      for (double smoothing : new double[] {0, 0.1}) {
+        PairWeights w = new PairWeights(y);
+        w.prepare(sampler(id), logPi, -Math.log(y), flatRewards, beta);
+        LogisticInputs in = new LogisticInputs(y);
+        in.prepare(t[0], flatRewards, 0, beta);
+        assertTrue(in.fusedSafe && w.separable());
+        for (ExactKernel kernel : List.of(new ScalarKernel(), new SimdKernel())) {
+          double[] grad = new double[y];
+          double[] gradStable = new double[y];
+          double[] sums = new double[2];
+          double[] sumsStable = new double[2];
+          kernel.gradientSums(in, w, beta, smoothing, grad, sums);
+          ExactKernel.stableSums(in, w, beta, smoothing, gradStable, sumsStable);
+          String what = kernel.name() + " " + id + " smoothing " + smoothing;
+          assertClose(gradStable, grad, 1e-12, what + " gradient");
+          assertEquals(sumsStable[0], sums[0], 1e-12 * sumsStable[0], what + " weight sum");
+          assertTrue(Double.isNaN(sums[1]), what + ": no loss");
+        }
+      }
     }
   }
 
