@@ -18,6 +18,7 @@ import dpo.core.bandit.BanditConfig.Mode;
 import dpo.core.bandit.BanditExperiment;
 import dpo.core.metrics.BanditMetrics;
 import dpo.core.provenance.RunRecord;
+import dpo.bench.jmh.MixPCeiling;
 import dpo.core.registry.BackendFacets;
 import jakarta.inject.Inject;
 import java.io.PrintWriter;
@@ -29,6 +30,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.BiConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,8 +40,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code dpo bench bandit}: how fast the tabular backend steps. Exact variants report ordered pair
- * evaluations per second (X * Y * Y per step, the work of the textbook formulation); empirical
- * variants report sampled, labelled pairs per second including the gradient.
+ * evaluations per second (X * Y * Y per step, the work of the textbook formulation) of a training
+ * step that does not ask for the loss; empirical variants report sampled, labelled pairs per second
+ * including the gradient. With the cpu backend and dpo-mix-p, the ceiling variants time {@link
+ * MixPCeiling} first, and each exact row gets its fraction of the ceiling at its thread count.
  */
 @Command(
     name = "bandit",
@@ -47,15 +52,21 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Time the tabular DPO step of a backend: variants scalar-1-thread, simd-1-thread and"
-          + " simd-all-threads (exact gradients with the cpu backend's two kernels; other"
-          + " backends: exact-1-thread and exact-all-threads), empirical-1-thread and"
-          + " empirical-all-threads (sampled pairs), and metrics-1-thread (the per-step metrics)."
-          + " Variants need the backend's EXACT_GRADIENT or SAMPLED_GRADIENT. Prints one JSON"
-          + " object per variant."
+          + " simd-all-threads (exact gradients with the cpu backend's two kernels, steps that"
+          + " skip the loss; other backends: exact-1-thread and exact-all-threads),"
+          + " empirical-1-thread and empirical-all-threads (sampled pairs), and metrics-1-thread"
+          + " (the per-step metrics). With the cpu backend and dpo-mix-p, ceiling-1-thread and"
+          + " ceiling-all-threads time a kernel written for dpo-mix-p alone, and every exact row"
+          + " gets ceiling_ratio, its speed over the ceiling's at its thread count. Variants need"
+          + " the backend's EXACT_GRADIENT or SAMPLED_GRADIENT. Prints one JSON object per"
+          + " variant."
     })
 final class BenchBanditCommand implements Callable<Integer> {
   /** The backend whose kernels the scalar and simd variants compare. */
   private static final String CPU = "cpu";
+
+  /** The sampler {@link MixPCeiling} is written for. */
+  private static final String CEILING_SAMPLER = "dpo-mix-p";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -143,8 +154,15 @@ final class BenchBanditCommand implements Callable<Integer> {
       description = "Seed of the rewards and starting parameters (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  /** One timed configuration; {@code kernel} is the cpu backend's option, null for none. */
-  private record Variant(String name, boolean exact, int threads, String kernel) {}
+  /**
+   * One timed configuration; {@code kernel} is the cpu backend's option, null for none; {@code
+   * ceiling} times {@link MixPCeiling} instead of a backend.
+   */
+  private record Variant(String name, boolean exact, int threads, String kernel, boolean ceiling) {
+    Variant(String name, boolean exact, int threads, String kernel) {
+      this(name, exact, threads, kernel, false);
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -169,6 +187,11 @@ final class BenchBanditCommand implements Callable<Integer> {
     List<Variant> variants = new ArrayList<>();
     if ((mode == null || mode == Mode.EXACT) && caps.contains(BackendCapability.EXACT_GRADIENT)) {
       if (provider.id().equals(CPU)) {
+        if (sampler.equals(CEILING_SAMPLER)) {
+          // First, so that each kernel row can give its fraction of the ceiling.
+          variants.add(new Variant("ceiling-1-thread", true, 1, null, true));
+          variants.add(new Variant("ceiling-all-threads", true, all, null, true));
+        }
         variants.add(new Variant("scalar-1-thread", true, 1, "scalar"));
         variants.add(new Variant("simd-1-thread", true, 1, "simd"));
         variants.add(new Variant("simd-all-threads", true, all, "simd"));
@@ -196,7 +219,13 @@ final class BenchBanditCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     DeviceInfo device = null;
+    Map<Integer, Double> ceilings = new LinkedHashMap<>();
     for (Variant v : variants) {
+      if (v.ceiling()) {
+        double rate = timeCeiling(problem, v);
+        ceilings.put(v.threads(), rate);
+        continue;
+      }
       BackendConfig config =
           v.kernel() == null
               ? new BackendConfig(v.threads())
@@ -205,11 +234,13 @@ final class BenchBanditCommand implements Callable<Integer> {
           TabularPolicy policy =
               new BackendFacets(runtime.backends()).tabularPolicies(b).newTabularPolicy(problem)) {
         device = b.device();
-        start(policy);
+        start(policy::setParameters);
         SplittableRandom random = new SplittableRandom(seed);
+        // A training step that does not ask for the loss, as a loop that records it only at its
+        // metric steps runs most steps.
         Runnable step =
             v.exact()
-                ? () -> policy.exactStep(s, objective, StepSize.fixed(1e-3))
+                ? () -> policy.exactStep(s, objective, StepSize.fixed(1e-3), false)
                 : () -> policy.sampledStep(s, objective, StepSize.fixed(1e-3), pairs, random);
         double[] timing = time(step);
         Map<String, Object> row = row(v.name(), v.threads(), v.kernel(), timing);
@@ -218,6 +249,10 @@ final class BenchBanditCommand implements Callable<Integer> {
         row.put(v.exact() ? "pair_evals_per_second" : "pairs_per_second", work / timing[0]);
         if (!v.exact()) {
           row.put("pairs_per_prompt", pairs);
+        }
+        Double ceiling = ceilings.get(v.threads());
+        if (v.exact() && ceiling != null) {
+          row.put("ceiling_ratio", work / timing[0] / ceiling);
         }
         out.println(JSON.writeValueAsString(row));
         out.flush();
@@ -276,14 +311,38 @@ final class BenchBanditCommand implements Callable<Integer> {
   }
 
   /** Starting parameters away from the uniform policy, so that the weights are not trivial. */
-  private void start(TabularPolicy policy) {
+  private void start(BiConsumer<Integer, double[]> setParameters) {
     SplittableRandom r = new SplittableRandom(seed + 1);
     double[] row = new double[responses];
     for (int x = 0; x < prompts; x++) {
       for (int y = 0; y < responses; y++) {
         row[y] = 0.3 * r.nextGaussian();
       }
-      policy.setParameters(x, row);
+      setParameters.accept(x, row);
+    }
+  }
+
+  /**
+   * Times {@link MixPCeiling} on {@code threads} workers from the same start as the backends,
+   * prints its row and returns its pair evaluations per second.
+   */
+  private double timeCeiling(TabularProblem problem, Variant v) throws Exception {
+    int threads = v.threads();
+    MixPCeiling ceiling = new MixPCeiling(problem, beta, 1e-3);
+    start(ceiling::setParameters);
+    ForkJoinPool pool = new ForkJoinPool(threads);
+    try {
+      double[] timing = time(() -> ceiling.step(pool));
+      Map<String, Object> row =
+          row(v.name(), threads, null, timing);
+      double rate = (double) prompts * responses * responses / timing[0];
+      row.put("pair_evals_per_second", rate);
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(JSON.writeValueAsString(row));
+      out.flush();
+      return rate;
+    } finally {
+      pool.shutdown();
     }
   }
 

@@ -40,6 +40,38 @@ abstract class ExactKernel {
   abstract void gradientRow(LogisticInputs in, int y, double smoothing, double[] grad, double[] acc);
 
   /**
+   * The gradient-only terms of row y for every y' > y for a symmetric sampler with at most two
+   * response-dependent components (dpo-mix-p, dpo-mix-r, on-policy, dpo-unif and their capped
+   * forms): the weight 2 min(c + r_1(y) c_1(y') + r_2(y) c_2(y'), cap) in registers, no weight
+   * pass. Adds the row's gradient sum and weight sum to {@code acc[0..1]}.
+   */
+  abstract void pairedRow(
+      LogisticInputs in, PairFactors f, int y, double smoothing, double[] grad, double[] acc);
+
+  /**
+   * The factors of a symmetric sampler with at most two response-dependent components: w(y, y') +
+   * w(y', y) = min(constant + 2 r1[y] c1[y'] + 2 r2[y] c2[y'], cap), with constant and cap already
+   * doubled (exact: a power of two) and a missing component's factors zero.
+   */
+  record PairFactors(
+      double constant, double cap, double[] r1, double[] c1, double[] r2, double[] c2) {
+
+    /** The factors of {@code w}, or null when its structure has no paired fast path. */
+    static PairFactors of(PairWeights w, double[] zeros) {
+      if (!w.symmetric() || w.variableCount() > 2) {
+        return null;
+      }
+      double[][] r = {zeros, zeros};
+      double[][] c = {zeros, zeros};
+      for (int i = 0; i < w.variableCount(); i++) {
+        r[i] = w.rowCoef(w.variable(i));
+        c[i] = w.colCoef(w.variable(i));
+      }
+      return new PairFactors(2 * w.constant(), 2 * w.relativeCap(), r[0], c[0], r[1], c[1]);
+    }
+  }
+
+  /**
    * Writes w(y, y') + w(y', y), the capped relative weights of both orders, into {@code
    * in.weight[y']} for every y' > y. The scalar kernel's pass; the SIMD kernel overrides it.
    */
@@ -91,11 +123,16 @@ abstract class ExactKernel {
     acc[1] = 0;
     double weightSum = 0;
     Arrays.fill(grad, 0, n, 0);
+    PairFactors paired = PairFactors.of(w, in.zeros);
     for (int y = 0; y < n; y++) {
       weightSum += diagonal(w, y);
       acc[0] = 0;
-      weightRow(in, w, y);
-      gradientRow(in, y, smoothing, grad, acc);
+      if (paired != null) {
+        pairedRow(in, paired, y, smoothing, grad, acc);
+      } else {
+        weightRow(in, w, y);
+        gradientRow(in, y, smoothing, grad, acc);
+      }
       grad[y] += acc[0];
     }
     for (int y = 0; y < n; y++) {
@@ -165,6 +202,30 @@ abstract class ExactKernel {
     for (int y2 = from; y2 < n; y2++) {
       forward[y2] = Math.min(forward[y2], cap) + Math.min(backward[y2], cap);
     }
+  }
+
+  /**
+   * The paired gradient-only terms of row y for y' in [from, n), in plain Java (the scalar
+   * kernel's row and the SIMD kernel's tail).
+   */
+  static void scalarPairedRow(
+      LogisticInputs in,
+      PairFactors f,
+      int y,
+      int from,
+      double smoothing,
+      double[] grad,
+      double[] acc) {
+    int n = in.responses;
+    double[] weight = in.weight;
+    double r1 = 2 * f.r1()[y];
+    double r2 = 2 * f.r2()[y];
+    double[] c1 = f.c1();
+    double[] c2 = f.c2();
+    for (int y2 = from; y2 < n; y2++) {
+      weight[y2] = Math.min(f.constant() + r1 * c1[y2] + r2 * c2[y2], f.cap());
+    }
+    scalarGradientRow(in, y, from, smoothing, grad, acc);
   }
 
   /**

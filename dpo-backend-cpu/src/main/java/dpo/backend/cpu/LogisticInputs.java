@@ -40,6 +40,9 @@ final class LogisticInputs {
   /** Scratch for kernels: the backward weights w(y', y) of one row, for asymmetric samplers. */
   final double[] backward;
 
+  /** Zeros: the factors of a missing sampler component. */
+  final double[] zeros;
+
   boolean ratioSafe;
 
   boolean fusedSafe;
@@ -53,6 +56,7 @@ final class LogisticInputs {
     this.e = new double[responses];
     this.weight = new double[responses];
     this.backward = new double[responses];
+    this.zeros = new double[responses];
   }
 
   /** Copies one prompt's parameters and rewards and derives u, a and e. */

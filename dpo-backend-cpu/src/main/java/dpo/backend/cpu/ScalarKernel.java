@@ -17,4 +17,10 @@ final class ScalarKernel extends ExactKernel {
   void gradientRow(LogisticInputs in, int y, double smoothing, double[] grad, double[] acc) {
     scalarGradientRow(in, y, y + 1, smoothing, grad, acc);
   }
+
+  @Override
+  void pairedRow(
+      LogisticInputs in, PairFactors f, int y, double smoothing, double[] grad, double[] acc) {
+    scalarPairedRow(in, f, y, y + 1, smoothing, grad, acc);
+  }
 }

@@ -139,4 +139,60 @@ final class SimdKernel extends ExactKernel {
     acc[1] += weightV.reduceLanes(VectorOperators.ADD);
     scalarGradientRow(in, y, y2, smoothing, grad, acc);
   }
+
+  @Override
+  void pairedRow(
+      LogisticInputs in, PairFactors f, int y, double smoothing, double[] grad, double[] acc) {
+    int n = in.responses;
+    double[] a = in.a;
+    double[] e = in.e;
+    double[] c1 = f.c1();
+    double[] c2 = f.c2();
+    int lanes = SPECIES.length();
+    DoubleVector constant = DoubleVector.broadcast(SPECIES, f.constant());
+    DoubleVector cap = DoubleVector.broadcast(SPECIES, f.cap());
+    DoubleVector r1 = DoubleVector.broadcast(SPECIES, 2 * f.r1()[y]);
+    DoubleVector r2 = DoubleVector.broadcast(SPECIES, 2 * f.r2()[y]);
+    DoubleVector ay = DoubleVector.broadcast(SPECIES, a[y]);
+    DoubleVector ey = DoubleVector.broadcast(SPECIES, e[y]);
+    DoubleVector rowV = DoubleVector.zero(SPECIES);
+    DoubleVector weightV = DoubleVector.zero(SPECIES);
+    int y2 = y + 1;
+    if (smoothing == 0) {
+      DoubleVector negEy = ey.neg();
+      for (; y2 + lanes <= n; y2 += lanes) {
+        DoubleVector weight =
+            DoubleVector.fromArray(SPECIES, c2, y2)
+                .fma(r2, DoubleVector.fromArray(SPECIES, c1, y2).fma(r1, constant))
+                .min(cap);
+        DoubleVector a2 = DoubleVector.fromArray(SPECIES, a, y2);
+        DoubleVector e2 = DoubleVector.fromArray(SPECIES, e, y2);
+        // a_y e_y' - e_y a_y' over (a_y + a_y') (e_y + e_y'): one division.
+        DoubleVector numerator = e2.fma(ay, a2.mul(negEy));
+        DoubleVector g = weight.mul(numerator).div(ay.add(a2).mul(ey.add(e2)));
+        rowV = rowV.add(g);
+        DoubleVector.fromArray(SPECIES, grad, y2).sub(g).intoArray(grad, y2);
+        weightV = weightV.add(weight);
+      }
+    } else {
+      DoubleVector smoothingV = DoubleVector.broadcast(SPECIES, smoothing);
+      DoubleVector labelY = DoubleVector.broadcast(SPECIES, (1 - 2 * smoothing) * e[y]);
+      for (; y2 + lanes <= n; y2 += lanes) {
+        DoubleVector weight =
+            DoubleVector.fromArray(SPECIES, c2, y2)
+                .fma(r2, DoubleVector.fromArray(SPECIES, c1, y2).fma(r1, constant))
+                .min(cap);
+        DoubleVector sumA = ay.add(DoubleVector.fromArray(SPECIES, a, y2));
+        DoubleVector sumE = ey.add(DoubleVector.fromArray(SPECIES, e, y2));
+        DoubleVector numerator = ay.mul(sumE).sub(sumA.mul(sumE.fma(smoothingV, labelY)));
+        DoubleVector g = weight.mul(numerator).div(sumA.mul(sumE));
+        rowV = rowV.add(g);
+        DoubleVector.fromArray(SPECIES, grad, y2).sub(g).intoArray(grad, y2);
+        weightV = weightV.add(weight);
+      }
+    }
+    acc[0] += rowV.reduceLanes(VectorOperators.ADD);
+    acc[1] += weightV.reduceLanes(VectorOperators.ADD);
+    scalarPairedRow(in, f, y, y2, smoothing, grad, acc);
+  }
 }
