@@ -57,6 +57,8 @@ class BenchBanditCommandTest {
     List<String> names = rows.stream().map(r -> r.get("variant").asText()).toList();
     assertEquals(
         List.of(
+            "ceiling-1-thread",
+            "ceiling-all-threads",
             "scalar-1-thread",
             "simd-1-thread",
             "simd-all-threads",
@@ -64,7 +66,7 @@ class BenchBanditCommandTest {
             "empirical-all-threads",
             "metrics-1-thread"),
         names);
-    for (JsonNode r : rows.subList(0, 3)) {
+    for (JsonNode r : rows.subList(0, 5)) {
       assertEquals(4, r.get("prompts").asInt());
       assertEquals(33, r.get("responses").asInt());
       double seconds = r.get("seconds_per_step").asDouble();
@@ -73,8 +75,40 @@ class BenchBanditCommandTest {
       assertEquals(
           4.0 * 33 * 33 / seconds, r.get("pair_evals_per_second").asDouble(), 1e-6 / seconds);
     }
-    assertTrue(rows.get(3).get("pairs_per_second").asDouble() > 0);
-    assertEquals(64, rows.get(3).get("pairs_per_prompt").asInt());
+    // Each kernel row over the ceiling row of its thread count.
+    for (JsonNode r : rows.subList(2, 5)) {
+      JsonNode ceiling = rows.get(r.get("threads").asInt() == 1 ? 0 : 1);
+      assertEquals(
+          r.get("pair_evals_per_second").asDouble()
+              / ceiling.get("pair_evals_per_second").asDouble(),
+          r.get("ceiling_ratio").asDouble(),
+          1e-9);
+    }
+    assertFalse(rows.get(0).has("ceiling_ratio"));
+    assertTrue(rows.get(5).get("pairs_per_second").asDouble() > 0);
+    assertEquals(64, rows.get(5).get("pairs_per_prompt").asInt());
+  }
+
+  @Test
+  void theCeilingIsWrittenForDpoMixPAlone() throws Exception {
+    List<JsonNode> rows =
+        run(
+            "bench",
+            "bandit",
+            "--prompts",
+            "2",
+            "--responses",
+            "8",
+            "--sampler",
+            "dpo-mix-r",
+            "--mode",
+            "exact",
+            "--seconds",
+            "0.02");
+    assertEquals(
+        List.of("scalar-1-thread", "simd-1-thread", "simd-all-threads"),
+        rows.stream().map(r -> r.get("variant").asText()).toList());
+    assertFalse(rows.get(0).has("ceiling_ratio"));
   }
 
   @Test

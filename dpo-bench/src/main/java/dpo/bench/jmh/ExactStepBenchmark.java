@@ -12,7 +12,9 @@ import dpo.api.sampler.Sampler;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditExperiment;
 import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -38,6 +40,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   simd      the same kernel on the Vector API.
  *   simdAllThreads  the SIMD kernel with one worker per available processor (prompts in
  *             parallel); its ratio to simd is the multi-core scaling.
+ *   ...NoLoss the same steps without the loss (TabularPolicy.exactStep(..., false)), as a training
+ *             loop runs the steps where it records no metrics: the gradient-only pass, one
+ *             division per pair and no logarithm; for dpo-mix-p the paired fast path.
+ *   ceiling, ceilingAllThreads  MixPCeiling, a kernel written for the dpo-mix-p gradient alone
+ *             (per-response exponentials, one division per pair): the ratio simdNoLoss / ceiling
+ *             is how far the project's general kernel is from what this machine does.
  *
  * Each call is a full step with a tiny learning rate, so the policy, and with it the work, stays
  * the same from call to call; the StepReport is returned so that nothing is optimised away.
@@ -76,6 +84,9 @@ public class ExactStepBenchmark {
   private Objective objective;
   private Objective opaqueObjective;
   private final StepSize step = StepSize.fixed(1e-9);
+  private MixPCeiling ceiling;
+  private ForkJoinPool onePool;
+  private ForkJoinPool allPool;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -96,18 +107,26 @@ public class ExactStepBenchmark {
     scalarPolicy = start(scalar.tabularPolicies().orElseThrow().newTabularPolicy(problem));
     simdPolicy = start(simd.tabularPolicies().orElseThrow().newTabularPolicy(problem));
     simdAllPolicy = start(simdAll.tabularPolicies().orElseThrow().newTabularPolicy(problem));
+    ceiling = new MixPCeiling(problem, 3, 1e-9);
+    start(ceiling::setParameters);
+    onePool = new ForkJoinPool(1);
+    allPool = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
   }
 
   private TabularPolicy start(TabularPolicy policy) {
+    start(policy::setParameters);
+    return policy;
+  }
+
+  private void start(BiConsumer<Integer, double[]> setParameters) {
     SplittableRandom r = new SplittableRandom(7);
     double[] row = new double[responses];
     for (int x = 0; x < prompts; x++) {
       for (int y = 0; y < responses; y++) {
         row[y] = 0.3 * r.nextGaussian();
       }
-      policy.setParameters(x, row);
+      setParameters.accept(x, row);
     }
-    return policy;
   }
 
   /** The same loss without its closed form, so the backend must take the generic path. */
@@ -150,6 +169,34 @@ public class ExactStepBenchmark {
     return simdAllPolicy.exactStep(pairSampler, objective, step);
   }
 
+  @Benchmark
+  public StepReport scalarNoLoss() {
+    return scalarPolicy.exactStep(pairSampler, objective, step, false);
+  }
+
+  @Benchmark
+  public StepReport simdNoLoss() {
+    return simdPolicy.exactStep(pairSampler, objective, step, false);
+  }
+
+  @Benchmark
+  public StepReport simdAllThreadsNoLoss() {
+    return simdAllPolicy.exactStep(pairSampler, objective, step, false);
+  }
+
+  /** Meaningful for dpo-mix-p only, the sampler the ceiling is written for. */
+  @Benchmark
+  public MixPCeiling ceiling() {
+    ceiling.step(onePool);
+    return ceiling;
+  }
+
+  @Benchmark
+  public MixPCeiling ceilingAllThreads() {
+    ceiling.step(allPool);
+    return ceiling;
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() {
     genericPolicy.close();
@@ -160,5 +207,7 @@ public class ExactStepBenchmark {
     scalar.close();
     simd.close();
     simdAll.close();
+    onePool.shutdown();
+    allPool.shutdown();
   }
 }
