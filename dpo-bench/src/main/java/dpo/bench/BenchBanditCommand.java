@@ -13,12 +13,12 @@ import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.sampler.Sampler;
+import dpo.bench.jmh.MixPCeiling;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig.Mode;
 import dpo.core.bandit.BanditExperiment;
 import dpo.core.metrics.BanditMetrics;
 import dpo.core.provenance.RunRecord;
-import dpo.bench.jmh.MixPCeiling;
 import dpo.core.registry.BackendFacets;
 import jakarta.inject.Inject;
 import java.io.PrintWriter;
@@ -333,8 +333,7 @@ final class BenchBanditCommand implements Callable<Integer> {
     ForkJoinPool pool = new ForkJoinPool(threads);
     try {
       double[] timing = time(() -> ceiling.step(pool));
-      Map<String, Object> row =
-          row(v.name(), threads, null, timing);
+      Map<String, Object> row = row(v.name(), threads, null, timing);
       double rate = (double) prompts * responses * responses / timing[0];
       row.put("pair_evals_per_second", rate);
       PrintWriter out = spec.commandLine().getOut();

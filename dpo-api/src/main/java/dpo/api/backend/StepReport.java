@@ -3,8 +3,8 @@ package dpo.api.backend;
 /**
  * What one training step measured.
  *
- * @param loss the loss before the update, averaged over prompts; NaN when the step was asked not
- *     to measure it (see {@link TabularPolicy#exactStep(dpo.api.sampler.Sampler,
+ * @param loss the loss before the update, averaged over prompts; NaN when the step was asked not to
+ *     measure it (see {@link TabularPolicy#exactStep(dpo.api.sampler.Sampler,
  *     dpo.api.objective.Objective, StepSize, boolean)})
  * @param meanStepSize the step size applied, averaged over prompts (differs per prompt for the
  *     Newton step)
@@ -27,5 +27,4 @@ public record StepReport(double loss, double meanStepSize) {
     }
     return new StepReport(loss / promptLoss.length, step / promptLoss.length);
   }
-
 }

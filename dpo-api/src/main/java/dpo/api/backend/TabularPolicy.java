@@ -68,8 +68,8 @@ public interface TabularPolicy extends AutoCloseable {
    * that a gradient does not need, so a training loop that records it only at metric steps lets a
    * backend skip that work on the other steps; a backend may still compute it.
    *
-   * <p>The default computes the loss on every step, so a backend written before this method
-   * behaves correctly without change.
+   * <p>The default computes the loss on every step, so a backend written before this method behaves
+   * correctly without change.
    *
    * @param sampler the pair distribution W (not differentiated)
    * @param objective the per-pair loss

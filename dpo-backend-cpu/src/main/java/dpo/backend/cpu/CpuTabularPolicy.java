@@ -147,8 +147,7 @@ final class CpuTabularPolicy implements TabularPolicy {
     PairWeights weights = prepare(ws, x, sampler, form.beta());
     ws.inputs.prepare(theta, rewards, x * responses, form.beta());
     double[] grad = ws.gradient;
-    kernel.sums(
-        ws.inputs, weights, form.beta(), form.labelSmoothing(), lossNeeded, grad, ws.sums);
+    kernel.sums(ws.inputs, weights, form.beta(), form.labelSmoothing(), lossNeeded, grad, ws.sums);
     double weightSum = ws.sums[0];
     for (int y = 0; y < responses; y++) {
       grad[y] /= weightSum;

@@ -37,7 +37,8 @@ abstract class ExactKernel {
    * weights already in {@code in.weight}: adds the row's gradient sum and weight sum to {@code
    * acc[0..1]} and subtracts each pair's gradient from grad[y'].
    */
-  abstract void gradientRow(LogisticInputs in, int y, double smoothing, double[] grad, double[] acc);
+  abstract void gradientRow(
+      LogisticInputs in, int y, double smoothing, double[] grad, double[] acc);
 
   /**
    * The gradient-only terms of row y for every y' > y for a symmetric sampler with at most two
@@ -205,8 +206,8 @@ abstract class ExactKernel {
   }
 
   /**
-   * The paired gradient-only terms of row y for y' in [from, n), in plain Java (the scalar
-   * kernel's row and the SIMD kernel's tail).
+   * The paired gradient-only terms of row y for y' in [from, n), in plain Java (the scalar kernel's
+   * row and the SIMD kernel's tail).
    */
   static void scalarPairedRow(
       LogisticInputs in,

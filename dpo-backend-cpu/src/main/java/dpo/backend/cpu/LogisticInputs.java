@@ -19,9 +19,9 @@ package dpo.backend.cpu;
  *   a_y / A - q = (a_y E - A (s E + (1 - 2s) e_y)) / (A E)      A = a_y + a_y', E = e_y + e_y'
  * </pre>
  *
- * (s the label smoothing), one division per pair. A E is at least e^-(spread of beta theta +
- * spread of r), so this needs the two spreads together below {@link PairWeights#SAFE_EXPONENT}
- * ({@link #fusedSafe}). One instance per thread.
+ * (s the label smoothing), one division per pair. A E is at least e^-(spread of beta theta + spread
+ * of r), so this needs the two spreads together below {@link PairWeights#SAFE_EXPONENT} ({@link
+ * #fusedSafe}). One instance per thread.
  */
 final class LogisticInputs {
   final double[] theta;
@@ -81,7 +81,6 @@ final class LogisticInputs {
     ratioSafe =
         beta * (maxTheta - minTheta) < PairWeights.SAFE_EXPONENT
             && maxReward - minReward < PairWeights.SAFE_EXPONENT;
-    fusedSafe =
-        beta * (maxTheta - minTheta) + (maxReward - minReward) < PairWeights.SAFE_EXPONENT;
+    fusedSafe = beta * (maxTheta - minTheta) + (maxReward - minReward) < PairWeights.SAFE_EXPONENT;
   }
 }

@@ -25,13 +25,15 @@ class MixPCeilingTest {
     double beta = 3;
     double lr = 0.7;
     DpoRuntime runtime = DpoRuntime.builder().build();
-    Objective sigmoid =
-        runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
+    Objective sigmoid = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
     TabularProblem problem = BanditExperiment.gaussianRewards(prompts, responses, 11);
     MixPCeiling ceiling = new MixPCeiling(problem, beta, lr);
     ForkJoinPool pool = new ForkJoinPool(2);
     try (PolicyBackend backend =
-            runtime.backends().get("cpu").create(new BackendConfig(1).withOption("kernel", "scalar"));
+            runtime
+                .backends()
+                .get("cpu")
+                .create(new BackendConfig(1).withOption("kernel", "scalar"));
         TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       SplittableRandom r = new SplittableRandom(12);
       double[] row = new double[responses];
