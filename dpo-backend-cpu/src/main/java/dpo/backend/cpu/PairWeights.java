@@ -42,6 +42,19 @@ final class PairWeights {
   private double[][] logSecond = new double[0][];
   private AliasTable[] firstAlias = new AliasTable[0];
   private AliasTable[] secondAlias = new AliasTable[0];
+
+  /**
+   * Per tilt slot (2k for component k's first side, 2k + 1 for its second): the tilt, its log
+   * partition function and the earliest slot with an equal tilt. Samplers repeat tilts (dpo-mix-p
+   * has the uniform tilt twice and each implicit-reward tilt twice), and an equal tilt gives the
+   * same distribution and alias table, so each is computed once per prepare.
+   */
+  private Tilt[] slotTilt = new Tilt[0];
+
+  private double[] slotLogZ = new double[0];
+  private int[] slotSource = new int[0];
+  private AliasTable[] firstDraw = new AliasTable[0];
+  private AliasTable[] secondDraw = new AliasTable[0];
   private boolean aliasReady;
 
   private boolean capped;
@@ -91,9 +104,8 @@ final class PairWeights {
     double maxLogMass = Double.NEGATIVE_INFINITY;
     for (int k = 0; k < components; k++) {
       PairComponent c = parts.get(k);
-      double logF = tilt(c.first(), logPolicy, logReference, rewards, beta, first[k], logFirst[k]);
-      double logG =
-          tilt(c.second(), logPolicy, logReference, rewards, beta, second[k], logSecond[k]);
+      double logF = tilt(2 * k, c.first(), logPolicy, logReference, rewards, beta);
+      double logG = tilt(2 * k + 1, c.second(), logPolicy, logReference, rewards, beta);
       double logWeight = Math.log(c.weight());
       double logMass = logWeight;
       double shift = logWeight;
@@ -317,8 +329,8 @@ final class PairWeights {
     }
     while (true) {
       int k = component(random);
-      int y = firstAlias[k].sample(random);
-      int y2 = secondAlias[k].sample(random);
+      int y = firstDraw[k].sample(random);
+      int y2 = secondDraw[k].sample(random);
       if (!capped || acceptCapped(y, y2, random)) {
         drawnFirst = y;
         drawnSecond = y2;
@@ -330,8 +342,8 @@ final class PairWeights {
   /** Builds the alias tables (and, when capped, the row masses) for the current prepare. */
   void prepareSampling() {
     for (int k = 0; k < components; k++) {
-      firstAlias[k].build(first[k]);
-      secondAlias[k].build(second[k]);
+      firstDraw[k] = aliasOf(2 * k);
+      secondDraw[k] = aliasOf(2 * k + 1);
     }
     if (capped) {
       relativeSum();
@@ -408,22 +420,55 @@ final class PairWeights {
     drawnSecond = last;
   }
 
+  /** The alias table of a slot's distribution, built once per prepare for equal tilts. */
+  private AliasTable aliasOf(int slot) {
+    int source = slotSource[slot];
+    AliasTable table = source % 2 == 0 ? firstAlias[source / 2] : secondAlias[source / 2];
+    if (source == slot) {
+      table.build(source % 2 == 0 ? first[source / 2] : second[source / 2]);
+    }
+    return table;
+  }
+
   /**
-   * Fills {@code dist} with the normalised tilt and {@code logWeights} with the unnormalised log
-   * weights; returns the log partition function.
+   * Fills the slot's distribution with the normalised tilt and its log weights with the
+   * unnormalised log weights; returns the log partition function. An equal tilt of an earlier
+   * slot lends its distribution, computed the same way, so the values are the same.
    */
   private double tilt(
+      int slot,
       Tilt tilt,
       double[] logPolicy,
       double logReference,
       double[] rewards,
-      double beta,
-      double[] dist,
-      double[] logWeights) {
+      double beta) {
+    double[] dist = slot % 2 == 0 ? first[slot / 2] : second[slot / 2];
+    double[] logWeights = slot % 2 == 0 ? logFirst[slot / 2] : logSecond[slot / 2];
+    slotTilt[slot] = tilt;
+    slotSource[slot] = slot;
+    for (int j = 0; j < slot; j++) {
+      if (slotTilt[j].equals(tilt)) {
+        slotSource[slot] = j;
+        break;
+      }
+    }
     double max = Double.NEGATIVE_INFINITY;
     for (int y = 0; y < responses; y++) {
       logWeights[y] = tilt.logWeight(logPolicy[y], logReference, rewards[y], beta);
       max = Math.max(max, logWeights[y]);
+    }
+    int source = slotSource[slot];
+    if (source != slot) {
+      double[] from = source % 2 == 0 ? first[source / 2] : second[source / 2];
+      System.arraycopy(from, 0, dist, 0, responses);
+      slotLogZ[slot] = slotLogZ[source];
+      return slotLogZ[slot];
+    }
+    if (tilt.equals(Tilt.UNIFORM)) {
+      // exp(0) = 1 summed Y times is exactly Y: the loop below would give these same values.
+      Arrays.fill(dist, 0, responses, 1.0 / responses);
+      slotLogZ[slot] = max + Math.log(responses);
+      return slotLogZ[slot];
     }
     double sum = 0;
     for (int y = 0; y < responses; y++) {
@@ -433,7 +478,8 @@ final class PairWeights {
     for (int y = 0; y < responses; y++) {
       dist[y] /= sum;
     }
-    return max + Math.log(sum);
+    slotLogZ[slot] = max + Math.log(sum);
+    return slotLogZ[slot];
   }
 
   private double max(double[] v) {
@@ -470,6 +516,11 @@ final class PairWeights {
     matched = new boolean[k];
     firstAlias = new AliasTable[k];
     secondAlias = new AliasTable[k];
+    firstDraw = new AliasTable[k];
+    secondDraw = new AliasTable[k];
+    slotTilt = new Tilt[2 * k];
+    slotLogZ = new double[2 * k];
+    slotSource = new int[2 * k];
     for (int i = 0; i < k; i++) {
       firstAlias[i] = new AliasTable(responses);
       secondAlias[i] = new AliasTable(responses);
