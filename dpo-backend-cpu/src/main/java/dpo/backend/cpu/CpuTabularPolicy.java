@@ -30,6 +30,12 @@ final class CpuTabularPolicy implements TabularPolicy {
   private final int responses;
   private final double[] theta;
   private final double[] rewards;
+
+  /** e^(r - max r) and max r - min r of each prompt: the rewards never change. */
+  private final double[] rewardExp;
+
+  private final double[] rewardSpread;
+
   private final double logReference;
   private static final double LN_2 = Math.log(2);
   private final ThreadLocal<Workspace> workspaces;
@@ -52,6 +58,8 @@ final class CpuTabularPolicy implements TabularPolicy {
         rewards[x * responses + y] = problem.reward(x, y);
       }
     }
+    this.rewardSpread = new double[prompts];
+    this.rewardExp = LogisticInputs.rewardExponentials(rewards, responses, rewardSpread);
     this.logReference = -Math.log(responses);
     this.workspaces = ThreadLocal.withInitial(() -> new Workspace(responses));
     this.promptLoss = new double[prompts];
@@ -145,7 +153,7 @@ final class CpuTabularPolicy implements TabularPolicy {
       int x, Sampler sampler, LogisticForm form, StepSize stepSize, boolean lossNeeded) {
     Workspace ws = workspaces.get();
     PairWeights weights = prepare(ws, x, sampler, form.beta());
-    ws.inputs.prepare(theta, rewards, x * responses, form.beta());
+    ws.inputs.prepare(theta, rewards, rewardExp, rewardSpread[x], x * responses, form.beta());
     double[] grad = ws.gradient;
     kernel.sums(ws.inputs, weights, form.beta(), form.labelSmoothing(), lossNeeded, grad, ws.sums);
     double weightSum = ws.sums[0];
@@ -203,7 +211,7 @@ final class CpuTabularPolicy implements TabularPolicy {
     double beta = objective.beta();
     PairWeights weights = prepare(ws, x, sampler, beta);
     LogisticInputs in = ws.inputs;
-    in.prepare(theta, rewards, x * responses, beta);
+    in.prepare(theta, rewards, rewardExp, rewardSpread[x], x * responses, beta);
     boolean ratio = form != null && in.ratioSafe;
     double smoothing = form == null ? 0 : form.labelSmoothing();
     double[] grad = ws.gradient;

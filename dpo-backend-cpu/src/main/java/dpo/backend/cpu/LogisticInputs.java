@@ -59,28 +59,69 @@ final class LogisticInputs {
     this.zeros = new double[responses];
   }
 
-  /** Copies one prompt's parameters and rewards and derives u, a and e. */
-  void prepare(double[] allTheta, double[] allRewards, int base, double beta) {
-    System.arraycopy(allTheta, base, theta, 0, responses);
-    System.arraycopy(allRewards, base, rewards, 0, responses);
-    double maxTheta = Double.NEGATIVE_INFINITY;
-    double minTheta = Double.POSITIVE_INFINITY;
+  /**
+   * e = exp(r - max r) of every prompt (flat, as the rewards) and each prompt's reward spread max r
+   * - min r into {@code spread}: constant across steps, so a policy computes them once.
+   */
+  static double[] rewardExponentials(double[] allRewards, int responses, double[] spread) {
+    double[] out = new double[allRewards.length];
+    for (int x = 0; x < spread.length; x++) {
+      spread[x] = rewardExponentials(allRewards, x * responses, responses, out);
+    }
+    return out;
+  }
+
+  /** e of the prompt at {@code base} into {@code out} at the same index; returns its spread. */
+  private static double rewardExponentials(
+      double[] allRewards, int base, int responses, double[] out) {
     double maxReward = Double.NEGATIVE_INFINITY;
     double minReward = Double.POSITIVE_INFINITY;
     for (int y = 0; y < responses; y++) {
+      maxReward = Math.max(maxReward, allRewards[base + y]);
+      minReward = Math.min(minReward, allRewards[base + y]);
+    }
+    for (int y = 0; y < responses; y++) {
+      out[base + y] = Math.exp(allRewards[base + y] - maxReward);
+    }
+    return maxReward - minReward;
+  }
+
+  /** As {@link #prepare(double[], double[], double[], double, int, double)}, deriving e here. */
+  void prepare(double[] allTheta, double[] allRewards, int base, double beta) {
+    double[] allE = new double[allRewards.length];
+    double spread = rewardExponentials(allRewards, base, responses, allE);
+    prepare(allTheta, allRewards, allE, spread, base, beta);
+  }
+
+  /**
+   * Copies one prompt's parameters, rewards and reward exponentials and derives u and a.
+   *
+   * @param allE the prompts' e, from {@link #rewardExponentials(double[], int, double[])}
+   * @param rewardSpread the prompt's max r - min r
+   */
+  void prepare(
+      double[] allTheta,
+      double[] allRewards,
+      double[] allE,
+      double rewardSpread,
+      int base,
+      double beta) {
+    System.arraycopy(allTheta, base, theta, 0, responses);
+    System.arraycopy(allRewards, base, rewards, 0, responses);
+    System.arraycopy(allE, base, e, 0, responses);
+    double maxTheta = Double.NEGATIVE_INFINITY;
+    double minTheta = Double.POSITIVE_INFINITY;
+    for (int y = 0; y < responses; y++) {
       maxTheta = Math.max(maxTheta, theta[y]);
       minTheta = Math.min(minTheta, theta[y]);
-      maxReward = Math.max(maxReward, rewards[y]);
-      minReward = Math.min(minReward, rewards[y]);
     }
     for (int y = 0; y < responses; y++) {
       u[y] = beta * (theta[y] - maxTheta);
       a[y] = Math.exp(u[y]);
-      e[y] = Math.exp(rewards[y] - maxReward);
     }
     ratioSafe =
         beta * (maxTheta - minTheta) < PairWeights.SAFE_EXPONENT
-            && maxReward - minReward < PairWeights.SAFE_EXPONENT;
-    fusedSafe = beta * (maxTheta - minTheta) + (maxReward - minReward) < PairWeights.SAFE_EXPONENT;
+            && rewardSpread < PairWeights.SAFE_EXPONENT;
+    fusedSafe = beta * (maxTheta - minTheta) + rewardSpread < PairWeights.SAFE_EXPONENT;
   }
 }

@@ -432,16 +432,11 @@ final class PairWeights {
 
   /**
    * Fills the slot's distribution with the normalised tilt and its log weights with the
-   * unnormalised log weights; returns the log partition function. An equal tilt of an earlier
-   * slot lends its distribution, computed the same way, so the values are the same.
+   * unnormalised log weights; returns the log partition function. An equal tilt of an earlier slot
+   * lends its distribution, computed the same way, so the values are the same.
    */
   private double tilt(
-      int slot,
-      Tilt tilt,
-      double[] logPolicy,
-      double logReference,
-      double[] rewards,
-      double beta) {
+      int slot, Tilt tilt, double[] logPolicy, double logReference, double[] rewards, double beta) {
     double[] dist = slot % 2 == 0 ? first[slot / 2] : second[slot / 2];
     double[] logWeights = slot % 2 == 0 ? logFirst[slot / 2] : logSecond[slot / 2];
     slotTilt[slot] = tilt;
