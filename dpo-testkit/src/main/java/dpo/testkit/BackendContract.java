@@ -594,6 +594,48 @@ public abstract class BackendContract {
     }
   }
 
+  /**
+   * Steps that do not ask for the loss ({@code exactStep(..., false)}, what a training loop runs
+   * between its metric steps) update as the definition does over the whole study; the report's loss
+   * is then NaN or the definition's.
+   */
+  @Test
+  public void stepsWithoutTheLossMatchTheDefinitionOnThePaperStudy() {
+    assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");
+    TabularProblem problem = PaperStudy.problem();
+    Objective o = ReferenceObjectives.sigmoid(PaperStudy.BETA, 0);
+    double[] rewards = problem.rewards(0);
+    double[] mine = new double[PaperStudy.RESPONSES];
+    try (PolicyBackend b = provider().create(config(1))) {
+      for (Map.Entry<String, Sampler> e : PaperStudy.samplers().entrySet()) {
+        String id = e.getKey();
+        double[] expected = new double[PaperStudy.RESPONSES];
+        try (TabularPolicy p = policies(b).newTabularPolicy(problem)) {
+          for (int t = 1; t <= PaperStudy.STEPS; t++) {
+            TabularReference.Step want =
+                TabularReference.exactStep(
+                    e.getValue(), o, PaperStudy.LEARNING_RATE, expected, rewards);
+            expected = want.theta();
+            StepReport got = p.exactStep(e.getValue(), o, PaperStudy.LEARNING_RATE, false);
+            assertTrue(
+                Double.isNaN(got.loss()) || Discovered.close(want.loss(), got.loss(), AGREEMENT),
+                id
+                    + ", step "
+                    + t
+                    + ": loss "
+                    + got.loss()
+                    + " is neither NaN nor the definition's");
+            p.parameters(0, mine);
+            String diff = Discovered.difference(expected, mine, AGREEMENT);
+            if (diff != null) {
+              fail(id + ", step " + t + " without the loss: parameters differ: " + diff);
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   public void studyCurvesMatchTheDefinition() {
     assumeTrue(exact(), "the backend lacks EXACT_GRADIENT");

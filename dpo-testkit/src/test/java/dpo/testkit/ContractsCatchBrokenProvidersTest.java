@@ -564,6 +564,7 @@ class ContractsCatchBrokenProvidersTest {
         Set.of(
             "exactGradientMatchesFiniteDifferencesWithFrozenWeights",
             "agreesWithTheDefinitionOnThePaperStudyStepByStep",
+            "stepsWithoutTheLossMatchTheDefinitionOnThePaperStudy",
             "studyCurvesMatchTheDefinition",
             "agreesWithTheReferenceBackendOnThePaperStudyStepByStep",
             "useAfterCloseFailsClearly"),
@@ -573,6 +574,7 @@ class ContractsCatchBrokenProvidersTest {
                 "exactGradientMatchesFiniteDifferencesWithFrozenWeights",
                 "dpo.api.sampler.Sampler,dpo.api.objective.Objective"),
             selectMethod(c, "agreesWithTheDefinitionOnThePaperStudyStepByStep"),
+            selectMethod(c, "stepsWithoutTheLossMatchTheDefinitionOnThePaperStudy"),
             selectMethod(c, "studyCurvesMatchTheDefinition"),
             selectMethod(c, "agreesWithTheReferenceBackendOnThePaperStudyStepByStep"),
             selectMethod(c, "useAfterCloseFailsClearly"),

@@ -175,11 +175,15 @@ class CpuTabularPolicyTest {
     TabularProblem problem = randomProblem(17, 11, 5);
     Sampler mixP = sampler("dpo-mix-p");
     Objective sigmoid = objective("sigmoid");
-    double[][] one = train(problem, mixP, sigmoid, 1);
-    double[][] two = train(problem, mixP, sigmoid, 2);
-    for (int x = 0; x < one.length; x++) {
-      for (int j = 0; j < one[x].length; j++) {
-        assertEquals(one[x][j], two[x][j], 0.0);
+    for (boolean lossNeeded : new boolean[] {true, false}) {
+      double[][] one = train(problem, mixP, sigmoid, 1, lossNeeded);
+      double[][] two = train(problem, mixP, sigmoid, 2, lossNeeded);
+      double[][] three = train(problem, mixP, sigmoid, 3, lossNeeded);
+      for (int x = 0; x < one.length; x++) {
+        for (int j = 0; j < one[x].length; j++) {
+          assertEquals(one[x][j], two[x][j], 0.0);
+          assertEquals(one[x][j], three[x][j], 0.0);
+        }
       }
     }
   }
@@ -255,11 +259,12 @@ class CpuTabularPolicyTest {
     }
   }
 
-  private static double[][] train(TabularProblem problem, Sampler s, Objective o, int threads) {
+  private static double[][] train(
+      TabularProblem problem, Sampler s, Objective o, int threads, boolean lossNeeded) {
     try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(threads));
         TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       for (int t = 0; t < 5; t++) {
-        policy.exactStep(s, o, StepSize.newton());
+        policy.exactStep(s, o, StepSize.newton(), lossNeeded);
       }
       double[][] out = new double[problem.prompts()][problem.responses()];
       for (int x = 0; x < out.length; x++) {
