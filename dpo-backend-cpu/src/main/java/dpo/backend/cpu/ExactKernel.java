@@ -88,27 +88,7 @@ abstract class ExactKernel {
       double smoothing,
       double[] grad,
       double[] out) {
-    int n = in.responses;
-    double[] acc = in.acc;
-    acc[1] = 0;
-    acc[2] = 0;
-    double weightSum = 0;
-    double loss = 0;
-    Arrays.fill(grad, 0, n, 0);
-    for (int y = 0; y < n; y++) {
-      double diagonal = diagonal(w, y);
-      weightSum += diagonal;
-      loss += diagonal * LOG_2;
-      acc[0] = 0;
-      weightRow(in, w, y);
-      ratioRow(in, y, smoothing, grad, acc);
-      grad[y] += acc[0];
-    }
-    for (int y = 0; y < n; y++) {
-      grad[y] *= beta;
-    }
-    out[0] = weightSum + acc[1];
-    out[1] = loss + acc[2];
+    separableSums(in, w, beta, smoothing, true, grad, out);
   }
 
   /** The separable sums without the loss, one division per pair; {@code out[1]} is NaN. */
@@ -119,20 +99,44 @@ abstract class ExactKernel {
       double smoothing,
       double[] grad,
       double[] out) {
+    separableSums(in, w, beta, smoothing, false, grad, out);
+  }
+
+  /**
+   * Row by row over the separable weights: with the loss, the weight pass and the ratio form;
+   * without it, the paired row where the sampler's structure allows, else the weight pass and the
+   * one-division form.
+   */
+  private void separableSums(
+      LogisticInputs in,
+      PairWeights w,
+      double beta,
+      double smoothing,
+      boolean lossNeeded,
+      double[] grad,
+      double[] out) {
     int n = in.responses;
     double[] acc = in.acc;
     acc[1] = 0;
+    acc[2] = 0;
     double weightSum = 0;
+    double loss = 0;
     Arrays.fill(grad, 0, n, 0);
-    PairFactors paired = PairFactors.of(w, in.zeros);
+    PairFactors paired = lossNeeded ? null : PairFactors.of(w, in.zeros);
     for (int y = 0; y < n; y++) {
-      weightSum += diagonal(w, y);
+      double diagonal = diagonal(w, y);
+      weightSum += diagonal;
+      loss += diagonal * LOG_2;
       acc[0] = 0;
       if (paired != null) {
         pairedRow(in, paired, y, smoothing, grad, acc);
       } else {
         weightRow(in, w, y);
-        gradientRow(in, y, smoothing, grad, acc);
+        if (lossNeeded) {
+          ratioRow(in, y, smoothing, grad, acc);
+        } else {
+          gradientRow(in, y, smoothing, grad, acc);
+        }
       }
       grad[y] += acc[0];
     }
@@ -140,7 +144,7 @@ abstract class ExactKernel {
       grad[y] *= beta;
     }
     out[0] = weightSum + acc[1];
-    out[1] = Double.NaN;
+    out[1] = lossNeeded ? loss + acc[2] : Double.NaN;
   }
 
   /**

@@ -33,13 +33,7 @@ final class SimdKernel extends ExactKernel {
     }
     for (int i = 0; i < variables; i++) {
       int k = w.variable(i);
-      DoubleVector r = DoubleVector.broadcast(SPECIES, w.rowCoef(k)[y]);
-      double[] c = w.colCoef(k);
-      for (int y2 = from; y2 < end; y2 += lanes) {
-        DoubleVector.fromArray(SPECIES, c, y2)
-            .fma(r, DoubleVector.fromArray(SPECIES, forward, y2))
-            .intoArray(forward, y2);
-      }
+      addProducts(forward, w.rowCoef(k)[y], w.colCoef(k), from, end);
     }
     if (w.symmetric()) {
       for (int y2 = from; y2 < end; y2 += lanes) {
@@ -52,13 +46,7 @@ final class SimdKernel extends ExactKernel {
       }
       for (int i = 0; i < variables; i++) {
         int k = w.variable(i);
-        DoubleVector c = DoubleVector.broadcast(SPECIES, w.colCoef(k)[y]);
-        double[] r = w.rowCoef(k);
-        for (int y2 = from; y2 < end; y2 += lanes) {
-          DoubleVector.fromArray(SPECIES, r, y2)
-              .fma(c, DoubleVector.fromArray(SPECIES, backward, y2))
-              .intoArray(backward, y2);
-        }
+        addProducts(backward, w.colCoef(k)[y], w.rowCoef(k), from, end);
       }
       for (int y2 = from; y2 < end; y2 += lanes) {
         DoubleVector.fromArray(SPECIES, forward, y2)
@@ -68,6 +56,16 @@ final class SimdKernel extends ExactKernel {
       }
     }
     scalarWeights(in, w, y, end);
+  }
+
+  /** out[i] += factor * v[i] over [from, end), a whole number of vectors. */
+  private static void addProducts(double[] out, double factor, double[] v, int from, int end) {
+    DoubleVector f = DoubleVector.broadcast(SPECIES, factor);
+    for (int i = from; i < end; i += SPECIES.length()) {
+      DoubleVector.fromArray(SPECIES, v, i)
+          .fma(f, DoubleVector.fromArray(SPECIES, out, i))
+          .intoArray(out, i);
+    }
   }
 
   @Override
