@@ -17,9 +17,7 @@ import java.util.stream.IntStream;
  *
  * No loss, no sampler interface, no cap, no fallback for extreme spreads: what the machine can do
  * when everything general is stripped away, so the project's kernel can be reported as a fraction
- * of it. Plain Java (only the cpu backend may use the Vector API), written so that the JIT
- * vectorises the pair loop: it keeps the row sum out of that loop. The update equals the cpu
- * backend's exact step of dpo-mix-p (a test checks it).
+ * of it. The update equals the cpu backend's exact step of dpo-mix-p (a test checks it).
  */
 public final class MixPCeiling {
   private final int prompts;
@@ -47,7 +45,7 @@ public final class MixPCeiling {
     for (int x = 0; x < prompts; x++) {
       System.arraycopy(problem.rewards(x), 0, rewards, x * responses, responses);
     }
-    this.scratch = ThreadLocal.withInitial(() -> new double[5][responses]);
+    this.scratch = ThreadLocal.withInitial(() -> new double[4][responses]);
   }
 
   /**
@@ -91,7 +89,6 @@ public final class MixPCeiling {
     double[] inv = s[1];
     double[] e = s[2];
     double[] grad = s[3];
-    double[] pair = s[4];
     int n = responses;
     int base = x * n;
     double maxTheta = Double.NEGATIVE_INFINITY;
@@ -114,28 +111,14 @@ public final class MixPCeiling {
       double ay = a[y];
       double iy = inv[y];
       double ey = e[y];
-      // No reduction in this loop, so that the JIT vectorises it; the row sum follows.
+      double row = 0;
       for (int y2 = y + 1; y2 < n; y2++) {
         double w = 2 + ay * inv[y2] + a[y2] * iy;
         double g = w * (ay * e[y2] - ey * a[y2]) / ((ay + a[y2]) * (ey + e[y2]));
-        pair[y2] = g;
+        row += g;
         grad[y2] -= g;
       }
-      double r0 = 0;
-      double r1 = 0;
-      double r2 = 0;
-      double r3 = 0;
-      int y2 = y + 1;
-      for (; y2 + 3 < n; y2 += 4) {
-        r0 += pair[y2];
-        r1 += pair[y2 + 1];
-        r2 += pair[y2 + 2];
-        r3 += pair[y2 + 3];
-      }
-      for (; y2 < n; y2++) {
-        r0 += pair[y2];
-      }
-      grad[y] += (r0 + r1) + (r2 + r3);
+      grad[y] += row;
     }
     // Z = sum of C over ordered pairs = 2 Y^2 + 2 (sum a)(sum 1/a); each unordered pair above
     // stands for both orders, hence 2 beta.
