@@ -17,7 +17,10 @@ import java.util.stream.IntStream;
  *
  * No loss, no sampler interface, no cap, no fallback for extreme spreads: what the machine can do
  * when everything general is stripped away, so the project's kernel can be reported as a fraction
- * of it. The update equals the cpu backend's exact step of dpo-mix-p (a test checks it).
+ * of it. It is plain Java, since only the cpu backend may use the Vector API: the JIT vectorises
+ * part of its pair loop, so on a machine where the SIMD kernel beats it, its ratio says that the
+ * kernel has passed what plain Java reaches rather than the machine's limit. The update equals the
+ * cpu backend's exact step of dpo-mix-p (a test checks it).
  */
 public final class MixPCeiling {
   private final int prompts;
