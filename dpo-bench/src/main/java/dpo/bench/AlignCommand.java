@@ -312,6 +312,9 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
           "Supervised steps that make the synthetic task's reference (default: ${DEFAULT-VALUE}).")
   int sftSteps;
 
+  /** Low-rank adapters instead of every weight, as in {@code lm train} and {@code train}. */
+  @Mixin LoraOptions adapters = new LoraOptions();
+
   @Mixin BackendOptions backendOptions = new BackendOptions();
 
   @Option(
@@ -388,7 +391,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             seed,
             loopConfig(newTokens, seed),
             reference,
-            stopAfter);
+            stopAfter,
+            adapters.lora());
     AlignExperiment experiment = this.experiment.get();
     experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
@@ -630,6 +634,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     if (stopAfter < 0) {
       throw new ParameterException(spec.commandLine(), "--stop-after must be >= 0");
     }
+    // --lora-rank with --update-reference is refused by AlignExperiment.Config, naming both.
+    adapters.check(spec);
     if (!splitSeed.equals("fixed") && !splitSeed.equals("per-seed")) {
       throw new ParameterException(
           spec.commandLine(), "--split-seed must be fixed or per-seed, got '" + splitSeed + "'");
@@ -721,6 +727,17 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             ? "once per iteration"
             : resyncEvery < 0 ? "never (offline)" : "every " + resyncEvery + " steps")
         + (updateReference ? ", reference updated each iteration" : ", fixed reference")
+        + (adapters.lora() == null
+            ? ""
+            : ", LoRA adapters (rank "
+                + adapters.lora().rank()
+                + ", alpha "
+                + adapters.lora().alpha()
+                + ", targets "
+                + (adapters.lora().targets().isEmpty()
+                    ? "the family's default"
+                    : String.join(",", adapters.lora().targets()))
+                + ") on the reference, which is the policy with them off")
         + "; seeds "
         + seed
         + ".."

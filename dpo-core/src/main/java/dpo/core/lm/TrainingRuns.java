@@ -10,8 +10,11 @@ import dpo.core.provenance.RunRecord;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** What the training experiments share: the run's fingerprint and provenance. */
-final class TrainingRuns {
+/**
+ * What the training experiments share: the run's fingerprint and provenance, and a model's
+ * adapters ({@link #withLora}, also {@code dpo align}'s).
+ */
+public final class TrainingRuns {
   private TrainingRuns() {}
 
   /** The SHA-256 of the canonical JSON of a value. */
@@ -54,8 +57,14 @@ final class TrainingRuns {
   /**
    * A loaded model with adapters added (closed if that fails), or the model as it is when {@code
    * lora} is null.
+   *
+   * @param lm the language models of the model's backend
+   * @param model the model, which this takes over
+   * @param lora the adapters, or null
+   * @param seed seed of the adapters' initialisation
+   * @return the model, with the adapters
    */
-  static LanguageModel withLora(
+  public static LanguageModel withLora(
       LanguageModels lm, LanguageModel model, LoraConfig lora, long seed) {
     if (lora == null) {
       return model;
