@@ -88,10 +88,10 @@ public final class AlignExperiment {
    * @param loop the loop's settings (its seed is replaced by each run's)
    * @param reference where each seed's initial model comes from
    * @param stopAfter stop every run after this iteration, as if killed (0: never; tests resume)
-   * @param lora low-rank adapters trained on the initial model instead of every weight, or null
-   *     for none: each run's policy is the initial model with fresh adapters, its reference and
-   *     its view of the initial model are the policy with the adapters off (one copy of the
-   *     weights), and every checkpoint is a PEFT adapter folder naming the initial model's folder
+   * @param lora low-rank adapters trained on the initial model instead of every weight, or null for
+   *     none: each run's policy is the initial model with fresh adapters, its reference and its
+   *     view of the initial model are the policy with the adapters off (one copy of the weights),
+   *     and every checkpoint is a PEFT adapter folder naming the initial model's folder
    */
   public record Config(
       List<String> samplers,

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * What the training experiments share: the run's fingerprint and provenance, and a model's
- * adapters ({@link #withLora}, also {@code dpo align}'s).
+ * What the training experiments share: the run's fingerprint and provenance, and a model's adapters
+ * ({@link #withLora}, also {@code dpo align}'s).
  */
 public final class TrainingRuns {
   private TrainingRuns() {}
