@@ -59,6 +59,11 @@ import picocli.CommandLine.Spec;
           + " supervised fine-tuning as the reference, one per seed). Writes results.md,"
           + " results.csv, reward_vs_kl.png and .svg, and run.json to --out, and per run metrics.jsonl,"
           + " checkpoints and state.json under runs/. Rerunning the same command resumes.",
+      "",
+      "LoRA: with --lora-rank R only low-rank adapters on the initial model are trained; the"
+          + " reference (and the initial model of the evaluation) is the policy with them off, no"
+          + " second copy of the weights, and every checkpoint is a PEFT adapter folder naming the"
+          + " initial model's folder. Not with --update-reference.",
       ""
     },
     footer = {
