@@ -56,7 +56,8 @@ import picocli.CommandLine.Spec;
           + " which the tokenizer leaves special tokens (such as the final end token) out.",
       "",
       "The default is the bundled synthetic benchmark (task safe-helpful, a tiny GPT trained by"
-          + " supervised fine-tuning as the reference, one per seed). Writes results.md,"
+          + " supervised fine-tuning as the reference, one per seed; --arch and --preset choose"
+          + " another of the backend's models). Writes results.md,"
           + " results.csv, reward_vs_kl.png and .svg, and run.json to --out, and per run metrics.jsonl,"
           + " checkpoints and state.json under runs/. Rerunning the same command resumes.",
       "",
@@ -310,6 +311,23 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   boolean updateReference;
 
   @Option(
+      names = "--arch",
+      paramLabel = "llama|gpt2",
+      description =
+          "Architecture of the synthetic task's reference, a fresh model of the backend's"
+              + " --preset trained by --sft-steps supervised steps, with the task's vocabulary"
+              + " (default: a GPT-2 of width 64, 2 layers, 4 heads); ignored with --prompts.")
+  String arch;
+
+  @Option(
+      names = "--preset",
+      paramLabel = "NAME",
+      description =
+          "Size of that reference, one of the backend's presets as 'lm train' takes them: tiny or"
+              + " smollm-135m for djl (default with --arch: tiny).")
+  String preset;
+
+  @Option(
       names = "--sft-steps",
       paramLabel = "N",
       defaultValue = "1000",
@@ -495,7 +513,9 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
         3e-3,
         32,
         tokenizer,
-        tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
+        tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8),
+        arch,
+        arch == null ? null : preset != null ? preset : "tiny");
   }
 
   /**
@@ -639,6 +659,16 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     if (stopAfter < 0) {
       throw new ParameterException(spec.commandLine(), "--stop-after must be >= 0");
     }
+    if (preset != null && arch == null) {
+      throw new ParameterException(
+          spec.commandLine(), "--preset needs --arch llama|gpt2 (the reference's architecture)");
+    }
+    if (arch != null && promptsFile != null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--arch and --preset make the synthetic task's reference; with --prompts the initial"
+              + " model is --model");
+    }
     // --lora-rank with --update-reference is refused by AlignExperiment.Config, naming both.
     adapters.check(spec);
     if (!splitSeed.equals("fixed") && !splitSeed.equals("per-seed")) {
@@ -687,11 +717,11 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
                 + trainPrompts
                 + " train / "
                 + testPrompts
-                + " test prompts per seed, reference = tiny GPT (width "
-                + MODEL_WIDTH
-                + ", "
-                + MODEL_LAYERS
-                + " layers) after "
+                + " test prompts per seed, reference = "
+                + (arch == null
+                    ? "tiny GPT (width " + MODEL_WIDTH + ", " + MODEL_LAYERS + " layers)"
+                    : arch + " preset " + (preset != null ? preset : "tiny"))
+                + " after "
                 + sftSteps
                 + " SFT steps on half good, half poor"
                 + " demonstrations"

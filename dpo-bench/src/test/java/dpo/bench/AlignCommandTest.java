@@ -230,6 +230,48 @@ class AlignCommandTest {
     assertEquals(1, Files.readAllLines(generated).size());
   }
 
+  /** {@code --arch llama --preset tiny}: the synthetic task's reference is a Llama of that size. */
+  @Test
+  void archAndPresetChooseTheReferencesModel() throws IOException {
+    Path out = tmp.resolve("llama");
+    Result r =
+        align(
+            out,
+            List.of(
+                "--quick",
+                "--seeds",
+                "1",
+                "--iterations",
+                "1",
+                "--train-prompts",
+                "8",
+                "--test-prompts",
+                "4",
+                "--sft-steps",
+                "10",
+                "--samplers",
+                "on-policy",
+                "--arch",
+                "llama",
+                "--preset",
+                "tiny"));
+    assertEquals(0, r.exitCode(), r::toString);
+    Path sft;
+    try (var dirs = Files.list(out.resolve("sft"))) {
+      sft = dirs.filter(Files::isDirectory).findFirst().orElseThrow();
+    }
+    String config = Files.readString(sft.resolve("config.json"));
+    assertTrue(config.contains("\"model_type\": \"llama\""), config);
+    assertTrue(config.contains("\"num_key_value_heads\": 2"), "the tiny preset's: " + config);
+    assertTrue(config.contains("\"vocab_size\": 56"), "the task's vocabulary: " + config);
+    assertTrue(Files.isRegularFile(sft.resolve("tokenizer.json")));
+    assertTrue(
+        Files.readString(out.resolve("results.md")).contains("reference = llama preset tiny"));
+    assertTrue(
+        Files.isRegularFile(
+            out.resolve("runs/on-policy/seed-1/checkpoints/iteration-1/model.safetensors")));
+  }
+
   @Test
   void aSamplerThatNeedsRewardsIsRefusedWithTheOnesThatRun() {
     Result r = align(tmp.resolve("x"), List.of("--quick", "--samplers", "dpo-mix-r"));

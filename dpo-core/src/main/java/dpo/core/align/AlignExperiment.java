@@ -23,6 +23,7 @@ import dpo.api.oracle.RewardOracle;
 import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.Sampler;
 import dpo.core.DpoRuntime;
+import dpo.core.lm.TrainingRuns;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
@@ -179,12 +180,16 @@ public final class AlignExperiment {
      * A fresh model trained per seed by supervised fine-tuning on demonstrations; cached under
      * {@code OUT/sft/} by a key over these settings, the data and the backend.
      *
-     * @param shape the model's shape
+     * @param shape the model's shape: a GPT-2 of this shape, or with {@code architecture} only its
+     *     vocabulary and context count (the preset gives the rest)
      * @param steps supervised steps
      * @param learningRate AdamW learning rate
      * @param batch demonstrations per step
      * @param tokenizer the tokenizer of the model
      * @param tokenizerJson the tokenizer as a Hugging Face tokenizer.json, stored beside the model
+     * @param architecture an architecture of the backend's {@link LanguageModels#presets()} (e.g.
+     *     {@code llama}), or null for a GPT-2 of {@code shape}
+     * @param preset its preset (e.g. {@code tiny}), or null without {@code architecture}
      */
     record Supervised(
         ModelConfig shape,
@@ -192,8 +197,38 @@ public final class AlignExperiment {
         double learningRate,
         int batch,
         @JsonIgnore Tokenizer tokenizer,
-        @JsonIgnore byte[] tokenizerJson)
-        implements Reference {}
+        @JsonIgnore byte[] tokenizerJson,
+        String architecture,
+        String preset)
+        implements Reference {
+      /** Checks that a preset comes with its architecture. */
+      public Supervised {
+        if ((architecture == null) != (preset == null)) {
+          throw new ConfigurationException(
+              "preset", "give an architecture with its preset (e.g. llama and tiny), or neither");
+        }
+      }
+
+      /**
+       * A GPT-2 of the given shape.
+       *
+       * @param shape the model's shape
+       * @param steps supervised steps
+       * @param learningRate AdamW learning rate
+       * @param batch demonstrations per step
+       * @param tokenizer the tokenizer of the model
+       * @param tokenizerJson the tokenizer as a Hugging Face tokenizer.json
+       */
+      public Supervised(
+          ModelConfig shape,
+          int steps,
+          double learningRate,
+          int batch,
+          Tokenizer tokenizer,
+          byte[] tokenizerJson) {
+        this(shape, steps, learningRate, batch, tokenizer, tokenizerJson, null, null);
+      }
+    }
   }
 
   /** A (prompt, response) demonstration for supervised fine-tuning. */
@@ -286,6 +321,9 @@ public final class AlignExperiment {
         RewardOracle scorer = oracle(config)) {
       device = RunRecord.Device.of(backend.device());
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
+      if (config.reference() instanceof Reference.Supervised sft && sft.architecture() != null) {
+        TrainingRuns.checkPreset(lm, sft.architecture(), sft.preset());
+      }
       for (int s = 0; s < config.seeds(); s++) {
         long seed = config.firstSeed() + s;
         List<String> train = inputs.train(seed);
@@ -465,6 +503,11 @@ public final class AlignExperiment {
     Reference.Supervised sft = (Reference.Supervised) config.reference();
     Map<String, Object> key = new LinkedHashMap<>();
     key.put("reference", sft.shape());
+    if (sft.architecture() != null) {
+      // Only with a preset, so that the default reference keeps its cache key.
+      key.put("architecture", sft.architecture());
+      key.put("preset", sft.preset());
+    }
     key.put("steps", sft.steps());
     key.put("learning_rate", sft.learningRate());
     key.put("batch", sft.batch());
@@ -477,7 +520,6 @@ public final class AlignExperiment {
     if (Files.isRegularFile(dir.resolve(RunRecord.FILE))) {
       return new Initial(load ? lm.loadLanguageModel(dir) : null, sft.tokenizer(), dir, hash);
     }
-    LanguageModel model = lm.newLanguageModel(sft.shape(), seed);
     List<Demonstration> demos = inputs.demonstrations(seed);
     if (demos.isEmpty()) {
       throw new ConfigurationException(
@@ -488,8 +530,19 @@ public final class AlignExperiment {
               + " has none");
     }
     Instant started = Instant.now();
-    supervisedFineTuning(lm, model, sft, demos, seed);
     Path staging = DurableFiles.stagingFolder(dir);
+    LanguageModel model;
+    if (sft.architecture() == null) {
+      model = lm.newLanguageModel(sft.shape(), seed);
+    } else {
+      // A preset model takes its vocabulary and special tokens from a tokenizer folder: the
+      // staging folder, where the tokenizer goes anyway.
+      DurableFiles.write(staging.resolve("tokenizer.json"), sft.tokenizerJson());
+      model =
+          lm.newLanguageModel(
+              sft.architecture(), sft.preset(), staging, sft.shape().contextLength(), seed);
+    }
+    supervisedFineTuning(lm, model, sft, demos, seed);
     model.save(staging);
     DurableFiles.write(staging.resolve("tokenizer.json"), sft.tokenizerJson());
     RunRecord.start(
@@ -567,6 +620,9 @@ public final class AlignExperiment {
                 "batch",
                 s.batch())
             : "checkpoint");
+    if (config.reference() instanceof Reference.Supervised s && s.architecture() != null) {
+      c.put("reference_preset", s.architecture() + " " + s.preset());
+    }
     if (config.lora() != null) {
       // Only with adapters, so that the fingerprints of runs without them stay as they were.
       c.put("lora", config.lora());

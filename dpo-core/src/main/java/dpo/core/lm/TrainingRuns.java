@@ -1,5 +1,6 @@
 package dpo.core.lm;
 
+import dpo.api.ConfigurationException;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
@@ -8,6 +9,7 @@ import dpo.core.align.AlignExperiment;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -46,6 +48,35 @@ public final class TrainingRuns {
     }
     try (LanguageModel m = lm.loadLanguageModel(model)) {
       return m.config().contextLength();
+    }
+  }
+
+  /**
+   * Refuses an architecture or preset that the backend does not create.
+   *
+   * @param lm the backend's language models
+   * @param architecture e.g. {@code llama}
+   * @param preset e.g. {@code tiny}
+   * @throws ConfigurationException naming {@code arch} or {@code preset}
+   */
+  public static void checkPreset(LanguageModels lm, String architecture, String preset) {
+    Map<String, List<String>> presets = lm.presets();
+    if (!presets.containsKey(architecture)) {
+      throw new ConfigurationException(
+          "arch",
+          "arch must be one of "
+              + presets.keySet()
+              + " (the backend's presets), got '"
+              + architecture
+              + "'"
+              + (presets.isEmpty()
+                  ? "; this backend creates no preset, start from a checkpoint"
+                  : ""));
+    }
+    List<String> sizes = presets.get(architecture);
+    if (!sizes.contains(preset)) {
+      throw new ConfigurationException(
+          "preset", "preset must be one of " + sizes + ", got '" + preset + "'");
     }
   }
 
