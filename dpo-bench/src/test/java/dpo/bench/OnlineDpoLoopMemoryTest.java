@@ -338,6 +338,22 @@ class OnlineDpoLoopMemoryTest {
           Files.notExists(dir.resolve("checkpoints/iteration-" + last + "/model.safetensors")));
     }
     assertArrayEquals(weights, Files.readAllBytes(folder.resolve("model.safetensors")));
+    // The adapters are part of the run's fingerprint: other ones do not resume this run.
+    ConfigurationException other =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                new OnlineDpoLoop(
+                        backend.languageModels().orElseThrow(),
+                        TOKENIZER,
+                        oracle,
+                        RUNTIME.samplers().get("mix-p").create(),
+                        dpo,
+                        config(2, 4, 0, 1),
+                        LoraConfig.ofRank(3),
+                        AlignProgress.NONE)
+                    .run(folder, TRAIN, TEST, dir, 2, ""));
+    assertTrue(other.getMessage().contains("holds a run with other settings"), other.getMessage());
   }
 
   @Test
