@@ -56,9 +56,15 @@ import picocli.CommandLine.Spec;
           + " which the tokenizer leaves special tokens (such as the final end token) out.",
       "",
       "The default is the bundled synthetic benchmark (task safe-helpful, a tiny GPT trained by"
-          + " supervised fine-tuning as the reference, one per seed). Writes results.md,"
+          + " supervised fine-tuning as the reference, one per seed; --arch and --preset choose"
+          + " another of the backend's models). Writes results.md,"
           + " results.csv, reward_vs_kl.png and .svg, and run.json to --out, and per run metrics.jsonl,"
           + " checkpoints and state.json under runs/. Rerunning the same command resumes.",
+      "",
+      "LoRA: with --lora-rank R only low-rank adapters on the initial model are trained; the"
+          + " reference (and the initial model of the evaluation) is the policy with them off, no"
+          + " second copy of the weights, and every checkpoint is a PEFT adapter folder naming the"
+          + " initial model's folder. Not with --update-reference.",
       ""
     },
     footer = {
@@ -305,12 +311,32 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   boolean updateReference;
 
   @Option(
+      names = "--arch",
+      paramLabel = "llama|gpt2",
+      description =
+          "Architecture of the synthetic task's reference, a fresh model of the backend's"
+              + " --preset trained by --sft-steps supervised steps, with the task's vocabulary"
+              + " (default: a GPT-2 of width 64, 2 layers, 4 heads); ignored with --prompts.")
+  String arch;
+
+  @Option(
+      names = "--preset",
+      paramLabel = "NAME",
+      description =
+          "Size of that reference, one of the backend's presets as 'lm train' takes them: tiny or"
+              + " smollm-135m for djl (default with --arch: tiny).")
+  String preset;
+
+  @Option(
       names = "--sft-steps",
       paramLabel = "N",
       defaultValue = "1000",
       description =
           "Supervised steps that make the synthetic task's reference (default: ${DEFAULT-VALUE}).")
   int sftSteps;
+
+  /** Low-rank adapters instead of every weight, as in {@code lm train} and {@code train}. */
+  @Mixin LoraOptions adapters = new LoraOptions();
 
   @Mixin BackendOptions backendOptions = new BackendOptions();
 
@@ -388,7 +414,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             seed,
             loopConfig(newTokens, seed),
             reference,
-            stopAfter);
+            stopAfter,
+            adapters.lora());
     AlignExperiment experiment = this.experiment.get();
     experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
@@ -486,7 +513,9 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
         3e-3,
         32,
         tokenizer,
-        tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8));
+        tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8),
+        arch,
+        arch == null ? null : preset != null ? preset : "tiny");
   }
 
   /**
@@ -630,6 +659,18 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     if (stopAfter < 0) {
       throw new ParameterException(spec.commandLine(), "--stop-after must be >= 0");
     }
+    if (preset != null && arch == null) {
+      throw new ParameterException(
+          spec.commandLine(), "--preset needs --arch llama|gpt2 (the reference's architecture)");
+    }
+    if (arch != null && promptsFile != null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--arch and --preset make the synthetic task's reference; with --prompts the initial"
+              + " model is --model");
+    }
+    // --lora-rank with --update-reference is refused by AlignExperiment.Config, naming both.
+    adapters.check(spec);
     if (!splitSeed.equals("fixed") && !splitSeed.equals("per-seed")) {
       throw new ParameterException(
           spec.commandLine(), "--split-seed must be fixed or per-seed, got '" + splitSeed + "'");
@@ -676,11 +717,11 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
                 + trainPrompts
                 + " train / "
                 + testPrompts
-                + " test prompts per seed, reference = tiny GPT (width "
-                + MODEL_WIDTH
-                + ", "
-                + MODEL_LAYERS
-                + " layers) after "
+                + " test prompts per seed, reference = "
+                + (arch == null
+                    ? "tiny GPT (width " + MODEL_WIDTH + ", " + MODEL_LAYERS + " layers)"
+                    : arch + " preset " + (preset != null ? preset : "tiny"))
+                + " after "
                 + sftSteps
                 + " SFT steps on half good, half poor"
                 + " demonstrations"
@@ -721,6 +762,17 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             ? "once per iteration"
             : resyncEvery < 0 ? "never (offline)" : "every " + resyncEvery + " steps")
         + (updateReference ? ", reference updated each iteration" : ", fixed reference")
+        + (adapters.lora() == null
+            ? ""
+            : ", LoRA adapters (rank "
+                + adapters.lora().rank()
+                + ", alpha "
+                + adapters.lora().alpha()
+                + ", targets "
+                + (adapters.lora().targets().isEmpty()
+                    ? "the family's default"
+                    : String.join(",", adapters.lora().targets()))
+                + ") on the reference, which is the policy with them off")
         + "; seeds "
         + seed
         + ".."

@@ -2,8 +2,8 @@ package dpo.bench;
 
 import dpo.api.lm.LoraConfig;
 import dpo.core.training.TrainingSettings;
-import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -98,31 +98,8 @@ final class TrainingOptions {
               + " computes is --device.")
   String backend;
 
-  @Option(
-      names = "--lora-rank",
-      paramLabel = "R",
-      defaultValue = "0",
-      description =
-          "Train low-rank adapters (LoRA) of rank R on the --model checkpoint instead of every"
-              + " weight; checkpoints and the output are then PEFT adapter folders naming the"
-              + " base; 0: no adapters (default: ${DEFAULT-VALUE}).")
-  int loraRank;
-
-  @Option(
-      names = "--lora-alpha",
-      paramLabel = "A",
-      description = "The adapters' scale numerator: updates are scaled by A/R (default: 2R).")
-  Double loraAlpha;
-
-  @Option(
-      names = "--lora-targets",
-      paramLabel = "LIST",
-      split = ",",
-      description =
-          "Modules that get adapters, as PEFT names them (e.g. q_proj,v_proj or c_attn), or"
-              + " all-linear for every attention and MLP projection (default: the family's,"
-              + " q_proj,v_proj for Llama, c_attn for GPT-2).")
-  List<String> loraTargets;
+  /** Low-rank adapters instead of every weight (shared with {@code dpo align}). */
+  @Mixin LoraOptions adapters = new LoraOptions();
 
   @Option(
       names = "--stop-after",
@@ -141,25 +118,12 @@ final class TrainingOptions {
     if (steps > 0 && spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
       throw new ParameterException(spec.commandLine(), "give either --steps or --epochs, not both");
     }
-    if (loraRank < 0) {
-      throw new ParameterException(
-          spec.commandLine(), "--lora-rank must be >= 0 (0: no adapters), got " + loraRank);
-    }
-    if (loraRank == 0 && (loraAlpha != null || loraTargets != null)) {
-      throw new ParameterException(
-          spec.commandLine(), "--lora-alpha and --lora-targets need --lora-rank R (at least 1)");
-    }
+    adapters.check(spec);
   }
 
   /** The adapters to train, or null for none. */
   LoraConfig lora() {
-    if (loraRank == 0) {
-      return null;
-    }
-    return new LoraConfig(
-        loraRank,
-        loraAlpha == null ? 2.0 * loraRank : loraAlpha,
-        loraTargets == null ? List.of() : loraTargets);
+    return adapters.lora();
   }
 
   /** The settings with a learning rate. */

@@ -111,6 +111,167 @@ class AlignCommandTest {
         Files.readAllBytes(resumed.resolve("runs/mix-p/seed-2/metrics.jsonl")));
   }
 
+  /**
+   * {@code --lora-rank}: adapters on the SFT reference are the only weights trained (its bytes do
+   * not change), the policy starts equal to its reference (the base view) and the DPO loss falls
+   * from ln 2, every checkpoint is a self-contained PEFT adapter folder that {@code lm generate}
+   * takes as {@code --model}, and a stopped run resumes to the bytes of an uninterrupted one.
+   */
+  @Test
+  void loraTrainsAdaptersOnTheUnchangedReferenceAndResumesExactly() throws IOException {
+    List<String> lora =
+        List.of(
+            "--quick",
+            "--seeds",
+            "1",
+            "--iterations",
+            "2",
+            "--train-prompts",
+            "24",
+            "--test-prompts",
+            "12",
+            "--sft-steps",
+            "30",
+            "--samplers",
+            "on-policy",
+            "--lora-rank",
+            "4",
+            "--lora-targets",
+            "all-linear",
+            "--lr",
+            "1e-2");
+    Path resumed = tmp.resolve("lora-resumed");
+    Result stopped = align(resumed, with(lora, "--stop-after", "1"));
+    assertEquals(0, stopped.exitCode(), stopped::toString);
+    Path sft;
+    try (var dirs = Files.list(resumed.resolve("sft"))) {
+      sft = dirs.filter(Files::isDirectory).findFirst().orElseThrow();
+    }
+    byte[] base = Files.readAllBytes(sft.resolve("model.safetensors"));
+    Result again = align(resumed, lora);
+    assertEquals(0, again.exitCode(), again::toString);
+    assertArrayEquals(base, Files.readAllBytes(sft.resolve("model.safetensors")));
+
+    Path whole = tmp.resolve("lora-whole");
+    Result r = align(whole, lora);
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(
+        Files.readString(whole.resolve("results.md")).contains("LoRA adapters (rank 4, alpha 8.0"),
+        "results.md states the adapters");
+    assertTrue(
+        Files.readString(whole.resolve("run.json")).contains("\"rank\" : 4"), "run.json: lora");
+    Path run = whole.resolve("runs/on-policy/seed-1");
+    for (int it = 1; it <= 2; it++) {
+      Path checkpoint = run.resolve("checkpoints/iteration-" + it);
+      assertTrue(
+          Files.isRegularFile(checkpoint.resolve("adapter_config.json")), checkpoint::toString);
+      assertTrue(Files.isRegularFile(checkpoint.resolve("tokenizer.json")), "self-contained");
+      assertTrue(Files.notExists(checkpoint.resolve("model.safetensors")), "no copy of the base");
+      assertArrayEquals(
+          Files.readAllBytes(checkpoint.resolve("adapter_model.safetensors")),
+          Files.readAllBytes(
+              resumed.resolve(
+                  "runs/on-policy/seed-1/checkpoints/iteration-"
+                      + it
+                      + "/adapter_model.safetensors")));
+    }
+    assertArrayEquals(
+        Files.readAllBytes(whole.resolve("results.csv")),
+        Files.readAllBytes(resumed.resolve("results.csv")));
+    assertArrayEquals(
+        Files.readAllBytes(run.resolve("metrics.jsonl")),
+        Files.readAllBytes(resumed.resolve("runs/on-policy/seed-1/metrics.jsonl")));
+
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    List<com.fasterxml.jackson.databind.JsonNode> train = new ArrayList<>();
+    double kl = Double.NaN;
+    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      var node = json.readTree(line);
+      if (node.path("type").asText().equals("train")) {
+        train.add(node);
+      } else if (node.path("type").asText().equals("eval")) {
+        kl = node.get("objective/kl").asDouble();
+      }
+    }
+    assertEquals(Math.log(2), train.get(0).get("loss").asDouble(), 1e-9, "policy = reference");
+    for (int it = 1; it <= 2; it++) {
+      int i = it;
+      List<Double> losses =
+          train.stream()
+              .filter(n -> n.get("iteration").asInt() == i)
+              .map(n -> n.get("loss").asDouble())
+              .toList();
+      assertTrue(losses.get(losses.size() - 1) < losses.get(0) - 1e-3, "loss falls: " + losses);
+    }
+    assertTrue(kl > 0, "the adapters moved the policy away from its base: " + kl);
+
+    Path prompts =
+        Files.writeString(
+            tmp.resolve("lora-prompts.jsonl"),
+            "{\"prompt\": \""
+                + dpo.datasets.synthetic.SyntheticTasks.get("safe-helpful").prompts(0, 1, 1).get(0)
+                + "\"}\n");
+    Path generated = tmp.resolve("lora-generated.jsonl");
+    LmTrainCommandTest.Result g =
+        LmTrainCommandTest.dpo(
+            "lm",
+            "generate",
+            "--model",
+            run.resolve("checkpoints/iteration-2").toString(),
+            "--prompts",
+            prompts.toString(),
+            "--greedy",
+            "--max-new-tokens",
+            "4",
+            "--out",
+            generated.toString());
+    assertEquals(0, g.exitCode(), g.toString());
+    assertEquals(1, Files.readAllLines(generated).size());
+  }
+
+  /** {@code --arch llama --preset tiny}: the synthetic task's reference is a Llama of that size. */
+  @Test
+  void archAndPresetChooseTheReferencesModel() throws IOException {
+    Path out = tmp.resolve("llama");
+    Result r =
+        align(
+            out,
+            List.of(
+                "--quick",
+                "--seeds",
+                "1",
+                "--iterations",
+                "1",
+                "--train-prompts",
+                "8",
+                "--test-prompts",
+                "4",
+                "--sft-steps",
+                "10",
+                "--samplers",
+                "on-policy",
+                "--arch",
+                "llama",
+                "--preset",
+                "tiny"));
+    assertEquals(0, r.exitCode(), r::toString);
+    Path sft;
+    try (var dirs = Files.list(out.resolve("sft"))) {
+      sft = dirs.filter(Files::isDirectory).findFirst().orElseThrow();
+    }
+    String config = Files.readString(sft.resolve("config.json"));
+    assertTrue(config.contains("\"model_type\": \"llama\""), config);
+    assertTrue(config.contains("\"num_key_value_heads\": 2"), "the tiny preset's: " + config);
+    assertTrue(config.contains("\"vocab_size\": 56"), "the task's vocabulary: " + config);
+    assertTrue(Files.isRegularFile(sft.resolve("tokenizer.json")));
+    assertTrue(
+        Files.readString(out.resolve("results.md")).contains("reference = llama preset tiny"));
+    assertTrue(
+        Files.isRegularFile(
+            out.resolve("runs/on-policy/seed-1/checkpoints/iteration-1/model.safetensors")));
+  }
+
   @Test
   void aSamplerThatNeedsRewardsIsRefusedWithTheOnesThatRun() {
     Result r = align(tmp.resolve("x"), List.of("--quick", "--samplers", "dpo-mix-r"));

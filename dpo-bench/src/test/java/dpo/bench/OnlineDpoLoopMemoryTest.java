@@ -15,6 +15,7 @@ import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
+import dpo.api.lm.LoraConfig;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.ReferenceLogProbs;
@@ -50,7 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The align loop's memory savers: the reference runs once per round of generated pairs, not at
- * every step and epoch, and {@code --grad-accumulation} K with batch B steps as batch K x B.
+ * every step and epoch, {@code --grad-accumulation} K with batch B steps as batch K x B, and with
+ * LoRA adapters the base weights are held once: the reference, the generator's reference and the
+ * evaluation's initial model are the policy's base view.
  */
 class OnlineDpoLoopMemoryTest {
   static final DpoRuntime RUNTIME = DpoRuntime.builder().build();
@@ -92,6 +95,11 @@ class OnlineDpoLoopMemoryTest {
     final List<Integer> referencePairs = new ArrayList<>();
     final List<Integer> stepPairs = new ArrayList<>();
     int referenceModelSteps;
+    final List<Path> loads = new ArrayList<>();
+    final List<LanguageModel> trained = new ArrayList<>();
+    final List<LanguageModel> trainedBases = new ArrayList<>();
+    final List<LanguageModel> references = new ArrayList<>();
+    final List<LanguageModel> generators = new ArrayList<>();
   }
 
   /** The djl language models, with trainers that record their calls. */
@@ -109,7 +117,13 @@ class OnlineDpoLoopMemoryTest {
 
     @Override
     public LanguageModel loadLanguageModel(Path directory) {
+      calls.loads.add(directory);
       return lm.loadLanguageModel(directory);
+    }
+
+    @Override
+    public void addLora(LanguageModel model, LoraConfig config, long seed) {
+      lm.addLora(model, config, seed);
     }
 
     @Override
@@ -128,11 +142,14 @@ class OnlineDpoLoopMemoryTest {
         double[] weights,
         List<int[]> prompts,
         GenerationConfig config) {
+      calls.generators.addAll(models);
       return lm.generate(models, weights, prompts, config);
     }
 
     @Override
     public LmTrainer newTrainer(LanguageModel model, TrainerConfig config) {
+      calls.trained.add(model);
+      calls.trainedBases.add(model.withoutAdapters());
       LmTrainer t = lm.newTrainer(model, config);
       return new LmTrainer() {
         @Override
@@ -152,6 +169,7 @@ class OnlineDpoLoopMemoryTest {
         @Override
         public ReferenceLogProbs referenceLogProbs(PreferenceBatch batch, LanguageModel reference) {
           calls.referencePairs.add(batch.size());
+          calls.references.add(reference);
           return t.referenceLogProbs(batch, reference);
         }
 
@@ -276,6 +294,66 @@ class OnlineDpoLoopMemoryTest {
     List<Evaluation> es = run(config(2, 2, 0, 1), small, tmp.resolve("small"));
     assertTrue(small.stepPairs.size() > big.stepPairs.size());
     assertNotEquals(eb, es);
+  }
+
+  @Test
+  void withAdaptersTheReferenceAndTheGeneratorShareThePolicysWeights() throws IOException {
+    Path folder = tmp.resolve("initial");
+    initial.save(folder);
+    byte[] weights = Files.readAllBytes(folder.resolve("model.safetensors"));
+    Objective dpo = RUNTIME.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(0.1));
+    Path dir = tmp.resolve("lora");
+    for (int last : new int[] {1, 2}) {
+      Calls calls = new Calls();
+      new OnlineDpoLoop(
+              new Counting(backend.languageModels().orElseThrow(), calls),
+              TOKENIZER,
+              oracle,
+              RUNTIME.samplers().get("mix-p").create(),
+              dpo,
+              config(2, 4, 0, 1),
+              LoraConfig.ofRank(2),
+              AlignProgress.NONE)
+          .run(folder, TRAIN, TEST, dir, last, "");
+      // One model per run: the initial folder with fresh adapters, or when resuming the last
+      // adapter checkpoint on that folder; no copy of the weights for the reference.
+      assertEquals(
+          List.of(last == 1 ? folder : dir.resolve("checkpoints/iteration-1")), calls.loads);
+      assertEquals(1, calls.trained.size(), "one iteration trained per run");
+      LanguageModel policy = calls.trained.get(0);
+      LanguageModel base = calls.trainedBases.get(0);
+      assertTrue(base != policy, "the policy carries adapters; its base view is another object");
+      assertTrue(!calls.references.isEmpty());
+      for (LanguageModel r : calls.references) {
+        assertTrue(r == base, "every reference pass runs on the policy's base view");
+      }
+      for (LanguageModel g : calls.generators) {
+        assertTrue(g == policy || g == base, "generation uses the policy and its base view only");
+      }
+      assertTrue(calls.generators.contains(base), "mix-p mixes in the reference");
+      assertTrue(
+          Files.isRegularFile(
+              dir.resolve("checkpoints/iteration-" + last + "/adapter_model.safetensors")));
+      assertTrue(
+          Files.notExists(dir.resolve("checkpoints/iteration-" + last + "/model.safetensors")));
+    }
+    assertArrayEquals(weights, Files.readAllBytes(folder.resolve("model.safetensors")));
+    // The adapters are part of the run's fingerprint: other ones do not resume this run.
+    ConfigurationException other =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                new OnlineDpoLoop(
+                        backend.languageModels().orElseThrow(),
+                        TOKENIZER,
+                        oracle,
+                        RUNTIME.samplers().get("mix-p").create(),
+                        dpo,
+                        config(2, 4, 0, 1),
+                        LoraConfig.ofRank(3),
+                        AlignProgress.NONE)
+                    .run(folder, TRAIN, TEST, dir, 2, ""));
+    assertTrue(other.getMessage().contains("holds a run with other settings"), other.getMessage());
   }
 
   @Test

@@ -169,6 +169,41 @@ class UserErrorsTest {
         row(2, "dpo align: --beta: ", withOut("align", "--beta", "0")),
         row(2, "dpo align: --seeds must be >= 1", withOut("align", "--seeds", "0")),
         row(2, "dpo align: --sft-steps must be >= 0", withOut("align", "--sft-steps", "-1")),
+        row(
+            2,
+            "dpo align: --update-reference: cannot be combined with --lora-rank: with adapters the"
+                + " reference is the policy's base with the adapters off",
+            withOut("align", "--lora-rank", "4", "--update-reference")),
+        row(2, "dpo align: --preset needs --arch llama|gpt2", withOut("align", "--preset", "tiny")),
+        row(
+            2,
+            "dpo align: --arch: must be one of [llama, gpt2] (the backend's presets), got 'bert'",
+            withOut("align", "--quick", "--arch", "bert")),
+        row(
+            2,
+            "dpo align: --preset: must be one of [tiny, smollm-135m], got 'huge'",
+            withOut("align", "--quick", "--arch", "llama", "--preset", "huge")),
+        row(
+            2,
+            "dpo align: --arch and --preset make the synthetic task's reference; with --prompts",
+            withOut(
+                "align",
+                "--prompts",
+                missing,
+                "--oracle",
+                "command",
+                "--model",
+                missing,
+                "--arch",
+                "llama")),
+        row(
+            2,
+            "dpo align: --lora-rank must be >= 0 (0: no adapters), got -1",
+            withOut("align", "--lora-rank", "-1")),
+        row(
+            2,
+            "dpo align: --lora-alpha and --lora-targets need --lora-rank R",
+            withOut("align", "--lora-targets", "q_proj")),
         row(2, "dpo align: --train-prompts", withOut("align", "--train-prompts", "0")),
         row(2, "dpo align: --threads: must be >= 0", withOut("align", "--threads", "-1")),
         row(

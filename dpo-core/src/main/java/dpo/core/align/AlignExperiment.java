@@ -12,6 +12,7 @@ import dpo.api.io.DurableFiles;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
+import dpo.api.lm.LoraConfig;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.Tokenizer;
 import dpo.api.lm.TrainerConfig;
@@ -22,6 +23,7 @@ import dpo.api.oracle.RewardOracle;
 import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.Sampler;
 import dpo.core.DpoRuntime;
+import dpo.core.lm.TrainingRuns;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
@@ -87,6 +89,10 @@ public final class AlignExperiment {
    * @param loop the loop's settings (its seed is replaced by each run's)
    * @param reference where each seed's initial model comes from
    * @param stopAfter stop every run after this iteration, as if killed (0: never; tests resume)
+   * @param lora low-rank adapters trained on the initial model instead of every weight, or null for
+   *     none: each run's policy is the initial model with fresh adapters, its reference and its
+   *     view of the initial model are the policy with the adapters off (one copy of the weights),
+   *     and every checkpoint is a PEFT adapter folder naming the initial model's folder
    */
   public record Config(
       List<String> samplers,
@@ -100,7 +106,8 @@ public final class AlignExperiment {
       long firstSeed,
       AlignConfig loop,
       Reference reference,
-      int stopAfter) {
+      int stopAfter,
+      LoraConfig lora) {
     /** Checks the counts and copies the collections. */
     public Config {
       samplers = List.copyOf(samplers);
@@ -111,6 +118,52 @@ public final class AlignExperiment {
       if (stopAfter < 0) {
         throw new ConfigurationException("stopAfter", "stopAfter must be >= 0, got " + stopAfter);
       }
+      OnlineDpoLoop.checkLora(loop, lora);
+    }
+
+    /**
+     * The settings without adapters: every weight of the policy is trained.
+     *
+     * @param samplers sampler ids
+     * @param objective objective id
+     * @param beta the KL coefficient
+     * @param backend backend id (with language models)
+     * @param backendConfig the backend's settings (threads, device)
+     * @param oracle oracle id
+     * @param oracleOptions the oracle's options
+     * @param seeds how many seeds
+     * @param firstSeed the first seed; the others follow
+     * @param loop the loop's settings (its seed is replaced by each run's)
+     * @param reference where each seed's initial model comes from
+     * @param stopAfter stop every run after this iteration, as if killed (0: never)
+     */
+    public Config(
+        List<String> samplers,
+        String objective,
+        double beta,
+        String backend,
+        BackendConfig backendConfig,
+        String oracle,
+        Map<String, String> oracleOptions,
+        int seeds,
+        long firstSeed,
+        AlignConfig loop,
+        Reference reference,
+        int stopAfter) {
+      this(
+          samplers,
+          objective,
+          beta,
+          backend,
+          backendConfig,
+          oracle,
+          oracleOptions,
+          seeds,
+          firstSeed,
+          loop,
+          reference,
+          stopAfter,
+          null);
     }
   }
 
@@ -127,12 +180,16 @@ public final class AlignExperiment {
      * A fresh model trained per seed by supervised fine-tuning on demonstrations; cached under
      * {@code OUT/sft/} by a key over these settings, the data and the backend.
      *
-     * @param shape the model's shape
+     * @param shape the model's shape: a GPT-2 of this shape, or with {@code architecture} only its
+     *     vocabulary and context count (the preset gives the rest)
      * @param steps supervised steps
      * @param learningRate AdamW learning rate
      * @param batch demonstrations per step
      * @param tokenizer the tokenizer of the model
      * @param tokenizerJson the tokenizer as a Hugging Face tokenizer.json, stored beside the model
+     * @param architecture an architecture of the backend's {@link LanguageModels#presets()} (e.g.
+     *     {@code llama}), or null for a GPT-2 of {@code shape}
+     * @param preset its preset (e.g. {@code tiny}), or null without {@code architecture}
      */
     record Supervised(
         ModelConfig shape,
@@ -140,8 +197,38 @@ public final class AlignExperiment {
         double learningRate,
         int batch,
         @JsonIgnore Tokenizer tokenizer,
-        @JsonIgnore byte[] tokenizerJson)
-        implements Reference {}
+        @JsonIgnore byte[] tokenizerJson,
+        String architecture,
+        String preset)
+        implements Reference {
+      /** Checks that a preset comes with its architecture. */
+      public Supervised {
+        if ((architecture == null) != (preset == null)) {
+          throw new ConfigurationException(
+              "preset", "give an architecture with its preset (e.g. llama and tiny), or neither");
+        }
+      }
+
+      /**
+       * A GPT-2 of the given shape.
+       *
+       * @param shape the model's shape
+       * @param steps supervised steps
+       * @param learningRate AdamW learning rate
+       * @param batch demonstrations per step
+       * @param tokenizer the tokenizer of the model
+       * @param tokenizerJson the tokenizer as a Hugging Face tokenizer.json
+       */
+      public Supervised(
+          ModelConfig shape,
+          int steps,
+          double learningRate,
+          int batch,
+          Tokenizer tokenizer,
+          byte[] tokenizerJson) {
+        this(shape, steps, learningRate, batch, tokenizer, tokenizerJson, null, null);
+      }
+    }
   }
 
   /** A (prompt, response) demonstration for supervised fine-tuning. */
@@ -234,11 +321,16 @@ public final class AlignExperiment {
         RewardOracle scorer = oracle(config)) {
       device = RunRecord.Device.of(backend.device());
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
+      if (config.reference() instanceof Reference.Supervised sft && sft.architecture() != null) {
+        TrainingRuns.checkPreset(lm, sft.architecture(), sft.preset());
+      }
       for (int s = 0; s < config.seeds(); s++) {
         long seed = config.firstSeed() + s;
         List<String> train = inputs.train(seed);
         List<String> test = inputs.test(seed);
-        Initial initial = initial(config, inputs, lm, out, seed);
+        // With adapters each run loads its policy from the initial model's folder (the loop adds
+        // the adapters to it), so no model is held here.
+        Initial initial = initial(config, inputs, lm, out, seed, config.lora() == null);
         recordInputs.add(
             new RunRecord.Input(
                 "initial model, seed " + seed, initial.source().toString(), initial.hash()));
@@ -255,10 +347,14 @@ public final class AlignExperiment {
                     e.getValue(),
                     objective,
                     config.loop().withSeed(seed),
+                    config.lora(),
                     progress);
             Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + seed);
             int last = config.stopAfter() > 0 ? config.stopAfter() : config.loop().iterations();
-            List<Evaluation> evals = loop.run(model, train, test, dir, last, setup);
+            List<Evaluation> evals =
+                model != null
+                    ? loop.run(model, train, test, dir, last, setup)
+                    : loop.run(initial.source(), train, test, dir, last, setup);
             recordCheckpoints(
                 dir,
                 RunRecord.start(
@@ -389,13 +485,17 @@ public final class AlignExperiment {
         samplers);
   }
 
-  /** A seed's initial model, its tokenizer, where it is on disk and the hash of its files. */
+  /**
+   * A seed's initial model (null when not loaded), its tokenizer, where it is on disk and the hash
+   * of its files.
+   */
   private record Initial(LanguageModel model, Tokenizer tokenizer, Path source, String hash) {}
 
-  private Initial initial(Config config, Inputs inputs, LanguageModels lm, Path out, long seed) {
+  private Initial initial(
+      Config config, Inputs inputs, LanguageModels lm, Path out, long seed, boolean load) {
     if (config.reference() instanceof Reference.Checkpoint c) {
       return new Initial(
-          lm.loadLanguageModel(c.model()),
+          load ? lm.loadLanguageModel(c.model()) : null,
           lm.loadTokenizer(c.model()),
           c.model(),
           Provenance.folderSha256(c.model()));
@@ -403,6 +503,11 @@ public final class AlignExperiment {
     Reference.Supervised sft = (Reference.Supervised) config.reference();
     Map<String, Object> key = new LinkedHashMap<>();
     key.put("reference", sft.shape());
+    if (sft.architecture() != null) {
+      // Only with a preset, so that the default reference keeps its cache key.
+      key.put("architecture", sft.architecture());
+      key.put("preset", sft.preset());
+    }
     key.put("steps", sft.steps());
     key.put("learning_rate", sft.learningRate());
     key.put("batch", sft.batch());
@@ -413,9 +518,8 @@ public final class AlignExperiment {
     String hash = Provenance.sha256(canonicalJson(key));
     Path dir = out.resolve("sft").resolve("seed-" + seed + "-" + hash.substring(0, 16));
     if (Files.isRegularFile(dir.resolve(RunRecord.FILE))) {
-      return new Initial(lm.loadLanguageModel(dir), sft.tokenizer(), dir, hash);
+      return new Initial(load ? lm.loadLanguageModel(dir) : null, sft.tokenizer(), dir, hash);
     }
-    LanguageModel model = lm.newLanguageModel(sft.shape(), seed);
     List<Demonstration> demos = inputs.demonstrations(seed);
     if (demos.isEmpty()) {
       throw new ConfigurationException(
@@ -426,8 +530,19 @@ public final class AlignExperiment {
               + " has none");
     }
     Instant started = Instant.now();
-    supervisedFineTuning(lm, model, sft, demos, seed);
     Path staging = DurableFiles.stagingFolder(dir);
+    LanguageModel model;
+    if (sft.architecture() == null) {
+      model = lm.newLanguageModel(sft.shape(), seed);
+    } else {
+      // A preset model takes its vocabulary and special tokens from a tokenizer folder: the
+      // staging folder, where the tokenizer goes anyway.
+      DurableFiles.write(staging.resolve("tokenizer.json"), sft.tokenizerJson());
+      model =
+          lm.newLanguageModel(
+              sft.architecture(), sft.preset(), staging, sft.shape().contextLength(), seed);
+    }
+    supervisedFineTuning(lm, model, sft, demos, seed);
     model.save(staging);
     DurableFiles.write(staging.resolve("tokenizer.json"), sft.tokenizerJson());
     RunRecord.start(
@@ -447,7 +562,7 @@ public final class AlignExperiment {
     model.close();
     // Loaded back, the model carries its tokenizer.json into every checkpoint of the runs, as it
     // does when the cache is read on a rerun: each checkpoint is a self-contained model folder.
-    return new Initial(lm.loadLanguageModel(dir), sft.tokenizer(), dir, hash);
+    return new Initial(load ? lm.loadLanguageModel(dir) : null, sft.tokenizer(), dir, hash);
   }
 
   /** Supervised fine-tuning: next-token loss on random demonstrations, response then end. */
@@ -505,6 +620,13 @@ public final class AlignExperiment {
                 "batch",
                 s.batch())
             : "checkpoint");
+    if (config.reference() instanceof Reference.Supervised s && s.architecture() != null) {
+      c.put("reference_preset", s.architecture() + " " + s.preset());
+    }
+    if (config.lora() != null) {
+      // Only with adapters, so that the fingerprints of runs without them stay as they were.
+      c.put("lora", config.lora());
+    }
     all.put("config", c);
     all.put("data", inputs.id());
     all.put("initial_model_sha256", initialHash);

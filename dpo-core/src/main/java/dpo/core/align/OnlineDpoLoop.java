@@ -9,6 +9,7 @@ import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.LmTrainer;
+import dpo.api.lm.LoraConfig;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.ReferenceLogProbs;
 import dpo.api.lm.StepMetrics;
@@ -19,6 +20,7 @@ import dpo.api.oracle.BestWorstPair;
 import dpo.api.oracle.RewardOracle;
 import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.Sampler;
+import dpo.core.lm.TrainingRuns;
 import dpo.core.metrics.Divergence;
 import dpo.core.provenance.Provenance;
 import java.io.IOException;
@@ -51,6 +53,13 @@ import java.util.SplittableRandom;
  * optimizer is created afresh at the start of each iteration (its moments reset, as in iterative
  * DPO practice), so a run killed at any point and restarted continues from its last finished
  * iteration and ends exactly as an uninterrupted run.
+ *
+ * <p>LoRA: with a {@link LoraConfig} the policy is the initial model with fresh low-rank adapters,
+ * the only weights trained; wherever the loop needs the initial model (reference, offline
+ * generator, evaluation baseline and KL) it takes the policy with its adapters off ({@link
+ * LanguageModel#withoutAdapters()}), the same weight arrays, so the base weights are held once.
+ * Every checkpoint is then a PEFT adapter folder naming the initial model's folder, and a resumed
+ * run loads its adapters from the last one.
  */
 public final class OnlineDpoLoop {
   static final String STATE = "state.json";
@@ -65,6 +74,7 @@ public final class OnlineDpoLoop {
   private final Objective objective;
   private final GenerationPlan plan;
   private final AlignConfig config;
+  private final LoraConfig lora;
   private final AlignProgress progress;
 
   /**
@@ -87,13 +97,59 @@ public final class OnlineDpoLoop {
       Objective objective,
       AlignConfig config,
       AlignProgress progress) {
+    this(lm, tokenizer, oracle, sampler, objective, config, null, progress);
+  }
+
+  /**
+   * Sets up a loop that trains low-rank adapters on the initial model instead of every weight.
+   *
+   * @param lm the language models of the backend that owns the models
+   * @param tokenizer maps prompts to ids ({@link Tokenizer#encodePrompt}) and responses to text
+   * @param oracle scores responses; the caller closes it
+   * @param sampler the pair distribution, realised by logit mixing (see {@link GenerationPlan})
+   * @param objective the per-pair loss; its beta scales implicit-reward tilts
+   * @param config the loop's settings
+   * @param lora the adapters, or null to train every weight
+   * @param progress receives progress reports
+   * @throws ConfigurationException if the sampler cannot generate text, or adapters are asked for
+   *     with {@link AlignConfig#updateReference()}
+   */
+  public OnlineDpoLoop(
+      LanguageModels lm,
+      Tokenizer tokenizer,
+      RewardOracle oracle,
+      Sampler sampler,
+      Objective objective,
+      AlignConfig config,
+      LoraConfig lora,
+      AlignProgress progress) {
+    checkLora(config, lora);
     this.lm = lm;
     this.tokenizer = tokenizer;
     this.oracle = oracle;
     this.objective = objective;
     this.plan = GenerationPlan.of(sampler, objective.beta());
     this.config = config;
+    this.lora = lora;
     this.progress = progress;
+  }
+
+  /**
+   * Refuses adapters with a reference that follows the policy: with adapters the reference is the
+   * policy's own base, which never changes.
+   *
+   * @param config the loop's settings
+   * @param lora the adapters, or null
+   * @throws ConfigurationException naming {@code updateReference}
+   */
+  static void checkLora(AlignConfig config, LoraConfig lora) {
+    if (lora != null && config.updateReference()) {
+      throw new ConfigurationException(
+          "updateReference",
+          "--update-reference cannot be combined with --lora-rank: with adapters the reference is"
+              + " the policy's base with the adapters off, which training does not change; drop"
+              + " one of the two");
+    }
   }
 
   /**
@@ -144,6 +200,47 @@ public final class OnlineDpoLoop {
       Path dir,
       int lastIteration,
       String setup) {
+    return run(initial, null, train, test, dir, lastIteration, setup);
+  }
+
+  /**
+   * Runs (or resumes) up to an iteration from a checkpoint folder. With adapters the folder's
+   * model, loaded once, is the policy's base and the loop's only copy of the weights (a resumed run
+   * loads the last adapter checkpoint onto it instead); without, the folder is loaded as the
+   * initial model and closed at the end.
+   *
+   * @param initial the initial model's checkpoint folder; not changed
+   * @param train training prompts
+   * @param test evaluation prompts
+   * @param dir the run directory
+   * @param lastIteration the last iteration to run, at most {@code iterations}
+   * @param setup a fingerprint of everything outside the loop that changes its numbers
+   * @return the evaluations of iterations 0 to {@code lastIteration}
+   */
+  public List<Evaluation> run(
+      Path initial,
+      List<String> train,
+      List<String> test,
+      Path dir,
+      int lastIteration,
+      String setup) {
+    if (lora == null) {
+      try (LanguageModel model = lm.loadLanguageModel(initial)) {
+        return run(model, null, train, test, dir, lastIteration, setup);
+      }
+    }
+    return run(null, initial, train, test, dir, lastIteration, setup);
+  }
+
+  /** The loop from a loaded initial model or, with adapters, from its folder (one is null). */
+  private List<Evaluation> run(
+      LanguageModel initial,
+      Path initialFolder,
+      List<String> train,
+      List<String> test,
+      Path dir,
+      int lastIteration,
+      String setup) {
     if (train.isEmpty() || test.isEmpty()) {
       throw new ConfigurationException(
           "prompts",
@@ -156,26 +253,28 @@ public final class OnlineDpoLoop {
     List<String> metrics = readMetrics(dir, done);
     List<int[]> trainIds = encode(train);
     Evaluator evaluator = new Evaluator(lm, tokenizer, oracle, evaluation());
-    Evaluator.Baseline baseline = evaluator.baseline(initial, test);
-    if (done == 0) {
-      evaluations.clear();
-      Evaluation first = evaluate(evaluator, 0, initial, initial, baseline);
-      evaluations.add(first);
-      metrics.clear();
-      metrics.add(evalLine(first));
-    }
     int last = Math.min(lastIteration, config.iterations());
-    LanguageModel policy = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(dir, done));
+    LanguageModel policy = policy(initial, initialFolder, dir, done);
     LanguageModel owned = null;
     try {
+      // With adapters the initial model is the policy with them off: the same weights, no copy.
+      LanguageModel base = lora != null ? policy.withoutAdapters() : initial;
+      Evaluator.Baseline baseline = evaluator.baseline(base, test);
+      if (done == 0) {
+        evaluations.clear();
+        Evaluation first = evaluate(evaluator, 0, base, base, baseline);
+        evaluations.add(first);
+        metrics.clear();
+        metrics.add(evalLine(first));
+      }
       if (config.updateReference()) {
         owned = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(dir, done));
       }
-      LanguageModel reference = owned != null ? owned : initial;
+      LanguageModel reference = owned != null ? owned : base;
       for (int it = done + 1; it <= last; it++) {
-        LanguageModel generator = config.offline() ? initial : policy;
+        LanguageModel generator = config.offline() ? base : policy;
         List<String> lines = train(it, policy, reference, generator, train, trainIds);
-        Evaluation ev = evaluate(evaluator, it, policy, initial, baseline);
+        Evaluation ev = evaluate(evaluator, it, policy, base, baseline);
         lines.add(evalLine(ev));
         policy.save(checkpoint(dir, it));
         metrics.addAll(lines);
@@ -194,6 +293,26 @@ public final class OnlineDpoLoop {
       }
     }
     return List.copyOf(evaluations.subList(0, Math.min(evaluations.size(), last + 1)));
+  }
+
+  /**
+   * The policy to train from iteration {@code done + 1}: the last checkpoint when resuming (with
+   * adapters, an adapter folder loaded onto its base); else a copy of the initial model, or with
+   * adapters the initial model (loaded from its folder, or copied when given loaded) with fresh
+   * ones.
+   */
+  private LanguageModel policy(LanguageModel initial, Path initialFolder, Path dir, int done) {
+    if (done > 0) {
+      return lm.loadLanguageModel(checkpoint(dir, done));
+    }
+    if (lora == null) {
+      return initial.copy();
+    }
+    return TrainingRuns.withLora(
+        lm,
+        initialFolder != null ? lm.loadLanguageModel(initialFolder) : initial.copy(),
+        lora,
+        mix(config.seed(), 6));
   }
 
   /** One iteration's generation and training; returns its metric lines. */
@@ -470,6 +589,10 @@ public final class OnlineDpoLoop {
           .append(Arrays.toString(p.first()))
           .append(Arrays.toString(p.second()))
           .append('\n');
+    }
+    if (lora != null) {
+      // Only with adapters, so that runs without them keep their fingerprints.
+      b.append("lora ").append(lora).append('\n');
     }
     b.append(String.join("\n", train)).append('\u0000').append(String.join("\n", test));
     return Provenance.sha256(b.toString().getBytes(StandardCharsets.UTF_8));

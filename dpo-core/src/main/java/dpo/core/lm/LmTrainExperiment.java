@@ -256,24 +256,7 @@ public final class LmTrainExperiment {
    */
   private static int context(LanguageModels lm, Config config) {
     if (config.start() instanceof Start.Fresh f) {
-      Map<String, List<String>> presets = lm.presets();
-      if (!presets.containsKey(f.architecture())) {
-        throw new ConfigurationException(
-            "arch",
-            "arch must be one of "
-                + presets.keySet()
-                + " (the backend's presets), got '"
-                + f.architecture()
-                + "'"
-                + (presets.isEmpty()
-                    ? "; this backend creates no preset, start from a checkpoint"
-                    : ""));
-      }
-      List<String> sizes = presets.get(f.architecture());
-      if (!sizes.contains(f.preset())) {
-        throw new ConfigurationException(
-            "preset", "preset must be one of " + sizes + ", got '" + f.preset() + "'");
-      }
+      TrainingRuns.checkPreset(lm, f.architecture(), f.preset());
       return config.context() > 0 ? config.context() : FRESH_CONTEXT;
     }
     Path model = ((Start.Checkpoint) config.start()).model();

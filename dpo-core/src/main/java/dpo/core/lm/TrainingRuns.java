@@ -1,5 +1,6 @@
 package dpo.core.lm;
 
+import dpo.api.ConfigurationException;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
@@ -8,10 +9,14 @@ import dpo.core.align.AlignExperiment;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
-/** What the training experiments share: the run's fingerprint and provenance. */
-final class TrainingRuns {
+/**
+ * What the training experiments share: the run's fingerprint and provenance, and a model's adapters
+ * ({@link #withLora}, also {@code dpo align}'s).
+ */
+public final class TrainingRuns {
   private TrainingRuns() {}
 
   /** The SHA-256 of the canonical JSON of a value. */
@@ -46,6 +51,35 @@ final class TrainingRuns {
     }
   }
 
+  /**
+   * Refuses an architecture or preset that the backend does not create.
+   *
+   * @param lm the backend's language models
+   * @param architecture e.g. {@code llama}
+   * @param preset e.g. {@code tiny}
+   * @throws ConfigurationException naming {@code arch} or {@code preset}
+   */
+  public static void checkPreset(LanguageModels lm, String architecture, String preset) {
+    Map<String, List<String>> presets = lm.presets();
+    if (!presets.containsKey(architecture)) {
+      throw new ConfigurationException(
+          "arch",
+          "arch must be one of "
+              + presets.keySet()
+              + " (the backend's presets), got '"
+              + architecture
+              + "'"
+              + (presets.isEmpty()
+                  ? "; this backend creates no preset, start from a checkpoint"
+                  : ""));
+    }
+    List<String> sizes = presets.get(architecture);
+    if (!sizes.contains(preset)) {
+      throw new ConfigurationException(
+          "preset", "preset must be one of " + sizes + ", got '" + preset + "'");
+    }
+  }
+
   /** The providers of a run with a backend only. */
   static RunRecord.Providers providers(PolicyBackendProvider backend) {
     return new RunRecord.Providers(RunRecord.ProviderInfo.of(backend), null, null, null);
@@ -54,8 +88,14 @@ final class TrainingRuns {
   /**
    * A loaded model with adapters added (closed if that fails), or the model as it is when {@code
    * lora} is null.
+   *
+   * @param lm the language models of the model's backend
+   * @param model the model, which this takes over
+   * @param lora the adapters, or null
+   * @param seed seed of the adapters' initialisation
+   * @return the model, with the adapters
    */
-  static LanguageModel withLora(
+  public static LanguageModel withLora(
       LanguageModels lm, LanguageModel model, LoraConfig lora, long seed) {
     if (lora == null) {
       return model;
