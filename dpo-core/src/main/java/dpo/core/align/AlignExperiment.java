@@ -36,7 +36,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -87,6 +89,8 @@ public final class AlignExperiment {
    * @param loop the loop's settings (its seed is replaced by each run's)
    * @param reference where each seed's initial model comes from
    * @param stopAfter stop every run after this iteration, as if killed (0: never; tests resume)
+   * @param engine where each iteration's generation and scoring run (the results do not depend on
+   *     it)
    */
   public record Config(
       List<String> samplers,
@@ -100,9 +104,11 @@ public final class AlignExperiment {
       long firstSeed,
       AlignConfig loop,
       Reference reference,
-      int stopAfter) {
+      int stopAfter,
+      Engine engine) {
     /** Checks the counts and copies the collections. */
     public Config {
+      Objects.requireNonNull(engine, "engine");
       samplers = List.copyOf(samplers);
       oracleOptions = new TreeMap<>(oracleOptions);
       if (seeds < 1) {
@@ -110,6 +116,75 @@ public final class AlignExperiment {
       }
       if (stopAfter < 0) {
         throw new ConfigurationException("stopAfter", "stopAfter must be >= 0, got " + stopAfter);
+      }
+    }
+
+    /**
+     * Settings whose generation runs in this JVM ({@link Engine#LOCAL}).
+     *
+     * @param samplers sampler ids
+     * @param objective objective id
+     * @param beta the KL coefficient
+     * @param backend backend id (with language models)
+     * @param backendConfig the backend's settings (threads, device)
+     * @param oracle oracle id
+     * @param oracleOptions the oracle's options
+     * @param seeds how many seeds
+     * @param firstSeed the first seed; the others follow
+     * @param loop the loop's settings (its seed is replaced by each run's)
+     * @param reference where each seed's initial model comes from
+     * @param stopAfter stop every run after this iteration, as if killed (0: never)
+     */
+    public Config(
+        List<String> samplers,
+        String objective,
+        double beta,
+        String backend,
+        BackendConfig backendConfig,
+        String oracle,
+        Map<String, String> oracleOptions,
+        int seeds,
+        long firstSeed,
+        AlignConfig loop,
+        Reference reference,
+        int stopAfter) {
+      this(
+          samplers,
+          objective,
+          beta,
+          backend,
+          backendConfig,
+          oracle,
+          oracleOptions,
+          seeds,
+          firstSeed,
+          loop,
+          reference,
+          stopAfter,
+          Engine.LOCAL);
+    }
+  }
+
+  /**
+   * Where each iteration's generation and oracle scoring run ({@link GenerationEngine}).
+   *
+   * @param id {@code local} (this JVM) or the id of a {@link GenerationEngineProvider} on the class
+   *     path, such as {@code spark}
+   * @param master where that engine runs (for spark: {@code local[N]}, {@code local[*]} or {@code
+   *     spark://HOST:PORT}); null for its default, always null for {@code local}
+   */
+  public record Engine(String id, String master) {
+    /** Generation and scoring in this JVM. */
+    public static final Engine LOCAL = new Engine(LocalGeneration.ID, null);
+
+    /** Checks that {@code local} has no master. */
+    public Engine {
+      if (id == null || id.isBlank()) {
+        throw new ConfigurationException("engine", "engine must be local or an engine id");
+      }
+      if (id.equals(LocalGeneration.ID) && master != null) {
+        throw new ConfigurationException(
+            "master", "master applies to a distributed engine (spark), not to local");
       }
     }
   }
@@ -231,7 +306,8 @@ public final class AlignExperiment {
     RunRecord.Device device;
     List<RunRecord.Input> recordInputs = new ArrayList<>();
     try (PolicyBackend backend = backendProvider.create(config.backendConfig());
-        RewardOracle scorer = oracle(config)) {
+        RewardOracle scorer = oracle(config);
+        GenerationEngine shared = distributedEngine(config, out)) {
       device = RunRecord.Device.of(backend.device());
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
       for (int s = 0; s < config.seeds(); s++) {
@@ -247,11 +323,14 @@ public final class AlignExperiment {
           for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
             String name = e.getKey() + " seed " + seed;
             progress.startRun(name);
+            GenerationEngine engine =
+                shared != null ? shared : new LocalGeneration(lm, initial.tokenizer(), scorer);
             OnlineDpoLoop loop =
                 new OnlineDpoLoop(
                     lm,
                     initial.tokenizer(),
                     scorer,
+                    engine,
                     e.getValue(),
                     objective,
                     config.loop().withSeed(seed),
@@ -305,6 +384,49 @@ public final class AlignExperiment {
     runtime.objectives().get(config.objective());
     runtime.oracles().get(config.oracle());
     samplers(config);
+    if (!config.engine().id().equals(LocalGeneration.ID)) {
+      engineProvider(config.engine().id());
+    }
+  }
+
+  /**
+   * The engine of every run when it is not {@code local}: one for the whole experiment (a Spark
+   * session, say), its logs under {@code out}; null for {@code local}, which each seed creates over
+   * its own tokenizer.
+   */
+  private static GenerationEngine distributedEngine(Config config, Path out) {
+    if (config.engine().id().equals(LocalGeneration.ID)) {
+      return null;
+    }
+    return engineProvider(config.engine().id())
+        .create(
+            new GenerationEngineProvider.Setup(
+                config.backend(),
+                config.backendConfig(),
+                config.oracle(),
+                config.oracleOptions(),
+                config.firstSeed(),
+                config.engine().master(),
+                out));
+  }
+
+  /** The provider of an engine id, or the reason it cannot run here. */
+  private static GenerationEngineProvider engineProvider(String id) {
+    List<String> ids = new ArrayList<>(List.of(LocalGeneration.ID));
+    for (GenerationEngineProvider p : ServiceLoader.load(GenerationEngineProvider.class)) {
+      if (p.id().equals(id)) {
+        return p;
+      }
+      ids.add(p.id());
+    }
+    if (id.equals("spark")) {
+      throw new ConfigurationException(
+          "engine",
+          "the spark engine needs the dpo-spark module, which is not on the class path; put its"
+              + " jars (and Spark's) on the class path, or use the local engine");
+    }
+    throw new ConfigurationException(
+        "engine", "unknown engine '" + id + "'; engines here: " + String.join(", ", ids));
   }
 
   /** Stores the provenance beside every checkpoint of a run that does not have it yet. */
