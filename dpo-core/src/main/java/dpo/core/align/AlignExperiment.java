@@ -479,7 +479,8 @@ public final class AlignExperiment {
   }
 
   /**
-   * Creates an oracle; its option errors name the option as {@code oracle.NAME}.
+   * Creates an oracle; its option errors name the option as {@code oracle.NAME}. Also what each
+   * worker of a distributed generation engine scores with.
    *
    * @param runtime the providers
    * @param id the oracle id
@@ -487,7 +488,7 @@ public final class AlignExperiment {
    * @param seed its seed
    * @return the oracle, which the caller closes
    */
-  static RewardOracle oracle(
+  public static RewardOracle oracle(
       DpoRuntime runtime, String id, Map<String, String> options, long seed) {
     try {
       return runtime.oracles().get(id).create(new OracleConfig(seed, options));
