@@ -422,8 +422,9 @@ public final class AlignExperiment {
     if (id.equals("spark")) {
       throw new ConfigurationException(
           "engine",
-          "the spark engine needs the dpo-spark module, which is not on the class path; put its"
-              + " jars (and Spark's) on the class path, or use the local engine");
+          "the spark engine needs the dpo-spark module, which is not on the class path; the dpo"
+              + " launcher adds it (dpo-spark/target/dpo-spark.jar and dpo-spark/target/lib/*),"
+              + " or use the local engine");
     }
     throw new ConfigurationException(
         "engine", "unknown engine '" + id + "'; engines here: " + String.join(", ", ids));
