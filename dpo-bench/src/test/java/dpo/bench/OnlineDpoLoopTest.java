@@ -197,8 +197,7 @@ class OnlineDpoLoopTest {
     final List<GenerationEngine.Generated> records = new ArrayList<>();
 
     Partitioned(boolean split) {
-      this.local =
-          new LocalGeneration(backend.languageModels().orElseThrow(), TOKENIZER, oracle);
+      this.local = new LocalGeneration(backend.languageModels().orElseThrow(), TOKENIZER, oracle);
       this.split = split;
     }
 
@@ -237,8 +236,10 @@ class OnlineDpoLoopTest {
 
   @Test
   void recordsAndResultsDoNotDependOnHowARoundsPromptsAreSplit() throws IOException {
-    // mix-p-on-policy draws from two components; K = 3 responses, two slots from the first distribution and
-    // one from the second: every draw is seeded per prompt, so any partition gives the same records.
+    // mix-p-on-policy draws from two components; K = 3 responses, two slots from the first
+    // distribution and
+    // one from the second: every draw is seeded per prompt, so any partition gives the same
+    // records.
     Sampler s = RUNTIME.samplers().get("mix-p-on-policy").create();
     Objective dpo = RUNTIME.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(0.1));
     Partitioned whole = new Partitioned(false);
@@ -281,7 +282,8 @@ class OnlineDpoLoopTest {
       assertEquals(TRAIN.get(g.index()), g.record().prompt().text());
       components.add(g.component());
     }
-    assertEquals(java.util.Set.of(0, 1), components, "both components of mix-p-on-policy are drawn");
+    assertEquals(
+        java.util.Set.of(0, 1), components, "both components of mix-p-on-policy are drawn");
   }
 
   @Test

@@ -18,10 +18,10 @@ import java.util.TreeSet;
  * @param suppressed token ids never generated (their probability is set to 0 before greedy decoding
  *     or sampling), for example the unknown and padding tokens ({@link
  *     Tokenizer#neverGenerated()}); sorted, without duplicates, never the end-of-sequence token
- * @param rowSeeds empty, or one seed per prompt: prompt i then draws from its own stream seeded
- *     by {@code rowSeeds.get(i)}, so that its response depends only on its seed, never on which
- *     prompts share its batch or its place there (empty: the streams are split from {@code seed}
- *     in prompt order)
+ * @param rowSeeds empty, or one seed per prompt: prompt i then draws from its own stream seeded by
+ *     {@code rowSeeds.get(i)}, so that its response depends only on its seed, never on which
+ *     prompts share its batch or its place there (empty: the streams are split from {@code seed} in
+ *     prompt order)
  */
 public record GenerationConfig(
     int maxNewTokens,

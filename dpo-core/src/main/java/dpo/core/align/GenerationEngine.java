@@ -14,9 +14,10 @@ import java.util.List;
  * scoring run: in this JVM ({@link LocalGeneration}) or spread over machines (the {@code spark}
  * engine of the dpo-spark module).
  *
- * <p>Every draw of a prompt is seeded by that prompt alone ({@link PromptDraw#seeds()}: one seed per
- * response, {@link GenerationConfig#rowSeeds()}), and the oracle scores each response on its own, so
- * any split of a round's prompts over batches, partitions or machines gives the same records.
+ * <p>Every draw of a prompt is seeded by that prompt alone ({@link PromptDraw#seeds()}: one seed
+ * per response, {@link GenerationConfig#rowSeeds()}), and the oracle scores each response on its
+ * own, so any split of a round's prompts over batches, partitions or machines gives the same
+ * records.
  *
  * <p>Call order: {@link #generate} any number of times, then {@link #close()}.
  */

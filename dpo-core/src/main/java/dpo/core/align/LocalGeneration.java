@@ -90,8 +90,7 @@ public final class LocalGeneration implements GenerationEngine {
               d.index(),
               d.component(),
               Arrays.asList(responses[i]),
-              new GenerationRecord(
-                  Content.of(d.text()), texts.subList(i * k, (i + 1) * k), r)));
+              new GenerationRecord(Content.of(d.text()), texts.subList(i * k, (i + 1) * k), r)));
     }
     return out;
   }

@@ -292,10 +292,10 @@ public final class OnlineDpoLoop {
   }
 
   /**
-   * Generates K responses per prompt of a round on the engine, scores them and keeps the
-   * best-worst pairs. Every draw of a prompt is seeded by (seed, iteration, prompt): its component,
-   * each of its K responses and its label, so that the records do not depend on which prompts share
-   * a round, a batch or a partition.
+   * Generates K responses per prompt of a round on the engine, scores them and keeps the best-worst
+   * pairs. Every draw of a prompt is seeded by (seed, iteration, prompt): its component, each of
+   * its K responses and its label, so that the records do not depend on which prompts share a
+   * round, a batch or a partition.
    */
   private List<Labelled> pairs(
       int it,
@@ -310,8 +310,7 @@ public final class OnlineDpoLoop {
     for (int p : chunk) {
       draws.add(draw(it, p, train.get(p), trainIds.get(p)));
     }
-    List<GenerationEngine.Generated> records =
-        engine.generate(generator, reference, round(draws));
+    List<GenerationEngine.Generated> records = engine.generate(generator, reference, round(draws));
     if (records.size() != chunk.length) {
       throw new IllegalStateException(
           "the "
@@ -378,8 +377,7 @@ public final class OnlineDpoLoop {
 
   /** A training prompt's draws in an iteration: its component and the seed of each response. */
   private GenerationEngine.PromptDraw draw(int it, int prompt, String text, int[] ids) {
-    int component =
-        plan.pick(new SplittableRandom(mix(config.seed(), it, 3, prompt)).nextDouble());
+    int component = plan.pick(new SplittableRandom(mix(config.seed(), it, 3, prompt)).nextDouble());
     long[] seeds = new long[config.responsesPerPrompt()];
     for (int slot = 0; slot < seeds.length; slot++) {
       seeds[slot] = mix(config.seed(), it, 4, prompt, slot);

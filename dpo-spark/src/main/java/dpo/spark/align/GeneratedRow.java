@@ -33,8 +33,6 @@ record GeneratedRow(
         component,
         Arrays.asList(ids),
         new GenerationRecord(
-            Content.of(prompt),
-            List.of(responses),
-            Arrays.stream(rewards).boxed().toList()));
+            Content.of(prompt), List.of(responses), Arrays.stream(rewards).boxed().toList()));
   }
 }

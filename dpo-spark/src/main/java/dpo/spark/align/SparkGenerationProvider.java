@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Provides the {@code spark} generation engine of {@code dpo align --engine spark}: a Spark
- * context on the given master ({@code local[*]} by default), loopback only, no web UI, its log in
- * {@code spark.log} of the output folder.
+ * Provides the {@code spark} generation engine of {@code dpo align --engine spark}: a Spark context
+ * on the given master ({@code local[*]} by default), loopback only, no web UI, its log in {@code
+ * spark.log} of the output folder.
  */
 public final class SparkGenerationProvider implements GenerationEngineProvider {
   private static final Pattern MASTER =

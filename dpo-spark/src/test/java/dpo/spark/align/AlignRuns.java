@@ -104,10 +104,14 @@ public final class AlignRuns {
    */
   public static AlignExperiment.Result run(AlignExperiment.Engine engine, Path out) {
     return new AlignExperiment(DpoRuntime.builder().build())
-        .run(config(engine), inputs(), out, new AlignExperiment.Progress() {
-          @Override
-          public void update(int iteration, String stage, long done, long total) {}
-        });
+        .run(
+            config(engine),
+            inputs(),
+            out,
+            new AlignExperiment.Progress() {
+              @Override
+              public void update(int iteration, String stage, long done, long total) {}
+            });
   }
 
   /**

@@ -101,8 +101,8 @@ public final class GenerationStageTiming {
   /**
    * Runs the comparison.
    *
-   * @param args the SFT checkpoint folder, the spark master, a scratch folder, and {@code
-   *     reloaded} to time the local engine on reloaded models too
+   * @param args the SFT checkpoint folder, the spark master, a scratch folder, and {@code reloaded}
+   *     to time the local engine on reloaded models too
    */
   public static void main(String[] args) throws Exception {
     Path model = Path.of(args[0]);
@@ -152,9 +152,15 @@ public final class GenerationStageTiming {
                     : engine.equals("local-reloaded")
                         ? new Reloaded(lm, new LocalGeneration(lm, tokenizer, oracle), out)
                         : new SparkGeneration(
-                        SparkSessions.open(master, out, "timing", Map.of()),
-                        new dpo.core.align.GenerationEngineProvider.Setup(
-                            "djl", new BackendConfig(0), "synthetic", Map.of(), 1, master, out)));
+                            SparkSessions.open(master, out, "timing", Map.of()),
+                            new dpo.core.align.GenerationEngineProvider.Setup(
+                                "djl",
+                                new BackendConfig(0),
+                                "synthetic",
+                                Map.of(),
+                                1,
+                                master,
+                                out)));
         try (timed;
             LanguageModel initial = lm.loadLanguageModel(model)) {
           new OnlineDpoLoop(

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The spark engine on {@code local[2]}: its records equal the local engine's prompt for prompt,
- * and a whole {@code align} run gives the local run's results byte for byte.
+ * The spark engine on {@code local[2]}: its records equal the local engine's prompt for prompt, and
+ * a whole {@code align} run gives the local run's results byte for byte.
  */
 class SparkGenerationTest {
   static final DpoRuntime RUNTIME = DpoRuntime.builder().build();
@@ -121,7 +121,9 @@ class SparkGenerationTest {
     assertEquals(2, AlignRuns.metrics(spark).size(), "two samplers, one seed");
     String record = new String(got.record().toJson(), StandardCharsets.UTF_8);
     assertTrue(
-        record.replaceAll("\\s", "").contains("\"engine\":{\"id\":\"spark\",\"master\":\"local[2]\"}"),
+        record
+            .replaceAll("\\s", "")
+            .contains("\"engine\":{\"id\":\"spark\",\"master\":\"local[2]\"}"),
         record);
     assertTrue(Files.readString(spark.resolve(SparkSessions.LOG_FILE)).contains("SparkContext"));
     assertEquals(0, Workers.count(), "the engine closed its workers (and their oracles)");
@@ -143,5 +145,4 @@ class SparkGenerationTest {
     return new GenerationEngineProvider.Setup(
         "djl", new BackendConfig(1), "synthetic", Map.of(), 1, master, out);
   }
-
 }

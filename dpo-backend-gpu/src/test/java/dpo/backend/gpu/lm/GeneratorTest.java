@@ -140,8 +140,7 @@ class GeneratorTest {
         assertThrows(
             ConfigurationException.class,
             () -> run(models, w, prompts, base.withRowSeeds(1, 2), true));
-    assertEquals(
-        "need one seed per prompt, got 2 seeds for 8 prompts", e.getMessage());
+    assertEquals("need one seed per prompt, got 2 seeds for 8 prompts", e.getMessage());
   }
 
   @Test
@@ -154,11 +153,17 @@ class GeneratorTest {
       seeds[i] = 7L * i + 1;
     }
     GenerationConfig base = GenerationConfig.sampling(6, 1.0, EOS, 3);
-    List<int[]> batch = run(List.of(policy), new double[] {1}, prompts, base.withRowSeeds(seeds), true);
+    List<int[]> batch =
+        run(List.of(policy), new double[] {1}, prompts, base.withRowSeeds(seeds), true);
     for (int i : new int[] {0, Generator.MICRO_BATCH - 1, Generator.MICRO_BATCH, n - 1}) {
       assertArrayEquals(
           batch.get(i),
-          run(List.of(policy), new double[] {1}, List.of(prompts.get(i)), base.withRowSeeds(seeds[i]), true)
+          run(
+                  List.of(policy),
+                  new double[] {1},
+                  List.of(prompts.get(i)),
+                  base.withRowSeeds(seeds[i]),
+                  true)
               .get(0),
           "row " + i);
     }
