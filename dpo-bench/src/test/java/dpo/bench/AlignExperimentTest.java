@@ -88,7 +88,8 @@ class AlignExperimentTest {
             8,
             tokenizer,
             tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8)),
-        0);
+        0,
+        AlignExperiment.Engine.LOCAL);
   }
 
   @Test

@@ -246,28 +246,20 @@ class OnlineDpoLoopTest {
     Partitioned parts = new Partitioned(true);
     Path a = tmp.resolve("whole");
     Path b = tmp.resolve("parts");
-    List<Evaluation> expected =
-        new OnlineDpoLoop(
-                backend.languageModels().orElseThrow(),
-                TOKENIZER,
-                oracle,
-                whole,
-                s,
-                dpo,
-                config(0, false),
-                AlignProgress.NONE)
-            .run(initial, TRAIN, TEST, a);
-    List<Evaluation> split =
-        new OnlineDpoLoop(
-                backend.languageModels().orElseThrow(),
-                TOKENIZER,
-                oracle,
-                parts,
-                s,
-                dpo,
-                config(0, false),
-                AlignProgress.NONE)
-            .run(initial, TRAIN, TEST, b);
+    java.util.function.BiFunction<GenerationEngine, Path, List<Evaluation>> run =
+        (engine, dir) ->
+            new OnlineDpoLoop(
+                    backend.languageModels().orElseThrow(),
+                    TOKENIZER,
+                    oracle,
+                    engine,
+                    s,
+                    dpo,
+                    config(0, false),
+                    AlignProgress.NONE)
+                .run(initial, TRAIN, TEST, dir);
+    List<Evaluation> expected = run.apply(whole, a);
+    List<Evaluation> split = run.apply(parts, b);
     assertEquals(expected, split);
     assertArrayEquals(
         Files.readAllBytes(a.resolve("metrics.jsonl")),
