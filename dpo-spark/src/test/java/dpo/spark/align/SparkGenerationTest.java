@@ -12,7 +12,6 @@ import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.ModelConfig;
-import dpo.api.oracle.OracleConfig;
 import dpo.api.oracle.RewardOracle;
 import dpo.core.DpoRuntime;
 import dpo.core.align.AlignExperiment;
@@ -41,12 +40,39 @@ class SparkGenerationTest {
 
   @Test
   void recordsEqualTheLocalEnginesForAnyPartitioning() throws Exception {
+    compareRecords("synthetic", Map.of());
+  }
+
+  @Test
+  void aCommandOracleRunsOneProcessPerTaskSlotAndScoresAsLocally() throws Exception {
+    // The scorer notes its process id in a folder, so that the processes can be counted.
+    Path pids = Files.createDirectories(tmp.resolve("pids"));
+    Path scorer =
+        Files.writeString(
+            tmp.resolve("score.py"),
+            String.join(
+                "\n",
+                "import json, os, sys",
+                "open(os.path.join(sys.argv[1], str(os.getpid())), 'w').close()",
+                "for line in sys.stdin:",
+                "    words = json.loads(line)['response'].split()",
+                "    reward = len(set(words)) / (1 + len(words))",
+                "    print(json.dumps({'reward': reward}), flush=True)",
+                ""));
+    compareRecords("command", Map.of("command", "python3 " + scorer + " " + pids));
+    try (var files = Files.list(pids)) {
+      long processes = files.count();
+      // One for the local engine, one or two for the two task slots of local[2], over 3 rounds.
+      assertTrue(processes >= 2 && processes <= 3, processes + " scorer processes");
+    }
+  }
+
+  private void compareRecords(String oracleId, Map<String, String> oracleOptions) throws Exception {
     WordTokenizer words = new WordTokenizer(AlignRuns.TASK.vocabulary());
     List<String> prompts = AlignRuns.TASK.prompts(0, 13, 5);
     int newTokens = AlignRuns.TASK.maxResponseWords() + 1;
     try (PolicyBackend backend = RUNTIME.backends().get("djl").create(new BackendConfig(1));
-        RewardOracle oracle =
-            RUNTIME.oracles().get("synthetic").create(OracleConfig.of(Map.of()))) {
+        RewardOracle oracle = AlignExperiment.oracle(RUNTIME, oracleId, oracleOptions, 1)) {
       LanguageModels lm = backend.languageModels().orElseThrow();
       // Checkpoints with the task's tokenizer, as align's models have: policy and reference differ.
       Path policyDir = tmp.resolve("policy");
@@ -90,7 +116,9 @@ class SparkGenerationTest {
         Files.createDirectories(out);
         try (SparkGeneration spark =
             new SparkGeneration(
-                SparkSessions.open("local[2]", out, "test", Map.of()), setup(out, "local[2]"))) {
+                SparkSessions.open("local[2]", out, "test", Map.of()),
+                new GenerationEngineProvider.Setup(
+                    "djl", new BackendConfig(1), oracleId, oracleOptions, 1, "local[2]", out))) {
           List<GenerationEngine.Generated> got = spark.generate(policy, reference, round);
           assertEquals(expected.size(), got.size());
           for (int i = 0; i < expected.size(); i++) {
