@@ -341,6 +341,26 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   @Mixin BackendOptions backendOptions = new BackendOptions();
 
   @Option(
+      names = "--engine",
+      paramLabel = "local|spark",
+      defaultValue = "local",
+      description =
+          "Where each iteration's generation and oracle scoring run: local (this JVM) or spark"
+              + " (a Spark job per round: the models broadcast, the prompts partitioned, one"
+              + " oracle per executor task slot; Spark's log in OUT/spark.log, no web UI). Every"
+              + " draw is seeded per prompt, so the results are the same (default:"
+              + " ${DEFAULT-VALUE}).")
+  String engine;
+
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description =
+          "With --engine spark: local[N], local[*] (default) or spark://HOST:PORT of a"
+              + " standalone cluster.")
+  String master;
+
+  @Option(
       names = "--quick",
       description =
           "A small configuration for smoke tests and CI: 2 seeds, 2 iterations, 64 train"
@@ -415,7 +435,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             loopConfig(newTokens, seed),
             reference,
             stopAfter,
-            adapters.lora());
+            adapters.lora(),
+            new AlignExperiment.Engine(engine, master));
     AlignExperiment experiment = this.experiment.get();
     experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
@@ -674,6 +695,13 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     if (!splitSeed.equals("fixed") && !splitSeed.equals("per-seed")) {
       throw new ParameterException(
           spec.commandLine(), "--split-seed must be fixed or per-seed, got '" + splitSeed + "'");
+    }
+    if (master != null && !engine.equals("spark")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--master applies only with --engine spark (now --engine "
+              + engine
+              + "); add --engine spark or drop --master");
     }
     if (promptsFile != null && (oracleId == null || model == null)) {
       throw new ParameterException(

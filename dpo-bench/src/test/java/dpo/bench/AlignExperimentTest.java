@@ -88,7 +88,9 @@ class AlignExperimentTest {
             8,
             tokenizer,
             tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8)),
-        0);
+        0,
+        null,
+        AlignExperiment.Engine.LOCAL);
   }
 
   @Test

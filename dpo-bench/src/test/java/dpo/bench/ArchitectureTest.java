@@ -33,6 +33,7 @@ class ArchitectureTest {
   private static final String BACKEND_GPU = "dpo.backend.gpu..";
   private static final String DATASETS = "dpo.datasets..";
   private static final String TESTKIT = "dpo.testkit..";
+  private static final String SPARK = "dpo.spark..";
 
   // --- Layers ---
 
@@ -117,6 +118,30 @@ class ArchitectureTest {
                   + " internals (KV cache against recomputation, the raw forward+backward)");
 
   @ArchTest
+  static final ArchRule sparkModuleDependsOnApiCoreAndDatasets =
+      classes()
+          .that()
+          .resideInAPackage(SPARK)
+          .should()
+          .onlyDependOnClassesThat()
+          .resideOutsideOfPackages(BENCH, SAMPLERS, "dpo.backend..", TESTKIT)
+          .because(
+              "dpo-spark runs experiments of dpo-core on Spark; it finds samplers and backends"
+                  + " through ServiceLoader like the core does (docs/architecture.md)");
+
+  @ArchTest
+  static final ArchRule onlyTheCommandLineUsesTheSparkModule =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages(SPARK, BENCH)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(SPARK)
+          .because(
+              "dpo-spark is on the class path only of the commands that use it"
+                  + " (docs/architecture.md)");
+
+  @ArchTest
   static final ArchRule noCyclesBetweenModules =
       slices()
           .matching("dpo.(*)..")
@@ -153,6 +178,19 @@ class ArchitectureTest {
                   + " (docs/architecture.md)");
 
   @ArchTest
+  static final ArchRule sparkOnlyInTheSparkModule =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(SPARK)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("org.apache.spark..", "scala..")
+          .allowEmptyShould(true)
+          .because(
+              "Spark and Scala are on the class path only of the commands that use dpo-spark:"
+                  + " dpo.jar and every other command start without them (docs/architecture.md)");
+
+  @ArchTest
   static final ArchRule guiceOnlyInCoreAndBench =
       noClasses()
           .that()
@@ -166,15 +204,17 @@ class ArchitectureTest {
                   + " (docs/architecture.md)");
 
   @ArchTest
-  static final ArchRule jacksonOnlyInCoreDatasetsAndBench =
+  static final ArchRule jacksonOnlyInCoreDatasetsSparkAndBench =
       noClasses()
           .that()
-          .resideOutsideOfPackages(CORE, DATASETS, BENCH)
+          .resideOutsideOfPackages(CORE, DATASETS, SPARK, BENCH)
           .should()
           .dependOnClassesThat()
           .resideInAPackage("com.fasterxml.jackson..")
           .allowEmptyShould(true)
-          .because("only core, datasets and bench may depend on Jackson (docs/architecture.md)");
+          .because(
+              "only core, datasets, spark and bench may depend on Jackson"
+                  + " (docs/architecture.md)");
 
   // --- Coding rules ---
 

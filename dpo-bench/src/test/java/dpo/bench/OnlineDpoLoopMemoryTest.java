@@ -34,6 +34,7 @@ import dpo.core.DpoRuntime;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.AlignProgress;
 import dpo.core.align.Evaluation;
+import dpo.core.align.LocalGeneration;
 import dpo.core.align.OnlineDpoLoop;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
@@ -305,10 +306,12 @@ class OnlineDpoLoopMemoryTest {
     Path dir = tmp.resolve("lora");
     for (int last : new int[] {1, 2}) {
       Calls calls = new Calls();
+      LanguageModels counting = new Counting(backend.languageModels().orElseThrow(), calls);
       new OnlineDpoLoop(
-              new Counting(backend.languageModels().orElseThrow(), calls),
+              counting,
               TOKENIZER,
               oracle,
+              new LocalGeneration(counting, TOKENIZER, oracle),
               RUNTIME.samplers().get("mix-p").create(),
               dpo,
               config(2, 4, 0, 1),
@@ -347,6 +350,8 @@ class OnlineDpoLoopMemoryTest {
                         backend.languageModels().orElseThrow(),
                         TOKENIZER,
                         oracle,
+                        new LocalGeneration(
+                            backend.languageModels().orElseThrow(), TOKENIZER, oracle),
                         RUNTIME.samplers().get("mix-p").create(),
                         dpo,
                         config(2, 4, 0, 1),

@@ -21,6 +21,8 @@ import dpo.core.DpoRuntime;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.AlignProgress;
 import dpo.core.align.Evaluation;
+import dpo.core.align.GenerationEngine;
+import dpo.core.align.LocalGeneration;
 import dpo.core.align.OnlineDpoLoop;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
@@ -28,6 +30,7 @@ import dpo.datasets.synthetic.WordTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -182,6 +185,98 @@ class OnlineDpoLoopTest {
             "loss")) {
       assertTrue(lines.get(2).contains("\"" + field + "\""), field + " in " + lines.get(2));
     }
+  }
+
+  /**
+   * A generation engine that splits each round's prompts into parts of 1, 2, 3, ... prompts, draws
+   * the parts last to first with the local engine, reassembles them and keeps every record.
+   */
+  static final class Partitioned implements GenerationEngine {
+    final GenerationEngine local;
+    final boolean split;
+    final List<GenerationEngine.Generated> records = new ArrayList<>();
+
+    Partitioned(boolean split) {
+      this.local = new LocalGeneration(backend.languageModels().orElseThrow(), TOKENIZER, oracle);
+      this.split = split;
+    }
+
+    @Override
+    public String id() {
+      return "partitioned";
+    }
+
+    @Override
+    public List<GenerationEngine.Generated> generate(
+        LanguageModel generator, LanguageModel reference, GenerationEngine.Round round) {
+      List<GenerationEngine.PromptDraw> all = round.prompts();
+      List<GenerationEngine.Generated> out;
+      if (!split) {
+        out = local.generate(generator, reference, round);
+      } else {
+        List<List<GenerationEngine.PromptDraw>> parts = new ArrayList<>();
+        for (int from = 0, size = 1; from < all.size(); from += size, size++) {
+          parts.add(all.subList(from, Math.min(all.size(), from + size)));
+        }
+        List<List<GenerationEngine.Generated>> drawn = new ArrayList<>();
+        for (int p = parts.size() - 1; p >= 0; p--) {
+          drawn.add(
+              0,
+              local.generate(
+                  generator,
+                  reference,
+                  new GenerationEngine.Round(parts.get(p), round.weights(), round.sampling())));
+        }
+        out = drawn.stream().flatMap(List::stream).toList();
+      }
+      records.addAll(out);
+      return out;
+    }
+  }
+
+  @Test
+  void recordsAndResultsDoNotDependOnHowARoundsPromptsAreSplit() throws IOException {
+    // mix-p-on-policy draws from two components; K = 3 responses, two slots from the first
+    // distribution and
+    // one from the second: every draw is seeded per prompt, so any partition gives the same
+    // records.
+    Sampler s = RUNTIME.samplers().get("mix-p-on-policy").create();
+    Objective dpo = RUNTIME.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(0.1));
+    Partitioned whole = new Partitioned(false);
+    Partitioned parts = new Partitioned(true);
+    Path a = tmp.resolve("whole");
+    Path b = tmp.resolve("parts");
+    java.util.function.BiFunction<GenerationEngine, Path, List<Evaluation>> run =
+        (engine, dir) ->
+            new OnlineDpoLoop(
+                    backend.languageModels().orElseThrow(),
+                    TOKENIZER,
+                    oracle,
+                    engine,
+                    s,
+                    dpo,
+                    config(0, false),
+                    null,
+                    AlignProgress.NONE)
+                .run(initial, TRAIN, TEST, dir);
+    List<Evaluation> expected = run.apply(whole, a);
+    List<Evaluation> split = run.apply(parts, b);
+    assertEquals(expected, split);
+    assertArrayEquals(
+        Files.readAllBytes(a.resolve("metrics.jsonl")),
+        Files.readAllBytes(b.resolve("metrics.jsonl")));
+    assertEquals(2 * TRAIN.size(), whole.records.size(), "one record per prompt and iteration");
+    assertEquals(whole.records.size(), parts.records.size());
+    java.util.Set<Integer> components = new java.util.HashSet<>();
+    for (int i = 0; i < whole.records.size(); i++) {
+      GenerationEngine.Generated g = whole.records.get(i);
+      assertTrue(g.sameAs(parts.records.get(i)), "record " + i);
+      assertEquals(3, g.record().rewards().size());
+      assertEquals(TRAIN.get(g.index()), g.record().prompt().text());
+      components.add(g.component());
+    }
+    assertEquals(
+        java.util.Set.of(0, 1), components, "both components of mix-p-on-policy are drawn");
   }
 
   @Test

@@ -218,7 +218,16 @@ class UserErrorsTest {
         row(
             2,
             "dpo align: --split-seed must be fixed or per-seed",
-            withOut("align", "--split-seed", "sometimes")));
+            withOut("align", "--split-seed", "sometimes")),
+        row(
+            2,
+            "dpo align: --master applies only with --engine spark (now --engine local); add"
+                + " --engine spark or drop --master",
+            withOut("align", "--master", "local[2]")),
+        row(
+            2,
+            "dpo align: --engine: unknown engine 'sparc'; engines here: local",
+            withOut("align", "--engine", "sparc")));
   }
 
   @TestFactory

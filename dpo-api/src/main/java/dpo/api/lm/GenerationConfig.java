@@ -18,6 +18,10 @@ import java.util.TreeSet;
  * @param suppressed token ids never generated (their probability is set to 0 before greedy decoding
  *     or sampling), for example the unknown and padding tokens ({@link
  *     Tokenizer#neverGenerated()}); sorted, without duplicates, never the end-of-sequence token
+ * @param rowSeeds empty, or one seed per prompt: prompt i then draws from its own stream seeded by
+ *     {@code rowSeeds.get(i)}, so that its response depends only on its seed, never on which
+ *     prompts share its batch or its place there (empty: the streams are split from {@code seed} in
+ *     prompt order)
  */
 public record GenerationConfig(
     int maxNewTokens,
@@ -26,7 +30,8 @@ public record GenerationConfig(
     double topP,
     int endOfSequence,
     long seed,
-    List<Integer> suppressed) {
+    List<Integer> suppressed,
+    List<Long> rowSeeds) {
 
   /**
    * Validates the settings.
@@ -39,8 +44,10 @@ public record GenerationConfig(
    * @param endOfSequence token that ends a response, or -1 to always generate {@code maxNewTokens}
    * @param seed seed of the draws; the same seed, models and prompts give the same responses
    * @param suppressed token ids never generated; sorted and deduplicated here
+   * @param rowSeeds empty, or one seed per prompt of the call
    */
   public GenerationConfig {
+    rowSeeds = List.copyOf(rowSeeds);
     if (maxNewTokens <= 0) {
       throw new ConfigurationException(
           "maxNewTokens", "maxNewTokens must be > 0, got " + maxNewTokens);
@@ -73,6 +80,29 @@ public record GenerationConfig(
   }
 
   /**
+   * Settings whose prompts draw from streams split from the seed in prompt order.
+   *
+   * @param maxNewTokens most tokens generated per response (the end-of-sequence token included)
+   * @param temperature divides the (mixed) logits; 0 means greedy decoding
+   * @param topK keep only the k most likely tokens; 0 keeps all
+   * @param topP keep the smallest set of most likely tokens with probability at least p; 1 keeps
+   *     all
+   * @param endOfSequence token that ends a response, or -1 to always generate {@code maxNewTokens}
+   * @param seed seed of the draws
+   * @param suppressed token ids never generated
+   */
+  public GenerationConfig(
+      int maxNewTokens,
+      double temperature,
+      int topK,
+      double topP,
+      int endOfSequence,
+      long seed,
+      List<Integer> suppressed) {
+    this(maxNewTokens, temperature, topK, topP, endOfSequence, seed, suppressed, List.of());
+  }
+
+  /**
    * Settings that suppress no token.
    *
    * @param maxNewTokens most tokens generated per response (the end-of-sequence token included)
@@ -99,7 +129,25 @@ public record GenerationConfig(
     for (int id : ids) {
       all.add(id);
     }
-    return new GenerationConfig(maxNewTokens, temperature, topK, topP, endOfSequence, seed, all);
+    return new GenerationConfig(
+        maxNewTokens, temperature, topK, topP, endOfSequence, seed, all, rowSeeds);
+  }
+
+  /**
+   * These settings with one seed per prompt: prompt i draws from a stream seeded by {@code
+   * seeds[i]} alone, so that generating a batch gives each prompt what generating it alone with its
+   * seed gives, token for token; a call must then pass exactly {@code seeds.length} prompts.
+   *
+   * @param seeds one seed per prompt of the call
+   * @return the copy
+   */
+  public GenerationConfig withRowSeeds(long... seeds) {
+    List<Long> rows = new ArrayList<>(seeds.length);
+    for (long s : seeds) {
+      rows.add(s);
+    }
+    return new GenerationConfig(
+        maxNewTokens, temperature, topK, topP, endOfSequence, seed, suppressed, rows);
   }
 
   /**

@@ -38,7 +38,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -93,6 +95,8 @@ public final class AlignExperiment {
    *     none: each run's policy is the initial model with fresh adapters, its reference and its
    *     view of the initial model are the policy with the adapters off (one copy of the weights),
    *     and every checkpoint is a PEFT adapter folder naming the initial model's folder
+   * @param engine where each iteration's generation and scoring run (the results do not depend on
+   *     it)
    */
   public record Config(
       List<String> samplers,
@@ -107,9 +111,11 @@ public final class AlignExperiment {
       AlignConfig loop,
       Reference reference,
       int stopAfter,
-      LoraConfig lora) {
+      LoraConfig lora,
+      Engine engine) {
     /** Checks the counts and copies the collections. */
     public Config {
+      Objects.requireNonNull(engine, "engine");
       samplers = List.copyOf(samplers);
       oracleOptions = new TreeMap<>(oracleOptions);
       if (seeds < 1) {
@@ -122,7 +128,8 @@ public final class AlignExperiment {
     }
 
     /**
-     * The settings without adapters: every weight of the policy is trained.
+     * The settings without adapters (every weight of the policy is trained), generating in this
+     * JVM.
      *
      * @param samplers sampler ids
      * @param objective objective id
@@ -163,7 +170,32 @@ public final class AlignExperiment {
           loop,
           reference,
           stopAfter,
-          null);
+          null,
+          Engine.LOCAL);
+    }
+  }
+
+  /**
+   * Where each iteration's generation and oracle scoring run ({@link GenerationEngine}).
+   *
+   * @param id {@code local} (this JVM) or the id of a {@link GenerationEngineProvider} on the class
+   *     path, such as {@code spark}
+   * @param master where that engine runs (for spark: {@code local[N]}, {@code local[*]} or {@code
+   *     spark://HOST:PORT}); null for its default, always null for {@code local}
+   */
+  public record Engine(String id, String master) {
+    /** Generation and scoring in this JVM. */
+    public static final Engine LOCAL = new Engine(LocalGeneration.ID, null);
+
+    /** Checks that {@code local} has no master. */
+    public Engine {
+      if (id == null || id.isBlank()) {
+        throw new ConfigurationException("engine", "engine must be local or an engine id");
+      }
+      if (id.equals(LocalGeneration.ID) && master != null) {
+        throw new ConfigurationException(
+            "master", "master applies to a distributed engine (spark), not to local");
+      }
     }
   }
 
@@ -318,7 +350,8 @@ public final class AlignExperiment {
     RunRecord.Device device;
     List<RunRecord.Input> recordInputs = new ArrayList<>();
     try (PolicyBackend backend = backendProvider.create(config.backendConfig());
-        RewardOracle scorer = oracle(config)) {
+        RewardOracle scorer = oracle(config);
+        GenerationEngine shared = distributedEngine(config, out)) {
       device = RunRecord.Device.of(backend.device());
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
       if (config.reference() instanceof Reference.Supervised sft && sft.architecture() != null) {
@@ -339,11 +372,14 @@ public final class AlignExperiment {
           for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
             String name = e.getKey() + " seed " + seed;
             progress.startRun(name);
+            GenerationEngine engine =
+                shared != null ? shared : new LocalGeneration(lm, initial.tokenizer(), scorer);
             OnlineDpoLoop loop =
                 new OnlineDpoLoop(
                     lm,
                     initial.tokenizer(),
                     scorer,
+                    engine,
                     e.getValue(),
                     objective,
                     config.loop().withSeed(seed),
@@ -401,6 +437,50 @@ public final class AlignExperiment {
     runtime.objectives().get(config.objective());
     runtime.oracles().get(config.oracle());
     samplers(config);
+    if (!config.engine().id().equals(LocalGeneration.ID)) {
+      engineProvider(config.engine().id());
+    }
+  }
+
+  /**
+   * The engine of every run when it is not {@code local}: one for the whole experiment (a Spark
+   * session, say), its logs under {@code out}; null for {@code local}, which each seed creates over
+   * its own tokenizer.
+   */
+  private static GenerationEngine distributedEngine(Config config, Path out) {
+    if (config.engine().id().equals(LocalGeneration.ID)) {
+      return null;
+    }
+    return engineProvider(config.engine().id())
+        .create(
+            new GenerationEngineProvider.Setup(
+                config.backend(),
+                config.backendConfig(),
+                config.oracle(),
+                config.oracleOptions(),
+                config.firstSeed(),
+                config.engine().master(),
+                out));
+  }
+
+  /** The provider of an engine id, or the reason it cannot run here. */
+  private static GenerationEngineProvider engineProvider(String id) {
+    List<String> ids = new ArrayList<>(List.of(LocalGeneration.ID));
+    for (GenerationEngineProvider p : ServiceLoader.load(GenerationEngineProvider.class)) {
+      if (p.id().equals(id)) {
+        return p;
+      }
+      ids.add(p.id());
+    }
+    if (id.equals("spark")) {
+      throw new ConfigurationException(
+          "engine",
+          "the spark engine needs the dpo-spark module, which is not on the class path; the dpo"
+              + " launcher adds it (dpo-spark/target/dpo-spark.jar and dpo-spark/target/lib/*),"
+              + " or use the local engine");
+    }
+    throw new ConfigurationException(
+        "engine", "unknown engine '" + id + "'; engines here: " + String.join(", ", ids));
   }
 
   /** Stores the provenance beside every checkpoint of a run that does not have it yet. */
@@ -453,7 +533,8 @@ public final class AlignExperiment {
   }
 
   /**
-   * Creates an oracle; its option errors name the option as {@code oracle.NAME}.
+   * Creates an oracle; its option errors name the option as {@code oracle.NAME}. Also what each
+   * worker of a distributed generation engine scores with.
    *
    * @param runtime the providers
    * @param id the oracle id
@@ -461,7 +542,7 @@ public final class AlignExperiment {
    * @param seed its seed
    * @return the oracle, which the caller closes
    */
-  static RewardOracle oracle(
+  public static RewardOracle oracle(
       DpoRuntime runtime, String id, Map<String, String> options, long seed) {
     try {
       return runtime.oracles().get(id).create(new OracleConfig(seed, options));

@@ -71,6 +71,7 @@ public final class OnlineDpoLoop {
   private final LanguageModels lm;
   private final Tokenizer tokenizer;
   private final RewardOracle oracle;
+  private final GenerationEngine engine;
   private final Objective objective;
   private final GenerationPlan plan;
   private final AlignConfig config;
@@ -97,15 +98,26 @@ public final class OnlineDpoLoop {
       Objective objective,
       AlignConfig config,
       AlignProgress progress) {
-    this(lm, tokenizer, oracle, sampler, objective, config, null, progress);
+    this(
+        lm,
+        tokenizer,
+        oracle,
+        new LocalGeneration(lm, tokenizer, oracle),
+        sampler,
+        objective,
+        config,
+        null,
+        progress);
   }
 
   /**
-   * Sets up a loop that trains low-rank adapters on the initial model instead of every weight.
+   * Sets up a loop whose generation and scoring run on an engine, training every weight or low-rank
+   * adapters on the initial model; nothing runs until {@link #run}.
    *
    * @param lm the language models of the backend that owns the models
    * @param tokenizer maps prompts to ids ({@link Tokenizer#encodePrompt}) and responses to text
-   * @param oracle scores responses; the caller closes it
+   * @param oracle scores the evaluation's responses; the caller closes it
+   * @param engine draws and scores the training responses; the caller closes it
    * @param sampler the pair distribution, realised by logit mixing (see {@link GenerationPlan})
    * @param objective the per-pair loss; its beta scales implicit-reward tilts
    * @param config the loop's settings
@@ -118,6 +130,7 @@ public final class OnlineDpoLoop {
       LanguageModels lm,
       Tokenizer tokenizer,
       RewardOracle oracle,
+      GenerationEngine engine,
       Sampler sampler,
       Objective objective,
       AlignConfig config,
@@ -127,6 +140,7 @@ public final class OnlineDpoLoop {
     this.lm = lm;
     this.tokenizer = tokenizer;
     this.oracle = oracle;
+    this.engine = engine;
     this.objective = objective;
     this.plan = GenerationPlan.of(sampler, objective.beta());
     this.config = config;
@@ -375,7 +389,12 @@ public final class OnlineDpoLoop {
     return lines;
   }
 
-  /** Generates K responses per prompt of a round, scores them and keeps the best-worst pairs. */
+  /**
+   * Generates K responses per prompt of a round on the engine, scores them and keeps the best-worst
+   * pairs. Every draw of a prompt is seeded by (seed, iteration, prompt): its component, each of
+   * its K responses and its label, so that the records do not depend on which prompts share a
+   * round, a batch or a partition.
+   */
   private List<Labelled> pairs(
       int it,
       int round,
@@ -385,54 +404,43 @@ public final class OnlineDpoLoop {
       List<String> train,
       List<int[]> trainIds,
       List<String> lines) {
+    List<GenerationEngine.PromptDraw> draws = new ArrayList<>(chunk.length);
+    for (int p : chunk) {
+      draws.add(draw(it, p, train.get(p), trainIds.get(p)));
+    }
+    List<GenerationEngine.Generated> records = engine.generate(generator, reference, round(draws));
+    if (records.size() != chunk.length) {
+      throw new IllegalStateException(
+          "the "
+              + engine.id()
+              + " generation engine returned "
+              + records.size()
+              + " records for "
+              + chunk.length
+              + " prompts");
+    }
     int k = config.responsesPerPrompt();
-    int[] component = new int[chunk.length];
-    for (int i = 0; i < chunk.length; i++) {
-      component[i] =
-          plan.pick(new SplittableRandom(mix(config.seed(), it, 3, chunk[i])).nextDouble());
-    }
-    int[][][] responses = new int[chunk.length][k][];
-    for (int c = 0; c < plan.components().size(); c++) {
-      List<Integer> rows = new ArrayList<>();
-      for (int i = 0; i < chunk.length; i++) {
-        if (component[i] == c) {
-          rows.add(i);
-        }
-      }
-      if (rows.isEmpty()) {
-        continue;
-      }
-      List<int[]> prompts = rows.stream().map(i -> trainIds.get(chunk[i])).toList();
-      GenerationPlan.Pair pair = plan.components().get(c);
-      for (int slot = 0; slot < k; slot++) {
-        double[] w = slot < (k + 1) / 2 ? pair.first() : pair.second();
-        GenerationConfig g =
-            GenerationConfig.sampling(
-                    config.maxNewTokens(),
-                    config.temperature(),
-                    tokenizer.endOfSequence(),
-                    mix(config.seed(), it, 4, round, c, slot))
-                .suppressing(tokenizer.neverGenerated());
-        List<int[]> out = generate(generator, reference, w, prompts, g);
-        for (int r = 0; r < rows.size(); r++) {
-          responses[rows.get(r)][slot] = out.get(r);
-        }
-      }
-    }
-    List<String> prompts = new ArrayList<>();
-    List<String> texts = new ArrayList<>();
-    for (int i = 0; i < chunk.length; i++) {
-      for (int s = 0; s < k; s++) {
-        prompts.add(train.get(chunk[i]));
-        texts.add(tokenizer.decode(responses[i][s]));
-      }
-    }
-    double[] rewards = oracle.score(prompts, texts);
     List<Labelled> pairs = new ArrayList<>();
     double rewardSum = 0;
     double marginSum = 0;
     for (int i = 0; i < chunk.length; i++) {
-      double[] r = Arrays.copyOfRange(rewards, i * k, (i + 1) * k);
+      GenerationEngine.Generated g = records.get(i);
+      if (g.index() != chunk[i] || g.responses().size() != k) {
+        throw new IllegalStateException(
+            "the "
+                + engine.id()
+                + " generation engine returned record "
+                + i
+                + " for prompt "
+                + g.index()
+                + " with "
+                + g.responses().size()
+                + " responses, expected prompt "
+                + chunk[i]
+                + " with "
+                + k);
+      }
+      double[] r = g.record().rewards().stream().mapToDouble(Double::doubleValue).toArray();
       for (double x : r) {
         rewardSum += x;
       }
@@ -447,8 +455,8 @@ public final class OnlineDpoLoop {
         pairs.add(
             new Labelled(
                 trainIds.get(chunk[i]),
-                responses[i][p.chosen()],
-                responses[i][p.rejected()],
+                g.responses().get(p.chosen()),
+                g.responses().get(p.rejected()),
                 label));
       }
     }
@@ -459,30 +467,43 @@ public final class OnlineDpoLoop {
     line.put("prompts", chunk.length);
     line.put("pairs", pairs.size());
     line.put("ties_dropped", chunk.length - pairs.size());
-    line.put("oracle/mean_reward", rewardSum / rewards.length);
+    line.put("oracle/mean_reward", rewardSum / ((double) chunk.length * k));
     line.put("oracle/mean_margin", pairs.isEmpty() ? 0.0 : marginSum / pairs.size());
     lines.add(json(line));
     return pairs;
   }
 
-  private List<int[]> generate(
-      LanguageModel policy,
-      LanguageModel reference,
-      double[] w,
-      List<int[]> prompts,
-      GenerationConfig g) {
-    List<LanguageModel> models = new ArrayList<>();
-    List<Double> weights = new ArrayList<>();
-    if (w[0] != 0 || w[1] == 0) {
-      models.add(policy);
-      weights.add(w[0]);
+  /** A training prompt's draws in an iteration: its component and the seed of each response. */
+  private GenerationEngine.PromptDraw draw(int it, int prompt, String text, int[] ids) {
+    int component = plan.pick(new SplittableRandom(mix(config.seed(), it, 3, prompt)).nextDouble());
+    long[] seeds = new long[config.responsesPerPrompt()];
+    for (int slot = 0; slot < seeds.length; slot++) {
+      seeds[slot] = mix(config.seed(), it, 4, prompt, slot);
     }
-    if (w[1] != 0) {
-      models.add(reference);
-      weights.add(w[1]);
+    return new GenerationEngine.PromptDraw(prompt, text, ids, component, seeds);
+  }
+
+  /**
+   * A round's draws: ceil(K/2) responses from each component's first distribution, the rest from
+   * its second, at the training temperature.
+   */
+  private GenerationEngine.Round round(List<GenerationEngine.PromptDraw> draws) {
+    int k = config.responsesPerPrompt();
+    double[][][] weights = new double[plan.components().size()][k][];
+    for (int c = 0; c < weights.length; c++) {
+      GenerationPlan.Pair pair = plan.components().get(c);
+      for (int slot = 0; slot < k; slot++) {
+        weights[c][slot] = (slot < (k + 1) / 2 ? pair.first() : pair.second()).clone();
+      }
     }
-    return lm.generate(
-        models, weights.stream().mapToDouble(Double::doubleValue).toArray(), prompts, g);
+    GenerationConfig sampling =
+        GenerationConfig.sampling(
+                config.maxNewTokens(),
+                config.temperature(),
+                tokenizer.endOfSequence(),
+                mix(config.seed(), 4))
+            .suppressing(tokenizer.neverGenerated());
+    return new GenerationEngine.Round(draws, weights, sampling);
   }
 
   /** The evaluation's settings: the loop's, seeded so that every iteration draws alike. */

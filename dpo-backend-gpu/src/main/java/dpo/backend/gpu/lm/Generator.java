@@ -105,12 +105,7 @@ final class Generator {
                 + "; lower maxNewTokens or shorten the prompt");
       }
     }
-    // One stream per prompt, split in prompt order: results do not depend on micro-batching.
-    SplittableRandom root = new SplittableRandom(config.seed());
-    SplittableRandom[] streams = new SplittableRandom[prompts.size()];
-    for (int i = 0; i < streams.length; i++) {
-      streams[i] = root.split();
-    }
+    SplittableRandom[] streams = streams(config, prompts.size());
     List<int[]> out = new ArrayList<>(prompts.size());
     for (int from = 0; from < prompts.size(); from += MICRO_BATCH) {
       int to = Math.min(prompts.size(), from + MICRO_BATCH);
@@ -120,6 +115,35 @@ final class Generator {
       }
     }
     return out;
+  }
+
+  /**
+   * One stream per prompt: seeded by the prompt's own seed when the config has them (a prompt's
+   * response then does not depend on the other prompts of the call), else split from the seed in
+   * prompt order. Either way results do not depend on micro-batching.
+   */
+  static SplittableRandom[] streams(GenerationConfig config, int prompts) {
+    SplittableRandom[] streams = new SplittableRandom[prompts];
+    if (!config.rowSeeds().isEmpty()) {
+      if (config.rowSeeds().size() != prompts) {
+        throw new ConfigurationException(
+            "rowSeeds",
+            "need one seed per prompt, got "
+                + config.rowSeeds().size()
+                + " seeds for "
+                + prompts
+                + " prompts");
+      }
+      for (int i = 0; i < prompts; i++) {
+        streams[i] = new SplittableRandom(config.rowSeeds().get(i));
+      }
+      return streams;
+    }
+    SplittableRandom root = new SplittableRandom(config.seed());
+    for (int i = 0; i < prompts; i++) {
+      streams[i] = root.split();
+    }
+    return streams;
   }
 
   private List<int[]> generateBatch(NDManager m, List<int[]> prompts, SplittableRandom[] streams) {

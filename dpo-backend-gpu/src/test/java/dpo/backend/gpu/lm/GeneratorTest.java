@@ -104,6 +104,72 @@ class GeneratorTest {
   }
 
   @Test
+  void withRowSeedsABatchGivesEachRowWhatItGetsAloneAndInAnyOrder() {
+    // Logit mixing, sampling with top-p and an end token: every row of the batch must equal the
+    // row generated alone with its seed, and reversing the batch must only reverse the rows.
+    List<int[]> prompts = new ArrayList<>(prompts());
+    prompts.addAll(prompts());
+    long[] seeds = new long[prompts.size()];
+    for (int i = 0; i < seeds.length; i++) {
+      seeds[i] = 1000 + 17L * i;
+    }
+    GenerationConfig base = new GenerationConfig(20, 1.0, 0, 0.95, EOS, 42);
+    List<GptModel> models = List.of(policy, reference);
+    double[] w = {1.5, -0.5};
+    List<int[]> batch = run(models, w, prompts, base.withRowSeeds(seeds), true);
+    for (int i = 0; i < prompts.size(); i++) {
+      assertArrayEquals(
+          batch.get(i),
+          run(models, w, List.of(prompts.get(i)), base.withRowSeeds(seeds[i]), true).get(0),
+          "row " + i);
+    }
+    List<int[]> reversed = new ArrayList<>(prompts);
+    java.util.Collections.reverse(reversed);
+    long[] reversedSeeds = new long[seeds.length];
+    for (int i = 0; i < seeds.length; i++) {
+      reversedSeeds[i] = seeds[seeds.length - 1 - i];
+    }
+    List<int[]> back = run(models, w, reversed, base.withRowSeeds(reversedSeeds), true);
+    for (int i = 0; i < prompts.size(); i++) {
+      assertArrayEquals(batch.get(i), back.get(prompts.size() - 1 - i), "reversed row " + i);
+    }
+    // The same prompt twice with two seeds: its own stream, not the batch's, decides.
+    assertFalse(
+        Arrays.equals(batch.get(0), batch.get(4)) && Arrays.equals(batch.get(1), batch.get(5)));
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () -> run(models, w, prompts, base.withRowSeeds(1, 2), true));
+    assertEquals("need one seed per prompt, got 2 seeds for 8 prompts", e.getMessage());
+  }
+
+  @Test
+  void rowSeedsAcrossMicroBatchesEqualRowsAlone() {
+    int n = Generator.MICRO_BATCH + 3;
+    List<int[]> prompts = new ArrayList<>();
+    long[] seeds = new long[n];
+    for (int i = 0; i < n; i++) {
+      prompts.add(prompts().get(i % 4));
+      seeds[i] = 7L * i + 1;
+    }
+    GenerationConfig base = GenerationConfig.sampling(6, 1.0, EOS, 3);
+    List<int[]> batch =
+        run(List.of(policy), new double[] {1}, prompts, base.withRowSeeds(seeds), true);
+    for (int i : new int[] {0, Generator.MICRO_BATCH - 1, Generator.MICRO_BATCH, n - 1}) {
+      assertArrayEquals(
+          batch.get(i),
+          run(
+                  List.of(policy),
+                  new double[] {1},
+                  List.of(prompts.get(i)),
+                  base.withRowSeeds(seeds[i]),
+                  true)
+              .get(0),
+          "row " + i);
+    }
+  }
+
+  @Test
   void sameSeedSameResponsesOtherSeedOthers() {
     GenerationConfig a = GenerationConfig.sampling(16, 1.0, EOS, 1);
     GenerationConfig b = GenerationConfig.sampling(16, 1.0, EOS, 2);
