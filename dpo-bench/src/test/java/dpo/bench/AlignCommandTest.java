@@ -194,7 +194,8 @@ class AlignCommandTest {
         kl = node.get("objective/kl").asDouble();
       }
     }
-    assertEquals(Math.log(2), train.get(0).get("loss").asDouble(), 1e-9, "policy = reference");
+    // The loss is computed in float32, so ln 2 holds to float32's precision.
+    assertEquals(Math.log(2), train.get(0).get("loss").asDouble(), 1e-6, "policy = reference");
     for (int it = 1; it <= 2; it++) {
       int i = it;
       List<Double> losses =
