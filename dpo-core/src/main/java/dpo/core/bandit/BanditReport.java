@@ -142,8 +142,18 @@ public final class BanditReport {
    * @return the table, lines ending in newlines
    */
   public static String table(BanditResult result) {
-    int width =
-        Math.max(7, result.runs().stream().mapToInt(r -> r.sampler().length()).max().orElse(7));
+    return table(result.runs());
+  }
+
+  /**
+   * The console table of trajectories from anywhere, e.g. the cells of a sweep, each under its
+   * {@link SamplerRun#sampler()} (the label of its row).
+   *
+   * @param runs the trajectories
+   * @return the table, lines ending in newlines
+   */
+  public static String table(List<SamplerRun> runs) {
+    int width = Math.max(7, runs.stream().mapToInt(r -> r.sampler().length()).max().orElse(7));
     String format = "%-" + width + "s  %16s  %14s  %15s  %5s%n";
     StringBuilder sb = new StringBuilder();
     sb.append(
@@ -155,7 +165,7 @@ public final class BanditReport {
             "steps to 1e-6",
             "steps to 1e-10",
             "order"));
-    for (SamplerRun run : result.runs()) {
+    for (SamplerRun run : runs) {
       Convergence c = run.convergence();
       sb.append(
           String.format(

@@ -1,0 +1,70 @@
+package dpo.spark.sweep;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import scala.Function1;
+import scala.Function2;
+import scala.collection.Iterator;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.BoxedUnit;
+
+/** Runs cells as one Spark job, handing each partition's results to the driver as it finishes. */
+public final class SweepJobs {
+  private SweepJobs() {}
+
+  /** What a task does: the cells of its partition, one after the other. */
+  private interface PartitionFunction
+      extends Function1<Iterator<SweepCell>, ArrayList<CellResult>>, Serializable {}
+
+  /**
+   * Computes the cells, {@code partitions} tasks of consecutive cells.
+   *
+   * @param spark the context
+   * @param cells the cells
+   * @param partitions the number of tasks (at most the number of cells)
+   * @param done called on the driver, in one thread, with each result as its task finishes
+   */
+  public static void run(
+      JavaSparkContext spark, List<SweepCell> cells, int partitions, Consumer<CellResult> done) {
+    if (cells.isEmpty()) {
+      return;
+    }
+    JavaRDD<SweepCell> rdd = spark.parallelize(cells, Math.min(partitions, cells.size()));
+    PartitionFunction task =
+        it -> {
+          CellRunner runner = CellRunner.shared();
+          ArrayList<CellResult> out = new ArrayList<>();
+          while (it.hasNext()) {
+            out.add(runner.run(it.next()));
+          }
+          return out;
+        };
+    Function2<Object, ArrayList<CellResult>, BoxedUnit> handler =
+        (index, results) -> {
+          results.forEach(done);
+          return BoxedUnit.UNIT;
+        };
+    @SuppressWarnings("unchecked")
+    ClassTag<ArrayList<CellResult>> tag =
+        (ClassTag<ArrayList<CellResult>>) (ClassTag<?>) ClassTag$.MODULE$.apply(ArrayList.class);
+    spark.sc().runJob(rdd.rdd(), task, handler, tag);
+  }
+
+  /**
+   * Computes the cells in this thread, without Spark: the reference for Spark's overhead.
+   *
+   * @param cells the cells
+   * @param done called with each result
+   */
+  public static void runHere(List<SweepCell> cells, Consumer<CellResult> done) {
+    CellRunner runner = CellRunner.shared();
+    for (SweepCell cell : cells) {
+      done.accept(runner.run(cell));
+    }
+  }
+}
