@@ -1,8 +1,13 @@
 package dpo.spark.sweep;
 
+import dpo.spark.SparkSessions;
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -65,6 +70,36 @@ public final class SweepJobs {
     CellRunner runner = CellRunner.shared();
     for (SweepCell cell : cells) {
       done.accept(runner.run(cell));
+    }
+  }
+
+  /**
+   * Seconds the cells take as one Spark job on a master, one task per cell: a warm-up job first,
+   * and the context's start is not timed. Every cell must compute what it computed without Spark.
+   *
+   * @param master the master
+   * @param out the folder of Spark's log
+   * @param cells the cells
+   * @param reference the cells' results without Spark
+   * @return the seconds of the timed job
+   * @throws IllegalStateException if a cell's result differs from its reference
+   */
+  public static double timed(
+      String master, Path out, List<SweepCell> cells, List<CellResult> reference) {
+    try (JavaSparkContext spark = SparkSessions.open(master, out, "dpo bench sweep", Map.of())) {
+      run(spark, cells.subList(0, Math.min(2, cells.size())), 2, r -> {});
+      Map<String, CellResult> results = new HashMap<>();
+      long t0 = System.nanoTime();
+      run(spark, cells, cells.size(), r -> results.put(r.id(), r));
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      for (CellResult expected : reference) {
+        CellResult got = results.get(expected.id());
+        if (got == null || !Arrays.equals(got.paramDiff(), expected.paramDiff())) {
+          throw new IllegalStateException(
+              "cell " + expected.options() + " differs on " + master + " from its reference");
+        }
+      }
+      return seconds;
     }
   }
 }
