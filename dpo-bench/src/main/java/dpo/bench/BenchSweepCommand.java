@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
           + " variant (cells per second; for local[1] the overhead per task against in-jvm; for"
           + " local[2] its speed-up over local[1]), each after a warm-up, then the provenance line."
           + " The default grid is 24 cells (4 samplers x 6 seeds) of 16 prompts x 64 responses,"
-          + " 100 exact steps, one backend thread per cell; in-jvm runs before and after the"
-          + " Spark variants, and the faster of the two counts."
+          + " 100 exact steps, one backend thread per cell. Each variant runs --repeat times after"
+          + " a warm-up and the fastest run counts; in-jvm runs last."
     })
 final class BenchSweepCommand implements Callable<Integer> {
   /** The default grid: cells heavy enough (tens of ms) that Spark's per-task cost is visible. */
@@ -57,10 +57,20 @@ final class BenchSweepCommand implements Callable<Integer> {
           "Where Spark's log (spark.log) and the grid file go (default: a new temporary folder).")
   Path out;
 
+  @Option(
+      names = "--repeat",
+      paramLabel = "N",
+      defaultValue = "3",
+      description = "Timed runs per variant; the fastest counts (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
   @Override
   public Integer call() throws Exception {
+    if (repeat < 1) {
+      throw new dpo.api.ConfigurationException("repeat", "--repeat must be >= 1, got " + repeat);
+    }
     SparkCommands.requireSpark("bench sweep");
-    SparkCommands.benchSweep(runtime.get(), spec, grid, out, spec.commandLine().getOut());
+    SparkCommands.benchSweep(runtime.get(), spec, grid, out, repeat, spec.commandLine().getOut());
     return 0;
   }
 }

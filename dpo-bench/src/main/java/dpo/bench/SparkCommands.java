@@ -27,9 +27,9 @@ import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The code of the commands that run on Spark, apart from their option fields: the only place in
- * the command line that names {@code dpo.spark} types. Loaded only when such a command runs, with
- * Spark on the class path (the launcher adds it for these commands).
+ * The code of the commands that run on Spark, apart from their option fields: the only place in the
+ * command line that names {@code dpo.spark} types. Loaded only when such a command runs, with Spark
+ * on the class path (the launcher adds it for these commands).
  */
 final class SparkCommands {
   private SparkCommands() {}
@@ -56,10 +56,7 @@ final class SparkCommands {
     if (!master.matches("local(\\[(\\*|[1-9][0-9]*)])?|spark://[^\\s/]+:[0-9]+")) {
       throw new ConfigurationException(
           "master",
-          option
-              + " must be local, local[N], local[*] or spark://HOST:PORT, got '"
-              + master
-              + "'");
+          option + " must be local, local[N], local[*] or spark://HOST:PORT, got '" + master + "'");
     }
   }
 
@@ -77,7 +74,9 @@ final class SparkCommands {
     SweepGrid grid = SweepGrid.read(gridFile, bandit::check);
     SweepExperiment.Result result;
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
-      result = new SweepExperiment(runtime, clock).run(grid, folder.path(), master, partitions, Map.of());
+      result =
+          new SweepExperiment(runtime, clock)
+              .run(grid, folder.path(), master, partitions, Map.of());
     }
     stdout.print(BanditReport.table(SweepExperiment.labelled(grid, result.cells())));
     stdout.println();
@@ -108,7 +107,12 @@ final class SparkCommands {
 
   /** {@code dpo bench sweep}. */
   static void benchSweep(
-      DpoRuntime runtime, CommandSpec spec, Path gridFile, Path out, PrintWriter stdout)
+      DpoRuntime runtime,
+      CommandSpec spec,
+      Path gridFile,
+      Path out,
+      int repeats,
+      PrintWriter stdout)
       throws IOException {
     Instant started = Instant.now();
     Path dir = out != null ? out : Files.createTempDirectory("dpo-bench-sweep");
@@ -126,16 +130,17 @@ final class SparkCommands {
     SweepJobs.runHere(cells.subList(0, Math.min(4, cells.size())), r -> {});
 
     List<CellResult> reference = new ArrayList<>();
-    long t0 = System.nanoTime();
     SweepJobs.runHere(cells, reference::add);
-    double before = (System.nanoTime() - t0) / 1e9;
-    double local1 = SweepJobs.timed("local[1]", dir, cells, reference);
-    double local2 = SweepJobs.timed("local[2]", dir, cells, reference);
-    t0 = System.nanoTime();
-    SweepJobs.runHere(cells, r -> {});
-    double inJvm = Math.min(before, (System.nanoTime() - t0) / 1e9);
+    double local1 = SweepJobs.timed("local[1]", dir, cells, reference, repeats);
+    double local2 = SweepJobs.timed("local[2]", dir, cells, reference, repeats);
+    // In this JVM without Spark, after the Spark variants too: the JIT has long compiled it all.
+    double inJvm = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < repeats; i++) {
+      long t0 = System.nanoTime();
+      SweepJobs.runHere(cells, r -> {});
+      inJvm = Math.min(inJvm, (System.nanoTime() - t0) / 1e9);
+    }
     stdout.println(JSON.writeValueAsString(row("in-jvm", cells.size(), inJvm)));
-
     Map<String, Object> one = row("local[1]", cells.size(), local1);
     one.put("overhead_ms_per_task", (local1 - inJvm) * 1e3 / cells.size());
     stdout.println(JSON.writeValueAsString(one));
@@ -173,5 +178,4 @@ final class SparkCommands {
     row.put("cells_per_second", cells / seconds);
     return row;
   }
-
 }

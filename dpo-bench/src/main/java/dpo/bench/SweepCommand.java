@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code dpo sweep}: the tabular study over a grid of options, each combination one Spark task.
- * Spark is touched only inside {@link #call()}, through {@link SparkCommands}, so that building
- * the command line never loads it (docs/architecture.md).
+ * Spark is touched only inside {@link #call()}, through {@link SparkCommands}, so that building the
+ * command line never loads it (docs/architecture.md).
  */
 @Command(
     name = "sweep",
@@ -96,7 +96,13 @@ final class SweepCommand implements Callable<Integer> {
           "partitions", "--partitions must be >= 0 (0: one task per cell), got " + partitions);
     }
     SparkCommands.sweep(
-        runtime.get(), Clock.systemUTC(), grid, out, master, partitions, spec.commandLine().getOut());
+        runtime.get(),
+        Clock.systemUTC(),
+        grid,
+        out,
+        master,
+        partitions,
+        spec.commandLine().getOut());
     return 0;
   }
 }

@@ -16,9 +16,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  *
  * <p>Defaults that keep a run on this machine ({@code spark.ui.enabled=false}, driver host and bind
  * address {@code 127.0.0.1}) are set only where the JVM's {@code spark.*} system properties do not
- * set them already: reaching workers on other machines means naming an address they can reach,
- * for example {@code DPO_JAVA_OPTS="-Dspark.driver.host=10.0.0.5
- * -Dspark.driver.bindAddress=10.0.0.5"}.
+ * set them already: reaching workers on other machines means naming an address they can reach, for
+ * example {@code DPO_JAVA_OPTS="-Dspark.driver.host=10.0.0.5 -Dspark.driver.bindAddress=10.0.0.5"}.
  *
  * <p>A {@code spark://} master runs executors in other JVMs: they need the project's classes. The
  * launcher names its jars in the system property {@value #JARS_PROPERTY} (comma-separated); they

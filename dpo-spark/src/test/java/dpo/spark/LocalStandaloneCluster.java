@@ -16,9 +16,9 @@ import scala.Option;
  * classes in this JVM, on 127.0.0.1 with ephemeral ports. The Worker launches its executors as
  * separate JVMs, whose class path is this test's class path ({@link #executorSettings()}).
  *
- * <p>Needs the environment surefire sets for this module ({@code SPARK_LOCAL_IP=127.0.0.1}, so
- * that nothing listens beyond loopback, and {@code SPARK_HOME}, where the Worker looks for a
- * {@code jars} folder). Close it to stop both and the executors.
+ * <p>Needs the environment surefire sets for this module ({@code SPARK_LOCAL_IP=127.0.0.1}, so that
+ * nothing listens beyond loopback, and {@code SPARK_HOME}, where the Worker looks for a {@code
+ * jars} folder). Close it to stop both and the executors.
  *
  * <pre>
  * try (LocalStandaloneCluster cluster = LocalStandaloneCluster.start(tmp, 2)) {
@@ -104,9 +104,12 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     String classPath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     return Map.of(
-        "spark.executor.extraClassPath", classPath,
-        "spark.executor.memory", "512m",
-        "spark.cores.max", Integer.toString(cores));
+        "spark.executor.extraClassPath",
+        classPath,
+        "spark.executor.memory",
+        "512m",
+        "spark.cores.max",
+        Integer.toString(cores));
   }
 
   @Override

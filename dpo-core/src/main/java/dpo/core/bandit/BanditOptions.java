@@ -11,9 +11,9 @@ import java.util.Map;
 /**
  * The options of the tabular study as {@code dpo bandit} spells them: their names (without the
  * dashes), defaults and the conversion of their text to a {@link BanditConfig}. One definition for
- * the command line ({@code dpo bandit}, whose converters and defaults are these) and for the
- * cells of a sweep ({@code dpo sweep}, whose grid keys are these names), so that a cell and the
- * command with the same options run the same study.
+ * the command line ({@code dpo bandit}, whose converters and defaults are these) and for the cells
+ * of a sweep ({@code dpo sweep}, whose grid keys are these names), so that a cell and the command
+ * with the same options run the same study.
  */
 public final class BanditOptions {
   /** Default of {@code --prompts}. */
@@ -158,7 +158,8 @@ public final class BanditOptions {
   }
 
   private static int integer(Map<String, String> options, String name, String fallback) {
-    return parsed(options, name, fallback, v -> wholeNumber(v, Integer.MIN_VALUE, Integer.MAX_VALUE))
+    return parsed(
+            options, name, fallback, v -> wholeNumber(v, Integer.MIN_VALUE, Integer.MAX_VALUE))
         .intValue();
   }
 

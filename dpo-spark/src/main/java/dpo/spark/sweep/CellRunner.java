@@ -22,7 +22,8 @@ public final class CellRunner {
    * @param runtime the providers
    */
   public CellRunner(DpoRuntime runtime) {
-    this.experiment = new BanditExperiment(runtime.samplers(), runtime.objectives(), runtime.backends());
+    this.experiment =
+        new BanditExperiment(runtime.samplers(), runtime.objectives(), runtime.backends());
   }
 
   /** Discovery once per JVM: every task of an executor shares it. */

@@ -73,11 +73,7 @@ public final class SweepExperiment {
    * @return the results
    */
   public Result run(
-      SweepGrid grid,
-      Path out,
-      String master,
-      int partitions,
-      Map<String, String> sparkSettings) {
+      SweepGrid grid, Path out, String master, int partitions, Map<String, String> sparkSettings) {
     Instant started = clock.instant();
     Path cellsDir = out.resolve(CELLS);
     List<SweepCell> cells = grid.cells();
@@ -114,7 +110,8 @@ public final class SweepExperiment {
       results.add(done.get(cell.id()));
     }
     writeResults(grid, out, results);
-    RunRecord record = provenance(grid, master, partitions, results, missing.size(), reused, started);
+    RunRecord record =
+        provenance(grid, master, partitions, results, missing.size(), reused, started);
     record.writeTo(out);
     return new Result(results, missing.size(), reused, record);
   }
@@ -276,7 +273,9 @@ public final class SweepExperiment {
                 : null,
             RunRecord.ProviderInfo.of(runtime.objectives().get(objective)),
             null,
-            samplers.stream().map(id -> RunRecord.ProviderInfo.of(runtime.samplers().get(id))).toList());
+            samplers.stream()
+                .map(id -> RunRecord.ProviderInfo.of(runtime.samplers().get(id)))
+                .toList());
 
     List<Map<String, Object>> cells = new ArrayList<>();
     for (CellResult r : results) {

@@ -154,11 +154,7 @@ public record SweepGrid(
             file,
             0,
             v.field(),
-            "value '"
-                + cell.options().get(v.field())
-                + "': "
-                + v.message()
-                + "; fix or remove it");
+            "value '" + cell.options().get(v.field()) + "': " + v.message() + "; fix or remove it");
       }
       // Providers depend on one key each: checking each value once is enough.
       String providers =
@@ -204,7 +200,9 @@ public record SweepGrid(
   /** A cell's name: a hash of its options, whatever their order in the file. */
   static String id(Map<String, String> options) {
     StringBuilder canonical = new StringBuilder();
-    new TreeMap<>(options).forEach((k, v) -> canonical.append(k).append('=').append(v).append('\n'));
-    return Provenance.sha256(canonical.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    new TreeMap<>(options)
+        .forEach((k, v) -> canonical.append(k).append('=').append(v).append('\n'));
+    return Provenance.sha256(canonical.toString().getBytes(StandardCharsets.UTF_8))
+        .substring(0, 16);
   }
 }

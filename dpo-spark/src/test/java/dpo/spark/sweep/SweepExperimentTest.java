@@ -52,7 +52,8 @@ class SweepExperimentTest {
         bandit::check);
   }
 
-  private SweepExperiment.Result sweep(SweepGrid grid, Path out, String master, Map<String, String> settings) {
+  private SweepExperiment.Result sweep(
+      SweepGrid grid, Path out, String master, Map<String, String> settings) {
     return new SweepExperiment(runtime, Clock.systemUTC()).run(grid, out, master, 0, settings);
   }
 
@@ -75,10 +76,8 @@ class SweepExperimentTest {
             "sigmoid",
             null,
             BackendConfig.defaults());
-    BanditResult result =
-        bandit.run(config, BanditExperiment.Rewards.gaussian(1, 20, seed)).runs();
-    return Map.of(
-        "dpo-unif", result.runs().get(0), "dpo-mix-p", result.runs().get(1));
+    BanditResult result = bandit.run(config, BanditExperiment.Rewards.gaussian(1, 20, seed)).runs();
+    return Map.of("dpo-unif", result.runs().get(0), "dpo-mix-p", result.runs().get(1));
   }
 
   private static void assertSameAsBandit(List<CellResult> cells) {
