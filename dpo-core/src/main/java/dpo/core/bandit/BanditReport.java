@@ -104,17 +104,7 @@ public final class BanditReport {
 
     Map<String, Object> summary = new LinkedHashMap<>();
     for (SamplerRun run : result.runs()) {
-      Convergence conv = run.convergence();
-      Map<String, Object> s = new LinkedHashMap<>();
-      s.put("final_param_diff", conv.finalError());
-      s.put("final_value_diff", run.valueDiff()[run.valueDiff().length - 1]);
-      s.put("steps_to_1e-6", conv.stepsTo1e6().isPresent() ? conv.stepsTo1e6().getAsInt() : null);
-      s.put(
-          "steps_to_1e-10", conv.stepsTo1e10().isPresent() ? conv.stepsTo1e10().getAsInt() : null);
-      s.put("order", conv.order().isPresent() ? conv.order().getAsDouble() : null);
-      s.put("order_fitted_from_step", conv.fittedFrom());
-      s.put("order_fitted_steps", conv.fittedSteps());
-      summary.put(run.sampler(), s);
+      summary.put(run.sampler(), summary(run));
     }
     Map<String, Object> results = new LinkedHashMap<>();
     // Too large a table is not inlined; the seed or the source file, with the hash, identify it.
@@ -132,6 +122,27 @@ public final class BanditReport {
             RunRecord.Device.of(result.device()),
             List.of(new RunRecord.Input("rewards", rewardsSource, rewardsSha256(result.problem()))))
         .finish(finished, results);
+  }
+
+  /**
+   * The summary of one trajectory in run.json: final Param Diff and Value Diff, the steps to 1e-6
+   * and 1e-10 (null if not reached), the estimated order (null if none) and the steps it was fitted
+   * on.
+   *
+   * @param run the trajectory
+   * @return field name to value, in a fixed order
+   */
+  public static Map<String, Object> summary(SamplerRun run) {
+    Convergence conv = run.convergence();
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("final_param_diff", conv.finalError());
+    s.put("final_value_diff", run.valueDiff()[run.valueDiff().length - 1]);
+    s.put("steps_to_1e-6", conv.stepsTo1e6().isPresent() ? conv.stepsTo1e6().getAsInt() : null);
+    s.put("steps_to_1e-10", conv.stepsTo1e10().isPresent() ? conv.stepsTo1e10().getAsInt() : null);
+    s.put("order", conv.order().isPresent() ? conv.order().getAsDouble() : null);
+    s.put("order_fitted_from_step", conv.fittedFrom());
+    s.put("order_fitted_steps", conv.fittedSteps());
+    return s;
   }
 
   /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dpo.api.io.DurableFiles;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditOptions;
+import dpo.core.bandit.BanditReport;
 import dpo.core.bandit.SamplerRun;
 import dpo.core.metrics.Convergence;
 import dpo.core.provenance.RunRecord;
@@ -279,16 +280,11 @@ public final class SweepExperiment {
 
     List<Map<String, Object>> cells = new ArrayList<>();
     for (CellResult r : results) {
-      Convergence c = Convergence.of(r.paramDiff());
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("id", r.id());
       s.put("options", r.options());
       s.put("backend", r.backend());
-      s.put("final_param_diff", c.finalError());
-      s.put("final_value_diff", r.valueDiff()[r.valueDiff().length - 1]);
-      s.put("steps_to_1e-6", c.stepsTo1e6().isPresent() ? c.stepsTo1e6().getAsInt() : null);
-      s.put("steps_to_1e-10", c.stepsTo1e10().isPresent() ? c.stepsTo1e10().getAsInt() : null);
-      s.put("order", c.order().isPresent() ? c.order().getAsDouble() : null);
+      s.putAll(BanditReport.summary(r.asRun(r.sampler())));
       cells.add(s);
     }
     Map<String, Object> summary = new LinkedHashMap<>();
