@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
           + " variant (cells per second; for local[1] the overhead per task against in-jvm; for"
           + " local[2] its speed-up over local[1]), each after a warm-up, then the provenance line."
           + " The default grid is 24 cells (4 samplers x 6 seeds) of 16 prompts x 64 responses,"
-          + " 100 exact steps, one backend thread per cell. Each variant runs --repeat times after"
-          + " a warm-up and the fastest run counts; in-jvm runs last."
+          + " 100 exact steps, one backend thread per cell. After a warm-up pass over every cell, each"
+          + " variant runs --repeat times and the fastest run counts (in-jvm: once before the"
+          + " Spark variants and --repeat times after)."
     })
 final class BenchSweepCommand implements Callable<Integer> {
   /** The default grid: cells heavy enough (tens of ms) that Spark's per-task cost is visible. */
