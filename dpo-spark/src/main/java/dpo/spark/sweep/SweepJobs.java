@@ -75,8 +75,8 @@ public final class SweepJobs {
 
   /**
    * Seconds the cells take as one Spark job on a master, one task per cell: the fastest of {@code
-   * repeats} jobs after a warm-up job, in one context whose start is not timed. Every cell must
-   * compute what it computed without Spark.
+   * repeats} jobs after an untimed job of the same cells, in one context whose start is not timed.
+   * Every cell must compute what it computed without Spark.
    *
    * @param master the master
    * @param repeats how many timed jobs
@@ -89,7 +89,9 @@ public final class SweepJobs {
   public static double timed(
       String master, Path out, List<SweepCell> cells, List<CellResult> reference, int repeats) {
     try (JavaSparkContext spark = SparkSessions.open(master, out, "dpo bench sweep", Map.of())) {
-      run(spark, cells.subList(0, Math.min(2, cells.size())), 2, r -> {});
+      // Warm-up: a whole untimed job, so that the JIT has compiled Spark's own code (scheduler,
+      // serialization) too; on two cores its compiler threads would compete with the tasks.
+      run(spark, cells, cells.size(), r -> {});
       Map<String, CellResult> results = new HashMap<>();
       double seconds = Double.POSITIVE_INFINITY;
       for (int i = 0; i < repeats; i++) {
