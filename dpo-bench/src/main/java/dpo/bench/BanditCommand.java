@@ -5,6 +5,7 @@ import dpo.api.backend.StepSize;
 import dpo.api.io.DurableFiles;
 import dpo.core.bandit.BanditConfig;
 import dpo.core.bandit.BanditExperiment;
+import dpo.core.bandit.BanditOptions;
 import dpo.core.bandit.BanditReport;
 import dpo.core.io.OutputFolder;
 import dpo.datasets.rewards.RewardTableReader;
@@ -64,7 +65,7 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
   @Option(
       names = "--prompts",
       paramLabel = "X",
-      defaultValue = "1",
+      defaultValue = BanditOptions.PROMPTS,
       description =
           "Number of prompts (default: ${DEFAULT-VALUE}). Taken from --rewards when given.")
   int prompts;
@@ -72,7 +73,7 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
   @Option(
       names = "--responses",
       paramLabel = "Y",
-      defaultValue = "20",
+      defaultValue = BanditOptions.RESPONSES,
       description =
           "Responses per prompt (default: ${DEFAULT-VALUE}). Taken from --rewards when given.")
   int responses;
@@ -80,14 +81,14 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
   @Option(
       names = "--beta",
       paramLabel = "BETA",
-      defaultValue = "3",
+      defaultValue = BanditOptions.BETA,
       description = "KL coefficient beta > 0 (default: ${DEFAULT-VALUE}).")
   double beta;
 
   @Option(
       names = "--seed",
       paramLabel = "SEED",
-      defaultValue = "1234567",
+      defaultValue = BanditOptions.SEED,
       description = "Seed for the rewards and sampled steps (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -102,7 +103,7 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
       paramLabel = "ID,ID,...",
       split = ",",
       hideParamSyntax = true,
-      defaultValue = "dpo-unif,dpo-mix-r,dpo-mix-p",
+      defaultValue = BanditOptions.SAMPLERS,
       description =
           "Sampler ids (default: ${DEFAULT-VALUE}). Shipped: dpo-unif, dpo-mix-r, dpo-mix-p,"
               + " dpo-mix-p-star, on-policy, vanilla, hybrid, mix-p, half-mix-r, half-mix-p; 'dpo"
@@ -112,7 +113,7 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
   @Option(
       names = "--mode",
       paramLabel = "exact|empirical",
-      defaultValue = "exact",
+      defaultValue = BanditOptions.MODE,
       converter = ModeConverter.class,
       description =
           "exact: exact gradients with soft Bradley-Terry labels; empirical: --pairs sampled"
@@ -122,14 +123,14 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
   @Option(
       names = "--steps",
       paramLabel = "T",
-      defaultValue = "100",
+      defaultValue = BanditOptions.STEPS,
       description = "Number of updates (default: ${DEFAULT-VALUE}).")
   int steps;
 
   @Option(
       names = "--lr",
       paramLabel = "ETA|newton",
-      defaultValue = "10",
+      defaultValue = BanditOptions.LR,
       converter = StepSizeConverter.class,
       description =
           "Learning rate per prompt, or 'newton' for eta = Z / (2 beta^2 Y) per prompt"
@@ -139,7 +140,7 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
   @Option(
       names = "--pairs",
       paramLabel = "N",
-      defaultValue = "8192",
+      defaultValue = BanditOptions.PAIRS,
       description =
           "Pairs sampled per prompt and step in empirical mode (default: ${DEFAULT-VALUE}).")
   int pairs;
@@ -153,7 +154,7 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
   @Option(
       names = "--objective",
       paramLabel = "ID",
-      defaultValue = "sigmoid",
+      defaultValue = BanditOptions.OBJECTIVE,
       description =
           "Per-pair loss: sigmoid (DPO), ipo or hinge (default: ${DEFAULT-VALUE});"
               + " 'dpo objectives' lists them.")
@@ -256,39 +257,27 @@ final class BanditCommand implements Callable<Integer>, UserErrors.Trains {
     return candidate;
   }
 
-  /** Parses {@code --lr}: a positive number or "newton". */
+  /** Parses {@code --lr}: a positive number or "newton" ({@link BanditOptions#stepSize}). */
   static final class StepSizeConverter implements CommandLine.ITypeConverter<StepSize> {
     @Override
     public StepSize convert(String value) {
-      if (value.equalsIgnoreCase("newton")) {
-        return StepSize.newton();
-      }
-      double eta;
       try {
-        eta = Double.parseDouble(value);
-      } catch (NumberFormatException e) {
-        throw new CommandLine.TypeConversionException(
-            "expected a number > 0 or 'newton', got '" + value + "'");
+        return BanditOptions.stepSize(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
       }
-      if (!(eta > 0) || Double.isInfinite(eta)) {
-        throw new CommandLine.TypeConversionException(
-            "the learning rate must be a finite number > 0 (or 'newton'), got '" + value + "'");
-      }
-      return StepSize.fixed(eta);
     }
   }
 
-  /** Parses {@code --mode} with a message that lists the choices. */
+  /** Parses {@code --mode} with a message that lists the choices ({@link BanditOptions#mode}). */
   static final class ModeConverter implements CommandLine.ITypeConverter<BanditConfig.Mode> {
     @Override
     public BanditConfig.Mode convert(String value) {
-      for (BanditConfig.Mode m : BanditConfig.Mode.values()) {
-        if (m.name().equalsIgnoreCase(value)) {
-          return m;
-        }
+      try {
+        return BanditOptions.mode(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
       }
-      throw new CommandLine.TypeConversionException(
-          "expected 'exact' or 'empirical', got '" + value + "'");
     }
   }
 }

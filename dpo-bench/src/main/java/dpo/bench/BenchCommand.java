@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     usageHelpWidth = 100,
-    subcommands = {BenchBanditCommand.class, BenchLmCommand.class},
+    subcommands = {BenchBanditCommand.class, BenchLmCommand.class, BenchSweepCommand.class},
     description = {
       "Throughput benchmarks. Each prints one JSON object per line and variant, measured after"
           + " warm-up, then one last line {\"run\": {...}}: the provenance (options, providers,"

@@ -23,6 +23,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     versionProvider = Main.Version.class,
     subcommands = {
       BanditCommand.class,
+      SweepCommand.class,
       AlignCommand.class,
       EvalCommand.class,
       BenchCommand.class,

@@ -124,6 +124,81 @@ class UserErrorsTest {
             withOut("bandit", "--samplers", "dpo-unif", "--lr", "1e9", "--steps", "5")));
   }
 
+  /** A sweep grid file with the given JSON. */
+  private static String grid(String json) throws IOException {
+    Path file = Files.createTempFile(tmp, "grid", ".json");
+    Files.writeString(file, json);
+    return file.toString();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> sweep() throws IOException {
+    String malformed = grid("{\"seed\": [1,");
+    String unknownKey = grid("{\"sed\": [1]}");
+    String badLr = grid("{\"lr\": [\"fast\"]}");
+    String notAList = grid("{\"seed\": 1}");
+    String badSampler = grid("{\"samplers\": [\"dpo-unfi\"]}");
+    String badBeta = grid("{\"beta\": [-1]}");
+    String twoSamplers = grid("{\"samplers\": [\"dpo-unif,dpo-mix-p\"]}");
+    String good = grid("{\"seed\": [1]}");
+    return table(
+        row(
+            2,
+            "dpo sweep: --grid: " + malformed + ":1: not valid JSON (",
+            withOut("sweep", "--grid", malformed)),
+        row(
+            2,
+            "dpo sweep: --grid: "
+                + unknownKey
+                + " (sed): unknown key 'sed'; the keys are dpo bandit's options without the"
+                + " dashes: prompts, responses, beta, seed, samplers, mode, steps, lr, pairs,"
+                + " objective, backend, threads",
+            withOut("sweep", "--grid", unknownKey)),
+        row(
+            2,
+            "dpo sweep: --grid: "
+                + badLr
+                + " (lr): value 'fast': expected a number > 0 or 'newton', got 'fast'; fix or"
+                + " remove it",
+            withOut("sweep", "--grid", badLr)),
+        row(
+            2,
+            "dpo sweep: --grid: " + notAList + " (seed): must be a non-empty list of values",
+            withOut("sweep", "--grid", notAList)),
+        row(
+            2,
+            "dpo sweep: --grid: " + badSampler + " (samplers): unknown sampler 'dpo-unfi'",
+            withOut("sweep", "--grid", badSampler)),
+        row(
+            2,
+            "dpo sweep: --grid: "
+                + badBeta
+                + " (beta): value '-1': beta must be a finite number > 0, got -1.0; fix or"
+                + " remove it",
+            withOut("sweep", "--grid", badBeta)),
+        row(
+            2,
+            "dpo sweep: --grid: "
+                + twoSamplers
+                + " (samplers): one sampler id per value (each is one cell), got"
+                + " 'dpo-unif,dpo-mix-p'; write [\"dpo-unif\", \"dpo-mix-p\"]",
+            withOut("sweep", "--grid", twoSamplers)),
+        row(
+            2,
+            "dpo sweep: --grid: " + tmp.resolve("none.json") + ": no such file",
+            withOut("sweep", "--grid", tmp.resolve("none.json").toString())),
+        row(
+            2,
+            "dpo sweep: --master: must be local, local[N], local[*] or spark://HOST:PORT, got"
+                + " 'yarn'",
+            withOut("sweep", "--grid", good, "--master", "yarn")),
+        row(
+            2,
+            "dpo sweep: --partitions: must be >= 0",
+            withOut("sweep", "--grid", good, "--partitions", "-1")),
+        row(2, "dpo sweep: Missing required option: '--out=DIR'", "sweep", "--grid", good));
+  }
+
   @TestFactory
   Stream<DynamicTest> align() throws IOException {
     String missing = tmp.resolve("no-such-prompts.txt").toString();

@@ -26,7 +26,7 @@ import scala.Option;
  * }
  * </pre>
  */
-final class LocalStandaloneCluster implements AutoCloseable {
+public final class LocalStandaloneCluster implements AutoCloseable {
   private static final String LOOPBACK = "127.0.0.1";
 
   private final RpcEnv master;
@@ -46,7 +46,7 @@ final class LocalStandaloneCluster implements AutoCloseable {
    * @param cores the Worker's cores
    * @return the running cluster
    */
-  static LocalStandaloneCluster start(Path workDir, int cores) {
+  public static LocalStandaloneCluster start(Path workDir, int cores) {
     if (!LOOPBACK.equals(System.getenv("SPARK_LOCAL_IP"))) {
       throw new IllegalStateException(
           "SPARK_LOCAL_IP must be 127.0.0.1 (dpo-spark's surefire configuration sets it), or"
@@ -92,7 +92,7 @@ final class LocalStandaloneCluster implements AutoCloseable {
   }
 
   /** The master's URL, {@code spark://127.0.0.1:PORT}. */
-  String masterUrl() {
+  public String masterUrl() {
     return "spark://" + LOOPBACK + ":" + master.address().port();
   }
 
@@ -100,7 +100,7 @@ final class LocalStandaloneCluster implements AutoCloseable {
    * The settings an application needs here: executors get this test's class path (the project's
    * classes and Spark's), and as little memory as the Worker offers.
    */
-  Map<String, String> executorSettings() {
+  public Map<String, String> executorSettings() {
     String classPath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     return Map.of(

@@ -104,17 +104,7 @@ public final class BanditReport {
 
     Map<String, Object> summary = new LinkedHashMap<>();
     for (SamplerRun run : result.runs()) {
-      Convergence conv = run.convergence();
-      Map<String, Object> s = new LinkedHashMap<>();
-      s.put("final_param_diff", conv.finalError());
-      s.put("final_value_diff", run.valueDiff()[run.valueDiff().length - 1]);
-      s.put("steps_to_1e-6", conv.stepsTo1e6().isPresent() ? conv.stepsTo1e6().getAsInt() : null);
-      s.put(
-          "steps_to_1e-10", conv.stepsTo1e10().isPresent() ? conv.stepsTo1e10().getAsInt() : null);
-      s.put("order", conv.order().isPresent() ? conv.order().getAsDouble() : null);
-      s.put("order_fitted_from_step", conv.fittedFrom());
-      s.put("order_fitted_steps", conv.fittedSteps());
-      summary.put(run.sampler(), s);
+      summary.put(run.sampler(), summary(run));
     }
     Map<String, Object> results = new LinkedHashMap<>();
     // Too large a table is not inlined; the seed or the source file, with the hash, identify it.
@@ -135,6 +125,27 @@ public final class BanditReport {
   }
 
   /**
+   * The summary of one trajectory in run.json: final Param Diff and Value Diff, the steps to 1e-6
+   * and 1e-10 (null if not reached), the estimated order (null if none) and the steps it was fitted
+   * on.
+   *
+   * @param run the trajectory
+   * @return field name to value, in a fixed order
+   */
+  public static Map<String, Object> summary(SamplerRun run) {
+    Convergence conv = run.convergence();
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("final_param_diff", conv.finalError());
+    s.put("final_value_diff", run.valueDiff()[run.valueDiff().length - 1]);
+    s.put("steps_to_1e-6", conv.stepsTo1e6().isPresent() ? conv.stepsTo1e6().getAsInt() : null);
+    s.put("steps_to_1e-10", conv.stepsTo1e10().isPresent() ? conv.stepsTo1e10().getAsInt() : null);
+    s.put("order", conv.order().isPresent() ? conv.order().getAsDouble() : null);
+    s.put("order_fitted_from_step", conv.fittedFrom());
+    s.put("order_fitted_steps", conv.fittedSteps());
+    return s;
+  }
+
+  /**
    * The console table: per sampler the final Param Diff, the steps to 1e-6 and 1e-10, and the
    * estimated convergence order.
    *
@@ -142,8 +153,18 @@ public final class BanditReport {
    * @return the table, lines ending in newlines
    */
   public static String table(BanditResult result) {
-    int width =
-        Math.max(7, result.runs().stream().mapToInt(r -> r.sampler().length()).max().orElse(7));
+    return table(result.runs());
+  }
+
+  /**
+   * The console table of trajectories from anywhere, e.g. the cells of a sweep, each under its
+   * {@link SamplerRun#sampler()} (the label of its row).
+   *
+   * @param runs the trajectories
+   * @return the table, lines ending in newlines
+   */
+  public static String table(List<SamplerRun> runs) {
+    int width = Math.max(7, runs.stream().mapToInt(r -> r.sampler().length()).max().orElse(7));
     String format = "%-" + width + "s  %16s  %14s  %15s  %5s%n";
     StringBuilder sb = new StringBuilder();
     sb.append(
@@ -155,7 +176,7 @@ public final class BanditReport {
             "steps to 1e-6",
             "steps to 1e-10",
             "order"));
-    for (SamplerRun run : result.runs()) {
+    for (SamplerRun run : runs) {
       Convergence c = run.convergence();
       sb.append(
           String.format(
