@@ -9,6 +9,7 @@ import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.sampler.Sampler;
+import dpo.backend.cpu.MixPCeiling;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditExperiment;
 import java.util.SplittableRandom;
