@@ -13,7 +13,7 @@ import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.sampler.Sampler;
-import dpo.bench.jmh.MixPCeiling;
+import dpo.backend.cpu.MixPCeiling;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditConfig.Mode;
 import dpo.core.bandit.BanditExperiment;

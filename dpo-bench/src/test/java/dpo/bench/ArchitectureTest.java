@@ -18,6 +18,7 @@ import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.library.GeneralCodingRules;
 import dpo.api.BackendException;
+import dpo.backend.cpu.MixPCeiling;
 
 /**
  * The layering of docs/architecture.md, checked on the main classes of every module: dpo-bench
@@ -110,12 +111,16 @@ class ArchitectureTest {
           .and()
           .doNotHaveFullyQualifiedName(BenchLmCommand.class.getName())
           .should()
-          .dependOnClassesThat()
-          .resideInAnyPackage("dpo.backend..")
+          .dependOnClassesThat(
+              JavaClass.Predicates.resideInAnyPackage("dpo.backend..")
+                  .and(
+                      DescribedPredicate.not(JavaClass.Predicates.equivalentTo(MixPCeiling.class))))
           .because(
               "commands run backends through the dpo-api facets found by ServiceLoader, so that a"
                   + " plugin backend serves them too; only 'bench lm' times the djl backend's own"
-                  + " internals (KV cache against recomputation, the raw forward+backward)");
+                  + " internals (KV cache against recomputation, the raw forward+backward), and"
+                  + " 'bench bandit' and JMH time the cpu backend's MixPCeiling, a measuring stick"
+                  + " on the Vector API that is no backend");
 
   @ArchTest
   static final ArchRule sparkModuleDependsOnApiCoreAndDatasets =

@@ -8,12 +8,14 @@ import dpo.api.backend.TabularProblem;
 import dpo.api.objective.LogisticForm;
 import dpo.api.objective.Objective;
 import dpo.api.sampler.Sampler;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
  * Tabular softmax policy on the CPU. theta is one flat X * Y array; each prompt's step only reads
@@ -294,12 +296,51 @@ final class CpuTabularPolicy implements TabularPolicy {
   }
 
   private void run(IntConsumer perPrompt) {
-    if (prompts == 1 || pool.getParallelism() == 1) {
-      for (int x = 0; x < prompts; x++) {
+    forEachPrompt(pool, prompts, perPrompt);
+  }
+
+  /**
+   * Runs {@code perPrompt} for prompts 0 .. count - 1 in one contiguous block per worker of the
+   * pool (a static split: no stealing, no per-prompt tasks, each thread's rows and outputs
+   * adjacent); the calling thread runs the first block and waits for the others. Each prompt writes
+   * only its own rows, so results do not depend on the number of blocks. An exception of a block is
+   * rethrown as it was thrown.
+   */
+  static void forEachPrompt(ForkJoinPool pool, int count, IntConsumer perPrompt) {
+    int blocks = Math.min(pool.getParallelism(), count);
+    if (blocks <= 1) {
+      for (int x = 0; x < count; x++) {
         perPrompt.accept(x);
       }
-    } else {
-      pool.submit(() -> IntStream.range(0, prompts).parallel().forEach(perPrompt)).join();
+      return;
+    }
+    List<ForkJoinTask<?>> others = new ArrayList<>(blocks - 1);
+    for (int b = 1; b < blocks; b++) {
+      int from = (int) ((long) count * b / blocks);
+      int to = (int) ((long) count * (b + 1) / blocks);
+      others.add(pool.submit(() -> block(from, to, perPrompt)));
+    }
+    RuntimeException first = null;
+    try {
+      block(0, (int) ((long) count / blocks), perPrompt);
+    } catch (RuntimeException e) {
+      first = e;
+    }
+    for (ForkJoinTask<?> task : others) {
+      try {
+        task.join();
+      } catch (RuntimeException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private static void block(int from, int to, IntConsumer perPrompt) {
+    for (int x = from; x < to; x++) {
+      perPrompt.accept(x);
     }
   }
 

@@ -9,6 +9,7 @@ import dpo.api.backend.TabularProblem;
 import dpo.api.objective.Objective;
 import dpo.api.objective.ObjectiveConfig;
 import dpo.api.sampler.Sampler;
+import dpo.backend.cpu.MixPCeiling;
 import dpo.core.DpoRuntime;
 import dpo.core.bandit.BanditExperiment;
 import java.util.SplittableRandom;
@@ -43,9 +44,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *   ...NoLoss the same steps without the loss (TabularPolicy.exactStep(..., false)), as a training
  *             loop runs the steps where it records no metrics: the gradient-only pass, one
  *             division per pair and no logarithm; for dpo-mix-p the paired fast path.
- *   ceiling, ceilingAllThreads  MixPCeiling, a kernel written for the dpo-mix-p gradient alone
- *             (per-response exponentials, one division per pair): the ratio simdNoLoss / ceiling
- *             is how far the project's general kernel is from what this machine does.
+ *   ceiling, ceilingAllThreads  the cpu backend's MixPCeiling, a Vector API kernel written for
+ *             the dpo-mix-p gradient alone (per-response exponentials, one division per pair,
+ *             prompts split across threads as the backend splits them): the ratio
+ *             simdNoLoss / ceiling is how far the project's general kernel is from what this
+ *             machine does.
  *
  * Each call is a full step with a tiny learning rate, so the policy, and with it the work, stays
  * the same from call to call; the StepReport is returned so that nothing is optimised away.

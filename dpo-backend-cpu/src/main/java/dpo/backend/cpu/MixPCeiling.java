@@ -1,28 +1,34 @@
-package dpo.bench.jmh;
+package dpo.backend.cpu;
 
 import dpo.api.backend.TabularProblem;
 import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A benchmark-only ceiling for the exact step: the dpo-mix-p gradient of the sigmoid loss with a
- * fixed step size, written for that one sampler and nothing else. Per prompt it takes the
- * exponentials a = e^(beta theta), 1 / a and e = e^r once; then each unordered pair costs its
- * weight 2 + a_y / a_y' + a_y' / a_y as two multiply-adds of those, and the label and sigmoid
+ * A measuring stick, not a backend: the machine's limit for the exact dpo-mix-p gradient of the
+ * sigmoid loss with a fixed step size, on the Vector API at the preferred width. Per prompt it
+ * takes the exponentials a = e^(beta theta), 1 / a and e = e^r once; then each unordered pair costs
+ * its weight 2 + a_y / a_y' + a_y' / a_y as two multiply-adds of those, and the label and sigmoid
  * difference over one denominator, one division:
  *
  * <pre>
  *   a_y / (a_y + a_y') - e_y / (e_y + e_y') = (a_y e_y' - e_y a_y') / ((a_y + a_y') (e_y + e_y'))
  * </pre>
  *
- * No loss, no sampler interface, no cap, no fallback for extreme spreads: what the machine can do
- * when everything general is stripped away, so the project's kernel can be reported as a fraction
- * of it. It is plain Java, since only the cpu backend may use the Vector API: the JIT vectorises
- * part of its pair loop, so on a machine where the SIMD kernel beats it, its ratio says that the
- * kernel has passed what plain Java reaches rather than the machine's limit. The update equals the
- * cpu backend's exact step of dpo-mix-p (a test checks it).
+ * No loss, no sampler interface, no cap, no fallback for extreme spreads, no check of its inputs:
+ * what the machine does when everything general is stripped away, so that {@code dpo bench bandit}
+ * and the JMH benchmarks can report the backend's kernels as a fraction of it. Its update equals
+ * the backend's exact step of dpo-mix-p ({@code MixPCeilingTest}).
+ *
+ * <p>It is public only for dpo-bench, the one documented exception to "commands reach backends
+ * through the API" (ArchitectureTest), and it needs {@code --add-modules jdk.incubator.vector}.
+ * Prompts are split across threads as the backend splits them: contiguous, one block per worker.
  */
 public final class MixPCeiling {
+  private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+
   private final int prompts;
   private final int responses;
   private final double beta;
@@ -72,18 +78,12 @@ public final class MixPCeiling {
   }
 
   /**
-   * One step over every prompt, prompts split across the pool's workers.
+   * One step over every prompt, one contiguous block of prompts per worker of the pool.
    *
    * @param pool the workers; a pool of parallelism 1 runs on the calling thread
    */
   public void step(ForkJoinPool pool) {
-    if (pool.getParallelism() == 1) {
-      for (int x = 0; x < prompts; x++) {
-        prompt(x);
-      }
-    } else {
-      pool.submit(() -> IntStream.range(0, prompts).parallel().forEach(this::prompt)).join();
-    }
+    CpuTabularPolicy.forEachPrompt(pool, prompts, this::prompt);
   }
 
   private void prompt(int x) {
@@ -110,12 +110,29 @@ public final class MixPCeiling {
       sumInv += inv[y];
       grad[y] = 0;
     }
+    int lanes = SPECIES.length();
+    DoubleVector two = DoubleVector.broadcast(SPECIES, 2);
     for (int y = 0; y < n; y++) {
       double ay = a[y];
       double iy = inv[y];
       double ey = e[y];
-      double row = 0;
-      for (int y2 = y + 1; y2 < n; y2++) {
+      DoubleVector ayV = DoubleVector.broadcast(SPECIES, ay);
+      DoubleVector iyV = DoubleVector.broadcast(SPECIES, iy);
+      DoubleVector eyV = DoubleVector.broadcast(SPECIES, ey);
+      DoubleVector negEy = DoubleVector.broadcast(SPECIES, -ey);
+      DoubleVector rowV = DoubleVector.zero(SPECIES);
+      int y2 = y + 1;
+      for (; y2 + lanes <= n; y2 += lanes) {
+        DoubleVector a2 = DoubleVector.fromArray(SPECIES, a, y2);
+        DoubleVector e2 = DoubleVector.fromArray(SPECIES, e, y2);
+        DoubleVector w = a2.fma(iyV, DoubleVector.fromArray(SPECIES, inv, y2).fma(ayV, two));
+        DoubleVector numerator = e2.fma(ayV, a2.mul(negEy));
+        DoubleVector g = w.mul(numerator).div(ayV.add(a2).mul(eyV.add(e2)));
+        rowV = rowV.add(g);
+        DoubleVector.fromArray(SPECIES, grad, y2).sub(g).intoArray(grad, y2);
+      }
+      double row = rowV.reduceLanes(VectorOperators.ADD);
+      for (; y2 < n; y2++) {
         double w = 2 + ay * inv[y2] + a[y2] * iy;
         double g = w * (ay * e[y2] - ey * a[y2]) / ((ay + a[y2]) * (ey + e[y2]));
         row += g;
