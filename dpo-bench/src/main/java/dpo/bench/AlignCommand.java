@@ -57,14 +57,16 @@ import picocli.CommandLine.Spec;
       "",
       "The default is the bundled synthetic benchmark (task safe-helpful, a tiny GPT trained by"
           + " supervised fine-tuning as the reference, one per seed). Writes results.md,"
-          + " results.csv, reward_vs_kl.png and .svg, and run.json to --out, and per run metrics.jsonl,"
+          + " results.csv, comparison.csv (paired differences of final reward with 95% bootstrap"
+          + " intervals), comparison_at_kl.csv (the same at common KL levels), reward_vs_kl.png"
+          + " and reward_vs_kl_bands.png (and .svg), and run.json to --out, and per run metrics.jsonl,"
           + " checkpoints and state.json under runs/. Rerunning the same command resumes.",
       ""
     },
     footer = {
       "",
       "Examples:",
-      "  dpo align                                   # the bundled benchmark (~6 min on 2 cores)",
+      "  dpo align                                   # the bundled benchmark (10 seeds)",
       "  dpo align --quick --out results/align-quick  # a one-minute smoke run",
       "  dpo align --prompts prompts.txt --oracle command --oracle-option command='python rm.py'"
           + " --model gpt2-sft/ --samplers mix-p,on-policy"
@@ -139,8 +141,10 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   @Option(
       names = "--seeds",
       paramLabel = "N",
-      defaultValue = "3",
-      description = "Seeds per sampler (default: ${DEFAULT-VALUE}).")
+      defaultValue = "10",
+      description =
+          "Seeds per sampler; each seed is one paired observation of every comparison"
+              + " (default: ${DEFAULT-VALUE}).")
   int seeds;
 
   @Option(
@@ -407,7 +411,11 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       files.put(
           "results.md",
           report.markdown(describe(synthetic, oracle, newTokens)).getBytes(StandardCharsets.UTF_8));
+      files.put("comparison.csv", report.comparisonCsv().getBytes(StandardCharsets.UTF_8));
+      files.put(
+          "comparison_at_kl.csv", report.comparisonAtKlCsv().getBytes(StandardCharsets.UTF_8));
       files.putAll(Charts.files("reward_vs_kl", report.rewardVsKl(), 900, 600));
+      files.putAll(Charts.files("reward_vs_kl_bands", report.rewardVsKlBands(), 900, 600));
       files.put(RunRecord.FILE, result.record().toJson());
       DurableFiles.writeAll(folder.path(), files);
       stdout.print(report.table());
@@ -415,7 +423,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       stdout.println(
           "wrote "
               + out.resolve("results.md")
-              + ", results.csv, reward_vs_kl.png (and .svg),"
+              + ", results.csv, comparison.csv, comparison_at_kl.csv, reward_vs_kl.png and"
+              + " reward_vs_kl_bands.png (and .svg),"
               + " run.json and runs/ ("
               + Duration.between(Instant.parse(result.record().started()), Instant.now())
                   .toSeconds()

@@ -82,6 +82,21 @@ class AlignCommandTest {
       assertTrue(Double.parseDouble(row.split(",")[7]) >= 0, "KL is never negative: " + row);
     }
     assertTrue(md.contains("paired by seed"), md);
+    assertTrue(md.contains("| sampler | minus | reward difference (mean) | 95% CI |"), md);
+    List<String> comparison = Files.readAllLines(whole.resolve("comparison.csv"));
+    assertEquals("sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds", comparison.get(0));
+    assertEquals(2, comparison.size(), "one pair of samplers");
+    String[] pair = comparison.get(1).split(",");
+    assertEquals("mix-p", pair[0]);
+    assertEquals("vanilla", pair[1]);
+    assertEquals("2", pair[6]);
+    double mean = Double.parseDouble(pair[2]);
+    assertTrue(
+        Double.parseDouble(pair[3]) <= mean && mean <= Double.parseDouble(pair[4]),
+        "the interval holds the mean: " + comparison.get(1));
+    List<String> atKl = Files.readAllLines(whole.resolve("comparison_at_kl.csv"));
+    assertEquals("kl,sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds", atKl.get(0));
+    assertTrue(Files.size(whole.resolve("reward_vs_kl_bands.png")) > 0);
     BufferedImage png = ImageIO.read(whole.resolve("reward_vs_kl.png").toFile());
     assertNotNull(png);
     assertEquals(900, png.getWidth());
