@@ -76,6 +76,9 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   static final int MODEL_LAYERS = 2;
   static final int MODEL_HEADS = 4;
 
+  /** The sampler of the paper protocol's shared first iteration. */
+  static final String PAPER_FIRST_ITERATION = "on-policy";
+
   @Spec CommandSpec spec;
 
   private final Provider<AlignExperiment> experiment;
@@ -326,6 +329,20 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   boolean quick;
 
   @Option(
+      names = "--protocol",
+      paramLabel = "default|paper|paper-iterative",
+      defaultValue = "default",
+      description =
+          "'paper': the paper's protocol: iteration 1 on-policy, run once per seed and continued"
+              + " by every sampler; the reference fixed at the initial model; soft labels;"
+              + " K = 2; temperature 0.7; margin scale 4 (Safe-RLHF). 'paper-iterative': the same"
+              + " with margin scale 1 and the samplers vanilla,on-policy,hybrid,mix-p-on-policy"
+              + " (the mixed pair with probability 0.7, an on-policy pair with 0.3), the paper's"
+              + " Iterative-Prompt setting. An explicit option that contradicts the protocol is"
+              + " refused (default: ${DEFAULT-VALUE}).")
+  String protocol;
+
+  @Option(
       names = "--stop-after",
       hidden = true,
       defaultValue = "0",
@@ -360,6 +377,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     if (quick) {
       applyQuick();
     }
+    applyProtocol();
     checkOptions();
     SyntheticTask synthetic =
         promptsFile == null
@@ -392,7 +410,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             seed,
             loopConfig(newTokens, seed),
             reference,
-            stopAfter);
+            stopAfter,
+            protocol.equals("default") ? null : PAPER_FIRST_ITERATION);
     AlignExperiment experiment = this.experiment.get();
     experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
@@ -625,6 +644,59 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     }
   }
 
+  /**
+   * The paper's protocol: the settings it fixes, each refused when given explicitly with another
+   * value.
+   */
+  private void applyProtocol() {
+    if (protocol.equals("default")) {
+      return;
+    }
+    if (!protocol.equals("paper") && !protocol.equals("paper-iterative")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--protocol must be default, paper or paper-iterative, got '" + protocol + "'");
+    }
+    boolean iterative = protocol.equals("paper-iterative");
+    responses = fixed("--responses", responses, 2);
+    temperature = fixed("--temperature", temperature, 0.7);
+    labelRule = fixed("--label-rule", labelRule, "soft");
+    marginScale = fixed("--margin-scale", marginScale, iterative ? 1.0 : 4.0);
+    resyncEvery = fixed("--resync-every", resyncEvery, 0);
+    if (updateReference) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--update-reference contradicts --protocol "
+              + protocol
+              + ", which keeps the reference fixed at the initial model; drop one of them");
+    }
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--samplers")) {
+      samplers =
+          iterative
+              ? List.of("vanilla", "on-policy", "hybrid", "mix-p-on-policy")
+              : List.of("vanilla", "on-policy", "hybrid", "mix-p");
+    }
+  }
+
+  /** The protocol's value of an option, or the refusal of an explicit other value. */
+  private <T> T fixed(String option, T current, T value) {
+    if (spec.commandLine().getParseResult().hasMatchedOption(option) && !current.equals(value)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          option
+              + " "
+              + current
+              + " contradicts --protocol "
+              + protocol
+              + ", which sets "
+              + option
+              + " "
+              + value
+              + "; drop one of them");
+    }
+    return value;
+  }
+
   private void checkOptions() {
     if (seeds < 1) {
       throw new ParameterException(spec.commandLine(), "--seeds must be >= 1, got " + seeds);
@@ -730,6 +802,13 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             ? "once per iteration"
             : resyncEvery < 0 ? "never (offline)" : "every " + resyncEvery + " steps")
         + (updateReference ? ", reference updated each iteration" : ", fixed reference")
+        + (protocol.equals("default")
+            ? ""
+            : ", protocol "
+                + protocol
+                + " (iteration 1 "
+                + PAPER_FIRST_ITERATION
+                + ", run once per seed and continued by every sampler)")
         + "; seeds "
         + seed
         + ".."

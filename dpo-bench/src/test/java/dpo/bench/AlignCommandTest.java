@@ -126,6 +126,83 @@ class AlignCommandTest {
         Files.readAllBytes(resumed.resolve("runs/mix-p/seed-2/metrics.jsonl")));
   }
 
+  /** One seed, one iteration past the first, a handful of prompts: the protocol tests' size. */
+  private static final List<String> SMALL =
+      List.of(
+          "--quick",
+          "--seeds",
+          "1",
+          "--iterations",
+          "2",
+          "--train-prompts",
+          "16",
+          "--test-prompts",
+          "8",
+          "--sft-steps",
+          "20");
+
+  @Test
+  void thePaperProtocolSharesIterationOneAndOnPolicyContinuesAsIfRunAlone() throws IOException {
+    Path paper = tmp.resolve("paper");
+    Result r = align(paper, with(SMALL, "--protocol", "paper", "--samplers", "on-policy,mix-p"));
+    assertEquals(0, r.exitCode(), r::toString);
+    Path shared = paper.resolve("runs/shared-iteration-1/seed-1");
+    assertTrue(Files.isRegularFile(shared.resolve("checkpoints/iteration-1/model.safetensors")));
+    assertTrue(Files.notExists(shared.resolve("checkpoints/iteration-2")), "only iteration 1");
+    for (String s : List.of("on-policy", "mix-p")) {
+      Path run = paper.resolve("runs").resolve(s).resolve("seed-1");
+      assertTrue(Files.notExists(run.resolve("checkpoints/iteration-1")), s);
+      assertTrue(Files.isRegularFile(run.resolve("checkpoints/iteration-2/model.safetensors")), s);
+      // The run's metrics begin with the shared iteration's lines.
+      assertTrue(
+          Files.readString(run.resolve("metrics.jsonl"))
+              .startsWith(Files.readString(shared.resolve("metrics.jsonl"))),
+          s);
+    }
+    List<String> csv = Files.readAllLines(paper.resolve("results.csv"));
+    // on-policy and mix-p rows of iteration 1 are the same shared run.
+    assertEquals(csv.get(2).substring("on-policy".length()), csv.get(5).substring("mix-p".length()));
+    String md = Files.readString(paper.resolve("results.md"));
+    assertTrue(md.contains("protocol paper (iteration 1 on-policy"), md);
+    assertTrue(md.contains("K = 2") && md.contains("temperature 0.7"), md);
+
+    // On-policy continuing the on-policy iteration 1 is exactly an on-policy run with the
+    // protocol's settings given one by one.
+    Path plain = tmp.resolve("plain");
+    Result p =
+        align(
+            plain,
+            with(
+                SMALL,
+                "--samplers",
+                "on-policy",
+                "--temperature",
+                "0.7",
+                "--margin-scale",
+                "4",
+                "--responses",
+                "2"));
+    assertEquals(0, p.exitCode(), p::toString);
+    assertArrayEquals(
+        Files.readAllBytes(plain.resolve("runs/on-policy/seed-1/metrics.jsonl")),
+        Files.readAllBytes(paper.resolve("runs/on-policy/seed-1/metrics.jsonl")));
+  }
+
+  @Test
+  void bestOfFourIsOnPolicyWithFourResponsesPerPrompt() throws IOException {
+    Path best = tmp.resolve("best");
+    Result b = align(best, with(SMALL, "--samplers", "best-of-4"));
+    assertEquals(0, b.exitCode(), b::toString);
+    Path k4 = tmp.resolve("k4");
+    Result k =
+        align(
+            k4, with(SMALL, "--samplers", "on-policy", "--responses", "4"));
+    assertEquals(0, k.exitCode(), k::toString);
+    assertArrayEquals(
+        Files.readAllBytes(k4.resolve("runs/on-policy/seed-1/metrics.jsonl")),
+        Files.readAllBytes(best.resolve("runs/best-of-4/seed-1/metrics.jsonl")));
+  }
+
   @Test
   void aSamplerThatNeedsRewardsIsRefusedWithTheOnesThatRun() {
     Result r = align(tmp.resolve("x"), List.of("--quick", "--samplers", "dpo-mix-r"));

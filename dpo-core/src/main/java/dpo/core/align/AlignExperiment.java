@@ -60,6 +60,9 @@ public final class AlignExperiment {
           .enable(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
           .build();
 
+  /** The folder under {@code runs/} of the shared first iterations. */
+  public static final String SHARED = "shared-iteration-1";
+
   private final DpoRuntime runtime;
 
   /**
@@ -87,6 +90,9 @@ public final class AlignExperiment {
    * @param loop the loop's settings (its seed is replaced by each run's)
    * @param reference where each seed's initial model comes from
    * @param stopAfter stop every run after this iteration, as if killed (0: never; tests resume)
+   * @param sharedFirstIteration a sampler id whose iteration 1 is run once per seed and continued
+   *     by every sampler (the paper's protocol: on-policy), or null for none: each sampler runs
+   *     every iteration itself
    */
   public record Config(
       List<String> samplers,
@@ -100,7 +106,8 @@ public final class AlignExperiment {
       long firstSeed,
       AlignConfig loop,
       Reference reference,
-      int stopAfter) {
+      int stopAfter,
+      String sharedFirstIteration) {
     /** Checks the counts and copies the collections. */
     public Config {
       samplers = List.copyOf(samplers);
@@ -111,6 +118,51 @@ public final class AlignExperiment {
       if (stopAfter < 0) {
         throw new ConfigurationException("stopAfter", "stopAfter must be >= 0, got " + stopAfter);
       }
+    }
+
+    /**
+     * Settings where each sampler runs every iteration itself.
+     *
+     * @param samplers sampler ids
+     * @param objective objective id
+     * @param beta the KL coefficient
+     * @param backend backend id (with language models)
+     * @param backendConfig the backend's settings (threads, device)
+     * @param oracle oracle id
+     * @param oracleOptions the oracle's options
+     * @param seeds how many seeds
+     * @param firstSeed the first seed; the others follow
+     * @param loop the loop's settings (its seed is replaced by each run's)
+     * @param reference where each seed's initial model comes from
+     * @param stopAfter stop every run after this iteration, as if killed (0: never)
+     */
+    public Config(
+        List<String> samplers,
+        String objective,
+        double beta,
+        String backend,
+        BackendConfig backendConfig,
+        String oracle,
+        Map<String, String> oracleOptions,
+        int seeds,
+        long firstSeed,
+        AlignConfig loop,
+        Reference reference,
+        int stopAfter) {
+      this(
+          samplers,
+          objective,
+          beta,
+          backend,
+          backendConfig,
+          oracle,
+          oracleOptions,
+          seeds,
+          firstSeed,
+          loop,
+          reference,
+          stopAfter,
+          null);
     }
   }
 
@@ -244,6 +296,26 @@ public final class AlignExperiment {
                 "initial model, seed " + seed, initial.source().toString(), initial.hash()));
         String setup = setupFingerprint(config, inputs, initial.hash());
         try (LanguageModel model = initial.model()) {
+          Path shared = null;
+          if (config.sharedFirstIteration() != null) {
+            // The paper's protocol: iteration 1 once per seed, every sampler continues from it.
+            String id = config.sharedFirstIteration();
+            Sampler first = sampler(config, id);
+            progress.startRun(id + " iteration 1, shared, seed " + seed);
+            shared = out.resolve("runs").resolve(SHARED).resolve("seed-" + seed);
+            new OnlineDpoLoop(
+                    lm,
+                    initial.tokenizer(),
+                    scorer,
+                    first,
+                    objective,
+                    config.loop().withSeed(seed).forSampler(first),
+                    progress)
+                .run(model, train, test, shared, 1, setup);
+            recordCheckpoints(
+                shared, runRecord(config, started, device, seed, initial, inputs));
+            progress.endRun(id + " iteration 1, shared, seed " + seed);
+          }
           for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
             String name = e.getKey() + " seed " + seed;
             progress.startRun(name);
@@ -254,25 +326,12 @@ public final class AlignExperiment {
                     scorer,
                     e.getValue(),
                     objective,
-                    config.loop().withSeed(seed),
+                    config.loop().withSeed(seed).forSampler(e.getValue()),
                     progress);
             Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + seed);
             int last = config.stopAfter() > 0 ? config.stopAfter() : config.loop().iterations();
-            List<Evaluation> evals = loop.run(model, train, test, dir, last, setup);
-            recordCheckpoints(
-                dir,
-                RunRecord.start(
-                    "align",
-                    started,
-                    config,
-                    providers(config),
-                    device,
-                    List.of(
-                        new RunRecord.Input(
-                            "initial model, seed " + seed,
-                            initial.source().toString(),
-                            initial.hash()),
-                        new RunRecord.Input("prompts", inputs.id(), null))));
+            List<Evaluation> evals = loop.run(model, train, test, dir, last, setup, shared);
+            recordCheckpoints(dir, runRecord(config, started, device, seed, initial, inputs));
             progress.endRun(
                 String.format(
                     java.util.Locale.ROOT,
@@ -307,6 +366,26 @@ public final class AlignExperiment {
     samplers(config);
   }
 
+  /** The provenance of a run's checkpoints. */
+  private RunRecord runRecord(
+      Config config,
+      Instant started,
+      RunRecord.Device device,
+      long seed,
+      Initial initial,
+      Inputs inputs) {
+    return RunRecord.start(
+        "align",
+        started,
+        config,
+        providers(config),
+        device,
+        List.of(
+            new RunRecord.Input(
+                "initial model, seed " + seed, initial.source().toString(), initial.hash()),
+            new RunRecord.Input("prompts", inputs.id(), null)));
+  }
+
   /** Stores the provenance beside every checkpoint of a run that does not have it yet. */
   private static void recordCheckpoints(Path run, RunRecord record) {
     Path checkpoints = run.resolve(OnlineDpoLoop.CHECKPOINTS);
@@ -326,29 +405,38 @@ public final class AlignExperiment {
 
   /** The samplers, each refused with the exact reason when it cannot run on a language model. */
   private Map<String, Sampler> samplers(Config config) {
-    List<String> runnable =
-        runtime.samplers().ids().stream()
-            .filter(
-                id -> GenerationPlan.supports(runtime.samplers().get(id).create(), config.beta()))
-            .toList();
     Map<String, Sampler> chosen = new LinkedHashMap<>();
     for (String id : config.samplers()) {
-      Sampler s = runtime.samplers().get(id).create();
-      Optional<String> refusal = GenerationPlan.refusal(s, config.beta());
-      if (refusal.isPresent()) {
-        throw new ConfigurationException(
-            "samplers",
-            "sampler '"
-                + id
-                + "' cannot run on a"
-                + " language model: "
-                + refusal.get()
-                + "; samplers that can: "
-                + String.join(", ", runnable));
-      }
-      chosen.put(id, s);
+      chosen.put(id, sampler(config, id));
+    }
+    if (config.sharedFirstIteration() != null) {
+      sampler(config, config.sharedFirstIteration());
     }
     return chosen;
+  }
+
+  /** A sampler, refused with the exact reason when it cannot run on a language model. */
+  private Sampler sampler(Config config, String id) {
+    Sampler s = runtime.samplers().get(id).create();
+    Optional<String> refusal = GenerationPlan.refusal(s, config.beta());
+    if (refusal.isPresent()) {
+      List<String> runnable =
+          runtime.samplers().ids().stream()
+              .filter(
+                  other ->
+                      GenerationPlan.supports(runtime.samplers().get(other).create(), config.beta()))
+              .toList();
+      throw new ConfigurationException(
+          "samplers",
+          "sampler '"
+              + id
+              + "' cannot run on a"
+              + " language model: "
+              + refusal.get()
+              + "; samplers that can: "
+              + String.join(", ", runnable));
+    }
+    return s;
   }
 
   /** The oracle; its option errors name the option as {@code oracle.NAME}. */

@@ -144,16 +144,54 @@ public final class OnlineDpoLoop {
       Path dir,
       int lastIteration,
       String setup) {
+    return run(initial, train, test, dir, lastIteration, setup, null);
+  }
+
+  /**
+   * Runs (or resumes) up to an iteration, continuing the first iterations of another run: the
+   * paper's protocol runs iteration 1 once per seed, on-policy, and every sampler continues from
+   * it. The other run's evaluations and metric lines become this run's first ones, and its last
+   * checkpoint is the policy this run starts from (the reference stays {@code initial}); since
+   * every draw is seeded from (seed, iteration, ...) and the optimizer starts afresh each
+   * iteration, the result is that of a run whose first iterations used the other run's sampler.
+   *
+   * @param initial the initial model; not changed, not closed
+   * @param train training prompts
+   * @param test evaluation prompts
+   * @param dir the run directory
+   * @param lastIteration the last iteration to run, at most {@code iterations}
+   * @param setup a fingerprint of everything outside the loop that changes its numbers
+   * @param start a finished run directory of the same setup whose iterations this run continues
+   *     (its fingerprint becomes part of this run's), or null to start from the initial model
+   * @return the evaluations of iterations 0 to {@code lastIteration}
+   */
+  public List<Evaluation> run(
+      LanguageModel initial,
+      List<String> train,
+      List<String> test,
+      Path dir,
+      int lastIteration,
+      String setup,
+      Path start) {
     if (train.isEmpty() || test.isEmpty()) {
       throw new ConfigurationException(
           "prompts",
           "the loop needs training and test prompts, got " + train.size() + " and " + test.size());
     }
+    String startFingerprint = start == null ? "" : readFingerprint(start);
     String fingerprint =
-        Provenance.sha256((fingerprint(train, test) + setup).getBytes(StandardCharsets.UTF_8));
+        Provenance.sha256(
+            (fingerprint(train, test) + setup + startFingerprint).getBytes(StandardCharsets.UTF_8));
     List<Evaluation> evaluations = new ArrayList<>();
     int done = readState(dir, fingerprint, evaluations);
     List<String> metrics = readMetrics(dir, done);
+    Path from = dir;
+    if (done == 0 && start != null) {
+      from = start;
+      evaluations.clear();
+      done = readState(start, startFingerprint, evaluations);
+      metrics = readMetrics(start, done);
+    }
     List<int[]> trainIds = encode(train);
     Evaluator evaluator = new Evaluator(lm, tokenizer, oracle, evaluation());
     Evaluator.Baseline baseline = evaluator.baseline(initial, test);
@@ -165,11 +203,12 @@ public final class OnlineDpoLoop {
       metrics.add(evalLine(first));
     }
     int last = Math.min(lastIteration, config.iterations());
-    LanguageModel policy = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(dir, done));
+    LanguageModel policy =
+        done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(from, done));
     LanguageModel owned = null;
     try {
       if (config.updateReference()) {
-        owned = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(dir, done));
+        owned = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(from, done));
       }
       LanguageModel reference = owned != null ? owned : initial;
       for (int it = done + 1; it <= last; it++) {
@@ -473,6 +512,17 @@ public final class OnlineDpoLoop {
     }
     b.append(String.join("\n", train)).append('\u0000').append(String.join("\n", test));
     return Provenance.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The fingerprint of a run directory's state.json, which must exist. */
+  private static String readFingerprint(Path dir) {
+    Path file = dir.resolve(STATE);
+    try {
+      return JSON.readTree(file.toFile()).path("fingerprint").asText();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read " + file + "; delete the run directory to start over", e);
+    }
   }
 
   /** Reads state.json: the last finished iteration (0 if none) and the evaluations so far. */
