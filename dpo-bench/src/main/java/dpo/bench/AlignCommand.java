@@ -135,6 +135,14 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   List<String> samplers;
 
   @Option(
+      names = "--sampler-option",
+      paramLabel = "ID.NAME=VALUE",
+      description =
+          "A sampler's option, e.g. simplemix.on-policy=0.3 (the share of on-policy pairs;"
+              + " default 0.5) (repeatable).")
+  Map<String, String> samplerOptions = new LinkedHashMap<>();
+
+  @Option(
       names = "--iterations",
       paramLabel = "N",
       defaultValue = "3",
@@ -360,6 +368,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
         "--max-new-tokens",
         "oracle.",
         "--oracle-option",
+        "sampler.",
+        "--sampler-option",
         "reference",
         "--model",
         "gradientAccumulation",
@@ -411,7 +421,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             loopConfig(newTokens, seed),
             reference,
             stopAfter,
-            protocol.equals("default") ? null : PAPER_FIRST_ITERATION);
+            protocol.equals("default") ? null : PAPER_FIRST_ITERATION,
+            samplerOptions());
     AlignExperiment experiment = this.experiment.get();
     experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
@@ -644,6 +655,26 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     }
   }
 
+  /** --sampler-option ID.NAME=VALUE as options by sampler id. */
+  private Map<String, Map<String, String>> samplerOptions() {
+    Map<String, Map<String, String>> byId = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : samplerOptions.entrySet()) {
+      int dot = e.getKey().indexOf('.');
+      if (dot <= 0 || dot == e.getKey().length() - 1) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--sampler-option must be ID.NAME=VALUE (e.g. simplemix.on-policy=0.3), got '"
+                + e.getKey()
+                + "="
+                + e.getValue()
+                + "'");
+      }
+      byId.computeIfAbsent(e.getKey().substring(0, dot), k -> new LinkedHashMap<>())
+          .put(e.getKey().substring(dot + 1), e.getValue());
+    }
+    return byId;
+  }
+
   /**
    * The paper's protocol: the settings it fixes, each refused when given explicitly with another
    * value.
@@ -802,6 +833,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             ? "once per iteration"
             : resyncEvery < 0 ? "never (offline)" : "every " + resyncEvery + " steps")
         + (updateReference ? ", reference updated each iteration" : ", fixed reference")
+        + (samplerOptions.isEmpty() ? "" : ", sampler options " + samplerOptions)
         + (protocol.equals("default")
             ? ""
             : ", protocol "

@@ -192,6 +192,32 @@ class UserErrorsTest {
             withOut("align", "--split-seed", "sometimes")),
         row(
             2,
+            "dpo align: --sampler-option simplemix.on-policy: on-policy must be a probability in"
+                + " [0, 1], got '2'",
+            withOut(
+                "align", "--samplers", "simplemix", "--sampler-option", "simplemix.on-policy=2")),
+        row(
+            2,
+            "dpo align: --sampler-option simplemix.p: unknown option 'p': sampler simplemix takes"
+                + " on-policy",
+            withOut("align", "--samplers", "simplemix", "--sampler-option", "simplemix.p=0.3")),
+        row(
+            2,
+            "dpo align: --sampler-option mix-p.x: unknown option 'x': sampler mix-p takes no"
+                + " options",
+            withOut("align", "--sampler-option", "mix-p.x=1")),
+        row(
+            2,
+            "dpo align: --sampler-option simplemix: options for sampler 'simplemix', which does"
+                + " not run; samplers: vanilla, on-policy, hybrid, mix-p",
+            withOut("align", "--sampler-option", "simplemix.on-policy=0.3")),
+        row(
+            2,
+            "dpo align: --sampler-option must be ID.NAME=VALUE (e.g. simplemix.on-policy=0.3),"
+                + " got 'simplemix=0.3'",
+            withOut("align", "--sampler-option", "simplemix=0.3")),
+        row(
+            2,
             "dpo align: --protocol must be default, paper or paper-iterative, got 'nope'",
             withOut("align", "--protocol", "nope")),
         row(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dpo.api.ConfigurationException;
 import dpo.api.Provider;
 import dpo.api.sampler.GenerationPlan;
 import dpo.api.sampler.PairComponent;
@@ -142,6 +143,21 @@ class SamplerProvidersTest {
       onPolicy += mostlyOn.pick((i + 0.5) / 10_000) == 0 ? 1 : 0;
     }
     assertEquals(8_000, onPolicy);
+    // The option sets it; other samplers take no options.
+    GenerationPlan viaOption =
+        GenerationPlan.of(byId().get("simplemix").create(Map.of("on-policy", "0.3")), 0.5);
+    assertEquals(0.3, viaOption.components().get(0).probability(), 1e-15);
+    assertEquals(0.7, viaOption.components().get(1).probability(), 1e-15);
+    assertEquals(
+        "on-policy must be a probability in [0, 1], got 'x'",
+        assertThrows(
+                ConfigurationException.class,
+                () -> byId().get("simplemix").create(Map.of("on-policy", "x")))
+            .violations()
+            .get(0)
+            .message());
+    assertThrows(
+        ConfigurationException.class, () -> byId().get("mix-p").create(Map.of("on-policy", "1")));
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> SamplerDefinitions.simpleMix(1.5));
     assertEquals("the on-policy probability must be in [0, 1], got 1.5", e.getMessage());

@@ -93,6 +93,8 @@ public final class AlignExperiment {
    * @param sharedFirstIteration a sampler id whose iteration 1 is run once per seed and continued
    *     by every sampler (the paper's protocol: on-policy), or null for none: each sampler runs
    *     every iteration itself
+   * @param samplerOptions per sampler id, the sampler's options by name ({@link
+   *     dpo.api.sampler.SamplerProvider#create(Map)}); samplers not named take their defaults
    */
   public record Config(
       List<String> samplers,
@@ -107,11 +109,15 @@ public final class AlignExperiment {
       AlignConfig loop,
       Reference reference,
       int stopAfter,
-      String sharedFirstIteration) {
+      String sharedFirstIteration,
+      Map<String, Map<String, String>> samplerOptions) {
     /** Checks the counts and copies the collections. */
     public Config {
       samplers = List.copyOf(samplers);
       oracleOptions = new TreeMap<>(oracleOptions);
+      Map<String, Map<String, String>> copy = new TreeMap<>();
+      samplerOptions.forEach((id, o) -> copy.put(id, new TreeMap<>(o)));
+      samplerOptions = copy;
       if (seeds < 1) {
         throw new ConfigurationException("seeds", "seeds must be >= 1, got " + seeds);
       }
@@ -162,7 +168,8 @@ public final class AlignExperiment {
           loop,
           reference,
           stopAfter,
-          null);
+          null,
+          Map.of());
     }
   }
 
@@ -405,6 +412,16 @@ public final class AlignExperiment {
 
   /** The samplers, each refused with the exact reason when it cannot run on a language model. */
   private Map<String, Sampler> samplers(Config config) {
+    for (String id : config.samplerOptions().keySet()) {
+      if (!config.samplers().contains(id) && !id.equals(config.sharedFirstIteration())) {
+        throw new ConfigurationException(
+            "sampler." + id,
+            "options for sampler '"
+                + id
+                + "', which does not run; samplers: "
+                + String.join(", ", config.samplers()));
+      }
+    }
     Map<String, Sampler> chosen = new LinkedHashMap<>();
     for (String id : config.samplers()) {
       chosen.put(id, sampler(config, id));
@@ -417,7 +434,18 @@ public final class AlignExperiment {
 
   /** A sampler, refused with the exact reason when it cannot run on a language model. */
   private Sampler sampler(Config config, String id) {
-    Sampler s = runtime.samplers().get(id).create();
+    Sampler s;
+    try {
+      s = runtime.samplers().get(id).create(config.samplerOptions().getOrDefault(id, Map.of()));
+    } catch (ConfigurationException e) {
+      throw new ConfigurationException(
+          e.violations().stream()
+              .map(
+                  v ->
+                      new ConfigurationException.Violation(
+                          "sampler." + id + "." + v.field(), v.message()))
+              .toList());
+    }
     Optional<String> refusal = GenerationPlan.refusal(s, config.beta());
     if (refusal.isPresent()) {
       List<String> runnable =
