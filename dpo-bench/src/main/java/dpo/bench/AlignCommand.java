@@ -129,7 +129,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       hideParamSyntax = true,
       defaultValue = "vanilla,on-policy,hybrid,mix-p",
       description =
-          "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy. Samplers"
+          "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy, simplemix, best-of-4"
+              + " and best-of-8 (which fix K themselves). Samplers"
               + " that tilt by the true reward, draw uniform responses or mix partition-weighted"
               + " components cannot run on a language model and are refused with the reason.")
   List<String> samplers;
