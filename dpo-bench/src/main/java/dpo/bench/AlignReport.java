@@ -138,7 +138,8 @@ final class AlignReport {
 
   /** comparison.csv: the final iteration's paired differences. */
   String comparisonCsv() {
-    StringBuilder b = new StringBuilder("sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds\n");
+    StringBuilder b =
+        new StringBuilder("sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds\n");
     for (SamplerComparison.Row r : comparison().finalReward()) {
       b.append(r.sampler()).append(',').append(r.minus()).append(',').append(numbers(r));
     }
@@ -313,8 +314,6 @@ final class AlignReport {
     }
     return Charts.linesWithBands(
         "Average reward vs KL to the initial model (mean over seeds, 95% bootstrap band)",
-        "KL(policy || initial), nats",
-        "average reward",
-        bands);
+        "KL(policy || initial), nats", "average reward", bands);
   }
 }

@@ -161,7 +161,8 @@ class AlignCommandTest {
     }
     List<String> csv = Files.readAllLines(paper.resolve("results.csv"));
     // on-policy and mix-p rows of iteration 1 are the same shared run.
-    assertEquals(csv.get(2).substring("on-policy".length()), csv.get(5).substring("mix-p".length()));
+    assertEquals(
+        csv.get(2).substring("on-policy".length()), csv.get(5).substring("mix-p".length()));
     String md = Files.readString(paper.resolve("results.md"));
     assertTrue(md.contains("protocol paper (iteration 1 on-policy"), md);
     assertTrue(md.contains("K = 2") && md.contains("temperature 0.7"), md);
@@ -194,9 +195,7 @@ class AlignCommandTest {
     Result b = align(best, with(SMALL, "--samplers", "best-of-4"));
     assertEquals(0, b.exitCode(), b::toString);
     Path k4 = tmp.resolve("k4");
-    Result k =
-        align(
-            k4, with(SMALL, "--samplers", "on-policy", "--responses", "4"));
+    Result k = align(k4, with(SMALL, "--samplers", "on-policy", "--responses", "4"));
     assertEquals(0, k.exitCode(), k::toString);
     assertArrayEquals(
         Files.readAllBytes(k4.resolve("runs/on-policy/seed-1/metrics.jsonl")),

@@ -112,8 +112,8 @@ public final class SamplerDefinitions {
 
   /**
    * simplemix: SimpleMix-style mixing of on-policy and off-policy data (Wang et al., 2025): each
-   * prompt's pair is on-policy, (pi, pi), with probability {@code onPolicy} and off-policy, (pi_ref,
-   * pi_ref), otherwise.
+   * prompt's pair is on-policy, (pi, pi), with probability {@code onPolicy} and off-policy,
+   * (pi_ref, pi_ref), otherwise.
    *
    * @param onPolicy the probability of an on-policy pair, in [0, 1]
    * @return the sampler

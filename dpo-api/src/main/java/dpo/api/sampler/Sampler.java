@@ -44,8 +44,8 @@ public interface Sampler {
    * form the pair, when the sampler fixes it; 0 (the default) leaves it to the experiment (K in
    * {@code dpo align}). Best-of-K against worst-of-K is the on-policy pair with K fixed: its pair
    * distribution is an order statistic of K draws, which no mixture of tilts expresses, so the
-   * tabular study, which computes pair distributions from {@link #components()} exactly, refuses
-   * a sampler that fixes K; on language models the loop draws the K responses (ceil(K/2) from the
+   * tabular study, which computes pair distributions from {@link #components()} exactly, refuses a
+   * sampler that fixes K; on language models the loop draws the K responses (ceil(K/2) from the
    * first distribution of a component, the rest from the second) and pairs the best against the
    * worst.
    *

@@ -312,7 +312,8 @@ public final class Charts {
     public Band {
       Objects.requireNonNull(label, "label");
       if (y.length != x.length || low.length != x.length || high.length != x.length) {
-        throw new IllegalArgumentException("band " + label + ": x, y, low and high differ in length");
+        throw new IllegalArgumentException(
+            "band " + label + ": x, y, low and high differ in length");
       }
       x = x.clone();
       y = y.clone();

@@ -319,8 +319,7 @@ public final class AlignExperiment {
                     config.loop().withSeed(seed).forSampler(first),
                     progress)
                 .run(model, train, test, shared, 1, setup);
-            recordCheckpoints(
-                shared, runRecord(config, started, device, seed, initial, inputs));
+            recordCheckpoints(shared, runRecord(config, started, device, seed, initial, inputs));
             progress.endRun(id + " iteration 1, shared, seed " + seed);
           }
           for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
@@ -452,7 +451,8 @@ public final class AlignExperiment {
           runtime.samplers().ids().stream()
               .filter(
                   other ->
-                      GenerationPlan.supports(runtime.samplers().get(other).create(), config.beta()))
+                      GenerationPlan.supports(
+                          runtime.samplers().get(other).create(), config.beta()))
               .toList();
       throw new ConfigurationException(
           "samplers",

@@ -12,14 +12,14 @@ import java.util.OptionalDouble;
  * before it), the per-seed differences of reward, their mean, a percentile bootstrap interval of
  * the mean ({@link Bootstrap}) and how many seeds the first sampler is strictly ahead on.
  *
- * <p>Pairing by seed is what makes the differences informative: under one seed every sampler
- * starts from the same reference model, trains on the same prompts and is evaluated on the same
- * test prompts with the same random draws ({@link OnlineDpoLoop} seeds every draw from the seed and
- * its coordinates, never from the sampler), so the seed-to-seed spread of the references cancels.
+ * <p>Pairing by seed is what makes the differences informative: under one seed every sampler starts
+ * from the same reference model, trains on the same prompts and is evaluated on the same test
+ * prompts with the same random draws ({@link OnlineDpoLoop} seeds every draw from the seed and its
+ * coordinates, never from the sampler), so the seed-to-seed spread of the references cancels.
  *
- * <p>Two comparisons: of the final iteration's reward, and of the reward at common KL levels,
- * each run's reward read off its reward-KL curve ({@link Interpolation#firstCrossing}). The levels
- * are {@link #KL_LEVELS} equal fractions of the smallest KL that every run reaches, rounded down to
+ * <p>Two comparisons: of the final iteration's reward, and of the reward at common KL levels, each
+ * run's reward read off its reward-KL curve ({@link Interpolation#firstCrossing}). The levels are
+ * {@link #KL_LEVELS} equal fractions of the smallest KL that every run reaches, rounded down to
  * three decimals, so that no run's value is extrapolated.
  *
  * @param finalReward the comparisons of the last iteration's reward

@@ -73,7 +73,8 @@ class SamplerComparisonTest {
     double[] b = SamplerComparison.rewardsAt(r.get("b"), 0.3);
     double mean = ((b[0] - a[0]) + (b[1] - a[1]) + (b[2] - a[2])) / 3;
     assertEquals(mean, at.diffMean(), 1e-12);
-    assertThrows(IllegalArgumentException.class, () -> SamplerComparison.rewardsAt(r.get("a"), 0.7));
+    assertThrows(
+        IllegalArgumentException.class, () -> SamplerComparison.rewardsAt(r.get("a"), 0.7));
   }
 
   @Test

@@ -81,7 +81,8 @@ class BootstrapTest {
   void seededResamplingIsReproducibleAndOneValueIsADegenerateInterval() {
     double[] x = {0.01, -0.02, 0.03, 0.015, 0.0};
     assertEquals(Bootstrap.DEFAULT.meanInterval(x), Bootstrap.DEFAULT.meanInterval(x.clone()));
-    assertEquals(new Bootstrap.Interval(0.4, 0.4), Bootstrap.DEFAULT.meanInterval(new double[] {0.4}));
+    assertEquals(
+        new Bootstrap.Interval(0.4, 0.4), Bootstrap.DEFAULT.meanInterval(new double[] {0.4}));
     Bootstrap.Interval ci = Bootstrap.DEFAULT.meanInterval(x);
     assertTrue(ci.low() < 0.0075 && 0.0075 < ci.high(), ci.toString());
     assertTrue(ci.low() >= -0.02 && ci.high() <= 0.03, ci.toString());
@@ -102,6 +103,7 @@ class BootstrapTest {
   void refusesBadSettingsAndNoValues() {
     assertThrows(IllegalArgumentException.class, () -> new Bootstrap(0, 0.95, 1));
     assertThrows(IllegalArgumentException.class, () -> new Bootstrap(10, 1, 1));
-    assertThrows(IllegalArgumentException.class, () -> Bootstrap.DEFAULT.meanInterval(new double[0]));
+    assertThrows(
+        IllegalArgumentException.class, () -> Bootstrap.DEFAULT.meanInterval(new double[0]));
   }
 }
