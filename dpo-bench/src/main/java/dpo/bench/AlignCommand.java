@@ -428,7 +428,11 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
       ProgressBar bar =
-          new ProgressBar(spec.commandLine().getErr(), samplers.size() * seeds, iterations);
+          new ProgressBar(
+              spec.commandLine().getErr(),
+              // The protocol's shared first iteration is one more run per seed.
+              (samplers.size() + (config.sharedFirstIteration() != null ? 1 : 0)) * seeds,
+              iterations);
       AlignExperiment.Result result = experiment.run(config, inputs, folder.path(), bar);
       if (!result.complete()) {
         stdout.println(
