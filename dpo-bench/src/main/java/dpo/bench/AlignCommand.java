@@ -58,7 +58,9 @@ import picocli.CommandLine.Spec;
       "The default is the bundled synthetic benchmark (task safe-helpful, a tiny GPT trained by"
           + " supervised fine-tuning as the reference, one per seed; --arch and --preset choose"
           + " another of the backend's models). Writes results.md,"
-          + " results.csv, reward_vs_kl.png and .svg, and run.json to --out, and per run metrics.jsonl,"
+          + " results.csv, comparison.csv (paired differences of final reward with 95% bootstrap"
+          + " intervals), comparison_at_kl.csv (the same at common KL levels), reward_vs_kl.png"
+          + " and reward_vs_kl_bands.png (and .svg), and run.json to --out, and per run metrics.jsonl,"
           + " checkpoints and state.json under runs/. Rerunning the same command resumes.",
       "",
       "LoRA: with --lora-rank R only low-rank adapters on the initial model are trained; the"
@@ -70,7 +72,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Examples:",
-      "  dpo align                                   # the bundled benchmark (~6 min on 2 cores)",
+      "  dpo align                                   # the bundled benchmark (10 seeds)",
       "  dpo align --quick --out results/align-quick  # a one-minute smoke run",
       "  dpo align --prompts prompts.txt --oracle command --oracle-option command='python rm.py'"
           + " --model gpt2-sft/ --samplers mix-p,on-policy"
@@ -79,6 +81,9 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   static final int MODEL_WIDTH = 64;
   static final int MODEL_LAYERS = 2;
   static final int MODEL_HEADS = 4;
+
+  /** The sampler of the paper protocol's shared first iteration. */
+  static final String PAPER_FIRST_ITERATION = "on-policy";
 
   @Spec CommandSpec spec;
 
@@ -130,10 +135,19 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       hideParamSyntax = true,
       defaultValue = "vanilla,on-policy,hybrid,mix-p",
       description =
-          "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy. Samplers"
+          "Sampler ids (default: ${DEFAULT-VALUE}); also mix-p-on-policy, simplemix, best-of-4"
+              + " and best-of-8 (which fix K themselves). Samplers"
               + " that tilt by the true reward, draw uniform responses or mix partition-weighted"
               + " components cannot run on a language model and are refused with the reason.")
   List<String> samplers;
+
+  @Option(
+      names = "--sampler-option",
+      paramLabel = "ID.NAME=VALUE",
+      description =
+          "A sampler's option, e.g. simplemix.on-policy=0.3 (the share of on-policy pairs;"
+              + " default 0.5) (repeatable).")
+  Map<String, String> samplerOptions = new LinkedHashMap<>();
 
   @Option(
       names = "--iterations",
@@ -145,8 +159,10 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   @Option(
       names = "--seeds",
       paramLabel = "N",
-      defaultValue = "3",
-      description = "Seeds per sampler (default: ${DEFAULT-VALUE}).")
+      defaultValue = "10",
+      description =
+          "Seeds per sampler; each seed is one paired observation of every comparison"
+              + " (default: ${DEFAULT-VALUE}).")
   int seeds;
 
   @Option(
@@ -368,6 +384,20 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   boolean quick;
 
   @Option(
+      names = "--protocol",
+      paramLabel = "default|paper|paper-iterative",
+      defaultValue = "default",
+      description =
+          "'paper': the paper's protocol: iteration 1 on-policy, run once per seed and continued"
+              + " by every sampler; the reference fixed at the initial model; soft labels;"
+              + " K = 2; temperature 0.7; margin scale 4 (Safe-RLHF). 'paper-iterative': the same"
+              + " with margin scale 1 and the samplers vanilla,on-policy,hybrid,mix-p-on-policy"
+              + " (the mixed pair with probability 0.7, an on-policy pair with 0.3), the paper's"
+              + " Iterative-Prompt setting. An explicit option that contradicts the protocol is"
+              + " refused (default: ${DEFAULT-VALUE}).")
+  String protocol;
+
+  @Option(
       names = "--stop-after",
       hidden = true,
       defaultValue = "0",
@@ -385,6 +415,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
         "--max-new-tokens",
         "oracle.",
         "--oracle-option",
+        "sampler.",
+        "--sampler-option",
         "reference",
         "--model",
         "gradientAccumulation",
@@ -402,6 +434,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     if (quick) {
       applyQuick();
     }
+    applyProtocol();
     checkOptions();
     SyntheticTask synthetic =
         promptsFile == null
@@ -436,12 +469,18 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             reference,
             stopAfter,
             adapters.lora(),
-            new AlignExperiment.Engine(engine, master));
+            new AlignExperiment.Engine(engine, master),
+            protocol.equals("default") ? null : PAPER_FIRST_ITERATION,
+            samplerOptions());
     AlignExperiment experiment = this.experiment.get();
     experiment.check(config);
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
       ProgressBar bar =
-          new ProgressBar(spec.commandLine().getErr(), samplers.size() * seeds, iterations);
+          new ProgressBar(
+              spec.commandLine().getErr(),
+              // The protocol's shared first iteration is one more run per seed.
+              (samplers.size() + (config.sharedFirstIteration() != null ? 1 : 0)) * seeds,
+              iterations);
       AlignExperiment.Result result = experiment.run(config, inputs, folder.path(), bar);
       if (!result.complete()) {
         stdout.println(
@@ -455,7 +494,11 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       files.put(
           "results.md",
           report.markdown(describe(synthetic, oracle, newTokens)).getBytes(StandardCharsets.UTF_8));
+      files.put("comparison.csv", report.comparisonCsv().getBytes(StandardCharsets.UTF_8));
+      files.put(
+          "comparison_at_kl.csv", report.comparisonAtKlCsv().getBytes(StandardCharsets.UTF_8));
       files.putAll(Charts.files("reward_vs_kl", report.rewardVsKl(), 900, 600));
+      files.putAll(Charts.files("reward_vs_kl_bands", report.rewardVsKlBands(), 900, 600));
       files.put(RunRecord.FILE, result.record().toJson());
       DurableFiles.writeAll(folder.path(), files);
       stdout.print(report.table());
@@ -463,7 +506,8 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       stdout.println(
           "wrote "
               + out.resolve("results.md")
-              + ", results.csv, reward_vs_kl.png (and .svg),"
+              + ", results.csv, comparison.csv, comparison_at_kl.csv, reward_vs_kl.png and"
+              + " reward_vs_kl_bands.png (and .svg),"
               + " run.json and runs/ ("
               + Duration.between(Instant.parse(result.record().started()), Instant.now())
                   .toSeconds()
@@ -666,6 +710,79 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     }
   }
 
+  /** --sampler-option ID.NAME=VALUE as options by sampler id. */
+  private Map<String, Map<String, String>> samplerOptions() {
+    Map<String, Map<String, String>> byId = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : samplerOptions.entrySet()) {
+      int dot = e.getKey().indexOf('.');
+      if (dot <= 0 || dot == e.getKey().length() - 1) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--sampler-option must be ID.NAME=VALUE (e.g. simplemix.on-policy=0.3), got '"
+                + e.getKey()
+                + "="
+                + e.getValue()
+                + "'");
+      }
+      byId.computeIfAbsent(e.getKey().substring(0, dot), k -> new LinkedHashMap<>())
+          .put(e.getKey().substring(dot + 1), e.getValue());
+    }
+    return byId;
+  }
+
+  /**
+   * The paper's protocol: the settings it fixes, each refused when given explicitly with another
+   * value.
+   */
+  private void applyProtocol() {
+    if (protocol.equals("default")) {
+      return;
+    }
+    if (!protocol.equals("paper") && !protocol.equals("paper-iterative")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--protocol must be default, paper or paper-iterative, got '" + protocol + "'");
+    }
+    boolean iterative = protocol.equals("paper-iterative");
+    responses = fixed("--responses", responses, 2);
+    temperature = fixed("--temperature", temperature, 0.7);
+    labelRule = fixed("--label-rule", labelRule, "soft");
+    marginScale = fixed("--margin-scale", marginScale, iterative ? 1.0 : 4.0);
+    resyncEvery = fixed("--resync-every", resyncEvery, 0);
+    if (updateReference) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--update-reference contradicts --protocol "
+              + protocol
+              + ", which keeps the reference fixed at the initial model; drop one of them");
+    }
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--samplers")) {
+      samplers =
+          iterative
+              ? List.of("vanilla", "on-policy", "hybrid", "mix-p-on-policy")
+              : List.of("vanilla", "on-policy", "hybrid", "mix-p");
+    }
+  }
+
+  /** The protocol's value of an option, or the refusal of an explicit other value. */
+  private <T> T fixed(String option, T current, T value) {
+    if (spec.commandLine().getParseResult().hasMatchedOption(option) && !current.equals(value)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          option
+              + " "
+              + current
+              + " contradicts --protocol "
+              + protocol
+              + ", which sets "
+              + option
+              + " "
+              + value
+              + "; drop one of them");
+    }
+    return value;
+  }
+
   private void checkOptions() {
     if (seeds < 1) {
       throw new ParameterException(spec.commandLine(), "--seeds must be >= 1, got " + seeds);
@@ -801,6 +918,14 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
                     ? "the family's default"
                     : String.join(",", adapters.lora().targets()))
                 + ") on the reference, which is the policy with them off")
+        + (samplerOptions.isEmpty() ? "" : ", sampler options " + samplerOptions)
+        + (protocol.equals("default")
+            ? ""
+            : ", protocol "
+                + protocol
+                + " (iteration 1 "
+                + PAPER_FIRST_ITERATION
+                + ", run once per seed and continued by every sampler)")
         + "; seeds "
         + seed
         + ".."

@@ -174,6 +174,7 @@ final class BenchBanditCommand implements Callable<Integer> {
     Instant started = Instant.now();
     DpoRuntime runtime = this.runtime.get();
     Sampler s = runtime.samplers().get(sampler).create();
+    BanditExperiment.requirePairDistribution(sampler, s);
     Objective objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(beta));
     PolicyBackendProvider provider =
         backend == null ? runtime.backends().preferred() : runtime.backends().get(backend);

@@ -82,6 +82,21 @@ class AlignCommandTest {
       assertTrue(Double.parseDouble(row.split(",")[7]) >= 0, "KL is never negative: " + row);
     }
     assertTrue(md.contains("paired by seed"), md);
+    assertTrue(md.contains("| sampler | minus | reward difference (mean) | 95% CI |"), md);
+    List<String> comparison = Files.readAllLines(whole.resolve("comparison.csv"));
+    assertEquals("sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds", comparison.get(0));
+    assertEquals(2, comparison.size(), "one pair of samplers");
+    String[] pair = comparison.get(1).split(",");
+    assertEquals("mix-p", pair[0]);
+    assertEquals("vanilla", pair[1]);
+    assertEquals("2", pair[6]);
+    double mean = Double.parseDouble(pair[2]);
+    assertTrue(
+        Double.parseDouble(pair[3]) <= mean && mean <= Double.parseDouble(pair[4]),
+        "the interval holds the mean: " + comparison.get(1));
+    List<String> atKl = Files.readAllLines(whole.resolve("comparison_at_kl.csv"));
+    assertEquals("kl,sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds", atKl.get(0));
+    assertTrue(Files.size(whole.resolve("reward_vs_kl_bands.png")) > 0);
     BufferedImage png = ImageIO.read(whole.resolve("reward_vs_kl.png").toFile());
     assertNotNull(png);
     assertEquals(900, png.getWidth());
@@ -271,6 +286,82 @@ class AlignCommandTest {
     assertTrue(
         Files.isRegularFile(
             out.resolve("runs/on-policy/seed-1/checkpoints/iteration-1/model.safetensors")));
+  }
+
+  /** One seed, one iteration past the first, a handful of prompts: the protocol tests' size. */
+  private static final List<String> SMALL =
+      List.of(
+          "--quick",
+          "--seeds",
+          "1",
+          "--iterations",
+          "2",
+          "--train-prompts",
+          "16",
+          "--test-prompts",
+          "8",
+          "--sft-steps",
+          "20");
+
+  @Test
+  void thePaperProtocolSharesIterationOneAndOnPolicyContinuesAsIfRunAlone() throws IOException {
+    Path paper = tmp.resolve("paper");
+    Result r = align(paper, with(SMALL, "--protocol", "paper", "--samplers", "on-policy,mix-p"));
+    assertEquals(0, r.exitCode(), r::toString);
+    Path shared = paper.resolve("runs/shared-iteration-1/seed-1");
+    assertTrue(Files.isRegularFile(shared.resolve("checkpoints/iteration-1/model.safetensors")));
+    assertTrue(Files.notExists(shared.resolve("checkpoints/iteration-2")), "only iteration 1");
+    for (String s : List.of("on-policy", "mix-p")) {
+      Path run = paper.resolve("runs").resolve(s).resolve("seed-1");
+      assertTrue(Files.notExists(run.resolve("checkpoints/iteration-1")), s);
+      assertTrue(Files.isRegularFile(run.resolve("checkpoints/iteration-2/model.safetensors")), s);
+      // The run's metrics begin with the shared iteration's lines.
+      assertTrue(
+          Files.readString(run.resolve("metrics.jsonl"))
+              .startsWith(Files.readString(shared.resolve("metrics.jsonl"))),
+          s);
+    }
+    List<String> csv = Files.readAllLines(paper.resolve("results.csv"));
+    // on-policy and mix-p rows of iteration 1 are the same shared run.
+    assertEquals(
+        csv.get(2).substring("on-policy".length()), csv.get(5).substring("mix-p".length()));
+    String md = Files.readString(paper.resolve("results.md"));
+    assertTrue(md.contains("protocol paper (iteration 1 on-policy"), md);
+    assertTrue(md.contains("K = 2") && md.contains("temperature 0.7"), md);
+
+    // On-policy continuing the on-policy iteration 1 is exactly an on-policy run with the
+    // protocol's settings given one by one.
+    Path plain = tmp.resolve("plain");
+    Result p =
+        align(
+            plain,
+            with(
+                SMALL,
+                "--samplers",
+                "on-policy",
+                "--temperature",
+                "0.7",
+                "--margin-scale",
+                "4",
+                "--responses",
+                "2"));
+    assertEquals(0, p.exitCode(), p::toString);
+    assertArrayEquals(
+        Files.readAllBytes(plain.resolve("runs/on-policy/seed-1/metrics.jsonl")),
+        Files.readAllBytes(paper.resolve("runs/on-policy/seed-1/metrics.jsonl")));
+  }
+
+  @Test
+  void bestOfFourIsOnPolicyWithFourResponsesPerPrompt() throws IOException {
+    Path best = tmp.resolve("best");
+    Result b = align(best, with(SMALL, "--samplers", "best-of-4"));
+    assertEquals(0, b.exitCode(), b::toString);
+    Path k4 = tmp.resolve("k4");
+    Result k = align(k4, with(SMALL, "--samplers", "on-policy", "--responses", "4"));
+    assertEquals(0, k.exitCode(), k::toString);
+    assertArrayEquals(
+        Files.readAllBytes(k4.resolve("runs/on-policy/seed-1/metrics.jsonl")),
+        Files.readAllBytes(best.resolve("runs/best-of-4/seed-1/metrics.jsonl")));
   }
 
   @Test

@@ -90,7 +90,9 @@ class AlignExperimentTest {
             tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8)),
         0,
         null,
-        AlignExperiment.Engine.LOCAL);
+        AlignExperiment.Engine.LOCAL,
+        null,
+        Map.of());
   }
 
   @Test

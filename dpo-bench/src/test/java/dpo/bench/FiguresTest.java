@@ -81,14 +81,17 @@ class FiguresTest {
     assertEquals(100, chart.getXYPlot().getDomainAxis().getUpperBound(), 1);
   }
 
+  /** Two seeds of one iteration: KL 0.4 and 0.6, reward 0.7 and 0.8, from 0.6 at KL 0. */
+  private static List<List<Evaluation>> twoVanillaSeeds() {
+    return List.of(
+        List.of(new Evaluation(0, 0.6, 0.6, 0.5, 0), new Evaluation(1, 0.7, 0.7, 0.6, 0.4)),
+        List.of(new Evaluation(0, 0.6, 0.6, 0.5, 0), new Evaluation(1, 0.8, 0.8, 0.7, 0.6)));
+  }
+
   @Test
   void rewardVsKlPlotsTheMeanOverSeedsWithOneSdErrorBars() {
     Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
-    results.put(
-        "vanilla",
-        List.of(
-            List.of(new Evaluation(0, 0.6, 0.6, 0.5, 0), new Evaluation(1, 0.7, 0.7, 0.6, 0.4)),
-            List.of(new Evaluation(0, 0.6, 0.6, 0.5, 0), new Evaluation(1, 0.8, 0.8, 0.7, 0.6))));
+    results.put("vanilla", twoVanillaSeeds());
     results.put(
         "mix-p",
         List.of(
@@ -117,5 +120,25 @@ class FiguresTest {
     assertEquals(0.75 + sd, data.getEndYValue(0, 1), 1e-12);
     assertEquals(0.9, data.getStartYValue(1, 1), 1e-12, "equal seeds: no error bar");
     assertTrue(plot.getRangeAxis().getRange().contains(0.75 + sd));
+  }
+
+  @Test
+  void rewardVsKlBandsInterpolateEachSeedAndBootstrapTheMean() {
+    Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
+    // Seed 1 reaches KL 0.4, seed 2 KL 0.6: the band goes up to 0.4, where seed 1 has 0.7 and
+    // seed 2 (two thirds of the way to 0.8) 0.6 + 2/3 * 0.2.
+    results.put("vanilla", twoVanillaSeeds());
+    XYPlot plot = new AlignReport(results).rewardVsKlBands().getXYPlot();
+    IntervalXYDataset data = (IntervalXYDataset) plot.getDataset();
+    int last = data.getItemCount(0) - 1;
+    assertEquals(20, last, "21 points from KL 0 to the common reach");
+    assertEquals(0.4, data.getXValue(0, last), 1e-12);
+    double seed2 = 0.6 + 0.2 * 0.4 / 0.6;
+    assertEquals((0.7 + seed2) / 2, data.getYValue(0, last), 1e-12);
+    // Two seeds: the bootstrap means are 0.7, the mean or seed 2's value.
+    assertEquals(0.7, data.getStartYValue(0, last), 1e-12);
+    assertEquals(seed2, data.getEndYValue(0, last), 1e-12);
+    assertEquals(0.6, data.getStartYValue(0, 0), 1e-12, "KL 0: both seeds at the initial model");
+    assertEquals(0.6, data.getEndYValue(0, 0), 1e-12);
   }
 }

@@ -317,7 +317,7 @@ class OnlineDpoLoopMemoryTest {
               config(2, 4, 0, 1),
               LoraConfig.ofRank(2),
               AlignProgress.NONE)
-          .run(folder, TRAIN, TEST, dir, last, "");
+          .run(folder, TRAIN, TEST, dir, last, "", null);
       // One model per run: the initial folder with fresh adapters, or when resuming the last
       // adapter checkpoint on that folder; no copy of the weights for the reference.
       assertEquals(
@@ -357,7 +357,7 @@ class OnlineDpoLoopMemoryTest {
                         config(2, 4, 0, 1),
                         LoraConfig.ofRank(3),
                         AlignProgress.NONE)
-                    .run(folder, TRAIN, TEST, dir, 2, ""));
+                    .run(folder, TRAIN, TEST, dir, 2, "", null));
     assertTrue(other.getMessage().contains("holds a run with other settings"), other.getMessage());
   }
 

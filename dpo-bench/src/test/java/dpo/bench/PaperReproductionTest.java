@@ -152,6 +152,8 @@ class PaperReproductionTest {
   void discoveryFindsEveryShippedProvider() {
     assertEquals(
         List.of(
+            "best-of-4",
+            "best-of-8",
             "dpo-mix-p",
             "dpo-mix-p-star",
             "dpo-mix-r",
@@ -162,6 +164,7 @@ class PaperReproductionTest {
             "mix-p",
             "mix-p-on-policy",
             "on-policy",
+            "simplemix",
             "vanilla"),
         RUNTIME.samplers().ids());
     assertEquals(List.of("hinge", "ipo", "sigmoid"), RUNTIME.objectives().ids());

@@ -31,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ProvidersCommandTest {
   private static final List<String> SHIPPED_SAMPLERS =
       List.of(
+          "best-of-4",
+          "best-of-8",
           "dpo-mix-p",
           "dpo-mix-p-star",
           "dpo-mix-r",
@@ -41,6 +43,7 @@ class ProvidersCommandTest {
           "mix-p",
           "mix-p-on-policy",
           "on-policy",
+          "simplemix",
           "vanilla");
 
   @TempDir Path tmp;

@@ -119,6 +119,12 @@ class UserErrorsTest {
             "--out",
             file.toString()),
         row(
+            2,
+            "dpo bandit: --samplers: sampler 'best-of-4' draws 4 responses per prompt and pairs"
+                + " the best against the worst, which the tabular study's exact pair"
+                + " distributions do not model; run it with dpo align",
+            withOut("bandit", "--samplers", "best-of-4")),
+        row(
             3,
             "dpo bandit: sampler 'dpo-unif': ",
             withOut("bandit", "--samplers", "dpo-unif", "--lr", "1e9", "--steps", "5")));
@@ -302,7 +308,56 @@ class UserErrorsTest {
         row(
             2,
             "dpo align: --engine: unknown engine 'sparc'; engines here: local",
-            withOut("align", "--engine", "sparc")));
+            withOut("align", "--engine", "sparc")),
+        row(
+            2,
+            "dpo align: --sampler-option simplemix.on-policy: on-policy must be a probability in"
+                + " [0, 1], got '2'",
+            withOut(
+                "align", "--samplers", "simplemix", "--sampler-option", "simplemix.on-policy=2")),
+        row(
+            2,
+            "dpo align: --sampler-option simplemix.p: unknown option 'p': sampler simplemix takes"
+                + " on-policy",
+            withOut("align", "--samplers", "simplemix", "--sampler-option", "simplemix.p=0.3")),
+        row(
+            2,
+            "dpo align: --sampler-option mix-p.x: unknown option 'x': sampler mix-p takes no"
+                + " options",
+            withOut("align", "--sampler-option", "mix-p.x=1")),
+        row(
+            2,
+            "dpo align: --sampler-option simplemix: options for sampler 'simplemix', which does"
+                + " not run; samplers: vanilla, on-policy, hybrid, mix-p",
+            withOut("align", "--sampler-option", "simplemix.on-policy=0.3")),
+        row(
+            2,
+            "dpo align: --sampler-option must be ID.NAME=VALUE (e.g. simplemix.on-policy=0.3),"
+                + " got 'simplemix=0.3'",
+            withOut("align", "--sampler-option", "simplemix=0.3")),
+        row(
+            2,
+            "dpo align: --protocol must be default, paper or paper-iterative, got 'nope'",
+            withOut("align", "--protocol", "nope")),
+        row(
+            2,
+            "dpo align: --temperature 1.0 contradicts --protocol paper, which sets --temperature"
+                + " 0.7; drop one of them",
+            withOut("align", "--protocol", "paper", "--temperature", "1")),
+        row(
+            2,
+            "dpo align: --margin-scale 4.0 contradicts --protocol paper-iterative, which sets"
+                + " --margin-scale 1.0; drop one of them",
+            withOut("align", "--protocol", "paper-iterative", "--margin-scale", "4")),
+        row(
+            2,
+            "dpo align: --responses 4 contradicts --protocol paper, which sets --responses 2",
+            withOut("align", "--protocol", "paper", "-k", "4")),
+        row(
+            2,
+            "dpo align: --update-reference contradicts --protocol paper, which keeps the"
+                + " reference fixed at the initial model; drop one of them",
+            withOut("align", "--protocol", "paper", "--update-reference")));
   }
 
   @TestFactory

@@ -107,6 +107,53 @@ public final class SamplerDefinitions {
             normalised(0.5, Tilt.ofImplicitReward(1), Tilt.ofImplicitReward(-1)));
   }
 
+  /** The on-policy share of {@link #simpleMix}'s default: half the pairs on-policy, half off. */
+  public static final double SIMPLEMIX_ON_POLICY = 0.5;
+
+  /**
+   * simplemix: SimpleMix-style mixing of on-policy and off-policy data (Wang et al., 2025): each
+   * prompt's pair is on-policy, (pi, pi), with probability {@code onPolicy} and off-policy,
+   * (pi_ref, pi_ref), otherwise.
+   *
+   * @param onPolicy the probability of an on-policy pair, in [0, 1]
+   * @return the sampler
+   */
+  public static Sampler simpleMix(double onPolicy) {
+    if (!(onPolicy >= 0 && onPolicy <= 1)) {
+      throw new IllegalArgumentException(
+          "the on-policy probability must be in [0, 1], got " + onPolicy);
+    }
+    return () ->
+        List.of(
+            normalised(onPolicy, Tilt.POLICY, Tilt.POLICY),
+            normalised(1 - onPolicy, Tilt.REFERENCE, Tilt.REFERENCE));
+  }
+
+  /**
+   * best-of-K: K on-policy responses per prompt, the best by the reward chosen against the worst
+   * (rejection-sampling style pairs, as in RLHFlow's and Llama's best-vs-worst recipes).
+   *
+   * @param k the responses per prompt, >= 2
+   * @return the sampler
+   */
+  public static Sampler bestOfK(int k) {
+    if (k < 2) {
+      throw new IllegalArgumentException("best-of-K needs K >= 2, got " + k);
+    }
+    List<PairComponent> onPolicy = List.of(normalised(1, Tilt.POLICY, Tilt.POLICY));
+    return new Sampler() {
+      @Override
+      public List<PairComponent> components() {
+        return onPolicy;
+      }
+
+      @Override
+      public int responsesPerPrompt() {
+        return k;
+      }
+    };
+  }
+
   private static List<PairComponent> twoSidedTilt(Tilt up, Tilt down) {
     return List.of(
         unnormalised(2, Tilt.UNIFORM, Tilt.UNIFORM),

@@ -38,4 +38,20 @@ public interface Sampler {
   default double weightCap(double rewardRange) {
     return Double.POSITIVE_INFINITY;
   }
+
+  /**
+   * How many responses per prompt the sampler draws before the best and the worst by the reward
+   * form the pair, when the sampler fixes it; 0 (the default) leaves it to the experiment (K in
+   * {@code dpo align}). Best-of-K against worst-of-K is the on-policy pair with K fixed: its pair
+   * distribution is an order statistic of K draws, which no mixture of tilts expresses, so the
+   * tabular study, which computes pair distributions from {@link #components()} exactly, refuses a
+   * sampler that fixes K; on language models the loop draws the K responses (ceil(K/2) from the
+   * first distribution of a component, the rest from the second) and pairs the best against the
+   * worst.
+   *
+   * @return K >= 2, or 0 for the experiment's K
+   */
+  default int responsesPerPrompt() {
+    return 0;
+  }
 }

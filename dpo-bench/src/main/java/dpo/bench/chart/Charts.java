@@ -25,6 +25,7 @@ import org.jfree.chart.labels.ItemLabelAnchor;
 import org.jfree.chart.labels.ItemLabelPosition;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
@@ -34,6 +35,8 @@ import org.jfree.data.xy.XYIntervalSeries;
 import org.jfree.data.xy.XYIntervalSeriesCollection;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
 
 /**
@@ -282,6 +285,77 @@ public final class Charts {
     y.setAutoRangeStickyZero(false);
     x.setLowerMargin(0.06);
     x.setUpperMargin(0.06);
+    XYPlot plot = new XYPlot(data, x, y, renderer);
+    style(plot);
+    return finish(new JFreeChart(title, TITLE_FONT, plot, true));
+  }
+
+  /**
+   * One curve with a band around it: y(x) and the band's lower and upper edges at the same x.
+   *
+   * @param label legend text
+   * @param x the x values, ascending
+   * @param y the curve
+   * @param low the band's lower edge
+   * @param high the band's upper edge
+   */
+  public record Band(String label, double[] x, double[] y, double[] low, double[] high) {
+    /**
+     * Checks and copies.
+     *
+     * @param label legend text
+     * @param x the x values, ascending
+     * @param y the curve
+     * @param low the band's lower edge
+     * @param high the band's upper edge
+     */
+    public Band {
+      Objects.requireNonNull(label, "label");
+      if (y.length != x.length || low.length != x.length || high.length != x.length) {
+        throw new IllegalArgumentException(
+            "band " + label + ": x, y, low and high differ in length");
+      }
+      x = x.clone();
+      y = y.clone();
+      low = low.clone();
+      high = high.clone();
+    }
+  }
+
+  /**
+   * Curves with translucent bands (e.g. confidence intervals), on linear axes; each curve has its
+   * colour and dash pattern, its band the same colour, mostly transparent, so overlapping bands
+   * stay readable.
+   *
+   * @param title the figure title
+   * @param xLabel the x-axis label
+   * @param yLabel the y-axis label
+   * @param bands the curves, in legend order
+   * @return the chart
+   */
+  public static JFreeChart linesWithBands(
+      String title, String xLabel, String yLabel, List<Band> bands) {
+    YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+    for (Band b : bands) {
+      YIntervalSeries s = new YIntervalSeries(b.label(), false, true);
+      for (int i = 0; i < b.x().length; i++) {
+        if (Double.isFinite(b.x()[i]) && Double.isFinite(b.y()[i])) {
+          s.add(b.x()[i], b.y()[i], b.low()[i], b.high()[i]);
+        }
+      }
+      data.addSeries(s);
+    }
+    DeviationRenderer renderer = new DeviationRenderer(true, false);
+    renderer.setAlpha(0.18f);
+    for (int s = 0; s < bands.size(); s++) {
+      Color c = PALETTE[s % PALETTE.length];
+      renderer.setSeriesPaint(s, c);
+      renderer.setSeriesFillPaint(s, c);
+      renderer.setSeriesStroke(s, dashed(s));
+    }
+    NumberAxis x = linearAxis(xLabel);
+    NumberAxis y = linearAxis(yLabel);
+    x.setAutoRangeIncludesZero(true);
     XYPlot plot = new XYPlot(data, x, y, renderer);
     style(plot);
     return finish(new JFreeChart(title, TITLE_FONT, plot, true));

@@ -21,6 +21,7 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.data.Range;
 import org.jfree.data.xy.IntervalXYDataset;
@@ -231,6 +232,45 @@ class ChartsTest {
     }
     assertTrue(orange > 30, "the series drawn last shows: " + orange + " (blue " + blue + ")");
     assertTrue(blue > 30, "the series under it still shows: " + blue);
+  }
+
+  @Test
+  void bandsCarryTheirEdgesAndTheAxesIncludeThem() {
+    JFreeChart chart =
+        Charts.linesWithBands(
+            "t",
+            "KL",
+            "reward",
+            List.of(
+                new Charts.Band(
+                    "mix-p",
+                    new double[] {0, 0.5, 1},
+                    new double[] {0.6, 0.65, 0.7},
+                    new double[] {0.6, 0.6, 0.5},
+                    new double[] {0.6, 0.7, 0.95}),
+                new Charts.Band(
+                    "vanilla",
+                    new double[] {0, 0.4},
+                    new double[] {0.6, Double.NaN},
+                    new double[] {0.6, 0},
+                    new double[] {0.6, 0})));
+    XYPlot plot = chart.getXYPlot();
+    assertInstanceOf(DeviationRenderer.class, plot.getRenderer());
+    IntervalXYDataset data = (IntervalXYDataset) plot.getDataset();
+    assertEquals("mix-p", data.getSeriesKey(0));
+    assertEquals(3, data.getItemCount(0));
+    assertEquals(0.65, data.getYValue(0, 1), 0);
+    assertEquals(0.6, data.getStartYValue(0, 1), 0);
+    assertEquals(0.7, data.getEndYValue(0, 1), 0);
+    assertEquals(1, data.getItemCount(1), "a point with a non-finite value is dropped");
+    assertTrue(plot.getRangeAxis().getRange().contains(0.95), "the band is inside the axis");
+    assertEquals(2, plot.getLegendItems().getItemCount());
+    assertTrue(
+        !plot.getRenderer().getSeriesPaint(0).equals(plot.getRenderer().getSeriesPaint(1)),
+        "distinct colours");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Charts.Band("x", new double[2], new double[2], new double[1], new double[2]));
   }
 
   @Test

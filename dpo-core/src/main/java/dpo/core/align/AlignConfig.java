@@ -3,6 +3,7 @@ package dpo.core.align;
 import dpo.api.ConfigurationException;
 import dpo.api.ConfigurationException.Violation;
 import dpo.api.oracle.LabelRule;
+import dpo.api.sampler.Sampler;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -79,6 +80,44 @@ public record AlignConfig(
         updateReference,
         newSeed,
         gradientAccumulation);
+  }
+
+  /**
+   * These settings with another number of responses per prompt.
+   *
+   * @param k responses per prompt, >= 2
+   * @return the copy
+   */
+  public AlignConfig withResponsesPerPrompt(int k) {
+    return new AlignConfig(
+        iterations,
+        k,
+        epochs,
+        batchSize,
+        learningRate,
+        maxNewTokens,
+        temperature,
+        evalTemperature,
+        evalSamples,
+        klTemperature,
+        marginScale,
+        labelRule,
+        resyncEvery,
+        updateReference,
+        seed,
+        gradientAccumulation);
+  }
+
+  /**
+   * These settings for one sampler: the sampler's own K when it fixes one ({@link
+   * Sampler#responsesPerPrompt()}, e.g. best-of-4), these settings otherwise.
+   *
+   * @param sampler the sampler
+   * @return the settings its runs use
+   */
+  public AlignConfig forSampler(Sampler sampler) {
+    int k = sampler.responsesPerPrompt();
+    return k > 0 ? withResponsesPerPrompt(k) : this;
   }
 
   /**

@@ -64,6 +64,9 @@ public final class AlignExperiment {
           .enable(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
           .build();
 
+  /** The folder under {@code runs/} of the shared first iterations. */
+  public static final String SHARED = "shared-iteration-1";
+
   private final DpoRuntime runtime;
 
   /**
@@ -97,6 +100,11 @@ public final class AlignExperiment {
    *     and every checkpoint is a PEFT adapter folder naming the initial model's folder
    * @param engine where each iteration's generation and scoring run (the results do not depend on
    *     it)
+   * @param sharedFirstIteration a sampler id whose iteration 1 is run once per seed and continued
+   *     by every sampler (the paper's protocol: on-policy), or null for none: each sampler runs
+   *     every iteration itself
+   * @param samplerOptions per sampler id, the sampler's options by name ({@link
+   *     dpo.api.sampler.SamplerProvider#create(Map)}); samplers not named take their defaults
    */
   public record Config(
       List<String> samplers,
@@ -112,12 +120,17 @@ public final class AlignExperiment {
       Reference reference,
       int stopAfter,
       LoraConfig lora,
-      Engine engine) {
+      Engine engine,
+      String sharedFirstIteration,
+      Map<String, Map<String, String>> samplerOptions) {
     /** Checks the counts and copies the collections. */
     public Config {
       Objects.requireNonNull(engine, "engine");
       samplers = List.copyOf(samplers);
       oracleOptions = new TreeMap<>(oracleOptions);
+      Map<String, Map<String, String>> copy = new TreeMap<>();
+      samplerOptions.forEach((id, o) -> copy.put(id, new TreeMap<>(o)));
+      samplerOptions = copy;
       if (seeds < 1) {
         throw new ConfigurationException("seeds", "seeds must be >= 1, got " + seeds);
       }
@@ -171,7 +184,9 @@ public final class AlignExperiment {
           reference,
           stopAfter,
           null,
-          Engine.LOCAL);
+          Engine.LOCAL,
+          null,
+          Map.of());
     }
   }
 
@@ -351,7 +366,7 @@ public final class AlignExperiment {
     List<RunRecord.Input> recordInputs = new ArrayList<>();
     try (PolicyBackend backend = backendProvider.create(config.backendConfig());
         RewardOracle scorer = oracle(config);
-        GenerationEngine shared = distributedEngine(config, out)) {
+        GenerationEngine distributed = distributedEngine(config, out)) {
       device = RunRecord.Device.of(backend.device());
       LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
       if (config.reference() instanceof Reference.Supervised sft && sft.architecture() != null) {
@@ -369,11 +384,35 @@ public final class AlignExperiment {
                 "initial model, seed " + seed, initial.source().toString(), initial.hash()));
         String setup = setupFingerprint(config, inputs, initial.hash());
         try (LanguageModel model = initial.model()) {
+          GenerationEngine engine =
+              distributed != null
+                  ? distributed
+                  : new LocalGeneration(lm, initial.tokenizer(), scorer);
+          Path shared = null;
+          if (config.sharedFirstIteration() != null) {
+            // The paper's protocol: iteration 1 once per seed, every sampler continues from it.
+            String id = config.sharedFirstIteration();
+            Sampler first = sampler(config, id);
+            progress.startRun(id + " iteration 1, shared, seed " + seed);
+            shared = out.resolve("runs").resolve(SHARED).resolve("seed-" + seed);
+            OnlineDpoLoop loop =
+                new OnlineDpoLoop(
+                    lm,
+                    initial.tokenizer(),
+                    scorer,
+                    engine,
+                    first,
+                    objective,
+                    config.loop().withSeed(seed).forSampler(first),
+                    config.lora(),
+                    progress);
+            run(loop, model, initial, train, test, shared, 1, setup, null);
+            recordCheckpoints(shared, runRecord(config, started, device, seed, initial, inputs));
+            progress.endRun(id + " iteration 1, shared, seed " + seed);
+          }
           for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
             String name = e.getKey() + " seed " + seed;
             progress.startRun(name);
-            GenerationEngine engine =
-                shared != null ? shared : new LocalGeneration(lm, initial.tokenizer(), scorer);
             OnlineDpoLoop loop =
                 new OnlineDpoLoop(
                     lm,
@@ -382,29 +421,14 @@ public final class AlignExperiment {
                     engine,
                     e.getValue(),
                     objective,
-                    config.loop().withSeed(seed),
+                    config.loop().withSeed(seed).forSampler(e.getValue()),
                     config.lora(),
                     progress);
             Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + seed);
             int last = config.stopAfter() > 0 ? config.stopAfter() : config.loop().iterations();
             List<Evaluation> evals =
-                model != null
-                    ? loop.run(model, train, test, dir, last, setup)
-                    : loop.run(initial.source(), train, test, dir, last, setup);
-            recordCheckpoints(
-                dir,
-                RunRecord.start(
-                    "align",
-                    started,
-                    config,
-                    providers(config),
-                    device,
-                    List.of(
-                        new RunRecord.Input(
-                            "initial model, seed " + seed,
-                            initial.source().toString(),
-                            initial.hash()),
-                        new RunRecord.Input("prompts", inputs.id(), null))));
+                run(loop, model, initial, train, test, dir, last, setup, shared);
+            recordCheckpoints(dir, runRecord(config, started, device, seed, initial, inputs));
             progress.endRun(
                 String.format(
                     java.util.Locale.ROOT,
@@ -483,6 +507,45 @@ public final class AlignExperiment {
         "engine", "unknown engine '" + id + "'; engines here: " + String.join(", ", ids));
   }
 
+  /**
+   * Runs one loop from the initial model held in memory or, with adapters (no model held), from its
+   * folder.
+   */
+  private static List<Evaluation> run(
+      OnlineDpoLoop loop,
+      LanguageModel model,
+      Initial initial,
+      List<String> train,
+      List<String> test,
+      Path dir,
+      int last,
+      String setup,
+      Path start) {
+    return model != null
+        ? loop.run(model, train, test, dir, last, setup, start)
+        : loop.run(initial.source(), train, test, dir, last, setup, start);
+  }
+
+  /** The provenance of a run's checkpoints. */
+  private RunRecord runRecord(
+      Config config,
+      Instant started,
+      RunRecord.Device device,
+      long seed,
+      Initial initial,
+      Inputs inputs) {
+    return RunRecord.start(
+        "align",
+        started,
+        config,
+        providers(config),
+        device,
+        List.of(
+            new RunRecord.Input(
+                "initial model, seed " + seed, initial.source().toString(), initial.hash()),
+            new RunRecord.Input("prompts", inputs.id(), null)));
+  }
+
   /** Stores the provenance beside every checkpoint of a run that does not have it yet. */
   private static void recordCheckpoints(Path run, RunRecord record) {
     Path checkpoints = run.resolve(OnlineDpoLoop.CHECKPOINTS);
@@ -502,29 +565,60 @@ public final class AlignExperiment {
 
   /** The samplers, each refused with the exact reason when it cannot run on a language model. */
   private Map<String, Sampler> samplers(Config config) {
-    List<String> runnable =
-        runtime.samplers().ids().stream()
-            .filter(
-                id -> GenerationPlan.supports(runtime.samplers().get(id).create(), config.beta()))
-            .toList();
+    for (String id : config.samplerOptions().keySet()) {
+      if (!config.samplers().contains(id) && !id.equals(config.sharedFirstIteration())) {
+        throw new ConfigurationException(
+            "sampler." + id,
+            "options for sampler '"
+                + id
+                + "', which does not run; samplers: "
+                + String.join(", ", config.samplers()));
+      }
+    }
     Map<String, Sampler> chosen = new LinkedHashMap<>();
     for (String id : config.samplers()) {
-      Sampler s = runtime.samplers().get(id).create();
-      Optional<String> refusal = GenerationPlan.refusal(s, config.beta());
-      if (refusal.isPresent()) {
-        throw new ConfigurationException(
-            "samplers",
-            "sampler '"
-                + id
-                + "' cannot run on a"
-                + " language model: "
-                + refusal.get()
-                + "; samplers that can: "
-                + String.join(", ", runnable));
-      }
-      chosen.put(id, s);
+      chosen.put(id, sampler(config, id));
+    }
+    if (config.sharedFirstIteration() != null) {
+      sampler(config, config.sharedFirstIteration());
     }
     return chosen;
+  }
+
+  /** A sampler, refused with the exact reason when it cannot run on a language model. */
+  private Sampler sampler(Config config, String id) {
+    Sampler s;
+    try {
+      s = runtime.samplers().get(id).create(config.samplerOptions().getOrDefault(id, Map.of()));
+    } catch (ConfigurationException e) {
+      throw new ConfigurationException(
+          e.violations().stream()
+              .map(
+                  v ->
+                      new ConfigurationException.Violation(
+                          "sampler." + id + "." + v.field(), v.message()))
+              .toList());
+    }
+    Optional<String> refusal = GenerationPlan.refusal(s, config.beta());
+    if (refusal.isPresent()) {
+      List<String> runnable =
+          runtime.samplers().ids().stream()
+              .filter(
+                  other ->
+                      GenerationPlan.supports(
+                          runtime.samplers().get(other).create(), config.beta()))
+              .toList();
+      throw new ConfigurationException(
+          "samplers",
+          "sampler '"
+              + id
+              + "' cannot run on a"
+              + " language model: "
+              + refusal.get()
+              + "; samplers that can: "
+              + String.join(", ", runnable));
+    }
+    return s;
   }
 
   /** The oracle; its option errors name the option as {@code oracle.NAME}. */

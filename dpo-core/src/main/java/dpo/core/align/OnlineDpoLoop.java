@@ -214,7 +214,36 @@ public final class OnlineDpoLoop {
       Path dir,
       int lastIteration,
       String setup) {
-    return run(initial, null, train, test, dir, lastIteration, setup);
+    return run(initial, train, test, dir, lastIteration, setup, null);
+  }
+
+  /**
+   * Runs (or resumes) up to an iteration, continuing the first iterations of another run: the
+   * paper's protocol runs iteration 1 once per seed, on-policy, and every sampler continues from
+   * it. The other run's evaluations and metric lines become this run's first ones, and its last
+   * checkpoint is the policy this run starts from (the reference stays {@code initial}); since
+   * every draw is seeded from (seed, iteration, ...) and the optimizer starts afresh each
+   * iteration, the result is that of a run whose first iterations used the other run's sampler.
+   *
+   * @param initial the initial model; not changed, not closed
+   * @param train training prompts
+   * @param test evaluation prompts
+   * @param dir the run directory
+   * @param lastIteration the last iteration to run, at most {@code iterations}
+   * @param setup a fingerprint of everything outside the loop that changes its numbers
+   * @param start a finished run directory of the same setup whose iterations this run continues
+   *     (its fingerprint becomes part of this run's), or null to start from the initial model
+   * @return the evaluations of iterations 0 to {@code lastIteration}
+   */
+  public List<Evaluation> run(
+      LanguageModel initial,
+      List<String> train,
+      List<String> test,
+      Path dir,
+      int lastIteration,
+      String setup,
+      Path start) {
+    return run(initial, null, train, test, dir, lastIteration, setup, start);
   }
 
   /**
@@ -229,6 +258,8 @@ public final class OnlineDpoLoop {
    * @param dir the run directory
    * @param lastIteration the last iteration to run, at most {@code iterations}
    * @param setup a fingerprint of everything outside the loop that changes its numbers
+   * @param start a finished run directory of the same setup whose iterations this run continues, or
+   *     null (see {@link #run(LanguageModel, List, List, Path, int, String, Path)})
    * @return the evaluations of iterations 0 to {@code lastIteration}
    */
   public List<Evaluation> run(
@@ -237,16 +268,20 @@ public final class OnlineDpoLoop {
       List<String> test,
       Path dir,
       int lastIteration,
-      String setup) {
+      String setup,
+      Path start) {
     if (lora == null) {
       try (LanguageModel model = lm.loadLanguageModel(initial)) {
-        return run(model, null, train, test, dir, lastIteration, setup);
+        return run(model, null, train, test, dir, lastIteration, setup, start);
       }
     }
-    return run(null, initial, train, test, dir, lastIteration, setup);
+    return run(null, initial, train, test, dir, lastIteration, setup, start);
   }
 
-  /** The loop from a loaded initial model or, with adapters, from its folder (one is null). */
+  /**
+   * The loop from a loaded initial model or, with adapters, from its folder (one is null),
+   * continuing {@code start} when it is not null.
+   */
   private List<Evaluation> run(
       LanguageModel initial,
       Path initialFolder,
@@ -254,21 +289,31 @@ public final class OnlineDpoLoop {
       List<String> test,
       Path dir,
       int lastIteration,
-      String setup) {
+      String setup,
+      Path start) {
     if (train.isEmpty() || test.isEmpty()) {
       throw new ConfigurationException(
           "prompts",
           "the loop needs training and test prompts, got " + train.size() + " and " + test.size());
     }
+    String startFingerprint = start == null ? "" : readFingerprint(start);
     String fingerprint =
-        Provenance.sha256((fingerprint(train, test) + setup).getBytes(StandardCharsets.UTF_8));
+        Provenance.sha256(
+            (fingerprint(train, test) + setup + startFingerprint).getBytes(StandardCharsets.UTF_8));
     List<Evaluation> evaluations = new ArrayList<>();
     int done = readState(dir, fingerprint, evaluations);
     List<String> metrics = readMetrics(dir, done);
+    Path from = dir;
+    if (done == 0 && start != null) {
+      from = start;
+      evaluations.clear();
+      done = readState(start, startFingerprint, evaluations);
+      metrics = readMetrics(start, done);
+    }
     List<int[]> trainIds = encode(train);
     Evaluator evaluator = new Evaluator(lm, tokenizer, oracle, evaluation());
     int last = Math.min(lastIteration, config.iterations());
-    LanguageModel policy = policy(initial, initialFolder, dir, done);
+    LanguageModel policy = policy(initial, initialFolder, from, done);
     LanguageModel owned = null;
     try {
       // With adapters the initial model is the policy with them off: the same weights, no copy.
@@ -282,7 +327,7 @@ public final class OnlineDpoLoop {
         metrics.add(evalLine(first));
       }
       if (config.updateReference()) {
-        owned = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(dir, done));
+        owned = done == 0 ? initial.copy() : lm.loadLanguageModel(checkpoint(from, done));
       }
       LanguageModel reference = owned != null ? owned : base;
       for (int it = done + 1; it <= last; it++) {
@@ -617,6 +662,17 @@ public final class OnlineDpoLoop {
     }
     b.append(String.join("\n", train)).append('\u0000').append(String.join("\n", test));
     return Provenance.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The fingerprint of a run directory's state.json, which must exist. */
+  private static String readFingerprint(Path dir) {
+    Path file = dir.resolve(STATE);
+    try {
+      return JSON.readTree(file.toFile()).path("fingerprint").asText();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read " + file + "; delete the run directory to start over", e);
+    }
   }
 
   /** Reads state.json: the last finished iteration (0 if none) and the evaluations so far. */

@@ -1,5 +1,6 @@
 package dpo.core.bandit;
 
+import dpo.api.ConfigurationException;
 import dpo.api.TrainingDivergedException;
 import dpo.api.backend.BackendCapability;
 import dpo.api.backend.DeviceInfo;
@@ -137,10 +138,33 @@ public final class BanditExperiment {
    */
   public void check(BanditConfig config) {
     for (String id : config.samplers()) {
-      samplers.get(id);
+      requirePairDistribution(id, samplers.create(id, SamplerProvider::create));
     }
     objectives.get(config.objective());
     backendProvider(config);
+  }
+
+  /**
+   * Refuses a sampler that fixes how many responses per prompt it draws (best-of-K): its pair
+   * distribution is an order statistic of K draws, which the study's exact pair weights, computed
+   * from the sampler's components, do not model.
+   *
+   * @param id the sampler's id, for the message
+   * @param sampler the sampler
+   * @throws ConfigurationException (field {@code samplers}) naming the sampler and where it runs
+   */
+  public static void requirePairDistribution(String id, Sampler sampler) {
+    int k = sampler.responsesPerPrompt();
+    if (k > 0) {
+      throw new ConfigurationException(
+          "samplers",
+          "sampler '"
+              + id
+              + "' draws "
+              + k
+              + " responses per prompt and pairs the best against the worst, which the tabular"
+              + " study's exact pair distributions do not model; run it with dpo align");
+    }
   }
 
   /**

@@ -65,4 +65,30 @@ class AlignConfigTest {
     assertNotEquals(a, OnlineDpoLoop.mix(2, 2, 3));
     assertNotEquals(a, OnlineDpoLoop.mix(1, 2, 3, 0));
   }
+
+  @Test
+  void aSamplerThatFixesKGetsItsKAndOthersKeepTheExperiments() {
+    AlignConfig c = AlignConfig.defaults(25, 7);
+    dpo.api.sampler.Sampler onPolicy =
+        () ->
+            java.util.List.of(
+                dpo.api.sampler.PairComponent.normalised(
+                    1, dpo.api.sampler.Tilt.POLICY, dpo.api.sampler.Tilt.POLICY));
+    dpo.api.sampler.Sampler bestOf8 =
+        new dpo.api.sampler.Sampler() {
+          @Override
+          public java.util.List<dpo.api.sampler.PairComponent> components() {
+            return onPolicy.components();
+          }
+
+          @Override
+          public int responsesPerPrompt() {
+            return 8;
+          }
+        };
+    assertEquals(c, c.forSampler(onPolicy));
+    assertEquals(8, c.forSampler(bestOf8).responsesPerPrompt());
+    assertEquals(c.withResponsesPerPrompt(8), c.forSampler(bestOf8));
+    assertThrows(ConfigurationException.class, () -> c.withResponsesPerPrompt(1));
+  }
 }

@@ -93,7 +93,9 @@ public final class AlignRuns {
             tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8)),
         0,
         null,
-        engine);
+        engine,
+        null,
+        Map.of());
   }
 
   /**

@@ -1,0 +1,89 @@
+package dpo.core.align;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dpo.core.metrics.Bootstrap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SamplerComparisonTest {
+
+  /** A run with (KL, reward) at iterations 0, 1, 2. */
+  private static List<Evaluation> run(double... klReward) {
+    return List.of(
+        new Evaluation(0, klReward[1], 0, 0.5, klReward[0]),
+        new Evaluation(1, klReward[3], 0, 0.5, klReward[2]),
+        new Evaluation(2, klReward[5], 0, 0.5, klReward[4]));
+  }
+
+  private static Map<String, List<List<Evaluation>>> results() {
+    Map<String, List<List<Evaluation>>> r = new LinkedHashMap<>();
+    r.put(
+        "a",
+        List.of(
+            run(0, 0.4, 0.4, 0.5, 0.8, 0.6),
+            run(0, 0.5, 0.2, 0.6, 0.6, 0.7),
+            run(0, 0.3, 0.5, 0.4, 1.0, 0.5)));
+    r.put(
+        "b",
+        List.of(
+            run(0, 0.4, 0.4, 0.6, 0.8, 0.7),
+            run(0, 0.5, 0.4, 0.7, 0.7, 0.75),
+            run(0, 0.3, 0.5, 0.35, 0.9, 0.52)));
+    return r;
+  }
+
+  @Test
+  void finalRewardIsComparedSeedBySeed() {
+    SamplerComparison c = SamplerComparison.of(results(), Bootstrap.DEFAULT);
+    assertEquals(1, c.finalReward().size());
+    SamplerComparison.Row row = c.finalReward().get(0);
+    assertEquals("b", row.sampler());
+    assertEquals("a", row.minus());
+    assertTrue(Double.isNaN(row.kl()));
+    // differences 0.1, 0.05, 0.02
+    assertEquals((0.1 + 0.05 + 0.02) / 3, row.diffMean(), 1e-12);
+    assertEquals(3, row.seedsAhead());
+    assertEquals(3, row.seeds());
+    assertTrue(row.ciLow() >= 0.02 - 1e-12 && row.ciHigh() <= 0.1 + 1e-12, row.toString());
+    assertTrue(row.ciLow() < row.diffMean() && row.diffMean() < row.ciHigh(), row.toString());
+    assertTrue(row.significant());
+  }
+
+  @Test
+  void rewardsAreComparedAtKlLevelsEveryRunReaches() {
+    // Runs reach 0.8, 0.6, 1.0 (a) and 0.8, 0.7, 0.9 (b): every run reaches 0.6.
+    Map<String, List<List<Evaluation>>> r = results();
+    assertEquals(List.of(0.15, 0.3, 0.45, 0.6), SamplerComparison.klLevels(r));
+    // a at KL 0.3: seed 1 halfway 0->0.4 is 0.475; seed 2 (0.2->0.6) 0.6 + 0.25*0.1 = 0.625;
+    // seed 3 0.3 + 0.6*0.1 = 0.36.
+    double[] a = SamplerComparison.rewardsAt(r.get("a"), 0.3);
+    assertEquals(0.475, a[0], 1e-12);
+    assertEquals(0.625, a[1], 1e-12);
+    assertEquals(0.36, a[2], 1e-12);
+    SamplerComparison c = SamplerComparison.of(r, Bootstrap.DEFAULT);
+    assertEquals(4, c.atKl().size());
+    SamplerComparison.Row at = c.atKl().get(1);
+    assertEquals(0.3, at.kl());
+    double[] b = SamplerComparison.rewardsAt(r.get("b"), 0.3);
+    double mean = ((b[0] - a[0]) + (b[1] - a[1]) + (b[2] - a[2])) / 3;
+    assertEquals(mean, at.diffMean(), 1e-12);
+    assertThrows(
+        IllegalArgumentException.class, () -> SamplerComparison.rewardsAt(r.get("a"), 0.7));
+  }
+
+  @Test
+  void anIntervalAcrossZeroIsNotSignificant() {
+    Map<String, List<List<Evaluation>>> r = new LinkedHashMap<>();
+    r.put("a", List.of(run(0, 0.4, 0.4, 0.5, 0.8, 0.6), run(0, 0.4, 0.4, 0.5, 0.8, 0.6)));
+    r.put("b", List.of(run(0, 0.4, 0.4, 0.5, 0.8, 0.7), run(0, 0.4, 0.4, 0.5, 0.8, 0.5)));
+    SamplerComparison.Row row = SamplerComparison.of(r, Bootstrap.DEFAULT).finalReward().get(0);
+    assertEquals(1, row.seedsAhead());
+    assertFalse(row.significant(), row.toString());
+  }
+}
