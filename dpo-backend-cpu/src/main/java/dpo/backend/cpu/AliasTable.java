@@ -9,7 +9,7 @@ import java.util.Arrays;
  */
 final class AliasTable {
   /** The low 33 bits of a packed entry: the keep threshold, at most 2^32. */
-  private static final long THRESHOLD = (1L << 33) - 1;
+  static final long THRESHOLD = (1L << 33) - 1;
 
   private final int n;
   private final double[] probability;

@@ -223,7 +223,7 @@ final class CpuTabularPolicy implements TabularPolicy {
     double[] grad = ws.gradient;
     weights.prepareSampling();
     double loss =
-        ws.pairs.run(weights, in, objective, ratio, smoothing, beta, pairs, random, grad);
+        ws.pairs.run(kernel, weights, in, objective, ratio, smoothing, beta, pairs, random, grad);
     double inv = 1.0 / pairs;
     for (int y = 0; y < responses; y++) {
       grad[y] *= inv;

@@ -17,9 +17,49 @@ import dpo.api.objective.Objective;
  */
 final class SampledPairs {
   private static final double LN_2 = Math.log(2);
-  private final int responses;
-  private long[] first = new long[0];
-  private long[] second = new long[0];
+  /** Pairs per block of {@link #addBlock}: a multiple of every vector length. */
+  static final int BLOCK = 256;
+
+  final int responses;
+
+  /** Each component's packed alias tables side by side, component k at k * responses. */
+  long[] first = new long[0];
+
+  long[] second = new long[0];
+
+  /** The sampler's cumulative component shares and its number of components. */
+  double[] cdf;
+
+  int components;
+
+  /** The state of the direct loop: the stream, the loss sum and its product of a_y + a_y'. */
+  long seed;
+
+  long gamma;
+  double loss;
+  double product;
+  long exponent;
+
+  /** The gradient being accumulated. */
+  double[] grad;
+
+  /** A block's pairs computed ahead, for {@link #addBlock}. */
+  final int[] ys = new int[BLOCK];
+
+  final int[] y2s = new int[BLOCK];
+  final double[] sums = new double[BLOCK];
+  final double[] terms = new double[BLOCK];
+  final double[] steps = new double[BLOCK];
+
+  /**
+   * Scratch of the SIMD kernel (up to 64 lanes): per-lane seed offsets, table indices and entries,
+   * and the responses' e, a and u of a vector of pairs.
+   */
+  final long[] laneOffsets = new long[64];
+
+  final int[] index = new int[128];
+  final long[] entries = new long[128];
+  final double[] values = new double[6 * 64];
 
   SampledPairs(int responses) {
     this.responses = responses;
@@ -28,6 +68,7 @@ final class SampledPairs {
   /**
    * Runs the pairs of one prompt.
    *
+   * @param kernel the kernel that runs the direct draws of uncapped samplers in the ratio form
    * @param w the prompt's pair weights, with {@link PairWeights#prepareSampling()} done
    * @param in the prompt's logistic inputs
    * @param objective the per-pair loss, used pair by pair unless {@code ratio}
@@ -41,6 +82,7 @@ final class SampledPairs {
    * @return the loss summed over pairs
    */
   double run(
+      ExactKernel kernel,
       PairWeights w,
       LogisticInputs in,
       Objective objective,
@@ -64,7 +106,17 @@ final class SampledPairs {
     double[] e = in.e;
     double[] u = in.u;
     if (direct && ratio) {
-      return directRatio(cdf, components, in, smoothing, beta, pairs, random, grad);
+      this.cdf = cdf;
+      this.components = components;
+      this.grad = grad;
+      seed = random.seed;
+      gamma = random.gamma;
+      loss = 0;
+      product = 1;
+      exponent = 0;
+      kernel.sampledPairs(this, in, smoothing, beta, pairs);
+      random.seed = seed;
+      return loss + (Math.log(product) + exponent * LN_2);
     }
     long seed = random.seed;
     long gamma = random.gamma;
@@ -119,27 +171,27 @@ final class SampledPairs {
     return loss + (Math.log(product) + exponent * LN_2);
   }
 
-  private double directRatio(
-      double[] cdf,
-      int components,
-      LogisticInputs in,
-      double smoothing,
-      double beta,
-      int pairs,
-      SplitMix random,
-      double[] grad) {
+  /**
+   * Pairs [from, to) of the direct draw in the ratio form, one at a time in plain Java, carrying
+   * the stream, loss, product and gradient sums in this object's fields: the scalar kernel's loop
+   * and the SIMD kernel's tail.
+   */
+  void scalarPairs(LogisticInputs in, double smoothing, double beta, int from, int to) {
     int n = responses;
     long[] firstTables = first;
     long[] secondTables = second;
+    double[] cdf = this.cdf;
+    int components = this.components;
     double[] a = in.a;
     double[] e = in.e;
     double[] u = in.u;
-    long seed = random.seed;
-    long gamma = random.gamma;
-    double loss = 0;
-    double product = 1;
-    long exponent = 0;
-    for (int i = 0; i < pairs; i++) {
+    double[] grad = this.grad;
+    long seed = this.seed;
+    long gamma = this.gamma;
+    double loss = this.loss;
+    double product = this.product;
+    long exponent = this.exponent;
+    for (int i = from; i < to; i++) {
       int k = 0;
       if (components > 1) {
         double pick = SplitMix.toDouble(SplitMix.mix64(seed += gamma));
@@ -162,8 +214,37 @@ final class SampledPairs {
       grad[y] += d;
       grad[y2] -= d;
     }
-    random.seed = seed;
-    return loss + (Math.log(product) + exponent * LN_2);
+    this.seed = seed;
+    this.loss = loss;
+    this.product = product;
+    this.exponent = exponent;
+  }
+
+  /**
+   * Adds a block of pairs whose responses, a_y + a_y', loss terms q u_y + (1 - q) u_y' and
+   * gradients were computed ahead (by the SIMD kernel) in {@link #ys}, {@link #y2s}, {@link
+   * #sums}, {@link #terms} and {@link #steps}: in pair order, as {@link #scalarPairs} adds them.
+   */
+  void addBlock(int count) {
+    double[] grad = this.grad;
+    double loss = this.loss;
+    double product = this.product;
+    long exponent = this.exponent;
+    for (int j = 0; j < count; j++) {
+      if (product < 1e-40 || product > 1e40) {
+        int p = Math.getExponent(product);
+        product = Math.scalb(product, -p);
+        exponent += p;
+      }
+      product *= sums[j];
+      loss -= terms[j];
+      double d = steps[j];
+      grad[ys[j]] += d;
+      grad[y2s[j]] -= d;
+    }
+    this.loss = loss;
+    this.product = product;
+    this.exponent = exponent;
   }
 
   /** Copies each component's packed alias tables side by side: component k at k * n. */
