@@ -20,8 +20,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The sampled step's draws and sums are fixed: a checksum of the parameter and loss bits after a
  * few steps equals the one the step gave when it drew pair by pair from per-prompt {@code
  * SplittableRandom.split()} streams (commit f152b8c), so bundled empirical results stay the same
- * bytes. Samplers cover the direct draw (uncapped, one or several components), the capped draws
- * (rejection and by row) and objectives without a logistic form.
+ * bytes, in both kernels. Samplers cover the direct draw (uncapped, one or several components; 300
+ * pairs also leave a partial vector of lanes), the capped draws (rejection and by row) and
+ * objectives without a logistic form.
  */
 class SampledStepGoldenTest {
 
@@ -41,15 +42,20 @@ class SampledStepGoldenTest {
   })
   void checksumsAreThoseOfThePairByPairDraws(
       String samplerId, String objectiveId, int threads, double rewardScale, long expected) {
-    assertEquals(
-        expected, checksum(sampler(samplerId), objective(objectiveId), threads, rewardScale));
+    for (String kernel : new String[] {"scalar", "simd"}) {
+      assertEquals(
+          expected,
+          checksum(sampler(samplerId), objective(objectiveId), threads, rewardScale, kernel),
+          kernel + " kernel");
+    }
   }
 
   /**
    * Parameter and loss bits after 6 sampled steps of 300 pairs on 3 prompts of 40 responses, with
    * rewards rewardScale * N(0, 1): small scales make dpo-mix-p-star's cap bind.
    */
-  static long checksum(Sampler sampler, Objective objective, int threads, double rewardScale) {
+  static long checksum(
+      Sampler sampler, Objective objective, int threads, double rewardScale, String kernel) {
     SplittableRandom r = new SplittableRandom(31);
     double[][] rewards = new double[3][40];
     for (double[] row : rewards) {
@@ -59,7 +65,8 @@ class SampledStepGoldenTest {
     }
     TabularProblem problem = new TabularProblem(rewards);
     long sum = 0;
-    try (PolicyBackend backend = new CpuBackendProvider().create(new BackendConfig(threads));
+    try (PolicyBackend backend = new CpuBackendProvider()
+                .create(new BackendConfig(threads).withOption("kernel", kernel));
         TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       double[] row = new double[40];
       for (int x = 0; x < 3; x++) {
