@@ -2,21 +2,25 @@ package dpo.backend.cpu;
 
 import dpo.api.objective.LogisticForm;
 import dpo.api.objective.Objective;
+import java.util.Arrays;
 
 /**
  * The pair loop of the sampled step for one prompt: draws {@code pairs} ordered pairs from the
  * sampler's weights, labels each with a Bernoulli(sigma(r_y - r_y')) draw and accumulates the
  * hard-label gradient and loss. One instance per thread (it holds the flat alias tables).
  *
- * <p>The random stream lives in two local longs (a {@link SplitMix}'s seed and gamma), so that
- * the four draws of a pair are register arithmetic rather than loads and stores of a generator's
- * field; uncapped samplers draw straight from flat copies of their alias tables, one load per side.
- * Capped samplers draw through {@link PairWeights#sample}, with the stream handed over and back.
- * Either way the draws, their order and the order of every floating-point sum are those of drawing
- * pair by pair from a {@code SplittableRandom}, so results are the same bits.
+ * <p>The random stream lives in two local longs (a {@link SplitMix}'s seed and gamma), so that the
+ * four draws of a pair are register arithmetic rather than loads and stores of a generator's field;
+ * uncapped samplers draw straight from flat copies of their alias tables, one load per side. The
+ * kernel runs those ({@link ExactKernel#sampledPairs}: the SIMD kernel a vector of pairs at a
+ * time). Capped samplers draw through {@link PairWeights#sample}, with the stream handed over and
+ * back, and objectives without a logistic form are called pair by pair. Either way the draws, their
+ * order and the order of every floating-point sum are those of drawing pair by pair from a {@code
+ * SplittableRandom}, so results are the same bits.
  */
 final class SampledPairs {
   private static final double LN_2 = Math.log(2);
+
   /** Pairs per block of {@link #addBlock}: a multiple of every vector length. */
   static final int BLOCK = 256;
 
@@ -27,12 +31,22 @@ final class SampledPairs {
 
   long[] second = new long[0];
 
+  /** The prompt's pair weights, its stream, and whether pairs come from the flat tables. */
+  PairWeights weights;
+
+  SplitMix stream;
+  boolean direct;
+
   /** The sampler's cumulative component shares and its number of components. */
   double[] cdf;
 
   int components;
 
-  /** The state of the direct loop: the stream, the loss sum and its product of a_y + a_y'. */
+  /**
+   * The state of the pair loop: the stream, the loss sum and, apart, the sum of log(a_y + a_y')
+   * kept as a product (mantissa in [1e-40, 2^k], binary exponent apart), so that the sampled loss
+   * costs no logarithm per pair.
+   */
   long seed;
 
   long gamma;
@@ -92,89 +106,56 @@ final class SampledPairs {
       int pairs,
       SplitMix random,
       double[] grad) {
-    int n = responses;
-    java.util.Arrays.fill(grad, 0, n, 0);
-    boolean direct = !w.capped();
-    int components = w.components();
+    Arrays.fill(grad, 0, responses, 0);
+    weights = w;
+    stream = random;
+    direct = !w.capped();
+    components = w.components();
+    cdf = w.shareCdf();
     if (direct) {
       flatten(w, components);
     }
-    long[] firstTables = first;
-    long[] secondTables = second;
-    double[] cdf = w.shareCdf();
-    double[] a = in.a;
-    double[] e = in.e;
-    double[] u = in.u;
-    if (direct && ratio) {
-      this.cdf = cdf;
-      this.components = components;
-      this.grad = grad;
-      seed = random.seed;
-      gamma = random.gamma;
-      loss = 0;
-      product = 1;
-      exponent = 0;
+    this.grad = grad;
+    seed = random.seed;
+    gamma = random.gamma;
+    loss = 0;
+    product = 1;
+    exponent = 0;
+    if (!ratio) {
+      objectivePairs(in, objective, pairs);
+    } else if (direct) {
       kernel.sampledPairs(this, in, smoothing, beta, pairs);
-      random.seed = seed;
-      return loss + (Math.log(product) + exponent * LN_2);
-    }
-    long seed = random.seed;
-    long gamma = random.gamma;
-    double loss = 0;
-    // Sum of log(a_y + a_y') kept as a product: mantissa in [1e-40, 2^k], binary exponent apart,
-    // so the sampled loss costs no logarithm per pair.
-    double product = 1;
-    long exponent = 0;
-    for (int i = 0; i < pairs; i++) {
-      int y;
-      int y2;
-      if (direct) {
-        int k = 0;
-        if (components > 1) {
-          k = PairWeights.component(cdf, components, SplitMix.toDouble(SplitMix.mix64(seed += gamma)));
-        }
-        y = AliasTable.pick(firstTables, k * n, n, SplitMix.mix64(seed += gamma));
-        y2 = AliasTable.pick(secondTables, k * n, n, SplitMix.mix64(seed += gamma));
-      } else {
-        random.seed = seed;
-        w.sample(random);
-        seed = random.seed;
-        y = w.first();
-        y2 = w.second();
-      }
-      double uniform = SplitMix.toDouble(SplitMix.mix64(seed += gamma));
-      double d;
-      if (ratio) {
-        // Label, sigmoid and loss as ratios of per-response exponentials: no exp per pair.
-        // The Bernoulli label as the sign bit of u (e_y + e_y') - e_y: no branch to mispredict.
-        double label = Double.doubleToRawLongBits(uniform * (e[y] + e[y2]) - e[y]) >>> 63;
-        double q = smoothing + (1 - 2 * smoothing) * label;
-        double sum = a[y] + a[y2];
-        if (product < 1e-40 || product > 1e40) {
-          int p = Math.getExponent(product);
-          product = Math.scalb(product, -p);
-          exponent += p;
-        }
-        product *= sum;
-        loss -= q * u[y] + (1 - q) * u[y2];
-        d = beta * (a[y] / sum - q);
-      } else {
-        double label = uniform < LogisticForm.sigmoid(in.rewards[y] - in.rewards[y2]) ? 1 : 0;
-        double h = in.theta[y] - in.theta[y2];
-        loss += objective.loss(h, label);
-        d = objective.derivative(h, label);
-      }
-      grad[y] += d;
-      grad[y2] -= d;
+    } else {
+      scalarPairs(in, smoothing, beta, 0, pairs);
     }
     random.seed = seed;
     return loss + (Math.log(product) + exponent * LN_2);
   }
 
+  /** Pairs through the objective's interface, with Bernoulli labels from sigmoid(r_y - r_y'). */
+  private void objectivePairs(LogisticInputs in, Objective objective, int pairs) {
+    SplitMix random = stream;
+    random.seed = seed;
+    for (int i = 0; i < pairs; i++) {
+      weights.sample(random);
+      int y = weights.first();
+      int y2 = weights.second();
+      double label =
+          random.nextDouble() < LogisticForm.sigmoid(in.rewards[y] - in.rewards[y2]) ? 1 : 0;
+      double h = in.theta[y] - in.theta[y2];
+      loss += objective.loss(h, label);
+      double d = objective.derivative(h, label);
+      grad[y] += d;
+      grad[y2] -= d;
+    }
+    seed = random.seed;
+  }
+
   /**
-   * Pairs [from, to) of the direct draw in the ratio form, one at a time in plain Java, carrying
-   * the stream, loss, product and gradient sums in this object's fields: the scalar kernel's loop
-   * and the SIMD kernel's tail.
+   * Pairs [from, to) in the ratio form, one at a time in plain Java, carrying the stream, loss,
+   * product and gradient sums in this object's fields: the scalar kernel's loop, the SIMD kernel's
+   * tail, and the loop of capped samplers (drawn by {@link PairWeights#sample}, the stream handed
+   * over and back).
    */
   void scalarPairs(LogisticInputs in, double smoothing, double beta, int from, int to) {
     int n = responses;
@@ -186,19 +167,30 @@ final class SampledPairs {
     double[] e = in.e;
     double[] u = in.u;
     double[] grad = this.grad;
+    boolean direct = this.direct;
     long seed = this.seed;
     long gamma = this.gamma;
     double loss = this.loss;
     double product = this.product;
     long exponent = this.exponent;
     for (int i = from; i < to; i++) {
-      int k = 0;
-      if (components > 1) {
-        double pick = SplitMix.toDouble(SplitMix.mix64(seed += gamma));
-        k = PairWeights.component(cdf, components, pick);
+      int y;
+      int y2;
+      if (direct) {
+        int k = 0;
+        if (components > 1) {
+          double pick = SplitMix.toDouble(SplitMix.mix64(seed += gamma));
+          k = PairWeights.component(cdf, components, pick);
+        }
+        y = AliasTable.pick(firstTables, k * n, n, SplitMix.mix64(seed += gamma));
+        y2 = AliasTable.pick(secondTables, k * n, n, SplitMix.mix64(seed += gamma));
+      } else {
+        stream.seed = seed;
+        weights.sample(stream);
+        seed = stream.seed;
+        y = weights.first();
+        y2 = weights.second();
       }
-      int y = AliasTable.pick(firstTables, k * n, n, SplitMix.mix64(seed += gamma));
-      int y2 = AliasTable.pick(secondTables, k * n, n, SplitMix.mix64(seed += gamma));
       double uniform = SplitMix.toDouble(SplitMix.mix64(seed += gamma));
       double label = Double.doubleToRawLongBits(uniform * (e[y] + e[y2]) - e[y]) >>> 63;
       double q = smoothing + (1 - 2 * smoothing) * label;
@@ -222,8 +214,8 @@ final class SampledPairs {
 
   /**
    * Adds a block of pairs whose responses, a_y + a_y', loss terms q u_y + (1 - q) u_y' and
-   * gradients were computed ahead (by the SIMD kernel) in {@link #ys}, {@link #y2s}, {@link
-   * #sums}, {@link #terms} and {@link #steps}: in pair order, as {@link #scalarPairs} adds them.
+   * gradients were computed ahead (by the SIMD kernel) in {@link #ys}, {@link #y2s}, {@link #sums},
+   * {@link #terms} and {@link #steps}: in pair order, as {@link #scalarPairs} adds them.
    */
   void addBlock(int count) {
     double[] grad = this.grad;

@@ -211,12 +211,11 @@ final class SimdKernel extends ExactKernel {
    * its pair number p, so every lane generates its own (mix64 on long lanes); components, alias
    * picks (gathers of the packed tables), labels, a_y + a_y', loss terms and gradients are computed
    * in lanes with the same operations as the scalar loop, then {@link SampledPairs#addBlock} adds
-   * them in pair order. Samplers with one component draw 3 numbers per pair and leftover pairs
-   * run through the scalar loop.
+   * them in pair order. Samplers with one component draw 3 numbers per pair and leftover pairs run
+   * through the scalar loop.
    */
   @Override
-  void sampledPairs(
-      SampledPairs s, LogisticInputs in, double smoothing, double beta, int count) {
+  void sampledPairs(SampledPairs s, LogisticInputs in, double smoothing, double beta, int count) {
     int lanes = SPECIES.length();
     int components = s.components;
     if (components == 1 || LONGS.length() != lanes || INTS.length() != lanes) {
@@ -260,7 +259,9 @@ final class SimdKernel extends ExactKernel {
         LongVector k = LongVector.zero(LONGS);
         for (int i = 0; i < components - 1; i++) {
           // 1 where pick >= cdf[i]: 1 - the sign bit of pick - cdf[i] (as the scalar loop).
-          k = k.sub(pick.sub(cdf[i]).reinterpretAsLongs().lanewise(VectorOperators.LSHR, 63)).add(1);
+          k =
+              k.sub(pick.sub(cdf[i]).reinterpretAsLongs().lanewise(VectorOperators.LSHR, 63))
+                  .add(1);
         }
         LongVector offset = k.mul(n);
         // AliasTable.pick: the column from the high half, the packed entry looked up (scalar loads:
@@ -283,7 +284,8 @@ final class SimdKernel extends ExactKernel {
                 .lanewise(VectorOperators.LSHR, 33)
                 .blend(
                     column,
-                    z.and(0xFFFFFFFFL).compare(VectorOperators.LT, entry.and(AliasTable.THRESHOLD)));
+                    z.and(0xFFFFFFFFL)
+                        .compare(VectorOperators.LT, entry.and(AliasTable.THRESHOLD)));
         z = pair.add(3 * gamma);
         z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(M1);
         z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(M2);
@@ -300,7 +302,8 @@ final class SimdKernel extends ExactKernel {
                 .lanewise(VectorOperators.LSHR, 33)
                 .blend(
                     column,
-                    z.and(0xFFFFFFFFL).compare(VectorOperators.LT, entry.and(AliasTable.THRESHOLD)));
+                    z.and(0xFFFFFFFFL)
+                        .compare(VectorOperators.LT, entry.and(AliasTable.THRESHOLD)));
         z = pair.add(4 * gamma);
         z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(M1);
         z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(M2);

@@ -65,7 +65,8 @@ class SampledStepGoldenTest {
     }
     TabularProblem problem = new TabularProblem(rewards);
     long sum = 0;
-    try (PolicyBackend backend = new CpuBackendProvider()
+    try (PolicyBackend backend =
+            new CpuBackendProvider()
                 .create(new BackendConfig(threads).withOption("kernel", kernel));
         TabularPolicy policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem)) {
       double[] row = new double[40];
