@@ -207,12 +207,13 @@ final class SimdKernel extends ExactKernel {
   }
 
   /**
-   * The sampled pairs in blocks: the draws of lane j's pair come from seed + (4 p + 1..4) gamma for
-   * its pair number p, so every lane generates its own (mix64 on long lanes); components, alias
-   * picks (gathers of the packed tables), labels, a_y + a_y', loss terms and gradients are computed
-   * in lanes with the same operations as the scalar loop, then {@link SampledPairs#addBlock} adds
-   * them in pair order. Samplers with one component draw 3 numbers per pair and leftover pairs run
-   * through the scalar loop.
+   * The sampled pairs in blocks: the draws of pair p come from seed + (4 p + 1..4) gamma, so every
+   * lane generates its own (mix64 on long lanes); components, alias picks, labels, a_y + a_y', loss
+   * terms and gradients are computed in lanes with the same operations as the scalar loop (table
+   * entries and per-response values are loaded per lane into scratch arrays: JDK 17 boxes some of
+   * these gathers), then {@link SampledPairs#addBlock} adds them in pair order, as the scalar loop
+   * adds them. Samplers with one component (3 draws per pair), vector shapes without a matching int
+   * species, and the pairs left over after the last whole vector run the scalar loop.
    */
   @Override
   void sampledPairs(SampledPairs s, LogisticInputs in, double smoothing, double beta, int count) {
@@ -264,8 +265,7 @@ final class SimdKernel extends ExactKernel {
                   .add(1);
         }
         LongVector offset = k.mul(n);
-        // AliasTable.pick: the column from the high half, the packed entry looked up (scalar loads:
-        // JDK 17 boxes some gathers), the column
+        // AliasTable.pick: the column from the high half, the packed entry looked up, the column
         // kept where the low half is below its threshold, else its alias.
         z = pair.add(2 * gamma);
         z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(M1);
