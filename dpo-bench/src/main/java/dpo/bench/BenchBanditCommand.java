@@ -22,6 +22,8 @@ import dpo.core.provenance.RunRecord;
 import dpo.core.registry.BackendFacets;
 import jakarta.inject.Inject;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -346,7 +348,12 @@ final class BenchBanditCommand implements Callable<Integer> {
     }
   }
 
-  /** Warm up for {@code seconds}, then time at least three calls for {@code seconds}. */
+  /**
+   * Warm up for {@code seconds}, then time at least three calls for {@code seconds}: wall seconds
+   * per call, calls, and the calling thread's CPU seconds per call (NaN where the JVM cannot
+   * measure it). A one-thread variant computes on the calling thread, so its CPU seconds are its
+   * work alone, which on a loaded machine is the steadier figure.
+   */
   private double[] time(Runnable step) {
     long warmEnd = System.nanoTime() + (long) (seconds * 1e9);
     int warm = 0;
@@ -354,7 +361,10 @@ final class BenchBanditCommand implements Callable<Integer> {
       step.run();
       warm++;
     }
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    boolean cpu = threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
     int n = 0;
+    long cpuBegin = cpu ? threads.getCurrentThreadCpuTime() : 0;
     long begin = System.nanoTime();
     long end;
     do {
@@ -362,7 +372,8 @@ final class BenchBanditCommand implements Callable<Integer> {
       n++;
       end = System.nanoTime();
     } while (n < 3 || end - begin < seconds * 1e9);
-    return new double[] {(end - begin) / 1e9 / n, n};
+    double cpuSeconds = cpu ? (threads.getCurrentThreadCpuTime() - cpuBegin) / 1e9 / n : Double.NaN;
+    return new double[] {(end - begin) / 1e9 / n, n, cpuSeconds};
   }
 
   private Map<String, Object> row(String variant, int threads, String kernel, double[] timing) {
@@ -378,6 +389,9 @@ final class BenchBanditCommand implements Callable<Integer> {
     }
     row.put("seconds_per_step", timing[0]);
     row.put("steps_timed", (int) timing[1]);
+    if (threads == 1 && !Double.isNaN(timing[2])) {
+      row.put("cpu_seconds_per_step", timing[2]);
+    }
     return row;
   }
 
@@ -399,6 +413,9 @@ final class BenchBanditCommand implements Callable<Integer> {
             });
     Map<String, Object> row = row("metrics-1-thread", 1, "scalar", timing);
     row.put("seconds_per_pass", row.remove("seconds_per_step"));
+    if (row.containsKey("cpu_seconds_per_step")) {
+      row.put("cpu_seconds_per_pass", row.remove("cpu_seconds_per_step"));
+    }
     row.put("java", System.getProperty("java.version"));
     row.put("checksum", sink[0]);
     return row;

@@ -71,6 +71,13 @@ class BenchBanditCommandTest {
       assertEquals(33, r.get("responses").asInt());
       double seconds = r.get("seconds_per_step").asDouble();
       assertTrue(seconds > 0);
+      // A one-thread row also gives its thread's CPU time, which cannot exceed its wall time.
+      if (r.get("threads").asInt() == 1) {
+        double cpu = r.get("cpu_seconds_per_step").asDouble();
+        assertTrue(cpu > 0 && cpu <= seconds * 1.05 + 1e-3, r.toString());
+      } else {
+        assertTrue(r.get("cpu_seconds_per_step") == null, r.toString());
+      }
       // Throughput is the X * Y * Y ordered pairs of a step over its time.
       assertEquals(
           4.0 * 33 * 33 / seconds, r.get("pair_evals_per_second").asDouble(), 1e-6 / seconds);

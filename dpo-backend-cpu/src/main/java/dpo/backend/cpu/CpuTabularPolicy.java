@@ -39,11 +39,10 @@ final class CpuTabularPolicy implements TabularPolicy {
   private final double[] rewardSpread;
 
   private final double logReference;
-  private static final double LN_2 = Math.log(2);
   private final ThreadLocal<Workspace> workspaces;
   private final double[] promptLoss;
   private final double[] promptStep;
-  private final SplittableRandom[] streams;
+  private final SplitMix[] streams;
   private int steps;
   private boolean closed;
 
@@ -66,7 +65,10 @@ final class CpuTabularPolicy implements TabularPolicy {
     this.workspaces = ThreadLocal.withInitial(() -> new Workspace(responses));
     this.promptLoss = new double[prompts];
     this.promptStep = new double[prompts];
-    this.streams = new SplittableRandom[prompts];
+    this.streams = new SplitMix[prompts];
+    for (int x = 0; x < prompts; x++) {
+      streams[x] = new SplitMix();
+    }
   }
 
   /** Per-thread buffers, reused across prompts and steps. */
@@ -77,6 +79,7 @@ final class CpuTabularPolicy implements TabularPolicy {
     final double[] sums = new double[2];
     final PairWeights weights;
     final LogisticInputs inputs;
+    final SampledPairs pairs;
 
     Workspace(int responses) {
       logPolicy = new double[responses];
@@ -84,6 +87,7 @@ final class CpuTabularPolicy implements TabularPolicy {
       gradient = new double[responses];
       weights = new PairWeights(responses);
       inputs = new LogisticInputs(responses);
+      pairs = new SampledPairs(responses);
     }
   }
 
@@ -144,7 +148,7 @@ final class CpuTabularPolicy implements TabularPolicy {
     }
     // Split in prompt order before going parallel: each prompt's stream is fixed by the seed.
     for (int x = 0; x < prompts; x++) {
-      streams[x] = random.split();
+      streams[x].splitFrom(random);
     }
     Optional<LogisticForm> form = objective.logisticForm();
     run(x -> sampledPrompt(x, sampler, objective, form.orElse(null), stepSize, pairs, streams[x]));
@@ -208,7 +212,7 @@ final class CpuTabularPolicy implements TabularPolicy {
       LogisticForm form,
       StepSize stepSize,
       int pairs,
-      SplittableRandom random) {
+      SplitMix random) {
     Workspace ws = workspaces.get();
     double beta = objective.beta();
     PairWeights weights = prepare(ws, x, sampler, beta);
@@ -217,43 +221,9 @@ final class CpuTabularPolicy implements TabularPolicy {
     boolean ratio = form != null && in.ratioSafe;
     double smoothing = form == null ? 0 : form.labelSmoothing();
     double[] grad = ws.gradient;
-    Arrays.fill(grad, 0);
-    double loss = 0;
-    // Sum of log(a_y + a_y') kept as a product: mantissa in [1e-40, 2^k], binary exponent apart,
-    // so the sampled loss costs no logarithm per pair.
-    double product = 1;
-    long exponent = 0;
     weights.prepareSampling();
-    for (int i = 0; i < pairs; i++) {
-      weights.sample(random);
-      int y = weights.first();
-      int y2 = weights.second();
-      double u = random.nextDouble();
-      double d;
-      if (ratio) {
-        // Label, sigmoid and loss as ratios of per-response exponentials: no exp per pair.
-        // The Bernoulli label as the sign bit of u (e_y + e_y') - e_y: no branch to mispredict.
-        double label = Double.doubleToRawLongBits(u * (in.e[y] + in.e[y2]) - in.e[y]) >>> 63;
-        double q = smoothing + (1 - 2 * smoothing) * label;
-        double sum = in.a[y] + in.a[y2];
-        if (product < 1e-40 || product > 1e40) {
-          int e = Math.getExponent(product);
-          product = Math.scalb(product, -e);
-          exponent += e;
-        }
-        product *= sum;
-        loss -= q * in.u[y] + (1 - q) * in.u[y2];
-        d = beta * (in.a[y] / sum - q);
-      } else {
-        double label = u < LogisticForm.sigmoid(in.rewards[y] - in.rewards[y2]) ? 1 : 0;
-        double h = in.theta[y] - in.theta[y2];
-        loss += objective.loss(h, label);
-        d = objective.derivative(h, label);
-      }
-      grad[y] += d;
-      grad[y2] -= d;
-    }
-    loss += Math.log(product) + exponent * LN_2;
+    double loss =
+        ws.pairs.run(kernel, weights, in, objective, ratio, smoothing, beta, pairs, random, grad);
     double inv = 1.0 / pairs;
     for (int y = 0; y < responses; y++) {
       grad[y] *= inv;

@@ -26,6 +26,17 @@ abstract class ExactKernel {
   abstract String name();
 
   /**
+   * The sampled step's pairs of one prompt for an uncapped sampler in the ratio form (the state in
+   * {@code pairs}, see {@link SampledPairs}): the same draws and the same sums, bit for bit, in
+   * every kernel. Here one pair at a time; the SIMD kernel draws and evaluates a block of pairs in
+   * lanes and adds them in order.
+   */
+  void sampledPairs(
+      SampledPairs pairs, LogisticInputs in, double smoothing, double beta, int count) {
+    pairs.scalarPairs(in, smoothing, beta, 0, count);
+  }
+
+  /**
    * The ratio-form terms of row y for every y' > y, with the row's weights already in {@code
    * in.weight}: adds the row's gradient sum, weight sum and loss sum to {@code acc[0..2]} and
    * subtracts each pair's gradient from grad[y'].

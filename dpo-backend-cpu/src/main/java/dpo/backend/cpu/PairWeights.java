@@ -5,7 +5,6 @@ import dpo.api.sampler.Sampler;
 import dpo.api.sampler.Tilt;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * A sampler realised on one prompt of a tabular policy. The unnormalised pair weight is kept in a
@@ -319,7 +318,7 @@ final class PairWeights {
    * @see #first()
    * @see #second()
    */
-  void sample(SplittableRandom random) {
+  void sample(SplitMix random) {
     if (!aliasReady) {
       prepareSampling();
     }
@@ -354,20 +353,48 @@ final class PairWeights {
     aliasReady = true;
   }
 
-  /** A component index drawn by share; counting thresholds passed keeps it free of branches. */
-  private int component(SplittableRandom random) {
+  /** A component index drawn by share. */
+  private int component(SplitMix random) {
     if (components == 1) {
       return 0;
     }
-    double u = random.nextDouble();
+    return component(shareCdf, components, random.nextDouble());
+  }
+
+  /**
+   * The component that the uniform {@code u} picks from the cumulative shares: the number of
+   * thresholds it reaches, counted from the sign of u - cdf (+0 when equal, never -0 for finite
+   * doubles) rather than with a comparison the compiler might make a mispredicted branch.
+   */
+  static int component(double[] cdf, int components, double u) {
     int k = 0;
     for (int i = 0; i < components - 1; i++) {
-      k += u >= shareCdf[i] ? 1 : 0;
+      k += (int) (~Double.doubleToRawLongBits(u - cdf[i]) >>> 63);
     }
     return k;
   }
 
-  private boolean acceptCapped(int y, int y2, SplittableRandom random) {
+  /** Whether the sampler caps the pair weights (then pairs are drawn with rejection or by row). */
+  boolean capped() {
+    return capped;
+  }
+
+  /** The cumulative component shares (read-only), for {@link #component(double[], int, double)}. */
+  double[] shareCdf() {
+    return shareCdf;
+  }
+
+  /** The alias table of component k's first response, after {@link #prepareSampling()}. */
+  AliasTable firstTable(int k) {
+    return firstDraw[k];
+  }
+
+  /** The alias table of component k's second response, after {@link #prepareSampling()}. */
+  AliasTable secondTable(int k) {
+    return secondDraw[k];
+  }
+
+  private boolean acceptCapped(int y, int y2, SplitMix random) {
     double c = uncappedRelative(y, y2);
     return c <= relativeCap || random.nextDouble() * c < relativeCap;
   }
@@ -390,7 +417,7 @@ final class PairWeights {
     return c;
   }
 
-  private void sampleByRow(SplittableRandom random) {
+  private void sampleByRow(SplitMix random) {
     double target = random.nextDouble() * rowCdf[responses - 1];
     int lo = 0;
     int hi = responses - 1;

@@ -192,7 +192,8 @@ class PairWeightsTest {
         w.prepare(sampler(id), logSoftmax(t), -Math.log(Y), rewards, BETA);
         int n = 400_000;
         long[] counts = new long[Y * Y];
-        SplittableRandom r = new SplittableRandom(99);
+        SplitMix r = new SplitMix();
+        r.splitFrom(new SplittableRandom(99));
         for (int i = 0; i < n; i++) {
           w.sample(r);
           counts[w.first() * Y + w.second()]++;

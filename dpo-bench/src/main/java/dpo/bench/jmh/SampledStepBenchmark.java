@@ -33,7 +33,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  *   baseline  a step with a single pair per prompt: the per-prompt fixed cost (softmax, tilts,
  *             alias tables), to subtract from the full step.
- *   sampled   the full step with `pairs` pairs per prompt.
+ *   sampled   the full step with `pairs` pairs per prompt, with the default (SIMD) kernel: for
+ *             uncapped samplers it draws and evaluates a vector of pairs in lanes.
+ *   sampledScalar  the same step with the scalar kernel, one pair at a time (the loop the SIMD
+ *             kernel replaced); both give the same bits, so sampledScalar / sampled is the
+ *             speed-up of the lanes.
  *
  * How to run: ./dpo jmh SampledStep
  */
@@ -61,6 +65,8 @@ public class SampledStepBenchmark {
 
   private PolicyBackend backend;
   private TabularPolicy policy;
+  private PolicyBackend scalarBackend;
+  private TabularPolicy scalarPolicy;
   private Sampler pairSampler;
   private Objective objective;
   private final SplittableRandom random = new SplittableRandom(42);
@@ -71,12 +77,12 @@ public class SampledStepBenchmark {
     DpoRuntime runtime = DpoRuntime.builder().build();
     pairSampler = runtime.samplers().get(sampler).create();
     objective = runtime.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(3));
+    var problem = BanditExperiment.gaussianRewards(prompts, responses, 1234567);
     backend = runtime.backends().get("cpu").create(new BackendConfig(1));
-    policy =
-        backend
-            .tabularPolicies()
-            .orElseThrow()
-            .newTabularPolicy(BanditExperiment.gaussianRewards(prompts, responses, 1234567));
+    policy = backend.tabularPolicies().orElseThrow().newTabularPolicy(problem);
+    scalarBackend =
+        runtime.backends().get("cpu").create(new BackendConfig(1).withOption("kernel", "scalar"));
+    scalarPolicy = scalarBackend.tabularPolicies().orElseThrow().newTabularPolicy(problem);
   }
 
   @Benchmark
@@ -89,9 +95,16 @@ public class SampledStepBenchmark {
     return policy.sampledStep(pairSampler, objective, step, pairs, random);
   }
 
+  @Benchmark
+  public StepReport sampledScalar() {
+    return scalarPolicy.sampledStep(pairSampler, objective, step, pairs, random);
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() {
     policy.close();
     backend.close();
+    scalarPolicy.close();
+    scalarBackend.close();
   }
 }
