@@ -311,6 +311,15 @@ class UserErrorsTest {
             withOut("align", "--engine", "sparc")),
         row(
             2,
+            "dpo align: --distribute runs needs --engine spark (now --engine local); add --engine"
+                + " spark or drop --distribute",
+            withOut("align", "--distribute", "runs")),
+        row(
+            2,
+            "dpo align: --distribute must be generation or runs, got 'seeds'",
+            withOut("align", "--engine", "spark", "--distribute", "seeds")),
+        row(
+            2,
             "dpo align: --sampler-option simplemix.on-policy: on-policy must be a probability in"
                 + " [0, 1], got '2'",
             withOut(

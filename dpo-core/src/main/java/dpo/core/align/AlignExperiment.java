@@ -500,7 +500,9 @@ public final class AlignExperiment {
     runtime.objectives().get(config.objective());
     runtime.oracles().get(config.oracle());
     samplers(config);
-    if (!config.engine().id().equals(LocalGeneration.ID)) {
+    if (config.engine().distributesRuns()) {
+      runDistributor(config.engine().id());
+    } else if (!config.engine().id().equals(LocalGeneration.ID)) {
       engineProvider(config.engine().id());
     }
   }
