@@ -158,7 +158,7 @@ class UserErrorsTest {
                 + unknownKey
                 + " (sed): unknown key 'sed'; the keys are dpo bandit's options without the"
                 + " dashes: prompts, responses, beta, seed, samplers, mode, steps, lr, pairs,"
-                + " objective, backend, threads",
+                + " objective, backend, threads, device",
             withOut("sweep", "--grid", unknownKey)),
         row(
             2,

@@ -563,10 +563,16 @@ public final class AlignExperiment {
                                 + " driver and every worker share (the same path on each), e.g."
                                 + " an NFS mount"));
         results.computeIfAbsent(sampler, k -> new ArrayList<>()).add(evals);
+        progress.endRun(
+            String.format(
+                java.util.Locale.ROOT,
+                "%s seed %d: reward %.3f -> %.3f",
+                sampler,
+                seed,
+                evals.get(0).reward(),
+                evals.get(evals.size() - 1).reward()));
       }
     }
-    progress.endRun(
-        config.samplers().size() * config.seeds() + " runs finished in " + abs.resolve("runs"));
   }
 
   /** The distributor of an engine id, or the reason it cannot run here. */

@@ -1,5 +1,6 @@
 package dpo.spark.align;
 
+import dpo.api.DpoException;
 import dpo.core.align.AlignExperiment;
 import dpo.core.align.GenerationEngineProvider;
 import dpo.core.align.RunDistributor;
@@ -68,7 +69,24 @@ public final class SparkRuns implements RunDistributor {
       spark
           .parallelize(todo, todo.size())
           .foreach(run -> run.execute(form, data, outText, models.get(run.seed()).value()));
+    } catch (Exception e) { // SparkException is checked, but Scala does not declare it
+      throw taskFailure(e);
     }
+  }
+
+  /**
+   * The project's own exception (a bad setting, a diverged run, ...) that failed a task, as the
+   * task threw it, so that the command reports it in one line; else the job's failure.
+   */
+  static RuntimeException taskFailure(Exception failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof DpoException own) {
+        return own;
+      }
+    }
+    return failure instanceof RuntimeException r
+        ? r
+        : new IllegalStateException("the Spark job of the runs failed: " + failure.getMessage(), failure);
   }
 
   /** One run: a seed and a sampler. */
