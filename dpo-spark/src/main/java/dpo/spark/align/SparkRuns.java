@@ -86,7 +86,8 @@ public final class SparkRuns implements RunDistributor {
     }
     return failure instanceof RuntimeException r
         ? r
-        : new IllegalStateException("the Spark job of the runs failed: " + failure.getMessage(), failure);
+        : new IllegalStateException(
+            "the Spark job of the runs failed: " + failure.getMessage(), failure);
   }
 
   /** One run: a seed and a sampler. */
