@@ -257,14 +257,21 @@ public final class AlignExperiment {
     }
   }
 
-  /** Where each seed's initial model (the reference) comes from. */
-  public sealed interface Reference {
+  /**
+   * Where each seed's initial model (the reference) comes from. Serialisable (for the tasks of a
+   * {@link RunDistributor}) when a supervised reference's tokenizer is.
+   */
+  public sealed interface Reference extends java.io.Serializable {
     /**
      * A checkpoint folder (model files and tokenizer.json), the same for every seed.
      *
      * @param model the folder
      */
-    record Checkpoint(Path model) implements Reference {}
+    record Checkpoint(Path model) implements Reference {
+      private Object writeReplace() {
+        return new SerialReference(model.toString(), null, 0, 0, 0, null, null, null, null);
+      }
+    }
 
     /**
      * A fresh model trained per seed by supervised fine-tuning on demonstrations; cached under
@@ -291,6 +298,25 @@ public final class AlignExperiment {
         String architecture,
         String preset)
         implements Reference {
+      private Object writeReplace() {
+        return new SerialReference(
+            null,
+            new int[] {
+              shape.vocabularySize(),
+              shape.width(),
+              shape.layers(),
+              shape.heads(),
+              shape.contextLength()
+            },
+            steps,
+            learningRate,
+            batch,
+            tokenizer,
+            tokenizerJson,
+            architecture,
+            preset);
+      }
+
       /** Checks that a preset comes with its architecture. */
       public Supervised {
         if ((architecture == null) != (preset == null)) {
@@ -318,6 +344,33 @@ public final class AlignExperiment {
           byte[] tokenizerJson) {
         this(shape, steps, learningRate, batch, tokenizer, tokenizerJson, null, null);
       }
+    }
+  }
+
+  /** The serialised form of a {@link Reference}: a path as text, a shape as its numbers. */
+  private record SerialReference(
+      String model,
+      int[] shape,
+      int steps,
+      double learningRate,
+      int batch,
+      Tokenizer tokenizer,
+      byte[] tokenizerJson,
+      String architecture,
+      String preset)
+      implements java.io.Serializable {
+    private Object readResolve() {
+      return model != null
+          ? new Reference.Checkpoint(Path.of(model))
+          : new Reference.Supervised(
+              new ModelConfig(shape[0], shape[1], shape[2], shape[3], shape[4]),
+              steps,
+              learningRate,
+              batch,
+              tokenizer,
+              tokenizerJson,
+              architecture,
+              preset);
     }
   }
 
