@@ -2,10 +2,14 @@ package dpo.spark.align;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dpo.api.ConfigurationException;
 import dpo.core.align.AlignExperiment;
+import dpo.core.align.GenerationEngineProvider;
 import dpo.core.align.OnlineDpoLoop;
+import dpo.core.align.RunDistributor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -51,6 +55,46 @@ class SparkRunsTest {
         expected.evaluations(),
         AlignRuns.run(AlignRuns.config(RUNS, 1, null, 0), spark).evaluations());
     assertEquals(metrics, AlignRuns.metrics(spark));
+  }
+
+  @Test
+  void aRunFolderTheTasksDidNotWriteIsReportedInOneLine() {
+    // A distributor whose tasks write nowhere the driver sees, as on a cluster without shared
+    // storage.
+    Path out = tmp.resolve("unshared");
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                AlignRuns.run(
+                    AlignRuns.config(
+                        new AlignExperiment.Engine("nowhere", null, AlignExperiment.Engine.RUNS),
+                        1,
+                        null,
+                        0),
+                    out));
+    assertEquals(
+        AlignExperiment.runFolder(out.toAbsolutePath(), "mix-p-on-policy", 1)
+            + " is missing or unfinished after the nowhere job; with a cluster master --out must"
+            + " be a folder that the driver and every worker share (the same path on each), e.g."
+            + " an NFS mount",
+        e.getMessage());
+  }
+
+  /** Runs nothing. */
+  public static final class Nowhere implements RunDistributor {
+    @Override
+    public String id() {
+      return "nowhere";
+    }
+
+    @Override
+    public void runAll(
+        GenerationEngineProvider.Setup setup,
+        AlignExperiment.Config config,
+        AlignExperiment.Inputs inputs,
+        Path out,
+        Map<Long, Path> initials) {}
   }
 
   @Test
