@@ -377,6 +377,18 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   String master;
 
   @Option(
+      names = "--distribute",
+      paramLabel = "generation|runs",
+      defaultValue = "generation",
+      description =
+          "With --engine spark, what runs as Spark tasks: generation (each iteration's generation"
+              + " and scoring, training here) or runs (every seed x sampler run whole, one task"
+              + " each, after this JVM made each seed's reference; --out must then be on storage"
+              + " that the driver and every worker share). The results are the same (default:"
+              + " ${DEFAULT-VALUE}).")
+  String distribute;
+
+  @Option(
       names = "--quick",
       description =
           "A small configuration for smoke tests and CI: 2 seeds, 2 iterations, 64 train"
@@ -469,7 +481,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             reference,
             stopAfter,
             adapters.lora(),
-            new AlignExperiment.Engine(engine, master),
+            new AlignExperiment.Engine(engine, master, distribute),
             protocol.equals("default") ? null : PAPER_FIRST_ITERATION,
             samplerOptions());
     AlignExperiment experiment = this.experiment.get();
@@ -819,6 +831,18 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
           "--master applies only with --engine spark (now --engine "
               + engine
               + "); add --engine spark or drop --master");
+    }
+    if (!distribute.equals(AlignExperiment.Engine.GENERATION)
+        && !distribute.equals(AlignExperiment.Engine.RUNS)) {
+      throw new ParameterException(
+          spec.commandLine(), "--distribute must be generation or runs, got '" + distribute + "'");
+    }
+    if (distribute.equals(AlignExperiment.Engine.RUNS) && !engine.equals("spark")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--distribute runs needs --engine spark (now --engine "
+              + engine
+              + "); add --engine spark or drop --distribute");
     }
     if (promptsFile != null && (oracleId == null || model == null)) {
       throw new ParameterException(

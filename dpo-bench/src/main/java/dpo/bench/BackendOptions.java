@@ -1,6 +1,7 @@
 package dpo.bench;
 
 import dpo.api.backend.BackendConfig;
+import dpo.core.bandit.BanditOptions;
 import picocli.CommandLine.Option;
 
 /**
@@ -10,7 +11,7 @@ import picocli.CommandLine.Option;
  */
 final class BackendOptions {
   /** The device a backend picks by itself: a GPU when one is present, else the CPU. */
-  static final String AUTO = "auto";
+  static final String AUTO = BanditOptions.DEVICE;
 
   @Option(
       names = "--device",
@@ -39,7 +40,6 @@ final class BackendOptions {
    * @throws dpo.api.ConfigurationException naming {@code threads} if it is negative
    */
   BackendConfig config() {
-    BackendConfig config = new BackendConfig(threads);
-    return device.equals(AUTO) ? config : config.withOption("device", device);
+    return BanditOptions.backendConfig(threads, device);
   }
 }

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
       "",
       "The grid is a JSON object whose keys are dpo bandit's options without the dashes"
           + " (samplers, seed, beta, lr, mode, steps, prompts, responses, pairs, objective,"
-          + " backend, threads), each with a list of values; 'samplers' takes one sampler id per"
+          + " backend, threads, device; not rewards), each with a list of values; 'samplers'"
+          + " takes one sampler id per"
           + " value. A cell computes exactly what 'dpo bandit' computes for its options.",
       "",
       "Writes to --out: cells/ID.json per finished cell (a rerun computes only the missing"

@@ -158,7 +158,7 @@ class UserErrorsTest {
                 + unknownKey
                 + " (sed): unknown key 'sed'; the keys are dpo bandit's options without the"
                 + " dashes: prompts, responses, beta, seed, samplers, mode, steps, lr, pairs,"
-                + " objective, backend, threads",
+                + " objective, backend, threads, device",
             withOut("sweep", "--grid", unknownKey)),
         row(
             2,
@@ -309,6 +309,15 @@ class UserErrorsTest {
             2,
             "dpo align: --engine: unknown engine 'sparc'; engines here: local",
             withOut("align", "--engine", "sparc")),
+        row(
+            2,
+            "dpo align: --distribute runs needs --engine spark (now --engine local); add --engine"
+                + " spark or drop --distribute",
+            withOut("align", "--distribute", "runs")),
+        row(
+            2,
+            "dpo align: --distribute must be generation or runs, got 'seeds'",
+            withOut("align", "--engine", "spark", "--distribute", "seeds")),
         row(
             2,
             "dpo align: --sampler-option simplemix.on-policy: on-policy must be a probability in"

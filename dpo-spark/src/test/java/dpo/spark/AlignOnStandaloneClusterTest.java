@@ -44,6 +44,22 @@ class AlignOnStandaloneClusterTest {
       assertTrue(
           Files.readString(spark.resolve(SparkSessions.LOG_FILE)).contains(cluster.masterUrl()),
           "the driver connected to the cluster");
+
+      // Whole runs as tasks of the Worker's executor, which writes the run folders.
+      Path runs = tmp.resolve("runs");
+      settings.forEach(System::setProperty);
+      try {
+        got =
+            AlignRuns.run(
+                new AlignExperiment.Engine(
+                    "spark", cluster.masterUrl(), AlignExperiment.Engine.RUNS),
+                runs);
+      } finally {
+        settings.keySet().forEach(System::clearProperty);
+      }
+      assertEquals(workers, AlignRuns.workersCreatedHere());
+      assertEquals(expected.evaluations(), got.evaluations());
+      assertEquals(AlignRuns.metrics(local), AlignRuns.metrics(runs));
     }
   }
 }

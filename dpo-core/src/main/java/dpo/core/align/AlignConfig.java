@@ -54,7 +54,9 @@ public record AlignConfig(
     int resyncEvery,
     boolean updateReference,
     long seed,
-    int gradientAccumulation) {
+    int gradientAccumulation)
+    implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
 
   /**
    * These settings with another seed.

@@ -197,12 +197,25 @@ public final class AlignExperiment {
    *     path, such as {@code spark}
    * @param master where that engine runs (for spark: {@code local[N]}, {@code local[*]} or {@code
    *     spark://HOST:PORT}); null for its default, always null for {@code local}
+   * @param distribute what the engine distributes: {@value #GENERATION} (each iteration's
+   *     generation and scoring, training on this JVM) or {@value #RUNS} (whole runs, one seed and
+   *     sampler each, as parallel tasks of a {@link RunDistributor}; only with an engine other than
+   *     {@code local})
    */
-  public record Engine(String id, String master) {
+  public record Engine(String id, String master, String distribute)
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Generation and scoring in this JVM. */
     public static final Engine LOCAL = new Engine(LocalGeneration.ID, null);
 
-    /** Checks that {@code local} has no master. */
+    /** Distribute each iteration's generation and scoring. */
+    public static final String GENERATION = "generation";
+
+    /** Distribute whole runs. */
+    public static final String RUNS = "runs";
+
+    /** Checks that {@code local} has no master and distributes nothing. */
     public Engine {
       if (id == null || id.isBlank()) {
         throw new ConfigurationException("engine", "engine must be local or an engine id");
@@ -211,17 +224,54 @@ public final class AlignExperiment {
         throw new ConfigurationException(
             "master", "master applies to a distributed engine (spark), not to local");
       }
+      if (!GENERATION.equals(distribute) && !RUNS.equals(distribute)) {
+        throw new ConfigurationException(
+            "distribute",
+            "distribute must be " + GENERATION + " or " + RUNS + ", got '" + distribute + "'");
+      }
+      if (id.equals(LocalGeneration.ID) && distribute.equals(RUNS)) {
+        throw new ConfigurationException(
+            "distribute",
+            "distribute runs needs a distributed engine (spark); the local engine runs every run"
+                + " here");
+      }
+    }
+
+    /**
+     * An engine distributing each iteration's generation and scoring.
+     *
+     * @param id the engine id
+     * @param master where it runs, or null for its default
+     */
+    public Engine(String id, String master) {
+      this(id, master, GENERATION);
+    }
+
+    /**
+     * Whether whole runs are distributed.
+     *
+     * @return true for {@value #RUNS}
+     */
+    public boolean distributesRuns() {
+      return distribute.equals(RUNS);
     }
   }
 
-  /** Where each seed's initial model (the reference) comes from. */
-  public sealed interface Reference {
+  /**
+   * Where each seed's initial model (the reference) comes from. Serialisable (for the tasks of a
+   * {@link RunDistributor}) when a supervised reference's tokenizer is.
+   */
+  public sealed interface Reference extends java.io.Serializable {
     /**
      * A checkpoint folder (model files and tokenizer.json), the same for every seed.
      *
      * @param model the folder
      */
-    record Checkpoint(Path model) implements Reference {}
+    record Checkpoint(Path model) implements Reference {
+      private Object writeReplace() {
+        return new SerialReference(model.toString(), null, 0, 0, 0, null, null, null, null);
+      }
+    }
 
     /**
      * A fresh model trained per seed by supervised fine-tuning on demonstrations; cached under
@@ -248,6 +298,25 @@ public final class AlignExperiment {
         String architecture,
         String preset)
         implements Reference {
+      private Object writeReplace() {
+        return new SerialReference(
+            null,
+            new int[] {
+              shape.vocabularySize(),
+              shape.width(),
+              shape.layers(),
+              shape.heads(),
+              shape.contextLength()
+            },
+            steps,
+            learningRate,
+            batch,
+            tokenizer,
+            tokenizerJson,
+            architecture,
+            preset);
+      }
+
       /** Checks that a preset comes with its architecture. */
       public Supervised {
         if ((architecture == null) != (preset == null)) {
@@ -275,6 +344,33 @@ public final class AlignExperiment {
           byte[] tokenizerJson) {
         this(shape, steps, learningRate, batch, tokenizer, tokenizerJson, null, null);
       }
+    }
+  }
+
+  /** The serialised form of a {@link Reference}: a path as text, a shape as its numbers. */
+  private record SerialReference(
+      String model,
+      int[] shape,
+      int steps,
+      double learningRate,
+      int batch,
+      Tokenizer tokenizer,
+      byte[] tokenizerJson,
+      String architecture,
+      String preset)
+      implements java.io.Serializable {
+    private Object readResolve() {
+      return model != null
+          ? new Reference.Checkpoint(Path.of(model))
+          : new Reference.Supervised(
+              new ModelConfig(shape[0], shape[1], shape[2], shape[3], shape[4]),
+              steps,
+              learningRate,
+              batch,
+              tokenizer,
+              tokenizerJson,
+              architecture,
+              preset);
     }
   }
 
@@ -364,6 +460,7 @@ public final class AlignExperiment {
     Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
     RunRecord.Device device;
     List<RunRecord.Input> recordInputs = new ArrayList<>();
+    Map<Long, Path> initials = new LinkedHashMap<>();
     try (PolicyBackend backend = backendProvider.create(config.backendConfig());
         RewardOracle scorer = oracle(config);
         GenerationEngine distributed = distributedEngine(config, out)) {
@@ -378,7 +475,7 @@ public final class AlignExperiment {
         List<String> test = inputs.test(seed);
         // With adapters each run loads its policy from the initial model's folder (the loop adds
         // the adapters to it), so no model is held here.
-        Initial initial = initial(config, inputs, lm, out, seed, config.lora() == null);
+        Initial initial = initial(config, inputs, lm, out, seed, config.lora() == null, null);
         recordInputs.add(
             new RunRecord.Input(
                 "initial model, seed " + seed, initial.source().toString(), initial.hash()));
@@ -394,7 +491,7 @@ public final class AlignExperiment {
             String id = config.sharedFirstIteration();
             Sampler first = sampler(config, id);
             progress.startRun(id + " iteration 1, shared, seed " + seed);
-            shared = out.resolve("runs").resolve(SHARED).resolve("seed-" + seed);
+            shared = sharedFolder(out, seed);
             OnlineDpoLoop loop =
                 new OnlineDpoLoop(
                     lm,
@@ -410,36 +507,31 @@ public final class AlignExperiment {
             recordCheckpoints(shared, runRecord(config, started, device, seed, initial, inputs));
             progress.endRun(id + " iteration 1, shared, seed " + seed);
           }
+          if (config.engine().distributesRuns()) {
+            // The samplers' runs are tasks of the distributor, after every seed's start is made.
+            initials.put(seed, initial.source());
+            continue;
+          }
           for (Map.Entry<String, Sampler> e : chosen.entrySet()) {
-            String name = e.getKey() + " seed " + seed;
-            progress.startRun(name);
-            OnlineDpoLoop loop =
-                new OnlineDpoLoop(
-                    lm,
-                    initial.tokenizer(),
-                    scorer,
-                    engine,
-                    e.getValue(),
-                    objective,
-                    config.loop().withSeed(seed).forSampler(e.getValue()),
-                    config.lora(),
-                    progress);
-            Path dir = out.resolve("runs").resolve(e.getKey()).resolve("seed-" + seed);
-            int last = config.stopAfter() > 0 ? config.stopAfter() : config.loop().iterations();
             List<Evaluation> evals =
-                run(loop, model, initial, train, test, dir, last, setup, shared);
-            recordCheckpoints(dir, runRecord(config, started, device, seed, initial, inputs));
-            progress.endRun(
-                String.format(
-                    java.util.Locale.ROOT,
-                    "%s: reward %.3f -> %.3f",
-                    name,
-                    evals.get(0).reward(),
-                    evals.get(evals.size() - 1).reward()));
+                runSampler(
+                    config,
+                    out,
+                    seed,
+                    e.getKey(),
+                    e.getValue(),
+                    new Run(lm, initial, scorer, engine, objective, model, setup, shared),
+                    train,
+                    test,
+                    runRecord(config, started, device, seed, initial, inputs),
+                    progress);
             results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(evals);
           }
         }
       }
+    }
+    if (config.engine().distributesRuns()) {
+      distributeRuns(config, inputs, out, initials, progress, results);
     }
     // What the data is, and so what a seed changes (the prompts, or only the draws).
     recordInputs.add(new RunRecord.Input("prompts", inputs.id(), null));
@@ -461,7 +553,9 @@ public final class AlignExperiment {
     runtime.objectives().get(config.objective());
     runtime.oracles().get(config.oracle());
     samplers(config);
-    if (!config.engine().id().equals(LocalGeneration.ID)) {
+    if (config.engine().distributesRuns()) {
+      runDistributor(config.engine().id());
+    } else if (!config.engine().id().equals(LocalGeneration.ID)) {
       engineProvider(config.engine().id());
     }
   }
@@ -472,19 +566,251 @@ public final class AlignExperiment {
    * its own tokenizer.
    */
   private static GenerationEngine distributedEngine(Config config, Path out) {
-    if (config.engine().id().equals(LocalGeneration.ID)) {
+    if (config.engine().id().equals(LocalGeneration.ID) || config.engine().distributesRuns()) {
+      // With runs distributed, only the seeds' shared first iterations generate here.
       return null;
     }
-    return engineProvider(config.engine().id())
-        .create(
-            new GenerationEngineProvider.Setup(
-                config.backend(),
-                config.backendConfig(),
-                config.oracle(),
-                config.oracleOptions(),
-                config.firstSeed(),
-                config.engine().master(),
-                out));
+    return engineProvider(config.engine().id()).create(engineSetup(config, out));
+  }
+
+  private static GenerationEngineProvider.Setup engineSetup(Config config, Path out) {
+    return new GenerationEngineProvider.Setup(
+        config.backend(),
+        config.backendConfig(),
+        config.oracle(),
+        config.oracleOptions(),
+        config.firstSeed(),
+        config.engine().master(),
+        out);
+  }
+
+  /**
+   * The (seed, sampler) runs as tasks of the engine's {@link RunDistributor}; then every run folder
+   * must be there and finished, and its evaluations are the result.
+   */
+  private static void distributeRuns(
+      Config config,
+      Inputs inputs,
+      Path out,
+      Map<Long, Path> initials,
+      Progress progress,
+      Map<String, List<List<Evaluation>>> results) {
+    Path abs = out.toAbsolutePath();
+    progress.startRun(
+        config.samplers().size() * config.seeds() + " runs as tasks of " + config.engine().id());
+    runDistributor(config.engine().id())
+        .runAll(engineSetup(config, abs), config, inputs, abs, initials);
+    for (long seed : initials.keySet()) {
+      for (String sampler : config.samplers()) {
+        Path dir = runFolder(abs, sampler, seed);
+        List<Evaluation> evals =
+            finishedRun(config, abs, sampler, seed)
+                .orElseThrow(
+                    () ->
+                        new ConfigurationException(
+                            "out",
+                            dir
+                                + " is missing or unfinished after the "
+                                + config.engine().id()
+                                + " job; with a cluster master --out must be a folder that the"
+                                + " driver and every worker share (the same path on each), e.g."
+                                + " an NFS mount"));
+        results.computeIfAbsent(sampler, k -> new ArrayList<>()).add(evals);
+        progress.endRun(
+            String.format(
+                java.util.Locale.ROOT,
+                "%s seed %d: reward %.3f -> %.3f",
+                sampler,
+                seed,
+                evals.get(0).reward(),
+                evals.get(evals.size() - 1).reward()));
+      }
+    }
+  }
+
+  /** The distributor of an engine id, or the reason it cannot run here. */
+  private static RunDistributor runDistributor(String id) {
+    List<String> ids = new ArrayList<>();
+    for (RunDistributor d : ServiceLoader.load(RunDistributor.class)) {
+      if (d.id().equals(id)) {
+        return d;
+      }
+      ids.add(d.id());
+    }
+    engineProvider(id);
+    throw new ConfigurationException(
+        "distribute",
+        "engine '"
+            + id
+            + "' cannot distribute whole runs; engines that can: "
+            + (ids.isEmpty() ? "none on the class path" : String.join(", ", ids)));
+  }
+
+  /**
+   * The folder of one run.
+   *
+   * @param out the experiment's output folder
+   * @param sampler the sampler id
+   * @param seed the seed
+   * @return {@code out/runs/SAMPLER/seed-SEED}
+   */
+  public static Path runFolder(Path out, String sampler, long seed) {
+    return out.resolve("runs").resolve(sampler).resolve("seed-" + seed);
+  }
+
+  /**
+   * The evaluations of a finished run, as {@link #run} returns them when it resumes it; empty when
+   * the run is not finished. A run that stops within the shared first iteration of the paper's
+   * protocol ({@code stopAfter} 1) has only that iteration's folder.
+   *
+   * @param config the settings
+   * @param out the output folder
+   * @param sampler the sampler id
+   * @param seed the seed
+   * @return the evaluations, or empty
+   */
+  public static Optional<List<Evaluation>> finishedRun(
+      Config config, Path out, String sampler, long seed) {
+    int last = lastIteration(config);
+    Optional<List<Evaluation>> own = OnlineDpoLoop.finished(runFolder(out, sampler, seed), last);
+    if (own.isPresent() || config.sharedFirstIteration() == null || last > 1) {
+      return own;
+    }
+    return OnlineDpoLoop.finished(sharedFolder(out, seed), last);
+  }
+
+  /**
+   * The last iteration every run finishes: the loop's, or {@code stopAfter} when that is set.
+   *
+   * @param config the settings
+   * @return the iteration
+   */
+  public static int lastIteration(Config config) {
+    return config.stopAfter() > 0 ? config.stopAfter() : config.loop().iterations();
+  }
+
+  /**
+   * Runs (or resumes) one run, one seed and one sampler, into its folder under {@code out}, as the
+   * local path does; what each task of a {@link RunDistributor} calls where it runs. The seed's
+   * initial model (for a supervised reference, its cached folder under {@code out/sft}) and the
+   * shared first iteration of the paper's protocol must have been made before by {@link #run}.
+   *
+   * @param config the settings
+   * @param inputs the data
+   * @param out the output folder
+   * @param seed the seed
+   * @param samplerId the sampler
+   * @param copy a folder with the same files as the seed's initial model, to load it from instead
+   *     of its own folder, or null (with adapters the run reads its own folder: the adapter
+   *     checkpoints name it)
+   * @param progress progress reports
+   * @return the evaluations of iterations 0 to the last
+   */
+  public List<Evaluation> runOne(
+      Config config,
+      Inputs inputs,
+      Path out,
+      long seed,
+      String samplerId,
+      Path copy,
+      Progress progress) {
+    Instant started = Instant.now();
+    Objective objective =
+        runtime.objectives().get(config.objective()).create(ObjectiveConfig.ofBeta(config.beta()));
+    Sampler sampler = sampler(config, samplerId);
+    try (PolicyBackend backend =
+            runtime.backends().get(config.backend()).create(config.backendConfig());
+        RewardOracle scorer = oracle(config)) {
+      RunRecord.Device device = RunRecord.Device.of(backend.device());
+      LanguageModels lm = new BackendFacets(runtime.backends()).languageModels(backend);
+      Initial initial = initial(config, inputs, lm, out, seed, config.lora() == null, copy);
+      String setup = setupFingerprint(config, inputs, initial.hash());
+      Path shared = config.sharedFirstIteration() == null ? null : sharedFolder(out, seed);
+      try (LanguageModel model = initial.model()) {
+        return runSampler(
+            config,
+            out,
+            seed,
+            samplerId,
+            sampler,
+            new Run(
+                lm,
+                initial,
+                scorer,
+                new LocalGeneration(lm, initial.tokenizer(), scorer),
+                objective,
+                model,
+                setup,
+                shared),
+            inputs.train(seed),
+            inputs.test(seed),
+            runRecord(config, started, device, seed, initial, inputs),
+            progress);
+      }
+    }
+  }
+
+  private static Path sharedFolder(Path out, long seed) {
+    return out.resolve("runs").resolve(SHARED).resolve("seed-" + seed);
+  }
+
+  /** What the runs of one seed share. */
+  private record Run(
+      LanguageModels lm,
+      Initial initial,
+      RewardOracle scorer,
+      GenerationEngine engine,
+      Objective objective,
+      LanguageModel model,
+      String setup,
+      Path shared) {}
+
+  /** One sampler's run of a seed, its checkpoints recorded. */
+  private static List<Evaluation> runSampler(
+      Config config,
+      Path out,
+      long seed,
+      String samplerId,
+      Sampler sampler,
+      Run run,
+      List<String> train,
+      List<String> test,
+      RunRecord record,
+      Progress progress) {
+    String name = samplerId + " seed " + seed;
+    progress.startRun(name);
+    OnlineDpoLoop loop =
+        new OnlineDpoLoop(
+            run.lm(),
+            run.initial().tokenizer(),
+            run.scorer(),
+            run.engine(),
+            sampler,
+            run.objective(),
+            config.loop().withSeed(seed).forSampler(sampler),
+            config.lora(),
+            progress);
+    Path dir = runFolder(out, samplerId, seed);
+    List<Evaluation> evals =
+        run(
+            loop,
+            run.model(),
+            run.initial(),
+            train,
+            test,
+            dir,
+            lastIteration(config),
+            run.setup(),
+            run.shared());
+    recordCheckpoints(dir, record);
+    progress.endRun(
+        String.format(
+            java.util.Locale.ROOT,
+            "%s: reward %.3f -> %.3f",
+            name,
+            evals.get(0).reward(),
+            evals.get(evals.size() - 1).reward()));
+    return evals;
   }
 
   /** The provider of an engine id, or the reason it cannot run here. */
@@ -666,14 +992,26 @@ public final class AlignExperiment {
    */
   private record Initial(LanguageModel model, Tokenizer tokenizer, Path source, String hash) {}
 
+  /**
+   * A seed's initial model: a checkpoint, or the supervised reference (made and cached under {@code
+   * out/sft} when not there yet); loaded from {@code copy} (a folder with the same files) unless it
+   * is null.
+   */
   private Initial initial(
-      Config config, Inputs inputs, LanguageModels lm, Path out, long seed, boolean load) {
+      Config config,
+      Inputs inputs,
+      LanguageModels lm,
+      Path out,
+      long seed,
+      boolean load,
+      Path copy) {
     if (config.reference() instanceof Reference.Checkpoint c) {
+      Path from = copy != null ? copy : c.model();
       return new Initial(
-          load ? lm.loadLanguageModel(c.model()) : null,
-          lm.loadTokenizer(c.model()),
+          load ? lm.loadLanguageModel(from) : null,
+          lm.loadTokenizer(from),
           c.model(),
-          Provenance.folderSha256(c.model()));
+          Provenance.folderSha256(from));
     }
     Reference.Supervised sft = (Reference.Supervised) config.reference();
     Map<String, Object> key = new LinkedHashMap<>();
@@ -692,6 +1030,9 @@ public final class AlignExperiment {
     key.put("seed", seed);
     String hash = Provenance.sha256(canonicalJson(key));
     Path dir = out.resolve("sft").resolve("seed-" + seed + "-" + hash.substring(0, 16));
+    if (copy != null) {
+      return new Initial(load ? lm.loadLanguageModel(copy) : null, sft.tokenizer(), dir, hash);
+    }
     if (Files.isRegularFile(dir.resolve(RunRecord.FILE))) {
       return new Initial(load ? lm.loadLanguageModel(dir) : null, sft.tokenizer(), dir, hash);
     }

@@ -675,7 +675,31 @@ public final class OnlineDpoLoop {
     }
   }
 
-  /** Reads state.json: the last finished iteration (0 if none) and the evaluations so far. */
+  /**
+   * The evaluations of iterations 0 to {@code lastIteration} of a run folder whose state.json
+   * records at least that many finished iterations, as {@link #run} returns them when it resumes a
+   * finished run; empty when the folder has no state.json or fewer iterations.
+   *
+   * @param dir a run directory
+   * @param lastIteration the last iteration the run was to finish
+   * @return the evaluations, or empty
+   */
+  public static Optional<List<Evaluation>> finished(Path dir, int lastIteration) {
+    if (!Files.exists(dir.resolve(STATE))) {
+      return Optional.empty();
+    }
+    List<Evaluation> evaluations = new ArrayList<>();
+    if (readState(dir, null, evaluations) < lastIteration) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        List.copyOf(evaluations.subList(0, Math.min(evaluations.size(), lastIteration + 1))));
+  }
+
+  /**
+   * Reads state.json: the last finished iteration (0 if none) and the evaluations so far; a
+   * fingerprint other than {@code fingerprint} (unless null) is refused.
+   */
   private static int readState(Path dir, String fingerprint, List<Evaluation> evaluations) {
     Path file = dir.resolve(STATE);
     if (!Files.exists(file)) {
@@ -683,7 +707,7 @@ public final class OnlineDpoLoop {
     }
     try {
       JsonNode state = JSON.readTree(file.toFile());
-      if (!fingerprint.equals(state.path("fingerprint").asText())) {
+      if (fingerprint != null && !fingerprint.equals(state.path("fingerprint").asText())) {
         throw new ConfigurationException(
             "out",
             dir

@@ -49,6 +49,9 @@ public final class BanditOptions {
   /** Default of {@code --threads}: the backend's own default. */
   public static final String THREADS = "0";
 
+  /** Default of {@code --device}: the backend picks (a GPU when present, else the CPU). */
+  public static final String DEVICE = "auto";
+
   /**
    * The options that set a study from text, in {@code dpo bandit}'s order; {@code backend} has no
    * default (the highest-priority backend that can run the mode).
@@ -66,7 +69,8 @@ public final class BanditOptions {
           "pairs",
           "objective",
           "backend",
-          "threads");
+          "threads",
+          "device");
 
   private BanditOptions() {}
 
@@ -138,7 +142,21 @@ public final class BanditOptions {
         integer(options, "pairs", PAIRS),
         text(options, "objective", OBJECTIVE),
         options.get("backend"),
-        new BackendConfig(integer(options, "threads", THREADS)));
+        backendConfig(integer(options, "threads", THREADS), text(options, "device", DEVICE)));
+  }
+
+  /**
+   * The backend settings of {@code --threads} and {@code --device}: the device reaches the backend
+   * as its {@code device} option only when it is not {@value #DEVICE}, which every backend does by
+   * default.
+   *
+   * @param threads the threads (0: the backend's default)
+   * @param device {@code auto}, {@code cpu} or {@code gpu}
+   * @return the settings
+   */
+  public static BackendConfig backendConfig(int threads, String device) {
+    BackendConfig config = new BackendConfig(threads);
+    return device.equals(DEVICE) ? config : config.withOption("device", device);
   }
 
   private static String text(Map<String, String> options, String name, String fallback) {

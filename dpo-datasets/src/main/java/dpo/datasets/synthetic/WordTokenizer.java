@@ -19,7 +19,9 @@ import java.util.Set;
  * itself as a Hugging Face {@code tokenizer.json} (WordLevel model), so checkpoints trained on a
  * synthetic task carry their tokenizer in the standard format. Immutable and thread-safe.
  */
-public final class WordTokenizer implements Tokenizer {
+public final class WordTokenizer implements Tokenizer, java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** Padding id. */
   public static final int PAD = 0;
 

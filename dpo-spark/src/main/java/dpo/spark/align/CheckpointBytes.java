@@ -57,6 +57,24 @@ final class CheckpointBytes implements Serializable {
     }
   }
 
+  /**
+   * Reads a checkpoint folder: every regular file under it, by its path relative to the folder.
+   *
+   * @param folder the folder, not changed
+   * @return the bytes, keyed by the folder's {@link Provenance#folderSha256}
+   */
+  static CheckpointBytes ofFolder(Path folder) {
+    try (Stream<Path> all = Files.walk(folder)) {
+      TreeMap<String, byte[]> files = new TreeMap<>();
+      for (Path f : all.filter(Files::isRegularFile).toList()) {
+        files.put(folder.relativize(f).toString(), Files.readAllBytes(f));
+      }
+      return new CheckpointBytes(Provenance.folderSha256(folder), files);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the model folder " + folder, e);
+    }
+  }
+
   /** The SHA-256 of the checkpoint's files. */
   String sha256() {
     return sha256;

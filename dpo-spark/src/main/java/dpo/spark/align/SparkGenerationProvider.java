@@ -26,13 +26,19 @@ public final class SparkGenerationProvider implements GenerationEngineProvider {
 
   @Override
   public GenerationEngine create(Setup setup) {
-    String master = setup.master() != null ? setup.master() : SparkSessions.DEFAULT_MASTER;
+    return new SparkGeneration(
+        SparkSessions.open(master(setup.master()), setup.logDirectory(), "dpo align", Map.of()),
+        setup);
+  }
+
+  /** The master to use: the given one, checked, or the default for null. */
+  static String master(String given) {
+    String master = given != null ? given : SparkSessions.DEFAULT_MASTER;
     if (!MASTER.matcher(master).matches()) {
       throw new ConfigurationException(
           "master",
           "master must be local, local[N], local[*] or spark://HOST:PORT, got '" + master + "'");
     }
-    return new SparkGeneration(
-        SparkSessions.open(master, setup.logDirectory(), "dpo align", Map.of()), setup);
+    return master;
   }
 }

@@ -40,18 +40,23 @@ final class Workers {
     if (!idle.isEmpty()) {
       return idle.pop();
     }
-    if (runtime == null) {
-      runtime = DpoRuntime.builder().build();
-    }
     if (!hooked) {
       // Executors end with their JVM: the oracles' processes end with them.
       Runtime.getRuntime().addShutdownHook(new Thread(Workers::closeAll, "dpo-spark-workers"));
       hooked = true;
     }
-    Worker w = new Worker(runtime, setup);
+    Worker w = new Worker(runtime(), setup);
     ALL.add(w);
     created++;
     return w;
+  }
+
+  /** The providers on this JVM's class path, discovered once. */
+  static synchronized DpoRuntime runtime() {
+    if (runtime == null) {
+      runtime = DpoRuntime.builder().build();
+    }
+    return runtime;
   }
 
   /** Gives a worker back for the next task of its setup. */

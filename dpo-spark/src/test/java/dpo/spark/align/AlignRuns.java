@@ -65,6 +65,21 @@ public final class AlignRuns {
    * @return the settings
    */
   public static AlignExperiment.Config config(AlignExperiment.Engine engine) {
+    return config(engine, 1, null, 0);
+  }
+
+  /**
+   * The settings of {@link #config(AlignExperiment.Engine)} with more seeds, the paper protocol's
+   * shared first iteration, or a stop.
+   *
+   * @param engine where generation and scoring, or whole runs, run
+   * @param seeds how many seeds
+   * @param sharedFirstIteration the sampler of the shared first iteration, or null
+   * @param stopAfter stop every run after this iteration (0: never)
+   * @return the settings
+   */
+  public static AlignExperiment.Config config(
+      AlignExperiment.Engine engine, int seeds, String sharedFirstIteration, int stopAfter) {
     WordTokenizer tokenizer = new WordTokenizer(TASK.vocabulary());
     int newTokens = TASK.maxResponseWords() + 1;
     ModelConfig shape =
@@ -81,7 +96,7 @@ public final class AlignRuns {
         new BackendConfig(1),
         "synthetic",
         Map.of("task", TASK.id()),
-        1,
+        seeds,
         1,
         loop,
         new AlignExperiment.Reference.Supervised(
@@ -91,10 +106,10 @@ public final class AlignRuns {
             16,
             tokenizer,
             tokenizer.toHuggingFaceJson().getBytes(StandardCharsets.UTF_8)),
-        0,
+        stopAfter,
         null,
         engine,
-        null,
+        sharedFirstIteration,
         Map.of());
   }
 
@@ -106,9 +121,20 @@ public final class AlignRuns {
    * @return the result
    */
   public static AlignExperiment.Result run(AlignExperiment.Engine engine, Path out) {
+    return run(config(engine), out);
+  }
+
+  /**
+   * Runs the experiment into a folder.
+   *
+   * @param config the settings
+   * @param out the folder
+   * @return the result
+   */
+  public static AlignExperiment.Result run(AlignExperiment.Config config, Path out) {
     return new AlignExperiment(DpoRuntime.builder().build())
         .run(
-            config(engine),
+            config,
             inputs(),
             out,
             new AlignExperiment.Progress() {

@@ -151,7 +151,8 @@ class SparkGenerationTest {
     assertTrue(
         record
             .replaceAll("\\s", "")
-            .contains("\"engine\":{\"id\":\"spark\",\"master\":\"local[2]\"}"),
+            .contains(
+                "\"engine\":{\"id\":\"spark\",\"master\":\"local[2]\",\"distribute\":\"generation\"}"),
         record);
     assertTrue(Files.readString(spark.resolve(SparkSessions.LOG_FILE)).contains("SparkContext"));
     assertEquals(0, Workers.count(), "the engine closed its workers (and their oracles)");

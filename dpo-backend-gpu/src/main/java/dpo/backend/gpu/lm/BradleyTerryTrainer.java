@@ -1,6 +1,5 @@
 package dpo.backend.gpu.lm;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
@@ -9,6 +8,7 @@ import dpo.api.TrainingDivergedException;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.RewardTrainer;
 import dpo.api.lm.TrainerConfig;
+import dpo.backend.gpu.Tapes;
 
 /** AdamW on a {@link GptRewardModel} with the soft-label Bradley-Terry loss. */
 final class BradleyTerryTrainer implements RewardTrainer {
@@ -30,7 +30,7 @@ final class BradleyTerryTrainer implements RewardTrainer {
     }
     try (NDManager m = state.newSubManager()) {
       double loss;
-      try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+      try (GradientCollector tape = Tapes.open()) {
         NDArray chosen = model.score(m, batch.prompts(), batch.chosen());
         NDArray rejected = model.score(m, batch.prompts(), batch.rejected());
         NDArray gap = chosen.sub(rejected);

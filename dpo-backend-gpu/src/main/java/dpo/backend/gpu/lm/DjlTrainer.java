@@ -1,6 +1,5 @@
 package dpo.backend.gpu.lm;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -18,6 +17,7 @@ import dpo.api.lm.TokenLoss;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
 import dpo.backend.gpu.Scalars;
+import dpo.backend.gpu.Tapes;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,7 +138,7 @@ public final class DjlTrainer implements LmTrainer {
     System.arraycopy(reference.chosen(), 0, refLogps, 0, n);
     System.arraycopy(reference.rejected(), 0, refLogps, n, n);
     double loss = 0;
-    try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+    try (GradientCollector tape = Tapes.open()) {
       for (int from = 0; from < n; from += pairsPerPass) {
         int to = Math.min(n, from + pairsPerPass);
         int k = to - from;
@@ -209,7 +209,7 @@ public final class DjlTrainer implements LmTrainer {
     }
     try (NDManager m = state.newSubManager()) {
       double loss;
-      try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+      try (GradientCollector tape = Tapes.open()) {
         NDArray total = model.sequenceLogProbs(m, prompts, responses).sum().neg();
         NDArray nll = total.div(Scalars.like(total, tokens));
         loss = nll.getFloat();
@@ -260,7 +260,7 @@ public final class DjlTrainer implements LmTrainer {
       int to = Math.min(batch.size(), from + blocksPerPass);
       try (NDManager pass = m.newSubManager()) {
         if (train) {
-          try (GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+          try (GradientCollector tape = Tapes.open()) {
             NDArray nll = model.targetLogProbSum(pass, batch, from, to).neg();
             total += nll.toType(DataType.FLOAT64, false).getDouble();
             tape.backward(nll.div(Scalars.like(nll, count)));

@@ -1,6 +1,5 @@
 package dpo.backend.gpu.lm;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
@@ -12,6 +11,7 @@ import dpo.api.lm.ModelConfig;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
+import dpo.backend.gpu.Tapes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -226,7 +226,7 @@ public final class LmBenchmark {
               options.seconds(),
               () -> {
                 try (NDManager m = manager.newSubManager();
-                    GradientCollector tape = Engine.getInstance().newGradientCollector()) {
+                    GradientCollector tape = Tapes.open()) {
                   for (int i = 0; i < passPrompts.size(); i++) {
                     try (NDManager pass = m.newSubManager()) {
                       tape.backward(

@@ -16,6 +16,7 @@ import dpo.api.objective.LogisticForm;
 import dpo.api.objective.Objective;
 import dpo.api.sampler.Sampler;
 import dpo.backend.gpu.Scalars;
+import dpo.backend.gpu.Tapes;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -265,7 +266,7 @@ public final class DjlTabularPolicy implements TabularPolicy {
     NDArray leaf = b.theta.duplicate();
     leaf.setRequiresGradient(true);
     NDArray perPrompt;
-    try (GradientCollector collector = scope.getEngine().newGradientCollector()) {
+    try (GradientCollector collector = Tapes.open()) {
       perPrompt = loss.apply(leaf);
       collector.backward(perPrompt.sum());
     }
