@@ -540,7 +540,12 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             + ".."
             + (trainPrompts + testPrompts - 1)
             + " test, 4 demonstrations"
-            + " per train prompt, half good";
+            + " per train prompt, half good"
+            + (t.corpusSeed(1) == t.corpusSeed(2)
+                ? " (one demonstration corpus for every seed, of the prompts of seed "
+                    + t.corpusSeed(1)
+                    + ")"
+                : "");
       }
 
       @Override
@@ -555,7 +560,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
 
       @Override
       public List<AlignExperiment.Demonstration> demonstrations(long runSeed) {
-        return t.sftData(0, trainPrompts, 4, 0.5, runSeed).stream()
+        return t.sftData(0, trainPrompts, 4, 0.5, t.corpusSeed(runSeed)).stream()
             .map(d -> new AlignExperiment.Demonstration(d.prompt(), d.response()))
             .toList();
       }
