@@ -250,23 +250,45 @@ final class AlignReport {
   }
 
   private String atKlText() {
-    List<Double> levels = comparison().klLevels();
+    SamplerComparison c = comparison();
+    List<Double> levels = c.klLevels();
+    String shared =
+        c.sharedKl() > 0
+            ? String.format(
+                Locale.ROOT,
+                " Levels up to %.3f nats are left out: that is the largest KL a run has within the"
+                    + " iterations every sampler shares under its seed (the same evaluations; the"
+                    + " policy starts as the reference, so samplers whose pairs coincide there run"
+                    + " the same first iteration, and under --protocol paper iteration 1 is one"
+                    + " shared run), where every difference is 0 by construction.",
+                c.sharedKl())
+            : "";
     if (levels.isEmpty()) {
-      return "Some run never moved from the initial model (KL 0), so no KL level is common to"
-          + " all runs.\n";
+      return c.reach() <= 0
+          ? "Some run never moved from the initial model (KL 0), so no KL level is common to"
+              + " all runs.\n"
+          : String.format(
+                  Locale.ROOT,
+                  "No KL level is compared: the smallest KL every run reaches (%.3f nats) is not"
+                      + " above the shared KL.",
+                  c.reach())
+              + shared
+              + " Every common level lies in that shared stretch.\n";
     }
-    return "Each run's reward at a KL level, read off its reward-KL curve (iterations 0.."
+    return "Each run's reward at a KL level, read off its reward-KL curve (the evaluations of"
+        + " iterations 0.."
         + iterations()
         + " joined by straight lines in iteration order; where a run crosses a level more than"
         + " once, where it first reaches it). Nothing is extrapolated: the levels are "
         + SamplerComparison.KL_LEVELS
-        + " equal steps up to the smallest KL every run reaches ("
-        + String.format(Locale.ROOT, "%.3f", levels.get(levels.size() - 1))
-        + " nats, rounded down), and the differences are paired and bootstrapped as above. Where"
-        + " every sampler's iteration 1 is the same (the policy starts as the reference, and"
-        + " under --protocol paper iteration 1 is one shared run), levels below its KL compare"
-        + " that shared stretch and the differences are 0. Also"
-        + " in comparison_at_kl.csv; reward_vs_kl_bands.png shows each sampler's mean curve"
+        + String.format(
+            Locale.ROOT,
+            " equal steps from %.3f up to the smallest KL every run reaches (%.3f nats), rounded"
+                + " down, and the differences are paired and bootstrapped as above.",
+            c.sharedKl(),
+            c.reach())
+        + shared
+        + " Also in comparison_at_kl.csv; reward_vs_kl_bands.png shows each sampler's mean curve"
         + " with its 95% band.\n\n";
   }
 

@@ -19,14 +19,24 @@ import java.util.OptionalDouble;
  *
  * <p>Two comparisons: of the final iteration's reward, and of the reward at common KL levels, each
  * run's reward read off its reward-KL curve ({@link Interpolation#firstCrossing}). The levels are
- * {@link #KL_LEVELS} equal fractions of the smallest KL that every run reaches, rounded down to
- * three decimals, so that no run's value is extrapolated.
+ * {@link #KL_LEVELS} equal steps from the {@linkplain #sharedKl shared KL} up to the smallest KL
+ * that every run reaches, rounded down to three decimals, so that no run's value is extrapolated
+ * and no level falls in the stretch every sampler shares. Under one seed the samplers' first
+ * iterations are often one and the same (the policy starts as the reference, so vanilla, on-policy,
+ * hybrid and mix-p draw from the same pair of distributions, and under the paper's protocol
+ * iteration 1 is literally one run): a level reached within them compares a run with itself, and
+ * its differences are 0 by construction. Such levels are left out.
  *
  * @param finalReward the comparisons of the last iteration's reward
  * @param atKl the comparisons at each KL level, level by level
- * @param klLevels the KL levels (empty if some run never left the initial model)
+ * @param klLevels the KL levels (empty if some run never left the initial model, or if no run goes
+ *     beyond the shared KL far enough to compare: {@code reach <= sharedKl})
+ * @param sharedKl the largest KL any run has within the iterations that every sampler shares under
+ *     its seed ({@link #sharedKl(Map)}); 0 when only the initial model is shared
+ * @param reach the smallest KL every run reaches ({@link #reach(List)} over the samplers)
  */
-public record SamplerComparison(List<Row> finalReward, List<Row> atKl, List<Double> klLevels) {
+public record SamplerComparison(
+    List<Row> finalReward, List<Row> atKl, List<Double> klLevels, double sharedKl, double reach) {
 
   /** How many KL levels are compared. */
   public static final int KL_LEVELS = 4;
@@ -103,35 +113,90 @@ public record SamplerComparison(List<Row> finalReward, List<Row> atKl, List<Doub
         }
       }
     }
-    return new SamplerComparison(List.copyOf(last), List.copyOf(atKl), List.copyOf(levels));
+    return new SamplerComparison(
+        List.copyOf(last), List.copyOf(atKl), List.copyOf(levels), sharedKl(results), reach(results));
   }
 
   /**
-   * The KL levels every run reaches: {@link #KL_LEVELS} equal fractions of the smallest largest KL
-   * of the runs, rounded down to three decimals; levels that round to 0 are left out.
+   * The KL levels at which the samplers are compared: {@link #KL_LEVELS} equal steps from the
+   * {@linkplain #sharedKl shared KL} (excluded) up to the smallest KL every run reaches, rounded
+   * down to three decimals; levels that round to the shared KL or below are left out, so the list
+   * is empty when no run goes beyond the shared stretch far enough.
    *
    * @param results the runs
    * @return the levels, ascending
    */
   public static List<Double> klLevels(Map<String, List<List<Evaluation>>> results) {
-    double common = Double.POSITIVE_INFINITY;
-    for (List<List<Evaluation>> runs : results.values()) {
-      common = Math.min(common, reach(runs));
-    }
+    double common = reach(results);
+    double shared = sharedKl(results);
     List<Double> levels = new ArrayList<>();
-    for (int i = 1; i <= KL_LEVELS && common > 0 && Double.isFinite(common); i++) {
-      double exact = common * i / KL_LEVELS;
+    for (int i = 1; i <= KL_LEVELS && common > shared && Double.isFinite(common); i++) {
+      double exact = shared + (common - shared) * i / KL_LEVELS;
       // Rounded down, but not below a decimal the division only misses by rounding (0.6 * 3 / 4);
       // never above what every run reaches.
       double level = Math.floor(exact * 1000 + 1e-6) / 1000;
       if (level > common) {
         level = Math.floor(exact * 1000) / 1000;
       }
-      if (level > 0 && !levels.contains(level)) {
+      if (level > shared && level > 0 && !levels.contains(level)) {
         levels.add(level);
       }
     }
     return levels;
+  }
+
+  /**
+   * The largest KL that any run has within the iterations its seed's samplers share: per seed, the
+   * longest run of iterations from 0 whose evaluations are equal for every sampler, and the largest
+   * KL among them. At a level up to this, some seed compares a stretch that every sampler shares, so
+   * its differences there are 0 by construction.
+   *
+   * @param results per sampler, per seed (in the same seed order), the evaluations
+   * @return the shared KL; 0 when only the initial model is shared
+   */
+  public static double sharedKl(Map<String, List<List<Evaluation>>> results) {
+    List<List<List<Evaluation>>> samplers = new ArrayList<>(results.values());
+    if (samplers.size() < 2) {
+      return 0;
+    }
+    int seeds = samplers.stream().mapToInt(List::size).min().orElse(0);
+    double shared = 0;
+    for (int s = 0; s < seeds; s++) {
+      List<Evaluation> first = samplers.get(0).get(s);
+      for (int it = 0; it < first.size(); it++) {
+        Evaluation e = first.get(it);
+        if (!sharedByAll(samplers, s, it, e)) {
+          break;
+        }
+        shared = Math.max(shared, e.kl());
+      }
+    }
+    return shared;
+  }
+
+  private static boolean sharedByAll(
+      List<List<List<Evaluation>>> samplers, int seed, int iteration, Evaluation e) {
+    for (List<List<Evaluation>> runs : samplers) {
+      List<Evaluation> run = runs.get(seed);
+      if (iteration >= run.size() || !e.equals(run.get(iteration))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The smallest KL that every run of every sampler reaches.
+   *
+   * @param results the runs
+   * @return the KL
+   */
+  public static double reach(Map<String, List<List<Evaluation>>> results) {
+    double common = Double.POSITIVE_INFINITY;
+    for (List<List<Evaluation>> runs : results.values()) {
+      common = Math.min(common, reach(runs));
+    }
+    return common;
   }
 
   /**

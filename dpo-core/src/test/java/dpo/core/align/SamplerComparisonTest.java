@@ -86,4 +86,50 @@ class SamplerComparisonTest {
     assertEquals(1, row.seedsAhead());
     assertFalse(row.significant(), row.toString());
   }
+
+  @Test
+  void levelsWithinASharedFirstIterationAreLeftOut() {
+    // Under each seed both samplers share iteration 1 (KL 0.4, 0.2, 0.5): a level up to 0.5 would
+    // compare a run with itself under seed 3. Runs reach 0.8, 0.6, 1.0 (a) and 0.8, 0.7, 0.9 (b).
+    Map<String, List<List<Evaluation>>> r = new LinkedHashMap<>();
+    r.put(
+        "a",
+        List.of(
+            run(0, 0.4, 0.4, 0.5, 0.8, 0.6),
+            run(0, 0.5, 0.2, 0.6, 0.6, 0.7),
+            run(0, 0.3, 0.5, 0.4, 1.0, 0.5)));
+    r.put(
+        "b",
+        List.of(
+            run(0, 0.4, 0.4, 0.5, 0.8, 0.7),
+            run(0, 0.5, 0.2, 0.6, 0.7, 0.75),
+            run(0, 0.3, 0.5, 0.4, 0.9, 0.52)));
+    assertEquals(0.5, SamplerComparison.sharedKl(r), 1e-12);
+    assertEquals(0.6, SamplerComparison.reach(r), 1e-12);
+    // Four equal steps from 0.5 (excluded) to 0.6.
+    assertEquals(List.of(0.525, 0.55, 0.575, 0.6), SamplerComparison.klLevels(r));
+    SamplerComparison c = SamplerComparison.of(r, Bootstrap.DEFAULT);
+    assertEquals(0.5, c.sharedKl(), 1e-12);
+    // At 0.55 every seed is past its shared stretch. Seed 1: a 0.5 + 0.15/0.4 * 0.1, b the same
+    // with 0.2; seed 2: a 0.6 + 0.35/0.4 * 0.1, b 0.6 + 0.35/0.5 * 0.15; seed 3: a 0.4 + 0.05/0.5
+    // * 0.1, b 0.4 + 0.05/0.4 * 0.12.
+    SamplerComparison.Row at = c.atKl().get(1);
+    assertEquals(0.55, at.kl(), 1e-12);
+    double d1 = 0.15 / 0.4 * 0.2 - 0.15 / 0.4 * 0.1;
+    double d2 = 0.35 / 0.5 * 0.15 - 0.35 / 0.4 * 0.1;
+    double d3 = 0.05 / 0.4 * 0.12 - 0.05 / 0.5 * 0.1;
+    assertEquals((d1 + d2 + d3) / 3, at.diffMean(), 1e-12);
+    // Identical runs share everything: the shared KL is their largest and no level is left.
+    Map<String, List<List<Evaluation>>> same = new LinkedHashMap<>();
+    same.put("a", r.get("a"));
+    same.put("b", r.get("a"));
+    assertEquals(1.0, SamplerComparison.sharedKl(same), 1e-12);
+    assertEquals(List.of(), SamplerComparison.klLevels(same));
+    assertTrue(SamplerComparison.of(same, Bootstrap.DEFAULT).atKl().isEmpty());
+  }
+
+  @Test
+  void withoutASharedIterationTheLevelsStartAtZero() {
+    assertEquals(0.0, SamplerComparison.sharedKl(results()));
+  }
 }
