@@ -2,8 +2,13 @@ package dpo.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dpo.core.align.Evaluation;
 import dpo.core.align.SamplerComparison;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AlignReportTest {
@@ -27,5 +32,40 @@ class AlignReportTest {
             + "|---|---|---:|---:|---:|\n"
             + "| mix-p | vanilla | 0.012 | **[0.004, 0.020]** | 9/10 |\n",
         AlignReport.comparisonTable(rows.subList(0, 1), false));
+  }
+
+  /** A run with (KL, reward) at iterations 0, 1, 2. */
+  private static List<Evaluation> run(double kl1, double r1, double kl2, double r2) {
+    return List.of(
+        new Evaluation(0, 0.3, 0.3, 0.5, 0),
+        new Evaluation(1, r1, 0.3, 0.5, kl1),
+        new Evaluation(2, r2, 0.3, 0.5, kl2));
+  }
+
+  @Test
+  void theMatchedKlSectionNamesTheLevelsLeftOutAndWhy() {
+    // Iteration 1 is shared under each seed (KL 0.4 and 0.5); the runs reach 0.9 at least.
+    Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
+    results.put("vanilla", List.of(run(0.4, 0.5, 0.9, 0.6), run(0.5, 0.45, 1.2, 0.55)));
+    results.put("mix-p", List.of(run(0.4, 0.5, 1.0, 0.7), run(0.5, 0.45, 0.9, 0.65)));
+    AlignReport report = new AlignReport(results);
+    String md = report.markdown("setup");
+    assertTrue(md.contains("equal steps from 0.500 up to the smallest KL every run reaches (0.900"), md);
+    assertTrue(md.contains("Levels up to 0.500 nats are left out"), md);
+    String csv = report.comparisonAtKlCsv();
+    assertTrue(csv.startsWith("kl,sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds\n"));
+    assertEquals(List.of(0.6, 0.7, 0.8, 0.9), report.comparison().klLevels());
+    assertTrue(csv.contains("\n0.600,mix-p,vanilla,"), csv);
+
+    // Runs that never leave the shared stretch: no level, and the reason.
+    Map<String, List<List<Evaluation>>> stuck = new LinkedHashMap<>();
+    stuck.put("vanilla", List.of(run(0.5, 0.5, 0.45, 0.6)));
+    stuck.put("mix-p", List.of(run(0.5, 0.5, 0.4, 0.55)));
+    String none = new AlignReport(stuck).markdown("setup");
+    assertTrue(
+        none.contains(
+            "No KL level is compared: the smallest KL every run reaches (0.500 nats) is not above"
+                + " the shared KL."),
+        none);
   }
 }
