@@ -1,7 +1,6 @@
 package dpo.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.core.align.Evaluation;
@@ -50,7 +49,8 @@ class AlignReportTest {
     results.put("mix-p", List.of(run(0.4, 0.5, 1.0, 0.7), run(0.5, 0.45, 0.9, 0.65)));
     AlignReport report = new AlignReport(results);
     String md = report.markdown("setup");
-    assertTrue(md.contains("equal steps from 0.500 up to the smallest KL every run reaches (0.900"), md);
+    assertTrue(
+        md.contains("equal steps from 0.500 up to the smallest KL every run reaches (0.900"), md);
     assertTrue(md.contains("Levels up to 0.500 nats are left out"), md);
     String csv = report.comparisonAtKlCsv();
     assertTrue(csv.startsWith("kl,sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds\n"));

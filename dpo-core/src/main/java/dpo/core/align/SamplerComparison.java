@@ -114,7 +114,11 @@ public record SamplerComparison(
       }
     }
     return new SamplerComparison(
-        List.copyOf(last), List.copyOf(atKl), List.copyOf(levels), sharedKl(results), reach(results));
+        List.copyOf(last),
+        List.copyOf(atKl),
+        List.copyOf(levels),
+        sharedKl(results),
+        reach(results));
   }
 
   /**
@@ -148,8 +152,8 @@ public record SamplerComparison(
   /**
    * The largest KL that any run has within the iterations its seed's samplers share: per seed, the
    * longest run of iterations from 0 whose evaluations are equal for every sampler, and the largest
-   * KL among them. At a level up to this, some seed compares a stretch that every sampler shares, so
-   * its differences there are 0 by construction.
+   * KL among them. At a level up to this, some seed compares a stretch that every sampler shares,
+   * so its differences there are 0 by construction.
    *
    * @param results per sampler, per seed (in the same seed order), the evaluations
    * @return the shared KL; 0 when only the initial model is shared

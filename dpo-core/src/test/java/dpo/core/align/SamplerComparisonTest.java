@@ -92,12 +92,7 @@ class SamplerComparisonTest {
     // Under each seed both samplers share iteration 1 (KL 0.4, 0.2, 0.5): a level up to 0.5 would
     // compare a run with itself under seed 3. Runs reach 0.8, 0.6, 1.0 (a) and 0.8, 0.7, 0.9 (b).
     Map<String, List<List<Evaluation>>> r = new LinkedHashMap<>();
-    r.put(
-        "a",
-        List.of(
-            run(0, 0.4, 0.4, 0.5, 0.8, 0.6),
-            run(0, 0.5, 0.2, 0.6, 0.6, 0.7),
-            run(0, 0.3, 0.5, 0.4, 1.0, 0.5)));
+    r.put("a", results().get("a"));
     r.put(
         "b",
         List.of(

@@ -1,13 +1,10 @@
 package dpo.datasets.synthetic;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -81,7 +78,7 @@ public final class OrderedTopicsTask implements SyntheticTask {
 
   private static final String END = ".";
   private static final List<String> TOPICS =
-      words(
+      Words.of(
           "rivers stars bread music trees birds cities rain stones boats gardens clocks maps bees"
               + " snow lamps apples bridges candles doors engines feathers forests glasses hills"
               + " islands jars kites ladders lakes leaves letters markets meadows mirrors mountains"
@@ -95,20 +92,20 @@ public final class OrderedTopicsTask implements SyntheticTask {
               + " pears pencils rockets saddles scarves sheep shovels skates sleds spiders"
               + " squirrels statues tigers tulips");
   private static final List<String> ADJECTIVES =
-      words(
+      Words.of(
           "calm bright old small green quiet useful strange warm cold soft hard tall short wide"
               + " narrow heavy light dark pale loud gentle swift slow rough smooth sharp blunt"
               + " sweet bitter fresh stale clean dusty shiny dull round square young ancient wild"
               + " tame rich plain brave shy proud humble busy idle early late deep shallow thick"
               + " thin dry wet empty full silver golden purple crimson");
-  private static final List<String> DETERMINERS = words("the a some this every");
-  private static final List<String> VERBS = words("is are seems seem looks feels stays");
-  private static final List<String> ADVERBS = words("very quite rather so");
-  private static final List<String> CONJUNCTIONS = words("and but yet");
+  private static final List<String> DETERMINERS = Words.of("the a some this every");
+  private static final List<String> VERBS = Words.of("is are seems seem looks feels stays");
+  private static final List<String> ADVERBS = Words.of("very quite rather so");
+  private static final List<String> CONJUNCTIONS = Words.of("and but yet");
   private static final List<Integer> TARGETS = List.of(16, 24, 32, 40);
   private static final List<String> PROMPT_WORDS =
       Stream.concat(
-              words("describe then in words without").stream(),
+              Words.of("describe then in words without").stream(),
               TARGETS.stream().map(String::valueOf))
           .toList();
 
@@ -235,7 +232,7 @@ public final class OrderedTopicsTask implements SyntheticTask {
   @Override
   public RewardBreakdown score(String prompt, String response) {
     Request request = Request.of(prompt);
-    List<String> words = words(response);
+    List<String> words = Words.of(response);
     int n = words.size();
     int k = request.topics.size();
 
@@ -254,7 +251,8 @@ public final class OrderedTopicsTask implements SyntheticTask {
       }
     }
     double order = k < 2 ? coverage : ordered / (double) (k - 1);
-    double fluency = fluency(words);
+    double fluency =
+        Words.fluency(words, CLASSES, WordClass.OTHER, WordClass.START, WordClass.STOP, NEXT);
     double length =
         request.target < 0
             ? 0
@@ -264,7 +262,7 @@ public final class OrderedTopicsTask implements SyntheticTask {
             .filter(w -> ADJECTIVE_SET.contains(w) && !w.equals(request.forbidden))
             .count();
     double detail = Math.min(1, adjectives / (2.0 * Math.max(1, k)));
-    double repetition = repetition(words);
+    double repetition = Words.repetition(words);
     List<String> nouns = firstMention.keySet().stream().filter(TOPIC_SET::contains).toList();
     double extraneous =
         nouns.isEmpty()
@@ -289,41 +287,6 @@ public final class OrderedTopicsTask implements SyntheticTask {
     return new RewardBreakdown(quality - penalty, aspects);
   }
 
-  /** The share of the n + 1 transitions (start, between words, end) that the grammar allows. */
-  private static double fluency(List<String> words) {
-    if (words.isEmpty()) {
-      return 0;
-    }
-    int allowed = 0;
-    WordClass previous = WordClass.START;
-    for (String word : words) {
-      WordClass current = CLASSES.getOrDefault(word, WordClass.OTHER);
-      if (NEXT.get(previous).contains(current)) {
-        allowed++;
-      }
-      previous = current;
-    }
-    if (NEXT.get(previous).contains(WordClass.STOP)) {
-      allowed++;
-    }
-    return allowed / (double) (words.size() + 1);
-  }
-
-  /** The share of word bigrams that repeat an earlier one. */
-  private static double repetition(List<String> words) {
-    if (words.size() < 2) {
-      return 0;
-    }
-    Set<String> seen = new HashSet<>();
-    int repeated = 0;
-    for (int i = 1; i < words.size(); i++) {
-      if (!seen.add(words.get(i - 1) + ' ' + words.get(i))) {
-        repeated++;
-      }
-    }
-    return repeated / (double) (words.size() - 1);
-  }
-
   @Override
   public Demonstration demonstration(String prompt, double goodShare, SplittableRandom random) {
     if (!(goodShare >= 0 && goodShare <= 1)) {
@@ -343,7 +306,7 @@ public final class OrderedTopicsTask implements SyntheticTask {
         random.nextDouble() < goodShare
             ? "good"
             : POOR_KINDS.get(random.nextInt(POOR_KINDS.size()));
-    List<String> adjectives = shuffled(ADJECTIVES, random);
+    List<String> adjectives = Words.shuffled(ADJECTIVES, random);
     adjectives.remove(request.forbidden);
     List<String> topics = new ArrayList<>(request.topics);
     double share = 0.7 + 0.4 * random.nextDouble();
@@ -416,26 +379,13 @@ public final class OrderedTopicsTask implements SyntheticTask {
     return out;
   }
 
-  private static List<String> shuffled(List<String> items, SplittableRandom random) {
-    List<String> copy = new ArrayList<>(items);
-    for (int i = copy.size() - 1; i > 0; i--) {
-      Collections.swap(copy, i, random.nextInt(i + 1));
-    }
-    return copy;
-  }
-
-  private static List<String> words(String text) {
-    String trimmed = text.strip().toLowerCase(Locale.ROOT);
-    return trimmed.isEmpty() ? List.of() : Arrays.asList(trimmed.split("\\s+"));
-  }
-
   /**
    * What a prompt asks for: its topics in order, the target length (-1 if none) and the forbidden
    * word (null if none).
    */
   private record Request(List<String> topics, int target, String forbidden) {
     static Request of(String prompt) {
-      List<String> words = words(prompt);
+      List<String> words = Words.of(prompt);
       List<String> topics = new ArrayList<>();
       int target = -1;
       String forbidden = null;
@@ -471,7 +421,8 @@ public final class OrderedTopicsTask implements SyntheticTask {
     ADJECTIVES.forEach(w -> classes.put(w, WordClass.ADJECTIVE));
     CONJUNCTIONS.forEach(w -> classes.put(w, WordClass.CONJUNCTION));
     classes.put(END, WordClass.PERIOD);
-    // Prompt-only words (describe, then, numbers, ...) stay OTHER: echoing the prompt is not fluent.
+    // Prompt-only words (describe, then, numbers, ...) stay OTHER: echoing the prompt is not
+    // fluent.
     return Map.copyOf(classes);
   }
 

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 class OrderedTopicsTaskTest {
   private static final long SEED = 20240929L;
-  private static final String PROMPT = "describe maps then bees then rivers in 24 words without green";
+  private static final String PROMPT =
+      "describe maps then bees then rivers in 24 words without green";
   private static final String PERFECT =
       "the maps are very old and small . some bees seem calm and rather quiet . this rivers are warm but so dark .";
   private final SyntheticTask task = SyntheticTasks.get("ordered-topics");
@@ -98,7 +99,8 @@ class OrderedTopicsTaskTest {
     assertEquals(1 - 0.2 * 0.5, swapped.reward(), 1e-12);
     // A topic left out: coverage 2/3, order 1/2 (rivers missing), detail 4/6, length 1 - 8/12.
     RewardBreakdown partial =
-        task.score(PROMPT, "the maps are very old and small . some bees seem calm and rather quiet .");
+        task.score(
+            PROMPT, "the maps are very old and small . some bees seem calm and rather quiet .");
     assertEquals(2 / 3.0, partial.aspect("coverage"), 1e-12);
     assertEquals(0.5, partial.aspect("order"), 1e-12);
     assertEquals(1 / 3.0, partial.aspect("length"), 1e-12);

@@ -212,6 +212,8 @@ class SafeHelpfulTaskTest {
     assertEquals(List.of("ordered-topics", "safe-helpful"), SyntheticTasks.ids());
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> SyntheticTasks.get("chess"));
-    assertEquals("unknown synthetic task 'chess'; known tasks: ordered-topics, safe-helpful", e.getMessage());
+    assertEquals(
+        "unknown synthetic task 'chess'; known tasks: ordered-topics, safe-helpful",
+        e.getMessage());
   }
 }
