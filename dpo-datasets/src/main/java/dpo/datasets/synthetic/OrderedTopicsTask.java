@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * <p><b>Prompts</b> name an ordered list of two or three distinct topics out of 128 nouns, a target
  * length L in {16, 24, 32, 40} words and a forbidden adjective out of 64, e.g. {@code describe maps
  * then bees then rivers in 24 words without green}. There are {@value #PROMPT_COUNT} distinct
- * prompts of at most {@value #MAX_PROMPT_WORDS} words, over a vocabulary of 222 words.
+ * prompts of at most {@value #MAX_PROMPT_WORDS} words, over a vocabulary of 221 words.
  *
  * <p><b>Responses</b> are sentences {@code [det] noun verb [adv] adj (conj [adv] adj)* .}, e.g.
  * {@code the maps are old and very green . some bees seem calm but small .} ({@code .} is a word).
@@ -165,7 +165,7 @@ public final class OrderedTopicsTask implements SyntheticTask {
   @Override
   public String description() {
     return "describe 2-3 topics in a requested order, at a requested length, without a forbidden"
-        + " word; graded reward, 222 words";
+        + " word; graded reward, 221 words";
   }
 
   @Override
