@@ -228,6 +228,7 @@ final class AlignReport {
         + " decoded text, without special tokens. Mean ± sample standard deviation over seeds;"
         + " iteration 0 is the initial model.\n\n"
         + table()
+        + referenceSpread()
         + "\n## Final iteration, paired by seed\n\n"
         + "Each sampler minus each one listed before it, seed by seed: under one seed every"
         + " sampler starts from the same reference model, trains on the same prompts and is"
@@ -247,6 +248,27 @@ final class AlignReport {
         + "\n## Reward at matched KL, paired by seed\n\n"
         + atKlText()
         + comparisonTable(comparison().atKl(), true);
+  }
+
+  /**
+   * How much the initial models differ between seeds: the spread of iteration 0's reward, which
+   * every sampler of a seed shares.
+   */
+  private String referenceSpread() {
+    List<List<Evaluation>> runs = results.values().iterator().next();
+    double[] x = runs.stream().mapToDouble(run -> run.get(0).reward()).toArray();
+    if (x.length < 2) {
+      return "";
+    }
+    Stat stat = Stat.of(x);
+    return String.format(
+        Locale.ROOT,
+        "\nThe initial models (iteration 0) differ between the %d seeds by a standard deviation of"
+            + " %.3f in reward (from %.3f to %.3f).\n",
+        x.length,
+        stat.sd(),
+        java.util.Arrays.stream(x).min().getAsDouble(),
+        java.util.Arrays.stream(x).max().getAsDouble());
   }
 
   private String atKlText() {

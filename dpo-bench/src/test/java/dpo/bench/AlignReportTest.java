@@ -33,10 +33,10 @@ class AlignReportTest {
         AlignReport.comparisonTable(rows.subList(0, 1), false));
   }
 
-  /** A run with (KL, reward) at iterations 0, 1, 2. */
+  /** A run with (KL, reward) at iterations 1 and 2; iteration 0's reward is r1 - 0.1. */
   private static List<Evaluation> run(double kl1, double r1, double kl2, double r2) {
     return List.of(
-        new Evaluation(0, 0.3, 0.3, 0.5, 0),
+        new Evaluation(0, r1 - 0.1, 0.3, 0.5, 0),
         new Evaluation(1, r1, 0.3, 0.5, kl1),
         new Evaluation(2, r2, 0.3, 0.5, kl2));
   }
@@ -52,6 +52,11 @@ class AlignReportTest {
     assertTrue(
         md.contains("equal steps from 0.500 up to the smallest KL every run reaches (0.900"), md);
     assertTrue(md.contains("Levels up to 0.500 nats are left out"), md);
+    assertTrue(
+        md.contains(
+            "The initial models (iteration 0) differ between the 2 seeds by a standard deviation"
+                + " of 0.035 in reward (from 0.350 to 0.400)."),
+        md);
     String csv = report.comparisonAtKlCsv();
     assertTrue(csv.startsWith("kl,sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds\n"));
     assertEquals(List.of(0.6, 0.7, 0.8, 0.9), report.comparison().klLevels());
