@@ -274,42 +274,47 @@ final class AlignReport {
   private String atKlText() {
     SamplerComparison c = comparison();
     List<Double> levels = c.klLevels();
+    double sharedLow = c.sharedKl().stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    double sharedHigh = c.sharedKl().stream().mapToDouble(Double::doubleValue).max().orElse(0);
     String shared =
-        c.sharedKl() > 0
+        sharedHigh > 0
             ? String.format(
                 Locale.ROOT,
-                " Levels up to %.3f nats are left out: that is the largest KL a run has within the"
-                    + " iterations every sampler shares under its seed (the same evaluations; the"
-                    + " policy starts as the reference, so samplers whose pairs coincide there run"
-                    + " the same first iteration, and under --protocol paper iteration 1 is one"
-                    + " shared run), where every difference is 0 by construction.",
-                c.sharedKl())
+                " Left out, seed by seed: levels up to the largest KL a run has within the"
+                    + " iterations every sampler shares under that seed (%.3f to %.3f nats over the"
+                    + " seeds; the same evaluations, since the policy starts as the reference and"
+                    + " samplers whose pairs coincide there run the same first iteration, and under"
+                    + " --protocol paper iteration 1 is one shared run), where every difference is"
+                    + " 0 by construction.",
+                sharedLow,
+                sharedHigh)
             : "";
     if (levels.isEmpty()) {
-      return c.reach() <= 0
+      return c.reach().stream().allMatch(r -> r <= 0)
           ? "Some run never moved from the initial model (KL 0), so no KL level is common to"
               + " all runs.\n"
-          : String.format(
-                  Locale.ROOT,
-                  "No KL level is compared: the smallest KL every run reaches (%.3f nats) is not"
-                      + " above the shared KL.",
-                  c.reach())
+          : "No KL level is compared: under every seed, some run never goes beyond the KL of the"
+              + " iterations all samplers share."
               + shared
-              + " Every common level lies in that shared stretch.\n";
+              + "\n";
     }
     return "Each run's reward at a KL level, read off its reward-KL curve (the evaluations of"
         + " iterations 0.."
         + iterations()
         + " joined by straight lines in iteration order; where a run crosses a level more than"
-        + " once, where it first reaches it). Nothing is extrapolated: the levels are "
+        + " once, where it first reaches it). Nothing is extrapolated: a seed takes part at a"
+        + " level only up to the largest KL both runs of the pair reach."
+        + shared
+        + " The levels are "
         + SamplerComparison.KL_LEVELS
         + String.format(
             Locale.ROOT,
-            " equal steps from %.3f up to the smallest KL every run reaches (%.3f nats), rounded"
-                + " down, and the differences are paired and bootstrapped as above.",
-            c.sharedKl(),
-            c.reach())
-        + shared
+            " equal steps from %.3f (the smallest shared KL of a seed) to %.3f nats (the largest"
+                + " KL all runs of some seed reach), rounded down; seeds ahead counts the seeds that take part, and a level is"
+                + " shown for a pair only where at least two do. The differences are paired and"
+                + " bootstrapped as above.",
+            c.levelRange()[0],
+            c.levelRange()[1])
         + " Also in comparison_at_kl.csv; reward_vs_kl_bands.png shows each sampler's mean curve"
         + " with its 95% band.\n\n";
   }

@@ -43,15 +43,16 @@ class AlignReportTest {
 
   @Test
   void theMatchedKlSectionNamesTheLevelsLeftOutAndWhy() {
-    // Iteration 1 is shared under each seed (KL 0.4 and 0.5); the runs reach 0.9 at least.
+    // Iteration 1 is shared under each seed (KL 0.4 and 0.5); each seed's runs reach 0.9.
     Map<String, List<List<Evaluation>>> results = new LinkedHashMap<>();
     results.put("vanilla", List.of(run(0.4, 0.5, 0.9, 0.6), run(0.5, 0.45, 1.2, 0.55)));
     results.put("mix-p", List.of(run(0.4, 0.5, 1.0, 0.7), run(0.5, 0.45, 0.9, 0.65)));
     AlignReport report = new AlignReport(results);
     String md = report.markdown("setup");
     assertTrue(
-        md.contains("equal steps from 0.500 up to the smallest KL every run reaches (0.900"), md);
-    assertTrue(md.contains("Levels up to 0.500 nats are left out"), md);
+        md.contains("equal steps from 0.400 (the smallest shared KL of a seed) to 0.900 nats"), md);
+    assertTrue(md.contains("Left out, seed by seed: levels up to the largest KL"), md);
+    assertTrue(md.contains("(0.400 to 0.500 nats over the seeds;"), md);
     assertTrue(
         md.contains(
             "The initial models (iteration 0) differ between the 2 seeds by a standard deviation"
@@ -59,8 +60,8 @@ class AlignReportTest {
         md);
     String csv = report.comparisonAtKlCsv();
     assertTrue(csv.startsWith("kl,sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds\n"));
-    assertEquals(List.of(0.6, 0.7, 0.8, 0.9), report.comparison().klLevels());
-    assertTrue(csv.contains("\n0.600,mix-p,vanilla,"), csv);
+    assertEquals(List.of(0.525, 0.65, 0.775, 0.9), report.comparison().klLevels());
+    assertTrue(csv.contains("\n0.525,mix-p,vanilla,"), csv);
 
     // Runs that never leave the shared stretch: no level, and the reason.
     Map<String, List<List<Evaluation>>> stuck = new LinkedHashMap<>();
@@ -69,8 +70,8 @@ class AlignReportTest {
     String none = new AlignReport(stuck).markdown("setup");
     assertTrue(
         none.contains(
-            "No KL level is compared: the smallest KL every run reaches (0.500 nats) is not above"
-                + " the shared KL."),
+            "No KL level is compared: under every seed, some run never goes beyond the KL of the"
+                + " iterations all samplers share."),
         none);
   }
 }
