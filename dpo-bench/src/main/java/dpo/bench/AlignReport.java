@@ -315,6 +315,9 @@ final class AlignReport {
                 + " bootstrapped as above.",
             c.levelRange()[0],
             c.levelRange()[1])
+        + (c.atKl().isEmpty()
+            ? " At no level do two seeds take part for any pair, so no row is shown."
+            : "")
         + " Also in comparison_at_kl.csv; reward_vs_kl_bands.png shows each sampler's mean curve"
         + " with its 95% band.\n\n";
   }

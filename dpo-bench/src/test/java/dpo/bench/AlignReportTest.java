@@ -62,6 +62,7 @@ class AlignReportTest {
     assertTrue(csv.startsWith("kl,sampler,minus,diff_mean,ci_low,ci_high,seeds_ahead,seeds\n"));
     assertEquals(List.of(0.525, 0.65, 0.775, 0.9), report.comparison().klLevels());
     assertTrue(csv.contains("\n0.525,mix-p,vanilla,"), csv);
+    assertTrue(!md.contains("At no level do two seeds take part"), md);
 
     // Runs that never leave the shared stretch: no level, and the reason.
     Map<String, List<List<Evaluation>>> stuck = new LinkedHashMap<>();
