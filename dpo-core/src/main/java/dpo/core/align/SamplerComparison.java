@@ -23,8 +23,8 @@ import java.util.OptionalDouble;
  * the reference, so vanilla, on-policy, hybrid and mix-p draw from the same pair of distributions,
  * and under the paper's protocol iteration 1 is literally one run): at a level reached within them
  * a run is compared with itself, and the difference is 0 by construction. So a seed takes part in
- * the comparison at a level only above its {@linkplain #sharedKlBySeed(Map) shared KL} and up to the
- * largest KL both runs of the pair reach; the {@code seeds} of a row count the seeds that take
+ * the comparison at a level only above its {@linkplain #sharedKlBySeed(Map) shared KL} and up to
+ * the largest KL both runs of the pair reach; the {@code seeds} of a row count the seeds that take
  * part, and a level is reported for a pair only where at least two do. The levels are {@link
  * #KL_LEVELS} equal steps from the smallest shared KL of a seed to the largest KL that some seed's
  * runs all reach, rounded down to three decimals.
