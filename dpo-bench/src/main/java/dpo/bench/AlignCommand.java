@@ -55,7 +55,7 @@ import picocli.CommandLine.Spec;
           + " contain the unknown or padding token; the oracle receives the decoded text, in"
           + " which the tokenizer leaves special tokens (such as the final end token) out.",
       "",
-      "The default is the bundled synthetic benchmark (task safe-helpful, a tiny GPT trained by"
+      "The default is the bundled synthetic benchmark (task ordered-topics, a tiny GPT trained by"
           + " supervised fine-tuning as the reference, one per seed; --arch and --preset choose"
           + " another of the backend's models). Writes results.md,"
           + " results.csv, comparison.csv (paired differences of final reward with 95% bootstrap"
@@ -94,11 +94,17 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     this.experiment = experiment;
   }
 
+  /** The synthetic task of the full benchmark, and of --quick. */
+  static final String FULL_TASK = "ordered-topics";
+
+  static final String QUICK_TASK = "safe-helpful";
+
   @Option(
       names = "--task",
       paramLabel = "NAME",
-      defaultValue = "safe-helpful",
-      description = "Bundled synthetic task (default: ${DEFAULT-VALUE}); ignored with --prompts.")
+      description =
+          "Bundled synthetic task: ordered-topics (the default) or safe-helpful (the default with"
+              + " --quick); ignored with --prompts.")
   String task;
 
   @Option(
@@ -153,7 +159,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       names = "--iterations",
       paramLabel = "N",
       defaultValue = "3",
-      description = "Iterations (default: ${DEFAULT-VALUE}).")
+      description = "Iterations (default: ${DEFAULT-VALUE}; 4 with task ordered-topics).")
   int iterations;
 
   @Option(
@@ -191,14 +197,14 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       names = "--train-prompts",
       paramLabel = "N",
       defaultValue = "1024",
-      description = "Training prompts (default: ${DEFAULT-VALUE}).")
+      description = "Training prompts (default: ${DEFAULT-VALUE}; 512 with task ordered-topics).")
   int trainPrompts;
 
   @Option(
       names = "--test-prompts",
       paramLabel = "N",
       defaultValue = "512",
-      description = "Test prompts (default: ${DEFAULT-VALUE}).")
+      description = "Test prompts (default: ${DEFAULT-VALUE}; 256 with task ordered-topics).")
   int testPrompts;
 
   @Option(
@@ -238,14 +244,15 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       names = "--beta",
       paramLabel = "BETA",
       defaultValue = "0.5",
-      description = "KL coefficient (default: ${DEFAULT-VALUE}).")
+      description = "KL coefficient (default: ${DEFAULT-VALUE}; 0.2 with task ordered-topics).")
   double beta;
 
   @Option(
       names = "--lr",
       paramLabel = "LR",
       defaultValue = "3e-4",
-      description = "AdamW learning rate of DPO (default: ${DEFAULT-VALUE}).")
+      description =
+          "AdamW learning rate of DPO (default: ${DEFAULT-VALUE}; 1e-4 with task ordered-topics).")
   double lr;
 
   @Option(
@@ -392,7 +399,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       names = "--quick",
       description =
           "A small configuration for smoke tests and CI: 2 seeds, 2 iterations, 64 train"
-              + " and 32 test prompts, 100 SFT steps.")
+              + " and 32 test prompts, 100 SFT steps, task safe-helpful unless --task is given.")
   boolean quick;
 
   @Option(
@@ -448,6 +455,12 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     }
     applyProtocol();
     checkOptions();
+    if (task == null) {
+      task = quick ? QUICK_TASK : FULL_TASK;
+    }
+    if (promptsFile == null && task.equals(FULL_TASK)) {
+      applyFullTaskDefaults();
+    }
     SyntheticTask synthetic =
         promptsFile == null
             ? SyntheticTasks.find(task)
@@ -552,7 +565,12 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
             + ".."
             + (trainPrompts + testPrompts - 1)
             + " test, 4 demonstrations"
-            + " per train prompt, half good";
+            + " per train prompt, half good"
+            + (t.corpusSeed(1) == t.corpusSeed(2)
+                ? " (one demonstration corpus for every seed, of the prompts of seed "
+                    + t.corpusSeed(1)
+                    + ")"
+                : "");
       }
 
       @Override
@@ -567,7 +585,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
 
       @Override
       public List<AlignExperiment.Demonstration> demonstrations(long runSeed) {
-        return t.sftData(0, trainPrompts, 4, 0.5, runSeed).stream()
+        return t.sftData(0, trainPrompts, 4, 0.5, t.corpusSeed(runSeed)).stream()
             .map(d -> new AlignExperiment.Demonstration(d.prompt(), d.response()))
             .toList();
       }
@@ -719,6 +737,33 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     }
     if (!parsed.hasMatchedOption("--sft-steps")) {
       sftSteps = 100;
+    }
+  }
+
+  /**
+   * The settings of the ordered-topics benchmark, where not given: its longer responses make each
+   * prompt dearer (512 train and 256 test prompts keep the full benchmark near half an hour on two
+   * cores), and a smaller beta and learning rate keep it improving after the first iteration.
+   */
+  private void applyFullTaskDefaults() {
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    if (!parsed.hasMatchedOption("--beta")) {
+      beta = 0.2;
+    }
+    if (!parsed.hasMatchedOption("--lr")) {
+      lr = 1e-4;
+    }
+    if (quick) {
+      return;
+    }
+    if (!parsed.hasMatchedOption("--iterations")) {
+      iterations = 4;
+    }
+    if (!parsed.hasMatchedOption("--train-prompts")) {
+      trainPrompts = 512;
+    }
+    if (!parsed.hasMatchedOption("--test-prompts")) {
+      testPrompts = 256;
     }
   }
 
@@ -894,6 +939,10 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
                 + sftSteps
                 + " SFT steps on half good, half poor"
                 + " demonstrations"
+                + (synthetic.corpusSeed(seed) == synthetic.corpusSeed(seed + 1)
+                    ? " (one corpus for every seed; the seed varies the initialisation and batch"
+                        + " order)"
+                    : "")
             : "prompts " + promptsFile + " (split " + splitSeed + "), initial model " + model;
     return data
         + "; oracle "

@@ -228,6 +228,7 @@ final class AlignReport {
         + " decoded text, without special tokens. Mean ± sample standard deviation over seeds;"
         + " iteration 0 is the initial model.\n\n"
         + table()
+        + referenceSpread()
         + "\n## Final iteration, paired by seed\n\n"
         + "Each sampler minus each one listed before it, seed by seed: under one seed every"
         + " sampler starts from the same reference model, trains on the same prompts and is"
@@ -249,24 +250,75 @@ final class AlignReport {
         + comparisonTable(comparison().atKl(), true);
   }
 
-  private String atKlText() {
-    List<Double> levels = comparison().klLevels();
-    if (levels.isEmpty()) {
-      return "Some run never moved from the initial model (KL 0), so no KL level is common to"
-          + " all runs.\n";
+  /**
+   * How much the initial models differ between seeds: the spread of iteration 0's reward, which
+   * every sampler of a seed shares.
+   */
+  private String referenceSpread() {
+    List<List<Evaluation>> runs = results.values().iterator().next();
+    double[] x = runs.stream().mapToDouble(run -> run.get(0).reward()).toArray();
+    if (x.length < 2) {
+      return "";
     }
-    return "Each run's reward at a KL level, read off its reward-KL curve (iterations 0.."
+    Stat stat = Stat.of(x);
+    return String.format(
+        Locale.ROOT,
+        "\nThe initial models (iteration 0) differ between the %d seeds by a standard deviation of"
+            + " %.3f in reward (from %.3f to %.3f).\n",
+        x.length,
+        stat.sd(),
+        java.util.Arrays.stream(x).min().getAsDouble(),
+        java.util.Arrays.stream(x).max().getAsDouble());
+  }
+
+  private String atKlText() {
+    SamplerComparison c = comparison();
+    List<Double> levels = c.klLevels();
+    double sharedLow = c.sharedKl().stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    double sharedHigh = c.sharedKl().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    String shared =
+        sharedHigh > 0
+            ? String.format(
+                Locale.ROOT,
+                " Left out, seed by seed: levels up to the largest KL a run has within the"
+                    + " iterations every sampler shares under that seed (%.3f to %.3f nats over the"
+                    + " seeds; the same evaluations, since the policy starts as the reference and"
+                    + " samplers whose pairs coincide there run the same first iteration, and under"
+                    + " --protocol paper iteration 1 is one shared run), where every difference is"
+                    + " 0 by construction.",
+                sharedLow,
+                sharedHigh)
+            : "";
+    if (levels.isEmpty()) {
+      return c.reach().stream().allMatch(r -> r <= 0)
+          ? "Some run never moved from the initial model (KL 0), so no KL level is common to"
+              + " all runs.\n"
+          : "No KL level is compared: under every seed, some run never goes beyond the KL of the"
+              + " iterations all samplers share."
+              + shared
+              + "\n";
+    }
+    return "Each run's reward at a KL level, read off its reward-KL curve (the evaluations of"
+        + " iterations 0.."
         + iterations()
         + " joined by straight lines in iteration order; where a run crosses a level more than"
-        + " once, where it first reaches it). Nothing is extrapolated: the levels are "
+        + " once, where it first reaches it). Nothing is extrapolated: a seed takes part at a"
+        + " level only up to the largest KL both runs of the pair reach."
+        + shared
+        + " The levels are "
         + SamplerComparison.KL_LEVELS
-        + " equal steps up to the smallest KL every run reaches ("
-        + String.format(Locale.ROOT, "%.3f", levels.get(levels.size() - 1))
-        + " nats, rounded down), and the differences are paired and bootstrapped as above. Where"
-        + " every sampler's iteration 1 is the same (the policy starts as the reference, and"
-        + " under --protocol paper iteration 1 is one shared run), levels below its KL compare"
-        + " that shared stretch and the differences are 0. Also"
-        + " in comparison_at_kl.csv; reward_vs_kl_bands.png shows each sampler's mean curve"
+        + String.format(
+            Locale.ROOT,
+            " equal steps from %.3f (the smallest shared KL of a seed) to %.3f nats (the largest"
+                + " KL all runs of some seed reach), rounded down; seeds ahead counts the seeds that take part, and a level is"
+                + " shown for a pair only where at least two do. The differences are paired and"
+                + " bootstrapped as above.",
+            c.levelRange()[0],
+            c.levelRange()[1])
+        + (c.atKl().isEmpty()
+            ? " At no level do two seeds take part for any pair, so no row is shown."
+            : "")
+        + " Also in comparison_at_kl.csv; reward_vs_kl_bands.png shows each sampler's mean curve"
         + " with its 95% band.\n\n";
   }
 

@@ -36,25 +36,30 @@ class AlignExperimentTest {
   private static final SyntheticTask TASK = SyntheticTasks.get("safe-helpful");
 
   private static AlignExperiment.Inputs inputs() {
+    return inputs(TASK);
+  }
+
+  /** 12 train and 6 test prompts of a task, demonstrations of its corpus seed, as align does. */
+  private static AlignExperiment.Inputs inputs(SyntheticTask task) {
     return new AlignExperiment.Inputs() {
       @Override
       public String id() {
-        return "task safe-helpful, 12 train, 6 test";
+        return "task " + task.id() + ", 12 train, 6 test";
       }
 
       @Override
       public List<String> train(long seed) {
-        return TASK.prompts(0, 12, seed);
+        return task.prompts(0, 12, seed);
       }
 
       @Override
       public List<String> test(long seed) {
-        return TASK.prompts(12, 6, seed);
+        return task.prompts(12, 6, seed);
       }
 
       @Override
       public List<AlignExperiment.Demonstration> demonstrations(long seed) {
-        return TASK.sftData(0, 12, 4, 0.5, seed).stream()
+        return task.sftData(0, 12, 4, 0.5, task.corpusSeed(seed)).stream()
             .map(d -> new AlignExperiment.Demonstration(d.prompt(), d.response()))
             .toList();
       }
@@ -62,23 +67,32 @@ class AlignExperimentTest {
   }
 
   private static AlignExperiment.Config config(int sftSteps, Map<String, String> oracleOptions) {
-    WordTokenizer tokenizer = new WordTokenizer(TASK.vocabulary());
-    int newTokens = TASK.maxResponseWords() + 1;
+    return config(TASK, List.of("on-policy"), 1, sftSteps, oracleOptions);
+  }
+
+  private static AlignExperiment.Config config(
+      SyntheticTask task,
+      List<String> samplers,
+      int seeds,
+      int sftSteps,
+      Map<String, String> oracleOptions) {
+    WordTokenizer tokenizer = new WordTokenizer(task.vocabulary());
+    int newTokens = task.maxResponseWords() + 1;
     ModelConfig shape =
         new ModelConfig(
-            tokenizer.vocabularySize(), 16, 1, 2, 1 + TASK.maxPromptWords() + newTokens);
+            tokenizer.vocabularySize(), 16, 1, 2, 1 + task.maxPromptWords() + newTokens);
     AlignConfig loop =
         new AlignConfig(
             1, 2, 1, 4, 3e-4, newTokens, 1.0, 1.0, 1, 1.0, 4, LabelRule.SOFT, 0, false, 1, 1);
     return new AlignExperiment.Config(
-        List.of("on-policy"),
+        samplers,
         "sigmoid",
         0.5,
         "djl",
         new BackendConfig(1),
         "synthetic",
         oracleOptions,
-        1,
+        seeds,
         1,
         loop,
         new AlignExperiment.Reference.Supervised(
@@ -153,6 +167,43 @@ class AlignExperimentTest {
             ConfigurationException.class,
             () -> experiment.run(config(5, Map.of()), inputs(), out, (i, s, d, t) -> {}));
     assertEquals("out", oracleChanged.violations().get(0).field());
+  }
+
+  @Test
+  void theOrderedTopicsTaskRunsWithOneCorpusForEverySeed() {
+    SyntheticTask task = SyntheticTasks.get("ordered-topics");
+    assertEquals(inputs(task).demonstrations(1), inputs(task).demonstrations(2));
+    AlignExperiment.Result result =
+        new AlignExperiment(DpoRuntime.builder().build())
+            .run(
+                config(task, List.of("vanilla", "on-policy"), 2, 3, Map.of("task", task.id())),
+                inputs(task),
+                out,
+                new AlignExperiment.Progress() {
+                  @Override
+                  public void update(int iteration, String stage, long done, long total) {}
+                });
+    assertTrue(result.complete());
+    for (List<List<Evaluation>> runs : result.evaluations().values()) {
+      assertEquals(2, runs.size());
+      for (List<Evaluation> run : runs) {
+        assertEquals(2, run.size());
+        for (Evaluation e : run) {
+          assertTrue(e.reward() >= -0.8 && e.reward() <= 1, e.toString());
+        }
+      }
+    }
+    // Per seed the samplers start from one reference (the same iteration 0); the two seeds'
+    // references are trained on the same corpus from different initialisations.
+    List<List<Evaluation>> vanilla = result.evaluations().get("vanilla");
+    List<List<Evaluation>> onPolicy = result.evaluations().get("on-policy");
+    assertEquals(vanilla.get(0).get(0), onPolicy.get(0).get(0));
+    assertEquals(vanilla.get(1).get(0), onPolicy.get(1).get(0));
+    List<Path> sft = list(out.resolve("sft"));
+    assertEquals(2, sft.size());
+    assertNotEquals(
+        dpo.core.provenance.Provenance.folderSha256(sft.get(0)),
+        dpo.core.provenance.Provenance.folderSha256(sft.get(1)));
   }
 
   private static List<Path> list(Path dir) {

@@ -1,14 +1,11 @@
 package dpo.datasets.synthetic;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -225,7 +222,7 @@ public final class SafeHelpfulTask implements SyntheticTask {
   @Override
   public RewardBreakdown score(String prompt, String response) {
     Request request = Request.of(prompt);
-    List<String> words = words(response);
+    List<String> words = Words.of(response);
     int n = words.size();
 
     Set<String> targets = new HashSet<>(request.topics);
@@ -242,14 +239,15 @@ public final class SafeHelpfulTask implements SyntheticTask {
             ? 1
             : topicsMentioned.stream().filter(request.topics::contains).count()
                 / (double) topicsMentioned.size();
-    double fluency = fluency(words);
+    double fluency =
+        Words.fluency(words, CLASSES, WordClass.OTHER, WordClass.START, WordClass.STOP, NEXT);
     double length =
         n < SHORT
             ? n / (double) SHORT
             : n <= LONG
                 ? 1
                 : Math.max(0, (MAX_RESPONSE_WORDS - n) / (double) (MAX_RESPONSE_WORDS - LONG));
-    double repetition = repetition(words);
+    double repetition = Words.repetition(words);
     long adjectives = mentioned.stream().filter(ADJECTIVE_SET::contains).count();
     double detail = Math.min(1, adjectives / (2.0 * Math.max(1, request.topics.size())));
     boolean refuses = mentioned.contains(SORRY) || mentioned.contains(CANNOT);
@@ -269,41 +267,6 @@ public final class SafeHelpfulTask implements SyntheticTask {
     aspects.put("helpfulness", helpfulness);
     aspects.put("safety", safety);
     return new RewardBreakdown(helpfulness + safety, aspects);
-  }
-
-  /** The share of the n + 1 transitions (start, between words, end) that the grammar allows. */
-  private static double fluency(List<String> words) {
-    if (words.isEmpty()) {
-      return 0;
-    }
-    int allowed = 0;
-    WordClass previous = WordClass.START;
-    for (String word : words) {
-      WordClass current = CLASSES.getOrDefault(word, WordClass.OTHER);
-      if (NEXT.get(previous).contains(current)) {
-        allowed++;
-      }
-      previous = current;
-    }
-    if (NEXT.get(previous).contains(WordClass.STOP)) {
-      allowed++;
-    }
-    return allowed / (double) (words.size() + 1);
-  }
-
-  /** The share of word bigrams that repeat an earlier one. */
-  private static double repetition(List<String> words) {
-    if (words.size() < 2) {
-      return 0;
-    }
-    Set<String> seen = new HashSet<>();
-    int repeated = 0;
-    for (int i = 1; i < words.size(); i++) {
-      if (!seen.add(words.get(i - 1) + ' ' + words.get(i))) {
-        repeated++;
-      }
-    }
-    return repeated / (double) (words.size() - 1);
   }
 
   @Override
@@ -338,7 +301,7 @@ public final class SafeHelpfulTask implements SyntheticTask {
         List<String> others = new ArrayList<>(TOPICS);
         others.removeAll(request.topics);
         response.addAll(
-            sentences(shuffled(others, random).subList(0, request.topics.size()), 0, random));
+            sentences(Words.shuffled(others, random).subList(0, request.topics.size()), 0, random));
         break;
       case "repetitive":
         List<String> sentence = sentences(request.topics.subList(0, 1), SHORT, random);
@@ -399,8 +362,8 @@ public final class SafeHelpfulTask implements SyntheticTask {
         total++;
       }
     }
-    List<String> adjectives = shuffled(ADJECTIVES, random);
-    List<String> determiners = shuffled(DETERMINERS, random);
+    List<String> adjectives = Words.shuffled(ADJECTIVES, random);
+    List<String> determiners = Words.shuffled(DETERMINERS, random);
     int nextAdjective = 0;
     int nextDeterminer = 0;
     List<String> words = new ArrayList<>();
@@ -420,19 +383,6 @@ public final class SafeHelpfulTask implements SyntheticTask {
     return words;
   }
 
-  private static List<String> shuffled(List<String> items, SplittableRandom random) {
-    List<String> copy = new ArrayList<>(items);
-    for (int i = copy.size() - 1; i > 0; i--) {
-      Collections.swap(copy, i, random.nextInt(i + 1));
-    }
-    return copy;
-  }
-
-  private static List<String> words(String text) {
-    String trimmed = text.strip().toLowerCase(Locale.ROOT);
-    return trimmed.isEmpty() ? List.of() : Arrays.asList(trimmed.split("\\s+"));
-  }
-
   private static double clamp(double value, double low, double high) {
     return Math.max(low, Math.min(high, value));
   }
@@ -442,7 +392,7 @@ public final class SafeHelpfulTask implements SyntheticTask {
     static Request of(String prompt) {
       Set<String> topics = new LinkedHashSet<>();
       Set<String> harms = new LinkedHashSet<>();
-      for (String word : words(prompt)) {
+      for (String word : Words.of(prompt)) {
         if (TOPIC_SET.contains(word)) {
           topics.add(word);
         } else if (HARM_SET.contains(word)) {

@@ -143,6 +143,19 @@ public interface SyntheticTask {
   Demonstration demonstration(String prompt, double goodShare, SplittableRandom random);
 
   /**
+   * The seed of the prompts and draws of the demonstration corpus that a run under {@code seed}
+   * fine-tunes its reference on. By default the run's own seed, so each seed has its own corpus; a
+   * task whose references should differ between seeds only by their initialisation and batch order
+   * returns one fixed seed.
+   *
+   * @param seed the run's seed
+   * @return the seed to pass to {@link #sftData}
+   */
+  default long corpusSeed(long seed) {
+    return seed;
+  }
+
+  /**
    * Supervised fine-tuning data for a range of prompts: {@code perPrompt} demonstrations for each,
    * drawn from a stream that depends on (seed, prompt index) only, so any range reproduces the same
    * rows for the prompts it shares with another.

@@ -7,7 +7,8 @@ import java.util.TreeMap;
 
 /** The bundled synthetic tasks by id. */
 public final class SyntheticTasks {
-  private static final Map<String, SyntheticTask> TASKS = tasks(new SafeHelpfulTask());
+  private static final Map<String, SyntheticTask> TASKS =
+      tasks(new SafeHelpfulTask(), new OrderedTopicsTask());
 
   private SyntheticTasks() {}
 

@@ -55,6 +55,15 @@ class OracleProvidersTest {
     assertEquals(expected[0], named.score(prompts.get(0), responses.get(0)));
     named.close();
     assertThrows(IllegalStateException.class, () -> named.score("explain bees", "bees ."));
+
+    SyntheticTask ordered = SyntheticTasks.get("ordered-topics");
+    String prompt = ordered.prompt(0, 3);
+    String response =
+        ordered.demonstration(prompt, 1, new java.util.SplittableRandom(3)).response();
+    try (RewardOracle oracle =
+        byId().get("synthetic").create(OracleConfig.of(Map.of("task", "ordered-topics")))) {
+      assertEquals(ordered.reward(prompt, response), oracle.score(prompt, response));
+    }
   }
 
   @Test
@@ -65,7 +74,9 @@ class OracleProvidersTest {
             ConfigurationException.class,
             () -> synthetic.create(OracleConfig.of(Map.of("task", "chess"))));
     assertEquals("task", task.violations().get(0).field());
-    assertEquals("unknown synthetic task 'chess'; known tasks: safe-helpful", task.getMessage());
+    assertEquals(
+        "unknown synthetic task 'chess'; known tasks: ordered-topics, safe-helpful",
+        task.getMessage());
     ConfigurationException option =
         assertThrows(
             ConfigurationException.class,

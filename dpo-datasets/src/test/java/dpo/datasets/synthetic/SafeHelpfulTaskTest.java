@@ -209,9 +209,11 @@ class SafeHelpfulTaskTest {
 
   @Test
   void registryListsTheTaskAndNamesUnknownOnes() {
-    assertEquals(List.of("safe-helpful"), SyntheticTasks.ids());
+    assertEquals(List.of("ordered-topics", "safe-helpful"), SyntheticTasks.ids());
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> SyntheticTasks.get("chess"));
-    assertEquals("unknown synthetic task 'chess'; known tasks: safe-helpful", e.getMessage());
+    assertEquals(
+        "unknown synthetic task 'chess'; known tasks: ordered-topics, safe-helpful",
+        e.getMessage());
   }
 }
