@@ -518,8 +518,8 @@ final class GptModel implements LanguageModel {
     int perGroup = heads / groups;
     // The scale goes on the queries, a quarter of the scores' size at 256 tokens (the same
     // numbers for power-of-two head widths). Nothing below writes in place into a view: autograd
-    // replays such writes in backward through as_strided copies of the whole score tensor, which
-    // took about a quarter of the 135M DPO step in the PyTorch profiler.
+    // replays such writes in backward through as_strided copies of the whole score tensor (a
+    // quarter of a 135M step's profile on a loaded machine, within noise on a quiet one).
     q = q.mul(Scalars.like(q, 1.0 / Math.sqrt(headDim)));
     if (perGroup == 1) {
       // Plain multi-head attention on the strided views: a row's result does not depend on
