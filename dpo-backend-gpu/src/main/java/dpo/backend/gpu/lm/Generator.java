@@ -2,7 +2,6 @@ package dpo.backend.gpu.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.GenerationConfig;
@@ -184,12 +183,11 @@ final class Generator {
             NDArray last =
                 models
                     .get(i)
-                    .forward(
+                    .lastLogits(
                         slice(s, tokens, first, columns),
                         positions(s, real, first, columns),
                         bias(s, real, first, columns),
                         caches[i])
-                    .get(new NDIndex(":, -1, :"))
                     .logSoftmax(1)
                     .muli((float) weights[i]);
             mixed = mixed == null ? last : mixed.addi(last);
