@@ -161,6 +161,9 @@ final class SimdKernel extends ExactKernel {
     int lanes = SPECIES.length();
     DoubleVector constant = DoubleVector.broadcast(SPECIES, f.constant());
     DoubleVector cap = DoubleVector.broadcast(SPECIES, f.cap());
+    // min(w, +inf) = w: uncapped samplers skip the min, whose Java semantics (NaN, -0) take several
+    // instructions per vector; a loop-invariant test, hoisted out of the loop by the JIT.
+    boolean capped = f.cap() != Double.POSITIVE_INFINITY;
     DoubleVector r1 = DoubleVector.broadcast(SPECIES, 2 * f.r1()[y]);
     DoubleVector r2 = DoubleVector.broadcast(SPECIES, 2 * f.r2()[y]);
     DoubleVector ay = DoubleVector.broadcast(SPECIES, a[y]);
@@ -173,8 +176,10 @@ final class SimdKernel extends ExactKernel {
       for (; y2 + lanes <= n; y2 += lanes) {
         DoubleVector weight =
             DoubleVector.fromArray(SPECIES, c2, y2)
-                .fma(r2, DoubleVector.fromArray(SPECIES, c1, y2).fma(r1, constant))
-                .min(cap);
+                .fma(r2, DoubleVector.fromArray(SPECIES, c1, y2).fma(r1, constant));
+        if (capped) {
+          weight = weight.min(cap);
+        }
         DoubleVector a2 = DoubleVector.fromArray(SPECIES, a, y2);
         DoubleVector e2 = DoubleVector.fromArray(SPECIES, e, y2);
         // a_y e_y' - e_y a_y' over (a_y + a_y') (e_y + e_y'): one division.
@@ -190,8 +195,10 @@ final class SimdKernel extends ExactKernel {
       for (; y2 + lanes <= n; y2 += lanes) {
         DoubleVector weight =
             DoubleVector.fromArray(SPECIES, c2, y2)
-                .fma(r2, DoubleVector.fromArray(SPECIES, c1, y2).fma(r1, constant))
-                .min(cap);
+                .fma(r2, DoubleVector.fromArray(SPECIES, c1, y2).fma(r1, constant));
+        if (capped) {
+          weight = weight.min(cap);
+        }
         DoubleVector sumA = ay.add(DoubleVector.fromArray(SPECIES, a, y2));
         DoubleVector sumE = ey.add(DoubleVector.fromArray(SPECIES, e, y2));
         DoubleVector numerator = ay.mul(sumE).sub(sumA.mul(sumE.fma(smoothingV, labelY)));
