@@ -74,4 +74,55 @@ class SweepCommandTest {
         run("sweep", "--grid", grid.toString(), "--out", tmp.resolve("sweep").toString());
     assertTrue(again.contains("4 cells: 0 computed on local[*], 4 already in"), again);
   }
+
+  @Test
+  void theDeviceKeyReachesTheBackendAsDpoBanditsDeviceOptionDoes() throws Exception {
+    Path grid = tmp.resolve("grid.json");
+    Files.writeString(
+        grid,
+        "{\"samplers\": [\"dpo-mix-p\"], \"backend\": [\"djl\"], \"device\": [\"cpu\"],"
+            + " \"prompts\": [2], \"steps\": [6]}");
+    run("sweep", "--grid", grid.toString(), "--out", tmp.resolve("sweep").toString());
+    List<String> sweep = Files.readAllLines(tmp.resolve("sweep").resolve("results.csv"));
+    assertEquals(
+        "sampler,backend,device,prompts,steps,step,param_diff,value,value_diff", sweep.get(0));
+
+    Path out = tmp.resolve("bandit");
+    run(
+        "bandit",
+        "--samplers",
+        "dpo-mix-p",
+        "--backend",
+        "djl",
+        "--device",
+        "cpu",
+        "--prompts",
+        "2",
+        "--steps",
+        "6",
+        "--out",
+        out.toString());
+    List<String> bandit = Files.readAllLines(out.resolve("metrics.csv"));
+    assertEquals(bandit.size(), sweep.size());
+    for (String row : bandit.subList(1, bandit.size())) {
+      String[] f = row.split(",", 2);
+      assertTrue(sweep.contains(f[0] + ",djl,cpu,2,6," + f[1]), "missing from results.csv: " + row);
+    }
+
+    // An unknown device is refused with the grid's file and key before any task starts.
+    Files.writeString(grid, "{\"samplers\": [\"dpo-mix-p\"], \"device\": [\"tpu\"]}");
+    StringWriter err = new StringWriter();
+    int code =
+        Main.execute(
+            new String[] {
+              "sweep", "--grid", grid.toString(), "--out", tmp.resolve("bad").toString()
+            },
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err));
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains("device"), err.toString());
+    assertTrue(err.toString().contains("must be auto, cpu or gpu, got 'tpu'"), err.toString());
+    assertTrue(err.toString().contains(grid.getFileName().toString()), err.toString());
+    assertEquals(1, err.toString().strip().lines().count(), err.toString());
+  }
 }

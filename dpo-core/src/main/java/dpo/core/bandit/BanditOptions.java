@@ -153,8 +153,12 @@ public final class BanditOptions {
    * @param threads the threads (0: the backend's default)
    * @param device {@code auto}, {@code cpu} or {@code gpu}
    * @return the settings
+   * @throws ConfigurationException (field {@code device}) for any other device
    */
   public static BackendConfig backendConfig(int threads, String device) {
+    if (!List.of(DEVICE, "cpu", "gpu").contains(device)) {
+      throw new ConfigurationException("device", "must be auto, cpu or gpu, got '" + device + "'");
+    }
     BackendConfig config = new BackendConfig(threads);
     return device.equals(DEVICE) ? config : config.withOption("device", device);
   }
