@@ -71,7 +71,7 @@ final class SparkCommands {
       PrintWriter stdout) {
     BanditExperiment bandit =
         new BanditExperiment(runtime.samplers(), runtime.objectives(), runtime.backends());
-    SweepGrid grid = SweepGrid.read(gridFile, bandit::check);
+    SweepGrid grid = SweepGrid.read(gridFile, bandit::checkWithBackend);
     SweepExperiment.Result result;
     try (OutputFolder folder = OutputFolder.claim(out, "out")) {
       result =
@@ -124,7 +124,7 @@ final class SparkCommands {
     }
     BanditExperiment bandit =
         new BanditExperiment(runtime.samplers(), runtime.objectives(), runtime.backends());
-    SweepGrid grid = SweepGrid.read(file, bandit::check);
+    SweepGrid grid = SweepGrid.read(file, bandit::checkWithBackend);
     List<SweepCell> cells = grid.cells();
     // Warm-up: every cell once, so that the JIT has compiled the kernels before anything is timed
     // (on a loaded machine its compiler threads take seconds); the reference run is a second pass.

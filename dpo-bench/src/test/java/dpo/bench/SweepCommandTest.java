@@ -124,5 +124,23 @@ class SweepCommandTest {
     assertTrue(err.toString().contains("must be auto, cpu or gpu, got 'tpu'"), err.toString());
     assertTrue(err.toString().contains(grid.getFileName().toString()), err.toString());
     assertEquals(1, err.toString().strip().lines().count(), err.toString());
+
+    // A device the backend cannot compute on is refused the same way, before any task starts.
+    Files.writeString(
+        grid, "{\"samplers\": [\"dpo-mix-p\"], \"backend\": [\"cpu\"], \"device\": [\"gpu\"]}");
+    StringWriter err2 = new StringWriter();
+    code =
+        Main.execute(
+            new String[] {
+              "sweep", "--grid", grid.toString(), "--out", tmp.resolve("bad2").toString()
+            },
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err2));
+    assertEquals(2, code, err2.toString());
+    assertTrue(
+        err2.toString().contains("value 'gpu': device 'gpu': backend cpu computes on the CPU only"),
+        err2.toString());
+    assertTrue(err2.toString().contains(grid.getFileName().toString()), err2.toString());
+    assertEquals(1, err2.toString().strip().lines().count(), err2.toString());
   }
 }

@@ -145,6 +145,23 @@ public final class BanditExperiment {
   }
 
   /**
+   * {@link #check} and then the backend's settings: a backend checks them (device, options) when it
+   * is created, so this creates it once and closes it. For work that runs elsewhere (a sweep's
+   * tasks), so that a setting the backend refuses fails before any task starts.
+   *
+   * @param config the config
+   * @throws dpo.api.ConfigurationException if the backend refuses its settings (e.g. a device it
+   *     cannot compute on); and what {@link #check} throws
+   */
+  public void checkWithBackend(BanditConfig config) {
+    check(config);
+    try (PolicyBackend backend =
+        backends.create(backendProvider(config).id(), p -> p.create(config.backendConfig()))) {
+      backend.device();
+    }
+  }
+
+  /**
    * Refuses a sampler that fixes how many responses per prompt it draws (best-of-K): its pair
    * distribution is an order statistic of K draws, which the study's exact pair weights, computed
    * from the sampler's components, do not model.

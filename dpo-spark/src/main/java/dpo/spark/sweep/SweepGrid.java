@@ -55,7 +55,7 @@ public record SweepGrid(
    *
    * @param file the JSON file
    * @param check resolves a cell's providers (samplers, objective, backend), throwing for an
-   *     unknown id; e.g. {@code BanditExperiment::check}
+   *     unknown id; e.g. {@code BanditExperiment::checkWithBackend}
    * @return the grid
    * @throws BadDataException naming the file and key, for malformed JSON, an unknown key or a bad
    *     value
@@ -156,9 +156,18 @@ public record SweepGrid(
             v.field(),
             "value '" + cell.options().get(v.field()) + "': " + v.message() + "; fix or remove it");
       }
-      // Providers depend on one key each: checking each value once is enough.
+      // Providers and the backend's settings depend on a few keys: checking each combination of
+      // their values once is enough.
       String providers =
-          cell.sampler() + "|" + config.objective() + "|" + config.backend() + "|" + config.mode();
+          cell.sampler()
+              + "|"
+              + config.objective()
+              + "|"
+              + config.backend()
+              + "|"
+              + config.mode()
+              + "|"
+              + config.backendConfig();
       if (checked.add(providers)) {
         try {
           check.accept(config);
@@ -167,6 +176,16 @@ public record SweepGrid(
           throw new BadDataException(file, 0, key, e.getMessage() + "; fix or remove it");
         } catch (MissingCapabilityException e) {
           throw new BadDataException(file, 0, e.kind(), e.getMessage() + "; fix or remove it");
+        } catch (ConfigurationException e) {
+          ConfigurationException.Violation v = e.violations().get(0);
+          String value = cell.options().get(v.field());
+          throw new BadDataException(
+              file,
+              0,
+              v.field(),
+              (value == null ? "" : "value '" + value + "': ")
+                  + v.message()
+                  + "; fix or remove it");
         }
       }
     }
