@@ -1,6 +1,7 @@
 package dpo.api.backend;
 
 import dpo.api.ConfigurationException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,6 +12,18 @@ import java.util.Map;
  *     {@code auto}, {@code simd} or {@code scalar}); a backend rejects names it does not know
  */
 public record BackendConfig(int threads, Map<String, String> options) {
+  /** The name of the option that says where a backend computes: one of {@link #DEVICES}. */
+  public static final String DEVICE = "device";
+
+  /** The device every backend picks by default: a GPU when one is present, else the CPU. */
+  public static final String AUTO = "auto";
+
+  /**
+   * The devices a {@link #DEVICE} option may name: {@value #AUTO}, {@code cpu} and {@code gpu}. A
+   * backend may refuse one it cannot compute on (the cpu backend refuses {@code gpu}).
+   */
+  public static final List<String> DEVICES = List.of(AUTO, "cpu", "gpu");
+
 
   /**
    * Validates the components and copies the options.
@@ -25,6 +38,30 @@ public record BackendConfig(int threads, Map<String, String> options) {
           "threads", "threads must be >= 0 (0 = all processors), got " + threads);
     }
     options = Map.copyOf(options);
+  }
+
+  /**
+   * Checks a device name against {@link #DEVICES}; the one check of the command line, a sweep's
+   * grid and the backends.
+   *
+   * @param device the name
+   * @return the name
+   * @throws ConfigurationException (field {@value #DEVICE}) "must be auto, cpu or gpu, got 'X'"
+   */
+  public static String checkDevice(String device) {
+    if (!DEVICES.contains(device)) {
+      int last = DEVICES.size() - 1;
+      throw new ConfigurationException(
+          DEVICE,
+          "must be "
+              + String.join(", ", DEVICES.subList(0, last))
+              + " or "
+              + DEVICES.get(last)
+              + ", got '"
+              + device
+              + "'");
+    }
+    return device;
   }
 
   /**

@@ -20,7 +20,7 @@ import java.util.concurrent.ForkJoinPool;
  */
 final class CpuBackend implements PolicyBackend, TabularPolicies {
   static final String KERNEL = "kernel";
-  static final String DEVICE = "device";
+  static final String DEVICE = BackendConfig.DEVICE;
   private static final String VECTOR_MODULE = "jdk.incubator.vector";
 
   private final ForkJoinPool pool;
@@ -39,8 +39,8 @@ final class CpuBackend implements PolicyBackend, TabularPolicies {
                 + DEVICE);
       }
     }
-    String device = config.options().getOrDefault(DEVICE, "auto");
-    if (!device.equals("auto") && !device.equals("cpu")) {
+    String device = config.options().getOrDefault(DEVICE, BackendConfig.AUTO);
+    if (!device.equals(BackendConfig.AUTO) && !device.equals("cpu")) {
       throw new ConfigurationException(
           DEVICE,
           "device '"

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * Without an NVIDIA GPU on the machine, {@code auto} chooses the CPU without asking CUDA.
  */
 final class DjlBackend implements PolicyBackend {
-  static final String DEVICE = "device";
+  static final String DEVICE = BackendConfig.DEVICE;
   static final String KV_CACHE = "kv-cache";
   private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
   private static final Logger LOG = LoggerFactory.getLogger(DjlBackend.class);
@@ -70,7 +70,7 @@ final class DjlBackend implements PolicyBackend {
       // Read once, when the engine starts; later backends share the first one's setting.
       System.setProperty(NUM_THREADS, Integer.toString(config.threads()));
     }
-    this.device = device(config.options().getOrDefault(DEVICE, "auto"));
+    this.device = device(config.options().getOrDefault(DEVICE, BackendConfig.AUTO));
     this.manager = NDManager.newBaseManager(device);
     Engine engine = Engine.getInstance();
     this.info =
@@ -87,12 +87,7 @@ final class DjlBackend implements PolicyBackend {
   }
 
   private static Device device(String choice) {
-    switch (choice) {
-      case "auto":
-        // Without a GPU exposed by the driver, CUDA is not asked (it would find nothing).
-        return NvidiaGpus.present() && Engine.getInstance().getGpuCount() > 0
-            ? Device.gpu()
-            : Device.cpu();
+    switch (BackendConfig.checkDevice(choice)) {
       case "cpu":
         return Device.cpu();
       case "gpu":
@@ -101,9 +96,11 @@ final class DjlBackend implements PolicyBackend {
               DEVICE, "device 'gpu' asked for, but DJL sees no CUDA GPU; use device=cpu or auto");
         }
         return Device.gpu();
-      default:
-        throw new ConfigurationException(
-            DEVICE, "device must be auto, cpu or gpu, got '" + choice + "'");
+      default: // auto
+        // Without a GPU exposed by the driver, CUDA is not asked (it would find nothing).
+        return NvidiaGpus.present() && Engine.getInstance().getGpuCount() > 0
+            ? Device.gpu()
+            : Device.cpu();
     }
   }
 

@@ -47,7 +47,7 @@ public final class LearnedOracleProvider implements RewardOracleProvider {
     DjlBackend backend =
         new DjlBackend(
             BackendConfig.defaults()
-                .withOption(DjlBackend.DEVICE, config.option("device").orElse("auto")));
+                .withOption(DjlBackend.DEVICE, config.option("device").orElse(BackendConfig.AUTO)));
     try {
       Tokenizer tokenizer = HfTokenizer.load(dir);
       RewardModel model = backend.rewardModels().orElseThrow().loadRewardModel(dir);

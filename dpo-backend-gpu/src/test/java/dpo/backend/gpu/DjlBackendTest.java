@@ -42,9 +42,13 @@ class DjlBackendTest {
             ConfigurationException.class,
             () -> provider.create(BackendConfig.defaults().withOption("devise", "cpu")));
     assertTrue(unknown.getMessage().contains("known options: device, kv-cache"));
-    assertThrows(
-        ConfigurationException.class,
-        () -> provider.create(BackendConfig.defaults().withOption("device", "tpu")));
+    ConfigurationException tpu =
+        assertThrows(
+            ConfigurationException.class,
+            () -> provider.create(BackendConfig.defaults().withOption("device", "tpu")));
+    // The one message of BackendConfig.checkDevice, as the command line and a sweep's grid give.
+    assertEquals("must be auto, cpu or gpu, got 'tpu'", tpu.getMessage());
+    assertEquals("device", tpu.violations().get(0).field());
     try (PolicyBackend cpu =
         provider.create(BackendConfig.defaults().withOption("device", "cpu"))) {
       assertEquals(

@@ -50,7 +50,7 @@ public final class BanditOptions {
   public static final String THREADS = "0";
 
   /** Default of {@code --device}: the backend picks (a GPU when present, else the CPU). */
-  public static final String DEVICE = "auto";
+  public static final String DEVICE = BackendConfig.AUTO;
 
   /**
    * The options that set a study from text, in {@code dpo bandit}'s order; {@code backend} has no
@@ -156,11 +156,9 @@ public final class BanditOptions {
    * @throws ConfigurationException (field {@code device}) for any other device
    */
   public static BackendConfig backendConfig(int threads, String device) {
-    if (!List.of(DEVICE, "cpu", "gpu").contains(device)) {
-      throw new ConfigurationException("device", "must be auto, cpu or gpu, got '" + device + "'");
-    }
+    BackendConfig.checkDevice(device);
     BackendConfig config = new BackendConfig(threads);
-    return device.equals(DEVICE) ? config : config.withOption("device", device);
+    return device.equals(DEVICE) ? config : config.withOption(BackendConfig.DEVICE, device);
   }
 
   private static String text(Map<String, String> options, String name, String fallback) {
