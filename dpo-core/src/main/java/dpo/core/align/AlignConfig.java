@@ -6,6 +6,7 @@ import dpo.api.oracle.LabelRule;
 import dpo.api.sampler.Sampler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Settings of the iterative online DPO loop ({@link OnlineDpoLoop}).
@@ -65,23 +66,7 @@ public record AlignConfig(
    * @return the copy
    */
   public AlignConfig withSeed(long newSeed) {
-    return new AlignConfig(
-        iterations,
-        responsesPerPrompt,
-        epochs,
-        batchSize,
-        learningRate,
-        maxNewTokens,
-        temperature,
-        evalTemperature,
-        evalSamples,
-        klTemperature,
-        marginScale,
-        labelRule,
-        resyncEvery,
-        updateReference,
-        newSeed,
-        gradientAccumulation);
+    return copy(c -> c.seed = newSeed);
   }
 
   /**
@@ -91,23 +76,7 @@ public record AlignConfig(
    * @return the copy
    */
   public AlignConfig withResponsesPerPrompt(int k) {
-    return new AlignConfig(
-        iterations,
-        k,
-        epochs,
-        batchSize,
-        learningRate,
-        maxNewTokens,
-        temperature,
-        evalTemperature,
-        evalSamples,
-        klTemperature,
-        marginScale,
-        labelRule,
-        resyncEvery,
-        updateReference,
-        seed,
-        gradientAccumulation);
+    return copy(c -> c.responsesPerPrompt = k);
   }
 
   /**
@@ -129,23 +98,73 @@ public record AlignConfig(
    * @return the copy
    */
   public AlignConfig withGradientAccumulation(int batches) {
-    return new AlignConfig(
-        iterations,
-        responsesPerPrompt,
-        epochs,
-        batchSize,
-        learningRate,
-        maxNewTokens,
-        temperature,
-        evalTemperature,
-        evalSamples,
-        klTemperature,
-        marginScale,
-        labelRule,
-        resyncEvery,
-        updateReference,
-        seed,
-        batches);
+    return copy(c -> c.gradientAccumulation = batches);
+  }
+
+  /** These settings with some fields changed: the one place that lists every field to copy. */
+  private AlignConfig copy(Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
+    return c.build();
+  }
+
+  /** The fields of a config, to change some before {@link #build} validates the copy. */
+  private static final class Copy {
+    int iterations;
+    int responsesPerPrompt;
+    int epochs;
+    int batchSize;
+    double learningRate;
+    int maxNewTokens;
+    double temperature;
+    double evalTemperature;
+    int evalSamples;
+    double klTemperature;
+    double marginScale;
+    LabelRule labelRule;
+    int resyncEvery;
+    boolean updateReference;
+    long seed;
+    int gradientAccumulation;
+
+    Copy(AlignConfig c) {
+      iterations = c.iterations;
+      responsesPerPrompt = c.responsesPerPrompt;
+      epochs = c.epochs;
+      batchSize = c.batchSize;
+      learningRate = c.learningRate;
+      maxNewTokens = c.maxNewTokens;
+      temperature = c.temperature;
+      evalTemperature = c.evalTemperature;
+      evalSamples = c.evalSamples;
+      klTemperature = c.klTemperature;
+      marginScale = c.marginScale;
+      labelRule = c.labelRule;
+      resyncEvery = c.resyncEvery;
+      updateReference = c.updateReference;
+      seed = c.seed;
+      gradientAccumulation = c.gradientAccumulation;
+    }
+
+    AlignConfig build() {
+      return new AlignConfig(
+          iterations,
+          responsesPerPrompt,
+          epochs,
+          batchSize,
+          learningRate,
+          maxNewTokens,
+          temperature,
+          evalTemperature,
+          evalSamples,
+          klTemperature,
+          marginScale,
+          labelRule,
+          resyncEvery,
+          updateReference,
+          seed,
+          gradientAccumulation);
+    }
   }
 
   /**

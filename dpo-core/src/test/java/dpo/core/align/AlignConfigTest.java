@@ -51,6 +51,24 @@ class AlignConfigTest {
   }
 
   @Test
+  void eachCopyChangesItsOneFieldAndValidates() {
+    AlignConfig c =
+        new AlignConfig(5, 3, 2, 8, 1e-3, 12, 0.9, 0.5, 4, 0.7, 2, LabelRule.HARD, 3, true, 11, 2);
+    assertEquals(
+        new AlignConfig(5, 3, 2, 8, 1e-3, 12, 0.9, 0.5, 4, 0.7, 2, LabelRule.HARD, 3, true, 99, 2),
+        c.withSeed(99));
+    assertEquals(
+        new AlignConfig(5, 6, 2, 8, 1e-3, 12, 0.9, 0.5, 4, 0.7, 2, LabelRule.HARD, 3, true, 11, 2),
+        c.withResponsesPerPrompt(6));
+    assertEquals(
+        new AlignConfig(5, 3, 2, 8, 1e-3, 12, 0.9, 0.5, 4, 0.7, 2, LabelRule.HARD, 3, true, 11, 7),
+        c.withGradientAccumulation(7));
+    ConfigurationException e =
+        assertThrows(ConfigurationException.class, () -> c.withResponsesPerPrompt(1));
+    assertEquals("responsesPerPrompt must be >= 2, got 1", e.getMessage());
+  }
+
+  @Test
   void minusOneMeansOffline() {
     AlignConfig c =
         new AlignConfig(1, 2, 1, 1, 1e-3, 4, 1, 0, 1, 0.7, 1, LabelRule.HARD, -1, false, 1, 1);
