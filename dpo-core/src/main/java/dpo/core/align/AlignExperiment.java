@@ -35,14 +35,17 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -585,8 +588,9 @@ public final class AlignExperiment {
   }
 
   /**
-   * The (seed, sampler) runs as tasks of the engine's {@link RunDistributor}; then every run folder
-   * must be there and finished, and its evaluations are the result.
+   * The (seed, sampler) runs as tasks of the engine's {@link RunDistributor}, each reported as its
+   * task ends; then every run folder must be there and finished, and its evaluations are the
+   * result (runs finished before, which were not submitted, are reported then).
    */
   private static void distributeRuns(
       Config config,
@@ -598,8 +602,23 @@ public final class AlignExperiment {
     Path abs = out.toAbsolutePath();
     progress.startRun(
         config.samplers().size() * config.seeds() + " runs as tasks of " + config.engine().id());
+    Set<String> reported = new HashSet<>();
+    // Called by the distributor (any thread) as a task ends, and here afterwards: once per run.
+    BiConsumer<Long, String> report =
+        (seed, sampler) -> {
+          synchronized (reported) {
+            if (!reported.contains(sampler + "/" + seed)) {
+              finishedRun(config, abs, sampler, seed)
+                  .ifPresent(
+                      evals -> {
+                        reported.add(sampler + "/" + seed);
+                        progress.endRun(runSummary(sampler, seed, evals));
+                      });
+            }
+          }
+        };
     runDistributor(config.engine().id())
-        .runAll(engineSetup(config, abs), config, inputs, abs, initials);
+        .runAll(engineSetup(config, abs), config, inputs, abs, initials, report);
     for (long seed : initials.keySet()) {
       for (String sampler : config.samplers()) {
         Path dir = runFolder(abs, sampler, seed);
@@ -616,16 +635,20 @@ public final class AlignExperiment {
                                 + " driver and every worker share (the same path on each), e.g."
                                 + " an NFS mount"));
         results.computeIfAbsent(sampler, k -> new ArrayList<>()).add(evals);
-        progress.endRun(
-            String.format(
-                java.util.Locale.ROOT,
-                "%s seed %d: reward %.3f -> %.3f",
-                sampler,
-                seed,
-                evals.get(0).reward(),
-                evals.get(evals.size() - 1).reward()));
+        report.accept(seed, sampler);
       }
     }
+  }
+
+  /** A finished run's progress line: "SAMPLER seed S: reward FIRST -> LAST". */
+  private static String runSummary(String sampler, long seed, List<Evaluation> evals) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s seed %d: reward %.3f -> %.3f",
+        sampler,
+        seed,
+        evals.get(0).reward(),
+        evals.get(evals.size() - 1).reward());
   }
 
   /** The distributor of an engine id, or the reason it cannot run here. */
@@ -803,13 +826,7 @@ public final class AlignExperiment {
             run.setup(),
             run.shared());
     recordCheckpoints(dir, record);
-    progress.endRun(
-        String.format(
-            java.util.Locale.ROOT,
-            "%s: reward %.3f -> %.3f",
-            name,
-            evals.get(0).reward(),
-            evals.get(evals.size() - 1).reward()));
+    progress.endRun(runSummary(samplerId, seed, evals));
     return evals;
   }
 

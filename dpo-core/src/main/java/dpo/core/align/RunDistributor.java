@@ -2,6 +2,7 @@ package dpo.core.align;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Runs the seeds x samplers runs of a comparison as parallel tasks, each a whole run (generation,
@@ -29,11 +30,15 @@ public interface RunDistributor {
    * @param inputs the data of every seed
    * @param out the output folder, absolute
    * @param initials per seed, the folder of its initial model, whose files are sent to the tasks
+   * @param finished told on the driver, as each run's task ends successfully, its seed and
+   *     sampler, so that the driver reports the run while the others still run; may be called from
+   *     another thread, before this method returns
    */
   void runAll(
       GenerationEngineProvider.Setup setup,
       AlignExperiment.Config config,
       AlignExperiment.Inputs inputs,
       Path out,
-      Map<Long, Path> initials);
+      Map<Long, Path> initials,
+      BiConsumer<Long, String> finished);
 }

@@ -13,7 +13,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.apache.spark.SparkFiles;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.TaskInfo;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
@@ -42,7 +46,8 @@ public final class SparkRuns implements RunDistributor {
       AlignExperiment.Config config,
       AlignExperiment.Inputs inputs,
       Path out,
-      Map<Long, Path> initials) {
+      Map<Long, Path> initials,
+      BiConsumer<Long, String> finished) {
     List<RunKey> todo = new ArrayList<>();
     Set<Long> seeds = new LinkedHashSet<>();
     for (long seed : initials.keySet()) {
@@ -66,6 +71,8 @@ public final class SparkRuns implements RunDistributor {
       for (long seed : seeds) {
         models.put(seed, spark.broadcast(CheckpointBytes.ofFolder(initials.get(seed))));
       }
+      // Task i runs todo[i] (one element per partition); the driver hears of each as it ends.
+      spark.sc().addSparkListener(new Finished(todo, finished));
       spark
           .parallelize(todo, todo.size())
           .foreach(run -> run.execute(form, data, outText, models.get(run.seed()).value()));
@@ -88,6 +95,30 @@ public final class SparkRuns implements RunDistributor {
         ? r
         : new IllegalStateException(
             "the Spark job of the runs failed: " + failure.getMessage(), failure);
+  }
+
+  /**
+   * Reports each run whose task ended successfully, on the driver's listener thread. Closing the
+   * context delivers the events still queued, so every run is reported before {@link #runAll}
+   * returns.
+   */
+  private static final class Finished extends SparkListener {
+    private final List<RunKey> todo;
+    private final BiConsumer<Long, String> finished;
+
+    Finished(List<RunKey> todo, BiConsumer<Long, String> finished) {
+      this.todo = todo;
+      this.finished = finished;
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd end) {
+      TaskInfo task = end.taskInfo();
+      if (task.successful() && task.index() < todo.size()) {
+        RunKey run = todo.get(task.index());
+        finished.accept(run.seed(), run.sampler());
+      }
+    }
   }
 
   /** One run: a seed and a sampler. */

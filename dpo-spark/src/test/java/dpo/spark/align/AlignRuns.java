@@ -132,15 +132,26 @@ public final class AlignRuns {
    * @return the result
    */
   public static AlignExperiment.Result run(AlignExperiment.Config config, Path out) {
-    return new AlignExperiment(DpoRuntime.builder().build())
-        .run(
-            config,
-            inputs(),
-            out,
-            new AlignExperiment.Progress() {
-              @Override
-              public void update(int iteration, String stage, long done, long total) {}
-            });
+    return run(
+        config,
+        out,
+        new AlignExperiment.Progress() {
+          @Override
+          public void update(int iteration, String stage, long done, long total) {}
+        });
+  }
+
+  /**
+   * Runs the experiment into a folder, reporting its progress.
+   *
+   * @param config the settings
+   * @param out the folder
+   * @param progress receives the progress
+   * @return the result
+   */
+  public static AlignExperiment.Result run(
+      AlignExperiment.Config config, Path out, AlignExperiment.Progress progress) {
+    return new AlignExperiment(DpoRuntime.builder().build()).run(config, inputs(), out, progress);
   }
 
   /**

@@ -2,6 +2,7 @@ package dpo.spark.align;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,12 @@ import dpo.core.align.OnlineDpoLoop;
 import dpo.core.align.RunDistributor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +64,38 @@ class SparkRunsTest {
   }
 
   @Test
+  void eachRunIsReportedOnTheDriverAsItsTaskEndsInTheLocalEnginesFormat() {
+    Thread driver = Thread.currentThread();
+    Recording local = new Recording();
+    AlignRuns.run(AlignRuns.config(AlignExperiment.Engine.LOCAL, 1, null, 0), tmp.resolve("l"), local);
+    Recording spark = new Recording();
+    AlignRuns.run(AlignRuns.config(RUNS, 1, null, 0), tmp.resolve("s"), spark);
+
+    // "SAMPLER seed S: reward A -> B", once per run, as the local engine reports it.
+    assertEquals(2, local.lines.size(), local.lines.toString());
+    assertEquals(new TreeSet<>(local.lines), new TreeSet<>(spark.lines));
+    assertEquals(2, spark.lines.size(), spark.lines.toString());
+    for (Thread t : spark.threads) {
+      assertNotSame(driver, t, "reported by the job's listener as a task ended, not after the job");
+    }
+  }
+
+  /** Records the finished-run lines and the threads that reported them. */
+  static final class Recording implements AlignExperiment.Progress {
+    final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+    final List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void update(int iteration, String stage, long done, long total) {}
+
+    @Override
+    public void endRun(String summary) {
+      lines.add(summary);
+      threads.add(Thread.currentThread());
+    }
+  }
+
+  @Test
   void aRunFolderTheTasksDidNotWriteIsReportedInOneLine() {
     // A distributor whose tasks write nowhere the driver sees, as on a cluster without shared
     // storage.
@@ -94,7 +132,8 @@ class SparkRunsTest {
         AlignExperiment.Config config,
         AlignExperiment.Inputs inputs,
         Path out,
-        Map<Long, Path> initials) {}
+        Map<Long, Path> initials,
+        BiConsumer<Long, String> finished) {}
   }
 
   @Test
