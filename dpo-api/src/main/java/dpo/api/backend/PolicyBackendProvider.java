@@ -20,6 +20,18 @@ public interface PolicyBackendProvider extends Provider {
   Set<BackendCapability> capabilities();
 
   /**
+   * Checks settings the way {@link #create} would, without creating the backend (no natives,
+   * devices or threads are touched): for a driver that refuses a setting before work elsewhere (a
+   * sweep's tasks) starts. {@link #create} still checks everything. The default accepts every
+   * config, so a backend that does not override it is checked only when it is created.
+   *
+   * @param config backend settings
+   * @throws dpo.api.ConfigurationException naming the field (for example {@code device}) of a
+   *     setting the backend refuses, with the message {@link #create} would give
+   */
+  default void validate(BackendConfig config) {}
+
+  /**
    * Creates the backend; this is where natives, devices and thread pools are acquired.
    *
    * @param config backend settings

@@ -27,6 +27,19 @@ final class CpuBackend implements PolicyBackend, TabularPolicies {
   private final ExactKernel kernel;
 
   CpuBackend(BackendConfig config) {
+    validate(config);
+    this.kernel = kernel(config.options().getOrDefault(KERNEL, "auto"));
+    this.pool = new ForkJoinPool(config.effectiveThreads());
+  }
+
+  /**
+   * Checks the options as creating the backend does, without creating it: the option names, the
+   * device and the kernel.
+   *
+   * @param config the settings
+   * @throws ConfigurationException naming the option refused
+   */
+  static void validate(BackendConfig config) {
     for (String name : config.options().keySet()) {
       if (!name.equals(KERNEL) && !name.equals(DEVICE)) {
         throw new ConfigurationException(
@@ -48,8 +61,7 @@ final class CpuBackend implements PolicyBackend, TabularPolicies {
               + "': backend cpu computes on the CPU only; use device cpu or auto, or backend djl"
               + " for a GPU");
     }
-    this.kernel = kernel(config.options().getOrDefault(KERNEL, "auto"));
-    this.pool = new ForkJoinPool(config.effectiveThreads());
+    kernelChoice(config.options().getOrDefault(KERNEL, "auto"));
   }
 
   /** Whether the Vector API can be used by this JVM. */
@@ -58,9 +70,14 @@ final class CpuBackend implements PolicyBackend, TabularPolicies {
   }
 
   private static ExactKernel kernel(String choice) {
+    return kernelChoice(choice).equals("simd") ? simd() : new ScalarKernel();
+  }
+
+  /** The kernel a {@code kernel} option picks here, "simd" or "scalar", or why it cannot. */
+  private static String kernelChoice(String choice) {
     switch (choice) {
       case "scalar":
-        return new ScalarKernel();
+        return "scalar";
       case "simd":
         if (!vectorApiPresent()) {
           throw new ConfigurationException(
@@ -71,9 +88,9 @@ final class CpuBackend implements PolicyBackend, TabularPolicies {
                   + VECTOR_MODULE
                   + " (./dpo does) or use kernel 'scalar'");
         }
-        return simd();
+        return "simd";
       case "auto":
-        return vectorApiPresent() ? simd() : new ScalarKernel();
+        return vectorApiPresent() ? "simd" : "scalar";
       default:
         throw new ConfigurationException(
             KERNEL, "kernel must be auto, simd or scalar, got '" + choice + "'");

@@ -40,6 +40,12 @@ public final class CpuBackendProvider implements PolicyBackendProvider {
     return CAPABILITIES;
   }
 
+  /** The option names, the device (auto or cpu) and the kernel, as {@link #create} checks them. */
+  @Override
+  public void validate(BackendConfig config) {
+    CpuBackend.validate(config);
+  }
+
   @Override
   public PolicyBackend create(BackendConfig config) {
     return new CpuBackend(config);

@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
 final class DjlBackend implements PolicyBackend {
   static final String DEVICE = BackendConfig.DEVICE;
   static final String KV_CACHE = "kv-cache";
+
+  /** Why {@code device gpu} cannot be had here. */
+  static final String NO_GPU =
+      "device 'gpu' asked for, but DJL sees no CUDA GPU; use device=cpu or auto";
   private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
   private static final Logger LOG = LoggerFactory.getLogger(DjlBackend.class);
 
@@ -48,24 +52,8 @@ final class DjlBackend implements PolicyBackend {
   private final TabularPolicies tabularPolicies;
 
   DjlBackend(BackendConfig config) {
-    for (String name : config.options().keySet()) {
-      if (!name.equals(DEVICE) && !name.equals(KV_CACHE)) {
-        throw new ConfigurationException(
-            name,
-            "unknown option '"
-                + name
-                + "' for backend djl; known options: "
-                + DEVICE
-                + ", "
-                + KV_CACHE);
-      }
-    }
-    String cache = config.options().getOrDefault(KV_CACHE, "true");
-    if (!cache.equals("true") && !cache.equals("false")) {
-      throw new ConfigurationException(
-          KV_CACHE, "kv-cache must be true or false, got '" + cache + "'");
-    }
-    boolean kvCache = Boolean.parseBoolean(cache);
+    DjlBackendProvider.checkOptions(config);
+    boolean kvCache = Boolean.parseBoolean(config.options().getOrDefault(KV_CACHE, "true"));
     if (config.threads() > 0 && System.getProperty(NUM_THREADS) == null) {
       // Read once, when the engine starts; later backends share the first one's setting.
       System.setProperty(NUM_THREADS, Integer.toString(config.threads()));
@@ -87,16 +75,15 @@ final class DjlBackend implements PolicyBackend {
   }
 
   private static Device device(String choice) {
-    switch (BackendConfig.checkDevice(choice)) {
+    switch (choice) {
       case "cpu":
         return Device.cpu();
       case "gpu":
         if (Engine.getInstance().getGpuCount() == 0) {
-          throw new ConfigurationException(
-              DEVICE, "device 'gpu' asked for, but DJL sees no CUDA GPU; use device=cpu or auto");
+          throw new ConfigurationException(DEVICE, NO_GPU);
         }
         return Device.gpu();
-      default: // auto
+      default: // auto, the one other name checkOptions lets through
         // Without a GPU exposed by the driver, CUDA is not asked (it would find nothing).
         return NvidiaGpus.present() && Engine.getInstance().getGpuCount() > 0
             ? Device.gpu()

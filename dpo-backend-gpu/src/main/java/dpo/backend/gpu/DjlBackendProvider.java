@@ -1,5 +1,6 @@
 package dpo.backend.gpu;
 
+import dpo.api.ConfigurationException;
 import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
@@ -58,6 +59,48 @@ public final class DjlBackendProvider implements PolicyBackendProvider {
       caps.add(BackendCapability.CUDA);
     }
     return Set.copyOf(caps);
+  }
+
+  /**
+   * The option names, {@code kv-cache} and the device as {@link #create} checks them, and {@code
+   * device gpu} on a machine without an NVIDIA GPU (read from the file system; whether DJL's engine
+   * sees the GPU is known only once it loads, in {@link #create}). No DJL class is loaded.
+   */
+  @Override
+  public void validate(BackendConfig config) {
+    checkOptions(config);
+    if (config.options().getOrDefault(DjlBackend.DEVICE, BackendConfig.AUTO).equals("gpu")
+        && !NvidiaGpus.present()) {
+      throw new ConfigurationException(DjlBackend.DEVICE, DjlBackend.NO_GPU);
+    }
+  }
+
+  /**
+   * Checks the option names and values: {@code device} (one of {@link BackendConfig#DEVICES}) and
+   * {@code kv-cache} ({@code true} or {@code false}).
+   *
+   * @param config the settings
+   * @throws ConfigurationException naming the option refused
+   */
+  static void checkOptions(BackendConfig config) {
+    for (String name : config.options().keySet()) {
+      if (!name.equals(DjlBackend.DEVICE) && !name.equals(DjlBackend.KV_CACHE)) {
+        throw new ConfigurationException(
+            name,
+            "unknown option '"
+                + name
+                + "' for backend djl; known options: "
+                + DjlBackend.DEVICE
+                + ", "
+                + DjlBackend.KV_CACHE);
+      }
+    }
+    String cache = config.options().getOrDefault(DjlBackend.KV_CACHE, "true");
+    if (!cache.equals("true") && !cache.equals("false")) {
+      throw new ConfigurationException(
+          DjlBackend.KV_CACHE, "kv-cache must be true or false, got '" + cache + "'");
+    }
+    BackendConfig.checkDevice(config.options().getOrDefault(DjlBackend.DEVICE, BackendConfig.AUTO));
   }
 
   @Override

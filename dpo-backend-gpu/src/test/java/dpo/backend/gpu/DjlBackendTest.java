@@ -49,6 +49,29 @@ class DjlBackendTest {
     // The one message of BackendConfig.checkDevice, as the command line and a sweep's grid give.
     assertEquals("must be auto, cpu or gpu, got 'tpu'", tpu.getMessage());
     assertEquals("device", tpu.violations().get(0).field());
+    // The provider's check (no backend created) refuses the same settings with the same messages.
+    for (BackendConfig bad :
+        List.of(
+            BackendConfig.defaults().withOption("device", "tpu"),
+            BackendConfig.defaults().withOption("devise", "cpu"),
+            BackendConfig.defaults().withOption("kv-cache", "maybe"))) {
+      ConfigurationException created =
+          assertThrows(ConfigurationException.class, () -> provider.create(bad));
+      ConfigurationException checked =
+          assertThrows(ConfigurationException.class, () -> provider.validate(bad));
+      assertEquals(created.getMessage(), checked.getMessage());
+      assertEquals(created.violations(), checked.violations());
+    }
+    provider.validate(BackendConfig.defaults().withOption("device", "cpu"));
+    if (!NvidiaGpus.present()) {
+      ConfigurationException gpu =
+          assertThrows(
+              ConfigurationException.class,
+              () -> provider.validate(BackendConfig.defaults().withOption("device", "gpu")));
+      assertEquals(
+          "device 'gpu' asked for, but DJL sees no CUDA GPU; use device=cpu or auto",
+          gpu.getMessage());
+    }
     try (PolicyBackend cpu =
         provider.create(BackendConfig.defaults().withOption("device", "cpu"))) {
       assertEquals(

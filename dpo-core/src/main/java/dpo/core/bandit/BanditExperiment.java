@@ -145,9 +145,10 @@ public final class BanditExperiment {
   }
 
   /**
-   * {@link #check} and then the backend's settings: a backend checks them (device, options) when it
-   * is created, so this creates it once and closes it. For work that runs elsewhere (a sweep's
-   * tasks), so that a setting the backend refuses fails before any task starts.
+   * {@link #check} and then the backend's settings, as its provider checks them without creating
+   * the backend ({@link PolicyBackendProvider#validate}: no natives, devices or threads). For work
+   * that runs elsewhere (a sweep's tasks), so that a setting the backend refuses fails before any
+   * task starts.
    *
    * @param config the config
    * @throws dpo.api.ConfigurationException if the backend refuses its settings (e.g. a device it
@@ -155,10 +156,14 @@ public final class BanditExperiment {
    */
   public void checkWithBackend(BanditConfig config) {
     check(config);
-    try (PolicyBackend backend =
-        backends.create(backendProvider(config).id(), p -> p.create(config.backendConfig()))) {
-      backend.device();
-    }
+    // Through the registry, so that a plugin whose check fails (not with a DpoException) gives one
+    // line naming the plugin.
+    backends.create(
+        backendProvider(config).id(),
+        p -> {
+          p.validate(config.backendConfig());
+          return null;
+        });
   }
 
   /**

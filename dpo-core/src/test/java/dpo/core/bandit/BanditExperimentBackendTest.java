@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dpo.api.ConfigurationException;
 import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.PolicyBackend;
@@ -40,6 +41,42 @@ class BanditExperimentBackendTest {
     @Override
     public PolicyBackend create(BackendConfig config) {
       throw new UnsupportedOperationException("the check must fail before a backend is created");
+    }
+  }
+
+  /** Refuses device gpu when checked, as a CPU-only plugin would; never creates a backend. */
+  private record CpuOnly() implements PolicyBackendProvider {
+    @Override
+    public int apiVersion() {
+      return API_VERSION;
+    }
+
+    @Override
+    public String id() {
+      return "cpu-only";
+    }
+
+    @Override
+    public String description() {
+      return "fake backend that checks its device";
+    }
+
+    @Override
+    public Set<BackendCapability> capabilities() {
+      return Set.of(BackendCapability.EXACT_GRADIENT);
+    }
+
+    @Override
+    public void validate(BackendConfig config) {
+      if ("gpu".equals(config.options().get(BackendConfig.DEVICE))) {
+        throw new ConfigurationException(
+            BackendConfig.DEVICE, "device 'gpu': backend cpu-only computes on the CPU only");
+      }
+    }
+
+    @Override
+    public PolicyBackend create(BackendConfig config) {
+      throw new UnsupportedOperationException("the check must not create a backend");
     }
   }
 
@@ -89,9 +126,13 @@ class BanditExperimentBackendTest {
         }
       };
 
-  private static BanditExperiment study() {
+  private static BanditExperiment study(PolicyBackendProvider... more) {
+    DpoRuntime.Builder builder = DpoRuntime.builder();
+    for (PolicyBackendProvider p : more) {
+      builder.addBackend(p);
+    }
     DpoRuntime runtime =
-        DpoRuntime.builder()
+        builder
             .autoDiscovery(false)
             .addSampler(SAMPLER)
             .addObjective(OBJECTIVE)
@@ -106,6 +147,11 @@ class BanditExperimentBackendTest {
   }
 
   private static BanditConfig config(BanditConfig.Mode mode, String backend) {
+    return config(mode, backend, new BackendConfig(1));
+  }
+
+  private static BanditConfig config(
+      BanditConfig.Mode mode, String backend, BackendConfig backendConfig) {
     return new BanditConfig(
         1,
         4,
@@ -118,7 +164,29 @@ class BanditExperimentBackendTest {
         8,
         "fake-loss",
         backend,
-        new BackendConfig(1));
+        backendConfig);
+  }
+
+  @Test
+  void theProvidersCheckRefusesASettingWithoutCreatingTheBackend() {
+    BackendConfig gpu = BanditOptions.backendConfig(1, "gpu");
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                study(new CpuOnly())
+                    .checkWithBackend(config(BanditConfig.Mode.EXACT, "cpu-only", gpu)));
+    assertEquals("device 'gpu': backend cpu-only computes on the CPU only", e.getMessage());
+    assertEquals("device", e.violations().get(0).field());
+    // Accepted settings, and a backend without its own check (the SPI's default), pass without
+    // creating a backend (create throws in both fakes).
+    BackendConfig cpu = BanditOptions.backendConfig(1, "cpu");
+    assertDoesNotThrow(
+        () ->
+            study(new CpuOnly())
+                .checkWithBackend(config(BanditConfig.Mode.EXACT, "cpu-only", cpu)));
+    assertDoesNotThrow(
+        () -> study().checkWithBackend(config(BanditConfig.Mode.EXACT, "exact-only", gpu)));
   }
 
   @Test
