@@ -17,7 +17,8 @@ class SparkJvmFlagsTest {
   void theTestJvmOpensJavaBaseToSparkAsTheLauncherDoes() {
     Module unnamed = SparkJvmFlagsTest.class.getModule();
     for (String pkg :
-        List.of("java.lang", "java.lang.invoke", "java.io", "java.nio", "java.util", "sun.nio.ch")) {
+        List.of(
+            "java.lang", "java.lang.invoke", "java.io", "java.nio", "java.util", "sun.nio.ch")) {
       assertTrue(Object.class.getModule().isOpen(pkg, unnamed), "java.base/" + pkg + " not open");
     }
     assertTrue(

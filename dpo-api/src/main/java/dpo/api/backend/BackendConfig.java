@@ -24,7 +24,6 @@ public record BackendConfig(int threads, Map<String, String> options) {
    */
   public static final List<String> DEVICES = List.of(AUTO, "cpu", "gpu");
 
-
   /**
    * Validates the components and copies the options.
    *

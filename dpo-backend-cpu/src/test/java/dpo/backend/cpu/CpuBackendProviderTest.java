@@ -33,7 +33,8 @@ class CpuBackendProviderTest {
                 ConfigurationException.class,
                 () -> provider.validate(new BackendConfig(1).withOption("device", "gpu")))
             .getMessage());
-    BackendConfig good = new BackendConfig(1).withOption("device", "cpu").withOption("kernel", "scalar");
+    BackendConfig good =
+        new BackendConfig(1).withOption("device", "cpu").withOption("kernel", "scalar");
     provider.validate(good);
     try (PolicyBackend backend = provider.create(good)) {
       assertEquals("cpu", backend.id());

@@ -30,9 +30,9 @@ public interface RunDistributor {
    * @param inputs the data of every seed
    * @param out the output folder, absolute
    * @param initials per seed, the folder of its initial model, whose files are sent to the tasks
-   * @param finished told on the driver, as each run's task ends successfully, its seed and
-   *     sampler, so that the driver reports the run while the others still run; may be called from
-   *     another thread, before this method returns
+   * @param finished told on the driver, as each run's task ends successfully, its seed and sampler,
+   *     so that the driver reports the run while the others still run; may be called from another
+   *     thread, before this method returns
    */
   void runAll(
       GenerationEngineProvider.Setup setup,

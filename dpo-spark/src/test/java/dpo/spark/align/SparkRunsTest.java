@@ -67,7 +67,8 @@ class SparkRunsTest {
   void eachRunIsReportedOnTheDriverAsItsTaskEndsInTheLocalEnginesFormat() {
     Thread driver = Thread.currentThread();
     Recording local = new Recording();
-    AlignRuns.run(AlignRuns.config(AlignExperiment.Engine.LOCAL, 1, null, 0), tmp.resolve("l"), local);
+    AlignRuns.run(
+        AlignRuns.config(AlignExperiment.Engine.LOCAL, 1, null, 0), tmp.resolve("l"), local);
     Recording spark = new Recording();
     AlignRuns.run(AlignRuns.config(RUNS, 1, null, 0), tmp.resolve("s"), spark);
 
