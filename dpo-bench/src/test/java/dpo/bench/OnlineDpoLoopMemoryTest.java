@@ -242,7 +242,7 @@ class OnlineDpoLoopMemoryTest {
             dpo,
             config,
             AlignProgress.NONE)
-        .run(initial, TRAIN, TEST, dir);
+        .run(initial, null, TRAIN, TEST, dir, Integer.MAX_VALUE, "", null);
   }
 
   /** The pairs of each round, from the generation lines of metrics.jsonl. */
@@ -317,7 +317,7 @@ class OnlineDpoLoopMemoryTest {
               config(2, 4, 0, 1),
               LoraConfig.ofRank(2),
               AlignProgress.NONE)
-          .run(folder, TRAIN, TEST, dir, last, "", null);
+          .run(null, folder, TRAIN, TEST, dir, last, "", null);
       // One model per run: the initial folder with fresh adapters, or when resuming the last
       // adapter checkpoint on that folder; no copy of the weights for the reference.
       assertEquals(
@@ -357,7 +357,7 @@ class OnlineDpoLoopMemoryTest {
                         config(2, 4, 0, 1),
                         LoraConfig.ofRank(3),
                         AlignProgress.NONE)
-                    .run(folder, TRAIN, TEST, dir, 2, "", null));
+                    .run(null, folder, TRAIN, TEST, dir, 2, "", null));
     assertTrue(other.getMessage().contains("holds a run with other settings"), other.getMessage());
   }
 

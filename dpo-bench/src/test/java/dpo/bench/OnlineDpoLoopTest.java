@@ -108,7 +108,8 @@ class OnlineDpoLoopTest {
     AlignConfig config = config(0, true);
     Path whole = tmp.resolve("whole");
     List<Evaluation> expected =
-        loop("mix-p", config, AlignProgress.NONE).run(initial, TRAIN, TEST, whole);
+        loop("mix-p", config, AlignProgress.NONE)
+            .run(initial, null, TRAIN, TEST, whole, Integer.MAX_VALUE, "", null);
     assertEquals(3, expected.size(), "iterations 0, 1 and 2");
 
     Path killed = tmp.resolve("killed");
@@ -119,11 +120,15 @@ class OnlineDpoLoopTest {
           }
         };
     assertThrows(
-        Killed.class, () -> loop("mix-p", config, killer).run(initial, TRAIN, TEST, killed));
+        Killed.class,
+        () ->
+            loop("mix-p", config, killer)
+                .run(initial, null, TRAIN, TEST, killed, Integer.MAX_VALUE, "", null));
     assertTrue(Files.isDirectory(killed.resolve("checkpoints/iteration-1")));
     assertTrue(Files.notExists(killed.resolve("checkpoints/iteration-2")));
     List<Evaluation> resumed =
-        loop("mix-p", config, AlignProgress.NONE).run(initial, TRAIN, TEST, killed);
+        loop("mix-p", config, AlignProgress.NONE)
+            .run(initial, null, TRAIN, TEST, killed, Integer.MAX_VALUE, "", null);
     assertEquals(expected, resumed);
     assertArrayEquals(
         Files.readAllBytes(whole.resolve("metrics.jsonl")),
@@ -134,17 +139,21 @@ class OnlineDpoLoopTest {
   void aFinishedRunIsNotRepeatedAndOtherSettingsAreRefused() {
     Path dir = tmp.resolve("run");
     List<Evaluation> first =
-        loop("vanilla", config(0, false), AlignProgress.NONE).run(initial, TRAIN, TEST, dir);
+        loop("vanilla", config(0, false), AlignProgress.NONE)
+            .run(initial, null, TRAIN, TEST, dir, Integer.MAX_VALUE, "", null);
     int[] steps = {0};
     AlignProgress counter = (it, stage, done, total) -> steps[0] += stage.equals("train") ? 1 : 0;
-    assertEquals(first, loop("vanilla", config(0, false), counter).run(initial, TRAIN, TEST, dir));
+    assertEquals(
+        first,
+        loop("vanilla", config(0, false), counter)
+            .run(initial, null, TRAIN, TEST, dir, Integer.MAX_VALUE, "", null));
     assertEquals(0, steps[0], "nothing is retrained");
     ConfigurationException e =
         assertThrows(
             ConfigurationException.class,
             () ->
                 loop("on-policy", config(0, false), AlignProgress.NONE)
-                    .run(initial, TRAIN, TEST, dir));
+                    .run(initial, null, TRAIN, TEST, dir, Integer.MAX_VALUE, "", null));
     assertTrue(e.getMessage().contains("other settings"), e.getMessage());
   }
 
@@ -152,10 +161,10 @@ class OnlineDpoLoopTest {
   void samplersAgreeWhileThePolicyIsTheReferenceAndDivergeAfterwards() {
     List<Evaluation> vanilla =
         loop("vanilla", config(0, false), AlignProgress.NONE)
-            .run(initial, TRAIN, TEST, tmp.resolve("v"));
+            .run(initial, null, TRAIN, TEST, tmp.resolve("v"), Integer.MAX_VALUE, "", null);
     List<Evaluation> onPolicy =
         loop("on-policy", config(0, false), AlignProgress.NONE)
-            .run(initial, TRAIN, TEST, tmp.resolve("o"));
+            .run(initial, null, TRAIN, TEST, tmp.resolve("o"), Integer.MAX_VALUE, "", null);
     assertEquals(vanilla.get(0), onPolicy.get(0));
     assertEquals(vanilla.get(1), onPolicy.get(1), "iteration 1 samples pi = pi_ref either way");
     assertNotEquals(vanilla.get(2), onPolicy.get(2));
@@ -167,7 +176,8 @@ class OnlineDpoLoopTest {
   @Test
   void resyncEveryStepRegeneratesBeforeEachStep() throws IOException {
     Path dir = tmp.resolve("online");
-    loop("on-policy", config(1, false), AlignProgress.NONE).run(initial, TRAIN, TEST, dir, 1);
+    loop("on-policy", config(1, false), AlignProgress.NONE)
+        .run(initial, null, TRAIN, TEST, dir, 1, "", null);
     List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
     long generations = lines.stream().filter(l -> l.contains("\"type\":\"generation\"")).count();
     long steps = lines.stream().filter(l -> l.contains("\"type\":\"train\"")).count();
@@ -258,7 +268,7 @@ class OnlineDpoLoopTest {
                     config(0, false),
                     null,
                     AlignProgress.NONE)
-                .run(initial, TRAIN, TEST, dir);
+                .run(initial, null, TRAIN, TEST, dir, Integer.MAX_VALUE, "", null);
     List<Evaluation> expected = run.apply(whole, a);
     List<Evaluation> split = run.apply(parts, b);
     assertEquals(expected, split);
@@ -285,8 +295,10 @@ class OnlineDpoLoopTest {
     // are the same sampler.
     Path a = tmp.resolve("a");
     Path b = tmp.resolve("b");
-    loop("on-policy", config(-1, false), AlignProgress.NONE).run(initial, TRAIN, TEST, a);
-    loop("vanilla", config(-1, false), AlignProgress.NONE).run(initial, TRAIN, TEST, b);
+    loop("on-policy", config(-1, false), AlignProgress.NONE)
+        .run(initial, null, TRAIN, TEST, a, Integer.MAX_VALUE, "", null);
+    loop("vanilla", config(-1, false), AlignProgress.NONE)
+        .run(initial, null, TRAIN, TEST, b, Integer.MAX_VALUE, "", null);
     assertArrayEquals(
         Files.readAllBytes(a.resolve("metrics.jsonl")),
         Files.readAllBytes(b.resolve("metrics.jsonl")));

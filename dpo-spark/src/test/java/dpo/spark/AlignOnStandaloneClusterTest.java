@@ -31,7 +31,11 @@ class AlignOnStandaloneClusterTest {
       AlignExperiment.Result got;
       int workers = AlignRuns.workersCreatedHere();
       try {
-        got = AlignRuns.run(new AlignExperiment.Engine("spark", cluster.masterUrl()), spark);
+        got =
+            AlignRuns.run(
+                new AlignExperiment.Engine(
+                    "spark", cluster.masterUrl(), AlignExperiment.Engine.GENERATION),
+                spark);
       } finally {
         settings.keySet().forEach(System::clearProperty);
       }

@@ -209,14 +209,14 @@ public final class AlignExperiment {
       implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Generation and scoring in this JVM. */
-    public static final Engine LOCAL = new Engine(LocalGeneration.ID, null);
-
     /** Distribute each iteration's generation and scoring. */
     public static final String GENERATION = "generation";
 
     /** Distribute whole runs. */
     public static final String RUNS = "runs";
+
+    /** Generation and scoring in this JVM. */
+    public static final Engine LOCAL = new Engine(LocalGeneration.ID, null, GENERATION);
 
     /** Checks that {@code local} has no master and distributes nothing. */
     public Engine {
@@ -238,16 +238,6 @@ public final class AlignExperiment {
             "distribute runs needs a distributed engine (spark); the local engine runs every run"
                 + " here");
       }
-    }
-
-    /**
-     * An engine distributing each iteration's generation and scoring.
-     *
-     * @param id the engine id
-     * @param master where it runs, or null for its default
-     */
-    public Engine(String id, String master) {
-      this(id, master, GENERATION);
     }
 
     /**
@@ -506,7 +496,8 @@ public final class AlignExperiment {
                     config.loop().withSeed(seed).forSampler(first),
                     config.lora(),
                     progress);
-            run(loop, model, initial, train, test, shared, 1, setup, null);
+            // From the model held in memory or, with adapters (no model held), from its folder.
+            loop.run(model, initial.source(), train, test, shared, 1, setup, null);
             recordCheckpoints(shared, runRecord(config, started, device, seed, initial, inputs));
             progress.endRun(id + " iteration 1, shared, seed " + seed);
           }
@@ -589,8 +580,8 @@ public final class AlignExperiment {
 
   /**
    * The (seed, sampler) runs as tasks of the engine's {@link RunDistributor}, each reported as its
-   * task ends; then every run folder must be there and finished, and its evaluations are the
-   * result (runs finished before, which were not submitted, are reported then).
+   * task ends; then every run folder must be there and finished, and its evaluations are the result
+   * (runs finished before, which were not submitted, are reported then).
    */
   private static void distributeRuns(
       Config config,
@@ -815,10 +806,9 @@ public final class AlignExperiment {
             progress);
     Path dir = runFolder(out, samplerId, seed);
     List<Evaluation> evals =
-        run(
-            loop,
+        loop.run(
             run.model(),
-            run.initial(),
+            run.initial().source(),
             train,
             test,
             dir,
@@ -848,25 +838,6 @@ public final class AlignExperiment {
     }
     throw new ConfigurationException(
         "engine", "unknown engine '" + id + "'; engines here: " + String.join(", ", ids));
-  }
-
-  /**
-   * Runs one loop from the initial model held in memory or, with adapters (no model held), from its
-   * folder.
-   */
-  private static List<Evaluation> run(
-      OnlineDpoLoop loop,
-      LanguageModel model,
-      Initial initial,
-      List<String> train,
-      List<String> test,
-      Path dir,
-      int last,
-      String setup,
-      Path start) {
-    return model != null
-        ? loop.run(model, train, test, dir, last, setup, start)
-        : loop.run(initial.source(), train, test, dir, last, setup, start);
   }
 
   /** The provenance of a run's checkpoints. */

@@ -167,122 +167,69 @@ public final class OnlineDpoLoop {
   }
 
   /**
-   * Runs (or resumes) every iteration.
+   * Runs (or resumes) up to an iteration, resuming only a run folder of the same setup, and
+   * optionally continuing the first iterations of another run.
    *
-   * @param initial the initial model (reference and starting policy); not changed, not closed
+   * <p>The initial model is given loaded ({@code initial}) or as its checkpoint folder ({@code
+   * initialFolder}, when {@code initial} is null). From a folder with adapters, the folder's model,
+   * loaded once, is the policy's base and the loop's only copy of the weights (a resumed run loads
+   * the last adapter checkpoint onto it instead); without, the folder is loaded as the initial
+   * model and closed at the end.
+   *
+   * <p>Continuing another run ({@code start}): the paper's protocol runs iteration 1 once per seed,
+   * on-policy, and every sampler continues from it. The other run's evaluations and metric lines
+   * become this run's first ones, and its last checkpoint is the policy this run starts from (the
+   * reference stays the initial model); since every draw is seeded from (seed, iteration, ...) and
+   * the optimizer starts afresh each iteration, the result is that of a run whose first iterations
+   * used the other run's sampler.
+   *
+   * @param initial the initial model (reference and starting policy); not changed, not closed; or
+   *     null to start from {@code initialFolder}
+   * @param initialFolder the initial model's checkpoint folder, used when {@code initial} is null;
+   *     not changed
    * @param train training prompts
    * @param test evaluation prompts
    * @param dir the run directory (created; resumed if it holds a run with the same settings)
-   * @return the evaluations of iterations 0 (the initial model) to {@code iterations}
-   */
-  public List<Evaluation> run(
-      LanguageModel initial, List<String> train, List<String> test, Path dir) {
-    return run(initial, train, test, dir, config.iterations());
-  }
-
-  /**
-   * Runs (or resumes) up to an iteration, then stops as if killed there; used to test resume.
-   *
-   * @param initial the initial model; not changed, not closed
-   * @param train training prompts
-   * @param test evaluation prompts
-   * @param dir the run directory
-   * @param lastIteration the last iteration to run, at most {@code iterations}
-   * @return the evaluations of iterations 0 to {@code lastIteration}
-   */
-  public List<Evaluation> run(
-      LanguageModel initial, List<String> train, List<String> test, Path dir, int lastIteration) {
-    return run(initial, train, test, dir, lastIteration, "");
-  }
-
-  /**
-   * Runs (or resumes) up to an iteration, resuming only a run folder of the same setup.
-   *
-   * @param initial the initial model; not changed, not closed
-   * @param train training prompts
-   * @param test evaluation prompts
-   * @param dir the run directory
-   * @param lastIteration the last iteration to run, at most {@code iterations}
+   * @param lastIteration the last iteration to run, then stop as if killed there (to test resume);
+   *     {@code iterations} or more runs every iteration
    * @param setup a fingerprint of everything outside the loop that changes its numbers (the initial
-   *     model's hash, the oracle and its options, the backend, the whole configuration)
-   * @return the evaluations of iterations 0 to {@code lastIteration}
-   */
-  public List<Evaluation> run(
-      LanguageModel initial,
-      List<String> train,
-      List<String> test,
-      Path dir,
-      int lastIteration,
-      String setup) {
-    return run(initial, train, test, dir, lastIteration, setup, null);
-  }
-
-  /**
-   * Runs (or resumes) up to an iteration, continuing the first iterations of another run: the
-   * paper's protocol runs iteration 1 once per seed, on-policy, and every sampler continues from
-   * it. The other run's evaluations and metric lines become this run's first ones, and its last
-   * checkpoint is the policy this run starts from (the reference stays {@code initial}); since
-   * every draw is seeded from (seed, iteration, ...) and the optimizer starts afresh each
-   * iteration, the result is that of a run whose first iterations used the other run's sampler.
-   *
-   * @param initial the initial model; not changed, not closed
-   * @param train training prompts
-   * @param test evaluation prompts
-   * @param dir the run directory
-   * @param lastIteration the last iteration to run, at most {@code iterations}
-   * @param setup a fingerprint of everything outside the loop that changes its numbers
+   *     model's hash, the oracle and its options, the backend, the whole configuration); "" for
+   *     none
    * @param start a finished run directory of the same setup whose iterations this run continues
    *     (its fingerprint becomes part of this run's), or null to start from the initial model
-   * @return the evaluations of iterations 0 to {@code lastIteration}
+   * @return the evaluations of iterations 0 (the initial model) to {@code lastIteration} (at most
+   *     {@code iterations})
    */
   public List<Evaluation> run(
       LanguageModel initial,
+      Path initialFolder,
       List<String> train,
       List<String> test,
       Path dir,
       int lastIteration,
       String setup,
       Path start) {
-    return run(initial, null, train, test, dir, lastIteration, setup, start);
-  }
-
-  /**
-   * Runs (or resumes) up to an iteration from a checkpoint folder. With adapters the folder's
-   * model, loaded once, is the policy's base and the loop's only copy of the weights (a resumed run
-   * loads the last adapter checkpoint onto it instead); without, the folder is loaded as the
-   * initial model and closed at the end.
-   *
-   * @param initial the initial model's checkpoint folder; not changed
-   * @param train training prompts
-   * @param test evaluation prompts
-   * @param dir the run directory
-   * @param lastIteration the last iteration to run, at most {@code iterations}
-   * @param setup a fingerprint of everything outside the loop that changes its numbers
-   * @param start a finished run directory of the same setup whose iterations this run continues, or
-   *     null (see {@link #run(LanguageModel, List, List, Path, int, String, Path)})
-   * @return the evaluations of iterations 0 to {@code lastIteration}
-   */
-  public List<Evaluation> run(
-      Path initial,
-      List<String> train,
-      List<String> test,
-      Path dir,
-      int lastIteration,
-      String setup,
-      Path start) {
-    if (lora == null) {
-      try (LanguageModel model = lm.loadLanguageModel(initial)) {
-        return run(model, null, train, test, dir, lastIteration, setup, start);
+    if (initial == null && lora == null) {
+      try (LanguageModel model = lm.loadLanguageModel(initialFolder)) {
+        return loop(model, null, train, test, dir, lastIteration, setup, start);
       }
     }
-    return run(null, initial, train, test, dir, lastIteration, setup, start);
+    return loop(
+        initial,
+        initial == null ? initialFolder : null,
+        train,
+        test,
+        dir,
+        lastIteration,
+        setup,
+        start);
   }
 
   /**
    * The loop from a loaded initial model or, with adapters, from its folder (one is null),
    * continuing {@code start} when it is not null.
    */
-  private List<Evaluation> run(
+  private List<Evaluation> loop(
       LanguageModel initial,
       Path initialFolder,
       List<String> train,

@@ -173,7 +173,7 @@ public final class GenerationStageTiming {
                   config,
                   null,
                   AlignProgress.NONE)
-              .run(initial, train, test, out.resolve("run"));
+              .run(initial, null, train, test, out.resolve("run"), Integer.MAX_VALUE, "", null);
         }
         times.put(engine, timed.seconds);
       }

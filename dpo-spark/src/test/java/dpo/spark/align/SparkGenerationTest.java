@@ -142,7 +142,9 @@ class SparkGenerationTest {
     AlignExperiment.Result expected = AlignRuns.run(AlignExperiment.Engine.LOCAL, local);
     int workers = Workers.created();
     AlignExperiment.Result got =
-        AlignRuns.run(new AlignExperiment.Engine("spark", "local[2]"), spark);
+        AlignRuns.run(
+            new AlignExperiment.Engine("spark", "local[2]", AlignExperiment.Engine.GENERATION),
+            spark);
     assertTrue(Workers.created() > workers, "local[2] runs its tasks in this JVM");
     assertEquals(expected.evaluations(), got.evaluations());
     assertEquals(AlignRuns.metrics(local), AlignRuns.metrics(spark));
