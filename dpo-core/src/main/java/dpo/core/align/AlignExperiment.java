@@ -142,55 +142,6 @@ public final class AlignExperiment {
       }
       OnlineDpoLoop.checkLora(loop, lora);
     }
-
-    /**
-     * The settings without adapters (every weight of the policy is trained), generating in this
-     * JVM.
-     *
-     * @param samplers sampler ids
-     * @param objective objective id
-     * @param beta the KL coefficient
-     * @param backend backend id (with language models)
-     * @param backendConfig the backend's settings (threads, device)
-     * @param oracle oracle id
-     * @param oracleOptions the oracle's options
-     * @param seeds how many seeds
-     * @param firstSeed the first seed; the others follow
-     * @param loop the loop's settings (its seed is replaced by each run's)
-     * @param reference where each seed's initial model comes from
-     * @param stopAfter stop every run after this iteration, as if killed (0: never)
-     */
-    public Config(
-        List<String> samplers,
-        String objective,
-        double beta,
-        String backend,
-        BackendConfig backendConfig,
-        String oracle,
-        Map<String, String> oracleOptions,
-        int seeds,
-        long firstSeed,
-        AlignConfig loop,
-        Reference reference,
-        int stopAfter) {
-      this(
-          samplers,
-          objective,
-          beta,
-          backend,
-          backendConfig,
-          oracle,
-          oracleOptions,
-          seeds,
-          firstSeed,
-          loop,
-          reference,
-          stopAfter,
-          null,
-          Engine.LOCAL,
-          null,
-          Map.of());
-    }
   }
 
   /**
