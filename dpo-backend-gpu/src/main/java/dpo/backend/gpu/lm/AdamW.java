@@ -123,7 +123,8 @@ final class AdamW {
       // temporaries per parameter instead of six (at the 135M size each fresh temporary of the
       // embedding is 113 MB of page faults). Every value is the one the out-of-place formula
       // gives: x * 1 = x, 0 + v = v, and the same operations run in the same order.
-      NDArray scaled = clip == 1 ? gradients.get(e.getKey()) : gradients.get(e.getKey()).muli((float) clip);
+      NDArray scaled =
+          clip == 1 ? gradients.get(e.getKey()) : gradients.get(e.getKey()).muli((float) clip);
       NDArray mom = firstMoments.get(e.getKey());
       NDArray vel = secondMoments.get(e.getKey());
       NDArray work = scaled.square(); // step-scoped: freed with m

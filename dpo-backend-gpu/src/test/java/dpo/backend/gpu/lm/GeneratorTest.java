@@ -147,7 +147,8 @@ class GeneratorTest {
   void rowsDrawnOnSeveralThreadsEqualRowsDrawnAlone() {
     // 24 rows of a 4,096-word vocabulary are drawn on several threads, one row alone on this
     // thread: with row seeds the tokens must not depend on which thread drew them.
-    GptModel wide = GptModel.create(root, GptArchitecture.gpt2(new ModelConfig(4096, 16, 1, 2, 32)), 5);
+    GptModel wide =
+        GptModel.create(root, GptArchitecture.gpt2(new ModelConfig(4096, 16, 1, 2, 32)), 5);
     try {
       wide.parameters().get("wte.weight").muli(20f);
       int n = 24;
