@@ -59,6 +59,12 @@ class GeneratorTest {
     return new Generator(models, w, config, cache).generate(root, prompts);
   }
 
+  /** The response of one prompt generated alone by one model with its row seed. */
+  static int[] alone(GptModel model, int[] prompt, GenerationConfig base, long seed) {
+    return run(List.of(model), new double[] {1}, List.of(prompt), base.withRowSeeds(seed), true)
+        .get(0);
+  }
+
   static void assertSame(List<int[]> a, List<int[]> b) {
     assertEquals(a.size(), b.size());
     for (int i = 0; i < a.size(); i++) {
@@ -168,16 +174,7 @@ class GeneratorTest {
         List<int[]> batch =
             run(List.of(wide), new double[] {1}, prompts, base.withRowSeeds(seeds), true);
         for (int i = 0; i < n; i++) {
-          assertArrayEquals(
-              batch.get(i),
-              run(
-                      List.of(wide),
-                      new double[] {1},
-                      List.of(prompts.get(i)),
-                      base.withRowSeeds(seeds[i]),
-                      true)
-                  .get(0),
-              "row " + i);
+          assertArrayEquals(batch.get(i), alone(wide, prompts.get(i), base, seeds[i]), "row " + i);
         }
       }
     } finally {
@@ -198,16 +195,7 @@ class GeneratorTest {
     List<int[]> batch =
         run(List.of(policy), new double[] {1}, prompts, base.withRowSeeds(seeds), true);
     for (int i : new int[] {0, Generator.MICRO_BATCH - 1, Generator.MICRO_BATCH, n - 1}) {
-      assertArrayEquals(
-          batch.get(i),
-          run(
-                  List.of(policy),
-                  new double[] {1},
-                  List.of(prompts.get(i)),
-                  base.withRowSeeds(seeds[i]),
-                  true)
-              .get(0),
-          "row " + i);
+      assertArrayEquals(batch.get(i), alone(policy, prompts.get(i), base, seeds[i]), "row " + i);
     }
   }
 
