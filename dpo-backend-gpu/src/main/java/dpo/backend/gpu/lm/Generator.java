@@ -24,6 +24,12 @@ final class Generator {
    */
   static final int MICRO_BATCH = 256;
 
+  /** Most threads drawing a step's tokens (one sampler each, rows split among them). */
+  static final int SAMPLING_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+  /** Fewest logits of a step (rows x vocabulary) drawn on several threads. */
+  static final long PARALLEL_SAMPLING = 1 << 16;
+
   private final List<GptModel> models;
   private final double[] weights;
   private final GenerationConfig config;
@@ -167,7 +173,15 @@ final class Generator {
       generated.add(new ArrayList<>());
     }
     boolean[] done = new boolean[batch];
-    TokenSampler sampler = new TokenSampler(config, vocabulary);
+    // Rows are drawn in parallel, each from its own stream, so the tokens do not depend on the
+    // threads: at a 49,152-word vocabulary a step's draws are a million exponentials on the host.
+    // Small steps (the tiny models' few hundred logits) are drawn on this thread.
+    boolean parallel = (long) batch * vocabulary >= PARALLEL_SAMPLING;
+    TokenSampler[] samplers = new TokenSampler[parallel ? Math.min(batch, SAMPLING_THREADS) : 1];
+    for (int w = 0; w < samplers.length; w++) {
+      samplers[w] = new TokenSampler(config, vocabulary);
+    }
+    int[] drawn = new int[batch];
     KvCache[] caches = new KvCache[models.size()];
     try {
       for (int i = 0; i < caches.length; i++) {
@@ -188,17 +202,30 @@ final class Generator {
                         positions(s, real, first, columns),
                         bias(s, real, first, columns),
                         caches[i])
-                    .logSoftmax(1)
-                    .muli((float) weights[i]);
+                    .logSoftmax(1);
+            if (weights[i] != 1) { // x * 1 = x: a single model skips the product
+              last = last.muli((float) weights[i]);
+            }
             mixed = mixed == null ? last : mixed.addi(last);
           }
           logits = mixed.toFloatArray();
         }
+        float[] rows = logits;
+        java.util.stream.IntStream workers = java.util.stream.IntStream.range(0, samplers.length);
+        (parallel ? workers.parallel() : workers)
+            .forEach(
+                w -> {
+                  for (int b = w; b < batch; b += samplers.length) {
+                    if (!done[b]) {
+                      drawn[b] = samplers[w].next(rows, b * vocabulary, streams[b]);
+                    }
+                  }
+                });
         boolean allDone = true;
         for (int b = 0; b < batch; b++) {
           long next = config.endOfSequence() < 0 ? 0 : config.endOfSequence();
           if (!done[b]) {
-            int token = sampler.next(logits, b * vocabulary, streams[b]);
+            int token = drawn[b];
             generated.get(b).add(token);
             done[b] = token == config.endOfSequence();
             next = token;

@@ -465,13 +465,17 @@ final class GptModel implements LanguageModel {
         Embedding.embedding(tokens, p("model.embed_tokens.weight"), SparseFormat.DENSE)
             .singletonOrThrow();
     NDArray[] rotation = Rotary.cosSin(positions, inverseFrequencies);
+    // Grouped-query attention puts each key-value head's query heads in its rows (see attention):
+    // the bias repeated per query head is made once per forward pass, not once per layer.
+    int perGroup = c.heads() / architecture.keyValueHeads();
+    NDArray rowBias = perGroup == 1 ? bias : bias.tile(new long[] {1, 1, perGroup, 1});
     for (int l = 0; l < c.layers(); l++) {
       String h = "model.layers." + l + ".";
       NDArray a = rmsNorm(x, p(h + "input_layernorm.weight"));
       NDArray q = project(a, h + "self_attn.q_proj.", architecture.qkvBias());
       NDArray k = project(a, h + "self_attn.k_proj.", architecture.qkvBias());
       NDArray v = project(a, h + "self_attn.v_proj.", architecture.qkvBias());
-      NDArray y = attention(l, q, k, v, rotation, bias, cache, batch, length);
+      NDArray y = attention(l, q, k, v, rotation, rowBias, cache, batch, length);
       x = x.add(project(y, h + "self_attn.o_proj.", architecture.outputBias()));
       NDArray m = rmsNorm(x, p(h + "post_attention_layernorm.weight"));
       NDArray gate = project(m, h + "mlp.gate_proj.", architecture.mlpBias());
@@ -489,7 +493,8 @@ final class GptModel implements LanguageModel {
   /**
    * Causal self-attention of one layer from its projected queries, keys and values (batch, tokens,
    * heads x head width). Grouped-query attention folds each key-value head's query heads into its
-   * rows, so keys and values are never repeated.
+   * rows, so keys and values are never repeated; its {@code bias} is then (batch or 1, 1, query
+   * heads per key-value head x tokens, keys), the attention bias repeated per query head.
    */
   private NDArray attention(
       int layer,
@@ -527,12 +532,13 @@ final class GptModel implements LanguageModel {
       NDArray weights = q.matMul(k.transpose(0, 1, 3, 2)).addi(bias).softmax(3);
       return weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);
     }
-    // Rows j * length + t of a key-value head's scores are query head j's at token t: the bias
-    // repeated per query head lines up with them, and the softmax over keys is the same per row.
+    // Rows j * length + t of a key-value head's scores are query head j's at token t: the bias,
+    // which the caller repeats per query head, lines up with them, and the softmax over keys is
+    // the same per row.
     NDArray weights =
         q.reshape(batch, groups, perGroup * length, headDim)
             .matMul(k.transpose(0, 1, 3, 2))
-            .addi(bias.tile(new long[] {1, 1, perGroup, 1}))
+            .addi(bias)
             .softmax(3);
     return weights
         .matMul(v)

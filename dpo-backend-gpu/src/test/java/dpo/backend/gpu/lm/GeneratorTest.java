@@ -59,6 +59,12 @@ class GeneratorTest {
     return new Generator(models, w, config, cache).generate(root, prompts);
   }
 
+  /** The response of one prompt generated alone by one model with its row seed. */
+  static int[] alone(GptModel model, int[] prompt, GenerationConfig base, long seed) {
+    return run(List.of(model), new double[] {1}, List.of(prompt), base.withRowSeeds(seed), true)
+        .get(0);
+  }
+
   static void assertSame(List<int[]> a, List<int[]> b) {
     assertEquals(a.size(), b.size());
     for (int i = 0; i < a.size(); i++) {
@@ -144,6 +150,39 @@ class GeneratorTest {
   }
 
   @Test
+  void rowsDrawnOnSeveralThreadsEqualRowsDrawnAlone() {
+    // 24 rows of a 4,096-word vocabulary are drawn on several threads, one row alone on this
+    // thread: with row seeds the tokens must not depend on which thread drew them.
+    GptModel wide =
+        GptModel.create(root, GptArchitecture.gpt2(new ModelConfig(4096, 16, 1, 2, 32)), 5);
+    try {
+      wide.parameters().get("wte.weight").muli(20f);
+      int n = 24;
+      assertTrue((long) n * 4096 >= Generator.PARALLEL_SAMPLING);
+      assertTrue(4096 < Generator.PARALLEL_SAMPLING);
+      List<int[]> prompts = new ArrayList<>();
+      long[] seeds = new long[n];
+      for (int i = 0; i < n; i++) {
+        prompts.add(new int[] {1 + 97 * i, 2 + 31 * i});
+        seeds[i] = 11L * i + 5;
+      }
+      for (GenerationConfig base :
+          List.of(
+              new GenerationConfig(8, 1.3, 40, 0.9, -1, 1),
+              GenerationConfig.sampling(8, 1.0, -1, 2),
+              GenerationConfig.greedy(8, -1))) {
+        List<int[]> batch =
+            run(List.of(wide), new double[] {1}, prompts, base.withRowSeeds(seeds), true);
+        for (int i = 0; i < n; i++) {
+          assertArrayEquals(batch.get(i), alone(wide, prompts.get(i), base, seeds[i]), "row " + i);
+        }
+      }
+    } finally {
+      wide.close();
+    }
+  }
+
+  @Test
   void rowSeedsAcrossMicroBatchesEqualRowsAlone() {
     int n = Generator.MICRO_BATCH + 3;
     List<int[]> prompts = new ArrayList<>();
@@ -156,16 +195,7 @@ class GeneratorTest {
     List<int[]> batch =
         run(List.of(policy), new double[] {1}, prompts, base.withRowSeeds(seeds), true);
     for (int i : new int[] {0, Generator.MICRO_BATCH - 1, Generator.MICRO_BATCH, n - 1}) {
-      assertArrayEquals(
-          batch.get(i),
-          run(
-                  List.of(policy),
-                  new double[] {1},
-                  List.of(prompts.get(i)),
-                  base.withRowSeeds(seeds[i]),
-                  true)
-              .get(0),
-          "row " + i);
+      assertArrayEquals(batch.get(i), alone(policy, prompts.get(i), base, seeds[i]), "row " + i);
     }
   }
 
