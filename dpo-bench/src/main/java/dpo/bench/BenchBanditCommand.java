@@ -354,8 +354,8 @@ final class BenchBanditCommand implements Callable<Integer> {
    * JVM's application threads together (the calling thread and the pool's workers), and the bytes
    * the calling thread allocated per call (NaN where the JVM cannot measure one). A one-thread
    * variant computes on the calling thread, so its CPU seconds are its work alone, which on a
-   * loaded machine is the steadier figure; on several threads, all threads' CPU seconds against
-   * the wall time show how much of the wall time the threads computed.
+   * loaded machine is the steadier figure; on several threads, all threads' CPU seconds against the
+   * wall time show how much of the wall time the threads computed.
    */
   private double[] time(Runnable step) {
     long warmEnd = System.nanoTime() + (long) (seconds * 1e9);

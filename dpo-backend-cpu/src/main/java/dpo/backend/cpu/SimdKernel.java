@@ -220,8 +220,8 @@ final class SimdKernel extends ExactKernel {
    * <p>A block runs as a sequence of {@link #PASSES} over arrays of the block's pairs, so that C2
    * compiles each hot loop the same way in every JVM. Two things made the one-method loop of
    * earlier versions run 3x slower in some JVMs (allocating about 700 MB per step: boxed vectors),
-   * depending on what ran before it: a vector live across an inner loop's header or an OSR entry
-   * is a heap object on JDK 17, and a method that inlines many Vector API calls reaches C2's node
+   * depending on what ran before it: a vector live across an inner loop's header or an OSR entry is
+   * a heap object on JDK 17, and a method that inlines many Vector API calls reaches C2's node
    * limit (NodeCountInliningCutoff) part-way through one, whose intrinsic then fails and boxes.
    * Here no vector outlives one iteration of the loop that makes it, and the passes are called
    * through one call site of five receiver types, which C2 never inlines (a megamorphic site): each
@@ -249,8 +249,7 @@ final class SimdKernel extends ExactKernel {
 
   /** One pass of the sampled step over the {@code block} pairs of a block, in order. */
   private abstract static class Pass {
-    abstract void run(
-        SampledPairs s, LogisticInputs in, int block, double smoothing, double beta);
+    abstract void run(SampledPairs s, LogisticInputs in, int block, double smoothing, double beta);
   }
 
   private static final Pass[] PASSES = {
@@ -281,7 +280,9 @@ final class SimdKernel extends ExactKernel {
     }
   }
 
-  /** Each pair's two responses, drawn from its component's alias tables ({@link AliasTable#pick}). */
+  /**
+   * Each pair's two responses, drawn from its component's alias tables ({@link AliasTable#pick}).
+   */
   private static final class Picks extends Pass {
     @Override
     void run(SampledPairs s, LogisticInputs in, int block, double smoothing, double beta) {
@@ -346,8 +347,7 @@ final class SimdKernel extends ExactKernel {
   /** out[j] = mix64(start + j * stride) for j in [0, count), count a whole number of vectors. */
   private static void mix(long[] out, int count, long start, long stride) {
     for (int j = 0; j < count; j += LONGS.length()) {
-      LongVector z =
-          LongVector.fromArray(LONGS, IOTA, 0).mul(stride).add(start + j * stride);
+      LongVector z = LongVector.fromArray(LONGS, IOTA, 0).mul(stride).add(start + j * stride);
       z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(M1);
       z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(M2);
       z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31)).intoArray(out, j);
@@ -355,8 +355,8 @@ final class SimdKernel extends ExactKernel {
   }
 
   /**
-   * Adds 1 to k[j] where the uniform double of draws[j] is at least {@code bound}: 1 - the sign
-   * bit of pick - bound, as {@link PairWeights#component} counts.
+   * Adds 1 to k[j] where the uniform double of draws[j] is at least {@code bound}: 1 - the sign bit
+   * of pick - bound, as {@link PairWeights#component} counts.
    */
   private static void components(long[] draws, double bound, long[] k, int count) {
     for (int j = 0; j < count; j += LONGS.length()) {
@@ -396,8 +396,8 @@ final class SimdKernel extends ExactKernel {
   }
 
   /**
-   * Replaces each packed entry by the response it draws ({@link AliasTable#pick}): the column
-   * where the draw's low half is below the entry's threshold, else its alias.
+   * Replaces each packed entry by the response it draws ({@link AliasTable#pick}): the column where
+   * the draw's low half is below the entry's threshold, else its alias.
    */
   private static void aliasPicks(long[] draws, int n, long[] entries, int count) {
     for (int j = 0; j < count; j += LONGS.length()) {
@@ -416,7 +416,8 @@ final class SimdKernel extends ExactKernel {
 
   /**
    * Each pair's label, a_y + a_y', loss term q u_y + (1 - q) u_y' and gradient beta (a_y / (a_y +
-   * a_y') - q) into {@code sums}, {@code terms} and {@code steps}, as the scalar loop computes them.
+   * a_y') - q) into {@code sums}, {@code terms} and {@code steps}, as the scalar loop computes
+   * them.
    */
   private static void pairTerms(SampledPairs s, double smoothing, double beta, int count) {
     double[] values = s.values;

@@ -255,7 +255,8 @@ class CpuTabularPolicyTest {
           AtomicIntegerArray runs = new AtomicIntegerArray(count);
           CpuTabularPolicy.forEachPrompt(pool, count, runs::incrementAndGet);
           for (int x = 0; x < count; x++) {
-            assertEquals(1, runs.get(x), "prompt " + x + " of " + count + ", " + threads + " threads");
+            assertEquals(
+                1, runs.get(x), "prompt " + x + " of " + count + ", " + threads + " threads");
           }
         }
       } finally {
