@@ -67,10 +67,12 @@ final class SampledPairs {
 
   /**
    * Scratch of the SIMD kernel, one entry per pair of a block: the four mixed draws of each pair,
-   * its component, its two table indices (then entries, then responses), and the e, a and u of its
-   * two responses.
+   * the uniform double of one of them, its component, its two table indices (then entries, then
+   * responses), and the e, a and u of its two responses.
    */
   final long[][] draws = new long[4][BLOCK];
+
+  final double[] uniform = new double[BLOCK];
 
   final long[] component = new long[BLOCK];
   final long[] firstPick = new long[BLOCK];

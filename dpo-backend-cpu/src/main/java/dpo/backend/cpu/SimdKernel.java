@@ -274,8 +274,9 @@ final class SimdKernel extends ExactKernel {
     @Override
     void run(SampledPairs s, LogisticInputs in, int block, double smoothing, double beta) {
       java.util.Arrays.fill(s.component, 0, block, 0);
+      uniforms(s.draws[0], s.uniform, block);
       for (int i = 0; i < s.components - 1; i++) {
-        components(s.draws[0], s.cdf[i], s.component, block);
+        components(s.uniform, s.cdf[i], s.component, block);
       }
     }
   }
@@ -355,19 +356,32 @@ final class SimdKernel extends ExactKernel {
   }
 
   /**
-   * Adds 1 to k[j] where the uniform double of draws[j] is at least {@code bound}: 1 - the sign bit
-   * of pick - bound, as {@link PairWeights#component} counts.
+   * out[j] = the uniform double in [0, 1) of draws[j], its top 53 bits as {@link SplitMix#toDouble}
+   * makes it.
    */
-  private static void components(long[] draws, double bound, long[] k, int count) {
+  private static void uniforms(long[] draws, double[] out, int count) {
     for (int j = 0; j < count; j += LONGS.length()) {
-      DoubleVector pick =
-          ((DoubleVector)
-                  LongVector.fromArray(LONGS, draws, j)
-                      .lanewise(VectorOperators.LSHR, 11)
-                      .convert(VectorOperators.L2D, 0))
-              .mul(0x1.0p-53);
+      ((DoubleVector)
+              LongVector.fromArray(LONGS, draws, j)
+                  .lanewise(VectorOperators.LSHR, 11)
+                  .convert(VectorOperators.L2D, 0))
+          .mul(0x1.0p-53)
+          .intoArray(out, j);
+    }
+  }
+
+  /**
+   * Adds 1 to k[j] where picks[j] is at least {@code bound}: 1 - the sign bit of pick - bound, as
+   * {@link PairWeights#component} counts.
+   */
+  private static void components(double[] picks, double bound, long[] k, int count) {
+    for (int j = 0; j < count; j += LONGS.length()) {
       LongVector.fromArray(LONGS, k, j)
-          .sub(pick.sub(bound).reinterpretAsLongs().lanewise(VectorOperators.LSHR, 63))
+          .sub(
+              DoubleVector.fromArray(SPECIES, picks, j)
+                  .sub(bound)
+                  .reinterpretAsLongs()
+                  .lanewise(VectorOperators.LSHR, 63))
           .add(1)
           .intoArray(k, j);
     }
@@ -421,16 +435,12 @@ final class SimdKernel extends ExactKernel {
    */
   private static void pairTerms(SampledPairs s, double smoothing, double beta, int count) {
     double[] values = s.values;
-    long[] draws = s.draws[3];
+    double[] uniform = s.uniform;
+    uniforms(s.draws[3], uniform, count);
     double labelOne = smoothing + (1 - 2 * smoothing);
     int b = SampledPairs.BLOCK;
     for (int j = 0; j < count; j += SPECIES.length()) {
-      DoubleVector draw =
-          ((DoubleVector)
-                  LongVector.fromArray(LONGS, draws, j)
-                      .lanewise(VectorOperators.LSHR, 11)
-                      .convert(VectorOperators.L2D, 0))
-              .mul(0x1.0p-53);
+      DoubleVector draw = DoubleVector.fromArray(SPECIES, uniform, j);
       DoubleVector ey = DoubleVector.fromArray(SPECIES, values, j);
       DoubleVector ey2 = DoubleVector.fromArray(SPECIES, values, b + j);
       DoubleVector ay = DoubleVector.fromArray(SPECIES, values, 2 * b + j);
