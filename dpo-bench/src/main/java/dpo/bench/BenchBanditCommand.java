@@ -350,9 +350,12 @@ final class BenchBanditCommand implements Callable<Integer> {
 
   /**
    * Warm up for {@code seconds}, then time at least three calls for {@code seconds}: wall seconds
-   * per call, calls, and the calling thread's CPU seconds per call (NaN where the JVM cannot
-   * measure it). A one-thread variant computes on the calling thread, so its CPU seconds are its
-   * work alone, which on a loaded machine is the steadier figure.
+   * per call, calls, the calling thread's CPU seconds per call, the CPU seconds per call of all the
+   * JVM's application threads together (the calling thread and the pool's workers), and the bytes
+   * the calling thread allocated per call (NaN where the JVM cannot measure one). A one-thread
+   * variant computes on the calling thread, so its CPU seconds are its work alone, which on a
+   * loaded machine is the steadier figure; on several threads, all threads' CPU seconds against the
+   * wall time show how much of the wall time the threads computed.
    */
   private double[] time(Runnable step) {
     long warmEnd = System.nanoTime() + (long) (seconds * 1e9);
@@ -363,7 +366,17 @@ final class BenchBanditCommand implements Callable<Integer> {
     }
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     boolean cpu = threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
+    boolean allCpu = cpu && threads.isThreadCpuTimeSupported();
+    com.sun.management.ThreadMXBean allocation =
+        threads instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported()
+                && t.isThreadAllocatedMemoryEnabled()
+            ? t
+            : null;
+    long self = Thread.currentThread().getId();
     int n = 0;
+    long allocatedBegin = allocation == null ? 0 : allocation.getThreadAllocatedBytes(self);
+    long allBegin = allCpu ? allThreadsCpu(threads) : 0;
     long cpuBegin = cpu ? threads.getCurrentThreadCpuTime() : 0;
     long begin = System.nanoTime();
     long end;
@@ -373,7 +386,24 @@ final class BenchBanditCommand implements Callable<Integer> {
       end = System.nanoTime();
     } while (n < 3 || end - begin < seconds * 1e9);
     double cpuSeconds = cpu ? (threads.getCurrentThreadCpuTime() - cpuBegin) / 1e9 / n : Double.NaN;
-    return new double[] {(end - begin) / 1e9 / n, n, cpuSeconds};
+    double allSeconds = allCpu ? (allThreadsCpu(threads) - allBegin) / 1e9 / n : Double.NaN;
+    double allocated =
+        allocation == null
+            ? Double.NaN
+            : (double) (allocation.getThreadAllocatedBytes(self) - allocatedBegin) / n;
+    return new double[] {(end - begin) / 1e9 / n, n, cpuSeconds, allSeconds, allocated};
+  }
+
+  /** CPU nanoseconds of every live application thread (threads that ended are not counted). */
+  private static long allThreadsCpu(ThreadMXBean threads) {
+    long sum = 0;
+    for (long id : threads.getAllThreadIds()) {
+      long t = threads.getThreadCpuTime(id);
+      if (t > 0) {
+        sum += t;
+      }
+    }
+    return sum;
   }
 
   private Map<String, Object> row(String variant, int threads, String kernel, double[] timing) {
@@ -391,6 +421,12 @@ final class BenchBanditCommand implements Callable<Integer> {
     row.put("steps_timed", (int) timing[1]);
     if (threads == 1 && !Double.isNaN(timing[2])) {
       row.put("cpu_seconds_per_step", timing[2]);
+    }
+    if (threads > 1 && !Double.isNaN(timing[3])) {
+      row.put("all_threads_cpu_seconds_per_step", timing[3]);
+    }
+    if (threads == 1 && !Double.isNaN(timing[4])) {
+      row.put("allocated_bytes_per_step", timing[4]);
     }
     return row;
   }
@@ -415,6 +451,9 @@ final class BenchBanditCommand implements Callable<Integer> {
     row.put("seconds_per_pass", row.remove("seconds_per_step"));
     if (row.containsKey("cpu_seconds_per_step")) {
       row.put("cpu_seconds_per_pass", row.remove("cpu_seconds_per_step"));
+    }
+    if (row.containsKey("allocated_bytes_per_step")) {
+      row.put("allocated_bytes_per_pass", row.remove("allocated_bytes_per_step"));
     }
     row.put("java", System.getProperty("java.version"));
     row.put("checksum", sink[0]);

@@ -75,8 +75,14 @@ class BenchBanditCommandTest {
       if (r.get("threads").asInt() == 1) {
         double cpu = r.get("cpu_seconds_per_step").asDouble();
         assertTrue(cpu > 0 && cpu <= seconds * 1.05 + 1e-3, r.toString());
+        // and the bytes its thread allocated per step (vectors the JIT failed to keep in
+        // registers would show here)
+        assertTrue(r.get("allocated_bytes_per_step").asDouble() >= 0, r.toString());
+        assertFalse(r.has("all_threads_cpu_seconds_per_step"), r.toString());
       } else {
         assertTrue(r.get("cpu_seconds_per_step") == null, r.toString());
+        // A row on several threads gives the CPU time of all threads together instead.
+        assertTrue(r.get("all_threads_cpu_seconds_per_step").asDouble() > 0, r.toString());
       }
       // Throughput is the X * Y * Y ordered pairs of a step over its time.
       assertEquals(

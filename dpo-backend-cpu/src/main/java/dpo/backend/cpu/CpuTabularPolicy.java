@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -269,48 +270,85 @@ final class CpuTabularPolicy implements TabularPolicy {
     forEachPrompt(pool, prompts, perPrompt);
   }
 
+  /** Chunks per worker of {@link #forEachPrompt}: small enough to even out the threads' ends. */
+  private static final int CHUNKS_PER_WORKER = 32;
+
   /**
-   * Runs {@code perPrompt} for prompts 0 .. count - 1 in one contiguous block per worker of the
-   * pool (a static split: no stealing, no per-prompt tasks, each thread's rows and outputs
-   * adjacent); the calling thread runs the first block and waits for the others. Each prompt writes
-   * only its own rows, so results do not depend on the number of blocks. An exception of a block is
-   * rethrown as it was thrown.
+   * Runs {@code perPrompt} for prompts 0 .. count - 1 on the workers of the pool and the calling
+   * thread. Each thread takes the next chunk of adjacent prompts (a shared counter, chunks handed
+   * out in prompt order) until none is left, so a thread that the machine slows down (another
+   * process, an interrupt, a slower core) takes fewer chunks and the others more, instead of the
+   * step waiting for its fixed share; one task per worker and step, no per-prompt tasks. Each
+   * prompt writes only its own rows, so results do not depend on which thread ran a prompt.
+   *
+   * <p>A thread stops at the first prompt that throws, and no thread takes a chunk after that; the
+   * exception of the lowest such prompt is rethrown as it was thrown. That is the lowest prompt
+   * that throws, whatever the timing: chunks are handed out in order, so its chunk was handed out
+   * before the chunk of any later failure, and the thread holding it runs it up to that prompt.
    */
   static void forEachPrompt(ForkJoinPool pool, int count, IntConsumer perPrompt) {
-    int blocks = Math.min(pool.getParallelism(), count);
-    if (blocks <= 1) {
+    int workers = Math.min(pool.getParallelism(), count);
+    if (workers <= 1) {
       for (int x = 0; x < count; x++) {
         perPrompt.accept(x);
       }
       return;
     }
-    List<ForkJoinTask<?>> others = new ArrayList<>(blocks - 1);
-    for (int b = 1; b < blocks; b++) {
-      int from = (int) ((long) count * b / blocks);
-      int to = (int) ((long) count * (b + 1) / blocks);
-      others.add(pool.submit(() -> block(from, to, perPrompt)));
+    Chunks chunks =
+        new Chunks(count, Math.max(1, count / (workers * CHUNKS_PER_WORKER)), perPrompt);
+    List<ForkJoinTask<?>> others = new ArrayList<>(workers - 1);
+    for (int w = 1; w < workers; w++) {
+      others.add(pool.submit(chunks::drain));
     }
-    RuntimeException first = null;
-    try {
-      block(0, (int) ((long) count / blocks), perPrompt);
-    } catch (RuntimeException e) {
-      first = e;
-    }
+    chunks.drain();
     for (ForkJoinTask<?> task : others) {
-      try {
-        task.join();
-      } catch (RuntimeException e) {
-        first = first == null ? e : first;
-      }
+      task.join();
     }
-    if (first != null) {
-      throw first;
-    }
+    chunks.rethrow();
   }
 
-  private static void block(int from, int to, IntConsumer perPrompt) {
-    for (int x = from; x < to; x++) {
-      perPrompt.accept(x);
+  /** The shared state of one {@link #forEachPrompt}: the next chunk and the first failure. */
+  private static final class Chunks {
+    private final int count;
+    private final int size;
+    private final IntConsumer perPrompt;
+    private final AtomicInteger next = new AtomicInteger();
+    private volatile boolean failed;
+    private int failedPrompt = Integer.MAX_VALUE;
+    private RuntimeException failure;
+
+    Chunks(int count, int size, IntConsumer perPrompt) {
+      this.count = count;
+      this.size = size;
+      this.perPrompt = perPrompt;
+    }
+
+    void drain() {
+      for (int from; !failed && (from = next.getAndAdd(size)) < count; ) {
+        int to = Math.min(count, from + size);
+        for (int x = from; x < to; x++) {
+          try {
+            perPrompt.accept(x);
+          } catch (RuntimeException e) {
+            fail(x, e);
+            return;
+          }
+        }
+      }
+    }
+
+    private synchronized void fail(int prompt, RuntimeException e) {
+      failed = true;
+      if (prompt < failedPrompt) {
+        failedPrompt = prompt;
+        failure = e;
+      }
+    }
+
+    synchronized void rethrow() {
+      if (failure != null) {
+        throw failure;
+      }
     }
   }
 

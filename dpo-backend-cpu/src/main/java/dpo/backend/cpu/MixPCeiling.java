@@ -78,7 +78,8 @@ public final class MixPCeiling {
   }
 
   /**
-   * One step over every prompt, one contiguous block of prompts per worker of the pool.
+   * One step over every prompt, chunks of prompts shared out among the workers of the pool as the
+   * backend shares them out.
    *
    * @param pool the workers; a pool of parallelism 1 runs on the calling thread
    */

@@ -66,14 +66,18 @@ final class SampledPairs {
   final double[] steps = new double[BLOCK];
 
   /**
-   * Scratch of the SIMD kernel (up to 64 lanes): per-lane seed offsets, table indices and entries,
-   * and the responses' e, a and u of a vector of pairs.
+   * Scratch of the SIMD kernel, one entry per pair of a block: the four mixed draws of each pair,
+   * the uniform double of one of them, its component, its two table indices (then entries, then
+   * responses), and the e, a and u of its two responses.
    */
-  final long[] laneOffsets = new long[64];
+  final long[][] draws = new long[4][BLOCK];
 
-  final int[] index = new int[128];
-  final long[] entries = new long[128];
-  final double[] values = new double[6 * 64];
+  final double[] uniform = new double[BLOCK];
+
+  final long[] component = new long[BLOCK];
+  final long[] firstPick = new long[BLOCK];
+  final long[] secondPick = new long[BLOCK];
+  final double[] values = new double[6 * BLOCK];
 
   SampledPairs(int responses) {
     this.responses = responses;

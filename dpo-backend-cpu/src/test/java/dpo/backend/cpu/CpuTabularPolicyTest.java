@@ -20,6 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -240,6 +243,54 @@ class CpuTabularPolicyTest {
               TrainingDivergedException.class,
               () -> policy.exactStep(sampler("dpo-unif"), objective("ipo"), StepSize.fixed(1e306)));
       assertTrue(e.getMessage().contains("prompt 3"), e.getMessage());
+    }
+  }
+
+  @Test
+  void forEachPromptRunsEveryPromptOnceOnAnyNumberOfThreads() {
+    for (int threads : new int[] {1, 2, 3, 8}) {
+      ForkJoinPool pool = new ForkJoinPool(threads);
+      try {
+        for (int count : new int[] {1, 2, 7, 64, 65, 1000}) {
+          AtomicIntegerArray runs = new AtomicIntegerArray(count);
+          CpuTabularPolicy.forEachPrompt(pool, count, runs::incrementAndGet);
+          for (int x = 0; x < count; x++) {
+            assertEquals(
+                1, runs.get(x), "prompt " + x + " of " + count + ", " + threads + " threads");
+          }
+        }
+      } finally {
+        pool.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void forEachPromptRethrowsTheLowestFailingPromptWhateverTheTiming() {
+    ForkJoinPool pool = new ForkJoinPool(2);
+    try {
+      for (int repeat = 0; repeat < 50; repeat++) {
+        // Prompt 300 fails at once, prompt 37 only after a pause: the lowest still wins.
+        IllegalStateException e =
+            assertThrows(
+                IllegalStateException.class,
+                () ->
+                    CpuTabularPolicy.forEachPrompt(
+                        pool,
+                        512,
+                        x -> {
+                          if (x == 37) {
+                            LockSupport.parkNanos(200_000);
+                            throw new IllegalStateException("prompt 37");
+                          }
+                          if (x == 300 || x == 301) {
+                            throw new IllegalStateException("prompt " + x);
+                          }
+                        }));
+        assertEquals("prompt 37", e.getMessage());
+      }
+    } finally {
+      pool.shutdown();
     }
   }
 
