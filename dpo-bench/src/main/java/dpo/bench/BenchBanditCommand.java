@@ -26,6 +26,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -376,7 +377,7 @@ final class BenchBanditCommand implements Callable<Integer> {
     long self = Thread.currentThread().getId();
     int n = 0;
     long allocatedBegin = allocation == null ? 0 : allocation.getThreadAllocatedBytes(self);
-    long allBegin = allCpu ? allThreadsCpu(threads) : 0;
+    Map<Long, Long> allBegin = allCpu ? threadCpuTimes(threads) : Map.of();
     long cpuBegin = cpu ? threads.getCurrentThreadCpuTime() : 0;
     long begin = System.nanoTime();
     long end;
@@ -386,7 +387,7 @@ final class BenchBanditCommand implements Callable<Integer> {
       end = System.nanoTime();
     } while (n < 3 || end - begin < seconds * 1e9);
     double cpuSeconds = cpu ? (threads.getCurrentThreadCpuTime() - cpuBegin) / 1e9 / n : Double.NaN;
-    double allSeconds = allCpu ? (allThreadsCpu(threads) - allBegin) / 1e9 / n : Double.NaN;
+    double allSeconds = allCpu ? cpuSince(allBegin, threadCpuTimes(threads)) / 1e9 / n : Double.NaN;
     double allocated =
         allocation == null
             ? Double.NaN
@@ -394,14 +395,28 @@ final class BenchBanditCommand implements Callable<Integer> {
     return new double[] {(end - begin) / 1e9 / n, n, cpuSeconds, allSeconds, allocated};
   }
 
-  /** CPU nanoseconds of every live application thread (threads that ended are not counted). */
-  private static long allThreadsCpu(ThreadMXBean threads) {
-    long sum = 0;
+  /** CPU nanoseconds so far of every live thread, by thread id. */
+  private static Map<Long, Long> threadCpuTimes(ThreadMXBean threads) {
+    Map<Long, Long> times = new HashMap<>();
     for (long id : threads.getAllThreadIds()) {
       long t = threads.getThreadCpuTime(id);
-      if (t > 0) {
-        sum += t;
+      if (t >= 0) {
+        times.put(id, t);
       }
+    }
+    return times;
+  }
+
+  /**
+   * CPU nanoseconds the threads alive at {@code end} spent since {@code begin}: a thread that
+   * started in between counts from zero, and a thread that ended in between is left out (its time
+   * since {@code begin} cannot be read), so a pool thread retiring during the measurement cannot
+   * subtract its whole past from the sum.
+   */
+  static long cpuSince(Map<Long, Long> begin, Map<Long, Long> end) {
+    long sum = 0;
+    for (Map.Entry<Long, Long> e : end.entrySet()) {
+      sum += e.getValue() - begin.getOrDefault(e.getKey(), 0L);
     }
     return sum;
   }

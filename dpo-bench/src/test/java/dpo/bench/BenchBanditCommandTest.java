@@ -145,6 +145,15 @@ class BenchBanditCommandTest {
   }
 
   @Test
+  void allThreadsCpuCountsOnlyWhatLiveThreadsSpentDuringTheMeasurement() {
+    // thread 1 ran on (3 -> 10), thread 2 retired with 500 ns of past work, thread 3 started
+    long spent =
+        BenchBanditCommand.cpuSince(
+            java.util.Map.of(1L, 3L, 2L, 500L), java.util.Map.of(1L, 10L, 3L, 4L));
+    assertEquals(11, spent);
+  }
+
+  @Test
   void unknownVariantIsAUsageError() {
     StringWriter err = new StringWriter();
     int code =
