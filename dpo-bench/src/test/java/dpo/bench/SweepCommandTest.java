@@ -111,36 +111,33 @@ class SweepCommandTest {
 
     // An unknown device is refused with the grid's file and key before any task starts.
     Files.writeString(grid, "{\"samplers\": [\"dpo-mix-p\"], \"device\": [\"tpu\"]}");
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new String[] {
-              "sweep", "--grid", grid.toString(), "--out", tmp.resolve("bad").toString()
-            },
-            new PrintWriter(new StringWriter()),
-            new PrintWriter(err));
-    assertEquals(2, code, err.toString());
-    assertTrue(err.toString().contains("device"), err.toString());
-    assertTrue(err.toString().contains("must be auto, cpu or gpu, got 'tpu'"), err.toString());
-    assertTrue(err.toString().contains(grid.getFileName().toString()), err.toString());
-    assertEquals(1, err.toString().strip().lines().count(), err.toString());
+    String err = refusedInOneLine(grid, tmp.resolve("bad"));
+    assertTrue(err.contains("device"), err);
+    assertTrue(err.contains("must be auto, cpu or gpu, got 'tpu'"), err);
 
     // A device the backend cannot compute on is refused the same way, before any task starts.
     Files.writeString(
         grid, "{\"samplers\": [\"dpo-mix-p\"], \"backend\": [\"cpu\"], \"device\": [\"gpu\"]}");
-    StringWriter err2 = new StringWriter();
-    code =
-        Main.execute(
-            new String[] {
-              "sweep", "--grid", grid.toString(), "--out", tmp.resolve("bad2").toString()
-            },
-            new PrintWriter(new StringWriter()),
-            new PrintWriter(err2));
-    assertEquals(2, code, err2.toString());
+    err = refusedInOneLine(grid, tmp.resolve("bad2"));
     assertTrue(
-        err2.toString().contains("value 'gpu': device 'gpu': backend cpu computes on the CPU only"),
-        err2.toString());
-    assertTrue(err2.toString().contains(grid.getFileName().toString()), err2.toString());
-    assertEquals(1, err2.toString().strip().lines().count(), err2.toString());
+        err.contains("value 'gpu': device 'gpu': backend cpu computes on the CPU only"), err);
+  }
+
+  /**
+   * Runs {@code dpo sweep} on a grid it must refuse: exit 2, one line naming the grid file.
+   *
+   * @return what it printed on stderr
+   */
+  private static String refusedInOneLine(Path grid, Path out) {
+    StringWriter err = new StringWriter();
+    int code =
+        Main.execute(
+            new String[] {"sweep", "--grid", grid.toString(), "--out", out.toString()},
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err));
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains(grid.getFileName().toString()), err.toString());
+    assertEquals(1, err.toString().strip().lines().count(), err.toString());
+    return err.toString();
   }
 }
