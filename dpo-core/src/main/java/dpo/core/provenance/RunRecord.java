@@ -17,7 +17,9 @@ import dpo.api.io.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -224,6 +226,8 @@ public record RunRecord(
    * @param arch the CPU architecture
    * @param processors the processors Java sees
    * @param device the device the backend actually used (null if no backend ran)
+   * @param openmp the OpenMP settings of the environment that change native engines' speed ({@link
+   *     #OPENMP_VARIABLES}, those that are set), e.g. {@code OMP_WAIT_POLICY}
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Environment(
@@ -233,7 +237,16 @@ public record RunRecord(
       String os,
       String arch,
       int processors,
-      Device device) {
+      Device device,
+      Map<String, String> openmp) {
+    /**
+     * Environment variables read by the OpenMP runtime of native engines (PyTorch's libgomp) when
+     * it loads: how many threads, and whether they spin or sleep between operations. They do not
+     * change results, only timings, which is why a benchmark's record carries them.
+     */
+    public static final List<String> OPENMP_VARIABLES =
+        List.of("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT");
+
     /**
      * This machine.
      *
@@ -248,7 +261,25 @@ public record RunRecord(
           System.getProperty("os.name") + " " + System.getProperty("os.version"),
           System.getProperty("os.arch"),
           Runtime.getRuntime().availableProcessors(),
-          device);
+          device,
+          openmp(System.getenv()));
+    }
+
+    /**
+     * The OpenMP settings among environment variables, in {@link #OPENMP_VARIABLES} order.
+     *
+     * @param environment the environment variables
+     * @return those that are set, name to value
+     */
+    static Map<String, String> openmp(Map<String, String> environment) {
+      Map<String, String> set = new LinkedHashMap<>();
+      for (String name : OPENMP_VARIABLES) {
+        String value = environment.get(name);
+        if (value != null) {
+          set.put(name, value);
+        }
+      }
+      return set;
     }
   }
 

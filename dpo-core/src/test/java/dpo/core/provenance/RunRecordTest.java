@@ -48,6 +48,30 @@ class RunRecordTest {
   }
 
   @Test
+  void theOpenMpSettingsAreTheSetVariablesInTheirListedOrder() {
+    Map<String, String> env =
+        Map.of("GOMP_SPINCOUNT", "10000", "OMP_WAIT_POLICY", "PASSIVE", "PATH", "/usr/bin");
+    assertEquals(
+        List.of("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"),
+        List.copyOf(RunRecord.Environment.openmp(env).keySet()));
+    assertEquals("10000", RunRecord.Environment.openmp(env).get("GOMP_SPINCOUNT"));
+    assertTrue(RunRecord.Environment.openmp(Map.of("PATH", "/usr/bin")).isEmpty());
+  }
+
+  @Test
+  void theOpenMpSettingsOfThisProcessAreRecordedUnderTheirOwnNames() throws Exception {
+    var tree = new ObjectMapper().readTree(sample().toJson());
+    for (String name : RunRecord.Environment.OPENMP_VARIABLES) {
+      String value = System.getenv(name);
+      if (value == null) {
+        assertTrue(tree.at("/environment/openmp/" + name).isMissingNode(), name);
+      } else {
+        assertEquals(value, tree.at("/environment/openmp/" + name).asText(), name);
+      }
+    }
+  }
+
+  @Test
   void theJsonUsesSnakeCaseNamesAndIsoTimes() throws Exception {
     var tree = new ObjectMapper().readTree(sample().toJson());
     assertEquals("2026-01-02T03:04:05Z", tree.get("started").asText());
