@@ -98,9 +98,9 @@ class AdamWTest {
   }
 
   /**
-   * The in-place update gives the same float32 bits as the out-of-place textbook sequence of
-   * tensor operations (fresh arrays, nothing reused), with and without clipping: reusing the
-   * norm's squares and closing temporaries early changes no value.
+   * The in-place update gives the same float32 bits as the out-of-place textbook sequence of tensor
+   * operations (fresh arrays, nothing reused), with and without clipping: reusing the norm's
+   * squares and closing temporaries early changes no value.
    */
   @Test
   void inPlaceUpdateHasTheBitsOfTheOutOfPlaceFormula() {
@@ -118,7 +118,8 @@ class AdamWTest {
       for (int step = 0; step < 3; step++) {
         // Large gradients at step 0 (clipped), small afterwards (not clipped).
         double scale = step == 0 ? 3.0 : 1e-4;
-        NDArray c = root.create(toFloat(random.doubles(3000, -scale, scale).toArray()), p.getShape());
+        NDArray c =
+            root.create(toFloat(random.doubles(3000, -scale, scale).toArray()), p.getShape());
         try (NDManager m = root.newSubManager()) {
           try (GradientCollector tape = Tapes.open()) {
             tape.backward(w.mul(c).sum());
