@@ -97,6 +97,57 @@ class AdamWTest {
     }
   }
 
+  /**
+   * The in-place update gives the same float32 bits as the out-of-place textbook sequence of tensor
+   * operations (fresh arrays, nothing reused), with and without clipping: reusing the norm's
+   * squares and closing temporaries early changes no value.
+   */
+  @Test
+  void inPlaceUpdateHasTheBitsOfTheOutOfPlaceFormula() {
+    DjlOffline.enforce();
+    TrainerConfig config = new TrainerConfig(0.05, 0.1, 0.9, 0.99, 1e-6, 2, 0, 0, 0.5);
+    SplittableRandom random = new SplittableRandom(11);
+    try (NDManager root = NDManager.newBaseManager();
+        NDManager state = root.newSubManager()) {
+      NDArray w = root.create(toFloat(random.doubles(3000, -1, 1).toArray()), new Shape(60, 50));
+      w.setRequiresGradient(true);
+      AdamW adam = new AdamW(Map.of("w", w), config, state);
+      NDArray p = w.duplicate();
+      NDArray first = root.zeros(p.getShape());
+      NDArray second = root.zeros(p.getShape());
+      for (int step = 0; step < 3; step++) {
+        // Large gradients at step 0 (clipped), small afterwards (not clipped).
+        double scale = step == 0 ? 3.0 : 1e-4;
+        NDArray c =
+            root.create(toFloat(random.doubles(3000, -scale, scale).toArray()), p.getShape());
+        try (NDManager m = root.newSubManager()) {
+          try (GradientCollector tape = Tapes.open()) {
+            tape.backward(w.mul(c).sum());
+          }
+          double[] result = adam.update(m);
+          double clip = result[0] > config.clipNorm() ? config.clipNorm() / result[0] : 1;
+          double lr = result[1];
+          int t = step + 1;
+          NDArray g = clip == 1 ? c : c.mul((float) clip);
+          second = second.mul((float) 0.99).add(g.square().mul((float) (1 - 0.99)));
+          first = first.mul((float) 0.9).add(g.mul((float) (1 - 0.9)));
+          NDArray denominator =
+              second.div((float) (1 - Math.pow(0.99, t))).sqrt().add((float) config.epsilon());
+          NDArray update = first.div(denominator).mul((float) (lr / (1 - Math.pow(0.9, t))));
+          p = p.mul((float) (1 - lr * config.weightDecay())).sub(update);
+          float[] expected = p.toFloatArray();
+          float[] actual = w.toFloatArray();
+          for (int i = 0; i < expected.length; i++) {
+            assertEquals(
+                Float.floatToIntBits(expected[i]),
+                Float.floatToIntBits(actual[i]),
+                "step " + step + ", element " + i);
+          }
+        }
+      }
+    }
+  }
+
   private static double[] toDouble(float[] x) {
     double[] out = new double[x.length];
     for (int i = 0; i < x.length; i++) {
