@@ -1,0 +1,147 @@
+package dpo.backend.gpu.lm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.LoraConfig;
+import dpo.backend.gpu.DjlOffline;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@link LlamaDecoder}'s one-token steps against the plain forward pass over the whole sequence. */
+class LlamaDecoderTest {
+  static NDManager root;
+
+  @BeforeAll
+  static void engine() {
+    DjlOffline.enforce();
+    root = NDManager.newBaseManager();
+  }
+
+  @AfterAll
+  static void release() {
+    root.close();
+  }
+
+  /**
+   * Two left-padded prompts, then three decoding steps through the cache: each step's logits equal
+   * the last position of a recomputation of the whole grid without a cache, to 1e-5.
+   */
+  @ParameterizedTest
+  @CsvSource({"llama,false,false", "llama,true,false", "qwen2,false,false", "qwen2,false,true"})
+  void decodingStepsEqualThePlainForwardPass(String type, boolean tied, boolean lora) {
+    GptArchitecture a = LlamaModelTest.tiny(type, tied, null);
+    try (GptModel model = LlamaModelTest.randomised(root, a, 21);
+        NDManager m = root.newSubManager()) {
+      if (lora) {
+        model.addLora(new LoraConfig(2, 4, List.of(LoraConfig.ALL_LINEAR)), 5);
+        LoraTest.randomiseB(model, 6);
+      }
+      long[][] grid = {{3, 17, 4, 1, 5, 9, 2, 11}, {0, 0, 8, 6, 7, 12, 19, 13}};
+      boolean[][] real = new boolean[2][8];
+      for (int b = 0; b < 2; b++) {
+        for (int t = 0; t < 8; t++) {
+          real[b][t] = b == 0 || t >= 2;
+        }
+      }
+      int prompt = 5;
+      try (KvCache cache = new KvCache(m, a.model().layers(), grid[0].length)) {
+        model.lastLogits(
+            columns(m, grid, 0, prompt),
+            positions(m, real, 0, prompt),
+            bias(m, real, 0, prompt),
+            cache);
+        for (int end = prompt + 1; end <= grid[0].length; end++) {
+          float[] decoded =
+              model
+                  .lastLogits(
+                      columns(m, grid, end - 1, end),
+                      positions(m, real, end - 1, end),
+                      bias(m, real, end - 1, end),
+                      cache)
+                  .toFloatArray();
+          assertEquals(end, cache.length());
+          float[] plain =
+              model
+                  .lastLogits(
+                      columns(m, grid, 0, end),
+                      positions(m, real, 0, end),
+                      bias(m, real, 0, end),
+                      null)
+                  .toFloatArray();
+          assertEquals(plain.length, decoded.length);
+          for (int i = 0; i < plain.length; i++) {
+            assertEquals(plain[i], decoded[i], 1e-5, type + " step " + end + " logit " + i);
+          }
+        }
+      }
+    }
+  }
+
+  /** Sampled generation with adapters on: the prepared steps give the recomputation's tokens. */
+  @ParameterizedTest
+  @CsvSource({"llama", "qwen2"})
+  void cachedGenerationWithAdaptersEqualsRecomputation(String type) {
+    GptArchitecture a = LlamaModelTest.tiny(type, false, null);
+    try (GptModel model = LlamaModelTest.randomised(root, a, 31)) {
+      model.addLora(new LoraConfig(2, 4, List.of(LoraConfig.ALL_LINEAR)), 7);
+      LoraTest.randomiseB(model, 8);
+      model.parameters().get("model.embed_tokens.weight").muli(20f);
+      List<int[]> prompts = List.of(new int[] {3, 4, 5}, new int[] {7}, new int[] {1, 2});
+      GenerationConfig config = GenerationConfig.sampling(12, 1.0, -1, 9);
+      List<int[]> cached =
+          new Generator(List.of(model), new double[] {1}, config, true).generate(root, prompts);
+      List<int[]> recomputed =
+          new Generator(List.of(model), new double[] {1}, config, false).generate(root, prompts);
+      for (int i = 0; i < prompts.size(); i++) {
+        assertArrayEquals(recomputed.get(i), cached.get(i), "prompt " + i);
+      }
+      assertTrue(cached.stream().mapToInt(r -> r.length).sum() > 3);
+    }
+  }
+
+  private static NDArray columns(NDManager m, long[][] grid, int from, int to) {
+    long[] flat = new long[grid.length * (to - from)];
+    for (int b = 0; b < grid.length; b++) {
+      System.arraycopy(grid[b], from, flat, b * (to - from), to - from);
+    }
+    return m.create(flat, new Shape(grid.length, to - from));
+  }
+
+  private static NDArray positions(NDManager m, boolean[][] real, int from, int to) {
+    long[] flat = new long[real.length * (to - from)];
+    for (int b = 0; b < real.length; b++) {
+      int before = 0;
+      for (int c = 0; c < to; c++) {
+        if (c >= from) {
+          flat[b * (to - from) + c - from] = before;
+        }
+        before += real[b][c] ? 1 : 0;
+      }
+    }
+    return m.create(flat, new Shape(real.length, to - from));
+  }
+
+  private static NDArray bias(NDManager m, boolean[][] real, int from, int to) {
+    int queries = to - from;
+    float[] flat = new float[real.length * queries * to];
+    for (int b = 0; b < real.length; b++) {
+      for (int q = 0; q < queries; q++) {
+        for (int k = 0; k < to; k++) {
+          if (k > from + q || !real[b][k]) {
+            flat[(b * queries + q) * to + k] = GptModel.MASKED;
+          }
+        }
+      }
+    }
+    return m.create(flat, new Shape(real.length, 1, queries, to));
+  }
+}
