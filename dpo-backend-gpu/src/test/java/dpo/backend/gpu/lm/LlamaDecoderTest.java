@@ -41,6 +41,16 @@ class LlamaDecoderTest {
     GptArchitecture a = LlamaModelTest.tiny(type, tied, null);
     try (GptModel model = LlamaModelTest.randomised(root, a, 21);
         NDManager m = root.newSubManager()) {
+      // Sharper attention than the 0.02 initialisation's near-uniform weights, so that every
+      // part of the step (scale, rotation, bias) shows in the logits.
+      model.parameters().forEach(
+          (name, w) -> {
+            if (name.contains("q_proj.weight") || name.contains("k_proj.weight")) {
+              w.muli(10f);
+            } else if (name.endsWith("proj.weight")) {
+              w.muli(3f);
+            }
+          });
       if (lora) {
         model.addLora(new LoraConfig(2, 4, List.of(LoraConfig.ALL_LINEAR)), 5);
         LoraTest.randomiseB(model, 6);
