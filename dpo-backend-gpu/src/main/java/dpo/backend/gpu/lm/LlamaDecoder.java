@@ -12,10 +12,11 @@ import dpo.backend.gpu.Scalars;
 import java.util.Map;
 
 /**
- * The decoding steps of a Llama-family model with a KV cache: one new token per sequence, on weights
- * prepared once per generation (the weights are frozen while it runs). At the 135M size a step is
- * 30 layers of small operations, each a native call and often a parallel region, so the step is
- * bound by their count as much as by reading the weights. The prepared weights cut that count:
+ * The decoding steps of a Llama-family model with a KV cache: one new token per sequence, on
+ * weights prepared once per generation (the weights are frozen while it runs). At the 135M size a
+ * step is 30 layers of small operations, each a native call and often a parallel region, so the
+ * step is bound by their count as much as by reading the weights. The prepared weights cut that
+ * count:
  *
  * <ul>
  *   <li>queries, keys and values come from one product, gate and up from another (concatenated
@@ -169,8 +170,8 @@ final class LlamaDecoder {
     long batch = tokens.getShape().get(0);
     int perGroup = heads / groups;
     NDArray x =
-        Embedding.embedding(tokens, model.parameters().get("model.embed_tokens.weight"),
-                SparseFormat.DENSE)
+        Embedding.embedding(
+                tokens, model.parameters().get("model.embed_tokens.weight"), SparseFormat.DENSE)
             .singletonOrThrow()
             .reshape(batch, -1);
     NDArray rotation = rotation(positions).toType(x.getDataType(), false);

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@link LlamaDecoder}'s one-token steps against the plain forward pass over the whole sequence. */
+/**
+ * {@link LlamaDecoder}'s one-token steps against the plain forward pass over the whole sequence.
+ */
 class LlamaDecoderTest {
   static NDManager root;
 
@@ -43,14 +45,16 @@ class LlamaDecoderTest {
         NDManager m = root.newSubManager()) {
       // Sharper attention than the 0.02 initialisation's near-uniform weights, so that every
       // part of the step (scale, rotation, bias) shows in the logits.
-      model.parameters().forEach(
-          (name, w) -> {
-            if (name.contains("q_proj.weight") || name.contains("k_proj.weight")) {
-              w.muli(10f);
-            } else if (name.endsWith("proj.weight")) {
-              w.muli(3f);
-            }
-          });
+      model
+          .parameters()
+          .forEach(
+              (name, w) -> {
+                if (name.contains("q_proj.weight") || name.contains("k_proj.weight")) {
+                  w.muli(10f);
+                } else if (name.endsWith("proj.weight")) {
+                  w.muli(3f);
+                }
+              });
       if (lora) {
         model.addLora(new LoraConfig(2, 4, List.of(LoraConfig.ALL_LINEAR)), 5);
         LoraTest.randomiseB(model, 6);
