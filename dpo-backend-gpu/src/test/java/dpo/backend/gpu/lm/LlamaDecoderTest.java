@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LoraConfig;
 import dpo.backend.gpu.DjlOffline;
@@ -69,26 +67,26 @@ class LlamaDecoderTest {
       int prompt = 5;
       try (KvCache cache = new KvCache(m, a.model().layers(), grid[0].length)) {
         model.lastLogits(
-            columns(m, grid, 0, prompt),
-            positions(m, real, 0, prompt),
-            bias(m, real, 0, prompt),
+            Generator.slice(m, grid, 0, prompt),
+            Generator.positions(m, real, 0, prompt),
+            Generator.bias(m, real, 0, prompt),
             cache);
         for (int end = prompt + 1; end <= grid[0].length; end++) {
           float[] decoded =
               model
                   .lastLogits(
-                      columns(m, grid, end - 1, end),
-                      positions(m, real, end - 1, end),
-                      bias(m, real, end - 1, end),
+                      Generator.slice(m, grid, end - 1, end),
+                      Generator.positions(m, real, end - 1, end),
+                      Generator.bias(m, real, end - 1, end),
                       cache)
                   .toFloatArray();
           assertEquals(end, cache.length());
           float[] plain =
               model
                   .lastLogits(
-                      columns(m, grid, 0, end),
-                      positions(m, real, 0, end),
-                      bias(m, real, 0, end),
+                      Generator.slice(m, grid, 0, end),
+                      Generator.positions(m, real, 0, end),
+                      Generator.bias(m, real, 0, end),
                       null)
                   .toFloatArray();
           assertEquals(plain.length, decoded.length);
@@ -120,42 +118,5 @@ class LlamaDecoderTest {
       }
       assertTrue(cached.stream().mapToInt(r -> r.length).sum() > 3);
     }
-  }
-
-  private static NDArray columns(NDManager m, long[][] grid, int from, int to) {
-    long[] flat = new long[grid.length * (to - from)];
-    for (int b = 0; b < grid.length; b++) {
-      System.arraycopy(grid[b], from, flat, b * (to - from), to - from);
-    }
-    return m.create(flat, new Shape(grid.length, to - from));
-  }
-
-  private static NDArray positions(NDManager m, boolean[][] real, int from, int to) {
-    long[] flat = new long[real.length * (to - from)];
-    for (int b = 0; b < real.length; b++) {
-      int before = 0;
-      for (int c = 0; c < to; c++) {
-        if (c >= from) {
-          flat[b * (to - from) + c - from] = before;
-        }
-        before += real[b][c] ? 1 : 0;
-      }
-    }
-    return m.create(flat, new Shape(real.length, to - from));
-  }
-
-  private static NDArray bias(NDManager m, boolean[][] real, int from, int to) {
-    int queries = to - from;
-    float[] flat = new float[real.length * queries * to];
-    for (int b = 0; b < real.length; b++) {
-      for (int q = 0; q < queries; q++) {
-        for (int k = 0; k < to; k++) {
-          if (k > from + q || !real[b][k]) {
-            flat[(b * queries + q) * to + k] = GptModel.MASKED;
-          }
-        }
-      }
-    }
-    return m.create(flat, new Shape(real.length, 1, queries, to));
   }
 }
