@@ -74,6 +74,8 @@ final class KvCache implements AutoCloseable {
   LlamaDecoder decoder(GptModel model) {
     if (decoder == null) {
       decoder = new LlamaDecoder(model, manager);
+    } else if (!decoder.serves(model)) {
+      throw new IllegalStateException("a KV cache serves one model; this one holds another's");
     }
     return decoder;
   }

@@ -110,8 +110,16 @@ final class LlamaDecoder {
         downBias[l] = a.mlpBias() ? p.get(h + "mlp.down_proj.bias") : null;
       }
       finalNorm = p.get("model.norm.weight");
-      epsilon = w.keep(w.own(Scalars.like(finalNorm, a.normEpsilon())));
+      // Moved as it is, never detached: a scalar made from the host is a view of a direct buffer
+      // that its first array keeps alive (see Scalars).
+      epsilon = Scalars.like(finalNorm, a.normEpsilon());
+      epsilon.attach(m);
     }
+  }
+
+  /** Whether these are {@code model}'s prepared weights. */
+  boolean serves(GptModel model) {
+    return this.model == model;
   }
 
   /** Weights as prepared: a layer's own weight, or with its adapter's update merged in. */
@@ -140,7 +148,8 @@ final class LlamaDecoder {
 
     /**
      * A prepared array, off the autograd tape, in the generation's manager; a live parameter
-     * (nothing to prepare) stays the model's.
+     * (nothing to prepare) stays the model's. Only for results of operations, which PyTorch owns:
+     * the detached view outlives the closed original.
      */
     NDArray keep(NDArray x) {
       if (x.getManager() != prep) {

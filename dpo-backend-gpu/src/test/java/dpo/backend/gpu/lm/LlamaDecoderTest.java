@@ -2,6 +2,8 @@ package dpo.backend.gpu.lm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -11,6 +13,7 @@ import dpo.backend.gpu.DjlOffline;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -117,6 +120,20 @@ class LlamaDecoderTest {
         assertArrayEquals(recomputed.get(i), cached.get(i), "prompt " + i);
       }
       assertTrue(cached.stream().mapToInt(r -> r.length).sum() > 3);
+    }
+  }
+
+  @Test
+  void aCacheRefusesASecondModel() {
+    GptArchitecture a = LlamaModelTest.tiny("llama", false, null);
+    try (GptModel one = LlamaModelTest.randomised(root, a, 41);
+        GptModel two = LlamaModelTest.randomised(root, a, 42);
+        NDManager m = root.newSubManager();
+        KvCache cache = new KvCache(m, a.model().layers(), 4)) {
+      cache.decoder(one);
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> cache.decoder(two));
+      assertEquals("a KV cache serves one model; this one holds another's", e.getMessage());
+      assertSame(cache.decoder(one), cache.decoder(one));
     }
   }
 }
