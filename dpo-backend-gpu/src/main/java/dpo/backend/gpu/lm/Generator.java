@@ -253,7 +253,8 @@ final class Generator {
     return out;
   }
 
-  private static NDArray slice(NDManager m, long[][] tokens, int from, int to) {
+  /** Columns {@code from..to} of the token grid, (batch, to - from). */
+  static NDArray slice(NDManager m, long[][] tokens, int from, int to) {
     long[] flat = new long[tokens.length * (to - from)];
     for (int b = 0; b < tokens.length; b++) {
       System.arraycopy(tokens[b], from, flat, b * (to - from), to - from);
@@ -262,7 +263,7 @@ final class Generator {
   }
 
   /** Position of each column: the number of real tokens before it in its row. */
-  private static NDArray positions(NDManager m, boolean[][] real, int from, int to) {
+  static NDArray positions(NDManager m, boolean[][] real, int from, int to) {
     long[] flat = new long[real.length * (to - from)];
     for (int b = 0; b < real.length; b++) {
       int before = 0;
@@ -277,7 +278,7 @@ final class Generator {
   }
 
   /** (batch, 1, queries, keys) bias: a query sees real keys at or before its own column. */
-  private static NDArray bias(NDManager m, boolean[][] real, int from, int to) {
+  static NDArray bias(NDManager m, boolean[][] real, int from, int to) {
     int queries = to - from;
     float[] flat = new float[real.length * queries * to];
     for (int b = 0; b < real.length; b++) {
