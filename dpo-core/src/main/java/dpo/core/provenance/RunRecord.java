@@ -226,8 +226,8 @@ public record RunRecord(
    * @param arch the CPU architecture
    * @param processors the processors Java sees
    * @param device the device the backend actually used (null if no backend ran)
-   * @param openmp the OpenMP settings of the environment that change native engines' speed ({@link
-   *     #OPENMP_VARIABLES}, those that are set), e.g. {@code OMP_WAIT_POLICY}
+   * @param nativeRuntime the environment variables that change how fast native engines run ({@link
+   *     #NATIVE_RUNTIME_VARIABLES}, those that are set), e.g. {@code OMP_WAIT_POLICY}
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Environment(
@@ -238,14 +238,21 @@ public record RunRecord(
       String arch,
       int processors,
       Device device,
-      Map<String, String> openmp) {
+      Map<String, String> nativeRuntime) {
     /**
-     * Environment variables read by the OpenMP runtime of native engines (PyTorch's libgomp) when
-     * it loads: how many threads, and whether they spin or sleep between operations. They do not
-     * change results, only timings, which is why a benchmark's record carries them.
+     * Environment variables read by native engines' runtimes when they load: OpenMP's (PyTorch's
+     * libgomp: how many threads, whether they spin or sleep between operations) and glibc malloc's
+     * (whether freed large blocks go back to the kernel). The {@code dpo} launcher sets some of
+     * them. They change timings, never results, which is why a benchmark's record carries them.
      */
-    public static final List<String> OPENMP_VARIABLES =
-        List.of("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT");
+    public static final List<String> NATIVE_RUNTIME_VARIABLES =
+        List.of(
+            "OMP_NUM_THREADS",
+            "OMP_WAIT_POLICY",
+            "GOMP_SPINCOUNT",
+            "MALLOC_ARENA_MAX",
+            "MALLOC_MMAP_MAX_",
+            "MALLOC_TRIM_THRESHOLD_");
 
     /**
      * This machine.
@@ -262,18 +269,19 @@ public record RunRecord(
           System.getProperty("os.arch"),
           Runtime.getRuntime().availableProcessors(),
           device,
-          openmp(System.getenv()));
+          nativeRuntime(System.getenv()));
     }
 
     /**
-     * The OpenMP settings among environment variables, in {@link #OPENMP_VARIABLES} order.
+     * The native runtimes' settings among environment variables, in {@link
+     * #NATIVE_RUNTIME_VARIABLES} order.
      *
      * @param environment the environment variables
      * @return those that are set, name to value
      */
-    static Map<String, String> openmp(Map<String, String> environment) {
+    static Map<String, String> nativeRuntime(Map<String, String> environment) {
       Map<String, String> set = new LinkedHashMap<>();
-      for (String name : OPENMP_VARIABLES) {
+      for (String name : NATIVE_RUNTIME_VARIABLES) {
         String value = environment.get(name);
         if (value != null) {
           set.put(name, value);

@@ -48,25 +48,29 @@ class RunRecordTest {
   }
 
   @Test
-  void theOpenMpSettingsAreTheSetVariablesInTheirListedOrder() {
+  void theNativeRuntimeSettingsAreTheSetVariablesInTheirListedOrder() {
     Map<String, String> env =
-        Map.of("GOMP_SPINCOUNT", "10000", "OMP_WAIT_POLICY", "PASSIVE", "PATH", "/usr/bin");
+        Map.of(
+            "MALLOC_ARENA_MAX", "1",
+            "GOMP_SPINCOUNT", "10000",
+            "OMP_WAIT_POLICY", "PASSIVE",
+            "PATH", "/usr/bin");
     assertEquals(
-        List.of("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"),
-        List.copyOf(RunRecord.Environment.openmp(env).keySet()));
-    assertEquals("10000", RunRecord.Environment.openmp(env).get("GOMP_SPINCOUNT"));
-    assertTrue(RunRecord.Environment.openmp(Map.of("PATH", "/usr/bin")).isEmpty());
+        List.of("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "MALLOC_ARENA_MAX"),
+        List.copyOf(RunRecord.Environment.nativeRuntime(env).keySet()));
+    assertEquals("10000", RunRecord.Environment.nativeRuntime(env).get("GOMP_SPINCOUNT"));
+    assertTrue(RunRecord.Environment.nativeRuntime(Map.of("PATH", "/usr/bin")).isEmpty());
   }
 
   @Test
-  void theOpenMpSettingsOfThisProcessAreRecordedUnderTheirOwnNames() throws Exception {
+  void theNativeRuntimeSettingsOfThisProcessAreRecordedUnderTheirOwnNames() throws Exception {
     var tree = new ObjectMapper().readTree(sample().toJson());
-    for (String name : RunRecord.Environment.OPENMP_VARIABLES) {
+    for (String name : RunRecord.Environment.NATIVE_RUNTIME_VARIABLES) {
       String value = System.getenv(name);
       if (value == null) {
-        assertTrue(tree.at("/environment/openmp/" + name).isMissingNode(), name);
+        assertTrue(tree.at("/environment/native_runtime/" + name).isMissingNode(), name);
       } else {
-        assertEquals(value, tree.at("/environment/openmp/" + name).asText(), name);
+        assertEquals(value, tree.at("/environment/native_runtime/" + name).asText(), name);
       }
     }
   }
