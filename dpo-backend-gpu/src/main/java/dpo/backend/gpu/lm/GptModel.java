@@ -579,9 +579,18 @@ final class GptModel implements LanguageModel {
 
   /** x / sqrt(mean(x^2) + eps) * weight over the last axis. */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
+    return normalized(x, Scalars.like(x, architecture.normEpsilon())).mul(weight);
+  }
+
+  /**
+   * RMSNorm without its weight: x / sqrt(mean(x^2) + eps) over the last axis. {@link LlamaDecoder}
+   * folds the weight into the product that follows.
+   *
+   * @param epsilon the norm's epsilon, a scalar of x's type
+   */
+  static NDArray normalized(NDArray x, NDArray epsilon) {
     NDArray meanSquare = x.mul(x).mean(new int[] {-1}, true);
-    NDArray rms = meanSquare.add(Scalars.like(meanSquare, architecture.normEpsilon())).sqrt();
-    return x.div(rms).mul(weight);
+    return x.div(meanSquare.add(epsilon).sqrt());
   }
 
   private static NDArray heads(NDArray x, long batch, long length, int heads, int headWidth) {

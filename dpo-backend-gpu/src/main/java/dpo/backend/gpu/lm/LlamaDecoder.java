@@ -216,9 +216,9 @@ final class LlamaDecoder {
     return Linear.linear(normalized(x).muli(finalNorm), model.head()).singletonOrThrow();
   }
 
-  /** x / sqrt(mean(x^2) + eps) over the last axis; the norm's weight is in the next product. */
+  /** RMSNorm without its weight, which is in the next product. */
   private NDArray normalized(NDArray x) {
-    return x.div(x.square().mean(new int[] {-1}, true).addi(epsilon).sqrt());
+    return GptModel.normalized(x, epsilon);
   }
 
   /**
