@@ -152,6 +152,24 @@ final class BenchLmCommand implements Callable<Integer> {
   int loraRank;
 
   @Option(
+      names = "--top-k",
+      defaultValue = "0",
+      paramLabel = "K",
+      description =
+          "Generation benchmarks sample from the K most likely tokens (default: ${DEFAULT-VALUE},"
+              + " all).")
+  int topK;
+
+  @Option(
+      names = "--top-p",
+      defaultValue = "1",
+      paramLabel = "P",
+      description =
+          "Generation benchmarks sample from the smallest set of tokens holding probability P"
+              + " (default: ${DEFAULT-VALUE}, all).")
+  double topP;
+
+  @Option(
       names = "--beta",
       defaultValue = "0.1",
       paramLabel = "BETA",
@@ -225,11 +243,13 @@ final class BenchLmCommand implements Callable<Integer> {
               vocabulary,
               seconds,
               parts,
-              loraRank);
+              loraRank,
+              topK,
+              topP);
     } catch (dpo.api.ConfigurationException e) {
       throw new ParameterException(
           spec.commandLine(),
-          e.violations().get(0).field().equals("lora-rank")
+          List.of("lora-rank", "top-k", "top-p").contains(e.violations().get(0).field())
               ? e.getMessage()
               : e.getMessage() + "; pick --width, --heads and --layers that fit together");
     }

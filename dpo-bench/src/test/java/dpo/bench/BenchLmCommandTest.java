@@ -38,6 +38,10 @@ class BenchLmCommandTest {
               "2",
               "--vocab",
               "16",
+              "--top-k",
+              "5",
+              "--top-p",
+              "0.9",
               "--device",
               "cpu"
             },
@@ -56,6 +60,8 @@ class BenchLmCommandTest {
       names.add(row.get("benchmark").asText());
       assertTrue(row.get("value").asDouble() > 0, line);
       assertEquals("cpu()", row.get("device").asText());
+      assertEquals(5, row.get("top_k").asInt(), line);
+      assertEquals(0.9, row.get("top_p").asDouble(), line);
     }
     assertEquals(
         List.of(

@@ -66,7 +66,9 @@ public final class LmBenchmark {
       int vocabulary,
       double seconds,
       String parts,
-      int loraRank) {
+      int loraRank,
+      int topK,
+      double topP) {
     /**
      * Validates the sizes.
      *
@@ -82,6 +84,8 @@ public final class LmBenchmark {
      * @param seconds time budget of each measurement
      * @param parts which measurements to run
      * @param loraRank rank of LoRA adapters of the trained policy, or 0 for none
+     * @param topK the generation benchmarks' top-k truncation, or 0 for none
+     * @param topP the generation benchmarks' top-p truncation, 1 for none
      */
     public Options {
       if (batch <= 0 || promptLength <= 0 || newTokens <= 0 || !(seconds > 0)) {
@@ -96,6 +100,13 @@ public final class LmBenchmark {
       if (loraRank < 0) {
         throw new ConfigurationException(
             "lora-rank", "--lora-rank must be >= 0 (0: no adapters), got " + loraRank);
+      }
+      if (topK < 0) {
+        throw new ConfigurationException("top-k", "--top-k must be >= 0 (0: off), got " + topK);
+      }
+      if (!(topP > 0 && topP <= 1)) {
+        throw new ConfigurationException(
+            "top-p", "--top-p must be in (0, 1] (1: off), got " + topP);
       }
       if (loraRank > 0 && !parts.equals("training")) {
         throw new ConfigurationException(
@@ -165,7 +176,8 @@ public final class LmBenchmark {
       }
       // With adapters, their base is the reference: no second copy of the weights.
       LanguageModel reference = options.loraRank() > 0 ? policy.withoutAdapters() : separate;
-      GenerationConfig sampling = GenerationConfig.sampling(options.newTokens(), 1.0, -1, 3);
+      GenerationConfig sampling =
+          new GenerationConfig(options.newTokens(), 1.0, options.topK(), options.topP(), -1, 3);
       long tokens = (long) options.batch() * options.newTokens();
       boolean[] caches =
           options.recompute()
@@ -376,6 +388,8 @@ public final class LmBenchmark {
     r.put("intermediate", a.intermediateSize());
     r.put("vocabulary", a.model().vocabularySize());
     r.put("lora_rank", o.loraRank());
+    r.put("top_k", o.topK());
+    r.put("top_p", o.topP());
     return r;
   }
 }

@@ -12,7 +12,9 @@ import java.util.SplittableRandom;
 final class TokenSampler {
   private final GenerationConfig config;
   private final double[] weights;
-  private final Integer[] order;
+
+  /** The largest weights of a row in descending order, for truncation. */
+  private final double[] top;
 
   /** Whether each token may be drawn: false for {@link GenerationConfig#suppressed()} ones. */
   private final boolean[] allowed;
@@ -20,7 +22,7 @@ final class TokenSampler {
   TokenSampler(GenerationConfig config, int vocabulary) {
     this.config = config;
     this.weights = new double[vocabulary];
-    this.order = new Integer[vocabulary];
+    this.top = new double[vocabulary];
     this.allowed = new boolean[vocabulary];
     java.util.Arrays.fill(allowed, true);
     int kept = vocabulary;
@@ -79,42 +81,95 @@ final class TokenSampler {
     return last; // u within rounding of the total
   }
 
-  /** Zeroes the weights outside top-k and top-p; returns the kept total. */
+  /**
+   * Zeroes the weights outside top-k and top-p; returns the kept total. Tokens are ranked by
+   * descending weight, ties by ascending id. Only the ranked values enter the sums, so selecting
+   * the k largest values (or sorting them all for top-p alone) gives the same kept set and total,
+   * bit for bit, as sorting the whole vocabulary by rank, at a fraction of its cost.
+   */
   private double truncate() {
     int vocabulary = weights.length;
-    for (int i = 0; i < vocabulary; i++) {
-      order[i] = i;
-    }
-    // Descending weight; ties by token id so truncation is deterministic.
-    Arrays.sort(
-        order,
-        (a, b) ->
-            weights[a] != weights[b]
-                ? Double.compare(weights[b], weights[a])
-                : Integer.compare(a, b));
     int keep = config.topK() > 0 ? Math.min(config.topK(), vocabulary) : vocabulary;
+    largest(keep);
     if (config.topP() < 1) {
       // top-p on the renormalised top-k distribution (the order transformers applies them in)
       double topK = 0;
       for (int r = 0; r < keep; r++) {
-        topK += weights[order[r]];
+        topK += top[r];
       }
       double needed = config.topP() * topK;
       double cumulative = 0;
       int nucleus = 0;
       while (nucleus < keep && cumulative < needed) {
-        cumulative += weights[order[nucleus++]];
+        cumulative += top[nucleus++];
       }
       keep = Math.max(1, nucleus);
     }
     double kept = 0;
-    for (int r = 0; r < vocabulary; r++) {
-      if (r < keep) {
-        kept += weights[order[r]];
-      } else {
-        weights[order[r]] = 0;
+    for (int r = 0; r < keep; r++) {
+      kept += top[r];
+    }
+    // Kept: every token above the last kept value and, of the tokens equal to it, as many as the
+    // kept ranks hold, lowest ids first.
+    double last = top[keep - 1];
+    int ties = 0;
+    for (int r = keep - 1; r >= 0 && top[r] == last; r--) {
+      ties++;
+    }
+    for (int i = 0; i < vocabulary; i++) {
+      if (weights[i] > last) {
+        continue;
       }
+      if (weights[i] == last && ties > 0) {
+        ties--;
+        continue;
+      }
+      weights[i] = 0;
     }
     return kept;
+  }
+
+  /** Puts the {@code keep} largest weights into {@code top[0, keep)}, descending. */
+  private void largest(int keep) {
+    if (keep == weights.length) {
+      System.arraycopy(weights, 0, top, 0, keep);
+      Arrays.sort(top);
+    } else {
+      // A min-heap of the largest weights seen so far: most tokens fail the one comparison.
+      int size = 0;
+      for (double w : weights) {
+        if (size < keep) {
+          int at = size++;
+          while (at > 0 && top[(at - 1) / 2] > w) {
+            top[at] = top[(at - 1) / 2];
+            at = (at - 1) / 2;
+          }
+          top[at] = w;
+        } else if (w > top[0]) {
+          int at = 0;
+          while (true) {
+            int child = 2 * at + 1;
+            if (child >= keep) {
+              break;
+            }
+            if (child + 1 < keep && top[child + 1] < top[child]) {
+              child++;
+            }
+            if (top[child] >= w) {
+              break;
+            }
+            top[at] = top[child];
+            at = child;
+          }
+          top[at] = w;
+        }
+      }
+      Arrays.sort(top, 0, keep);
+    }
+    for (int i = 0, j = keep - 1; i < j; i++, j--) {
+      double t = top[i];
+      top[i] = top[j];
+      top[j] = t;
+    }
   }
 }
