@@ -182,10 +182,10 @@ final class Generator {
       samplers[w] = new TokenSampler(config, vocabulary);
     }
     int[] drawn = new int[batch];
-    KvCache[] caches = new KvCache[models.size()];
+    Decoding[] decodings = new Decoding[models.size()];
     try {
-      for (int i = 0; i < caches.length; i++) {
-        caches[i] = useCache ? new KvCache(m, models.get(i).config().layers(), maxLength) : null;
+      for (int i = 0; i < decodings.length; i++) {
+        decodings[i] = useCache ? new Decoding(models.get(i), m, maxLength) : null;
       }
       int columns = promptLength; // filled columns of the grid
       for (int step = 0; step < config.maxNewTokens(); step++) {
@@ -194,14 +194,13 @@ final class Generator {
           int first = useCache && step > 0 ? columns - 1 : 0;
           NDArray mixed = null;
           for (int i = 0; i < models.size(); i++) {
+            NDArray ids = slice(s, tokens, first, columns);
+            NDArray at = positions(s, real, first, columns);
+            NDArray mask = bias(s, real, first, columns);
             NDArray last =
-                models
-                    .get(i)
-                    .lastLogits(
-                        slice(s, tokens, first, columns),
-                        positions(s, real, first, columns),
-                        bias(s, real, first, columns),
-                        caches[i])
+                (useCache
+                        ? decodings[i].lastLogits(ids, at, mask)
+                        : models.get(i).lastLogits(ids, at, mask, null))
                     .logSoftmax(1);
             if (weights[i] != 1) { // x * 1 = x: a single model skips the product
               last = last.muli((float) weights[i]);
@@ -240,9 +239,9 @@ final class Generator {
         }
       }
     } finally {
-      for (KvCache c : caches) {
-        if (c != null) {
-          c.close();
+      for (Decoding d : decodings) {
+        if (d != null) {
+          d.close();
         }
       }
     }

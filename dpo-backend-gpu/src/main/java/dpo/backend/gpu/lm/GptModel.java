@@ -402,23 +402,8 @@ final class GptModel implements LanguageModel {
    * of every prompt position was the largest product of a generation's first step.
    */
   NDArray lastLogits(NDArray tokens, NDArray positions, NDArray bias, KvCache cache) {
-    if (decodes(tokens, cache)) {
-      checkOpen();
-      return cache.decoder(this).lastLogits(tokens, positions, bias, cache);
-    }
     NDArray last = hidden(tokens, positions, bias, cache).get(new NDIndex(":, -1, :"));
     return Linear.linear(last, head()).singletonOrThrow();
-  }
-
-  /**
-   * Whether a step takes {@link LlamaDecoder}'s prepared weights: a Llama-family model extending a
-   * filled cache by one token per sequence. GPT-2 models keep the plain pass (and their bits).
-   */
-  private boolean decodes(NDArray tokens, KvCache cache) {
-    return cache != null
-        && cache.length() > 0
-        && !architecture.isGpt2()
-        && tokens.getShape().get(1) == 1;
   }
 
   /** The output head's (vocabulary, width) matrix: the token embedding when tied. */
@@ -952,7 +937,7 @@ final class GptModel implements LanguageModel {
     Checkpoint.write(directory, config, tensors, companions, CheckpointFormat.DEFAULT);
   }
 
-  private void checkOpen() {
+  void checkOpen() {
     if (closed) {
       throw new IllegalStateException("the model is closed");
     }

@@ -17,9 +17,6 @@ final class KvCache implements AutoCloseable {
   private final long capacity;
   private long length;
 
-  /** The decoding steps' prepared weights, made on the first one-token step; null before. */
-  private LlamaDecoder decoder;
-
   /**
    * @param parent manager the buffers live under
    * @param layers the model's layers
@@ -65,19 +62,6 @@ final class KvCache implements AutoCloseable {
   /** Marks the tokens of the forward pass that just wrote every layer as cached. */
   void advance(long tokens) {
     length += tokens;
-  }
-
-  /**
-   * The prepared weights of {@code model}'s one-token steps: made on first use and freed with the
-   * cache (a cache serves one model for one generation, while the weights are frozen).
-   */
-  LlamaDecoder decoder(GptModel model) {
-    if (decoder == null) {
-      decoder = new LlamaDecoder(model, manager);
-    } else if (!decoder.serves(model)) {
-      throw new IllegalStateException("a KV cache serves one model; this one holds another's");
-    }
-    return decoder;
   }
 
   /** Tokens cached so far. */

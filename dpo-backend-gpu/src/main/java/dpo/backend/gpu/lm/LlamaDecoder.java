@@ -55,7 +55,7 @@ final class LlamaDecoder {
    * Prepares the weights of {@code model} in {@code m}, which frees them.
    *
    * @param model a Llama-family model
-   * @param m the manager of the generation's KV cache
+   * @param m the manager of the generation's decoding state
    */
   LlamaDecoder(GptModel model, NDManager m) {
     GptArchitecture a = model.architecture();
@@ -115,11 +115,6 @@ final class LlamaDecoder {
       epsilon = Scalars.like(finalNorm, a.normEpsilon());
       epsilon.attach(m);
     }
-  }
-
-  /** Whether these are {@code model}'s prepared weights. */
-  boolean serves(GptModel model) {
-    return this.model == model;
   }
 
   /** Weights as prepared: a layer's own weight, or with its adapter's update merged in. */

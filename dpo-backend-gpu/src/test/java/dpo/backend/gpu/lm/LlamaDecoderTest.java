@@ -2,18 +2,13 @@ package dpo.backend.gpu.lm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.LoraConfig;
-import dpo.backend.gpu.DjlOffline;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -21,18 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@link LlamaDecoder}'s one-token steps against the plain forward pass over the whole sequence.
  */
 class LlamaDecoderTest {
-  static NDManager root;
-
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
 
   /**
    * Two left-padded prompts, then three decoding steps through the cache: each step's logits equal
@@ -42,8 +26,8 @@ class LlamaDecoderTest {
   @CsvSource({"llama,false,false", "llama,true,false", "qwen2,false,false", "qwen2,false,true"})
   void decodingStepsEqualThePlainForwardPass(String type, boolean tied, boolean lora) {
     GptArchitecture a = LlamaModelTest.tiny(type, tied, null);
-    try (GptModel model = LlamaModelTest.randomised(root, a, 21);
-        NDManager m = root.newSubManager()) {
+    try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), a, 21);
+        NDManager m = ENGINE.root().newSubManager()) {
       // Sharper attention than the 0.02 initialisation's near-uniform weights, so that every
       // part of the step (scale, rotation, bias) shows in the logits.
       model
@@ -68,22 +52,20 @@ class LlamaDecoderTest {
         }
       }
       int prompt = 5;
-      try (KvCache cache = new KvCache(m, a.model().layers(), grid[0].length)) {
-        model.lastLogits(
+      try (Decoding decoding = new Decoding(model, m, grid[0].length)) {
+        decoding.lastLogits(
             Generator.slice(m, grid, 0, prompt),
             Generator.positions(m, real, 0, prompt),
-            Generator.bias(m, real, 0, prompt),
-            cache);
+            Generator.bias(m, real, 0, prompt));
         for (int end = prompt + 1; end <= grid[0].length; end++) {
           float[] decoded =
-              model
+              decoding
                   .lastLogits(
                       Generator.slice(m, grid, end - 1, end),
                       Generator.positions(m, real, end - 1, end),
-                      Generator.bias(m, real, end - 1, end),
-                      cache)
+                      Generator.bias(m, real, end - 1, end))
                   .toFloatArray();
-          assertEquals(end, cache.length());
+          assertEquals(end, decoding.length());
           float[] plain =
               model
                   .lastLogits(
@@ -106,34 +88,22 @@ class LlamaDecoderTest {
   @CsvSource({"llama", "qwen2"})
   void cachedGenerationWithAdaptersEqualsRecomputation(String type) {
     GptArchitecture a = LlamaModelTest.tiny(type, false, null);
-    try (GptModel model = LlamaModelTest.randomised(root, a, 31)) {
+    try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), a, 31)) {
       model.addLora(new LoraConfig(2, 4, List.of(LoraConfig.ALL_LINEAR)), 7);
       LoraTest.randomiseB(model, 8);
       model.parameters().get("model.embed_tokens.weight").muli(20f);
       List<int[]> prompts = List.of(new int[] {3, 4, 5}, new int[] {7}, new int[] {1, 2});
       GenerationConfig config = GenerationConfig.sampling(12, 1.0, -1, 9);
       List<int[]> cached =
-          new Generator(List.of(model), new double[] {1}, config, true).generate(root, prompts);
+          new Generator(List.of(model), new double[] {1}, config, true)
+              .generate(ENGINE.root(), prompts);
       List<int[]> recomputed =
-          new Generator(List.of(model), new double[] {1}, config, false).generate(root, prompts);
+          new Generator(List.of(model), new double[] {1}, config, false)
+              .generate(ENGINE.root(), prompts);
       for (int i = 0; i < prompts.size(); i++) {
         assertArrayEquals(recomputed.get(i), cached.get(i), "prompt " + i);
       }
       assertTrue(cached.stream().mapToInt(r -> r.length).sum() > 3);
-    }
-  }
-
-  @Test
-  void aCacheRefusesASecondModel() {
-    GptArchitecture a = LlamaModelTest.tiny("llama", false, null);
-    try (GptModel one = LlamaModelTest.randomised(root, a, 41);
-        GptModel two = LlamaModelTest.randomised(root, a, 42);
-        NDManager m = root.newSubManager();
-        KvCache cache = new KvCache(m, a.model().layers(), 4)) {
-      cache.decoder(one);
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> cache.decoder(two));
-      assertEquals("a KV cache serves one model; this one holds another's", e.getMessage());
-      assertSame(cache.decoder(one), cache.decoder(one));
     }
   }
 }
