@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import dpo.api.BadDataException;
-import dpo.backend.gpu.DjlOffline;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -21,9 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,19 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * naming the file and the tensor or key.
  */
 class CheckpointTest {
-  static NDManager root;
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
   @TempDir Path dir;
-
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
 
   /** Writes a safetensors file in bf16, f16 or f32 with the data placed from {@code gap}. */
   static void writeFile(Path file, Map<String, Tensor> tensors, String dtype, long gap)
@@ -162,13 +148,14 @@ class CheckpointTest {
   }
 
   static Map<String, Tensor> weights(GptArchitecture a, long seed) {
-    try (GptModel m = LlamaModelTest.randomised(root, a, seed)) {
+    try (GptModel m = LlamaModelTest.randomised(ENGINE.root(), a, seed)) {
       return m.tensors();
     }
   }
 
   String failure(Path folder) {
-    BadDataException e = assertThrows(BadDataException.class, () -> GptModel.load(root, folder));
+    BadDataException e =
+        assertThrows(BadDataException.class, () -> GptModel.load(ENGINE.root(), folder));
     assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
     return e.getMessage();
   }
@@ -187,8 +174,9 @@ class CheckpointTest {
       String dtype = (String) c[1];
       Map<String, Tensor> tensors = weights(a, 21);
       Path d = folder(a.modelType() + dtype, a, tensors, dtype, (Integer) c[2]);
-      try (GptModel loaded = GptModel.load(root, d);
-          GptModel expected = GptModel.fromTensors(root, a, rounded(tensors, dtype), null)) {
+      try (GptModel loaded = GptModel.load(ENGINE.root(), d);
+          GptModel expected =
+              GptModel.fromTensors(ENGINE.root(), a, rounded(tensors, dtype), null)) {
         assertEquals(rounded(tensors, dtype), loaded.tensors(), a.modelType() + " " + dtype);
         assertArrayEquals(
             expected.sequenceLogProbs(prompts, responses),
@@ -205,7 +193,7 @@ class CheckpointTest {
     tensors.put(
         "model.layers.0.self_attn.rotary_emb.inv_freq",
         new Tensor(new long[] {3}, new float[] {1, 2, 3}));
-    try (GptModel loaded = GptModel.load(root, folder("tied", a, tensors, "F32", 2))) {
+    try (GptModel loaded = GptModel.load(ENGINE.root(), folder("tied", a, tensors, "F32", 2))) {
       assertEquals(weights(a, 22), loaded.tensors());
     }
   }
@@ -218,7 +206,7 @@ class CheckpointTest {
     Path d = Files.createDirectories(dir.resolve("far"));
     Files.writeString(d.resolve("config.json"), a.toConfigJson().toString());
     writeFile(d.resolve("model.safetensors"), tensors, "F32", 5L << 29);
-    try (GptModel loaded = GptModel.load(root, d)) {
+    try (GptModel loaded = GptModel.load(ENGINE.root(), d)) {
       assertEquals(tensors, loaded.tensors());
     }
   }
@@ -426,7 +414,7 @@ class CheckpointTest {
     Files.writeString(
         config,
         good.replace("\"attention_bias\"", "\"sliding_window\":40," + "\"attention_bias\""));
-    GptModel.load(root, d).close();
+    GptModel.load(ENGINE.root(), d).close();
   }
 
   @Test
@@ -445,7 +433,7 @@ class CheckpointTest {
                     + " scale_attn_by_inverse_layer_idx true is not implemented"),
         failure(d));
     Files.writeString(config, good.replace("\"gelu_new\"", "\"gelu_pytorch_tanh\""));
-    try (GptModel loaded = GptModel.load(root, d)) {
+    try (GptModel loaded = GptModel.load(ENGINE.root(), d)) {
       assertEquals(GptArchitecture.GELU_NEW, loaded.architecture().activation());
     }
   }

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dpo.api.lm.SaveFormat;
-import dpo.backend.gpu.DjlOffline;
 import dpo.backend.gpu.safetensors.DType;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
@@ -25,9 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * for a tokenizer that came without one; and folders rewritten from one layout to another.
  */
 class CheckpointWriteTest {
-  static NDManager root;
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
   @TempDir Path dir;
 
   /** A word-level tokenizer whose post-processor prepends {@code <s>} (id 6), as Llama's does. */
@@ -65,17 +62,6 @@ class CheckpointWriteTest {
   private static final List<int[]> PROMPTS = List.of(new int[] {6, 3}, new int[] {6});
   private static final List<int[]> RESPONSES = List.of(new int[] {4, 5, 1}, new int[] {3, 3});
 
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
-
   /** A tiny Llama with bos 6, eos 1 and pad 0, its weights random, its tokenizer given. */
   static GptModel model(Map<String, byte[]> companions, boolean tied) {
     GptArchitecture t = LlamaModelTest.tiny("llama", tied, null);
@@ -95,9 +81,9 @@ class CheckpointWriteTest {
             t.mlpBias(),
             t.tieWordEmbeddings(),
             new GptArchitecture.SpecialTokens(6, 1, 0));
-    try (GptModel random = LlamaModelTest.randomised(root, a, 7)) {
+    try (GptModel random = LlamaModelTest.randomised(ENGINE.root(), a, 7)) {
       Map<String, Tensor> tensors = random.tensors();
-      return GptModel.fromTensors(root, a, tensors::get, null, companions);
+      return GptModel.fromTensors(ENGINE.root(), a, tensors::get, null, companions);
     }
   }
 
@@ -167,8 +153,9 @@ class CheckpointWriteTest {
       assertEquals("bfloat16", json(d.resolve("config.json")).get("torch_dtype").getAsString());
 
       Map<String, Tensor> rounded = bf16(original);
-      try (GptModel loaded = GptModel.load(root, d);
-          GptModel expected = GptModel.fromTensors(root, m.architecture(), rounded, null)) {
+      try (GptModel loaded = GptModel.load(ENGINE.root(), d);
+          GptModel expected =
+              GptModel.fromTensors(ENGINE.root(), m.architecture(), rounded, null)) {
         assertEquals(rounded, loaded.tensors(), "every weight is its bfloat16 rounding");
         for (Map.Entry<String, Tensor> e : original.entrySet()) {
           float[] a = e.getValue().data();
@@ -192,7 +179,7 @@ class CheckpointWriteTest {
     try (GptModel m = model(Map.of(), true)) {
       m.save(d, new CheckpointFormat(DType.F32, 2000));
       assertTrue(Files.exists(d.resolve(Checkpoint.INDEX_FILE)));
-      try (GptModel loaded = GptModel.load(root, d)) {
+      try (GptModel loaded = GptModel.load(ENGINE.root(), d)) {
         assertEquals(m.tensors(), loaded.tensors());
         assertArrayEquals(
             m.sequenceLogProbs(PROMPTS, RESPONSES), loaded.sequenceLogProbs(PROMPTS, RESPONSES));
@@ -224,12 +211,12 @@ class CheckpointWriteTest {
       assertFalse(single.contains(Checkpoint.INDEX_FILE), single.toString());
       assertTrue(single.stream().noneMatch(n -> n.startsWith("model-")), single.toString());
       assertTrue(single.contains("run.json"), single.toString());
-      try (GptModel loaded = GptModel.load(root, d)) {
+      try (GptModel loaded = GptModel.load(ENGINE.root(), d)) {
         assertEquals(m.tensors(), loaded.tensors());
       }
       m.save(d, new CheckpointFormat(DType.BF16, 1000));
       assertFalse(files(d).contains(GptModel.WEIGHTS_FILE), "the single file gives way to shards");
-      try (GptModel loaded = GptModel.load(root, d)) {
+      try (GptModel loaded = GptModel.load(ENGINE.root(), d)) {
         assertEquals(bf16(m.tensors()), loaded.tensors());
       }
     }
@@ -274,11 +261,11 @@ class CheckpointWriteTest {
     Path target = dir.resolve("bf16-sharded");
     try (GptModel m = model(tokenizer(), false)) {
       m.save(source);
-      Checkpoints.convert(root, source, target, new CheckpointFormat(DType.BF16, 4000));
+      Checkpoints.convert(ENGINE.root(), source, target, new CheckpointFormat(DType.BF16, 4000));
       assertTrue(Files.exists(target.resolve(Checkpoint.INDEX_FILE)));
       assertTrue(Files.exists(target.resolve("tokenizer.json")));
       assertTrue(Files.exists(target.resolve("tokenizer_config.json")));
-      try (GptModel loaded = GptModel.load(root, target)) {
+      try (GptModel loaded = GptModel.load(ENGINE.root(), target)) {
         assertEquals(bf16(m.tensors()), loaded.tensors());
       }
     }

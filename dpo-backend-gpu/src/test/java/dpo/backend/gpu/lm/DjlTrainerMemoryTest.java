@@ -6,20 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.ReferenceLogProbs;
 import dpo.api.lm.StepMetrics;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
-import dpo.backend.gpu.DjlOffline;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The memory savers of the DPO step: gradients accumulated over micro-batches give the update of
@@ -27,18 +24,7 @@ import org.junit.jupiter.api.Test;
  * run at every step.
  */
 class DjlTrainerMemoryTest {
-  static NDManager root;
-
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
 
   private static Map<String, float[]> values(GptModel model) {
     Map<String, float[]> out = new LinkedHashMap<>();
@@ -67,8 +53,10 @@ class DjlTrainerMemoryTest {
     List<Map<String, float[]>> after = new java.util.ArrayList<>();
     List<List<StepMetrics>> metrics = new java.util.ArrayList<>();
     for (int run = 0; run < 2; run++) {
-      try (GptModel policy = GptModel.create(root, GptArchitecture.gpt2(DjlTrainerTest.TINY), 2);
-          GptModel reference = GptModel.create(root, GptArchitecture.gpt2(DjlTrainerTest.TINY), 3);
+      try (GptModel policy =
+              GptModel.create(ENGINE.root(), GptArchitecture.gpt2(DjlTrainerTest.TINY), 2);
+          GptModel reference =
+              GptModel.create(ENGINE.root(), GptArchitecture.gpt2(DjlTrainerTest.TINY), 3);
           DjlTrainer trainer = new DjlTrainer(policy, TrainerConfig.adamW(1e-2), tokens[run])) {
         trainer.dpoLossAndGradients(batch, reference, dpo);
         grads.add(gradients(policy));
@@ -108,8 +96,9 @@ class DjlTrainerMemoryTest {
   void referenceLogProbsComputedOnceGiveTheSameSteps() {
     PreferenceBatch batch = DjlTrainerTest.batch(6, 22);
     Objective dpo = DjlTrainerTest.sigmoid(0.5);
-    try (GptModel reference = GptModel.create(root, GptArchitecture.gpt2(DjlTrainerTest.TINY), 4);
-        GptModel a = GptModel.create(root, GptArchitecture.gpt2(DjlTrainerTest.TINY), 5);
+    try (GptModel reference =
+            GptModel.create(ENGINE.root(), GptArchitecture.gpt2(DjlTrainerTest.TINY), 4);
+        GptModel a = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(DjlTrainerTest.TINY), 5);
         GptModel b = a.copy();
         DjlTrainer everyStep = new DjlTrainer(a, TrainerConfig.adamW(1e-2));
         DjlTrainer once = new DjlTrainer(b, TrainerConfig.adamW(1e-2))) {

@@ -3,34 +3,20 @@ package dpo.backend.gpu.lm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.StepMetrics;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
-import dpo.backend.gpu.DjlOffline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class DjlTrainerTest {
   static final ModelConfig TINY = new ModelConfig(16, 16, 2, 2, 32);
-  static NDManager root;
-
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
 
   /** The sigmoid DPO loss, written out here so the test does not trust the production objective. */
   static Objective sigmoid(double beta) {
@@ -68,7 +54,7 @@ class DjlTrainerTest {
 
   @Test
   void theLossStartsAtLog2AndFalls() {
-    try (GptModel policy = GptModel.create(root, GptArchitecture.gpt2(TINY), 1);
+    try (GptModel policy = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 1);
         GptModel reference = policy.copy();
         DjlTrainer trainer = new DjlTrainer(policy, TrainerConfig.adamW(1e-2))) {
       PreferenceBatch batch = batch(8, 3);
@@ -101,8 +87,8 @@ class DjlTrainerTest {
   void theGradientIsTheObjectivesGradient() {
     // Central finite differences of the batch loss along single parameters, for a loss with soft
     // labels so that every pair contributes.
-    try (GptModel policy = GptModel.create(root, GptArchitecture.gpt2(TINY), 2);
-        GptModel reference = GptModel.create(root, GptArchitecture.gpt2(TINY), 3);
+    try (GptModel policy = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 2);
+        GptModel reference = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 3);
         DjlTrainer trainer = new DjlTrainer(policy, TrainerConfig.adamW(1e-3))) {
       PreferenceBatch hard = batch(6, 4);
       double[] soft = {0.9, 0.2, 0.7, 1.0, 0.5, 0.35};
@@ -149,7 +135,7 @@ class DjlTrainerTest {
     for (String id : List.of("sigmoid", "ipo", "hinge")) {
       Objective objective =
           runtime.objectives().get(id).create(dpo.api.objective.ObjectiveConfig.ofBeta(0.5));
-      try (GptModel policy = GptModel.create(root, GptArchitecture.gpt2(TINY), 6);
+      try (GptModel policy = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 6);
           GptModel reference = policy.copy();
           DjlTrainer trainer = new DjlTrainer(policy, TrainerConfig.adamW(1e-2))) {
         PreferenceBatch batch = batch(8, 7);
@@ -168,7 +154,7 @@ class DjlTrainerTest {
 
   @Test
   void supervisedStepsFitTheDemonstrations() {
-    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 5);
+    try (GptModel model = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 5);
         DjlTrainer trainer = new DjlTrainer(model, TrainerConfig.adamW(1e-2))) {
       List<int[]> prompts = List.of(new int[] {1, 2}, new int[] {3});
       List<int[]> responses = List.of(new int[] {4, 5, 6}, new int[] {7, 8});

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.ModelConfig;
-import dpo.backend.gpu.DjlOffline;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,20 +16,19 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class GeneratorTest {
   static final ModelConfig TINY = new ModelConfig(12, 16, 2, 2, 48);
   static final int EOS = 11;
-  static NDManager root;
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
   static GptModel policy;
   static GptModel reference;
 
   @BeforeAll
   static void models() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-    policy = GptModel.create(root, GptArchitecture.gpt2(TINY), 11);
-    reference = GptModel.create(root, GptArchitecture.gpt2(TINY), 12);
+    policy = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 11);
+    reference = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 12);
     // Sharpen the policy so that greedy and sampled sequences are not all alike.
     policy.parameters().get("wte.weight").muli(40f);
     reference.parameters().get("wte.weight").muli(30f);
@@ -41,7 +38,6 @@ class GeneratorTest {
   static void release() {
     policy.close();
     reference.close();
-    root.close();
   }
 
   static List<int[]> prompts() {
@@ -56,7 +52,7 @@ class GeneratorTest {
       List<int[]> prompts,
       GenerationConfig config,
       boolean cache) {
-    return new Generator(models, w, config, cache).generate(root, prompts);
+    return new Generator(models, w, config, cache).generate(ENGINE.root(), prompts);
   }
 
   /** The response of one prompt generated alone by one model with its row seed. */
@@ -154,7 +150,8 @@ class GeneratorTest {
     // 24 rows of a 4,096-word vocabulary are drawn on several threads, one row alone on this
     // thread: with row seeds the tokens must not depend on which thread drew them.
     GptModel wide =
-        GptModel.create(root, GptArchitecture.gpt2(new ModelConfig(4096, 16, 1, 2, 32)), 5);
+        GptModel.create(
+            ENGINE.root(), GptArchitecture.gpt2(new ModelConfig(4096, 16, 1, 2, 32)), 5);
     try {
       wide.parameters().get("wte.weight").muli(20f);
       int n = 24;
@@ -261,8 +258,8 @@ class GeneratorTest {
 
   @Test
   void theMixedDistributionIsTheProductOfPowers() {
-    GptModel a = GptModel.create(root, GptArchitecture.gpt2(TINY), 21);
-    GptModel b = GptModel.create(root, GptArchitecture.gpt2(TINY), 22);
+    GptModel a = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 21);
+    GptModel b = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 22);
     try (a;
         b) {
       a.parameters().get("wte.weight").muli(15f);

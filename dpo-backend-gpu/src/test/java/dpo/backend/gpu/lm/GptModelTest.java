@@ -11,7 +11,6 @@ import ai.djl.ndarray.types.Shape;
 import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.ModelConfig;
-import dpo.backend.gpu.DjlOffline;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.nio.file.Files;
@@ -19,25 +18,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class GptModelTest {
   static final ModelConfig TINY = new ModelConfig(16, 16, 2, 2, 32);
-  static NDManager root;
-
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
 
   static float[] logits(GptModel model, long[] tokens) {
     try (NDManager m = model.manager().newSubManager()) {
@@ -54,7 +41,7 @@ class GptModelTest {
 
   @Test
   void changingATokenNeverChangesEarlierLogits() {
-    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 1)) {
+    try (GptModel model = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 1)) {
       long[] tokens = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
       float[] before = logits(model, tokens);
       int v = TINY.vocabularySize();
@@ -113,8 +100,8 @@ class GptModelTest {
 
   @Test
   void sequenceKlIsTheExactPerTokenKlSummedOverTheResponseNeverNegativeAndZeroForACopy() {
-    try (GptModel p = GptModel.create(root, GptArchitecture.gpt2(TINY), 2);
-        GptModel q = GptModel.create(root, GptArchitecture.gpt2(TINY), 3);
+    try (GptModel p = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 2);
+        GptModel q = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 3);
         GptModel same = p.copy()) {
       List<int[]> prompts = List.of(new int[] {1, 2, 3}, new int[] {9}, new int[] {4, 4});
       List<int[]> responses =
@@ -144,9 +131,10 @@ class GptModelTest {
 
   @Test
   void sequenceKlRefusesModelsWithAnotherVocabulary() {
-    try (GptModel p = GptModel.create(root, GptArchitecture.gpt2(TINY), 2);
+    try (GptModel p = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 2);
         GptModel q =
-            GptModel.create(root, GptArchitecture.gpt2(new ModelConfig(20, 16, 2, 2, 32)), 3)) {
+            GptModel.create(
+                ENGINE.root(), GptArchitecture.gpt2(new ModelConfig(20, 16, 2, 2, 32)), 3)) {
       ConfigurationException e =
           assertThrows(
               ConfigurationException.class,
@@ -157,7 +145,7 @@ class GptModelTest {
 
   @Test
   void sequenceLogProbsEqualTheDirectPerTokenSum() {
-    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 2)) {
+    try (GptModel model = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 2)) {
       int[] prompt = {1, 2, 3};
       int[] response = {4, 5, 6, 7};
       long[] all = {1, 2, 3, 4, 5, 6, 7};
@@ -190,7 +178,7 @@ class GptModelTest {
 
   @Test
   void badTokensAndLengthsAreRejectedWithTheFix() {
-    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 3)) {
+    try (GptModel model = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 3)) {
       ConfigurationException outside =
           assertThrows(
               ConfigurationException.class,
@@ -208,10 +196,10 @@ class GptModelTest {
   void saveAndLoadGiveIdenticalLogits(@TempDir Path dir) throws Exception {
     Path checkpoint = dir.resolve("model");
     long[] tokens = {1, 2, 3, 4, 5};
-    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 4)) {
+    try (GptModel model = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 4)) {
       model.save(checkpoint);
       model.save(checkpoint); // replacing an existing checkpoint works too
-      try (GptModel loaded = GptModel.load(root, checkpoint)) {
+      try (GptModel loaded = GptModel.load(ENGINE.root(), checkpoint)) {
         assertEquals(model.architecture(), loaded.architecture());
         assertArrayEquals(logits(model, tokens), logits(loaded, tokens));
       }
@@ -226,7 +214,7 @@ class GptModelTest {
   void aHuggingFaceStyleGpt2FolderLoads(@TempDir Path dir) throws Exception {
     // Hugging Face files prefix names with "transformer.", carry attention-mask buffers and may
     // name the context n_ctx.
-    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 5)) {
+    try (GptModel model = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 5)) {
       Map<String, Tensor> hub = new LinkedHashMap<>();
       model.tensors().forEach((k, t) -> hub.put("transformer." + k, t));
       hub.put("transformer.h.0.attn.bias", new Tensor(new long[] {1, 1, 2, 2}, new float[4]));
@@ -236,7 +224,7 @@ class GptModelTest {
           "{\"model_type\": \"gpt2\", \"vocab_size\": 16,"
               + " \"n_embd\": 16, \"n_layer\": 2, \"n_head\": 2, \"n_ctx\": 32,"
               + " \"activation_function\": \"gelu_new\", \"eos_token_id\": 15}");
-      try (GptModel loaded = GptModel.load(root, dir)) {
+      try (GptModel loaded = GptModel.load(ENGINE.root(), dir)) {
         assertArrayEquals(logits(model, new long[] {7, 8}), logits(loaded, new long[] {7, 8}));
       }
     }
@@ -244,17 +232,17 @@ class GptModelTest {
 
   @Test
   void aCheckpointThatDoesNotMatchItsConfigFailsClearly(@TempDir Path dir) throws Exception {
-    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 6)) {
+    try (GptModel model = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 6)) {
       model.save(dir.resolve("m"));
     }
     Path config = dir.resolve("m/config.json");
     Files.writeString(config, Files.readString(config).replace("\"n_layer\": 2", "\"n_layer\": 3"));
     BadDataException missing =
-        assertThrows(BadDataException.class, () -> GptModel.load(root, dir.resolve("m")));
+        assertThrows(BadDataException.class, () -> GptModel.load(ENGINE.root(), dir.resolve("m")));
     assertTrue(missing.getMessage().contains("h.2."), missing.getMessage());
     Files.writeString(config, "{\"model_type\": \"gemma\"}");
     BadDataException gemma =
-        assertThrows(BadDataException.class, () -> GptModel.load(root, dir.resolve("m")));
+        assertThrows(BadDataException.class, () -> GptModel.load(ENGINE.root(), dir.resolve("m")));
     assertTrue(
         gemma
             .getMessage()
@@ -263,13 +251,14 @@ class GptModelTest {
                     + " supported: llama, mistral, qwen2, gpt2"),
         gemma.getMessage());
     BadDataException none =
-        assertThrows(BadDataException.class, () -> GptModel.load(root, dir.resolve("absent")));
+        assertThrows(
+            BadDataException.class, () -> GptModel.load(ENGINE.root(), dir.resolve("absent")));
     assertTrue(none.getMessage().contains("config.json"), none.getMessage());
   }
 
   @Test
   void copiesAreIndependent() {
-    try (GptModel model = GptModel.create(root, GptArchitecture.gpt2(TINY), 7);
+    try (GptModel model = GptModel.create(ENGINE.root(), GptArchitecture.gpt2(TINY), 7);
         GptModel copy = model.copy()) {
       long[] tokens = {1, 2, 3};
       assertArrayEquals(logits(model, tokens), logits(copy, tokens));

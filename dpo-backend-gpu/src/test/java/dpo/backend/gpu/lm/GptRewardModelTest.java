@@ -5,19 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonParser;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.TrainerConfig;
-import dpo.backend.gpu.DjlOffline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,18 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with the same scores and continues whole.
  */
 class GptRewardModelTest {
-  static NDManager root;
-
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
 
   private static final List<int[]> PROMPTS =
       List.of(new int[] {1, 2, 3}, new int[] {4}, new int[] {5, 6});
@@ -57,10 +43,10 @@ class GptRewardModelTest {
       String name = f.getKey();
       Path lmDir = dir.resolve(name + "-lm");
       Path rmDir = dir.resolve(name + "-rm");
-      try (GptModel lm = LlamaModelTest.randomised(root, f.getValue(), 30)) {
+      try (GptModel lm = LlamaModelTest.randomised(ENGINE.root(), f.getValue(), 30)) {
         lm.save(lmDir);
         double[] trained;
-        try (GptRewardModel rm = GptRewardModel.fromCheckpoint(root, lmDir, 7)) {
+        try (GptRewardModel rm = GptRewardModel.fromCheckpoint(ENGINE.root(), lmDir, 7)) {
           // The body is the language model's, bit for bit.
           for (Map.Entry<String, ai.djl.ndarray.NDArray> p : lm.parameters().entrySet()) {
             if (rm.parameters().containsKey(p.getKey())) {
@@ -91,7 +77,9 @@ class GptRewardModelTest {
           rm.save(rmDir);
           if (untiedHead != null) {
             try (GptModel saved =
-                Checkpoint.open(rmDir).load(root, java.util.Set.of(GptRewardModel.HEAD)).model()) {
+                Checkpoint.open(rmDir)
+                    .load(ENGINE.root(), java.util.Set.of(GptRewardModel.HEAD))
+                    .model()) {
               assertArrayEquals(
                   untiedHead, saved.parameters().get("lm_head.weight").toFloatArray(), name);
             }
@@ -104,8 +92,8 @@ class GptRewardModelTest {
                 .get(0)
                 .getAsString();
         assertTrue(architecture.endsWith("ForSequenceClassification"), architecture);
-        try (GptRewardModel loaded = GptRewardModel.load(root, rmDir);
-            GptRewardModel continued = GptRewardModel.fromCheckpoint(root, rmDir, 99)) {
+        try (GptRewardModel loaded = GptRewardModel.load(ENGINE.root(), rmDir);
+            GptRewardModel continued = GptRewardModel.fromCheckpoint(ENGINE.root(), rmDir, 99)) {
           assertArrayEquals(trained, loaded.score(PROMPTS, CHOSEN), name);
           assertArrayEquals(trained, continued.score(PROMPTS, CHOSEN), name + ": head kept");
         }

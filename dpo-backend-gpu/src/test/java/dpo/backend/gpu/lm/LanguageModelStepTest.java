@@ -5,21 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.ModelConfig;
 import dpo.api.lm.TokenBatch;
 import dpo.api.lm.TokenLoss;
 import dpo.api.lm.TrainerConfig;
-import dpo.backend.gpu.DjlOffline;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,22 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LanguageModelStepTest {
   static final ModelConfig SHAPE = new ModelConfig(16, 16, 2, 2, 32);
-  static NDManager root;
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
   @TempDir Path tmp;
 
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
-
   private static GptModel llama(long seed) {
-    return GptModel.create(root, GptArchitecture.llama(SHAPE, 1, 24, false), seed);
+    return GptModel.create(ENGINE.root(), GptArchitecture.llama(SHAPE, 1, 24, false), seed);
   }
 
   private static TrainerConfig sgdLike() {
@@ -160,7 +146,7 @@ class LanguageModelStepTest {
       for (int i = 0; i < 3; i++) {
         t.languageModelStep(batch);
       }
-      try (GptModel resumed = GptModel.load(root, saved);
+      try (GptModel resumed = GptModel.load(ENGINE.root(), saved);
           DjlTrainer r = new DjlTrainer(resumed, config)) {
         r.loadState(state);
         assertEquals(3, r.steps());
@@ -170,7 +156,7 @@ class LanguageModelStepTest {
         assertParametersClose(straight, resumed, 0);
       }
       // Without the moments (a fresh optimizer) the result differs: the test can fail.
-      try (GptModel fresh = GptModel.load(root, saved);
+      try (GptModel fresh = GptModel.load(ENGINE.root(), saved);
           DjlTrainer f = new DjlTrainer(fresh, config)) {
         for (int i = 0; i < 3; i++) {
           f.languageModelStep(batch);
@@ -186,7 +172,8 @@ class LanguageModelStepTest {
     try (GptModel small = llama(6);
         DjlTrainer t = new DjlTrainer(small, sgdLike());
         GptModel other =
-            GptModel.create(root, GptArchitecture.gpt2(new ModelConfig(16, 8, 1, 2, 32)), 1);
+            GptModel.create(
+                ENGINE.root(), GptArchitecture.gpt2(new ModelConfig(16, 8, 1, 2, 32)), 1);
         DjlTrainer o = new DjlTrainer(other, sgdLike())) {
       o.saveState(state);
       BadDataException e = assertThrows(BadDataException.class, () -> t.loadState(state));

@@ -12,7 +12,6 @@ import dpo.api.lm.ModelConfig;
 import dpo.api.lm.PreferenceBatch;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
-import dpo.backend.gpu.DjlOffline;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,18 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * relative positions, the DPO gradient and checkpoint round trips.
  */
 class LlamaModelTest {
-  static NDManager root;
-
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
 
   /** A tiny model of a family: 4 query heads sharing 2 key-value heads, head_dim 6 != 16 / 4. */
   static GptArchitecture tiny(String type, boolean tied, GptArchitecture.RopeScaling scaling) {
@@ -69,7 +56,7 @@ class LlamaModelTest {
 
   /** Makes every bias and norm weight non-trivial so the reference checks their use. */
   static GptModel randomised(GptArchitecture a, long seed) {
-    return randomised(root, a, seed);
+    return randomised(ENGINE.root(), a, seed);
   }
 
   static GptModel randomised(NDManager parent, GptArchitecture a, long seed) {
@@ -312,7 +299,7 @@ class LlamaModelTest {
       }
     }
     // The rotation itself: <R(p) q, R(p') k> depends on p - p' only.
-    try (NDManager m = root.newSubManager()) {
+    try (NDManager m = ENGINE.root().newSubManager()) {
       double[] inv = Rotary.inverseFrequencies(tiny("llama", false, null));
       NDArray q = m.randomNormal(new Shape(1, 1, 1, 6));
       NDArray k = m.randomNormal(new Shape(1, 1, 1, 6));
@@ -365,7 +352,7 @@ class LlamaModelTest {
           weights.put(name, new Tensor(new long[] {24, 16}, repeated));
         }
       }
-      try (GptModel plain = GptModel.fromTensors(root, mha, weights, null)) {
+      try (GptModel plain = GptModel.fromTensors(ENGINE.root(), mha, weights, null)) {
         float[] a = logits(grouped, tokens, 0);
         float[] b = logits(plain, tokens, 0);
         for (int i = 0; i < a.length; i++) {
@@ -413,9 +400,11 @@ class LlamaModelTest {
       for (GenerationConfig config :
           List.of(GenerationConfig.greedy(20, -1), GenerationConfig.sampling(20, 1.3, -1, 9))) {
         List<int[]> cached =
-            new Generator(List.of(model), new double[] {1}, config, true).generate(root, prompts);
+            new Generator(List.of(model), new double[] {1}, config, true)
+                .generate(ENGINE.root(), prompts);
         List<int[]> recomputed =
-            new Generator(List.of(model), new double[] {1}, config, false).generate(root, prompts);
+            new Generator(List.of(model), new double[] {1}, config, false)
+                .generate(ENGINE.root(), prompts);
         for (int i = 0; i < prompts.size(); i++) {
           assertArrayEquals(recomputed.get(i), cached.get(i), "prompt " + i);
         }
@@ -423,7 +412,7 @@ class LlamaModelTest {
         for (int i = 0; i < prompts.size(); i++) {
           List<int[]> alone =
               new Generator(List.of(model), new double[] {1}, config, true)
-                  .generate(root, List.of(prompts.get(i)));
+                  .generate(ENGINE.root(), List.of(prompts.get(i)));
           if (config.isGreedy()) {
             assertArrayEquals(cached.get(i), alone.get(0), "prompt " + i + " alone");
           }
@@ -538,7 +527,7 @@ class LlamaModelTest {
       Path checkpoint = dir.resolve(a.modelType() + a.tieWordEmbeddings());
       try (GptModel model = randomised(a, 18)) {
         model.save(checkpoint);
-        try (GptModel loaded = GptModel.load(root, checkpoint)) {
+        try (GptModel loaded = GptModel.load(ENGINE.root(), checkpoint)) {
           assertEquals(a, loaded.architecture());
           assertEquals(model.tensors(), loaded.tensors());
           assertArrayEquals(

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
@@ -22,7 +21,6 @@ import dpo.api.lm.StepMetrics;
 import dpo.api.lm.TokenBatch;
 import dpo.api.lm.TrainerConfig;
 import dpo.api.objective.Objective;
-import dpo.backend.gpu.DjlOffline;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.io.IOException;
@@ -33,25 +31,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** LoRA adapters: PEFT's initialisation, layout and names, frozen base, DPO reference for free. */
 class LoraTest {
-  static NDManager root;
-
-  @BeforeAll
-  static void engine() {
-    DjlOffline.enforce();
-    root = NDManager.newBaseManager();
-  }
-
-  @AfterAll
-  static void release() {
-    root.close();
-  }
+  @RegisterExtension static final DjlEngine ENGINE = new DjlEngine();
 
   static final GptArchitecture LLAMA = LlamaModelTest.tiny("llama", false, null);
   static final GptArchitecture GPT2 = GptArchitecture.gpt2(new ModelConfig(20, 16, 2, 2, 40));
@@ -94,7 +80,7 @@ class LoraTest {
   @Test
   void freshAdaptersLeaveTheModelExactlyAsItWas() {
     for (GptArchitecture a : List.of(LLAMA, GPT2)) {
-      try (GptModel model = LlamaModelTest.randomised(root, a, 1)) {
+      try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), a, 1)) {
         double[] before = model.sequenceLogProbs(prompts(), responses());
         model.addLora(new LoraConfig(4, 8, List.of(LoraConfig.ALL_LINEAR)), 2);
         assertTrue(model.hasAdapters());
@@ -114,9 +100,9 @@ class LoraTest {
 
   @Test
   void theBaseViewScoresAsTheBaseWithoutACopy() {
-    DjlLanguageModels lm = new DjlLanguageModels(root, true);
+    DjlLanguageModels lm = new DjlLanguageModels(ENGINE.root(), true);
     GenerationConfig greedy = GenerationConfig.greedy(6, -1);
-    try (GptModel model = LlamaModelTest.randomised(root, LLAMA, 3)) {
+    try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), LLAMA, 3)) {
       double[] base = model.sequenceLogProbs(prompts(), responses());
       List<int[]> baseTokens = lm.generate(List.of(model), new double[] {1}, prompts(), greedy);
       lm.addLora(model, LoraConfig.ofRank(2), 4);
@@ -145,7 +131,7 @@ class LoraTest {
 
   @Test
   void theAdapterGradientMatchesFiniteDifferences() {
-    try (GptModel policy = LlamaModelTest.randomised(root, LLAMA, 6)) {
+    try (GptModel policy = LlamaModelTest.randomised(ENGINE.root(), LLAMA, 6)) {
       policy.addLora(new LoraConfig(3, 6, List.of("q_proj", "v_proj", "down_proj")), 7);
       randomiseB(policy, 8);
       PreferenceBatch batch = batch(9);
@@ -200,7 +186,7 @@ class LoraTest {
   @Test
   void aDpoStepTrainsOnlyTheAdaptersAndTheLossFalls() {
     for (GptArchitecture a : List.of(LLAMA, GPT2)) {
-      try (GptModel policy = LlamaModelTest.randomised(root, a, 11)) {
+      try (GptModel policy = LlamaModelTest.randomised(ENGINE.root(), a, 11)) {
         Map<String, float[]> base = new LinkedHashMap<>();
         policy.parameters().forEach((k, v) -> base.put(k, v.toFloatArray()));
         policy.addLora(new LoraConfig(4, 8, List.of(LoraConfig.ALL_LINEAR)), 12);
@@ -233,8 +219,8 @@ class LoraTest {
       {false, true, true, true, true, true}, {false, true, true, true, true, true}
     };
     TokenBatch batch = new TokenBatch(tokens, targets);
-    try (GptModel model = LlamaModelTest.randomised(root, LLAMA, 30);
-        GptModel twin = LlamaModelTest.randomised(root, LLAMA, 30)) {
+    try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), LLAMA, 30);
+        GptModel twin = LlamaModelTest.randomised(ENGINE.root(), LLAMA, 30)) {
       Map<String, float[]> base = new LinkedHashMap<>();
       model.parameters().forEach((k, v) -> base.put(k, v.toFloatArray()));
       model.addLora(LoraConfig.ofRank(4), 31);
@@ -272,10 +258,10 @@ class LoraTest {
   void adaptersSaveAsPeftWritesThemAndLoadBackBitForBit(@TempDir Path dir) throws IOException {
     Path basePath = dir.resolve("base");
     Path adapterPath = dir.resolve("adapter");
-    try (GptModel base = LlamaModelTest.randomised(root, LLAMA, 14)) {
+    try (GptModel base = LlamaModelTest.randomised(ENGINE.root(), LLAMA, 14)) {
       base.save(basePath);
     }
-    try (GptModel model = GptModel.load(root, basePath)) {
+    try (GptModel model = GptModel.load(ENGINE.root(), basePath)) {
       model.addLora(new LoraConfig(2, 16, List.of("q_proj", "v_proj")), 15);
       randomiseB(model, 16);
       double[] adapted = model.sequenceLogProbs(prompts(), responses());
@@ -313,7 +299,7 @@ class LoraTest {
       assertEquals("LoRA r=2 lora_alpha=16 (adapter_model.safetensors)", info.get("adapter"));
       assertEquals("[\"q_proj\",\"v_proj\"]", info.get("adapter_targets"));
       try (LanguageModel loaded =
-          new DjlLanguageModels(root, true).loadLanguageModel(adapterPath)) {
+          new DjlLanguageModels(ENGINE.root(), true).loadLanguageModel(adapterPath)) {
         GptModel g = (GptModel) loaded;
         assertTrue(g.hasAdapters());
         model
@@ -329,7 +315,7 @@ class LoraTest {
 
   @Test
   void gpt2AdaptersTargetTheConv1dModulesUnderTransformer(@TempDir Path dir) {
-    try (GptModel model = LlamaModelTest.randomised(root, GPT2, 17)) {
+    try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), GPT2, 17)) {
       model.addLora(new LoraConfig(2, 4, List.of()), 18);
       randomiseB(model, 19);
       model.save(dir.resolve("a"));
@@ -355,18 +341,18 @@ class LoraTest {
       Path base = dir.resolve(a.modelType() + "-base");
       Path adapter = dir.resolve(a.modelType() + "-adapter");
       Path merged = dir.resolve(a.modelType() + "-merged");
-      try (GptModel model = LlamaModelTest.randomised(root, a, 20)) {
+      try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), a, 20)) {
         model.save(base);
       }
       double[] adapted;
-      try (GptModel model = GptModel.load(root, base)) {
+      try (GptModel model = GptModel.load(ENGINE.root(), base)) {
         model.addLora(new LoraConfig(3, 5, List.of(LoraConfig.ALL_LINEAR)), 21);
         randomiseB(model, 22);
         adapted = model.sequenceLogProbs(prompts(), responses());
         model.save(adapter);
       }
-      Checkpoints.merge(root, adapter, null, merged, CheckpointFormat.DEFAULT);
-      try (GptModel full = GptModel.load(root, merged)) {
+      Checkpoints.merge(ENGINE.root(), adapter, null, merged, CheckpointFormat.DEFAULT);
+      try (GptModel full = GptModel.load(ENGINE.root(), merged)) {
         assertFalse(full.hasAdapters());
         double[] scores = full.sequenceLogProbs(prompts(), responses());
         for (int i = 0; i < scores.length; i++) {
@@ -378,7 +364,7 @@ class LoraTest {
 
   @Test
   void unknownTargetModulesAreRefusedNamingTheOption() {
-    try (GptModel model = LlamaModelTest.randomised(root, LLAMA, 23)) {
+    try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), LLAMA, 23)) {
       ConfigurationException e =
           assertThrows(
               ConfigurationException.class,
@@ -397,7 +383,7 @@ class LoraTest {
   void adapterFoldersThatDoNotFitTheBaseAreRefused(@TempDir Path dir) throws IOException {
     Path base = dir.resolve("base");
     Path adapter = dir.resolve("adapter");
-    try (GptModel model = LlamaModelTest.randomised(root, LLAMA, 24)) {
+    try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), LLAMA, 24)) {
       model.save(base);
       // A model not loaded from a folder names no base; loading then asks for one.
       model.addLora(LoraConfig.ofRank(2), 25);
@@ -405,9 +391,10 @@ class LoraTest {
     }
     BadDataException orphan =
         assertThrows(
-            BadDataException.class, () -> GptModel.loadAdapter(root, dir.resolve("orphan"), null));
+            BadDataException.class,
+            () -> GptModel.loadAdapter(ENGINE.root(), dir.resolve("orphan"), null));
     assertTrue(orphan.getMessage().contains("names no base model"), orphan.getMessage());
-    try (GptModel model = GptModel.load(root, base)) {
+    try (GptModel model = GptModel.load(ENGINE.root(), base)) {
       model.addLora(LoraConfig.ofRank(2), 25);
       model.save(adapter);
     }
@@ -415,18 +402,21 @@ class LoraTest {
     String original = Files.readString(config);
     Files.writeString(config, original.replace("\"r\": 2", "\"r\": 3"));
     BadDataException shape =
-        assertThrows(BadDataException.class, () -> GptModel.loadAdapter(root, adapter, null));
+        assertThrows(
+            BadDataException.class, () -> GptModel.loadAdapter(ENGINE.root(), adapter, null));
     assertTrue(shape.getMessage().contains("lora_A.weight has shape [2, 16]"), shape.getMessage());
     Files.writeString(config, original.replace("\"use_dora\": false", "\"use_dora\": true"));
     BadDataException dora =
-        assertThrows(BadDataException.class, () -> GptModel.loadAdapter(root, adapter, null));
+        assertThrows(
+            BadDataException.class, () -> GptModel.loadAdapter(ENGINE.root(), adapter, null));
     assertTrue(dora.getMessage().contains("use_dora"), dora.getMessage());
     Files.writeString(config, original.replace(base.toAbsolutePath().toString(), "/no/such/base"));
     BadDataException missing =
-        assertThrows(BadDataException.class, () -> GptModel.loadAdapter(root, adapter, null));
+        assertThrows(
+            BadDataException.class, () -> GptModel.loadAdapter(ENGINE.root(), adapter, null));
     assertTrue(missing.getMessage().contains("base_model_name_or_path"), missing.getMessage());
     // An explicit base folder overrides the config's.
-    try (GptModel loaded = GptModel.loadAdapter(root, adapter, base)) {
+    try (GptModel loaded = GptModel.loadAdapter(ENGINE.root(), adapter, base)) {
       assertTrue(loaded.hasAdapters());
     }
   }
