@@ -16,6 +16,11 @@ final class TokenSampler {
   /** The largest weights of a row in descending order, for truncation. */
   private final double[] top;
 
+  /** The bits of a row's weights, and the radix sort's second buffer (top-p alone). */
+  private final long[] keys;
+
+  private final long[] sorted;
+
   /** Whether each token may be drawn: false for {@link GenerationConfig#suppressed()} ones. */
   private final boolean[] allowed;
 
@@ -23,6 +28,9 @@ final class TokenSampler {
     this.config = config;
     this.weights = new double[vocabulary];
     this.top = new double[vocabulary];
+    boolean sortsAll = config.topP() < 1 && (config.topK() == 0 || config.topK() >= vocabulary);
+    this.keys = new long[sortsAll ? vocabulary : 0];
+    this.sorted = new long[sortsAll ? vocabulary : 0];
     this.allowed = new boolean[vocabulary];
     java.util.Arrays.fill(allowed, true);
     int kept = vocabulary;
@@ -132,8 +140,7 @@ final class TokenSampler {
   /** Puts the {@code keep} largest weights into {@code top[0, keep)}, descending. */
   private void largest(int keep) {
     if (keep == weights.length) {
-      System.arraycopy(weights, 0, top, 0, keep);
-      Arrays.sort(top);
+      sortAscending();
     } else {
       // A min-heap of the largest weights seen so far: most tokens fail the one comparison.
       int size = 0;
@@ -170,6 +177,47 @@ final class TokenSampler {
       double t = top[i];
       top[i] = top[j];
       top[j] = t;
+    }
+  }
+
+  /**
+   * Puts every weight into {@code top}, ascending. The weights are >= 0, and the bits of
+   * non-negative doubles, read as longs, order them as their values do; so a
+   * least-significant-digit radix sort of the bits, a byte a pass (skipping the bytes every weight
+   * shares), sorts them in a few linear passes where {@link Arrays#sort(double[])} compares its way
+   * through a 49,152-token vocabulary for every row of every step.
+   */
+  private void sortAscending() {
+    int n = weights.length;
+    long[] from = keys;
+    long[] to = sorted;
+    long same = -1L; // bits every weight shares
+    long first = Double.doubleToRawLongBits(weights[0]);
+    for (int i = 0; i < n; i++) {
+      from[i] = Double.doubleToRawLongBits(weights[i]);
+      same &= ~(from[i] ^ first);
+    }
+    int[] counts = new int[257];
+    for (int shift = 0; shift < 64; shift += 8) {
+      if (((same >>> shift) & 0xFF) == 0xFF) {
+        continue; // every weight has this byte
+      }
+      Arrays.fill(counts, 0);
+      for (int i = 0; i < n; i++) {
+        counts[(int) ((from[i] >>> shift) & 0xFF) + 1]++;
+      }
+      for (int d = 0; d < 256; d++) {
+        counts[d + 1] += counts[d];
+      }
+      for (int i = 0; i < n; i++) {
+        to[counts[(int) ((from[i] >>> shift) & 0xFF)]++] = from[i];
+      }
+      long[] t = from;
+      from = to;
+      to = t;
+    }
+    for (int i = 0; i < n; i++) {
+      top[i] = Double.longBitsToDouble(from[i]);
     }
   }
 }
