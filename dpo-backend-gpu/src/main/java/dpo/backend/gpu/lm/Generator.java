@@ -192,11 +192,12 @@ final class Generator {
         float[] logits;
         try (NDManager s = m.newSubManager()) {
           int first = useCache && step > 0 ? columns - 1 : 0;
+          // One step's inputs serve every mixed model (none changes them).
+          NDArray ids = slice(s, tokens, first, columns);
+          NDArray at = positions(s, real, first, columns);
+          NDArray mask = bias(s, real, first, columns);
           NDArray mixed = null;
           for (int i = 0; i < models.size(); i++) {
-            NDArray ids = slice(s, tokens, first, columns);
-            NDArray at = positions(s, real, first, columns);
-            NDArray mask = bias(s, real, first, columns);
             NDArray last =
                 (useCache
                         ? decodings[i].lastLogits(ids, at, mask)
