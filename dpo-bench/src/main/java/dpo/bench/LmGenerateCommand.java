@@ -3,6 +3,7 @@ package dpo.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.inject.Provider;
+import dpo.api.BadDataException;
 import dpo.api.data.Content;
 import dpo.api.lm.GenerationConfig;
 import dpo.core.DpoRuntime;
@@ -146,6 +147,9 @@ final class LmGenerateCommand implements Callable<Integer> {
           "--greedy takes the most likely token;"
               + " drop --temperature, --top-k and --top-p or drop --greedy");
     }
+    // Options given on the command line are checked before any model loads; the folder's
+    // generation_config.json values, once it is read (config below).
+    config(Map.of(), 0);
     List<String> texts = new ArrayList<>();
     try (DatasetReader<Content> reader = Datasets.prompts(prompts, null)) {
       reader.forEachRemaining(c -> texts.add(c.text()));
@@ -183,13 +187,21 @@ final class LmGenerateCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * The sampling settings: each option given, else the folder's generation_config.json value, else
+   * the default. A bad value is reported under the name it came from: the option, or the file's key
+   * (with the option that overrides it).
+   */
   private GenerationConfig config(Map<String, Object> defaults, int endOfSequence) {
-    int n =
-        maxNewTokens != null
-            ? maxNewTokens
-            : defaults.containsKey("max_new_tokens")
-                ? ((Number) defaults.get("max_new_tokens")).intValue()
-                : DEFAULT_MAX_NEW_TOKENS;
+    double tokens = setting(maxNewTokens, defaults, "max_new_tokens", DEFAULT_MAX_NEW_TOKENS);
+    check(
+        whole(tokens) && tokens > 0,
+        "must be a whole number > 0",
+        tokens,
+        maxNewTokens,
+        "max_new_tokens",
+        "--max-new-tokens");
+    int n = (int) tokens;
     boolean sample =
         !greedy
             && (temperature != null
@@ -199,22 +211,49 @@ final class LmGenerateCommand implements Callable<Integer> {
     if (!sample) {
       return new GenerationConfig(n, 0, 0, 1, endOfSequence, seed);
     }
-    double t = temperature != null ? temperature : number(defaults, "temperature", 1);
-    int k = topK != null ? topK : (int) number(defaults, "top_k", 0);
-    double p = topP != null ? topP : number(defaults, "top_p", 1);
-    if (!(t > 0)) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "--temperature must be > 0 when"
-              + " sampling, got "
-              + t
-              + "; use --greedy for the most likely token");
-    }
-    return new GenerationConfig(n, t, k, p, endOfSequence, seed);
+    double t = setting(temperature, defaults, "temperature", 1);
+    check(
+        t > 0 && t < Double.POSITIVE_INFINITY,
+        "must be > 0 and finite when sampling (--greedy takes the most likely token)",
+        t,
+        temperature,
+        "temperature",
+        "--temperature");
+    double k = setting(topK, defaults, "top_k", 0);
+    check(whole(k) && k >= 0, "must be a whole number >= 0 (0: off)", k, topK, "top_k", "--top-k");
+    double p = setting(topP, defaults, "top_p", 1);
+    check(p > 0 && p <= 1, "must be in (0, 1] (1: off)", p, topP, "top_p", "--top-p");
+    return new GenerationConfig(n, t, (int) k, p, endOfSequence, seed);
   }
 
-  private static double number(Map<String, Object> defaults, String key, double fallback) {
-    Object v = defaults.get(key);
-    return v instanceof Number x ? x.doubleValue() : fallback;
+  /** The option's value if given, else the number under {@code key}, else the fallback. */
+  private static double setting(
+      Number option, Map<String, Object> defaults, String key, double fallback) {
+    if (option != null) {
+      return option.doubleValue();
+    }
+    return defaults.get(key) instanceof Number x ? x.doubleValue() : fallback;
+  }
+
+  private static boolean whole(double x) {
+    return x == Math.rint(x) && Math.abs(x) <= Integer.MAX_VALUE;
+  }
+
+  private void check(
+      boolean ok, String rule, double value, Number option, String key, String name) {
+    if (ok) {
+      return;
+    }
+    String shown = whole(value) ? Integer.toString((int) value) : Double.toString(value);
+    if (option != null) {
+      throw new ParameterException(spec.commandLine(), name + " " + rule + ", got " + shown);
+    }
+    throw new BadDataException(
+        generationConfig(), 0, key, rule + ", got " + shown + "; fix the file or give " + name);
+  }
+
+  /** The file the sampling defaults come from: the --model folder's. */
+  private Path generationConfig() {
+    return model.resolve("generation_config.json");
   }
 }

@@ -182,6 +182,99 @@ class LmCommandTest {
     }
   }
 
+  /** Sampling options: each bad value named by the option it came from, before a model loads. */
+  @Test
+  void badSamplingOptionsAreNamedBeforeAModelLoads() throws Exception {
+    String[][] table = {
+      {"--top-p", "1.5", "--top-p must be in (0, 1] (1: off), got 1.5"},
+      {"--top-p", "0", "--top-p must be in (0, 1] (1: off), got 0"},
+      {"--top-k", "-1", "--top-k must be a whole number >= 0 (0: off), got -1"},
+      {"--temperature", "0", "--temperature must be > 0 and finite when sampling"},
+      {"--temperature", "Infinity", "--temperature must be > 0 and finite when sampling"},
+      {"--max-new-tokens", "0", "--max-new-tokens must be a whole number > 0, got 0"},
+    };
+    for (String[] row : table) {
+      Run r =
+          dpo(
+              "lm",
+              "generate",
+              "--model",
+              dir.resolve("absent").toString(),
+              "--prompts",
+              dir.resolve("absent.jsonl").toString(),
+              "--out",
+              dir.resolve("o.jsonl").toString(),
+              row[0],
+              row[1]);
+      assertEquals(2, r.code(), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(
+          r.err().startsWith("dpo lm generate: " + row[2]), row[0] + " " + row[1] + ": " + r.err());
+    }
+  }
+
+  /** A bad value in the folder's generation_config.json names the file, its key and the option. */
+  @Test
+  void badGenerationConfigNamesTheFileAndTheOverridingOption() throws Exception {
+    DjlOffline.enforce();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Path model = checkpoint(manager, "policy", 3);
+      Path prompts = dir.resolve("prompts.jsonl");
+      Files.writeString(prompts, "{\"prompt\": \"bees are\"}\n");
+      String[][] table = {
+        {
+          "{\"do_sample\": true, \"top_p\": 1.5}",
+          "(top_p): must be in (0, 1] (1: off), got 1.5;" + " fix the file or give --top-p"
+        },
+        {
+          "{\"do_sample\": true, \"top_k\": 2.5}",
+          "(top_k): must be a whole number >= 0 (0: off), got 2.5;"
+              + " fix the file or give --top-k"
+        },
+        {"{\"max_new_tokens\": \"many\"}", "(max_new_tokens): must be a number, got \"many\""},
+        {"{\"do_sample\": 1}", "(do_sample): must be true or false, got 1"},
+      };
+      for (String[] row : table) {
+        Files.writeString(model.resolve("generation_config.json"), row[0]);
+        Path out = dir.resolve("out.jsonl");
+        Run r =
+            dpo(
+                "lm",
+                "generate",
+                "--model",
+                model.toString(),
+                "--prompts",
+                prompts.toString(),
+                "--out",
+                out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals(
+            "dpo lm generate: --model: " + model.resolve("generation_config.json") + " " + row[1],
+            r.err().strip(),
+            row[0]);
+        assertTrue(Files.notExists(out), "nothing written on bad input");
+      }
+      // The option overrides the file's bad value.
+      Files.writeString(
+          model.resolve("generation_config.json"), "{\"do_sample\": true, \"top_p\": 1.5}");
+      Run fixed =
+          dpo(
+              "lm",
+              "generate",
+              "--model",
+              model.toString(),
+              "--prompts",
+              prompts.toString(),
+              "--out",
+              dir.resolve("fixed.jsonl").toString(),
+              "--top-p",
+              "0.9",
+              "--max-new-tokens",
+              "2");
+      assertEquals(0, fixed.code(), fixed.err());
+    }
+  }
+
   @Test
   void badInputGetsOneLineAndExitTwo() throws Exception {
     Run noReference =

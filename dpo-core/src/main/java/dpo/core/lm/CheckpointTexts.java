@@ -200,7 +200,8 @@ public final class CheckpointTexts implements AutoCloseable {
    * {@code temperature}, {@code top_k}, {@code top_p}, {@code max_new_tokens}, where present.
    *
    * @return the keys present, as numbers or booleans (empty without the file)
-   * @throws BadDataException if the file is not a JSON object
+   * @throws BadDataException if the file is not a JSON object or one of those keys has the wrong
+   *     type
    */
   public Map<String, Object> generationDefaults() {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -220,11 +221,15 @@ public final class CheckpointTexts implements AutoCloseable {
     }
     for (String key : List.of("do_sample", "temperature", "top_k", "top_p", "max_new_tokens")) {
       JsonNode v = o.get(key);
-      if (v != null && v.isBoolean()) {
-        out.put(key, v.booleanValue());
-      } else if (v != null && v.isNumber()) {
-        out.put(key, v.numberValue());
+      boolean flag = key.equals("do_sample");
+      if (v == null || v.isNull()) {
+        continue;
       }
+      if (flag ? !v.isBoolean() : !v.isNumber()) {
+        throw new BadDataException(
+            file, 0, key, "must be " + (flag ? "true or false" : "a number") + ", got " + v);
+      }
+      out.put(key, flag ? v.booleanValue() : v.numberValue());
     }
     return out;
   }
