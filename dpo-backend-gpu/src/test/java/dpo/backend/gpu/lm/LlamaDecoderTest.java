@@ -23,9 +23,35 @@ class LlamaDecoderTest {
    * the last position of a recomputation of the whole grid without a cache, to 1e-5.
    */
   @ParameterizedTest
-  @CsvSource({"llama,false,false", "llama,true,false", "qwen2,false,false", "qwen2,false,true"})
-  void decodingStepsEqualThePlainForwardPass(String type, boolean tied, boolean lora) {
+  @CsvSource({
+    "llama,false,false,false",
+    "llama,true,false,false",
+    "qwen2,false,false,false",
+    "qwen2,false,true,false",
+    "llama,false,false,true",
+    "llama,false,true,true"
+  })
+  void decodingStepsEqualThePlainForwardPass(
+      String type, boolean tied, boolean lora, boolean allBiases) {
     GptArchitecture a = LlamaModelTest.tiny(type, tied, null);
+    if (allBiases) { // Llama's attention_bias and mlp_bias
+      a =
+          new GptArchitecture(
+              a.modelType(),
+              a.model(),
+              a.keyValueHeads(),
+              a.headDim(),
+              a.intermediateSize(),
+              a.activation(),
+              a.normEpsilon(),
+              a.ropeTheta(),
+              a.ropeScaling(),
+              true,
+              true,
+              true,
+              a.tieWordEmbeddings(),
+              a.tokens());
+    }
     try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), a, 21);
         NDManager m = ENGINE.root().newSubManager()) {
       // Sharper attention than the 0.02 initialisation's near-uniform weights, so that every
