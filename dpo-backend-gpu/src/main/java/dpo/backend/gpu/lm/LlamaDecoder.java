@@ -183,8 +183,8 @@ final class LlamaDecoder {
     NDIndex queries = new NDIndex(":, :{}", heads);
     NDIndex keys = new NDIndex(":, {}:", heads);
     NDIndex values = new NDIndex(":, {}:", heads + groups);
-    NDIndex gates = new NDIndex(":{}", inner);
-    NDIndex ups = new NDIndex("{}:", inner);
+    NDIndex gates = new NDIndex(":, :{}", inner);
+    NDIndex ups = new NDIndex(":, {}:", inner);
     for (int l = 0; l < qkv.length; l++) {
       NDArray projected =
           Linear.linear(normalized(x), qkv[l], qkvBias[l])
@@ -201,19 +201,11 @@ final class LlamaDecoder {
               .matMul(v)
               .reshape(batch, (long) heads * headDim);
       x = x.addi(Linear.linear(y, output[l], outputBias[l]).singletonOrThrow());
-      // The MLP runs on columns, W (out, in) times x^T (in, batch): with a few rows, the BLAS
-      // takes these products faster than x W^T (the down projection in about 0.6 of the time).
-      NDArray gu = gateUp[l].matMul(normalized(x).transpose());
-      if (gateUpBias[l] != null) {
-        gu = gu.addi(gateUpBias[l].reshape(-1, 1));
-      }
+      NDArray gu = Linear.linear(normalized(x), gateUp[l], gateUpBias[l]).singletonOrThrow();
       NDArray gate = gu.get(gates);
       // silu(g) * up
       NDArray swiglu = gate.mul(Activation.sigmoid(gate)).muli(gu.get(ups));
-      x = x.addi(down[l].matMul(swiglu).transpose());
-      if (downBias[l] != null) {
-        x = x.addi(downBias[l]);
-      }
+      x = x.addi(Linear.linear(swiglu, down[l], downBias[l]).singletonOrThrow());
     }
     cache.advance(1);
     return Linear.linear(normalized(x).muli(finalNorm), model.head()).singletonOrThrow();
