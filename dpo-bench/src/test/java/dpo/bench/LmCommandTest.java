@@ -224,7 +224,7 @@ class LmCommandTest {
       String[][] table = {
         {
           "{\"do_sample\": true, \"top_p\": 1.5}",
-          "(top_p): must be in (0, 1] (1: off), got 1.5;" + " fix the file or give --top-p"
+          "(top_p): must be in (0, 1] (1: off), got 1.5; fix the file or give --top-p"
         },
         {
           "{\"do_sample\": true, \"top_k\": 2.5}",
