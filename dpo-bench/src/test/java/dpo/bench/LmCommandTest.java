@@ -38,6 +38,23 @@ class LmCommandTest {
     return new Run(code, out.toString(), err.toString());
   }
 
+  /** {@code dpo lm generate --model M --prompts P --out O} with more arguments. */
+  static Run generate(Path model, Path prompts, Path out, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "lm",
+                "generate",
+                "--model",
+                model.toString(),
+                "--prompts",
+                prompts.toString(),
+                "--out",
+                out.toString()));
+    args.addAll(List.of(more));
+    return dpo(args.toArray(String[]::new));
+  }
+
   /** A tiny random Llama with a word tokenizer that adds BOS to prompts. */
   Path checkpoint(NDManager manager, String name, long seed) throws Exception {
     Path d = dir.resolve(name);
@@ -117,31 +134,14 @@ class LmCommandTest {
       Path prompts = dir.resolve("prompts.jsonl");
       Files.writeString(prompts, "{\"prompt\": \"bees are\"}\n{\"prompt\": \"honey\"}\n");
       Path greedy = dir.resolve("greedy.jsonl");
-      Run g =
-          dpo(
-              "lm",
-              "generate",
-              "--model",
-              model.toString(),
-              "--prompts",
-              prompts.toString(),
-              "--out",
-              greedy.toString(),
-              "--greedy",
-              "--max-new-tokens",
-              "6");
+      Run g = generate(model, prompts, greedy, "--greedy", "--max-new-tokens", "6");
       assertEquals(0, g.code(), g.err());
       Path mixed = dir.resolve("mixed.jsonl");
       Run m =
-          dpo(
-              "lm",
-              "generate",
-              "--model",
-              model.toString(),
-              "--prompts",
-              prompts.toString(),
-              "--out",
-              mixed.toString(),
+          generate(
+              model,
+              prompts,
+              mixed,
               "--greedy",
               "--max-new-tokens",
               "6",
@@ -159,15 +159,10 @@ class LmCommandTest {
       assertTrue(line.has("completion"));
       Path sampled = dir.resolve("sampled.jsonl");
       Run s =
-          dpo(
-              "lm",
-              "generate",
-              "--model",
-              model.toString(),
-              "--prompts",
-              prompts.toString(),
-              "--out",
-              sampled.toString(),
+          generate(
+              model,
+              prompts,
+              sampled,
               "--temperature",
               "0.7",
               "--top-k",
@@ -195,15 +190,10 @@ class LmCommandTest {
     };
     for (String[] row : table) {
       Run r =
-          dpo(
-              "lm",
-              "generate",
-              "--model",
-              dir.resolve("absent").toString(),
-              "--prompts",
-              dir.resolve("absent.jsonl").toString(),
-              "--out",
-              dir.resolve("o.jsonl").toString(),
+          generate(
+              dir.resolve("absent"),
+              dir.resolve("absent.jsonl"),
+              dir.resolve("o.jsonl"),
               row[0],
               row[1]);
       assertEquals(2, r.code(), r.err());
@@ -237,16 +227,7 @@ class LmCommandTest {
       for (String[] row : table) {
         Files.writeString(model.resolve("generation_config.json"), row[0]);
         Path out = dir.resolve("out.jsonl");
-        Run r =
-            dpo(
-                "lm",
-                "generate",
-                "--model",
-                model.toString(),
-                "--prompts",
-                prompts.toString(),
-                "--out",
-                out.toString());
+        Run r = generate(model, prompts, out);
         assertEquals(2, r.code(), r.err());
         assertEquals(
             "dpo lm generate: --model: " + model.resolve("generation_config.json") + " " + row[1],
@@ -258,15 +239,10 @@ class LmCommandTest {
       Files.writeString(
           model.resolve("generation_config.json"), "{\"do_sample\": true, \"top_p\": 1.5}");
       Run fixed =
-          dpo(
-              "lm",
-              "generate",
-              "--model",
-              model.toString(),
-              "--prompts",
-              prompts.toString(),
-              "--out",
-              dir.resolve("fixed.jsonl").toString(),
+          generate(
+              model,
+              prompts,
+              dir.resolve("fixed.jsonl"),
               "--top-p",
               "0.9",
               "--max-new-tokens",
@@ -277,18 +253,7 @@ class LmCommandTest {
 
   @Test
   void badInputGetsOneLineAndExitTwo() throws Exception {
-    Run noReference =
-        dpo(
-            "lm",
-            "generate",
-            "--model",
-            dir.toString(),
-            "--prompts",
-            "p",
-            "--out",
-            "o",
-            "--mix",
-            "1.5,-0.5");
+    Run noReference = generate(dir, Path.of("p"), Path.of("o"), "--mix", "1.5,-0.5");
     assertEquals(2, noReference.code());
     assertTrue(noReference.err().contains("--mix and --reference go together"), noReference.err());
     Run missing = dpo("lm", "info", dir.resolve("absent").toString());
