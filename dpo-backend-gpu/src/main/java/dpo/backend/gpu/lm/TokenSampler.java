@@ -1,5 +1,6 @@
 package dpo.backend.gpu.lm;
 
+import dpo.api.ConfigurationException;
 import dpo.api.lm.GenerationConfig;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -34,22 +35,19 @@ final class TokenSampler {
     boolean sortsAll = config.topP() < 1 && (config.topK() == 0 || config.topK() >= vocabulary);
     this.keys = new long[sortsAll ? vocabulary : 0];
     this.sorted = new long[sortsAll ? vocabulary : 0];
-    this.allowed = new boolean[vocabulary];
-    java.util.Arrays.fill(allowed, true);
-    int kept = vocabulary;
-    for (int id : config.suppressed()) {
-      if (id < vocabulary && allowed[id]) {
-        allowed[id] = false;
-        kept--;
-      }
-    }
+    // GenerationConfig keeps its suppressed ids distinct and ascending.
     this.suppressed =
         config.suppressed().stream()
             .mapToInt(Integer::intValue)
             .filter(id -> id < vocabulary)
             .toArray();
-    if (kept == 0) {
-      throw new dpo.api.ConfigurationException(
+    this.allowed = new boolean[vocabulary];
+    Arrays.fill(allowed, true);
+    for (int id : suppressed) {
+      allowed[id] = false;
+    }
+    if (suppressed.length == vocabulary) {
+      throw new ConfigurationException(
           "suppressed", "every token of the vocabulary is suppressed; nothing can be generated");
     }
   }

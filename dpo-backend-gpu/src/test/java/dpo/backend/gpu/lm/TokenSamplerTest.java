@@ -1,7 +1,10 @@
 package dpo.backend.gpu.lm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dpo.api.ConfigurationException;
 import dpo.api.lm.GenerationConfig;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -43,6 +46,31 @@ class TokenSamplerTest {
       }
     }
     assertEquals(topKs.length * topPs.length * temperatures.length * 6 * 25, compared);
+  }
+
+  /**
+   * Suppressed ids past the vocabulary are ignored; suppressing every token is refused; the one
+   * token left is always drawn, greedy or sampled.
+   */
+  @Test
+  void suppressedTokensAreNeverDrawnAndSuppressingAllIsRefused() {
+    float[] logits = {5f, 1f, 3f};
+    ConfigurationException all =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                new TokenSampler(new GenerationConfig(1, 1, 0, 1, -1, 0).suppressing(0, 1, 2), 3));
+    assertTrue(
+        all.getMessage().contains("every token of the vocabulary is suppressed"), all.getMessage());
+    for (double temperature : new double[] {0, 0.5, 1}) {
+      TokenSampler sampler =
+          new TokenSampler(
+              new GenerationConfig(1, temperature, 0, 1, -1, 0).suppressing(0, 2, 7), 3);
+      SplittableRandom random = new SplittableRandom(3);
+      for (int draw = 0; draw < 20; draw++) {
+        assertEquals(1, sampler.next(logits, 0, random), "temperature " + temperature);
+      }
+    }
   }
 
   /**
