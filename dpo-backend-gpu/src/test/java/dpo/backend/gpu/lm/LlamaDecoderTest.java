@@ -33,25 +33,8 @@ class LlamaDecoderTest {
   })
   void decodingStepsEqualThePlainForwardPass(
       String type, boolean tied, boolean lora, boolean allBiases) {
-    GptArchitecture a = LlamaModelTest.tiny(type, tied, null);
-    if (allBiases) { // Llama's attention_bias and mlp_bias
-      a =
-          new GptArchitecture(
-              a.modelType(),
-              a.model(),
-              a.keyValueHeads(),
-              a.headDim(),
-              a.intermediateSize(),
-              a.activation(),
-              a.normEpsilon(),
-              a.ropeTheta(),
-              a.ropeScaling(),
-              true,
-              true,
-              true,
-              a.tieWordEmbeddings(),
-              a.tokens());
-    }
+    // allBiases: Llama's attention_bias and mlp_bias
+    GptArchitecture a = LlamaModelTest.tiny(type, tied, null, allBiases);
     try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), a, 21);
         NDManager m = ENGINE.root().newSubManager()) {
       // Sharper attention than the 0.02 initialisation's near-uniform weights, so that every

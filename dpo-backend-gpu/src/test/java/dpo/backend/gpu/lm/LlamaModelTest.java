@@ -33,8 +33,17 @@ class LlamaModelTest {
 
   /** A tiny model of a family: 4 query heads sharing 2 key-value heads, head_dim 6 != 16 / 4. */
   static GptArchitecture tiny(String type, boolean tied, GptArchitecture.RopeScaling scaling) {
+    return tiny(type, tied, scaling, false);
+  }
+
+  /**
+   * The same, with every bias of the family or, with {@code allBiases}, every bias there is
+   * (Llama's attention_bias and mlp_bias).
+   */
+  static GptArchitecture tiny(
+      String type, boolean tied, GptArchitecture.RopeScaling scaling, boolean allBiases) {
     ModelConfig shape = new ModelConfig(20, 16, 2, 4, 40);
-    boolean qwen = type.equals(GptArchitecture.QWEN2);
+    boolean qkvBias = allBiases || type.equals(GptArchitecture.QWEN2);
     return new GptArchitecture(
         type,
         shape,
@@ -45,9 +54,9 @@ class LlamaModelTest {
         1e-5f,
         500,
         scaling,
-        qwen,
-        false,
-        false,
+        qkvBias,
+        allBiases,
+        allBiases,
         tied,
         GptArchitecture.SpecialTokens.NONE);
   }
