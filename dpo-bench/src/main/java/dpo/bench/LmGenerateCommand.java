@@ -6,6 +6,7 @@ import com.google.inject.Provider;
 import dpo.api.BadDataException;
 import dpo.api.data.Content;
 import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.GenerationConfig.Setting;
 import dpo.core.DpoRuntime;
 import dpo.core.lm.CheckpointTexts;
 import dpo.datasets.format.DatasetReader;
@@ -193,15 +194,15 @@ final class LmGenerateCommand implements Callable<Integer> {
    * (with the option that overrides it).
    */
   private GenerationConfig config(Map<String, Object> defaults, int endOfSequence) {
-    double tokens = setting(maxNewTokens, defaults, "max_new_tokens", DEFAULT_MAX_NEW_TOKENS);
-    check(
-        whole(tokens) && tokens > 0,
-        "must be a whole number > 0",
-        tokens,
-        maxNewTokens,
-        "max_new_tokens",
-        "--max-new-tokens");
-    int n = (int) tokens;
+    int n =
+        (int)
+            setting(
+                Setting.MAX_NEW_TOKENS,
+                maxNewTokens,
+                defaults,
+                "max_new_tokens",
+                DEFAULT_MAX_NEW_TOKENS,
+                "--max-new-tokens");
     boolean sample =
         !greedy
             && (temperature != null
@@ -211,45 +212,43 @@ final class LmGenerateCommand implements Callable<Integer> {
     if (!sample) {
       return new GenerationConfig(n, 0, 0, 1, endOfSequence, seed);
     }
-    double t = setting(temperature, defaults, "temperature", 1);
-    check(
-        t > 0 && t < Double.POSITIVE_INFINITY,
-        "must be > 0 and finite when sampling (--greedy takes the most likely token)",
-        t,
-        temperature,
-        "temperature",
-        "--temperature");
-    double k = setting(topK, defaults, "top_k", 0);
-    check(whole(k) && k >= 0, "must be a whole number >= 0 (0: off)", k, topK, "top_k", "--top-k");
-    double p = setting(topP, defaults, "top_p", 1);
-    check(p > 0 && p <= 1, "must be in (0, 1] (1: off)", p, topP, "top_p", "--top-p");
-    return new GenerationConfig(n, t, (int) k, p, endOfSequence, seed);
+    double t =
+        setting(
+            Setting.SAMPLING_TEMPERATURE, temperature, defaults, "temperature", 1, "--temperature");
+    int k = (int) setting(Setting.TOP_K, topK, defaults, "top_k", 0, "--top-k");
+    double p = setting(Setting.TOP_P, topP, defaults, "top_p", 1, "--top-p");
+    return new GenerationConfig(n, t, k, p, endOfSequence, seed);
   }
 
-  /** The option's value if given, else the number under {@code key}, else the fallback. */
-  private static double setting(
-      Number option, Map<String, Object> defaults, String key, double fallback) {
-    if (option != null) {
-      return option.doubleValue();
+  /**
+   * The option's value if given, else the number under {@code key}, else the fallback; refused
+   * under the name it came from when it breaks the setting's rule.
+   */
+  private double setting(
+      Setting rule,
+      Number option,
+      Map<String, Object> defaults,
+      String key,
+      double fallback,
+      String name) {
+    double value =
+        option != null
+            ? option.doubleValue()
+            : defaults.get(key) instanceof Number x ? x.doubleValue() : fallback;
+    if (rule.accepts(value)) {
+      return value;
     }
-    return defaults.get(key) instanceof Number x ? x.doubleValue() : fallback;
-  }
-
-  private static boolean whole(double x) {
-    return x == Math.rint(x) && Math.abs(x) <= Integer.MAX_VALUE;
-  }
-
-  private void check(
-      boolean ok, String rule, double value, Number option, String key, String name) {
-    if (ok) {
-      return;
-    }
-    String shown = whole(value) ? Integer.toString((int) value) : Double.toString(value);
+    // A temperature of 0 asks for the most likely token, which is --greedy here.
+    String greedy =
+        rule == Setting.SAMPLING_TEMPERATURE ? " (--greedy takes the most likely token)" : "";
     if (option != null) {
-      throw new ParameterException(spec.commandLine(), name + " " + rule + ", got " + shown);
+      throw new ParameterException(spec.commandLine(), rule.violation(name, value) + greedy);
     }
     throw new BadDataException(
-        generationConfig(), 0, key, rule + ", got " + shown + "; fix the file or give " + name);
+        generationConfig(),
+        0,
+        key,
+        rule.refusal(value) + greedy + "; fix the file or give " + name);
   }
 
   /** The file the sampling defaults come from: the --model folder's. */

@@ -181,12 +181,16 @@ class LmCommandTest {
   @Test
   void badSamplingOptionsAreNamedBeforeAModelLoads() throws Exception {
     String[][] table = {
-      {"--top-p", "1.5", "--top-p must be in (0, 1] (1: off), got 1.5"},
-      {"--top-p", "0", "--top-p must be in (0, 1] (1: off), got 0"},
+      {"--top-p", "1.5", "--top-p must be a number in (0, 1] (1: off), got 1.5"},
+      {"--top-p", "0", "--top-p must be a number in (0, 1] (1: off), got 0"},
       {"--top-k", "-1", "--top-k must be a whole number >= 0 (0: off), got -1"},
-      {"--temperature", "0", "--temperature must be > 0 and finite when sampling"},
-      {"--temperature", "Infinity", "--temperature must be > 0 and finite when sampling"},
-      {"--max-new-tokens", "0", "--max-new-tokens must be a whole number > 0, got 0"},
+      {
+        "--temperature",
+        "0",
+        "--temperature must be a finite number > 0, got 0 (--greedy takes the most likely token)"
+      },
+      {"--temperature", "Infinity", "--temperature must be a finite number > 0, got Infinity"},
+      {"--max-new-tokens", "0", "--max-new-tokens must be a whole number >= 1, got 0"},
     };
     for (String[] row : table) {
       Run r =
@@ -214,7 +218,7 @@ class LmCommandTest {
       String[][] table = {
         {
           "{\"do_sample\": true, \"top_p\": 1.5}",
-          "(top_p): must be in (0, 1] (1: off), got 1.5; fix the file or give --top-p"
+          "(top_p): must be a number in (0, 1] (1: off), got 1.5; fix the file or give --top-p"
         },
         {
           "{\"do_sample\": true, \"top_k\": 2.5}",

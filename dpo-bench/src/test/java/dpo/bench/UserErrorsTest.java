@@ -294,7 +294,7 @@ class UserErrorsTest {
         row(2, "dpo align: --eval-samples: must be >= 1", withOut("align", "--eval-samples", "0")),
         row(
             2,
-            "dpo align: --eval-temperature: must be a finite number >= 0",
+            "dpo align: --eval-temperature: must be a finite number >= 0 (0: greedy), got -1",
             withOut("align", "--eval-temperature", "-1")),
         row(
             2,
@@ -415,11 +415,11 @@ class UserErrorsTest {
             with(base, "synthetic", "--eval-samples", "0")),
         row(
             2,
-            "dpo eval: --eval-temperature: must be a finite number >= 0",
+            "dpo eval: --eval-temperature: must be a finite number >= 0 (0: greedy), got -1",
             with(base, "synthetic", "--eval-temperature", "-1")),
         row(
             2,
-            "dpo eval: --max-new-tokens: must be >= 1",
+            "dpo eval: --max-new-tokens: must be a whole number >= 1, got 0",
             with(base, "synthetic", "--max-new-tokens", "0")),
         row(
             2,
@@ -652,21 +652,21 @@ class UserErrorsTest {
             "-1"),
         row(
             2,
-            "dpo bench lm: --top-k must be >= 0 (0: off), got -1",
+            "dpo bench lm: --top-k must be a whole number >= 0 (0: off), got -1",
             "bench",
             "lm",
             "--top-k",
             "-1"),
         row(
             2,
-            "dpo bench lm: --top-p must be in (0, 1] (1: off), got 0.0",
+            "dpo bench lm: --top-p must be a number in (0, 1] (1: off), got 0",
             "bench",
             "lm",
             "--top-p",
             "0"),
         row(
             2,
-            "dpo bench lm: --top-p must be in (0, 1] (1: off), got 1.5",
+            "dpo bench lm: --top-p must be a number in (0, 1] (1: off), got 1.5",
             "bench",
             "lm",
             "--top-p",

@@ -1,6 +1,7 @@
 package dpo.api.lm;
 
 import dpo.api.ConfigurationException;
+import dpo.api.ConfigurationException.Violation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -48,20 +49,10 @@ public record GenerationConfig(
    */
   public GenerationConfig {
     rowSeeds = List.copyOf(rowSeeds);
-    if (maxNewTokens <= 0) {
-      throw new ConfigurationException(
-          "maxNewTokens", "maxNewTokens must be > 0, got " + maxNewTokens);
-    }
-    if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-      throw new ConfigurationException(
-          "temperature", "temperature must be >= 0 (0 = greedy), got " + temperature);
-    }
-    if (topK < 0) {
-      throw new ConfigurationException("topK", "topK must be >= 0 (0 = off), got " + topK);
-    }
-    if (!(topP > 0 && topP <= 1)) {
-      throw new ConfigurationException("topP", "topP must be in (0, 1] (1 = off), got " + topP);
-    }
+    Setting.MAX_NEW_TOKENS.require("maxNewTokens", maxNewTokens);
+    Setting.TEMPERATURE.require("temperature", temperature);
+    Setting.TOP_K.require("topK", topK);
+    Setting.TOP_P.require("topP", topP);
     if (endOfSequence < -1) {
       throw new ConfigurationException(
           "endOfSequence", "endOfSequence must be a token id or -1 (none), got " + endOfSequence);
@@ -76,6 +67,100 @@ public record GenerationConfig(
                 + ", got "
                 + id);
       }
+    }
+  }
+
+  /**
+   * The rule each value of a generation setting obeys, stated once for every caller: this record,
+   * and the commands and configurations that take the setting under their own name (an option such
+   * as {@code --top-p}, a configuration field such as {@code evalTemperature}, a key of a
+   * checkpoint's {@code generation_config.json}) and must report a bad value under that name.
+   */
+  public enum Setting {
+    /** Most tokens generated per response. */
+    MAX_NEW_TOKENS("a whole number >= 1"),
+    /** A temperature where 0 means greedy decoding. */
+    TEMPERATURE("a finite number >= 0 (0: greedy)"),
+    /** The temperature of draws that must sample (never greedy). */
+    SAMPLING_TEMPERATURE("a finite number > 0"),
+    /** Top-k truncation. */
+    TOP_K("a whole number >= 0 (0: off)"),
+    /** Top-p (nucleus) truncation. */
+    TOP_P("a number in (0, 1] (1: off)");
+
+    private final String rule;
+
+    Setting(String rule) {
+      this.rule = rule;
+    }
+
+    /**
+     * Whether a value obeys the rule.
+     *
+     * @param value the value (a whole-number setting's as a double, as JSON gives it)
+     * @return true if it is allowed
+     */
+    public boolean accepts(double value) {
+      return switch (this) {
+        case MAX_NEW_TOKENS -> whole(value) && value >= 1;
+        case TEMPERATURE -> value >= 0 && value < Double.POSITIVE_INFINITY;
+        case SAMPLING_TEMPERATURE -> value > 0 && value < Double.POSITIVE_INFINITY;
+        case TOP_K -> whole(value) && value >= 0;
+        case TOP_P -> value > 0 && value <= 1;
+      };
+    }
+
+    /**
+     * The refusal of a value, without the setting's name.
+     *
+     * @param value the refused value
+     * @return for example {@code must be a number in (0, 1] (1: off), got 1.5}
+     */
+    public String refusal(double value) {
+      String shown = whole(value) ? Long.toString((long) value) : Double.toString(value);
+      return "must be " + rule + ", got " + shown;
+    }
+
+    /**
+     * The refusal of a value under the name the caller knows the setting by.
+     *
+     * @param name the option, field or key
+     * @param value the refused value
+     * @return for example {@code --top-p must be a number in (0, 1] (1: off), got 1.5}
+     */
+    public String violation(String name, double value) {
+      return name + " " + refusal(value);
+    }
+
+    /**
+     * Refuses a value that breaks the rule.
+     *
+     * @param field the configuration field, named in the exception
+     * @param value the value
+     * @throws ConfigurationException naming the field, if the value breaks the rule
+     */
+    public void require(String field, double value) {
+      if (!accepts(value)) {
+        throw new ConfigurationException(field, violation(field, value));
+      }
+    }
+
+    /**
+     * Adds the refusal of a value that breaks the rule to a list, for validations that report every
+     * bad field at once.
+     *
+     * @param field the configuration field
+     * @param value the value
+     * @param violations where a refusal is added
+     */
+    public void check(String field, double value, List<Violation> violations) {
+      if (!accepts(value)) {
+        violations.add(new Violation(field, violation(field, value)));
+      }
+    }
+
+    private static boolean whole(double x) {
+      return x == Math.rint(x) && Math.abs(x) <= Integer.MAX_VALUE;
     }
   }
 

@@ -2,6 +2,7 @@ package dpo.core.align;
 
 import dpo.api.ConfigurationException;
 import dpo.api.ConfigurationException.Violation;
+import dpo.api.lm.GenerationConfig.Setting;
 import dpo.api.oracle.LabelRule;
 import dpo.api.sampler.Sampler;
 import java.util.ArrayList;
@@ -218,17 +219,12 @@ public record AlignConfig(
                   + " x "
                   + batchSize));
     }
-    atLeast(errors, "maxNewTokens", maxNewTokens, 1);
+    Setting.MAX_NEW_TOKENS.check("maxNewTokens", maxNewTokens, errors);
     positive(errors, "learningRate", learningRate);
-    positive(errors, "temperature", temperature);
-    if (!(evalTemperature >= 0) || Double.isInfinite(evalTemperature)) {
-      errors.add(
-          new Violation(
-              "evalTemperature",
-              "evalTemperature must be a finite number >= 0 (0 = greedy), got " + evalTemperature));
-    }
+    Setting.SAMPLING_TEMPERATURE.check("temperature", temperature, errors);
+    Setting.TEMPERATURE.check("evalTemperature", evalTemperature, errors);
     atLeast(errors, "evalSamples", evalSamples, 1);
-    positive(errors, "klTemperature", klTemperature);
+    Setting.SAMPLING_TEMPERATURE.check("klTemperature", klTemperature, errors);
     positive(errors, "marginScale", marginScale);
     if (resyncEvery < -1) {
       errors.add(

@@ -3,6 +3,7 @@ package dpo.core.align;
 import dpo.api.ConfigurationException;
 import dpo.api.ConfigurationException.Violation;
 import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.GenerationConfig.Setting;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LanguageModels;
 import dpo.api.lm.Tokenizer;
@@ -65,24 +66,12 @@ public final class Evaluator {
      */
     public Settings {
       List<Violation> errors = new ArrayList<>();
-      if (maxNewTokens < 1) {
-        errors.add(new Violation("maxNewTokens", "maxNewTokens must be >= 1, got " + maxNewTokens));
-      }
-      if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-        errors.add(
-            new Violation(
-                "evalTemperature",
-                "evalTemperature must be a finite number >= 0 (0 = greedy), got " + temperature));
-      }
+      Setting.MAX_NEW_TOKENS.check("maxNewTokens", maxNewTokens, errors);
+      Setting.TEMPERATURE.check("evalTemperature", temperature, errors);
       if (samples < 1) {
         errors.add(new Violation("evalSamples", "evalSamples must be >= 1, got " + samples));
       }
-      if (!(klTemperature > 0) || Double.isInfinite(klTemperature)) {
-        errors.add(
-            new Violation(
-                "klTemperature",
-                "klTemperature must be a finite number > 0, got " + klTemperature));
-      }
+      Setting.SAMPLING_TEMPERATURE.check("klTemperature", klTemperature, errors);
       if (!errors.isEmpty()) {
         throw new ConfigurationException(errors);
       }

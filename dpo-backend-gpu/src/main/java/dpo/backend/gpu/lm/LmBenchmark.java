@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.GenerationConfig.Setting;
 import dpo.api.lm.LanguageModel;
 import dpo.api.lm.LoraConfig;
 import dpo.api.lm.ModelConfig;
@@ -101,12 +102,11 @@ public final class LmBenchmark {
         throw new ConfigurationException(
             "lora-rank", "--lora-rank must be >= 0 (0: no adapters), got " + loraRank);
       }
-      if (topK < 0) {
-        throw new ConfigurationException("top-k", "--top-k must be >= 0 (0: off), got " + topK);
+      if (!Setting.TOP_K.accepts(topK)) {
+        throw new ConfigurationException("top-k", Setting.TOP_K.violation("--top-k", topK));
       }
-      if (!(topP > 0 && topP <= 1)) {
-        throw new ConfigurationException(
-            "top-p", "--top-p must be in (0, 1] (1: off), got " + topP);
+      if (!Setting.TOP_P.accepts(topP)) {
+        throw new ConfigurationException("top-p", Setting.TOP_P.violation("--top-p", topP));
       }
       if (loraRank > 0 && !parts.equals("training")) {
         throw new ConfigurationException(
