@@ -408,6 +408,8 @@ final class Checkpoint {
     Map<String, byte[]> files = new LinkedHashMap<>(companions);
     if (files.containsKey(TOKENIZER) && !files.containsKey(TOKENIZER_CONFIG)) {
       files.put(TOKENIZER_CONFIG, tokenizerConfig(files.get(TOKENIZER), json));
+    } else if (files.containsKey(TOKENIZER_CONFIG)) {
+      files.put(TOKENIZER_CONFIG, withinContext(files.get(TOKENIZER_CONFIG), json));
     }
     for (Map.Entry<String, byte[]> c : files.entrySet()) {
       DurableFiles.write(into.resolve(c.getKey()), c.getValue());
@@ -494,6 +496,49 @@ final class Checkpoint {
   }
 
   /**
+   * A {@code tokenizer_config.json} whose {@code model_max_length} is at most the model's context
+   * ({@code max_position_embeddings} or {@code n_positions}): a tokenizer trained for longer texts
+   * (by {@code dpo tokenizer train}, say) then tells {@code transformers} how much this model
+   * takes. Any other file is kept byte for byte, as is one that cannot be read as a JSON object (it
+   * was read when the model was loaded).
+   */
+  private static byte[] withinContext(byte[] tokenizerConfig, JsonObject config) {
+    long context = context(config);
+    try {
+      JsonObject t =
+          JsonParser.parseString(new String(tokenizerConfig, StandardCharsets.UTF_8))
+              .getAsJsonObject();
+      JsonElement length = t.get("model_max_length");
+      if (context <= 0
+          || length == null
+          || !length.isJsonPrimitive()
+          || !length.getAsJsonPrimitive().isNumber()
+          || length.getAsDouble() <= context) {
+        return tokenizerConfig;
+      }
+      t.addProperty("model_max_length", context);
+      return new GsonBuilder()
+          .setPrettyPrinting()
+          .disableHtmlEscaping()
+          .create()
+          .toJson(t)
+          .getBytes(StandardCharsets.UTF_8);
+    } catch (RuntimeException e) {
+      return tokenizerConfig;
+    }
+  }
+
+  /** The model's context from its config.json, or 0 if it states none. */
+  private static long context(JsonObject config) {
+    for (String key : List.of("max_position_embeddings", "n_positions")) {
+      if (config.has(key) && config.get(key).isJsonPrimitive()) {
+        return config.get(key).getAsLong();
+      }
+    }
+    return 0;
+  }
+
+  /**
    * A {@code tokenizer_config.json} for a {@code tokenizer.json} that came without one: the generic
    * fast tokenizer class (which keeps tokenizer.json's own post-processor, so prompts are encoded
    * with the same special tokens as before), the context length, and the bos, eos and pad tokens
@@ -527,11 +572,9 @@ final class Checkpoint {
     }
     JsonObject out = new JsonObject();
     out.addProperty("tokenizer_class", "PreTrainedTokenizerFast");
-    for (String key : List.of("max_position_embeddings", "n_positions")) {
-      if (config.has(key) && config.get(key).isJsonPrimitive()) {
-        out.addProperty("model_max_length", config.get(key).getAsLong());
-        break;
-      }
+    long context = context(config);
+    if (context > 0) {
+      out.addProperty("model_max_length", context);
     }
     for (String special : List.of("bos", "eos", "pad")) {
       JsonElement id = config.get(special + "_token_id");

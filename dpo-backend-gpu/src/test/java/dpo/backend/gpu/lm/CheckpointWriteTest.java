@@ -255,6 +255,37 @@ class CheckpointWriteTest {
     assertArrayEquals(own, Files.readAllBytes(kept.resolve("tokenizer_config.json")));
   }
 
+  /**
+   * A tokenizer_config.json made for longer texts than the model takes (the 1024 tokens of {@code
+   * dpo tokenizer train}'s default, say) says the model's context in the model's folder; one within
+   * it is kept byte for byte.
+   */
+  @Test
+  void aTokenizersMaximumLengthIsCappedAtTheModelsContext() throws IOException {
+    Map<String, byte[]> companions = new LinkedHashMap<>(tokenizer());
+    companions.put(
+        "tokenizer_config.json",
+        "{\"model_max_length\": 1024, \"add_bos_token\": false, \"eos_token\": \"</s>\"}"
+            .getBytes(StandardCharsets.UTF_8));
+    Path capped = dir.resolve("capped");
+    try (GptModel m = model(companions, false)) {
+      m.save(capped);
+    }
+    JsonObject config = json(capped.resolve("tokenizer_config.json"));
+    assertEquals(40, config.get("model_max_length").getAsInt());
+    assertFalse(config.get("add_bos_token").getAsBoolean());
+    assertEquals("</s>", config.get("eos_token").getAsString());
+    assertEquals(3, config.size(), config.toString());
+
+    byte[] shorter = "{\"model_max_length\": 16}".getBytes(StandardCharsets.UTF_8);
+    companions.put("tokenizer_config.json", shorter);
+    Path kept = dir.resolve("shorter");
+    try (GptModel m = model(companions, false)) {
+      m.save(kept);
+    }
+    assertArrayEquals(shorter, Files.readAllBytes(kept.resolve("tokenizer_config.json")));
+  }
+
   @Test
   void convertRewritesAFolderInBf16Shards() throws IOException {
     Path source = dir.resolve("f32-single");

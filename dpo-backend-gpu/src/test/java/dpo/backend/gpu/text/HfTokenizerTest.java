@@ -48,14 +48,16 @@ class HfTokenizerTest {
   }
 
   /**
-   * A text longer than the tokenizers library's guessed model_max_length (512) is encoded whole:
-   * lengths are the model code's business, and the library must neither cut nor warn.
+   * A text longer than the tokenizers library's guessed model_max_length (512), and than the one
+   * the file states, is encoded whole: lengths are the model code's business, and the library must
+   * neither cut nor warn.
    */
   @Test
   void longTextsAreEncodedWholeWithATokenizerConfig(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("tokenizer.json"), WORD_LEVEL);
     Files.writeString(
-        dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\", \"pad_token\": \"</s>\"}");
+        dir.resolve("tokenizer_config.json"),
+        "{\"eos_token\": \"</s>\", \"pad_token\": \"</s>\", \"model_max_length\": 16}");
     String text = "hello world again ".repeat(400).strip();
     int[] ids = HfTokenizer.load(dir).encode(text);
     assertEquals(1200, ids.length, "every word encoded, none cut");
