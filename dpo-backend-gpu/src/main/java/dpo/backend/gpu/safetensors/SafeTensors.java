@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Reads and writes safetensors files. Reading trusts nothing in the file: the header length,
@@ -369,7 +370,7 @@ public final class SafeTensors {
    *
    * @param file target file, replaced if present
    * @param tensors tensors by name, written in this order
-   * @param metadata string pairs for the header's {@code __metadata__}
+   * @param metadata string pairs for the header's {@code __metadata__}, written in key order
    * @param dtype {@link DType#F32} or {@link DType#BF16}
    * @throws IllegalArgumentException for another dtype
    */
@@ -382,7 +383,9 @@ public final class SafeTensors {
     JsonObject header = new JsonObject();
     if (!metadata.isEmpty()) {
       JsonObject meta = new JsonObject();
-      metadata.forEach(meta::addProperty);
+      // In key order: a Map.of iterates in an order that changes from one JVM to the next, and
+      // the same tensors must give the same bytes (checkpoint hashes are provenance).
+      new TreeMap<>(metadata).forEach(meta::addProperty);
       header.add(METADATA, meta);
     }
     long offset = 0;

@@ -56,6 +56,27 @@ class SafeTensorsTest {
     assertEquals(java.util.List.copyOf(tensors.keySet()), java.util.List.copyOf(back.keySet()));
   }
 
+  /**
+   * The same tensors and metadata give the same bytes whatever order the metadata map iterates in
+   * (a Map.of's order changes from one JVM to the next): the metadata is written in key order.
+   */
+  @Test
+  void metadataIsWrittenInKeyOrderSoTheBytesNeverDependOnTheMapsOrder() throws IOException {
+    Map<String, Tensor> tensors = Map.of("w", new Tensor(new long[] {2}, new float[] {1, 2}));
+    Map<String, String> forward = new LinkedHashMap<>();
+    forward.put("format", "pt");
+    forward.put("written_by", "dpo");
+    Map<String, String> backward = new LinkedHashMap<>();
+    backward.put("written_by", "dpo");
+    backward.put("format", "pt");
+    Path one = dir.resolve("one.safetensors");
+    Path other = dir.resolve("other.safetensors");
+    SafeTensors.write(one, tensors, forward);
+    SafeTensors.write(other, tensors, backward);
+    assertArrayEquals(Files.readAllBytes(one), Files.readAllBytes(other));
+    assertEquals(forward, SafeTensors.metadata(other));
+  }
+
   @Test
   void halfPrecisionAndDoublesConvert() throws IOException {
     ByteBuffer f16 = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
