@@ -422,15 +422,19 @@ public final class Charts {
   }
 
   /**
-   * Encodes a chart as a standalone SVG document.
+   * Encodes a chart as a standalone SVG document. Its element ids (clip paths) start with the
+   * chart's name, so the same chart gives the same bytes on every run (JFreeSVG's default prefix is
+   * the clock's nanoseconds).
    *
+   * @param name the chart's name, a prefix of its element ids: letters, digits, '_' and '-'
    * @param chart the chart
    * @param width width in user units (pixels)
    * @param height height in user units (pixels)
    * @return the SVG document, UTF-8
    */
-  public static byte[] svg(JFreeChart chart, int width, int height) {
+  public static byte[] svg(String name, JFreeChart chart, int width, int height) {
     SVGGraphics2D g = new SVGGraphics2D(width, height);
+    g.setDefsKeyPrefix("_" + name + "-");
     chart.draw(g, new Rectangle2D.Double(0, 0, width, height));
     return g.getSVGDocument().getBytes(StandardCharsets.UTF_8);
   }
@@ -448,7 +452,7 @@ public final class Charts {
   public static Map<String, byte[]> files(String name, JFreeChart chart, int width, int height) {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(name + ".png", png(chart, width, height));
-    files.put(name + ".svg", svg(chart, width, height));
+    files.put(name + ".svg", svg(name, chart, width, height));
     return files;
   }
 

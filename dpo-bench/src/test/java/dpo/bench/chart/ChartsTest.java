@@ -1,5 +1,6 @@
 package dpo.bench.chart;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -298,6 +299,22 @@ class ChartsTest {
     String text = svg.getDocumentElement().getTextContent();
     assertTrue(
         text.startsWith("titleab") && text.contains("update t"), "title, legend, x label: " + text);
+  }
+
+  /**
+   * The same chart gives the same files, byte for byte: the SVG's element ids start with the
+   * chart's name instead of the clock (result folders are compared and hashed byte for byte).
+   */
+  @Test
+  void theSameChartGivesTheSameBytes() throws Exception {
+    Map<String, byte[]> first = Charts.files("loss", twoPanels(), 320, 240);
+    Thread.sleep(2);
+    Map<String, byte[]> second = Charts.files("loss", twoPanels(), 320, 240);
+    for (String name : first.keySet()) {
+      assertArrayEquals(first.get(name), second.get(name), name);
+    }
+    String svg = new String(first.get("loss.svg"), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(svg.contains("<clipPath id='_loss-clip-0'>"), svg.substring(0, 400));
   }
 
   private static Document parse(byte[] xml) throws Exception {
