@@ -398,13 +398,7 @@ final class Checkpoint {
     Path into = fresh ? DurableFiles.stagingFolder(absolute) : absolute;
     JsonObject json = config.deepCopy();
     json.addProperty("torch_dtype", format.torchDtype());
-    DurableFiles.write(
-        into.resolve(GptModel.CONFIG_FILE),
-        new GsonBuilder()
-            .setPrettyPrinting()
-            .create()
-            .toJson(json)
-            .getBytes(StandardCharsets.UTF_8));
+    DurableFiles.write(into.resolve(GptModel.CONFIG_FILE), json(json));
     Map<String, byte[]> files = new LinkedHashMap<>(companions);
     if (files.containsKey(TOKENIZER) && !files.containsKey(TOKENIZER_CONFIG)) {
       files.put(TOKENIZER_CONFIG, tokenizerConfig(files.get(TOKENIZER), json));
@@ -438,13 +432,7 @@ final class Checkpoint {
       metadata.addProperty("total_size", total);
       index.add("metadata", metadata);
       index.add("weight_map", weightMap);
-      DurableFiles.write(
-          into.resolve(INDEX_FILE),
-          new GsonBuilder()
-              .setPrettyPrinting()
-              .create()
-              .toJson(index)
-              .getBytes(StandardCharsets.UTF_8));
+      DurableFiles.write(into.resolve(INDEX_FILE), json(index));
       removeStale(into, GptModel.WEIGHTS_FILE);
     }
     if (fresh) {
@@ -517,12 +505,7 @@ final class Checkpoint {
         return tokenizerConfig;
       }
       t.addProperty("model_max_length", context);
-      return new GsonBuilder()
-          .setPrettyPrinting()
-          .disableHtmlEscaping()
-          .create()
-          .toJson(t)
-          .getBytes(StandardCharsets.UTF_8);
+      return json(t);
     } catch (RuntimeException e) {
       return tokenizerConfig;
     }
@@ -583,11 +566,23 @@ final class Checkpoint {
       }
     }
     out.addProperty("clean_up_tokenization_spaces", false);
+    return json(out);
+  }
+
+  /**
+   * A JSON file's bytes as Hugging Face writes them: indented, UTF-8, characters such as '<' and
+   * '=' as they are (not as HTML escapes), nulls kept.
+   *
+   * @param json the document
+   * @return UTF-8 bytes
+   */
+  static byte[] json(JsonElement json) {
     return new GsonBuilder()
         .setPrettyPrinting()
         .disableHtmlEscaping()
+        .serializeNulls()
         .create()
-        .toJson(out)
+        .toJson(json)
         .getBytes(StandardCharsets.UTF_8);
   }
 

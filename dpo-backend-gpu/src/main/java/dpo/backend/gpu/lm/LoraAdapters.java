@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
@@ -16,7 +15,6 @@ import dpo.api.lm.LoraConfig;
 import dpo.backend.gpu.Scalars;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -235,14 +233,7 @@ final class LoraAdapters {
     Path absolute = directory.toAbsolutePath();
     boolean fresh = !Files.exists(absolute);
     Path into = fresh ? DurableFiles.stagingFolder(absolute) : absolute;
-    DurableFiles.write(
-        into.resolve(CONFIG_FILE),
-        new GsonBuilder()
-            .setPrettyPrinting()
-            .serializeNulls()
-            .create()
-            .toJson(configJson(base))
-            .getBytes(StandardCharsets.UTF_8));
+    DurableFiles.write(into.resolve(CONFIG_FILE), Checkpoint.json(configJson(base)));
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     parameters().forEach((name, array) -> tensors.put(name, tensor(array)));
     SafeTensors.write(into.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));

@@ -286,6 +286,28 @@ class CheckpointWriteTest {
     assertArrayEquals(shorter, Files.readAllBytes(kept.resolve("tokenizer_config.json")));
   }
 
+  /**
+   * config.json states the settings that are off as null, as transformers writes them: a Mistral
+   * config without {@code sliding_window} would get transformers' default window of 4096 tokens,
+   * which our models do not use.
+   */
+  @Test
+  void settingsThatAreOffAreWrittenAsNull() throws IOException {
+    for (String type : List.of("llama", "mistral")) {
+      Path d = dir.resolve("nulls-" + type);
+      try (GptModel m =
+          LlamaModelTest.randomised(ENGINE.root(), LlamaModelTest.tiny(type, false, null), 3)) {
+        m.save(d);
+      }
+      JsonObject config = json(d.resolve("config.json"));
+      assertTrue(config.get("rope_scaling").isJsonNull(), type + ": " + config);
+      assertEquals(
+          type.equals("mistral"),
+          config.has("sliding_window") && config.get("sliding_window").isJsonNull(),
+          type + ": " + config);
+    }
+  }
+
   @Test
   void convertRewritesAFolderInBf16Shards() throws IOException {
     Path source = dir.resolve("f32-single");
