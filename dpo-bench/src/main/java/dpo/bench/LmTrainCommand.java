@@ -244,11 +244,7 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
                   ", held-out loss %.4f, perplexity %.2f",
                   evalLoss,
                   o.last("eval_perplexity")));
-      stdout.println(
-          "wrote the model to "
-              + out
-              + " (config.json, model.safetensors, tokenizer files, run.json),"
-              + " metrics.jsonl, loss.png (and .svg) and checkpoints/");
+      stdout.println("wrote the model to " + out + " (" + training.writtenFiles());
       stdout.flush();
       return 0;
     }

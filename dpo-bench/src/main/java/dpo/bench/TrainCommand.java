@@ -250,11 +250,7 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
                   o.last("eval_loss"),
                   o.last("eval_rewards/accuracies"),
                   o.last("eval_rewards/margins")));
-      stdout.println(
-          "wrote the policy to "
-              + out
-              + " (config.json, model.safetensors, tokenizer files, run.json), metrics.jsonl,"
-              + " loss.png (and .svg) and checkpoints/");
+      stdout.println("wrote the policy to " + out + " (" + training.writtenFiles());
       stdout.flush();
       return 0;
     }

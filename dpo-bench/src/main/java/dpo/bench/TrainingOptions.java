@@ -126,6 +126,17 @@ final class TrainingOptions {
     return adapters.lora();
   }
 
+  /**
+   * What a finished run wrote into its output folder, for the command's last line: the adapter
+   * files of a LoRA run, else the whole model's.
+   */
+  String writtenFiles() {
+    return (lora() == null
+            ? "config.json, model.safetensors"
+            : "adapter_config.json, adapter_model.safetensors")
+        + ", tokenizer files, run.json), metrics.jsonl, loss.png (and .svg) and checkpoints/";
+  }
+
   /** The settings with a learning rate. */
   TrainingSettings settings(double learningRate) {
     return new TrainingSettings(

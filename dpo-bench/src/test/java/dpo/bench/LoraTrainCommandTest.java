@@ -64,6 +64,9 @@ class LoraTrainCommandTest {
             "--out",
             base.toString());
     assertEquals(0, r.exitCode(), r.toString());
+    assertTrue(
+        r.out().contains("wrote the model to " + base + " (config.json, model.safetensors,"),
+        r.out());
     StringBuilder rows = new StringBuilder();
     for (int i = 0; i < 40; i++) {
       rows.append("{\"prompt\": \"the cat\", \"completion\": \" sat on the mat\"}\n");
@@ -129,6 +132,14 @@ class LoraTrainCommandTest {
       assertTrue(Files.isRegularFile(straight.resolve(f)), f);
     }
     assertFalse(Files.exists(straight.resolve("model.safetensors")), "adapters only");
+    assertTrue(
+        r.out()
+            .contains(
+                "wrote the model to "
+                    + straight
+                    + " (adapter_config.json,"
+                    + " adapter_model.safetensors, tokenizer files, run.json)"),
+        "the last line names the files written: " + r.out());
     JsonNode adapter = JSON.readTree(straight.resolve("adapter_config.json").toFile());
     assertEquals(4, adapter.get("r").asInt());
     assertEquals(8.0, adapter.get("lora_alpha").asDouble());
@@ -243,6 +254,9 @@ class LoraTrainCommandTest {
     assertEquals(1.0, lastEval.get("eval_rewards/accuracies").asDouble(), lastEval.toString());
     assertTrue(lastEval.get("eval_rewards/margins").asDouble() > 0.1, lastEval.toString());
     assertTrue(Files.isRegularFile(out.resolve("adapter_model.safetensors")));
+    assertTrue(
+        r.out().contains("wrote the policy to " + out + " (adapter_config.json,"),
+        "the last line names the files written: " + r.out());
     assertFalse(Files.exists(out.resolve("model.safetensors")));
     assertArrayEquals(baseWeights, Files.readAllBytes(base.resolve("model.safetensors")));
     String record = Files.readString(out.resolve(RunRecord.FILE));
