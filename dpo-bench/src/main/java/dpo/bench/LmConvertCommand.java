@@ -30,7 +30,9 @@ import picocli.CommandLine.Spec;
           + " exceed --max-shard-size, and the tokenizer and generation files; a"
           + " tokenizer_config.json naming the special tokens is added if the source has none."
           + " The source is validated as any --model is; the backend with language models"
-          + " (djl) reads and writes it."
+          + " (djl) reads and writes it. An adapter folder (adapter_config.json, as lm train"
+          + " --lora-rank writes it) is merged into its base: a full checkpoint whose adapted"
+          + " weights are W + (lora_alpha / r) B A."
     })
 final class LmConvertCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -46,7 +48,7 @@ final class LmConvertCommand implements Callable<Integer> {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "The Hugging Face checkpoint folder to read.")
+      description = "The Hugging Face checkpoint folder, or LoRA adapter folder, to read.")
   Path model;
 
   @Option(

@@ -186,6 +186,18 @@ class LoraTrainCommandTest {
     assertEquals(0, g.exitCode(), g.toString());
     assertEquals(1, Files.readAllLines(generated).size());
 
+    // lm convert merges the adapters into a full checkpoint that scores as the adapted model.
+    Path merged = dir.resolve("lora-sft-merged");
+    LmTrainCommandTest.Result c =
+        LmTrainCommandTest.dpo(
+            "lm", "convert", "--model", straight.toString(), "--out", merged.toString());
+    assertEquals(0, c.exitCode(), c.toString());
+    assertTrue(Files.isRegularFile(merged.resolve("model.safetensors")), c.toString());
+    assertTrue(Files.isRegularFile(merged.resolve("config.json")));
+    assertTrue(Files.isRegularFile(merged.resolve("tokenizer.json")));
+    assertFalse(Files.exists(merged.resolve("adapter_config.json")), "a full checkpoint");
+    assertEquals(after, score(merged), 1e-4);
+
     // Killed after step 16, resumed from the adapter checkpoint and its optimizer state.
     Path resumed = dir.resolve("lora-sft-resumed");
     LmTrainCommandTest.Result stopped =

@@ -103,7 +103,9 @@ public interface LanguageModels {
   /**
    * Rewrites a checkpoint directory in another format: the model of {@code source}, loaded and
    * validated as {@link #loadLanguageModel} loads it, saved into {@code target} with its tokenizer
-   * and generation files, the weights in the format's element type and shards.
+   * and generation files, the weights in the format's element type and shards. A model with
+   * adapters (an adapter folder) is written with its adapters merged into the weights, as a full
+   * checkpoint.
    *
    * @param source the checkpoint to read
    * @param target the directory to write; published whole

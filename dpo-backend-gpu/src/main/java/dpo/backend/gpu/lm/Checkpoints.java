@@ -109,14 +109,20 @@ public final class Checkpoints {
    * or in shards with {@code model.safetensors.index.json}, with config.json, the tokenizer and
    * generation files, and a {@code tokenizer_config.json} if the source had none. The source is
    * loaded and validated first, as any {@code --model}; the target is written as {@link
-   * LanguageModel#save} writes.
+   * LanguageModel#save} writes. An adapter folder ({@code adapter_config.json}) is merged into its
+   * base first (see {@link #merge}), so the target is a full checkpoint that needs neither PEFT nor
+   * the base folder.
    *
    * @param manager the backend's manager
-   * @param source the checkpoint folder to read
+   * @param source the checkpoint or adapter folder to read
    * @param target the folder to write; a new folder is published whole
    * @param format the weights' dtype and largest shard
    */
   public static void convert(NDManager manager, Path source, Path target, CheckpointFormat format) {
+    if (LoraAdapters.isAdapterFolder(source)) {
+      merge(manager, source, null, target, format);
+      return;
+    }
     try (GptModel model = GptModel.load(manager, source)) {
       model.save(target, format);
     }
