@@ -7,8 +7,11 @@ import dpo.api.BadDataException;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.ModelConfig;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -366,8 +369,39 @@ record GptArchitecture(
     int headDim = present(o, "head_dim") ? intField(file, o, "head_dim") : model.headWidth();
     String act = o.has("hidden_act") ? string(file, o, "hidden_act") : SILU;
     float eps = o.has("rms_norm_eps") ? number(file, o, "rms_norm_eps").floatValue() : 1e-6f;
+    if (present(o, "partial_rotary_factor")
+        && number(file, o, "partial_rotary_factor").doubleValue() != 1) {
+      throw new BadDataException(
+          file,
+          0,
+          "partial_rotary_factor",
+          "a partial rotary embedding ("
+              + o.get("partial_rotary_factor")
+              + ") is not implemented; only 1 (every dimension rotates) is");
+    }
     double theta = o.has("rope_theta") ? number(file, o, "rope_theta").doubleValue() : 10_000;
-    RopeScaling scaling = ropeScaling(file, o);
+    RopeScaling scaling = present(o, "rope_scaling") ? ropeScaling(file, o, "rope_scaling") : null;
+    if (present(o, "rope_parameters")) {
+      double legacyTheta = theta;
+      RopeScaling legacyScaling = scaling;
+      JsonObject rp = object(file, o, "rope_parameters");
+      theta =
+          rp.has("rope_theta")
+              ? number(file, rp, "rope_parameters.rope_theta", "rope_theta").doubleValue()
+              : theta;
+      scaling = ropeScaling(file, o, "rope_parameters");
+      if (o.has("rope_theta") && legacyTheta != theta) {
+        throw disagree(
+            file,
+            "rope_theta",
+            o.get("rope_theta"),
+            "rope_parameters.rope_theta",
+            rp.get("rope_theta"));
+      }
+      if (present(o, "rope_scaling") && !Objects.equals(legacyScaling, scaling)) {
+        throw disagree(file, "rope_scaling", o.get("rope_scaling"), "rope_parameters", rp);
+      }
+    }
     boolean qkvBias;
     boolean outputBias;
     boolean mlpBias = false;
@@ -419,35 +453,94 @@ record GptArchitecture(
     }
   }
 
-  private static RopeScaling ropeScaling(Path file, JsonObject o) {
-    if (!present(o, "rope_scaling")) {
-      return null;
+  /**
+   * The rotary scaling of {@code rope_scaling} (transformers 4) or {@code rope_parameters}
+   * (transformers 5, which also holds {@code rope_theta}): null for the default rotation, the Llama
+   * 3 scaling, else refused; a key of the object that neither form uses is refused too.
+   */
+  private static RopeScaling ropeScaling(Path file, JsonObject o, String name) {
+    JsonObject s = object(file, o, name);
+    for (Map.Entry<String, JsonElement> e : s.entrySet()) {
+      if (e.getValue().isJsonObject()) {
+        throw new BadDataException(
+            file,
+            0,
+            name + "." + e.getKey(),
+            name + " per layer type is not implemented; one rotary embedding serves every layer");
+      }
     }
-    if (!o.get("rope_scaling").isJsonObject()) {
-      throw new BadDataException(
-          file,
-          0,
-          "rope_scaling",
-          "rope_scaling must be an object or" + " null, got " + o.get("rope_scaling"));
-    }
-    JsonObject s = o.getAsJsonObject("rope_scaling");
     String key = s.has("rope_type") ? "rope_type" : "type";
-    String kind = s.has(key) ? string(file, s, key) : "";
-    if (kind.equals("default")) {
-      return null;
+    String kind = s.has(key) ? string(file, s, key) : "default";
+    Set<String> known = new HashSet<>(List.of("rope_type", "type", "rope_theta"));
+    if (s.has("partial_rotary_factor")) {
+      known.add("partial_rotary_factor");
+      if (number(file, s, name + ".partial_rotary_factor", "partial_rotary_factor").doubleValue()
+          != 1) {
+        throw new BadDataException(
+            file,
+            0,
+            name + ".partial_rotary_factor",
+            "a partial rotary embedding ("
+                + s.get("partial_rotary_factor")
+                + ") is not implemented; only 1 (every dimension rotates) is");
+      }
     }
-    if (!kind.equals("llama3")) {
+    RopeScaling scaling = null;
+    if (kind.equals("llama3")) {
+      known.addAll(
+          List.of(
+              "factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"));
+      scaling =
+          new RopeScaling(
+              number(file, s, name + ".factor", "factor").doubleValue(),
+              number(file, s, name + ".low_freq_factor", "low_freq_factor").doubleValue(),
+              number(file, s, name + ".high_freq_factor", "high_freq_factor").doubleValue(),
+              intField(file, s, "original_max_position_embeddings"));
+    } else if (!kind.equals("default")) {
       throw new BadDataException(
           file,
           0,
-          "rope_scaling." + key,
+          name + "." + key,
           "rope scaling '" + kind + "' is not implemented; supported: default, llama3");
     }
-    return new RopeScaling(
-        number(file, s, "factor").doubleValue(),
-        number(file, s, "low_freq_factor").doubleValue(),
-        number(file, s, "high_freq_factor").doubleValue(),
-        intField(file, s, "original_max_position_embeddings"));
+    for (String k : s.keySet()) {
+      if (!known.contains(k)) {
+        throw new BadDataException(
+            file,
+            0,
+            name + "." + k,
+            k
+                + " is not implemented for rope_type '"
+                + kind
+                + "'; refusing rather than ignoring it");
+      }
+    }
+    return scaling;
+  }
+
+  private static JsonObject object(Path file, JsonObject o, String key) {
+    if (!o.get(key).isJsonObject()) {
+      throw new BadDataException(
+          file, 0, key, key + " must be an object or null, got " + o.get(key));
+    }
+    return o.getAsJsonObject(key);
+  }
+
+  /** transformers 4's key and transformers 5's, both given, with different values. */
+  private static BadDataException disagree(
+      Path file, String legacy, JsonElement legacyValue, String current, JsonElement value) {
+    return new BadDataException(
+        file,
+        0,
+        legacy,
+        legacy
+            + " "
+            + legacyValue
+            + " disagrees with "
+            + current
+            + " "
+            + value
+            + "; keep one of the two");
   }
 
   private static void refuseIf(Path file, JsonObject o, String key, boolean value) {
@@ -500,12 +593,17 @@ record GptArchitecture(
   }
 
   private static Number number(Path file, JsonObject o, String key) {
+    return number(file, o, key, key);
+  }
+
+  /** The number under {@code key} of {@code o}, reported as {@code name} (a nested key's path). */
+  private static Number number(Path file, JsonObject o, String name, String key) {
     JsonElement e = o.get(key);
     if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
       return e.getAsDouble();
     }
     throw new BadDataException(
-        file, 0, key, (e == null ? "missing " + key : key + " must be a number, got " + e));
+        file, 0, name, (e == null ? "missing " + name : name + " must be a number, got " + e));
   }
 
   private static int intField(Path file, JsonObject o, String name) {

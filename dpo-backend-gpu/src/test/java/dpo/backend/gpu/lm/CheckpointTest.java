@@ -2,6 +2,7 @@ package dpo.backend.gpu.lm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -378,6 +379,72 @@ class CheckpointTest {
                 "(model.norm.weight): shard '\"../elsewhere.safetensors\"'"
                     + " must be a file name in the checkpoint folder"),
         failure(d));
+  }
+
+  /**
+   * transformers 5 writes the rotary settings as one object, {@code rope_parameters}, which may be
+   * the only place {@code rope_theta} is: read as the legacy keys are, never ignored (a reader that
+   * ignored it would rotate with the default base of 10,000).
+   */
+  @Test
+  void transformers5RopeParametersAreReadOrRefusedByName() throws IOException {
+    GptArchitecture a = LlamaModelTest.tiny("llama", false, null);
+    Path d = folder("rope-parameters", a, weights(a, 33), "F32", 1);
+    Path config = d.resolve("config.json");
+    String good = Files.readString(config);
+    String legacy = "\"rope_theta\":500.0,\"rope_scaling\":null";
+    assertTrue(good.contains(legacy), good);
+
+    Files.writeString(
+        config,
+        good.replace(
+            legacy, "\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":500000}"));
+    try (GptModel m = GptModel.load(ENGINE.root(), d)) {
+      assertEquals(500_000, m.architecture().ropeTheta());
+      assertNull(m.architecture().ropeScaling());
+    }
+    Files.writeString(
+        config,
+        good.replace(
+            legacy,
+            "\"rope_theta\":500000,\"rope_parameters\":{\"rope_type\":\"llama3\","
+                + "\"rope_theta\":500000,\"factor\":8,\"low_freq_factor\":1,"
+                + "\"high_freq_factor\":4,\"original_max_position_embeddings\":16}"));
+    try (GptModel m = GptModel.load(ENGINE.root(), d)) {
+      assertEquals(500_000, m.architecture().ropeTheta());
+      assertEquals(LlamaModelTest.LLAMA3, m.architecture().ropeScaling());
+    }
+
+    Map<String, String> cases = new LinkedHashMap<>();
+    cases.put(
+        "\"rope_parameters\":{\"rope_type\":\"yarn\",\"rope_theta\":1e6,\"factor\":4}",
+        "(rope_parameters.rope_type): rope scaling 'yarn' is not implemented");
+    cases.put(
+        "\"rope_parameters\":{\"full_attention\":{\"rope_theta\":1e6}}",
+        "(rope_parameters.full_attention): rope_parameters per layer type is not implemented");
+    cases.put(
+        "\"rope_parameters\":{\"rope_theta\":1e6,\"mrope_section\":[2,1,1]}",
+        "(rope_parameters.mrope_section): mrope_section is not implemented for rope_type"
+            + " 'default'");
+    cases.put(
+        "\"rope_parameters\":{\"rope_theta\":1e6,\"partial_rotary_factor\":0.5}",
+        "(rope_parameters.partial_rotary_factor): a partial rotary embedding (0.5) is not"
+            + " implemented");
+    cases.put(
+        "\"rope_theta\":500.0,\"rope_parameters\":{\"rope_theta\":1000000}",
+        "(rope_theta): rope_theta 500.0 disagrees with rope_parameters.rope_theta 1000000; keep one");
+    cases.put(
+        "\"rope_parameters\":\"fast\"",
+        "(rope_parameters): rope_parameters must be an object or null, got \"fast\"");
+    cases.put(
+        "\"partial_rotary_factor\":0.5",
+        "(partial_rotary_factor): a partial rotary embedding (0.5) is not implemented");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      Files.writeString(config, good.replace(legacy, c.getKey()));
+      String m = failure(d);
+      assertTrue(
+          m.startsWith(config.toString()) && m.contains(c.getValue()), c.getKey() + ": " + m);
+    }
   }
 
   @Test
