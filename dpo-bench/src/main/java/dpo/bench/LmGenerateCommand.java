@@ -162,7 +162,7 @@ final class LmGenerateCommand implements Callable<Integer> {
       // Completions never contain the unknown or padding token (the tokenizer's neverGenerated).
       GenerationConfig config =
           config(folders.generationDefaults(), folders.tokenizer().endOfSequence())
-              .suppressing(folders.tokenizer().neverGenerated());
+              .withTokens(folders.tokenizer());
       completions = folders.generate(mix == null ? new double[] {1} : mix, texts, config);
     }
     ObjectMapper json = new ObjectMapper();

@@ -23,6 +23,9 @@ import java.util.TreeSet;
  *     {@code rowSeeds.get(i)}, so that its response depends only on its seed, never on which
  *     prompts share its batch or its place there (empty: the streams are split from {@code seed} in
  *     prompt order)
+ * @param alsoEnding other tokens that end a response as {@code endOfSequence} does (a checkpoint
+ *     may list several, {@link Tokenizer#alsoEnding()}); sorted, without duplicates, never
+ *     suppressed
  */
 public record GenerationConfig(
     int maxNewTokens,
@@ -32,7 +35,8 @@ public record GenerationConfig(
     int endOfSequence,
     long seed,
     List<Integer> suppressed,
-    List<Long> rowSeeds) {
+    List<Long> rowSeeds,
+    List<Integer> alsoEnding) {
 
   /**
    * Validates the settings.
@@ -46,9 +50,14 @@ public record GenerationConfig(
    * @param seed seed of the draws; the same seed, models and prompts give the same responses
    * @param suppressed token ids never generated; sorted and deduplicated here
    * @param rowSeeds empty, or one seed per prompt of the call
+   * @param alsoEnding other end tokens; sorted and deduplicated here, the end-of-sequence token
+   *     dropped
    */
   public GenerationConfig {
     rowSeeds = List.copyOf(rowSeeds);
+    TreeSet<Integer> ends = new TreeSet<>(alsoEnding);
+    ends.remove(endOfSequence);
+    alsoEnding = List.copyOf(ends);
     Setting.MAX_NEW_TOKENS.require("maxNewTokens", maxNewTokens);
     Setting.TEMPERATURE.require("temperature", temperature);
     Setting.TOP_K.require("topK", topK);
@@ -58,6 +67,12 @@ public record GenerationConfig(
           "endOfSequence", "endOfSequence must be a token id or -1 (none), got " + endOfSequence);
     }
     suppressed = List.copyOf(new TreeSet<>(suppressed));
+    for (int id : alsoEnding) {
+      if (id < 0 || suppressed.contains(id)) {
+        throw new ConfigurationException(
+            "alsoEnding", "end tokens must be token ids that are not suppressed, got " + id);
+      }
+    }
     for (int id : suppressed) {
       if (id < 0 || id == endOfSequence) {
         throw new ConfigurationException(
@@ -165,6 +180,40 @@ public record GenerationConfig(
   }
 
   /**
+   * Settings whose responses end only at {@code endOfSequence}.
+   *
+   * @param maxNewTokens most tokens generated per response (the end-of-sequence token included)
+   * @param temperature divides the (mixed) logits; 0 means greedy decoding
+   * @param topK keep only the k most likely tokens; 0 keeps all
+   * @param topP keep the smallest set of most likely tokens with probability at least p; 1 keeps
+   *     all
+   * @param endOfSequence token that ends a response, or -1 to always generate {@code maxNewTokens}
+   * @param seed seed of the draws
+   * @param suppressed token ids never generated
+   * @param rowSeeds empty, or one seed per prompt of the call
+   */
+  public GenerationConfig(
+      int maxNewTokens,
+      double temperature,
+      int topK,
+      double topP,
+      int endOfSequence,
+      long seed,
+      List<Integer> suppressed,
+      List<Long> rowSeeds) {
+    this(
+        maxNewTokens,
+        temperature,
+        topK,
+        topP,
+        endOfSequence,
+        seed,
+        suppressed,
+        rowSeeds,
+        List.of());
+  }
+
+  /**
    * Settings whose prompts draw from streams split from the seed in prompt order.
    *
    * @param maxNewTokens most tokens generated per response (the end-of-sequence token included)
@@ -215,7 +264,7 @@ public record GenerationConfig(
       all.add(id);
     }
     return new GenerationConfig(
-        maxNewTokens, temperature, topK, topP, endOfSequence, seed, all, rowSeeds);
+        maxNewTokens, temperature, topK, topP, endOfSequence, seed, all, rowSeeds, alsoEnding);
   }
 
   /**
@@ -232,7 +281,40 @@ public record GenerationConfig(
       rows.add(s);
     }
     return new GenerationConfig(
-        maxNewTokens, temperature, topK, topP, endOfSequence, seed, suppressed, rows);
+        maxNewTokens, temperature, topK, topP, endOfSequence, seed, suppressed, rows, alsoEnding);
+  }
+
+  /**
+   * These settings with a tokenizer's rules: its other end tokens end a response too, and its
+   * {@link Tokenizer#neverGenerated()} tokens are suppressed, except any of them that ends a
+   * response (a padding token that is also an end token, as in Qwen2.5's checkpoints, ends it).
+   *
+   * @param tokenizer the models' tokenizer
+   * @return the copy
+   */
+  public GenerationConfig withTokens(Tokenizer tokenizer) {
+    List<Integer> ends = new ArrayList<>(alsoEnding);
+    for (int id : tokenizer.alsoEnding()) {
+      ends.add(id);
+    }
+    List<Integer> never = new ArrayList<>(suppressed);
+    for (int id : tokenizer.neverGenerated()) {
+      if (id != endOfSequence && !ends.contains(id)) {
+        never.add(id);
+      }
+    }
+    return new GenerationConfig(
+        maxNewTokens, temperature, topK, topP, endOfSequence, seed, never, rowSeeds, ends);
+  }
+
+  /**
+   * Whether a token ends a response.
+   *
+   * @param token a token id
+   * @return true for the end-of-sequence token and the other end tokens
+   */
+  public boolean ends(int token) {
+    return token == endOfSequence || (token >= 0 && alsoEnding.contains(token));
   }
 
   /**

@@ -60,6 +60,17 @@ public interface Tokenizer {
   int endOfSequence();
 
   /**
+   * Other tokens that also end a generated response. A checkpoint may list several end tokens:
+   * Llama 3's instruct models end a turn with {@code <|eot_id|>} and list it, with {@code
+   * <|eom_id|>}, beside {@code <|end_of_text|>}.
+   *
+   * @return their ids, never {@link #endOfSequence()} (none by default)
+   */
+  default int[] alsoEnding() {
+    return new int[0];
+  }
+
+  /**
    * The beginning-of-sequence token, which a training text starts with (see {@code
    * tokenizer_config.json}'s {@code bos_token}).
    *

@@ -87,4 +87,21 @@ class GenerationConfigTest {
             () -> new GenerationConfig(maxNewTokens, temperature, topK, topP, -1, 0));
     assertEquals(message, e.violations().get(0).message());
   }
+
+  /** Other end tokens end a response; one of them cannot also be suppressed. */
+  @org.junit.jupiter.api.Test
+  void otherEndTokensEndAResponseAndAreNeverSuppressed() {
+    GenerationConfig g =
+        new GenerationConfig(8, 1, 0, 1, 1, 0, List.of(4), List.of(), List.of(9, 7, 1, 9));
+    assertEquals(List.of(7, 9), g.alsoEnding(), "sorted, distinct, the end-of-sequence token out");
+    assertEquals(true, g.ends(1) && g.ends(7) && g.ends(9));
+    assertEquals(false, g.ends(4) || g.ends(-1) || g.ends(0));
+    assertEquals(List.of(7, 9), g.suppressing(3).withRowSeeds(5).alsoEnding(), "kept by copies");
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () -> new GenerationConfig(8, 1, 0, 1, 1, 0, List.of(7), List.of(), List.of(7)));
+    assertEquals("alsoEnding", e.violations().get(0).field());
+    assertThrows(ConfigurationException.class, () -> g.suppressing(9));
+  }
 }

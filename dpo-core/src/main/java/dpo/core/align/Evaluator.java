@@ -204,21 +204,19 @@ public final class Evaluator {
         draw(
             model,
             ids,
-            GenerationConfig.greedy(settings.maxNewTokens(), eos())
-                .suppressing(tokenizer.neverGenerated())));
+            GenerationConfig.greedy(settings.maxNewTokens(), eos()).withTokens(tokenizer)));
   }
 
   private GenerationConfig sampling() {
     // The same seed for every model: policies and the reference draw with common random numbers.
     return settings.temperature() == 0
-        ? GenerationConfig.greedy(settings.maxNewTokens(), eos())
-            .suppressing(tokenizer.neverGenerated())
+        ? GenerationConfig.greedy(settings.maxNewTokens(), eos()).withTokens(tokenizer)
         : generation(settings.temperature(), OnlineDpoLoop.mix(settings.seed(), 6));
   }
 
   private GenerationConfig generation(double temperature, long seed) {
     return GenerationConfig.sampling(settings.maxNewTokens(), temperature, eos(), seed)
-        .suppressing(tokenizer.neverGenerated());
+        .withTokens(tokenizer);
   }
 
   private int eos() {

@@ -494,7 +494,7 @@ public final class OnlineDpoLoop {
                 config.temperature(),
                 tokenizer.endOfSequence(),
                 mix(config.seed(), 4))
-            .suppressing(tokenizer.neverGenerated());
+            .withTokens(tokenizer);
     return new GenerationEngine.Round(draws, weights, sampling);
   }
 

@@ -17,7 +17,8 @@ record RoundSpec(
     double topP,
     int endOfSequence,
     long seed,
-    int[] suppressed)
+    int[] suppressed,
+    int[] alsoEnding)
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -31,7 +32,8 @@ record RoundSpec(
         g.topP(),
         g.endOfSequence(),
         g.seed(),
-        g.suppressed().stream().mapToInt(Integer::intValue).toArray());
+        g.suppressed().stream().mapToInt(Integer::intValue).toArray(),
+        g.alsoEnding().stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** The round over some of its prompts. */
@@ -39,7 +41,15 @@ record RoundSpec(
     return new GenerationEngine.Round(
         prompts,
         weights,
-        new GenerationConfig(maxNewTokens, temperature, topK, topP, endOfSequence, seed)
-            .suppressing(suppressed));
+        new GenerationConfig(
+            maxNewTokens,
+            temperature,
+            topK,
+            topP,
+            endOfSequence,
+            seed,
+            java.util.Arrays.stream(suppressed).boxed().toList(),
+            List.of(),
+            java.util.Arrays.stream(alsoEnding).boxed().toList()));
   }
 }

@@ -71,6 +71,12 @@ final class Generator {
               + " is outside the vocabulary of "
               + vocabulary);
     }
+    for (int end : config.alsoEnding()) {
+      if (end >= vocabulary) {
+        throw new ConfigurationException(
+            "alsoEnding", "end token " + end + " is outside the vocabulary of " + vocabulary);
+      }
+    }
     this.models = List.copyOf(models);
     this.weights = weights.clone();
     this.config = config;
@@ -227,7 +233,7 @@ final class Generator {
           if (!done[b]) {
             int token = drawn[b];
             generated.get(b).add(token);
-            done[b] = token == config.endOfSequence();
+            done[b] = config.ends(token);
             next = token;
           }
           tokens[b][columns] = next;

@@ -40,6 +40,9 @@ public final class HfTokenizer implements Tokenizer {
 
   private final boolean addEos;
 
+  /** The other end tokens of config.json's and generation_config.json's eos_token_id lists. */
+  private final int[] alsoEnding;
+
   private HfTokenizer(
       HuggingFaceTokenizer tokenizer,
       int vocabularySize,
@@ -48,8 +51,10 @@ public final class HfTokenizer implements Tokenizer {
       int padding,
       int unknown,
       Boolean addBos,
-      boolean addEos) {
+      boolean addEos,
+      int[] alsoEnding) {
     this.tokenizer = tokenizer;
+    this.alsoEnding = alsoEnding;
     this.vocabularySize = vocabularySize;
     this.endOfSequence = endOfSequence;
     this.beginOfSequence = beginOfSequence;
@@ -124,7 +129,8 @@ public final class HfTokenizer implements Tokenizer {
         addBos = addBos == null ? Boolean.FALSE : addBos;
       }
     }
-    return new HfTokenizer(tokenizer, size, eos, bos, pad, unk, addBos, addEos);
+    return new HfTokenizer(
+        tokenizer, size, eos, bos, pad, unk, addBos, addEos, otherEnds(directory, eos, size));
   }
 
   private static boolean flag(Path file, JsonObject o, String key) {
@@ -207,6 +213,61 @@ public final class HfTokenizer implements Tokenizer {
       }
     }
     return max + 1;
+  }
+
+  /**
+   * The end tokens that config.json and generation_config.json name besides {@code eos}: {@code
+   * eos_token_id} may be a list (Llama 3's instruct models list three) and the two files may differ
+   * (Qwen2.5's instruct models), and transformers stops a generation at any of them.
+   */
+  private static int[] otherEnds(Path directory, int eos, int size) {
+    java.util.TreeSet<Integer> ends = new java.util.TreeSet<>();
+    for (String name : List.of("config.json", "generation_config.json")) {
+      Path file = directory.resolve(name);
+      if (!Files.isRegularFile(file)) {
+        continue;
+      }
+      JsonElement ids;
+      try {
+        ids =
+            JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                .getAsJsonObject()
+                .get("eos_token_id");
+      } catch (IOException | RuntimeException e) {
+        continue; // a malformed file is reported by the loader that reads it
+      }
+      if (ids == null || ids.isJsonNull()) {
+        continue;
+      }
+      com.google.gson.JsonArray list = new com.google.gson.JsonArray();
+      if (ids.isJsonArray()) {
+        list = ids.getAsJsonArray();
+      } else {
+        list.add(ids);
+      }
+      for (JsonElement id : list) {
+        int value;
+        try {
+          value = id.getAsInt();
+        } catch (RuntimeException e) {
+          value = -1;
+        }
+        if (value < 0 || value >= size || value != id.getAsDouble()) {
+          throw new BadDataException(
+              file,
+              0,
+              "eos_token_id",
+              "eos_token_id lists "
+                  + id
+                  + ", which is not a token of the vocabulary of "
+                  + size
+                  + "; fix the list");
+        }
+        ends.add(value);
+      }
+    }
+    ends.remove(eos);
+    return ends.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private static int endOfSequence(Path directory, JsonObject json, Path file) {
@@ -357,5 +418,10 @@ public final class HfTokenizer implements Tokenizer {
   @Override
   public int endOfSequence() {
     return endOfSequence;
+  }
+
+  @Override
+  public int[] alsoEnding() {
+    return alsoEnding.clone();
   }
 }

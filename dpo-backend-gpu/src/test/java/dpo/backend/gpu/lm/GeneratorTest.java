@@ -229,6 +229,39 @@ class GeneratorTest {
     }
   }
 
+  /**
+   * A checkpoint may list several end tokens (Llama 3's instruct models: three): each ends a
+   * response where it is drawn, which leaves the response's earlier tokens and every other response
+   * as they were.
+   */
+  @Test
+  void otherEndTokensEndAResponseWhereTheyAreDrawn() {
+    GenerationConfig open = new GenerationConfig(30, 2.0, 0, 1.0, -1, 3);
+    List<int[]> full = run(List.of(policy), new double[] {1}, prompts(), open, true);
+    int end = full.get(0)[4];
+    List<int[]> ended =
+        run(
+            List.of(policy),
+            new double[] {1},
+            prompts(),
+            new GenerationConfig(30, 2.0, 0, 1.0, -1, 3, List.of(), List.of(), List.of(end)),
+            true);
+    int cut = 0;
+    for (int i = 0; i < full.size(); i++) {
+      int[] f = full.get(i);
+      int stop = f.length;
+      for (int t = 0; t < f.length; t++) {
+        if (f[t] == end) {
+          stop = t + 1;
+          break;
+        }
+      }
+      cut += stop < f.length ? 1 : 0;
+      assertArrayEquals(Arrays.copyOf(f, stop), ended.get(i), "response " + i);
+    }
+    assertTrue(cut >= 1, "token " + end + " ended at least response 0 early");
+  }
+
   @Test
   void weightsOneAndZeroEqualThePolicyAlone() {
     GenerationConfig sampled = GenerationConfig.sampling(20, 1.0, EOS, 5);

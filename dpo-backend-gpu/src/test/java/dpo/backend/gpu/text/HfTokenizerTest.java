@@ -33,6 +33,36 @@ class HfTokenizerTest {
     DjlOffline.enforce();
   }
 
+  /**
+   * eos_token_id may be a list, and generation_config.json may name other end tokens than
+   * config.json (as Llama 3's and Qwen2.5's instruct checkpoints do): the first of config.json's is
+   * the end-of-sequence token, every other one ends a generation too; an id outside the vocabulary
+   * is refused naming the file and key.
+   */
+  @Test
+  void everyEndTokenOfConfigAndGenerationConfigEndsAGeneration(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("tokenizer.json"), WORD_LEVEL);
+    Files.writeString(dir.resolve("config.json"), "{\"eos_token_id\": [1, 5]}");
+    Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": 0}");
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"pad_token\": \"<pad>\"}");
+    HfTokenizer t = HfTokenizer.load(dir);
+    assertArrayEquals(new int[] {0, 2}, t.neverGenerated());
+    assertEquals(1, t.endOfSequence());
+    assertArrayEquals(new int[] {0, 5}, t.alsoEnding());
+    dpo.api.lm.GenerationConfig g = dpo.api.lm.GenerationConfig.greedy(8, 1).withTokens(t);
+    assertEquals(java.util.List.of(0, 5), g.alsoEnding());
+    assertEquals(
+        java.util.List.of(2), g.suppressed(), "<pad> (0) ends, so only <unk> is never drawn");
+
+    Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [1, 6]}");
+    BadDataException e = assertThrows(BadDataException.class, () -> HfTokenizer.load(dir));
+    assertEquals(
+        dir.resolve("generation_config.json")
+            + " (eos_token_id): eos_token_id lists 6, which is not a token of the vocabulary of 6;"
+            + " fix the list",
+        e.getMessage());
+  }
+
   @Test
   void aTokenizerJsonLoadsOfflineAndRoundTrips(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("tokenizer.json"), WORD_LEVEL);
