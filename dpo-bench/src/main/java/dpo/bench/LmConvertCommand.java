@@ -92,17 +92,19 @@ final class LmConvertCommand implements Callable<Integer> {
               + " exists; name a new folder (convert never writes into an existing one)");
     }
     Map<String, Object> info;
+    boolean adapters;
     try (CheckpointTexts folders =
         new CheckpointTexts(runtime.get(), backendOptions.config(), List.of())) {
+      adapters = folders.describe(model).containsKey("adapter");
       folders.convert(model, out, format);
       info = folders.describe(out);
     }
     spec.commandLine()
         .getOut()
         .println(
-            "converted "
-                + model
-                + " to "
+            (adapters
+                    ? "merged the adapters of " + model + " into "
+                    : "converted " + model + " to ")
                 + out
                 + (info.isEmpty() ? "" : ": " + info.get("dtype") + ", " + info.get("weights")));
     return 0;

@@ -192,6 +192,9 @@ class LoraTrainCommandTest {
         LmTrainCommandTest.dpo(
             "lm", "convert", "--model", straight.toString(), "--out", merged.toString());
     assertEquals(0, c.exitCode(), c.toString());
+    assertTrue(
+        c.out().startsWith("merged the adapters of " + straight + " into " + merged + ": f32"),
+        c.out());
     assertTrue(Files.isRegularFile(merged.resolve("model.safetensors")), c.toString());
     assertTrue(Files.isRegularFile(merged.resolve("config.json")));
     assertTrue(Files.isRegularFile(merged.resolve("tokenizer.json")));
