@@ -1,6 +1,7 @@
 package dpo.backend.gpu.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -10,8 +11,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * A Hugging Face {@code tokenizer.json} (any model type: BPE, WordPiece, WordLevel, Unigram),
@@ -108,7 +111,8 @@ public final class HfTokenizer implements Tokenizer {
         && json.getAsJsonObject("model").get("unk_token").isJsonPrimitive()) {
       unk = ids.getOrDefault(json.getAsJsonObject("model").get("unk_token").getAsString(), -1);
     }
-    int eos = endOfSequence(directory, json, file);
+    JsonArray configEnds = eosTokenIds(directory.resolve("config.json"));
+    int eos = endOfSequence(directory, json, file, config, ids, configEnds);
     Boolean addBos = null;
     boolean addEos = false;
     if (config != null) {
@@ -130,7 +134,15 @@ public final class HfTokenizer implements Tokenizer {
       }
     }
     return new HfTokenizer(
-        tokenizer, size, eos, bos, pad, unk, addBos, addEos, otherEnds(directory, eos, size));
+        tokenizer,
+        size,
+        eos,
+        bos,
+        pad,
+        unk,
+        addBos,
+        addEos,
+        otherEnds(directory, configEnds, eos, size));
   }
 
   private static boolean flag(Path file, JsonObject o, String key) {
@@ -220,32 +232,17 @@ public final class HfTokenizer implements Tokenizer {
    * eos_token_id} may be a list (Llama 3's instruct models list three) and the two files may differ
    * (Qwen2.5's instruct models), and transformers stops a generation at any of them.
    */
-  private static int[] otherEnds(Path directory, int eos, int size) {
-    java.util.TreeSet<Integer> ends = new java.util.TreeSet<>();
-    for (String name : List.of("config.json", "generation_config.json")) {
-      Path file = directory.resolve(name);
-      if (!Files.isRegularFile(file)) {
+  private static int[] otherEnds(Path directory, JsonArray configEnds, int eos, int size) {
+    TreeSet<Integer> ends = new TreeSet<>();
+    Path generation = directory.resolve("generation_config.json");
+    Map<Path, JsonArray> named = new LinkedHashMap<>();
+    named.put(directory.resolve("config.json"), configEnds);
+    named.put(generation, eosTokenIds(generation));
+    for (Map.Entry<Path, JsonArray> file : named.entrySet()) {
+      if (file.getValue() == null) {
         continue;
       }
-      JsonElement ids;
-      try {
-        ids =
-            JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
-                .getAsJsonObject()
-                .get("eos_token_id");
-      } catch (IOException | RuntimeException e) {
-        continue; // a malformed file is reported by the loader that reads it
-      }
-      if (ids == null || ids.isJsonNull()) {
-        continue;
-      }
-      com.google.gson.JsonArray list = new com.google.gson.JsonArray();
-      if (ids.isJsonArray()) {
-        list = ids.getAsJsonArray();
-      } else {
-        list.add(ids);
-      }
-      for (JsonElement id : list) {
+      for (JsonElement id : file.getValue()) {
         int value;
         try {
           value = id.getAsInt();
@@ -254,7 +251,7 @@ public final class HfTokenizer implements Tokenizer {
         }
         if (value < 0 || value >= size || value != id.getAsDouble()) {
           throw new BadDataException(
-              file,
+              file.getKey(),
               0,
               "eos_token_id",
               "eos_token_id lists "
@@ -270,22 +267,46 @@ public final class HfTokenizer implements Tokenizer {
     return ends.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  private static int endOfSequence(Path directory, JsonObject json, Path file) {
-    JsonObject tokenizerConfig = tokenizerConfig(directory);
-    int fromTokenizer = specialToken(directory, tokenizerConfig, tokenIds(json), "eos_token");
-    Path config = directory.resolve("config.json");
-    if (Files.isRegularFile(config)) {
+  /**
+   * A file's {@code eos_token_id} as a list (a number is a list of one; absent or null, an empty
+   * list), or null when the file is absent or not a readable JSON object: its own loader reports
+   * that.
+   */
+  private static JsonArray eosTokenIds(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    JsonElement ids;
+    try {
+      ids =
+          JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+              .getAsJsonObject()
+              .get("eos_token_id");
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    if (ids != null && ids.isJsonArray()) {
+      return ids.getAsJsonArray();
+    }
+    JsonArray list = new JsonArray();
+    if (ids != null && ids.isJsonPrimitive()) {
+      list.add(ids);
+    }
+    return list;
+  }
+
+  private static int endOfSequence(
+      Path directory,
+      JsonObject json,
+      Path file,
+      JsonObject tokenizerConfig,
+      Map<String, Integer> ids,
+      JsonArray configEnds) {
+    int fromTokenizer = specialToken(directory, tokenizerConfig, ids, "eos_token");
+    if (configEnds != null && !configEnds.isEmpty()) {
       try {
-        JsonObject c = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
-        if (c.has("eos_token_id") && c.get("eos_token_id").isJsonPrimitive()) {
-          return c.get("eos_token_id").getAsInt();
-        }
-        if (c.has("eos_token_id")
-            && c.get("eos_token_id").isJsonArray()
-            && !c.getAsJsonArray("eos_token_id").isEmpty()) {
-          return c.getAsJsonArray("eos_token_id").get(0).getAsInt();
-        }
-      } catch (IOException | RuntimeException e) {
+        return configEnds.get(0).getAsInt();
+      } catch (RuntimeException e) {
         // a bad config.json is reported by the model loader; fall back to the added tokens
       }
     }
