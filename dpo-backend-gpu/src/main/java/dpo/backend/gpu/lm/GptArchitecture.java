@@ -369,18 +369,14 @@ record GptArchitecture(
     int headDim = present(o, "head_dim") ? intField(file, o, "head_dim") : model.headWidth();
     String act = o.has("hidden_act") ? string(file, o, "hidden_act") : SILU;
     float eps = o.has("rms_norm_eps") ? number(file, o, "rms_norm_eps").floatValue() : 1e-6f;
-    if (present(o, "partial_rotary_factor")
-        && number(file, o, "partial_rotary_factor").doubleValue() != 1) {
-      throw new BadDataException(
-          file,
-          0,
-          "partial_rotary_factor",
-          "a partial rotary embedding ("
-              + o.get("partial_rotary_factor")
-              + ") is not implemented; only 1 (every dimension rotates) is");
+    if (present(o, "partial_rotary_factor")) {
+      refusePartialRotation(file, o, "partial_rotary_factor");
     }
     double theta = o.has("rope_theta") ? number(file, o, "rope_theta").doubleValue() : 10_000;
-    RopeScaling scaling = present(o, "rope_scaling") ? ropeScaling(file, o, "rope_scaling") : null;
+    RopeScaling scaling =
+        present(o, "rope_scaling")
+            ? ropeScaling(file, object(file, o, "rope_scaling"), "rope_scaling")
+            : null;
     if (present(o, "rope_parameters")) {
       double legacyTheta = theta;
       RopeScaling legacyScaling = scaling;
@@ -389,7 +385,7 @@ record GptArchitecture(
           rp.has("rope_theta")
               ? number(file, rp, "rope_parameters.rope_theta", "rope_theta").doubleValue()
               : theta;
-      scaling = ropeScaling(file, o, "rope_parameters");
+      scaling = ropeScaling(file, rp, "rope_parameters");
       if (o.has("rope_theta") && legacyTheta != theta) {
         throw disagree(
             file,
@@ -458,8 +454,7 @@ record GptArchitecture(
    * (transformers 5, which also holds {@code rope_theta}): null for the default rotation, the Llama
    * 3 scaling, else refused; a key of the object that neither form uses is refused too.
    */
-  private static RopeScaling ropeScaling(Path file, JsonObject o, String name) {
-    JsonObject s = object(file, o, name);
+  private static RopeScaling ropeScaling(Path file, JsonObject s, String name) {
     for (Map.Entry<String, JsonElement> e : s.entrySet()) {
       if (e.getValue().isJsonObject()) {
         throw new BadDataException(
@@ -474,16 +469,7 @@ record GptArchitecture(
     Set<String> known = new HashSet<>(List.of("rope_type", "type", "rope_theta"));
     if (s.has("partial_rotary_factor")) {
       known.add("partial_rotary_factor");
-      if (number(file, s, name + ".partial_rotary_factor", "partial_rotary_factor").doubleValue()
-          != 1) {
-        throw new BadDataException(
-            file,
-            0,
-            name + ".partial_rotary_factor",
-            "a partial rotary embedding ("
-                + s.get("partial_rotary_factor")
-                + ") is not implemented; only 1 (every dimension rotates) is");
-      }
+      refusePartialRotation(file, s, name + ".partial_rotary_factor");
     }
     RopeScaling scaling = null;
     if (kind.equals("llama3")) {
@@ -516,6 +502,23 @@ record GptArchitecture(
       }
     }
     return scaling;
+  }
+
+  /**
+   * Refuses the {@code partial_rotary_factor} of {@code o} unless it is the number 1, reported as
+   * {@code name} (the key at the top of config.json or inside its rope object).
+   */
+  private static void refusePartialRotation(Path file, JsonObject o, String name) {
+    String key = "partial_rotary_factor";
+    if (number(file, o, name, key).doubleValue() != 1) {
+      throw new BadDataException(
+          file,
+          0,
+          name,
+          "a partial rotary embedding ("
+              + o.get(key)
+              + ") is not implemented; only 1 (every dimension rotates) is");
+    }
   }
 
   private static JsonObject object(Path file, JsonObject o, String key) {
