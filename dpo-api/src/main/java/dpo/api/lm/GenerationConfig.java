@@ -314,7 +314,7 @@ public record GenerationConfig(
    * @return true for the end-of-sequence token and the other end tokens
    */
   public boolean ends(int token) {
-    return token == endOfSequence || (token >= 0 && alsoEnding.contains(token));
+    return token == endOfSequence || alsoEnding.contains(token);
   }
 
   /**
