@@ -1,0 +1,57 @@
+package dpo.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.Command;
+
+/**
+ * The launcher ({@code dpo} at the project root) starts the language-model commands without the
+ * Vector API module, so that the JVM's "Using incubator modules" warning is not printed there, and
+ * every other command with it, for the CPU backend's SIMD kernels. Its list is kept by hand: a new
+ * command must be placed on one side, here and in the launcher, or this test fails.
+ */
+class LauncherTest {
+  /** Commands that use the tabular CPU backend's kernels, or may (the provider listings). */
+  private static final Set<String> WITH_VECTOR_API =
+      Set.of("bandit", "sweep", "bench", "backends", "samplers", "objectives", "oracles", "help");
+
+  private static final Pattern WITHOUT =
+      Pattern.compile("case \"\\$\\{1:-}\" in\\s+([a-z |]+)\\) VECTOR_API=\\(\\) ;;");
+
+  @Test
+  void everyCommandIsStartedWithOrWithoutTheVectorApiOnPurpose() throws IOException {
+    String launcher = Files.readString(Path.of("..", "dpo"));
+    Matcher m = WITHOUT.matcher(launcher);
+    assertTrue(m.find(), "the launcher's list of commands started without the Vector API");
+    Set<String> without =
+        Arrays.stream(m.group(1).split("\\|"))
+            .map(String::trim)
+            .collect(Collectors.toCollection(TreeSet::new));
+    Set<String> commands = new TreeSet<>();
+    for (Class<?> c : Main.class.getAnnotation(Command.class).subcommands()) {
+      commands.add(c.getAnnotation(Command.class).name());
+    }
+    Set<String> overlap = new TreeSet<>(without);
+    overlap.retainAll(WITH_VECTOR_API);
+    assertEquals(Set.of(), overlap, "on both sides");
+    Set<String> classified = new TreeSet<>(without);
+    classified.addAll(WITH_VECTOR_API);
+    assertEquals(
+        commands,
+        classified,
+        "every command of dpo must be in the launcher's list of language-model commands (started"
+            + " without --add-modules jdk.incubator.vector) or in WITH_VECTOR_API");
+    assertEquals(Set.of("align", "data", "eval", "lm", "reward", "tokenizer", "train"), without);
+  }
+}
