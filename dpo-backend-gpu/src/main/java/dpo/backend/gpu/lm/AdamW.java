@@ -83,7 +83,11 @@ final class AdamW {
                 + Arrays.toString(shape)
                 + "; the state belongs to another model");
       }
-      e.getValue().set(t.data());
+      // A new array in the moment's manager: NDArray.set(buffer) would copy into the old one
+      // under a guard PyTorch warns about on stderr (AutoNonVariableTypeMode is deprecated).
+      NDArray old = e.getValue();
+      e.setValue(old.getManager().create(t.data(), old.getShape()));
+      old.close();
     }
   }
 
