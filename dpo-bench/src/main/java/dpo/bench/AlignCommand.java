@@ -58,7 +58,7 @@ import picocli.CommandLine.Spec;
       "The default is the bundled synthetic benchmark (task ordered-topics, a tiny GPT trained by"
           + " supervised fine-tuning as the reference, one per seed; --arch and --preset choose"
           + " another of the backend's models). Writes results.md,"
-          + " results.csv, comparison.csv (paired differences of final reward with 95% bootstrap"
+          + " results.csv, comparison.csv (paired differences of final reward with 95%% bootstrap"
           + " intervals), comparison_at_kl.csv (the same at common KL levels), reward_vs_kl.png"
           + " and reward_vs_kl_bands.png (and .svg), and run.json to --out, and per run metrics.jsonl,"
           + " checkpoints and state.json under runs/. Rerunning the same command resumes.",
