@@ -117,8 +117,7 @@ public final class Datasets {
               + ", PKU-SafeRLHF rows, or scored generation records "
               + DataFormat.GENERATION.example()
               + (reader.formatDetected()
-                  ? " (the format was detected from the fields; name it with --format if that is"
-                      + " wrong)"
+                  ? " (the format was detected from the fields of its first row)"
                   : ""));
     }
     return reader;
@@ -253,8 +252,7 @@ public final class Datasets {
                 + wanted
                 + " are needed; give a file of that kind"
                 + (format == null
-                    ? " (the format was detected from the fields; name it with --format if that"
-                        + " is wrong)"
+                    ? " (the format was detected from the fields of its first row)"
                     : ""));
       }
       return new DatasetReader<>(source, chosen, format == null, first, view);
@@ -277,7 +275,9 @@ public final class Datasets {
                         null,
                         "cannot tell the format from the fields "
                             + names
-                            + "; name it with --format, one of: "
-                            + DataFormat.ids()));
+                            + "; give rows of one of the formats "
+                            + DataFormat.ids()
+                            + " ('dpo data --help' lists their fields), or name the format"
+                            + " with --format where the command has that option"));
   }
 }

@@ -206,9 +206,11 @@ class RowErrorsTest {
 
     assertEquals(
         file
-            + ":1: cannot tell the format from the fields [question, answer]; name it with"
-            + " --format, one of: "
-            + DataFormat.ids(),
+            + ":1: cannot tell the format from the fields [question, answer]; give rows of one of"
+            + " the formats "
+            + DataFormat.ids()
+            + " ('dpo data --help' lists their fields), or name the format with --format where"
+            + " the command has that option",
         e.getMessage());
   }
 
