@@ -9,6 +9,7 @@ import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.GenerationConfig.Setting;
 import dpo.core.DpoRuntime;
 import dpo.core.lm.CheckpointTexts;
+import dpo.datasets.format.ChatFormat;
 import dpo.datasets.format.DatasetReader;
 import dpo.datasets.format.Datasets;
 import dpo.datasets.io.JsonRowWriter;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Write one line {\"prompt\", \"completion\"} per prompt. Prompts get the tokenizer's special"
-          + " tokens. Sampling applies the temperature, then top-k, then top-p on the"
+          + " tokens; a conversation ([{role, content}] messages) is rendered as dpo lm train"
+          + " renders it, ending with 'assistant:'. Sampling applies the temperature, then top-k, then top-p on the"
           + " renormalised top-k distribution (transformers' order); unset options take the"
           + " folder's generation_config.json values. With --mix the per-token log-probabilities"
           + " are the weighted sum over --model and --reference, each with its own KV cache."
@@ -73,7 +75,7 @@ final class LmGenerateCommand implements Callable<Integer> {
 
   @Option(
       names = "--greedy",
-      description = "Take the most likely token (ignores sampling options).")
+      description = "Take the most likely token (not with --temperature, --top-k or --top-p).")
   boolean greedy;
 
   @Option(
@@ -104,12 +106,14 @@ final class LmGenerateCommand implements Callable<Integer> {
       description =
           "Most new tokens per prompt (default: generation_config.json's, else "
               + DEFAULT_MAX_NEW_TOKENS
-              + ").")
+              + " or as many as the model's context leaves after the longest prompt, if"
+              + " fewer).")
   Integer maxNewTokens;
 
   @Option(
       names = "--mix",
       paramLabel = "W_MODEL,W_REF",
+      hideParamSyntax = true,
       split = ",",
       description = "Weights of --model and --reference in the logit mixture, e.g. 1.5,-0.5.")
   double[] mix;
@@ -150,10 +154,10 @@ final class LmGenerateCommand implements Callable<Integer> {
     }
     // Options given on the command line are checked before any model loads; the folder's
     // generation_config.json values, once it is read (config below).
-    config(Map.of(), 0);
+    config(Map.of(), 0, null);
     List<String> texts = new ArrayList<>();
     try (DatasetReader<Content> reader = Datasets.prompts(prompts, null)) {
-      reader.forEachRemaining(c -> texts.add(c.text()));
+      reader.forEachRemaining(c -> texts.add(ChatFormat.prompt(c)));
     }
     List<Path> dirs = reference == null ? List.of(model) : List.of(model, reference);
     List<String> completions;
@@ -161,7 +165,10 @@ final class LmGenerateCommand implements Callable<Integer> {
         new CheckpointTexts(runtime.get(), backendOptions.config(), dirs)) {
       // Completions never contain the unknown or padding token (the tokenizer's neverGenerated).
       GenerationConfig config =
-          config(folders.generationDefaults(), folders.tokenizer().endOfSequence())
+          config(
+                  folders.generationDefaults(),
+                  folders.tokenizer().endOfSequence(),
+                  room(folders, texts))
               .withTokens(folders.tokenizer());
       completions = folders.generate(mix == null ? new double[] {1} : mix, texts, config);
     }
@@ -180,7 +187,8 @@ final class LmGenerateCommand implements Callable<Integer> {
         .println(
             "generated "
                 + texts.size()
-                + " completions with "
+                + (texts.size() == 1 ? " completion" : " completions")
+                + " with "
                 + model
                 + (reference == null ? "" : " mixed with " + reference)
                 + "; wrote "
@@ -193,16 +201,45 @@ final class LmGenerateCommand implements Callable<Integer> {
    * the default. A bad value is reported under the name it came from: the option, or the file's key
    * (with the option that overrides it).
    */
-  private GenerationConfig config(Map<String, Object> defaults, int endOfSequence) {
-    int n =
-        (int)
-            setting(
-                Setting.MAX_NEW_TOKENS,
-                maxNewTokens,
-                defaults,
-                "max_new_tokens",
-                DEFAULT_MAX_NEW_TOKENS,
-                "--max-new-tokens");
+  private GenerationConfig config(Map<String, Object> defaults, int endOfSequence, Room room) {
+    int n;
+    if (maxNewTokens == null && !(defaults.get("max_new_tokens") instanceof Number)) {
+      n = room == null ? DEFAULT_MAX_NEW_TOKENS : Math.min(DEFAULT_MAX_NEW_TOKENS, room.left());
+      if (n < 1) {
+        throw new BadDataException(
+            prompts,
+            0,
+            null,
+            room.describe(null) + ", which leaves no room for a new token; shorten that prompt");
+      }
+    } else {
+      n =
+          (int)
+              setting(
+                  Setting.MAX_NEW_TOKENS,
+                  maxNewTokens,
+                  defaults,
+                  "max_new_tokens",
+                  DEFAULT_MAX_NEW_TOKENS,
+                  "--max-new-tokens");
+      if (room != null && n > room.left()) {
+        boolean option = maxNewTokens != null;
+        String problem =
+            n
+                + " does not fit: "
+                + room.describe(prompts)
+                + (room.left() < 1
+                    ? ", which leaves no room for a new token; shorten that prompt"
+                    : "; "
+                        + (option ? "lower --max-new-tokens to " : "give --max-new-tokens ")
+                        + room.left()
+                        + " or shorten that prompt");
+        if (option) {
+          throw new ParameterException(spec.commandLine(), "--max-new-tokens " + problem);
+        }
+        throw new BadDataException(generationConfig(), 0, "max_new_tokens", problem);
+      }
+    }
     boolean sample =
         !greedy
             && (temperature != null
@@ -249,6 +286,43 @@ final class LmGenerateCommand implements Callable<Integer> {
         0,
         key,
         rule.refusal(value) + greedy + "; fix the file or give " + name);
+  }
+
+  /**
+   * Where the models' context binds: the longest prompt and the tokens left after it.
+   *
+   * @param prompt the longest prompt's number (from 1, in file order)
+   * @param tokens its tokens
+   * @param context the models' context
+   */
+  private record Room(int prompt, int tokens, int context) {
+    int left() {
+      return context - tokens;
+    }
+
+    /** What binds, naming the prompts file where the message names something else. */
+    String describe(Path file) {
+      return "prompt "
+          + prompt
+          + (file == null ? "" : " of " + file)
+          + " has "
+          + tokens
+          + " tokens and the model's context is "
+          + context;
+    }
+  }
+
+  private static Room room(CheckpointTexts folders, List<String> texts) {
+    int longest = 0;
+    int tokens = 0;
+    for (int i = 0; i < texts.size(); i++) {
+      int n = folders.promptTokens(texts.get(i));
+      if (n > tokens) {
+        tokens = n;
+        longest = i;
+      }
+    }
+    return new Room(longest + 1, tokens, folders.context());
   }
 
   /** The file the sampling defaults come from: the --model folder's. */

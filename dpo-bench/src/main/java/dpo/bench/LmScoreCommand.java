@@ -5,15 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.inject.Provider;
 import dpo.api.BadDataException;
+import dpo.api.data.Content;
 import dpo.api.data.DataRecord;
 import dpo.api.data.GenerationRecord;
 import dpo.api.data.PreferencePair;
 import dpo.api.data.SafeRlhfRow;
 import dpo.core.DpoRuntime;
 import dpo.core.lm.CheckpointTexts;
+import dpo.datasets.format.ChatFormat;
 import dpo.datasets.format.DatasetReader;
 import dpo.datasets.format.Datasets;
 import dpo.datasets.io.JsonRowWriter;
+import dpo.datasets.io.RowLocation;
 import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -80,17 +83,32 @@ final class LmScoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<String[]> rows = readRows(input);
+    List<Row> rows = readRows(input);
     ObjectMapper json = new ObjectMapper();
     try (CheckpointTexts folder =
             new CheckpointTexts(runtime.get(), backendOptions.config(), List.of(model));
         JsonRowWriter writer = JsonRowWriter.open(out)) {
+      int context = folder.context();
+      for (Row r : rows) {
+        int tokens = folder.promptTokens(r.prompt()) + folder.responseTokens(r.response());
+        if (tokens > context) {
+          throw r.at()
+              .error(
+                  input,
+                  null,
+                  "the prompt and its response are "
+                      + tokens
+                      + " tokens, more than the model's context of "
+                      + context
+                      + "; shorten them or score with a model of a longer context");
+        }
+      }
       for (int from = 0; from < rows.size(); from += BATCH) {
         List<String> prompts = new ArrayList<>();
         List<String> responses = new ArrayList<>();
-        for (String[] r : rows.subList(from, Math.min(rows.size(), from + BATCH))) {
-          prompts.add(r[0]);
-          responses.add(r[1]);
+        for (Row r : rows.subList(from, Math.min(rows.size(), from + BATCH))) {
+          prompts.add(r.prompt());
+          responses.add(r.response());
         }
         for (double[] s : folder.score(prompts, responses)) {
           ObjectNode line = json.createObjectNode();
@@ -106,7 +124,8 @@ final class LmScoreCommand implements Callable<Integer> {
         .println(
             "scored "
                 + rows.size()
-                + " responses from "
+                + (rows.size() == 1 ? " response" : " responses")
+                + " from "
                 + input
                 + " with "
                 + model
@@ -115,9 +134,22 @@ final class LmScoreCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** {prompt, response} pairs of a file, in order. */
-  static List<String[]> readRows(Path file) {
-    List<String[]> rows = new ArrayList<>();
+  /**
+   * A prompt and a response to score, as the model reads them, and the row they come from.
+   *
+   * @param prompt the prompt's text
+   * @param response the response's text
+   * @param at the row
+   */
+  record Row(String prompt, String response, RowLocation at) {}
+
+  /**
+   * The (prompt, response) pairs of a file, in order. A conversation is rendered as the models
+   * trained here read it ({@link ChatFormat#turns}), as {@code dpo lm train} and {@code dpo train}
+   * render it.
+   */
+  static List<Row> readRows(Path file) {
+    List<Row> rows = new ArrayList<>();
     if (isPromptResponse(file)) {
       ObjectMapper json = new ObjectMapper();
       try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -139,9 +171,10 @@ final class LmScoreCommand implements Callable<Integer> {
                 "not a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
           }
           rows.add(
-              new String[] {
-                text(file, number, row, "prompt"), text(file, number, row, "response")
-              });
+              new Row(
+                  text(file, number, row, "prompt"),
+                  text(file, number, row, "response"),
+                  RowLocation.ofLine(rows.size(), number)));
         }
       } catch (IOException e) {
         throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
@@ -149,26 +182,26 @@ final class LmScoreCommand implements Callable<Integer> {
       return rows;
     }
     try (DatasetReader<DataRecord> reader = Datasets.open(file, null)) {
-      reader.forEachRemaining(
-          record -> {
-            String prompt = record.prompt().text();
-            if (record instanceof GenerationRecord g) {
-              g.responses().forEach(r -> rows.add(new String[] {prompt, r}));
-            } else if (record instanceof PreferencePair p) {
-              rows.add(new String[] {prompt, p.chosen().text()});
-              rows.add(new String[] {prompt, p.rejected().text()});
-            } else if (record instanceof SafeRlhfRow s) {
-              rows.add(new String[] {prompt, s.response0()});
-              rows.add(new String[] {prompt, s.response1()});
-            } else {
-              throw new BadDataException(
-                  file,
-                  reader.recordsRead(),
-                  "response",
-                  "a prompt-only row"
-                      + " has no response to score; give {\"prompt\", \"response\"} rows");
-            }
-          });
+      for (DataRecord record = reader.next(); record != null; record = reader.next()) {
+        RowLocation at = reader.location();
+        List<Content> responses;
+        if (record instanceof GenerationRecord g) {
+          responses = g.responses().stream().map(Content::of).toList();
+        } else if (record instanceof PreferencePair p) {
+          responses = List.of(p.chosen(), p.rejected());
+        } else if (record instanceof SafeRlhfRow r) {
+          responses = List.of(Content.of(r.response0()), Content.of(r.response1()));
+        } else {
+          throw at.error(
+              file,
+              "response",
+              "a prompt-only row has no response to score; give {\"prompt\", \"response\"} rows");
+        }
+        for (Content response : responses) {
+          String[] turns = ChatFormat.turns(record.prompt(), response);
+          rows.add(new Row(turns[0], turns[1], at));
+        }
+      }
     }
     return rows;
   }

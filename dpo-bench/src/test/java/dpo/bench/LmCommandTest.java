@@ -177,6 +177,111 @@ class LmCommandTest {
     }
   }
 
+  /**
+   * Conversations are read as dpo lm train and dpo train render them, and the model's context
+   * bounds the rows: a default length that fits, an explicit one that does not named with the
+   * length that does.
+   */
+  @Test
+  void conversationsAndTheContextAreReadAsTrainingReadsThem() throws Exception {
+    DjlOffline.enforce();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Path model = checkpoint(manager, "policy", 3);
+      Path chat = dir.resolve("chat.jsonl");
+      Files.writeString(
+          chat,
+          "{\"prompt\": [{\"role\": \"user\", \"content\": \"bees are\"}],"
+              + " \"chosen\": [{\"role\": \"assistant\", \"content\": \"calm .\"}],"
+              + " \"rejected\": [{\"role\": \"assistant\", \"content\": \"honey\"}]}\n");
+      Path plain = dir.resolve("plain.jsonl");
+      Files.writeString(
+          plain,
+          "{\"prompt\": \"user: bees are\\nassistant:\", \"response\": \" calm .\"}\n"
+              + "{\"prompt\": \"user: bees are\\nassistant:\", \"response\": \" honey\"}\n");
+      Path chatScores = dir.resolve("chat-scores.jsonl");
+      Path plainScores = dir.resolve("plain-scores.jsonl");
+      for (Path[] io : new Path[][] {{chat, chatScores}, {plain, plainScores}}) {
+        Run r =
+            dpo(
+                "lm",
+                "score",
+                "--model",
+                model.toString(),
+                "--input",
+                io[0].toString(),
+                "--out",
+                io[1].toString());
+        assertEquals(0, r.code(), r.err());
+      }
+      assertEquals(Files.readAllLines(plainScores), Files.readAllLines(chatScores));
+
+      Path chatPrompts = dir.resolve("chat-prompts.jsonl");
+      Files.writeString(
+          chatPrompts, "{\"prompt\": [{\"role\": \"user\", \"content\": \"bees are\"}]}\n");
+      Path plainPrompts = dir.resolve("plain-prompts.jsonl");
+      Files.writeString(plainPrompts, "{\"prompt\": \"user: bees are\\nassistant:\"}\n");
+      Path fromChat = dir.resolve("from-chat.jsonl");
+      Path fromPlain = dir.resolve("from-plain.jsonl");
+      assertEquals(0, generate(model, chatPrompts, fromChat, "--greedy").code());
+      assertEquals(0, generate(model, plainPrompts, fromPlain, "--greedy").code());
+      assertEquals(
+          new ObjectMapper().readTree(Files.readString(fromPlain)).get("completion"),
+          new ObjectMapper().readTree(Files.readString(fromChat)).get("completion"));
+
+      // 40 words and BOS: the default 64 new tokens would overrun the context of 64; 23 fit.
+      Path longPrompts = dir.resolve("long.jsonl");
+      Files.writeString(
+          longPrompts,
+          "{\"prompt\": \"honey\"}\n{\"prompt\": \"" + "bees ".repeat(40).strip() + "\"}\n");
+      Run fits = generate(model, longPrompts, dir.resolve("fits.jsonl"), "--greedy");
+      assertEquals(0, fits.code(), fits.err());
+      Run tooMany =
+          generate(
+              model, longPrompts, dir.resolve("no.jsonl"), "--greedy", "--max-new-tokens", "24");
+      assertEquals(2, tooMany.code());
+      assertEquals(
+          "dpo lm generate: --max-new-tokens 24 does not fit: prompt 2 of "
+              + longPrompts
+              + " has 41 tokens and the model's context is 64; lower --max-new-tokens to 23 or"
+              + " shorten that prompt (see 'dpo lm generate --help')",
+          tooMany.err().strip());
+      Path full = dir.resolve("full.jsonl");
+      Files.writeString(full, "{\"prompt\": \"" + "bees ".repeat(64).strip() + "\"}\n");
+      Run noRoom = generate(model, full, dir.resolve("none.jsonl"), "--greedy");
+      assertEquals(2, noRoom.code());
+      assertEquals(
+          "dpo lm generate: --prompts: "
+              + full
+              + ": prompt 1 has 65 tokens and the model's context is 64, which leaves no room for"
+              + " a new token; shorten that prompt",
+          noRoom.err().strip());
+      Path longRow = dir.resolve("long-row.jsonl");
+      Files.writeString(
+          longRow,
+          "{\"prompt\": \"honey\", \"response\": \"calm\"}\n"
+              + "{\"prompt\": \"honey\", \"response\": \""
+              + "bees ".repeat(70).strip()
+              + "\"}\n");
+      Run tooLong =
+          dpo(
+              "lm",
+              "score",
+              "--model",
+              model.toString(),
+              "--input",
+              longRow.toString(),
+              "--out",
+              dir.resolve("s.jsonl").toString());
+      assertEquals(2, tooLong.code());
+      assertEquals(
+          "dpo lm score: --input: "
+              + longRow
+              + ":2: the prompt and its response are 72 tokens, more than the model's context of"
+              + " 64; shorten them or score with a model of a longer context",
+          tooLong.err().strip());
+    }
+  }
+
   /** Sampling options: each bad value named by the option it came from, before a model loads. */
   @Test
   void badSamplingOptionsAreNamedBeforeAModelLoads() throws Exception {

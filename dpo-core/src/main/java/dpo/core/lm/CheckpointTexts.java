@@ -127,6 +127,37 @@ public final class CheckpointTexts implements AutoCloseable {
   }
 
   /**
+   * The most tokens every folder's model holds in one sequence: a prompt and its response, or a
+   * prompt and its new tokens, together.
+   *
+   * @return the smallest context length of the folders' models
+   */
+  public int context() {
+    return models.stream().mapToInt(m -> m.config().contextLength()).min().orElseThrow();
+  }
+
+  /**
+   * A prompt's tokens as {@link #score} and {@link #generate} encode it: with the tokenizer's
+   * special tokens.
+   *
+   * @param prompt the prompt text
+   * @return its token count
+   */
+  public int promptTokens(String prompt) {
+    return tokenizer().encodePrompt(prompt).length;
+  }
+
+  /**
+   * A response's tokens as {@link #score} encodes it: without special tokens.
+   *
+   * @param response the response text
+   * @return its token count
+   */
+  public int responseTokens(String response) {
+    return tokenizer().encode(response).length;
+  }
+
+  /**
    * Sum of the response tokens' log-probabilities under the first folder's model, given the prompt:
    * the prompt encoded with the tokenizer's special tokens, the response without, no end token
    * added.

@@ -1,5 +1,6 @@
 package dpo.datasets.format;
 
+import dpo.api.data.Content;
 import dpo.api.data.Message;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,47 @@ public final class ChatFormat {
   private static final String ASSISTANT = "assistant";
 
   private ChatFormat() {}
+
+  /**
+   * A prompt and one of its responses as a model trained here reads them. Where either is a
+   * conversation, the messages are rendered by {@link #segments}: the prompt is every segment
+   * before the response's first assistant turn (so it ends with {@code assistant:}), the response
+   * the rest (a space and its content, and any later turns), without the end-of-sequence token. A
+   * plain prompt becomes the user's message there. Two plain texts stay as they are.
+   *
+   * @param prompt the prompt
+   * @param response the response
+   * @return {prompt, response} as text
+   */
+  public static String[] turns(Content prompt, Content response) {
+    if (!prompt.isChat() && !response.isChat()) {
+      return new String[] {prompt.text(), response.text()};
+    }
+    List<Message> messages =
+        new ArrayList<>(prompt.isChat() ? prompt.messages() : List.of(Message.user(prompt.text())));
+    int from = messages.size();
+    messages.addAll(
+        response.isChat() ? response.messages() : List.of(Message.assistant(response.text())));
+    StringBuilder before = new StringBuilder();
+    StringBuilder after = new StringBuilder();
+    boolean trained = false;
+    for (TextExample.Segment s : segments(messages, from)) {
+      trained |= s.trained();
+      (trained ? after : before).append(s.text());
+    }
+    return new String[] {before.toString(), after.toString()};
+  }
+
+  /**
+   * A prompt to generate from, as a model trained here reads it: a conversation ends with {@code
+   * assistant:} ({@link #turns}); a plain text stays as it is.
+   *
+   * @param prompt the prompt
+   * @return its text
+   */
+  public static String prompt(Content prompt) {
+    return turns(prompt, Content.of(""))[0];
+  }
 
   /**
    * The segments of a conversation.

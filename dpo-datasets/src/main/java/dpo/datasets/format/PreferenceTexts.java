@@ -3,12 +3,9 @@ package dpo.datasets.format;
 import dpo.api.BadDataException;
 import dpo.api.data.Content;
 import dpo.api.data.DataFormat;
-import dpo.api.data.Message;
 import dpo.api.data.PreferencePair;
 import dpo.datasets.io.RowLocation;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -118,28 +115,8 @@ public final class PreferenceTexts {
    * @return the text
    */
   public static Text text(PreferencePair pair, Path file, RowLocation at) {
-    if (!pair.prompt().isChat() && !pair.chosen().isChat() && !pair.rejected().isChat()) {
-      return new Text(pair.prompt().text(), pair.chosen().text(), pair.rejected().text(), file, at);
-    }
-    String[] chosen = split(pair.prompt(), pair.chosen());
-    String[] rejected = split(pair.prompt(), pair.rejected());
+    String[] chosen = ChatFormat.turns(pair.prompt(), pair.chosen());
+    String[] rejected = ChatFormat.turns(pair.prompt(), pair.rejected());
     return new Text(chosen[0], chosen[1], rejected[1], file, at);
-  }
-
-  /** {prompt, response}: the text before the first trained segment, and the rest. */
-  private static String[] split(Content prompt, Content response) {
-    List<Message> messages =
-        new ArrayList<>(prompt.isChat() ? prompt.messages() : List.of(Message.user(prompt.text())));
-    int from = messages.size();
-    messages.addAll(
-        response.isChat() ? response.messages() : List.of(Message.assistant(response.text())));
-    StringBuilder before = new StringBuilder();
-    StringBuilder after = new StringBuilder();
-    boolean trained = false;
-    for (TextExample.Segment s : ChatFormat.segments(messages, from)) {
-      trained |= s.trained();
-      (trained ? after : before).append(s.text());
-    }
-    return new String[] {before.toString(), after.toString()};
   }
 }
