@@ -289,7 +289,15 @@ record GptArchitecture(
    */
   static GptArchitecture fromConfigJson(Path file, JsonObject o) {
     try {
-      String type = o.has("model_type") ? string(file, o, "model_type") : GPT2;
+      if (!o.has("model_type")) {
+        throw new BadDataException(
+            file,
+            0,
+            "model_type",
+            "missing; a Hugging Face config.json names its model_type, one of: "
+                + String.join(", ", TYPES));
+      }
+      String type = string(file, o, "model_type");
       if (!TYPES.contains(type)) {
         throw new BadDataException(
             file,
@@ -304,10 +312,38 @@ record GptArchitecture(
               tokenId(file, o, "pad_token_id"));
       return type.equals(GPT2) ? gpt2(file, o, tokens) : llamaFamily(file, o, type, tokens);
     } catch (ConfigurationException e) {
-      throw new BadDataException(
-          file, 0, e.violations().get(0).field(), e.violations().get(0).message());
+      // ModelConfig names its own fields; the user sees the keys of the file.
+      Map<String, String> keys =
+          GPT2.equals(o.has("model_type") ? o.get("model_type").getAsString() : null)
+              ? GPT2_KEYS
+              : LLAMA_KEYS;
+      String field = e.violations().get(0).field();
+      String message = e.violations().get(0).message();
+      for (Map.Entry<String, String> k : keys.entrySet()) {
+        String word = "\\b" + k.getKey() + "\\b";
+        field = field == null ? null : field.replaceAll(word, k.getValue());
+        message = message.replaceAll(word, k.getValue());
+      }
+      throw new BadDataException(file, 0, field, message);
     }
   }
+
+  /** config.json's keys for ModelConfig's fields, in GPT-2's config and in the Llama family's. */
+  private static final Map<String, String> GPT2_KEYS =
+      Map.of(
+          "vocabularySize", "vocab_size",
+          "width", "n_embd",
+          "layers", "n_layer",
+          "heads", "n_head",
+          "contextLength", "n_positions");
+
+  private static final Map<String, String> LLAMA_KEYS =
+      Map.of(
+          "vocabularySize", "vocab_size",
+          "width", "hidden_size",
+          "layers", "num_hidden_layers",
+          "heads", "num_attention_heads",
+          "contextLength", "max_position_embeddings");
 
   private static GptArchitecture gpt2(Path file, JsonObject o, SpecialTokens tokens) {
     refuseIf(file, o, "scale_attn_by_inverse_layer_idx", true);

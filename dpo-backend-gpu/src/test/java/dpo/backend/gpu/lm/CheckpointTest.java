@@ -472,6 +472,18 @@ class CheckpointTest {
     cases.put(
         good.replace("\"num_key_value_heads\":2", "\"num_key_value_heads\":3"),
         "(num_key_value_heads): num_key_value_heads must divide num_attention_heads 4, got 3");
+    cases.put(
+        good.replace("\"model_type\":\"llama\",", ""),
+        "(model_type): missing; a Hugging Face config.json names its model_type, one of: llama,"
+            + " mistral, qwen2, gpt2");
+    // ModelConfig's own rules, reported under config.json's keys.
+    cases.put(
+        good.replace("\"num_attention_heads\":4", "\"num_attention_heads\":3"),
+        "(num_attention_heads): hidden_size must be a multiple of num_attention_heads, got"
+            + " hidden_size 16 and num_attention_heads 3");
+    cases.put(
+        good.replaceAll("\"vocab_size\":\\d+", "\"vocab_size\":0"),
+        "(vocab_size): vocab_size must be > 0, got 0");
     for (Map.Entry<String, String> c : cases.entrySet()) {
       Files.writeString(config, c.getKey());
       String m = failure(d);
