@@ -53,7 +53,8 @@ import picocli.CommandLine.Spec;
       "LoRA: with --lora-rank R (and --model) only low-rank adapters are trained; DIR and every"
           + " checkpoint are then PEFT adapter folders (adapter_config.json,"
           + " adapter_model.safetensors) naming --model as their base, loaded with it by every"
-          + " command's --model.",
+          + " command's --model. An adapter folder given as --model without --lora-rank goes on"
+          + " training its own adapters.",
       ""
     },
     footer = {
@@ -244,7 +245,7 @@ final class LmTrainCommand implements Callable<Integer>, UserErrors.Fields, User
                   ", held-out loss %.4f, perplexity %.2f",
                   evalLoss,
                   o.last("eval_perplexity")));
-      stdout.println("wrote the model to " + out + " (" + training.writtenFiles());
+      stdout.println("wrote the model to " + out + " (" + TrainingOptions.writtenFiles(out));
       stdout.flush();
       return 0;
     }

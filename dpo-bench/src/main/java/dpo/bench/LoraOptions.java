@@ -17,9 +17,9 @@ final class LoraOptions {
       paramLabel = "R",
       defaultValue = "0",
       description =
-          "Train low-rank adapters (LoRA) of rank R on the --model checkpoint (align: on the"
-              + " initial model) instead of every weight; checkpoints and the output are then"
-              + " PEFT adapter folders naming the base; 0: no adapters (default: ${DEFAULT-VALUE}).")
+          "Train low-rank adapters (LoRA) of rank R on the starting model instead of every"
+              + " weight; checkpoints and the output are then PEFT adapter folders naming the"
+              + " base; 0: no new adapters (default: ${DEFAULT-VALUE}).")
   int loraRank;
 
   @Option(

@@ -55,7 +55,9 @@ import picocli.CommandLine.Spec;
       "LoRA: with --lora-rank R only low-rank adapters on --model are trained; without"
           + " --reference the reference is --model itself with the adapters off (one copy of the"
           + " weights), and DIR and every checkpoint are PEFT adapter folders"
-          + " (adapter_config.json, adapter_model.safetensors) that name --model as their base.",
+          + " (adapter_config.json, adapter_model.safetensors) that name --model as their base."
+          + " An adapter folder given as --model without --lora-rank goes on training its own"
+          + " adapters.",
       ""
     },
     footer = {
@@ -250,7 +252,7 @@ final class TrainCommand implements Callable<Integer>, UserErrors.Fields, UserEr
                   o.last("eval_loss"),
                   o.last("eval_rewards/accuracies"),
                   o.last("eval_rewards/margins")));
-      stdout.println("wrote the policy to " + out + " (" + training.writtenFiles());
+      stdout.println("wrote the policy to " + out + " (" + TrainingOptions.writtenFiles(out));
       stdout.flush();
       return 0;
     }

@@ -2,6 +2,8 @@ package dpo.bench;
 
 import dpo.api.lm.LoraConfig;
 import dpo.core.training.TrainingSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -86,8 +88,8 @@ final class TrainingOptions {
       paramLabel = "S",
       defaultValue = "0",
       description =
-          "Seed of the batch order, the held-out split and a fresh model's initialisation"
-              + " (default: ${DEFAULT-VALUE}).")
+          "Seed of the batch order, the held-out split, and the initialisation of a fresh model"
+              + " or new adapters (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(
@@ -128,12 +130,15 @@ final class TrainingOptions {
 
   /**
    * What a finished run wrote into its output folder, for the command's last line: the adapter
-   * files of a LoRA run, else the whole model's.
+   * files of a LoRA run (new adapters, or those of an adapter folder given as --model, which train
+   * on), else the whole model's.
+   *
+   * @param out the output folder
    */
-  String writtenFiles() {
-    return (lora() == null
-            ? "config.json, model.safetensors"
-            : "adapter_config.json, adapter_model.safetensors")
+  static String writtenFiles(Path out) {
+    return (Files.exists(out.resolve("adapter_config.json"))
+            ? "adapter_config.json, adapter_model.safetensors"
+            : "config.json, model.safetensors")
         + ", tokenizer files, run.json), metrics.jsonl, loss.png (and .svg) and checkpoints/";
   }
 

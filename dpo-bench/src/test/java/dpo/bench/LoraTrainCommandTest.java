@@ -201,6 +201,33 @@ class LoraTrainCommandTest {
     assertFalse(Files.exists(merged.resolve("adapter_config.json")), "a full checkpoint");
     assertEquals(after, score(merged), 1e-4);
 
+    // The adapter folder as --model, without --lora-rank: its own adapters go on training, and the
+    // last line names the files written.
+    Path further = dir.resolve("lora-sft-further");
+    LmTrainCommandTest.Result more =
+        LmTrainCommandTest.dpo(
+            "lm",
+            "train",
+            "--data",
+            sft.toString(),
+            "--model",
+            straight.toString(),
+            "--steps",
+            "2",
+            "--eval-fraction",
+            "0",
+            "--threads",
+            "1",
+            "--out",
+            further.toString());
+    assertEquals(0, more.exitCode(), more.toString());
+    assertTrue(
+        more.out().contains("wrote the model to " + further + " (adapter_config.json,"),
+        more.out());
+    assertEquals(
+        4, JSON.readTree(further.resolve("adapter_config.json").toFile()).get("r").asInt());
+    assertFalse(Files.exists(further.resolve("model.safetensors")), "adapters only");
+
     // Killed after step 16, resumed from the adapter checkpoint and its optimizer state.
     Path resumed = dir.resolve("lora-sft-resumed");
     LmTrainCommandTest.Result stopped =
