@@ -4,10 +4,9 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
 import dpo.api.io.DurableFiles;
+import dpo.backend.gpu.JsonFiles;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.safetensors.Tensor;
 import java.io.IOException;
@@ -494,7 +493,11 @@ final class Checkpoint {
     long context = context(config);
     try {
       JsonObject t =
-          JsonParser.parseString(new String(tokenizerConfig, StandardCharsets.UTF_8))
+          JsonFiles.parse(
+                  Path.of(TOKENIZER_CONFIG),
+                  new String(tokenizerConfig, StandardCharsets.UTF_8),
+                  null,
+                  RESTORE)
               .getAsJsonObject();
       JsonElement length = t.get("model_max_length");
       if (context <= 0
@@ -531,7 +534,11 @@ final class Checkpoint {
     Map<Integer, String> tokens = new java.util.HashMap<>();
     try {
       JsonObject t =
-          JsonParser.parseString(new String(tokenizerJson, StandardCharsets.UTF_8))
+          JsonFiles.parse(
+                  Path.of(TOKENIZER),
+                  new String(tokenizerJson, StandardCharsets.UTF_8),
+                  null,
+                  RESTORE)
               .getAsJsonObject();
       JsonElement model = t.get("model");
       if (model != null
@@ -606,16 +613,17 @@ final class Checkpoint {
             null,
             "larger than " + (MAX_COMPANION_BYTES >> 20) + " MiB; not a config file");
       }
-      return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
-          .getAsJsonObject();
+      JsonElement json =
+          JsonFiles.parse(file, Files.readString(file, StandardCharsets.UTF_8), null, RESTORE);
+      if (!json.isJsonObject()) {
+        throw new BadDataException(file, 0, null, "not a JSON object; " + RESTORE);
+      }
+      return json.getAsJsonObject();
     } catch (IOException e) {
       throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
-    } catch (JsonParseException | IllegalStateException e) {
-      throw new BadDataException(
-          file,
-          0,
-          null,
-          "not a JSON object (" + e.getMessage() + "); restore the checkpoint's file");
     }
   }
+
+  /** What to do about a file of the folder that is not valid JSON. */
+  private static final String RESTORE = "restore the checkpoint's file";
 }

@@ -4,10 +4,9 @@ import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
 import dpo.api.io.DurableFiles;
+import dpo.backend.gpu.JsonFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -187,20 +186,16 @@ public final class SafeTensors {
   private static final int CHUNK_BYTES = 1 << 22;
 
   private static JsonObject parseHeader(Path file, byte[] bytes) {
-    try {
-      JsonElement json = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-      if (!json.isJsonObject()) {
-        throw bad(file, null, "the header is not a JSON object; the file is not safetensors");
-      }
-      return json.getAsJsonObject();
-    } catch (JsonParseException | IllegalStateException e) {
-      throw bad(
-          file,
-          null,
-          "the header is not valid JSON ("
-              + e.getMessage()
-              + "); the file is corrupt or not safetensors");
+    JsonElement json =
+        JsonFiles.parse(
+            file,
+            new String(bytes, StandardCharsets.UTF_8),
+            "the header",
+            "the file is corrupt or not safetensors");
+    if (!json.isJsonObject()) {
+      throw bad(file, null, "the header is not a JSON object; the file is not safetensors");
     }
+    return json.getAsJsonObject();
   }
 
   private record Raw(String name, DType dtype, long[] shape, long elements, long begin, long end) {}
@@ -214,7 +209,9 @@ public final class SafeTensors {
       }
       entries.add(entry(file, name, item.getValue(), dataSize));
     }
-    entries.sort(Comparator.comparingLong(Raw::begin));
+    // As the reference implementation has it: the byte ranges, in order, fill the data bytes
+    // exactly, with no byte shared and none left over.
+    entries.sort(Comparator.comparingLong(Raw::begin).thenComparingLong(Raw::end));
     long previousEnd = 0;
     for (Raw e : entries) {
       if (e.begin < previousEnd) {
@@ -227,7 +224,39 @@ public final class SafeTensors {
                 + e.end
                 + ") overlaps another tensor; the header is corrupt");
       }
+      if (e.begin > previousEnd) {
+        throw bad(
+            file,
+            e.name,
+            "byte range ["
+                + e.begin
+                + ", "
+                + e.end
+                + ") leaves bytes ["
+                + previousEnd
+                + ", "
+                + e.begin
+                + ") unused before it; the header is corrupt");
+      }
       previousEnd = e.end;
+    }
+    if (previousEnd != dataSize) {
+      throw entries.isEmpty()
+          ? bad(
+              file,
+              null,
+              dataSize
+                  + " data bytes follow a header that names no tensor;"
+                  + " the file is corrupt")
+          : bad(
+              file,
+              entries.get(entries.size() - 1).name,
+              (dataSize - previousEnd)
+                  + " bytes follow the last tensor's data, which ends at byte "
+                  + previousEnd
+                  + " of the "
+                  + dataSize
+                  + " data bytes; the file is corrupt");
     }
     return entries;
   }
@@ -250,7 +279,7 @@ public final class SafeTensors {
       long[] shape = new long[shapeJson.size()];
       long elements = 1;
       for (int i = 0; i < shape.length; i++) {
-        shape[i] = shapeJson.get(i).getAsLong();
+        shape[i] = integer(shapeJson.get(i));
         if (shape[i] < 0) {
           throw bad(file, name, "negative dimension " + shape[i] + " in the shape");
         }
@@ -260,9 +289,26 @@ public final class SafeTensors {
       if (offsets.size() != 2) {
         throw bad(file, name, "data_offsets must be [begin, end], got " + offsets);
       }
-      long begin = offsets.get(0).getAsLong();
-      long end = offsets.get(1).getAsLong();
-      if (begin < 0 || end < begin || end > dataSize) {
+      long begin;
+      long end;
+      try {
+        begin = integer(offsets.get(0));
+        end = integer(offsets.get(1));
+      } catch (NumberFormatException e) {
+        throw bad(
+            file,
+            name,
+            "data_offsets must be two whole numbers [begin, end], got "
+                + offsets
+                + "; the header is corrupt");
+      }
+      if (end < begin) {
+        throw bad(
+            file,
+            name,
+            "byte range [" + begin + ", " + end + ") ends before it begins; the header is corrupt");
+      }
+      if (begin < 0 || end > dataSize) {
         throw bad(
             file,
             name,
@@ -313,6 +359,19 @@ public final class SafeTensors {
               + " [begin, end]}, got "
               + value);
     }
+  }
+
+  /**
+   * A JSON number written as a whole number (no fraction, no exponent, no quotes), as the format's
+   * offsets and dimensions are.
+   *
+   * @throws NumberFormatException for anything else, or one past 64 bits
+   */
+  private static long integer(JsonElement value) {
+    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+      throw new NumberFormatException("not a number");
+    }
+    return Long.parseLong(value.getAsString());
   }
 
   private static void toFloats(ByteBuffer raw, DType dtype, float[] out, int at, int n) {

@@ -38,6 +38,17 @@ class CheckpointTest {
       throws IOException {
     int width = dtype.equals("F32") ? 4 : 2;
     StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
+    if (gap > 0) {
+      // The tensors must fill the data bytes: the gap is a rotary buffer the loader ignores.
+      header
+          .append(",\"model.layers.0.self_attn.rotary_emb.inv_freq\":{\"dtype\":\"")
+          .append(dtype)
+          .append("\",\"shape\":[")
+          .append(gap / width)
+          .append("],\"data_offsets\":[0,")
+          .append(gap)
+          .append("]}");
+    }
     long offset = gap;
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
       long bytes = (long) width * e.getValue().data().length;
@@ -342,6 +353,38 @@ class CheckpointTest {
                 + " model.layers.2.input_layernorm.weight; config.json declares 2147483647 layers,"
                 + " the weights hold 2"),
         m);
+  }
+
+  /** The folder's JSON files are read as Python's json module reads them, not leniently. */
+  @Test
+  void jsonFilesMustBeStrictJson() throws IOException {
+    GptArchitecture a = LlamaModelTest.tiny("llama", false, null);
+    Path d = folder("strict", a, weights(a, 30), "F32", 2);
+    Path config = d.resolve("config.json");
+    String json = Files.readString(config);
+    Files.writeString(config, json.replace("\"model_type\":\"llama\"", "model_type:'llama'"));
+    int at = json.indexOf("\"model_type\"") + 2;
+    assertEquals(
+        config + ": not valid JSON at line 1, column " + at + "; restore the checkpoint's file",
+        failure(d));
+    Files.writeString(config, json + " {}");
+    assertEquals(
+        config
+            + ": not valid JSON at line 1, column "
+            + (json.length() + 3)
+            + "; restore the checkpoint's file",
+        failure(d));
+    Files.writeString(config, json.substring(0, 28));
+    assertEquals(
+        config + ": not valid JSON at line 1, column 29; restore the checkpoint's file",
+        failure(d));
+    Files.writeString(config, "[" + json + "]");
+    assertEquals(config + ": not a JSON object; restore the checkpoint's file", failure(d));
+    Files.writeString(config, json);
+    Path index = d.resolve(Checkpoint.INDEX_FILE);
+    Files.writeString(index, Files.readString(index).replace("\"metadata\"", "'metadata'"));
+    assertEquals(
+        index + ": not valid JSON at line 1, column 3; restore the checkpoint's file", failure(d));
   }
 
   @Test

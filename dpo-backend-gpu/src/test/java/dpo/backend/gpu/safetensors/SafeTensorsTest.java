@@ -161,9 +161,14 @@ class SafeTensorsTest {
     Files.write(empty, new byte[3]);
     assertTrue(failure(empty).contains("too short"), failure(empty));
     Path json = file("[1, 2]", new byte[0]);
-    assertTrue(failure(json).contains("not a JSON object"), failure(json));
+    assertEquals(
+        json + ": the header is not a JSON object; the file is not safetensors", failure(json));
     Path garbage = file("{not json", new byte[0]);
-    assertTrue(failure(garbage).contains("not valid JSON"), failure(garbage));
+    assertEquals(
+        garbage
+            + ": the header is not valid JSON at line 1, column 3;"
+            + " the file is corrupt or not safetensors",
+        failure(garbage));
     Path entry = file("{\"w\":[1,2]}", new byte[0]);
     assertTrue(failure(entry).contains("data_offsets"), failure(entry));
     // A valid file cut short.
@@ -173,6 +178,101 @@ class SafeTensorsTest {
     byte[] bytes = Files.readAllBytes(whole);
     Files.write(whole, Arrays.copyOf(bytes, bytes.length - 5));
     assertTrue(failure(whole).contains("truncated"), failure(whole));
+  }
+
+  /** JSON as the format's reference reader takes it: no unquoted names, quotes or trailing text. */
+  @Test
+  void theHeaderMustBeStrictJson() throws IOException {
+    String entry = "{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
+    Path unquoted = file("{w:" + entry + "}", floats(1, 2));
+    assertEquals(
+        unquoted
+            + ": the header is not valid JSON at line 1, column 3;"
+            + " the file is corrupt or not safetensors",
+        failure(unquoted));
+    Path single = file("{'w':" + entry + "}", floats(1, 2));
+    assertEquals(
+        single
+            + ": the header is not valid JSON at line 1, column 3;"
+            + " the file is corrupt or not safetensors",
+        failure(single));
+    Path trailing = file("{\"w\":" + entry + "} x", floats(1, 2));
+    assertEquals(
+        trailing
+            + ": the header is not valid JSON at line 1, column 57;"
+            + " the file is corrupt or not safetensors",
+        failure(trailing));
+    Path cut = file("{\"w\":", floats(1, 2));
+    assertEquals(
+        cut
+            + ": the header is not valid JSON at line 1, column 6;"
+            + " the file is corrupt or not safetensors",
+        failure(cut));
+    // Spaces after the object are the format's padding.
+    assertEquals(1, SafeTensors.read(file("{\"w\":" + entry + "}   ", floats(1, 2))).size());
+  }
+
+  @Test
+  void theTensorsMustFillTheDataBytesExactly() throws IOException {
+    Path gap =
+        file(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
+            floats(1, 2, 3));
+    assertEquals(
+        gap
+            + " (b): byte range [8, 12) leaves bytes [4, 8) unused before it; the header is corrupt",
+        failure(gap));
+    Path leading =
+        file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", floats(1, 2));
+    assertEquals(
+        leading
+            + " (a): byte range [4, 8) leaves bytes [0, 4) unused before it; the header is corrupt",
+        failure(leading));
+    Path trailing =
+        file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", floats(1, 2, 3));
+    assertEquals(
+        trailing
+            + " (a): 8 bytes follow the last tensor's data, which ends at byte 4 of the 12 data"
+            + " bytes; the file is corrupt",
+        failure(trailing));
+    Path none = file("{\"__metadata__\":{}}", floats(1));
+    assertEquals(
+        none + ": 4 data bytes follow a header that names no tensor; the file is corrupt",
+        failure(none));
+    // Empty tensors take no bytes, wherever they sit.
+    Path empty =
+        file(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+            floats(1, 2));
+    assertEquals(3, SafeTensors.read(empty).size());
+  }
+
+  @Test
+  void offsetsMustBeWholeNumbersInOrder() throws IOException {
+    Path strings =
+        file(
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[\"0\",\"8\"]}}",
+            floats(1, 2));
+    assertEquals(
+        strings
+            + " (w): data_offsets must be two whole numbers [begin, end], got [\"0\",\"8\"];"
+            + " the header is corrupt",
+        failure(strings));
+    Path fraction =
+        file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8.0]}}", floats(1, 2));
+    assertEquals(
+        fraction
+            + " (w): data_offsets must be two whole numbers [begin, end], got [0,8.0];"
+            + " the header is corrupt",
+        failure(fraction));
+    Path reversed =
+        file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", floats(1, 2));
+    assertEquals(
+        reversed + " (w): byte range [8, 0) ends before it begins; the header is corrupt",
+        failure(reversed));
   }
 
   @Test
