@@ -4,9 +4,9 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dpo.api.BadDataException;
 import dpo.api.lm.Tokenizer;
+import dpo.backend.gpu.JsonFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,13 +80,8 @@ public final class HfTokenizer implements Tokenizer {
       throw new BadDataException(
           file, 0, null, "missing; put the model's tokenizer.json here" + " (Hugging Face format)");
     }
-    JsonObject json;
-    try {
-      json =
-          JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
-    } catch (IOException | RuntimeException e) {
-      throw new BadDataException(file, 0, null, "not a readable tokenizer.json: " + e.getMessage());
-    }
+    JsonObject json = jsonObject(file);
+    int size = vocabularySize(file, json);
     HuggingFaceTokenizer tokenizer;
     try {
       // Whole sequences, neither cut nor padded: the model code decides lengths and padding (DJL
@@ -98,7 +93,6 @@ public final class HfTokenizer implements Tokenizer {
       throw new BadDataException(
           file, 0, null, "the tokenizers library rejects it: " + e.getMessage());
     }
-    int size = vocabularySize(json);
     JsonObject config = tokenizerConfig(directory);
     Map<String, Integer> ids = tokenIds(json);
     int bos = specialToken(directory, config, ids, "bos_token");
@@ -158,11 +152,26 @@ public final class HfTokenizer implements Tokenizer {
     if (!Files.isRegularFile(file)) {
       return null;
     }
+    return jsonObject(file);
+  }
+
+  /** What to do about a file of the folder that is not valid JSON. */
+  private static final String RESTORE = "restore the checkpoint's file";
+
+  /** A file of the folder that must hold a JSON object. */
+  private static JsonObject jsonObject(Path file) {
+    JsonElement json = JsonFiles.parse(file, text(file), null, RESTORE);
+    if (!json.isJsonObject()) {
+      throw new BadDataException(file, 0, null, "not a JSON object; " + RESTORE);
+    }
+    return json.getAsJsonObject();
+  }
+
+  private static String text(Path file) {
     try {
-      return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
-          .getAsJsonObject();
-    } catch (IOException | RuntimeException e) {
-      throw new BadDataException(file, 0, null, "not a readable JSON object: " + e.getMessage());
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
     }
   }
 
@@ -209,22 +218,60 @@ public final class HfTokenizer implements Tokenizer {
     return id;
   }
 
-  private static int vocabularySize(JsonObject json) {
+  /**
+   * Largest token id accepted: the embedding of a vocabulary past it would not fit one array of
+   * 2^31 - 9 elements even with a model width of 1, and the vocabulary's size (largest id + 1)
+   * stays an int.
+   */
+  static final int MAX_ID = Integer.MAX_VALUE - 9;
+
+  private static int vocabularySize(Path file, JsonObject json) {
     int max = -1;
     JsonObject model = json.getAsJsonObject("model");
     if (model != null && model.has("vocab") && model.get("vocab").isJsonObject()) {
       for (Map.Entry<String, JsonElement> e : model.getAsJsonObject("vocab").entrySet()) {
-        max = Math.max(max, e.getValue().getAsInt());
+        max = Math.max(max, id(file, "model.vocab", e.getKey(), e.getValue()));
       }
     } else if (model != null && model.has("vocab") && model.get("vocab").isJsonArray()) {
       max = model.getAsJsonArray("vocab").size() - 1; // Unigram: [piece, score] pairs
     }
     if (json.has("added_tokens")) {
       for (JsonElement t : json.getAsJsonArray("added_tokens")) {
-        max = Math.max(max, t.getAsJsonObject().get("id").getAsInt());
+        JsonObject o = t.getAsJsonObject();
+        JsonElement content = o.get("content");
+        max =
+            Math.max(
+                max,
+                id(
+                    file,
+                    "added_tokens",
+                    content != null && content.isJsonPrimitive() ? content.getAsString() : null,
+                    o.get("id")));
       }
     }
     return max + 1;
+  }
+
+  /** A token's id: a whole number from 0 to {@link #MAX_ID}. */
+  private static int id(Path file, String field, String token, JsonElement id) {
+    if (id != null
+        && id.isJsonPrimitive()
+        && id.getAsJsonPrimitive().isNumber()
+        && id.getAsString().matches("\\d{1,10}")
+        && Long.parseLong(id.getAsString()) <= MAX_ID) {
+      return Integer.parseInt(id.getAsString());
+    }
+    throw new BadDataException(
+        file,
+        0,
+        field,
+        "token "
+            + (token == null ? "" : new com.google.gson.JsonPrimitive(token) + " ")
+            + "has id "
+            + id
+            + ", not a whole number from 0 to "
+            + MAX_ID
+            + "; fix the token's id");
   }
 
   /**
@@ -269,22 +316,15 @@ public final class HfTokenizer implements Tokenizer {
 
   /**
    * A file's {@code eos_token_id} as a list (a number is a list of one; absent or null, an empty
-   * list), or null when the file is absent or not a readable JSON object: its own loader reports
-   * that.
+   * list), or null when the file is absent.
+   *
+   * @throws BadDataException if the file is not a JSON object
    */
   private static JsonArray eosTokenIds(Path file) {
     if (!Files.isRegularFile(file)) {
       return null;
     }
-    JsonElement ids;
-    try {
-      ids =
-          JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
-              .getAsJsonObject()
-              .get("eos_token_id");
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    JsonElement ids = jsonObject(file).get("eos_token_id");
     if (ids != null && ids.isJsonArray()) {
       return ids.getAsJsonArray();
     }

@@ -112,7 +112,67 @@ class HfTokenizerTest {
     assertTrue(missing.getMessage().contains("tokenizer.json"), missing.getMessage());
     Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": 3");
     BadDataException broken = assertThrows(BadDataException.class, () -> HfTokenizer.load(dir));
-    assertTrue(broken.getMessage().contains("tokenizer.json"), broken.getMessage());
+    assertEquals(
+        dir.resolve("tokenizer.json")
+            + ": not valid JSON at line 1, column 12; restore the checkpoint's file",
+        broken.getMessage());
+  }
+
+  /** Unquoted names, single quotes and trailing text are refused in every JSON file read here. */
+  @Test
+  void jsonFilesMustBeStrictJson(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("tokenizer.json"), WORD_LEVEL + "}");
+    assertEquals(
+        dir.resolve("tokenizer.json")
+            + ": not valid JSON at line 11, column 2; restore the checkpoint's file",
+        assertThrows(BadDataException.class, () -> HfTokenizer.load(dir)).getMessage());
+    Files.writeString(dir.resolve("tokenizer.json"), WORD_LEVEL);
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{pad_token: '<pad>'}");
+    assertEquals(
+        dir.resolve("tokenizer_config.json")
+            + ": not valid JSON at line 1, column 3; restore the checkpoint's file",
+        assertThrows(BadDataException.class, () -> HfTokenizer.load(dir)).getMessage());
+    Files.writeString(dir.resolve("tokenizer_config.json"), "[]");
+    assertEquals(
+        dir.resolve("tokenizer_config.json") + ": not a JSON object; restore the checkpoint's file",
+        assertThrows(BadDataException.class, () -> HfTokenizer.load(dir)).getMessage());
+    Files.delete(dir.resolve("tokenizer_config.json"));
+    Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": 'x'}");
+    assertEquals(
+        dir.resolve("generation_config.json")
+            + ": not valid JSON at line 1, column 19; restore the checkpoint's file",
+        assertThrows(BadDataException.class, () -> HfTokenizer.load(dir)).getMessage());
+  }
+
+  /**
+   * The vocabulary's size is its largest id + 1: an id of 2^31 - 1 made it overflow to -2^31, and
+   * the error then blamed config.json's eos_token_id. Such ids are refused naming the token.
+   */
+  @Test
+  void idsNoVocabularyCanHoldAreRefusedNamingTheToken(@TempDir Path dir) throws Exception {
+    Files.writeString(
+        dir.resolve("tokenizer.json"), WORD_LEVEL.replace("\"again\": 5", "\"again\": 2147483647"));
+    Files.writeString(dir.resolve("config.json"), "{\"eos_token_id\": 1}");
+    assertEquals(
+        dir.resolve("tokenizer.json")
+            + " (model.vocab): token \"again\" has id 2147483647, not a whole number from 0 to"
+            + " 2147483638; fix the token's id",
+        assertThrows(BadDataException.class, () -> HfTokenizer.load(dir)).getMessage());
+    Files.writeString(
+        dir.resolve("tokenizer.json"),
+        WORD_LEVEL.replace("{\"id\": 1, \"content\"", "{\"id\": 4294967297, \"content\""));
+    assertEquals(
+        dir.resolve("tokenizer.json")
+            + " (added_tokens): token \"</s>\" has id 4294967297, not a whole number from 0 to"
+            + " 2147483638; fix the token's id",
+        assertThrows(BadDataException.class, () -> HfTokenizer.load(dir)).getMessage());
+    Files.writeString(
+        dir.resolve("tokenizer.json"), WORD_LEVEL.replace("\"again\": 5", "\"again\": \"5\""));
+    assertEquals(
+        dir.resolve("tokenizer.json")
+            + " (model.vocab): token \"again\" has id \"5\", not a whole number from 0 to"
+            + " 2147483638; fix the token's id",
+        assertThrows(BadDataException.class, () -> HfTokenizer.load(dir)).getMessage());
   }
 
   static final String LLAMA_LIKE =
