@@ -75,6 +75,14 @@ public final class HfTokenizer implements Tokenizer {
    * @throws BadDataException if the file is missing or malformed
    */
   public static HfTokenizer load(Path directory) {
+    if (!Files.isDirectory(directory)) {
+      throw new BadDataException(
+          directory,
+          0,
+          null,
+          (Files.exists(directory) ? "not a folder" : "no such folder")
+              + "; give the checkpoint or tokenizer folder that holds tokenizer.json");
+    }
     Path file = directory.resolve(FILE);
     if (!Files.isRegularFile(file)) {
       throw new BadDataException(

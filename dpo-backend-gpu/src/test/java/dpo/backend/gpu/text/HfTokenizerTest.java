@@ -110,6 +110,15 @@ class HfTokenizerTest {
   void missingOrBrokenFilesFailNamingTheFile(@TempDir Path dir) throws Exception {
     BadDataException missing = assertThrows(BadDataException.class, () -> HfTokenizer.load(dir));
     assertTrue(missing.getMessage().contains("tokenizer.json"), missing.getMessage());
+    Path absent = dir.resolve("absent");
+    assertEquals(
+        absent
+            + ": no such folder; give the checkpoint or tokenizer folder that holds tokenizer.json",
+        assertThrows(BadDataException.class, () -> HfTokenizer.load(absent)).getMessage());
+    Path file = Files.writeString(dir.resolve("a-file"), "");
+    assertEquals(
+        file + ": not a folder; give the checkpoint or tokenizer folder that holds tokenizer.json",
+        assertThrows(BadDataException.class, () -> HfTokenizer.load(file)).getMessage());
     Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": 3");
     BadDataException broken = assertThrows(BadDataException.class, () -> HfTokenizer.load(dir));
     assertEquals(
