@@ -20,7 +20,8 @@ final class BackendOptions {
       description =
           "Where the backend computes: auto (a GPU when the machine has one, else the CPU), cpu"
               + " or gpu (default: ${DEFAULT-VALUE}). The cpu backend computes on the CPU only;"
-              + " the device actually used is logged once and recorded in run.json.")
+              + " the device actually used is logged once, and recorded in run.json by the commands"
+              + " that write one.")
   String device = AUTO;
 
   @Option(

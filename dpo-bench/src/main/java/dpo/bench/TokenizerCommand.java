@@ -33,7 +33,8 @@ final class TokenizerCommand implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing command; try 'dpo tokenizer train --input FILE --out DIR'");
+        spec.commandLine(),
+        "missing command; try 'dpo tokenizer train --input FILE --vocab-size N --out DIR'");
   }
 
   /** {@code dpo tokenizer train}. */
