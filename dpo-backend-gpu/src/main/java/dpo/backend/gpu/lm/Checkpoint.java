@@ -194,6 +194,32 @@ final class Checkpoint {
    * {@code lm_head.weight} of a tied model, and {@code extras}, which are returned.
    */
   Loaded load(NDManager parent, Set<String> extras) {
+    Map<String, String> fileNames = checkTensors(extras, true);
+    Map<String, Tensor> extraTensors = new LinkedHashMap<>();
+    for (String name : extras) {
+      if (entries.containsKey(name)) {
+        extraTensors.put(name, readFinite(entries.get(name)));
+      }
+    }
+    GptModel model =
+        GptModel.fromTensors(
+            parent,
+            architecture,
+            name ->
+                fileNames.containsKey(name) ? readFinite(entries.get(fileNames.get(name))) : null,
+            weightsFile(),
+            companions(directory));
+    return new Loaded(model, extraTensors);
+  }
+
+  /**
+   * Checks the tensors' headers against the config, reading no data: every tensor the config
+   * implies is present with its shape and, with {@code refuseUnused}, every other tensor is one the
+   * loader ignores or one of {@code extras}.
+   *
+   * @return the config's tensor names and the names they have in the files
+   */
+  Map<String, String> checkTensors(Set<String> extras, boolean refuseUnused) {
     Map<String, long[]> layout = checkedLayout();
     Map<String, String> fileNames = new LinkedHashMap<>();
     for (Map.Entry<String, SafeTensors.Entry> e : entries.entrySet()) {
@@ -216,7 +242,7 @@ final class Checkpoint {
                   + Arrays.toString(expected));
         }
         fileNames.put(plain, name);
-      } else if (!extras.contains(name) && !ignorable(plain)) {
+      } else if (refuseUnused && !extras.contains(name) && !ignorable(plain)) {
         throw bad(
             entry,
             "tensor "
@@ -243,21 +269,7 @@ final class Checkpoint {
                 + " model needs it");
       }
     }
-    Map<String, Tensor> extraTensors = new LinkedHashMap<>();
-    for (String name : extras) {
-      if (entries.containsKey(name)) {
-        extraTensors.put(name, readFinite(entries.get(name)));
-      }
-    }
-    GptModel model =
-        GptModel.fromTensors(
-            parent,
-            architecture,
-            name ->
-                fileNames.containsKey(name) ? readFinite(entries.get(fileNames.get(name))) : null,
-            weightsFile(),
-            companions(directory));
-    return new Loaded(model, extraTensors);
+    return fileNames;
   }
 
   /**

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -52,6 +53,9 @@ public final class Checkpoints {
       return out;
     }
     Checkpoint c = Checkpoint.open(directory);
+    // The headers against the config, as every loading command checks them (extra tensors aside:
+    // a reward model's head is one).
+    c.checkTensors(Set.of(), false);
     GptArchitecture a = c.architecture();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("model_type", a.modelType());

@@ -289,12 +289,22 @@ class CheckpointTest {
     GptArchitecture a = LlamaModelTest.tiny("llama", false, null);
     Map<String, Tensor> tensors = new LinkedHashMap<>(weights(a, 26));
     tensors.put("model.norm.weight", new Tensor(new long[] {15}, new float[15]));
-    String m = failure(folder("shape", a, tensors, "F32", 1));
+    Path shape = folder("shape", a, tensors, "F32", 1);
+    String m = failure(shape);
     assertTrue(
         m.contains(
             "(model.norm.weight): tensor model.norm.weight has shape [15],"
                 + " config.json implies [16]"),
         m);
+    assertEquals(
+        m,
+        assertThrows(BadDataException.class, () -> Checkpoints.info(shape)).getMessage(),
+        "lm info checks the headers as loading does");
+    tensors.remove("model.norm.weight");
+    Path missing = folder("missing", a, tensors, "F32", 1);
+    assertEquals(
+        failure(missing),
+        assertThrows(BadDataException.class, () -> Checkpoints.info(missing)).getMessage());
 
     Path d = folder("bytes", a, weights(a, 26), "F32", 1);
     rewriteHeader(
