@@ -906,6 +906,15 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
    * chat prompts rendered as text), or of a text file with one prompt per line.
    */
   static List<String> readPrompts(Path file) throws IOException {
+    return readPrompts(file, dpo.api.data.Content::text);
+  }
+
+  /**
+   * The same, each dataset prompt rendered by {@code render}; a text file's lines are plain text.
+   */
+  static List<String> readPrompts(
+      Path file, java.util.function.Function<dpo.api.data.Content, String> render)
+      throws IOException {
     String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
     if (name.endsWith(".txt")) {
       // One prompt per line; a line longer than TextLines.DEFAULT_MAX_LINE_CHARS is refused with
@@ -922,7 +931,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
     }
     List<String> prompts = new java.util.ArrayList<>();
     try (var reader = dpo.datasets.format.Datasets.prompts(file, null)) {
-      reader.forEachRemaining(c -> prompts.add(c.text()));
+      reader.forEachRemaining(c -> prompts.add(render.apply(c)));
     }
     return prompts;
   }

@@ -4,18 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.inject.Provider;
 import dpo.api.BadDataException;
-import dpo.api.data.Content;
 import dpo.api.lm.GenerationConfig;
 import dpo.api.lm.GenerationConfig.Setting;
 import dpo.core.DpoRuntime;
 import dpo.core.lm.CheckpointTexts;
 import dpo.datasets.format.ChatFormat;
-import dpo.datasets.format.DatasetReader;
-import dpo.datasets.format.Datasets;
 import dpo.datasets.io.JsonRowWriter;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -63,7 +60,9 @@ final class LmGenerateCommand implements Callable<Integer> {
       names = "--prompts",
       required = true,
       paramLabel = "FILE",
-      description = "Prompts: any format 'dpo data' reads ({\"prompt\": ...} lines at least).")
+      description =
+          "Prompts: a .txt file with one prompt per line, or any format 'dpo data' reads"
+              + " ({\"prompt\": ...} lines at least).")
   Path prompts;
 
   @Option(
@@ -134,7 +133,7 @@ final class LmGenerateCommand implements Callable<Integer> {
   @Mixin BackendOptions backendOptions = new BackendOptions();
 
   @Override
-  public Integer call() {
+  public Integer call() throws IOException {
     if ((mix == null) != (reference == null)) {
       throw new ParameterException(
           spec.commandLine(),
@@ -155,10 +154,7 @@ final class LmGenerateCommand implements Callable<Integer> {
     // Options given on the command line are checked before any model loads; the folder's
     // generation_config.json values, once it is read (config below).
     config(Map.of(), 0, null);
-    List<String> texts = new ArrayList<>();
-    try (DatasetReader<Content> reader = Datasets.prompts(prompts, null)) {
-      reader.forEachRemaining(c -> texts.add(ChatFormat.prompt(c)));
-    }
+    List<String> texts = AlignCommand.readPrompts(prompts, ChatFormat::prompt);
     List<Path> dirs = reference == null ? List.of(model) : List.of(model, reference);
     List<String> completions;
     try (CheckpointTexts folders =

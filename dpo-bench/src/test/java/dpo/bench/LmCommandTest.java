@@ -228,6 +228,16 @@ class LmCommandTest {
           new ObjectMapper().readTree(Files.readString(fromPlain)).get("completion"),
           new ObjectMapper().readTree(Files.readString(fromChat)).get("completion"));
 
+      // A text file holds one prompt per line, as align's and eval's --prompts.
+      Path text = Files.writeString(dir.resolve("prompts.txt"), "honey\n\nbees are\n");
+      Path fromText = dir.resolve("from-text.jsonl");
+      assertEquals(0, generate(model, text, fromText, "--greedy").code());
+      assertEquals(
+          List.of("honey", "bees are"),
+          Files.readAllLines(fromText).stream()
+              .map(l -> l.replaceAll("^\\{\"prompt\":\"([^\"]*)\".*", "$1"))
+              .toList());
+
       // 40 words and BOS: the default 64 new tokens would overrun the context of 64; 23 fit.
       Path longPrompts = dir.resolve("long.jsonl");
       Files.writeString(
