@@ -218,21 +218,14 @@ public final class SafeTensors {
         throw bad(
             file,
             e.name,
-            "byte range ["
-                + e.begin
-                + ", "
-                + e.end
-                + ") overlaps another tensor; the header is corrupt");
+            range(e.begin, e.end) + " overlaps another tensor; the header is corrupt");
       }
       if (e.begin > previousEnd) {
         throw bad(
             file,
             e.name,
-            "byte range ["
-                + e.begin
-                + ", "
-                + e.end
-                + ") leaves bytes ["
+            range(e.begin, e.end)
+                + " leaves bytes ["
                 + previousEnd
                 + ", "
                 + e.begin
@@ -303,20 +296,14 @@ public final class SafeTensors {
                 + "; the header is corrupt");
       }
       if (end < begin) {
-        throw bad(
-            file,
-            name,
-            "byte range [" + begin + ", " + end + ") ends before it begins; the header is corrupt");
+        throw bad(file, name, range(begin, end) + " ends before it begins; the header is corrupt");
       }
       if (begin < 0 || end > dataSize) {
         throw bad(
             file,
             name,
-            "byte range ["
-                + begin
-                + ", "
-                + end
-                + ") lies outside the "
+            range(begin, end)
+                + " lies outside the "
                 + dataSize
                 + " data bytes; the file is truncated or corrupt");
       }
@@ -525,5 +512,10 @@ public final class SafeTensors {
 
   private static BadDataException bad(Path file, String tensor, String problem) {
     return new BadDataException(file, 0, tensor, problem);
+  }
+
+  /** A tensor's bytes as messages name them: {@code byte range [begin, end)}. */
+  private static String range(long begin, long end) {
+    return "byte range [" + begin + ", " + end + ")";
   }
 }
