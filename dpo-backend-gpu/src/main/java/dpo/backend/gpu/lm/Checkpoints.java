@@ -28,14 +28,7 @@ public final class Checkpoints {
    */
   public static Map<String, Object> info(Path directory) {
     if (LoraAdapters.isAdapterFolder(directory)) {
-      Path base = LoraAdapters.basePath(directory);
-      if (base == null) {
-        throw new dpo.api.BadDataException(
-            directory.resolve(LoraAdapters.CONFIG_FILE),
-            0,
-            "base_model_name_or_path",
-            "names no base model; set it to the base checkpoint's folder");
-      }
+      Path base = LoraAdapters.base(directory);
       Map<String, Object> out = new LinkedHashMap<>(info(base));
       com.google.gson.JsonObject config =
           Checkpoint.readJson(directory.resolve(LoraAdapters.CONFIG_FILE), true);

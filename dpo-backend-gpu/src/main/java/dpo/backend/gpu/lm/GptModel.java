@@ -253,24 +253,7 @@ final class GptModel implements LanguageModel {
    * its base: {@code base}, or the folder the config's {@code base_model_name_or_path} names.
    */
   static GptModel loadAdapter(NDManager parent, Path directory, Path base) {
-    Path baseFolder = base != null ? base : LoraAdapters.basePath(directory);
-    if (baseFolder == null) {
-      throw new BadDataException(
-          directory.resolve(LoraAdapters.CONFIG_FILE),
-          0,
-          "base_model_name_or_path",
-          "names no base model; set it to the base checkpoint's folder");
-    }
-    if (!java.nio.file.Files.isDirectory(baseFolder)) {
-      throw new BadDataException(
-          directory.resolve(LoraAdapters.CONFIG_FILE),
-          0,
-          "base_model_name_or_path",
-          "base model "
-              + baseFolder
-              + " is not a folder here; set base_model_name_or_path to the local folder of the"
-              + " base checkpoint");
-    }
+    Path baseFolder = base != null ? base : LoraAdapters.base(directory);
     GptModel model = load(parent, baseFolder);
     try {
       model.attach(LoraAdapters.read(model.manager, model.architecture, directory));

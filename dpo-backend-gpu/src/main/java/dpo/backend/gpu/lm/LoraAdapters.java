@@ -283,7 +283,7 @@ final class LoraAdapters {
   }
 
   /** The base folder an adapter folder names, or null if it names none. */
-  static Path basePath(Path directory) {
+  private static Path basePath(Path directory) {
     JsonObject json = Checkpoint.readJson(directory.resolve(CONFIG_FILE), true);
     JsonElement base = json.get("base_model_name_or_path");
     if (base == null || base.isJsonNull()) {
@@ -291,6 +291,29 @@ final class LoraAdapters {
     }
     Path path = Path.of(base.getAsString());
     return path.isAbsolute() ? path : directory.toAbsolutePath().resolve(path).normalize();
+  }
+
+  /**
+   * The base checkpoint folder of an adapter folder, as its config names it.
+   *
+   * @throws BadDataException naming adapter_config.json's base_model_name_or_path if it names no
+   *     base, or a path that is not a folder here
+   */
+  static Path base(Path directory) {
+    Path base = basePath(directory);
+    if (base == null || !Files.isDirectory(base)) {
+      throw new BadDataException(
+          directory.resolve(CONFIG_FILE),
+          0,
+          "base_model_name_or_path",
+          base == null
+              ? "names no base model; set it to the base checkpoint's folder"
+              : "base model "
+                  + base
+                  + " is not a folder here; set base_model_name_or_path to the local folder of"
+                  + " the base checkpoint");
+    }
+    return base;
   }
 
   /** Whether a folder holds an adapter rather than a full checkpoint. */

@@ -414,7 +414,15 @@ class LoraTest {
     BadDataException missing =
         assertThrows(
             BadDataException.class, () -> GptModel.loadAdapter(ENGINE.root(), adapter, null));
-    assertTrue(missing.getMessage().contains("base_model_name_or_path"), missing.getMessage());
+    assertEquals(
+        config
+            + " (base_model_name_or_path): base model /no/such/base is not a folder here; set"
+            + " base_model_name_or_path to the local folder of the base checkpoint",
+        missing.getMessage());
+    assertEquals(
+        missing.getMessage(),
+        assertThrows(BadDataException.class, () -> Checkpoints.info(adapter)).getMessage(),
+        "lm info and lm convert name the adapter's base as loading does");
     // An explicit base folder overrides the config's.
     try (GptModel loaded = GptModel.loadAdapter(ENGINE.root(), adapter, base)) {
       assertTrue(loaded.hasAdapters());
