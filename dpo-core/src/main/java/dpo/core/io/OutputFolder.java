@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *       removed.
  * </ul>
  *
- * <p>Nothing here deletes a folder: claiming only ever creates one.
+ * <p>The only folder this deletes is one its own claim created and left empty: a command that fails
+ * before writing anything leaves no folder behind.
  */
 public final class OutputFolder implements AutoCloseable {
   /** The marker and lock file of a folder a dpo command writes to. */
@@ -44,10 +45,14 @@ public final class OutputFolder implements AutoCloseable {
   private final FileChannel channel;
   private final FileLock lock;
 
-  private OutputFolder(Path path, FileChannel channel, FileLock lock) {
+  /** Whether the claim created the folder (it did not exist before). */
+  private final boolean created;
+
+  private OutputFolder(Path path, FileChannel channel, FileLock lock, boolean created) {
     this.path = path;
     this.channel = channel;
     this.lock = lock;
+    this.created = created;
   }
 
   /**
@@ -73,6 +78,7 @@ public final class OutputFolder implements AutoCloseable {
               + " choose a new or empty folder (dpo never writes into, or deletes, a folder it did not"
               + " create)");
     }
+    boolean created = !Files.exists(abs);
     try {
       Files.createDirectories(abs);
     } catch (IOException e) {
@@ -115,7 +121,7 @@ public final class OutputFolder implements AutoCloseable {
       channel.write(ByteBuffer.wrap(pid), 0);
       channel.force(true);
       removeLeftovers(abs);
-      return new OutputFolder(abs, channel, lock);
+      return new OutputFolder(abs, channel, lock, created);
     } catch (IOException | UncheckedIOException e) {
       closeQuietly(channel);
       throw new ConfigurationException(
@@ -160,15 +166,41 @@ public final class OutputFolder implements AutoCloseable {
     return path.resolve(name);
   }
 
-  /** Releases the lock; the marker stays (it says the folder is ours). */
+  /**
+   * Releases the lock; the marker stays (it says the folder is ours), unless the claim created the
+   * folder and nothing but the marker was written to it: then the folder is removed.
+   */
   @Override
   public void close() {
+    boolean unused = created && onlyTheMarker(path);
+    if (unused) {
+      try {
+        Files.deleteIfExists(path.resolve(MARKER));
+      } catch (IOException e) {
+        unused = false;
+      }
+    }
     try {
       lock.release();
     } catch (IOException ignored) {
       // Closing the channel releases it too.
     }
     closeQuietly(channel);
+    if (unused) {
+      try {
+        Files.deleteIfExists(path); // fails, and stays, if another process claimed it meanwhile
+      } catch (IOException ignored) {
+        // Not empty any more: someone else's now.
+      }
+    }
+  }
+
+  private static boolean onlyTheMarker(Path dir) {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.allMatch(p -> p.getFileName().toString().equals(MARKER));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** A kill can leave a staging folder anywhere below (checkpoints, the SFT cache). */

@@ -39,6 +39,21 @@ class OutputFolderTest {
   }
 
   @Test
+  void aFolderTheClaimCreatedAndNothingWasWrittenToIsRemoved() throws IOException {
+    Path unused = root.resolve("failed");
+    OutputFolder.claim(unused, "out").close();
+    assertFalse(Files.exists(unused), "a command that wrote nothing leaves no folder");
+    Path used = root.resolve("written");
+    try (OutputFolder folder = OutputFolder.claim(used, "out")) {
+      Files.writeString(folder.resolve("metrics.jsonl"), "");
+    }
+    assertEquals(Set.of(OutputFolder.MARKER, "metrics.jsonl"), names(used));
+    Path existing = Files.createDirectories(root.resolve("given"));
+    OutputFolder.claim(existing, "out").close();
+    assertEquals(Set.of(OutputFolder.MARKER), names(existing), "a folder it did not create stays");
+  }
+
+  @Test
   void aSecondClaimIsRefusedWithTheHoldersPidAndSucceedsOnceReleased() {
     Path dir = root.resolve("run");
     try (OutputFolder first = OutputFolder.claim(dir, "out")) {
@@ -88,7 +103,9 @@ class OutputFolderTest {
   @Test
   void leftoversOfAKilledRunAreRemovedOnTheNextClaim() throws IOException {
     Path dir = root.resolve("run");
-    OutputFolder.claim(dir, "out").close();
+    try (OutputFolder run = OutputFolder.claim(dir, "out")) {
+      Files.writeString(run.resolve("metrics.jsonl"), "");
+    }
     Path staging = DurableFiles.stagingFolder(dir.resolve("sft/seed-1"));
     Files.writeString(staging.resolve("model.safetensors"), "half");
     OutputFolder.claim(dir, "out").close();
