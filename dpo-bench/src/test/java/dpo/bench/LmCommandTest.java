@@ -55,6 +55,19 @@ class LmCommandTest {
     return dpo(args.toArray(String[]::new));
   }
 
+  /** {@code dpo lm score --model M --input I --out O}. */
+  static Run score(Path model, Path input, Path out) {
+    return dpo(
+        "lm",
+        "score",
+        "--model",
+        model.toString(),
+        "--input",
+        input.toString(),
+        "--out",
+        out.toString());
+  }
+
   /** A tiny random Llama with a word tokenizer that adds BOS to prompts. */
   Path checkpoint(NDManager manager, String name, long seed) throws Exception {
     Path d = dir.resolve(name);
@@ -89,16 +102,7 @@ class LmCommandTest {
           "{\"prompt\": \"bees are\", \"response\": \"calm .\"}\n"
               + "{\"prompt\": \"honey\", \"response\": \"bees sting bees\"}\n");
       Path scores = dir.resolve("scores.jsonl");
-      Run score =
-          dpo(
-              "lm",
-              "score",
-              "--model",
-              model.toString(),
-              "--input",
-              rows.toString(),
-              "--out",
-              scores.toString());
+      Run score = score(model, rows, scores);
       assertEquals(0, score.code(), score.err());
       List<String> lines = Files.readAllLines(scores);
       assertEquals(2, lines.size());
@@ -201,16 +205,7 @@ class LmCommandTest {
       Path chatScores = dir.resolve("chat-scores.jsonl");
       Path plainScores = dir.resolve("plain-scores.jsonl");
       for (Path[] io : new Path[][] {{chat, chatScores}, {plain, plainScores}}) {
-        Run r =
-            dpo(
-                "lm",
-                "score",
-                "--model",
-                model.toString(),
-                "--input",
-                io[0].toString(),
-                "--out",
-                io[1].toString());
+        Run r = score(model, io[0], io[1]);
         assertEquals(0, r.code(), r.err());
       }
       assertEquals(Files.readAllLines(plainScores), Files.readAllLines(chatScores));
@@ -272,16 +267,7 @@ class LmCommandTest {
               + "{\"prompt\": \"honey\", \"response\": \""
               + "bees ".repeat(70).strip()
               + "\"}\n");
-      Run tooLong =
-          dpo(
-              "lm",
-              "score",
-              "--model",
-              model.toString(),
-              "--input",
-              longRow.toString(),
-              "--out",
-              dir.resolve("s.jsonl").toString());
+      Run tooLong = score(model, longRow, dir.resolve("s.jsonl"));
       assertEquals(2, tooLong.code());
       assertEquals(
           "dpo lm score: --input: "
