@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
           + " tokens; a conversation ([{role, content}] messages) is rendered as dpo lm train"
           + " renders it, ending with 'assistant:'. Sampling applies the temperature, then top-k, then top-p on the"
           + " renormalised top-k distribution (transformers' order); unset options take the"
-          + " folder's generation_config.json values. With --mix the per-token log-probabilities"
+          + " folder's generation_config.json values (a sampling option given here samples even"
+          + " where the file says do_sample false). With --mix the per-token log-probabilities"
           + " are the weighted sum over --model and --reference, each with its own KV cache."
     })
 final class LmGenerateCommand implements Callable<Integer> {
