@@ -104,7 +104,7 @@ final class Generator {
         throw new ConfigurationException(
             "maxNewTokens",
             "prompt "
-                + i
+                + (i + 1)
                 + " has "
                 + p.length
                 + " tokens; with "
@@ -113,7 +113,7 @@ final class Generator {
                 + needed
                 + ", the model has "
                 + context
-                + "; lower maxNewTokens or shorten the prompt");
+                + "; lower the number of new tokens or shorten the prompt");
       }
     }
     SplittableRandom[] streams = streams(config, prompts.size());

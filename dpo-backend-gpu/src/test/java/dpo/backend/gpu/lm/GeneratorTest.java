@@ -409,7 +409,14 @@ class GeneratorTest {
                     List.of(new int[40]),
                     GenerationConfig.greedy(10, -1),
                     true));
-    assertTrue(tooLong.getMessage().contains("lower maxNewTokens"), tooLong.getMessage());
+    assertTrue(
+        tooLong
+            .getMessage()
+            .contains(
+                "prompt 1 has 40 tokens; with 10 new tokens it needs a context of 50, the model has"),
+        tooLong.getMessage());
+    assertTrue(
+        tooLong.getMessage().endsWith("; lower the number of new tokens or shorten the prompt"));
     assertThrows(
         ConfigurationException.class,
         () ->
