@@ -32,8 +32,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Write one line {\"prompt\", \"completion\"} per prompt. Prompts get the tokenizer's special"
           + " tokens; a conversation ([{role, content}] messages) is rendered as dpo lm train"
-          + " renders it, ending with 'assistant:'. Sampling applies the temperature, then top-k, then top-p on the"
-          + " renormalised top-k distribution (transformers' order); unset options take the"
+          + " renders it, ending with 'assistant:'. Sampling applies the temperature, then"
+          + " top-k, then top-p on the renormalised top-k distribution (transformers' order);"
+          + " unset options take the"
           + " folder's generation_config.json values (a sampling option given here samples even"
           + " where the file says do_sample false). With --mix the per-token log-probabilities"
           + " are the weighted sum over --model and --reference, each with its own KV cache."
@@ -196,7 +197,9 @@ final class LmGenerateCommand implements Callable<Integer> {
   /**
    * The sampling settings: each option given, else the folder's generation_config.json value, else
    * the default. A bad value is reported under the name it came from: the option, or the file's key
-   * (with the option that overrides it).
+   * (with the option that overrides it). With {@code room} (null before the models load) the
+   * default length is cut to what the context leaves, and a given length that does not fit is
+   * refused with the one that does.
    */
   private GenerationConfig config(Map<String, Object> defaults, int endOfSequence, Room room) {
     int n;
