@@ -2,6 +2,7 @@ package dpo.backend.gpu;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
@@ -10,6 +11,8 @@ import com.google.gson.stream.JsonToken;
 import dpo.api.BadDataException;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,6 +28,9 @@ public final class JsonFiles {
 
   /** Gson's position in its messages: "at line 1 column 29". */
   private static final Pattern WHERE = Pattern.compile("at line (\\d+) column (\\d+)");
+
+  /** What to do about a checkpoint folder's file that is not valid JSON. */
+  private static final String RESTORE = "restore the checkpoint's file";
 
   private JsonFiles() {}
 
@@ -58,6 +64,41 @@ public final class JsonFiles {
           null,
           (what == null ? "" : what + " is ") + "not valid JSON" + where + "; " + fix);
     }
+  }
+
+  /**
+   * A checkpoint folder's JSON file that must hold an object (config.json, tokenizer.json and the
+   * like).
+   *
+   * @param file the file
+   * @return its object
+   * @throws BadDataException naming the file if it cannot be read, is not valid JSON or holds
+   *     something else than an object
+   */
+  public static JsonObject readObject(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
+    }
+    return object(file, text);
+  }
+
+  /**
+   * The object of a checkpoint folder's JSON file, given its text.
+   *
+   * @param file the file the text comes from, named in the error
+   * @param text the document
+   * @return its object
+   * @throws BadDataException naming the file if the text is not valid JSON or not an object
+   */
+  public static JsonObject object(Path file, String text) {
+    JsonElement json = parse(file, text, null, RESTORE);
+    if (!json.isJsonObject()) {
+      throw new BadDataException(file, 0, null, "not a JSON object; " + RESTORE);
+    }
+    return json.getAsJsonObject();
   }
 
   /** " at line 1, column 29" from Gson's text of a position, or "" if it names none. */

@@ -505,12 +505,8 @@ final class Checkpoint {
     long context = context(config);
     try {
       JsonObject t =
-          JsonFiles.parse(
-                  Path.of(TOKENIZER_CONFIG),
-                  new String(tokenizerConfig, StandardCharsets.UTF_8),
-                  null,
-                  RESTORE)
-              .getAsJsonObject();
+          JsonFiles.object(
+              Path.of(TOKENIZER_CONFIG), new String(tokenizerConfig, StandardCharsets.UTF_8));
       JsonElement length = t.get("model_max_length");
       if (context <= 0
           || length == null
@@ -546,12 +542,7 @@ final class Checkpoint {
     Map<Integer, String> tokens = new java.util.HashMap<>();
     try {
       JsonObject t =
-          JsonFiles.parse(
-                  Path.of(TOKENIZER),
-                  new String(tokenizerJson, StandardCharsets.UTF_8),
-                  null,
-                  RESTORE)
-              .getAsJsonObject();
+          JsonFiles.object(Path.of(TOKENIZER), new String(tokenizerJson, StandardCharsets.UTF_8));
       JsonElement model = t.get("model");
       if (model != null
           && model.isJsonObject()
@@ -625,17 +616,9 @@ final class Checkpoint {
             null,
             "larger than " + (MAX_COMPANION_BYTES >> 20) + " MiB; not a config file");
       }
-      JsonElement json =
-          JsonFiles.parse(file, Files.readString(file, StandardCharsets.UTF_8), null, RESTORE);
-      if (!json.isJsonObject()) {
-        throw new BadDataException(file, 0, null, "not a JSON object; " + RESTORE);
-      }
-      return json.getAsJsonObject();
     } catch (IOException e) {
       throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
     }
+    return JsonFiles.readObject(file);
   }
-
-  /** What to do about a file of the folder that is not valid JSON. */
-  private static final String RESTORE = "restore the checkpoint's file";
 }

@@ -8,7 +8,6 @@ import dpo.api.BadDataException;
 import dpo.api.lm.Tokenizer;
 import dpo.backend.gpu.JsonFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -88,7 +87,7 @@ public final class HfTokenizer implements Tokenizer {
       throw new BadDataException(
           file, 0, null, "missing; put the model's tokenizer.json here" + " (Hugging Face format)");
     }
-    JsonObject json = jsonObject(file);
+    JsonObject json = JsonFiles.readObject(file);
     int size = vocabularySize(file, json);
     HuggingFaceTokenizer tokenizer;
     try {
@@ -160,27 +159,7 @@ public final class HfTokenizer implements Tokenizer {
     if (!Files.isRegularFile(file)) {
       return null;
     }
-    return jsonObject(file);
-  }
-
-  /** What to do about a file of the folder that is not valid JSON. */
-  private static final String RESTORE = "restore the checkpoint's file";
-
-  /** A file of the folder that must hold a JSON object. */
-  private static JsonObject jsonObject(Path file) {
-    JsonElement json = JsonFiles.parse(file, text(file), null, RESTORE);
-    if (!json.isJsonObject()) {
-      throw new BadDataException(file, 0, null, "not a JSON object; " + RESTORE);
-    }
-    return json.getAsJsonObject();
-  }
-
-  private static String text(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new BadDataException(file, 0, null, "cannot read: " + e.getMessage());
-    }
+    return JsonFiles.readObject(file);
   }
 
   /** Token text to id: the model's vocabulary (when a map) and the added tokens. */
@@ -332,7 +311,7 @@ public final class HfTokenizer implements Tokenizer {
     if (!Files.isRegularFile(file)) {
       return null;
     }
-    JsonElement ids = jsonObject(file).get("eos_token_id");
+    JsonElement ids = JsonFiles.readObject(file).get("eos_token_id");
     if (ids != null && ids.isJsonArray()) {
       return ids.getAsJsonArray();
     }
