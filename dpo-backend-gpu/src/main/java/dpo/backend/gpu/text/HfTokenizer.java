@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * A Hugging Face {@code tokenizer.json} (any model type: BPE, WordPiece, WordLevel, Unigram),
@@ -239,12 +240,15 @@ public final class HfTokenizer implements Tokenizer {
     return max + 1;
   }
 
+  /** A token id as written: one to ten digits (compiled once: a vocabulary has 10^5 of them). */
+  private static final Pattern DIGITS = Pattern.compile("\\d{1,10}");
+
   /** A token's id: a whole number from 0 to {@link #MAX_ID}. */
   private static int id(Path file, String field, String token, JsonElement id) {
     if (id != null
         && id.isJsonPrimitive()
         && id.getAsJsonPrimitive().isNumber()
-        && id.getAsString().matches("\\d{1,10}")
+        && DIGITS.matcher(id.getAsString()).matches()
         && Long.parseLong(id.getAsString()) <= MAX_ID) {
       return Integer.parseInt(id.getAsString());
     }
