@@ -288,23 +288,23 @@ record GptArchitecture(
    * is refused, naming the key. Errors name the file and the key.
    */
   static GptArchitecture fromConfigJson(Path file, JsonObject o) {
+    if (!o.has("model_type")) {
+      throw new BadDataException(
+          file,
+          0,
+          "model_type",
+          "missing; a Hugging Face config.json names its model_type, one of: "
+              + String.join(", ", TYPES));
+    }
+    String type = string(file, o, "model_type");
+    if (!TYPES.contains(type)) {
+      throw new BadDataException(
+          file,
+          0,
+          "model_type",
+          "model_type '" + type + "' is not supported; supported: " + String.join(", ", TYPES));
+    }
     try {
-      if (!o.has("model_type")) {
-        throw new BadDataException(
-            file,
-            0,
-            "model_type",
-            "missing; a Hugging Face config.json names its model_type, one of: "
-                + String.join(", ", TYPES));
-      }
-      String type = string(file, o, "model_type");
-      if (!TYPES.contains(type)) {
-        throw new BadDataException(
-            file,
-            0,
-            "model_type",
-            "model_type '" + type + "' is not supported; supported: " + String.join(", ", TYPES));
-      }
       SpecialTokens tokens =
           new SpecialTokens(
               tokenId(file, o, "bos_token_id"),
@@ -313,10 +313,7 @@ record GptArchitecture(
       return type.equals(GPT2) ? gpt2(file, o, tokens) : llamaFamily(file, o, type, tokens);
     } catch (ConfigurationException e) {
       // ModelConfig names its own fields; the user sees the keys of the file.
-      Map<String, String> keys =
-          GPT2.equals(o.has("model_type") ? o.get("model_type").getAsString() : null)
-              ? GPT2_KEYS
-              : LLAMA_KEYS;
+      Map<String, String> keys = type.equals(GPT2) ? GPT2_KEYS : LLAMA_KEYS;
       String field = e.violations().get(0).field();
       String message = e.violations().get(0).message();
       for (Map.Entry<String, String> k : keys.entrySet()) {
