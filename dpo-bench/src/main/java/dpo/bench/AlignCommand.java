@@ -2,6 +2,7 @@ package dpo.bench;
 
 import com.google.inject.Provider;
 import dpo.api.ProviderNotFoundException;
+import dpo.api.data.Content;
 import dpo.api.io.DurableFiles;
 import dpo.api.lm.ModelConfig;
 import dpo.api.oracle.LabelRule;
@@ -11,7 +12,6 @@ import dpo.core.align.AlignExperiment;
 import dpo.core.io.OutputFolder;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
-import dpo.datasets.io.TextLines;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
@@ -620,7 +620,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   private AlignExperiment.Inputs fileInputs() {
     List<String> lines;
     try {
-      lines = readPrompts(promptsFile);
+      lines = PromptFiles.read(promptsFile, Content::text);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + promptsFile + " (" + e.getMessage() + ")", e);
     }
@@ -899,41 +899,6 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
           spec.commandLine(),
           "--prompts needs --oracle ID (e.g. command) and --model DIR (the initial checkpoint)");
     }
-  }
-
-  /**
-   * Prompts of a dataset file (JSON lines, JSON or Parquet in any format {@code dpo data} reads;
-   * chat prompts rendered as text), or of a text file with one prompt per line.
-   */
-  static List<String> readPrompts(Path file) throws IOException {
-    return readPrompts(file, dpo.api.data.Content::text);
-  }
-
-  /**
-   * The same, each dataset prompt rendered by {@code render}; a text file's lines are plain text.
-   */
-  static List<String> readPrompts(
-      Path file, java.util.function.Function<dpo.api.data.Content, String> render)
-      throws IOException {
-    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-    if (name.endsWith(".txt")) {
-      // One prompt per line; a line longer than TextLines.DEFAULT_MAX_LINE_CHARS is refused with
-      // its file:line, so a file without line breaks cannot exhaust the memory.
-      List<String> prompts = new java.util.ArrayList<>();
-      try (TextLines lines = TextLines.open(file, TextLines.DEFAULT_MAX_LINE_CHARS, null)) {
-        for (String l = lines.next(); l != null; l = lines.next()) {
-          if (!l.isBlank()) {
-            prompts.add(l);
-          }
-        }
-      }
-      return prompts;
-    }
-    List<String> prompts = new java.util.ArrayList<>();
-    try (var reader = dpo.datasets.format.Datasets.prompts(file, null)) {
-      reader.forEachRemaining(c -> prompts.add(render.apply(c)));
-    }
-    return prompts;
   }
 
   private String describe(SyntheticTask synthetic, String oracle, int newTokens) {

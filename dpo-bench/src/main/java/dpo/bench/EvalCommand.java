@@ -3,6 +3,7 @@ package dpo.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.inject.Provider;
+import dpo.api.data.Content;
 import dpo.api.io.DurableFiles;
 import dpo.core.align.EvalExperiment;
 import dpo.core.align.Evaluation;
@@ -170,7 +171,7 @@ final class EvalCommand implements Callable<Integer>, UserErrors.Fields {
     eval.check(config);
     List<String> prompts;
     try {
-      prompts = AlignCommand.readPrompts(promptsFile);
+      prompts = PromptFiles.read(promptsFile, Content::text);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + promptsFile + " (" + e.getMessage() + ")", e);
     }
