@@ -357,6 +357,42 @@ class LmCommandTest {
   }
 
   @Test
+  void aTokenizerWithMoreTokensThanTheModelIsRefusedByEveryCommand() throws Exception {
+    DjlOffline.enforce();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Path model = checkpoint(manager, "policy", 3);
+      WordTokenizer larger =
+          new WordTokenizer(List.of("bees", "are", "calm", ".", "sting", "honey", "wax", "hive"));
+      Files.writeString(model.resolve("tokenizer.json"), larger.toHuggingFaceJson());
+      Path rows = dir.resolve("rows.jsonl");
+      Files.writeString(rows, "{\"prompt\": \"bees are\", \"response\": \"calm .\"}\n");
+      Path prompts = dir.resolve("prompts.txt");
+      Files.writeString(prompts, "bees are\n");
+      Run[] runs = {
+        dpo("lm", "info", model.toString()),
+        score(model, rows, dir.resolve("scores.jsonl")),
+        generate(model, prompts, dir.resolve("out.jsonl"), "--max-new-tokens", "2")
+      };
+      for (Run run : runs) {
+        assertEquals(2, run.code(), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(
+            run.err()
+                .contains(
+                    model.resolve("tokenizer.json")
+                        + ": the tokenizer has "
+                        + larger.vocabularySize()
+                        + " tokens"),
+            run.err());
+        assertTrue(run.err().contains("the files belong to different models"), run.err());
+      }
+      assertTrue(
+          Files.notExists(dir.resolve("scores.jsonl"))
+              && Files.notExists(dir.resolve("out.jsonl")));
+    }
+  }
+
+  @Test
   void badInputGetsOneLineAndExitTwo() throws Exception {
     Run noReference = generate(dir, Path.of("p"), Path.of("o"), "--mix", "1.5,-0.5");
     assertEquals(2, noReference.code());

@@ -1,6 +1,7 @@
 package dpo.backend.gpu.lm;
 
 import ai.djl.ndarray.NDManager;
+import dpo.api.BadDataException;
 import dpo.api.lm.LanguageModel;
 import dpo.backend.gpu.safetensors.SafeTensors;
 import dpo.backend.gpu.text.HfTokenizer;
@@ -87,6 +88,18 @@ public final class Checkpoints {
             : GptModel.WEIGHTS_FILE);
     if (Files.isRegularFile(directory.resolve("tokenizer.json"))) {
       HfTokenizer t = HfTokenizer.load(directory);
+      if (t.vocabularySize() > a.model().vocabularySize()) {
+        // Every loading command refuses this pair (its ids would index past the embedding).
+        throw new BadDataException(
+            directory.resolve("tokenizer.json"),
+            0,
+            null,
+            "the tokenizer has "
+                + t.vocabularySize()
+                + " tokens, config.json's vocab_size is "
+                + a.model().vocabularySize()
+                + "; the files belong to different models");
+      }
       out.put("tokenizer", "tokenizer.json, " + t.vocabularySize() + " tokens");
       out.put("bos", special(t, t.beginOfSequence()));
       out.put("eos", special(t, t.endOfSequence()));
