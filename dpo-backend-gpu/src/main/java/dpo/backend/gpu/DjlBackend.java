@@ -36,8 +36,7 @@ final class DjlBackend implements PolicyBackend {
   static final String KV_CACHE = "kv-cache";
 
   /** Why {@code device gpu} cannot be had here. */
-  static final String NO_GPU =
-      "device 'gpu' asked for, but DJL sees no CUDA GPU; use device=cpu or auto";
+  static final String NO_GPU = "device 'gpu' asked for, but DJL sees no CUDA GPU; use cpu or auto";
 
   private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
   private static final Logger LOG = LoggerFactory.getLogger(DjlBackend.class);

@@ -69,8 +69,7 @@ class DjlBackendTest {
               ConfigurationException.class,
               () -> provider.validate(BackendConfig.defaults().withOption("device", "gpu")));
       assertEquals(
-          "device 'gpu' asked for, but DJL sees no CUDA GPU; use device=cpu or auto",
-          gpu.getMessage());
+          "device 'gpu' asked for, but DJL sees no CUDA GPU; use cpu or auto", gpu.getMessage());
     }
     try (PolicyBackend cpu =
         provider.create(BackendConfig.defaults().withOption("device", "cpu"))) {
