@@ -3,12 +3,17 @@ package dpo.backend.gpu.lm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import dpo.api.ConfigurationException;
 import dpo.api.lm.GenerationConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Batched generation from a logit mixture of models. Prompts are left-padded: padding keys are
@@ -34,9 +39,27 @@ final class Generator {
   private final double[] weights;
   private final GenerationConfig config;
   private final boolean useCache;
+  private final boolean sideBySide;
   private final int vocabulary;
 
   Generator(List<GptModel> models, double[] weights, GenerationConfig config, boolean useCache) {
+    this(models, weights, config, useCache, true);
+  }
+
+  /**
+   * @param models the mixed models
+   * @param weights one mixing weight per model
+   * @param config the sampling settings
+   * @param useCache whether steps feed one token per sequence from a KV cache
+   * @param sideBySide whether the mixed models' one-token steps on the CPU run side by side, one
+   *     thread per model (false runs them one after the other: the same bits, for the tests)
+   */
+  Generator(
+      List<GptModel> models,
+      double[] weights,
+      GenerationConfig config,
+      boolean useCache,
+      boolean sideBySide) {
     if (models.isEmpty() || models.size() != weights.length) {
       throw new ConfigurationException(
           "weights",
@@ -81,6 +104,7 @@ final class Generator {
     this.weights = weights.clone();
     this.config = config;
     this.useCache = useCache;
+    this.sideBySide = sideBySide;
   }
 
   List<int[]> generate(NDManager parent, List<int[]> prompts) {
@@ -189,6 +213,16 @@ final class Generator {
     }
     int[] drawn = new int[batch];
     Decoding[] decodings = new Decoding[models.size()];
+    // A cached step of a small model on the CPU is bound by its thousand small operations, each
+    // issued by one thread, as much as by reading the weights, so the mixed models' steps run side
+    // by side: every model but the first on a thread of its own. Each operation computes as it
+    // would alone (the same kernels and thread count), and the log-probabilities are summed in
+    // model order on this thread, so the bits do not change. The prompts' pass, bound by
+    // arithmetic, runs one model after the other.
+    ExecutorService others =
+        sideBySide && useCache && models.size() > 1 && !m.getDevice().isGpu()
+            ? Executors.newFixedThreadPool(models.size() - 1, Generator::modelThread)
+            : null;
     try {
       for (int i = 0; i < decodings.length; i++) {
         decodings[i] = useCache ? new Decoding(models.get(i), m, maxLength) : null;
@@ -202,17 +236,27 @@ final class Generator {
           NDArray ids = slice(s, tokens, first, columns);
           NDArray at = positions(s, real, first, columns);
           NDArray mask = bias(s, real, first, columns);
-          NDArray mixed = null;
-          for (int i = 0; i < models.size(); i++) {
-            NDArray last =
-                (useCache
-                        ? decodings[i].lastLogits(ids, at, mask)
-                        : models.get(i).lastLogits(ids, at, mask, null))
-                    .logSoftmax(1);
-            if (weights[i] != 1) { // x * 1 = x: a single model skips the product
-              last = last.muli((float) weights[i]);
+          NDArray[] last = new NDArray[models.size()];
+          List<Future<?>> elsewhere = new ArrayList<>();
+          boolean split = others != null && step > 0;
+          try {
+            for (int i = 1; split && i < models.size(); i++) {
+              int model = i;
+              elsewhere.add(
+                  others.submit(
+                      () -> last[model] = weightedLogProbs(model, decodings, ids, at, mask)));
             }
-            mixed = mixed == null ? last : mixed.addi(last);
+            for (int i = 0; i < (split ? 1 : models.size()); i++) {
+              last[i] = weightedLogProbs(i, decodings, ids, at, mask);
+            }
+          } catch (RuntimeException | Error e) {
+            awaitAll(elsewhere, false); // none may outlive the step's arrays
+            throw e;
+          }
+          awaitAll(elsewhere, true);
+          NDArray mixed = last[0];
+          for (int i = 1; i < last.length; i++) {
+            mixed = mixed.addi(last[i]);
           }
           logits = mixed.toFloatArray();
         }
@@ -246,6 +290,9 @@ final class Generator {
         }
       }
     } finally {
+      if (others != null) {
+        others.shutdown();
+      }
       for (Decoding d : decodings) {
         if (d != null) {
           d.close();
@@ -257,6 +304,67 @@ final class Generator {
       out.add(g.stream().mapToInt(Integer::intValue).toArray());
     }
     return out;
+  }
+
+  /** A model's next-token log-probabilities times its mixing weight, (batch, vocabulary). */
+  private NDArray weightedLogProbs(
+      int i, Decoding[] decodings, NDArray ids, NDArray at, NDArray mask) {
+    NDArray last =
+        (useCache
+                ? decodings[i].lastLogits(ids, at, mask)
+                : models.get(i).lastLogits(ids, at, mask, null))
+            .logSoftmax(1);
+    return weights[i] == 1 ? last : last.muli((float) weights[i]); // x * 1 = x
+  }
+
+  /** A thread for a mixed model's steps: PyTorch's grad mode is per thread and on in a new one. */
+  private static Thread modelThread(Runnable work) {
+    Thread t =
+        new Thread(
+            () -> {
+              JniUtils.setGradMode(false);
+              work.run();
+            },
+            "dpo-mixed-model");
+    t.setDaemon(true);
+    return t;
+  }
+
+  /**
+   * Waits for every pass; with {@code rethrow}, throws the first one's failure as it was thrown (a
+   * {@link ConfigurationException} stays one).
+   */
+  static void awaitAll(List<Future<?>> passes, boolean rethrow) {
+    RuntimeException failure = null;
+    boolean interrupted = false;
+    for (Future<?> f : passes) {
+      while (true) {
+        try {
+          f.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // the pass uses the step's arrays: wait for it all the same
+        } catch (ExecutionException e) {
+          if (failure == null) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Error err && rethrow) {
+              throw err;
+            }
+            failure =
+                cause instanceof RuntimeException re
+                    ? re
+                    : new IllegalStateException("a mixed model's pass failed", cause);
+          }
+          break;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (failure != null && rethrow) {
+      throw failure;
+    }
   }
 
   /** Columns {@code from..to} of the token grid, (batch, to - from). */

@@ -270,6 +270,44 @@ class GeneratorTest {
         run(List.of(policy, reference), new double[] {1, 0}, prompts(), sampled, true));
   }
 
+  @Test
+  void mixedModelsSideBySideGiveTheTokensOfOneAfterTheOther() {
+    // GPT-2 and Llama (whose one-token steps are LlamaDecoder's), three models, sampled: the
+    // models' steps on threads of their own must not change a bit of what is drawn.
+    GptArchitecture llama = LlamaModelTest.tiny("llama", false, null, false);
+    try (GptModel a = LlamaModelTest.randomised(ENGINE.root(), llama, 31);
+        GptModel b = LlamaModelTest.randomised(ENGINE.root(), llama, 32)) {
+      List<List<GptModel>> mixtures =
+          List.of(List.of(policy, reference), List.of(a, b), List.of(policy, reference, policy));
+      for (List<GptModel> models : mixtures) {
+        double[] w = models.size() == 2 ? new double[] {1.5, -0.5} : new double[] {1.2, -0.5, 0.3};
+        for (GenerationConfig g :
+            List.of(GenerationConfig.sampling(12, 1.0, -1, 7), GenerationConfig.greedy(12, -1))) {
+          List<int[]> sideBySide =
+              new Generator(models, w, g, true, true).generate(ENGINE.root(), prompts());
+          List<int[]> oneAfterTheOther =
+              new Generator(models, w, g, true, false).generate(ENGINE.root(), prompts());
+          assertSame(oneAfterTheOther, sideBySide);
+          assertEquals(12, sideBySide.get(0).length);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aFailureOnAModelsThreadIsThrownAsItWas() {
+    ConfigurationException failure = new ConfigurationException("model", "closed");
+    List<java.util.concurrent.Future<?>> passes =
+        List.of(
+            java.util.concurrent.CompletableFuture.completedFuture(null),
+            java.util.concurrent.CompletableFuture.failedFuture(failure),
+            java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException()));
+    assertTrue(
+        failure
+            == assertThrows(ConfigurationException.class, () -> Generator.awaitAll(passes, true)));
+    Generator.awaitAll(passes, false); // waits, throws nothing: this thread's failure goes on
+  }
+
   /** Next-token distribution of one model after a one-token prompt, from its own logits. */
   static double[] nextToken(GptModel model, int token) {
     float[] l = GptModelTest.logits(model, new long[] {token});
