@@ -214,13 +214,17 @@ final class Generator {
     int[] drawn = new int[batch];
     Decoding[] decodings = new Decoding[models.size()];
     // A cached step of a small model on the CPU is bound by its thousand small operations, each
-    // issued by one thread, as much as by reading the weights, so the mixed models' steps run side
-    // by side: every model but the first on a thread of its own. Each operation computes as it
-    // would alone (the same kernels and thread count), and the log-probabilities are summed in
-    // model order on this thread, so the bits do not change. The prompts' pass, bound by
-    // arithmetic, runs one model after the other.
+    // issued by one thread, as much as by reading the weights, so on a machine with several cores
+    // the mixed models' steps run side by side: every model but the first on a thread of its own.
+    // Each operation computes as it would alone (the same kernels and thread count), and the
+    // log-probabilities are summed in model order on this thread, so the bits do not change. The
+    // prompts' pass, bound by arithmetic, runs one model after the other.
     ExecutorService others =
-        sideBySide && useCache && models.size() > 1 && !m.getDevice().isGpu()
+        sideBySide
+                && useCache
+                && models.size() > 1
+                && Runtime.getRuntime().availableProcessors() > 1
+                && !m.getDevice().isGpu()
             ? Executors.newFixedThreadPool(models.size() - 1, Generator::modelThread)
             : null;
     try {
