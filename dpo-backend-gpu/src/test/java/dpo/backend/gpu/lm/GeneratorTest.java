@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.api.ConfigurationException;
 import dpo.api.lm.GenerationConfig;
+import dpo.api.lm.LoraConfig;
 import dpo.api.lm.ModelConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -272,13 +273,22 @@ class GeneratorTest {
 
   @Test
   void mixedModelsSideBySideGiveTheTokensOfOneAfterTheOther() {
-    // GPT-2 and Llama (whose one-token steps are LlamaDecoder's), three models, sampled: the
-    // models' steps on threads of their own must not change a bit of what is drawn.
+    // GPT-2 and Llama (whose one-token steps are LlamaDecoder's), three models, and a policy
+    // with LoRA adapters mixed with its own base (align's reference with adapters: the same
+    // weight arrays), sampled: the models' steps on threads of their own must not change a bit of
+    // what is drawn.
     GptArchitecture llama = LlamaModelTest.tiny("llama", false, null, false);
     try (GptModel a = LlamaModelTest.randomised(ENGINE.root(), llama, 31);
-        GptModel b = LlamaModelTest.randomised(ENGINE.root(), llama, 32)) {
+        GptModel b = LlamaModelTest.randomised(ENGINE.root(), llama, 32);
+        GptModel adapted = LlamaModelTest.randomised(ENGINE.root(), llama, 33)) {
+      adapted.addLora(new LoraConfig(2, 4, List.of(LoraConfig.ALL_LINEAR)), 5);
+      LoraTest.randomiseB(adapted, 6);
       List<List<GptModel>> mixtures =
-          List.of(List.of(policy, reference), List.of(a, b), List.of(policy, reference, policy));
+          List.of(
+              List.of(policy, reference),
+              List.of(a, b),
+              List.of(policy, reference, policy),
+              List.of(adapted, adapted.withoutAdapters()));
       for (List<GptModel> models : mixtures) {
         double[] w = models.size() == 2 ? new double[] {1.5, -0.5} : new double[] {1.2, -0.5, 0.3};
         for (GenerationConfig g :
