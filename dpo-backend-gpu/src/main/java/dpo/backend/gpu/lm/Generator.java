@@ -339,7 +339,7 @@ final class Generator {
    * {@link ConfigurationException} stays one).
    */
   static void awaitAll(List<Future<?>> passes, boolean rethrow) {
-    RuntimeException failure = null;
+    Throwable failure = null;
     boolean interrupted = false;
     for (Future<?> f : passes) {
       while (true) {
@@ -349,16 +349,7 @@ final class Generator {
         } catch (InterruptedException e) {
           interrupted = true; // the pass uses the step's arrays: wait for it all the same
         } catch (ExecutionException e) {
-          if (failure == null) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Error err && rethrow) {
-              throw err;
-            }
-            failure =
-                cause instanceof RuntimeException re
-                    ? re
-                    : new IllegalStateException("a mixed model's pass failed", cause);
-          }
+          failure = failure == null ? e.getCause() : failure;
           break;
         }
       }
@@ -366,9 +357,16 @@ final class Generator {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-    if (failure != null && rethrow) {
-      throw failure;
+    if (failure == null || !rethrow) {
+      return;
     }
+    if (failure instanceof RuntimeException re) {
+      throw re;
+    }
+    if (failure instanceof Error err) {
+      throw err;
+    }
+    throw new IllegalStateException("a mixed model's pass failed", failure);
   }
 
   /** Columns {@code from..to} of the token grid, (batch, to - from). */

@@ -316,6 +316,24 @@ class GeneratorTest {
         failure
             == assertThrows(ConfigurationException.class, () -> Generator.awaitAll(passes, true)));
     Generator.awaitAll(passes, false); // waits, throws nothing: this thread's failure goes on
+    AssertionError error = new AssertionError("out of memory, say");
+    java.util.concurrent.CompletableFuture<Object> late =
+        new java.util.concurrent.CompletableFuture<>();
+    new Thread(
+            () -> {
+              try {
+                Thread.sleep(200);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              late.complete(null);
+            })
+        .start();
+    List<java.util.concurrent.Future<?>> withAnError =
+        List.of(java.util.concurrent.CompletableFuture.failedFuture(error), late);
+    assertTrue(
+        error == assertThrows(AssertionError.class, () -> Generator.awaitAll(withAnError, true)));
+    assertTrue(late.isDone(), "an error is thrown only once every pass has ended");
   }
 
   /** Next-token distribution of one model after a one-token prompt, from its own logits. */
