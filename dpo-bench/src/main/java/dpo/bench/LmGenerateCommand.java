@@ -206,11 +206,7 @@ final class LmGenerateCommand implements Callable<Integer> {
     if (maxNewTokens == null && !(defaults.get("max_new_tokens") instanceof Number)) {
       n = room == null ? DEFAULT_MAX_NEW_TOKENS : Math.min(DEFAULT_MAX_NEW_TOKENS, room.left());
       if (n < 1) {
-        throw new BadDataException(
-            prompts,
-            0,
-            null,
-            room.describe(null) + ", which leaves no room for a new token; shorten that prompt");
+        throw new BadDataException(prompts, 0, null, room.describe(null) + Room.NO_ROOM);
       }
     } else {
       n =
@@ -229,7 +225,7 @@ final class LmGenerateCommand implements Callable<Integer> {
                 + " does not fit: "
                 + room.describe(prompts)
                 + (room.left() < 1
-                    ? ", which leaves no room for a new token; shorten that prompt"
+                    ? Room.NO_ROOM
                     : "; "
                         + (option ? "lower --max-new-tokens to " : "give --max-new-tokens ")
                         + room.left()
@@ -296,6 +292,9 @@ final class LmGenerateCommand implements Callable<Integer> {
    * @param context the models' context
    */
   private record Room(int prompt, int tokens, int context) {
+    /** What follows {@link #describe} where the prompt fills the context. */
+    static final String NO_ROOM = ", which leaves no room for a new token; shorten that prompt";
+
     int left() {
       return context - tokens;
     }
