@@ -2,13 +2,13 @@ package dpo.bench;
 
 import com.google.inject.Provider;
 import dpo.api.ProviderNotFoundException;
-import dpo.api.data.Content;
 import dpo.api.io.DurableFiles;
 import dpo.api.lm.ModelConfig;
 import dpo.api.oracle.LabelRule;
 import dpo.bench.chart.Charts;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.AlignExperiment;
+import dpo.core.align.Prompt;
 import dpo.core.io.OutputFolder;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
@@ -574,13 +574,13 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       }
 
       @Override
-      public List<String> train(long runSeed) {
-        return t.prompts(0, trainPrompts, runSeed);
+      public List<Prompt> train(long runSeed) {
+        return Prompt.of(t.prompts(0, trainPrompts, runSeed));
       }
 
       @Override
-      public List<String> test(long runSeed) {
-        return t.prompts(trainPrompts, testPrompts, runSeed);
+      public List<Prompt> test(long runSeed) {
+        return Prompt.of(t.prompts(trainPrompts, testPrompts, runSeed));
       }
 
       @Override
@@ -618,9 +618,9 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
    * per-seed, of the prompts shuffled by each seed.
    */
   private AlignExperiment.Inputs fileInputs() {
-    List<String> lines;
+    List<Prompt> lines;
     try {
-      lines = PromptFiles.read(promptsFile, Content::text);
+      lines = PromptFiles.forAlignment(promptsFile);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + promptsFile + " (" + e.getMessage() + ")", e);
     }
@@ -645,9 +645,10 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
    * seed.
    */
   static AlignExperiment.Inputs promptSplit(
-      List<String> lines, int trainPrompts, int test, boolean perSeed, String source) {
+      List<Prompt> lines, int trainPrompts, int test, boolean perSeed, String source) {
     int trainCount = Math.min(trainPrompts, lines.size() - test);
-    String hash = Provenance.sha256(String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+    String hash =
+        Provenance.sha256(String.join("\n", Prompt.texts(lines)).getBytes(StandardCharsets.UTF_8));
     return new AlignExperiment.Inputs() {
       @Override
       public String id() {
@@ -668,25 +669,25 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
       }
 
       @Override
-      public List<String> train(long runSeed) {
+      public List<Prompt> train(long runSeed) {
         return ordered(runSeed).subList(0, trainCount);
       }
 
       @Override
-      public List<String> test(long runSeed) {
-        List<String> all = ordered(runSeed);
+      public List<Prompt> test(long runSeed) {
+        List<Prompt> all = ordered(runSeed);
         return all.subList(all.size() - test, all.size());
       }
 
-      private List<String> ordered(long runSeed) {
+      private List<Prompt> ordered(long runSeed) {
         return perSeed ? shuffled(lines, runSeed) : lines;
       }
     };
   }
 
   /** A copy of a list in the order of a Fisher-Yates shuffle seeded by {@code seed}. */
-  static List<String> shuffled(List<String> items, long seed) {
-    List<String> out = new java.util.ArrayList<>(items);
+  static <T> List<T> shuffled(List<T> items, long seed) {
+    List<T> out = new java.util.ArrayList<>(items);
     java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
     for (int i = out.size() - 1; i > 0; i--) {
       java.util.Collections.swap(out, i, random.nextInt(i + 1));

@@ -3,11 +3,11 @@ package dpo.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.inject.Provider;
-import dpo.api.data.Content;
 import dpo.api.io.DurableFiles;
 import dpo.core.align.EvalExperiment;
 import dpo.core.align.Evaluation;
 import dpo.core.align.Evaluator;
+import dpo.core.align.Prompt;
 import dpo.core.io.OutputFolder;
 import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
@@ -169,9 +169,9 @@ final class EvalCommand implements Callable<Integer>, UserErrors.Fields {
             new Evaluator.Settings(maxNewTokens, evalTemperature, evalSamples, 1.0, seed));
     EvalExperiment eval = experiment.get();
     eval.check(config);
-    List<String> prompts;
+    List<Prompt> prompts;
     try {
-      prompts = PromptFiles.read(promptsFile, Content::text);
+      prompts = PromptFiles.forAlignment(promptsFile);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + promptsFile + " (" + e.getMessage() + ")", e);
     }
@@ -182,7 +182,8 @@ final class EvalCommand implements Callable<Integer>, UserErrors.Fields {
     String id =
         promptsFile
             + " (SHA-256 of the prompts "
-            + Provenance.sha256(String.join("\n", prompts).getBytes(StandardCharsets.UTF_8))
+            + Provenance.sha256(
+                String.join("\n", Prompt.texts(prompts)).getBytes(StandardCharsets.UTF_8))
             + "), "
             + prompts.size()
             + " prompts";

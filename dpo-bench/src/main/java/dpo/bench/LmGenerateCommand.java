@@ -156,7 +156,7 @@ final class LmGenerateCommand implements Callable<Integer> {
     // Options given on the command line are checked before any model loads; the folder's
     // generation_config.json values, once it is read (config below).
     config(Map.of(), 0, null);
-    List<String> texts = PromptFiles.read(prompts, ChatFormat::prompt);
+    List<String> texts = PromptFiles.read(prompts).stream().map(ChatFormat::prompt).toList();
     List<Path> dirs = reference == null ? List.of(model) : List.of(model, reference);
     List<String> completions;
     try (CheckpointTexts folders =

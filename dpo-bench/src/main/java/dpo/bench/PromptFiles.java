@@ -1,6 +1,8 @@
 package dpo.bench;
 
 import dpo.api.data.Content;
+import dpo.core.align.Prompt;
+import dpo.datasets.format.ChatFormat;
 import dpo.datasets.format.DatasetReader;
 import dpo.datasets.format.Datasets;
 import dpo.datasets.io.TextLines;
@@ -9,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 
 /**
  * The prompt files of the commands that generate: {@code align}, {@code eval}, {@code lm generate}.
@@ -18,32 +19,44 @@ final class PromptFiles {
   private PromptFiles() {}
 
   /**
-   * Prompts of a text file with one prompt per line (blank lines skipped), or of a dataset file
-   * (JSON lines, JSON or Parquet in any format {@code dpo data} reads), each of its prompts
-   * rendered by {@code render}.
+   * Prompts of a text file with one prompt per line (blank lines skipped; each line plain text), or
+   * of a dataset file (JSON lines, JSON or Parquet in any format {@code dpo data} reads).
    *
    * @param file the file
-   * @param render how a dataset's prompt becomes text
    * @return the prompts in file order
    * @throws IOException if the file cannot be read
    */
-  static List<String> read(Path file, Function<Content, String> render) throws IOException {
-    List<String> prompts = new ArrayList<>();
+  static List<Content> read(Path file) throws IOException {
+    List<Content> prompts = new ArrayList<>();
     if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".txt")) {
       // A line longer than TextLines.DEFAULT_MAX_LINE_CHARS is refused with its file:line, so a
       // file without line breaks cannot exhaust the memory.
       try (TextLines lines = TextLines.open(file, TextLines.DEFAULT_MAX_LINE_CHARS, null)) {
         for (String l = lines.next(); l != null; l = lines.next()) {
           if (!l.isBlank()) {
-            prompts.add(l);
+            prompts.add(Content.of(l));
           }
         }
       }
       return prompts;
     }
     try (DatasetReader<Content> reader = Datasets.prompts(file, null)) {
-      reader.forEachRemaining(c -> prompts.add(render.apply(c)));
+      reader.forEachRemaining(prompts::add);
     }
     return prompts;
+  }
+
+  /**
+   * The prompts of {@code align} and {@code eval}: the models read a conversation as {@code dpo lm
+   * train} renders it ({@link ChatFormat#prompt}, ending with {@code assistant:}), as {@code lm
+   * generate} gives it to them; the oracle reads it as {@code dpo reward} renders the prompts it
+   * learns from ({@link Content#text()}). A plain prompt is the same text for both.
+   *
+   * @param file the file, as {@link #read} reads it
+   * @return the prompts in file order
+   * @throws IOException if the file cannot be read
+   */
+  static List<Prompt> forAlignment(Path file) throws IOException {
+    return read(file).stream().map(c -> new Prompt(c.text(), ChatFormat.prompt(c))).toList();
   }
 }

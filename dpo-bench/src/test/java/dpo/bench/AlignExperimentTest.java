@@ -13,6 +13,7 @@ import dpo.core.DpoRuntime;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.AlignExperiment;
 import dpo.core.align.Evaluation;
+import dpo.core.align.Prompt;
 import dpo.core.provenance.RunRecord;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
@@ -48,13 +49,13 @@ class AlignExperimentTest {
       }
 
       @Override
-      public List<String> train(long seed) {
-        return task.prompts(0, 12, seed);
+      public List<Prompt> train(long seed) {
+        return Prompt.of(task.prompts(0, 12, seed));
       }
 
       @Override
-      public List<String> test(long seed) {
-        return task.prompts(12, 6, seed);
+      public List<Prompt> test(long seed) {
+        return Prompt.of(task.prompts(12, 6, seed));
       }
 
       @Override

@@ -1,5 +1,6 @@
 package dpo.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import dpo.api.oracle.OracleConfig;
 import dpo.api.oracle.RewardOracle;
 import dpo.core.align.Evaluation;
 import dpo.core.align.Evaluator;
+import dpo.core.align.Prompt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -107,10 +109,33 @@ class EvaluatorTest {
   }
 
   @Test
+  void theModelsReadEachPromptsModelTextAndTheOracleItsText() {
+    Map<String, String> modelTexts = new java.util.HashMap<>();
+    List<Prompt> test = OnlineDpoLoopTest.relabelled(OnlineDpoLoopTest.TEST, "test", modelTexts);
+    Evaluator.Settings settings = new Evaluator.Settings(NEW_TOKENS, 1.0, 2, 1.0, 4);
+    Evaluator.Baseline plain =
+        new Evaluator(lm(), OnlineDpoLoopTest.TOKENIZER, synthetic, settings)
+            .baseline(initial, OnlineDpoLoopTest.TEST);
+    Evaluator.Baseline two =
+        new Evaluator(
+                lm(),
+                OnlineDpoLoopTest.TOKENIZER,
+                new OnlineDpoLoopTest.Relabelling(modelTexts, synthetic),
+                settings)
+            .baseline(initial, test);
+    for (int i = 0; i < test.size(); i++) {
+      assertArrayEquals(plain.ids().get(i), two.ids().get(i), "the models read the model text");
+    }
+    assertEquals(Prompt.texts(test), two.prompts(), "the oracle's texts are kept for scoring");
+    assertArrayEquals(plain.rewards(), two.rewards());
+    assertArrayEquals(plain.greedyRewards(), two.greedyRewards());
+  }
+
+  @Test
   void theKlAgreesWithTheMeanLogRatioOfManySamplesAndIsNeverNegative() {
     LanguageModel p = initial;
     try (LanguageModel q = lm().newLanguageModel(shape(), 12)) {
-      List<String> prompts = OnlineDpoLoopTest.TEST.subList(0, 4);
+      List<Prompt> prompts = OnlineDpoLoopTest.TEST.subList(0, 4);
       int samples = 400;
       Evaluator evaluator =
           new Evaluator(
@@ -123,8 +148,8 @@ class EvaluatorTest {
       // Independent: the textbook Monte Carlo estimate, mean log p(y) - log q(y) over y ~ p.
       List<int[]> ids = new ArrayList<>();
       for (int s = 0; s < samples; s++) {
-        for (String prompt : prompts) {
-          ids.add(OnlineDpoLoopTest.TOKENIZER.encodePrompt(prompt));
+        for (Prompt prompt : prompts) {
+          ids.add(OnlineDpoLoopTest.TOKENIZER.encodePrompt(prompt.text()));
         }
       }
       List<int[]> y =

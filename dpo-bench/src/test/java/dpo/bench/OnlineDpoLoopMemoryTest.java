@@ -36,6 +36,7 @@ import dpo.core.align.AlignProgress;
 import dpo.core.align.Evaluation;
 import dpo.core.align.LocalGeneration;
 import dpo.core.align.OnlineDpoLoop;
+import dpo.core.align.Prompt;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
@@ -60,8 +61,8 @@ class OnlineDpoLoopMemoryTest {
   static final DpoRuntime RUNTIME = DpoRuntime.builder().build();
   static final SyntheticTask TASK = SyntheticTasks.get("safe-helpful");
   static final WordTokenizer TOKENIZER = new WordTokenizer(TASK.vocabulary());
-  static final List<String> TRAIN = TASK.prompts(0, 20, 3);
-  static final List<String> TEST = TASK.prompts(20, 6, 3);
+  static final List<Prompt> TRAIN = Prompt.of(TASK.prompts(0, 20, 3));
+  static final List<Prompt> TEST = Prompt.of(TASK.prompts(20, 6, 3));
   static final int NEW_TOKENS = 8;
   static final ObjectMapper JSON = new ObjectMapper();
   static PolicyBackend backend;

@@ -24,6 +24,7 @@ import dpo.core.align.Evaluation;
 import dpo.core.align.GenerationEngine;
 import dpo.core.align.LocalGeneration;
 import dpo.core.align.OnlineDpoLoop;
+import dpo.core.align.Prompt;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
@@ -43,8 +44,8 @@ class OnlineDpoLoopTest {
   static final DpoRuntime RUNTIME = DpoRuntime.builder().build();
   static final SyntheticTask TASK = SyntheticTasks.get("safe-helpful");
   static final WordTokenizer TOKENIZER = new WordTokenizer(TASK.vocabulary());
-  static final List<String> TRAIN = TASK.prompts(0, 24, 3);
-  static final List<String> TEST = TASK.prompts(24, 12, 3);
+  static final List<Prompt> TRAIN = Prompt.of(TASK.prompts(0, 24, 3));
+  static final List<Prompt> TEST = Prompt.of(TASK.prompts(24, 12, 3));
   static final int NEW_TOKENS = 10;
   static PolicyBackend backend;
   static RewardOracle oracle;
@@ -282,11 +283,93 @@ class OnlineDpoLoopTest {
       GenerationEngine.Generated g = whole.records.get(i);
       assertTrue(g.sameAs(parts.records.get(i)), "record " + i);
       assertEquals(3, g.record().rewards().size());
-      assertEquals(TRAIN.get(g.index()), g.record().prompt().text());
+      assertEquals(TRAIN.get(g.index()).text(), g.record().prompt().text());
       components.add(g.component());
     }
     assertEquals(
         java.util.Set.of(0, 1), components, "both components of mix-p-on-policy are drawn");
+  }
+
+  /**
+   * Each prompt relabelled: its oracle text a label, its model text the prompt; {@code modelTexts}
+   * maps the labels back.
+   */
+  static List<Prompt> relabelled(
+      List<Prompt> prompts, String name, Map<String, String> modelTexts) {
+    List<Prompt> out = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      String label = "the oracle's " + name + " prompt " + i;
+      modelTexts.put(label, prompts.get(i).text());
+      out.add(new Prompt(label, prompts.get(i).text()));
+    }
+    return out;
+  }
+
+  /** The synthetic oracle behind relabelled prompts: it must be given the oracle's texts. */
+  static final class Relabelling implements RewardOracle {
+    final Map<String, String> modelTexts;
+    final RewardOracle scorer;
+
+    Relabelling(Map<String, String> modelTexts, RewardOracle scorer) {
+      this.modelTexts = modelTexts;
+      this.scorer = scorer;
+    }
+
+    @Override
+    public double[] score(List<String> prompts, List<String> responses) {
+      List<String> back = new ArrayList<>();
+      for (String p : prompts) {
+        String m = modelTexts.get(p);
+        if (m == null) {
+          throw new AssertionError("the oracle was given '" + p + "', not a prompt's oracle text");
+        }
+        back.add(m);
+      }
+      return scorer.score(back, responses);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void theModelsReadEachPromptsModelTextAndTheOracleItsText() throws IOException {
+    // A conversation reaches the models and the oracle as two texts. Relabelled prompts whose
+    // oracle translates the labels back give the plain prompts' run exactly: the models drew from
+    // the model texts, the oracle scored the labels.
+    Map<String, String> modelTexts = new java.util.HashMap<>();
+    List<Prompt> train = relabelled(TRAIN, "train", modelTexts);
+    List<Prompt> test = relabelled(TEST, "test", modelTexts);
+    AlignConfig config = config(0, true);
+    List<Evaluation> plain =
+        loop("mix-p", config, AlignProgress.NONE)
+            .run(initial, null, TRAIN, TEST, tmp.resolve("plain"), Integer.MAX_VALUE, "", null);
+    java.util.function.Supplier<OnlineDpoLoop> relabelledLoop =
+        () ->
+            new OnlineDpoLoop(
+                backend.languageModels().orElseThrow(),
+                TOKENIZER,
+                new Relabelling(modelTexts, oracle),
+                RUNTIME.samplers().get("mix-p").create(),
+                RUNTIME.objectives().get("sigmoid").create(ObjectiveConfig.ofBeta(0.1)),
+                config,
+                AlignProgress.NONE);
+    Path dir = tmp.resolve("relabelled");
+    List<Evaluation> two =
+        relabelledLoop.get().run(initial, null, train, test, dir, Integer.MAX_VALUE, "", null);
+    assertEquals(plain, two);
+    assertTrue(
+        Files.readString(dir.resolve("metrics.jsonl")).contains("\"type\":\"train\""),
+        "the run trained");
+    // The plain run's folder is not resumed by the relabelled prompts: they are other prompts.
+    ConfigurationException other =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                relabelledLoop
+                    .get()
+                    .run(initial, null, train, test, tmp.resolve("plain"), 1, "", null));
+    assertTrue(other.getMessage().contains("holds a run with other settings"), other.getMessage());
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dpo.core.align.AlignExperiment;
+import dpo.core.align.Prompt;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /** What a seed changes in {@code dpo align --prompts}: the draws only, or also the split. */
 class PromptSplitTest {
-  static final List<String> LINES = IntStream.range(0, 50).mapToObj(i -> "prompt " + i).toList();
+  static final List<Prompt> LINES =
+      Prompt.of(IntStream.range(0, 50).mapToObj(i -> "prompt " + i).toList());
 
   @Test
   void aFixedSplitHoldsOutTheLastPromptsForEverySeed() {
@@ -33,11 +35,11 @@ class PromptSplitTest {
     assertNotEquals(in.test(1), in.test(2), "seeds hold out different prompts");
     assertEquals(in.test(1), in.test(1), "a seed always gives the same split");
     for (long seed : new long[] {1, 2}) {
-      List<String> test = in.test(seed);
-      List<String> train = in.train(seed);
+      List<Prompt> test = in.test(seed);
+      List<Prompt> train = in.train(seed);
       assertEquals(10, test.size());
       assertEquals(40, train.size(), "every other prompt trains");
-      Set<String> all = new HashSet<>(train);
+      Set<Prompt> all = new HashSet<>(train);
       all.addAll(test);
       assertEquals(new HashSet<>(LINES), all, "a split of the prompts, nothing lost or shared");
     }

@@ -337,7 +337,7 @@ public final class AlignExperiment {
      * @param seed the seed
      * @return the prompts
      */
-    List<String> train(long seed);
+    List<Prompt> train(long seed);
 
     /**
      * Evaluation prompts of a seed.
@@ -345,7 +345,7 @@ public final class AlignExperiment {
      * @param seed the seed
      * @return the prompts
      */
-    List<String> test(long seed);
+    List<Prompt> test(long seed);
 
     /**
      * Demonstrations of a seed, for a supervised reference.
@@ -415,8 +415,8 @@ public final class AlignExperiment {
       }
       for (int s = 0; s < config.seeds(); s++) {
         long seed = config.firstSeed() + s;
-        List<String> train = inputs.train(seed);
-        List<String> test = inputs.test(seed);
+        List<Prompt> train = inputs.train(seed);
+        List<Prompt> test = inputs.test(seed);
         // With adapters each run loads its policy from the initial model's folder (the loop adds
         // the adapters to it), so no model is held here.
         Initial initial = initial(config, inputs, lm, out, seed, config.lora() == null, null);
@@ -738,8 +738,8 @@ public final class AlignExperiment {
       String samplerId,
       Sampler sampler,
       Run run,
-      List<String> train,
-      List<String> test,
+      List<Prompt> train,
+      List<Prompt> test,
       RunRecord record,
       Progress progress) {
     String name = samplerId + " seed " + seed;

@@ -98,7 +98,7 @@ public final class EvalExperiment {
    * @param promptsId what the prompts are (a file and its hash), for the record
    * @return the result
    */
-  public Result run(Config config, List<String> prompts, String promptsId) {
+  public Result run(Config config, List<Prompt> prompts, String promptsId) {
     if (prompts.isEmpty()) {
       throw new ConfigurationException("prompts", "prompts: the file has no prompts");
     }

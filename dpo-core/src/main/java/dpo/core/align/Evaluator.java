@@ -90,8 +90,8 @@ public final class Evaluator {
   /**
    * The reference's side of an evaluation, computed once and compared against every policy.
    *
-   * @param prompts the test prompts
-   * @param ids their token ids
+   * @param prompts the test prompts, as the oracle reads them
+   * @param ids their token ids, as the models read them
    * @param rewards the oracle's reward of each reference response, draw-major ({@code draw *
    *     prompts + prompt})
    * @param greedyRewards the oracle's reward of the reference's greedy response to each prompt
@@ -136,19 +136,12 @@ public final class Evaluator {
    * Draws and scores the reference's responses to the test prompts.
    *
    * @param reference the reference model
-   * @param prompts the test prompts (each with at least one token)
+   * @param test the test prompts (each with at least one token)
    * @return the baseline
    */
-  public Baseline baseline(LanguageModel reference, List<String> prompts) {
-    List<int[]> ids = new ArrayList<>(prompts.size());
-    for (String p : prompts) {
-      int[] t = tokenizer.encodePrompt(p);
-      if (t.length == 0) {
-        throw new ConfigurationException(
-            "prompts", "prompt '" + p + "' has no tokens; remove empty prompts");
-      }
-      ids.add(t);
-    }
+  public Baseline baseline(LanguageModel reference, List<Prompt> test) {
+    List<int[]> ids = OnlineDpoLoop.encode(tokenizer, test);
+    List<String> prompts = Prompt.texts(test);
     double[] rewards = score(prompts, repeat(ids), draw(reference, repeat(ids), sampling()));
     double[] greedy = greedyRewards(reference, prompts, ids, rewards);
     return new Baseline(List.copyOf(prompts), List.copyOf(ids), rewards, greedy);

@@ -203,8 +203,8 @@ public final class OnlineDpoLoop {
   public List<Evaluation> run(
       LanguageModel initial,
       Path initialFolder,
-      List<String> train,
-      List<String> test,
+      List<Prompt> train,
+      List<Prompt> test,
       Path dir,
       int lastIteration,
       String setup,
@@ -232,8 +232,8 @@ public final class OnlineDpoLoop {
   private List<Evaluation> loop(
       LanguageModel initial,
       Path initialFolder,
-      List<String> train,
-      List<String> test,
+      List<Prompt> train,
+      List<Prompt> test,
       Path dir,
       int lastIteration,
       String setup,
@@ -327,7 +327,7 @@ public final class OnlineDpoLoop {
       LanguageModel policy,
       LanguageModel reference,
       LanguageModel generator,
-      List<String> train,
+      List<Prompt> train,
       List<int[]> trainIds) {
     List<String> lines = new ArrayList<>();
     int n = train.size();
@@ -393,12 +393,12 @@ public final class OnlineDpoLoop {
       int[] chunk,
       LanguageModel generator,
       LanguageModel reference,
-      List<String> train,
+      List<Prompt> train,
       List<int[]> trainIds,
       List<String> lines) {
     List<GenerationEngine.PromptDraw> draws = new ArrayList<>(chunk.length);
     for (int p : chunk) {
-      draws.add(draw(it, p, train.get(p), trainIds.get(p)));
+      draws.add(draw(it, p, train.get(p).text(), trainIds.get(p)));
     }
     List<GenerationEngine.Generated> records = engine.generate(generator, reference, round(draws));
     if (records.size() != chunk.length) {
@@ -520,13 +520,23 @@ public final class OnlineDpoLoop {
     return ev;
   }
 
-  private List<int[]> encode(List<String> prompts) {
+  private List<int[]> encode(List<Prompt> prompts) {
+    return encode(tokenizer, prompts);
+  }
+
+  /**
+   * The token ids of prompts as the models read them ({@link Prompt#modelText()}, encoded with the
+   * tokenizer's special tokens).
+   *
+   * @throws ConfigurationException if a prompt has no tokens
+   */
+  static List<int[]> encode(Tokenizer tokenizer, List<Prompt> prompts) {
     List<int[]> ids = new ArrayList<>(prompts.size());
-    for (String p : prompts) {
-      int[] t = tokenizer.encodePrompt(p);
+    for (Prompt p : prompts) {
+      int[] t = tokenizer.encodePrompt(p.modelText());
       if (t.length == 0) {
         throw new ConfigurationException(
-            "prompts", "prompt '" + p + "' has no tokens; remove" + " empty prompts");
+            "prompts", "prompt '" + p.text() + "' has no tokens; remove empty prompts");
       }
       ids.add(t);
     }
@@ -589,7 +599,7 @@ public final class OnlineDpoLoop {
   }
 
   /** What must match for a run directory to be resumed: settings, sampler, objective, prompts. */
-  private String fingerprint(List<String> train, List<String> test) {
+  private String fingerprint(List<Prompt> train, List<Prompt> test) {
     StringBuilder b = new StringBuilder();
     b.append(config)
         .append('\n')
@@ -607,8 +617,27 @@ public final class OnlineDpoLoop {
       // Only with adapters, so that runs without them keep their fingerprints.
       b.append("lora ").append(lora).append('\n');
     }
-    b.append(String.join("\n", train)).append('\u0000').append(String.join("\n", test));
+    b.append(fingerprint(train)).append('\u0000').append(fingerprint(test));
     return Provenance.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The prompts as text: a prompt's oracle text, and where the models read it otherwise (a
+   * conversation) that text too; plain prompts keep the fingerprints of runs made before there were
+   * two.
+   */
+  private static String fingerprint(List<Prompt> prompts) {
+    StringBuilder b = new StringBuilder();
+    for (Prompt p : prompts) {
+      if (b.length() > 0) {
+        b.append('\n');
+      }
+      b.append(p.text());
+      if (!p.modelText().equals(p.text())) {
+        b.append('\u0001').append(p.modelText());
+      }
+    }
+    return b.toString();
   }
 
   /** The fingerprint of a run directory's state.json, which must exist. */

@@ -1,6 +1,7 @@
 package dpo.spark.align;
 
 import dpo.core.align.AlignExperiment;
+import dpo.core.align.Prompt;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,8 +17,8 @@ final class InputsSnapshot implements AlignExperiment.Inputs, Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String id;
-  private final HashMap<Long, ArrayList<String>> train = new HashMap<>();
-  private final HashMap<Long, ArrayList<String>> test = new HashMap<>();
+  private final HashMap<Long, ArrayList<Prompt>> train = new HashMap<>();
+  private final HashMap<Long, ArrayList<Prompt>> test = new HashMap<>();
 
   private InputsSnapshot(String id) {
     this.id = id;
@@ -38,17 +39,17 @@ final class InputsSnapshot implements AlignExperiment.Inputs, Serializable {
   }
 
   @Override
-  public List<String> train(long seed) {
+  public List<Prompt> train(long seed) {
     return List.copyOf(get(train, seed));
   }
 
   @Override
-  public List<String> test(long seed) {
+  public List<Prompt> test(long seed) {
     return List.copyOf(get(test, seed));
   }
 
-  private static List<String> get(Map<Long, ArrayList<String>> bySeed, long seed) {
-    List<String> prompts = bySeed.get(seed);
+  private static List<Prompt> get(Map<Long, ArrayList<Prompt>> bySeed, long seed) {
+    List<Prompt> prompts = bySeed.get(seed);
     if (prompts == null) {
       throw new IllegalArgumentException("no prompts of seed " + seed + " were sent");
     }

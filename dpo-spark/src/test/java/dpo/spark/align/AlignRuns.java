@@ -6,6 +6,7 @@ import dpo.api.oracle.LabelRule;
 import dpo.core.DpoRuntime;
 import dpo.core.align.AlignConfig;
 import dpo.core.align.AlignExperiment;
+import dpo.core.align.Prompt;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
 import dpo.datasets.synthetic.WordTokenizer;
@@ -39,13 +40,13 @@ public final class AlignRuns {
       }
 
       @Override
-      public List<String> train(long seed) {
-        return TASK.prompts(0, TRAIN, seed);
+      public List<Prompt> train(long seed) {
+        return Prompt.of(TASK.prompts(0, TRAIN, seed));
       }
 
       @Override
-      public List<String> test(long seed) {
-        return TASK.prompts(TRAIN, TEST, seed);
+      public List<Prompt> test(long seed) {
+        return Prompt.of(TASK.prompts(TRAIN, TEST, seed));
       }
 
       @Override

@@ -15,6 +15,7 @@ import dpo.core.align.AlignProgress;
 import dpo.core.align.GenerationEngine;
 import dpo.core.align.LocalGeneration;
 import dpo.core.align.OnlineDpoLoop;
+import dpo.core.align.Prompt;
 import dpo.spark.SparkSessions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,7 +174,15 @@ public final class GenerationStageTiming {
                   config,
                   null,
                   AlignProgress.NONE)
-              .run(initial, null, train, test, out.resolve("run"), Integer.MAX_VALUE, "", null);
+              .run(
+                  initial,
+                  null,
+                  Prompt.of(train),
+                  Prompt.of(test),
+                  out.resolve("run"),
+                  Integer.MAX_VALUE,
+                  "",
+                  null);
         }
         times.put(engine, timed.seconds);
       }
