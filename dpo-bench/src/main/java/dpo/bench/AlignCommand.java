@@ -10,7 +10,6 @@ import dpo.core.align.AlignConfig;
 import dpo.core.align.AlignExperiment;
 import dpo.core.align.Prompt;
 import dpo.core.io.OutputFolder;
-import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import dpo.datasets.synthetic.SyntheticTask;
 import dpo.datasets.synthetic.SyntheticTasks;
@@ -647,8 +646,7 @@ final class AlignCommand implements Callable<Integer>, UserErrors.Fields, UserEr
   static AlignExperiment.Inputs promptSplit(
       List<Prompt> lines, int trainPrompts, int test, boolean perSeed, String source) {
     int trainCount = Math.min(trainPrompts, lines.size() - test);
-    String hash =
-        Provenance.sha256(String.join("\n", Prompt.texts(lines)).getBytes(StandardCharsets.UTF_8));
+    String hash = PromptFiles.sha256(lines);
     return new AlignExperiment.Inputs() {
       @Override
       public String id() {

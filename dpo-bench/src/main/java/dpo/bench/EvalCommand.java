@@ -9,7 +9,6 @@ import dpo.core.align.Evaluation;
 import dpo.core.align.Evaluator;
 import dpo.core.align.Prompt;
 import dpo.core.io.OutputFolder;
-import dpo.core.provenance.Provenance;
 import dpo.core.provenance.RunRecord;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -182,8 +181,7 @@ final class EvalCommand implements Callable<Integer>, UserErrors.Fields {
     String id =
         promptsFile
             + " (SHA-256 of the prompts "
-            + Provenance.sha256(
-                String.join("\n", Prompt.texts(prompts)).getBytes(StandardCharsets.UTF_8))
+            + PromptFiles.sha256(prompts)
             + "), "
             + prompts.size()
             + " prompts";

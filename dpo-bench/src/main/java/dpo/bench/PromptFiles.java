@@ -2,11 +2,13 @@ package dpo.bench;
 
 import dpo.api.data.Content;
 import dpo.core.align.Prompt;
+import dpo.core.provenance.Provenance;
 import dpo.datasets.format.ChatFormat;
 import dpo.datasets.format.DatasetReader;
 import dpo.datasets.format.Datasets;
 import dpo.datasets.io.TextLines;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,5 +60,16 @@ final class PromptFiles {
    */
   static List<Prompt> forAlignment(Path file) throws IOException {
     return read(file).stream().map(c -> new Prompt(c.text(), ChatFormat.prompt(c))).toList();
+  }
+
+  /**
+   * The SHA-256 of prompts as run.json records them: their oracle texts, one per line.
+   *
+   * @param prompts the prompts
+   * @return the hex digest
+   */
+  static String sha256(List<Prompt> prompts) {
+    return Provenance.sha256(
+        String.join("\n", Prompt.texts(prompts)).getBytes(StandardCharsets.UTF_8));
   }
 }
