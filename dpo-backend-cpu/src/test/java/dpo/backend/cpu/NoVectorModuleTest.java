@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Without the incubator module the backend still works, on its scalar kernel. */
+/**
+ * Without the incubator module the backend still works, on its scalar kernel, and its host products
+ * decline to run (the language-model backend then multiplies on its own).
+ */
 class NoVectorModuleTest {
 
   /** Entry point of the child JVM: prints the kernel chosen by "auto" and the loss of one step. */
@@ -31,7 +34,9 @@ class NoVectorModuleTest {
                     CpuTabularPolicyTest.objective("sigmoid"),
                     StepSize.fixed(1))
                 .loss();
-        System.out.println(((CpuBackend) backend).kernelName() + " " + loss);
+        boolean products = new SimdProductsProvider().create(1).isPresent();
+        System.out.println(
+            "products " + products + " " + ((CpuBackend) backend).kernelName() + " " + loss);
       }
     }
   }
@@ -55,6 +60,8 @@ class NoVectorModuleTest {
     assertEquals(0, child.exitValue(), output);
     String[] parts = output.trim().split("\\s+");
     assertEquals("scalar", parts[parts.length - 2], output);
+    assertEquals(
+        "false", parts[parts.length - 3], "no host products without the module: " + output);
     assertTrue(Double.isFinite(Double.parseDouble(parts[parts.length - 1])), output);
   }
 }

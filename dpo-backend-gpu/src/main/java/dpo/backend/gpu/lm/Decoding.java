@@ -13,6 +13,7 @@ final class Decoding implements AutoCloseable {
   private final GptModel model;
   private final NDManager manager;
   private final KvCache cache;
+  private final boolean hostProducts;
 
   /** The prepared one-token steps; null until the first one. */
   private LlamaDecoder steps;
@@ -23,7 +24,16 @@ final class Decoding implements AutoCloseable {
    * @param capacity most tokens the generation will hold (prompt plus new tokens)
    */
   Decoding(GptModel model, NDManager parent, long capacity) {
+    this(model, parent, capacity, true);
+  }
+
+  /**
+   * @param hostProducts whether the one-token steps may multiply on a host kernel ({@link
+   *     StepProducts}); false keeps PyTorch's linear, for checks
+   */
+  Decoding(GptModel model, NDManager parent, long capacity, boolean hostProducts) {
     this.model = model;
+    this.hostProducts = hostProducts;
     this.manager = parent.newSubManager();
     this.cache = new KvCache(manager, model.config().layers(), capacity);
   }
@@ -41,11 +51,16 @@ final class Decoding implements AutoCloseable {
     if (oneTokenStep && !model.architecture().isGpt2()) {
       model.checkOpen();
       if (steps == null) {
-        steps = new LlamaDecoder(model, manager);
+        steps = new LlamaDecoder(model, manager, hostProducts);
       }
       return steps.lastLogits(tokens, positions, bias, cache);
     }
     return model.lastLogits(tokens, positions, bias, cache);
+  }
+
+  /** Whether the one-token steps multiply on a host kernel; false before the first. */
+  boolean stepsOnHost() {
+    return steps != null && steps.onHost();
   }
 
   /** Tokens cached so far. */
@@ -55,6 +70,9 @@ final class Decoding implements AutoCloseable {
 
   @Override
   public void close() {
+    if (steps != null) {
+      steps.close();
+    }
     manager.close();
   }
 }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
-import ai.djl.nn.core.Linear;
 import dpo.backend.gpu.Scalars;
 import java.util.Map;
 
@@ -33,21 +32,19 @@ import java.util.Map;
  * The results equal {@link GptModel#lastLogits}'s plain forward pass up to float rounding (tested
  * against it). GPT-2 models always take the plain pass, so their generations keep their bits.
  */
-final class LlamaDecoder {
+final class LlamaDecoder implements AutoCloseable {
   private final GptModel model;
   private final int heads;
   private final int groups;
   private final int headDim;
   private final long inner;
   private final double[] inverseFrequencies;
-  private final NDArray[] qkv;
-  private final NDArray[] qkvBias;
-  private final NDArray[] output;
-  private final NDArray[] outputBias;
-  private final NDArray[] gateUp;
-  private final NDArray[] gateUpBias;
-  private final NDArray[] down;
-  private final NDArray[] downBias;
+  private final StepProducts products;
+  private final StepProducts.Weight[] qkv;
+  private final StepProducts.Weight[] output;
+  private final StepProducts.Weight[] gateUp;
+  private final StepProducts.Weight[] down;
+  private final StepProducts.Weight head;
   private final NDArray finalNorm;
   private final NDArray epsilon;
 
@@ -56,8 +53,9 @@ final class LlamaDecoder {
    *
    * @param model a Llama-family model
    * @param m the manager of the generation's decoding state
+   * @param hostProducts whether the products may run on a host kernel ({@link StepProducts})
    */
-  LlamaDecoder(GptModel model, NDManager m) {
+  LlamaDecoder(GptModel model, NDManager m, boolean hostProducts) {
     GptArchitecture a = model.architecture();
     int layers = a.model().layers();
     this.model = model;
@@ -66,19 +64,16 @@ final class LlamaDecoder {
     this.headDim = a.headDim();
     this.inner = a.intermediateSize();
     this.inverseFrequencies = Rotary.inverseFrequencies(a);
-    qkv = new NDArray[layers];
-    qkvBias = new NDArray[layers];
-    output = new NDArray[layers];
-    outputBias = new NDArray[layers];
-    gateUp = new NDArray[layers];
-    gateUpBias = new NDArray[layers];
-    down = new NDArray[layers];
-    downBias = new NDArray[layers];
+    this.products = new StepProducts(model, hostProducts);
+    qkv = new StepProducts.Weight[layers];
+    output = new StepProducts.Weight[layers];
+    gateUp = new StepProducts.Weight[layers];
+    down = new StepProducts.Weight[layers];
     Map<String, NDArray> p = model.parameters();
     try (NDManager prep = m.newSubManager()) {
       Map<String, NDArray> deltas =
           model.adapters() == null ? Map.of() : model.adapters().deltas(prep);
-      Prep w = new Prep(m, prep, p, deltas);
+      Prep w = new Prep(m, prep, p, deltas, products);
       NDArray scale = w.own(Scalars.like(p.get("model.norm.weight"), 1.0 / Math.sqrt(headDim)));
       for (int l = 0; l < layers; l++) {
         String h = "model.layers." + l + ".";
@@ -86,29 +81,33 @@ final class LlamaDecoder {
         NDArray q = w.own(w.weight(h + "self_attn.q_proj.").mul(g1)).muli(scale);
         NDArray k = w.own(w.weight(h + "self_attn.k_proj.").mul(g1));
         NDArray v = w.own(w.weight(h + "self_attn.v_proj.").mul(g1));
-        qkv[l] = w.keep(w.own(q.concat(k, 0).concat(v, 0)));
+        NDArray qkvBias = null;
         if (a.qkvBias()) {
           NDArray qb = w.own(p.get(h + "self_attn.q_proj.bias").mul(scale));
-          qkvBias[l] =
-              w.keep(
-                  w.own(
-                      qb.concat(p.get(h + "self_attn.k_proj.bias"), 0)
-                          .concat(p.get(h + "self_attn.v_proj.bias"), 0)));
+          qkvBias =
+              w.own(
+                  qb.concat(p.get(h + "self_attn.k_proj.bias"), 0)
+                      .concat(p.get(h + "self_attn.v_proj.bias"), 0));
         }
-        output[l] = w.keep(w.weight(h + "self_attn.o_proj."));
-        outputBias[l] = a.outputBias() ? p.get(h + "self_attn.o_proj.bias") : null;
+        qkv[l] = w.product(w.own(q.concat(k, 0).concat(v, 0)), qkvBias);
+        output[l] =
+            w.product(
+                w.weight(h + "self_attn.o_proj."),
+                a.outputBias() ? p.get(h + "self_attn.o_proj.bias") : null);
         NDArray g2 = p.get(h + "post_attention_layernorm.weight");
         NDArray gate = w.own(w.weight(h + "mlp.gate_proj.").mul(g2));
         NDArray up = w.own(w.weight(h + "mlp.up_proj.").mul(g2));
-        gateUp[l] = w.keep(w.own(gate.concat(up, 0)));
-        if (a.mlpBias()) {
-          gateUpBias[l] =
-              w.keep(
-                  w.own(p.get(h + "mlp.gate_proj.bias").concat(p.get(h + "mlp.up_proj.bias"), 0)));
-        }
-        down[l] = w.keep(w.weight(h + "mlp.down_proj."));
-        downBias[l] = a.mlpBias() ? p.get(h + "mlp.down_proj.bias") : null;
+        NDArray gateUpBias =
+            a.mlpBias()
+                ? w.own(p.get(h + "mlp.gate_proj.bias").concat(p.get(h + "mlp.up_proj.bias"), 0))
+                : null;
+        gateUp[l] = w.product(w.own(gate.concat(up, 0)), gateUpBias);
+        down[l] =
+            w.product(
+                w.weight(h + "mlp.down_proj."),
+                a.mlpBias() ? p.get(h + "mlp.down_proj.bias") : null);
       }
+      head = w.product(model.head(), null);
       finalNorm = p.get("model.norm.weight");
       // Moved as it is, never detached: a scalar made from the host is a view of a direct buffer
       // that its first array keeps alive (see Scalars).
@@ -123,16 +122,30 @@ final class LlamaDecoder {
     private final NDManager prep;
     private final Map<String, NDArray> parameters;
     private final Map<String, NDArray> deltas;
+    private final StepProducts products;
 
     Prep(
         NDManager kept,
         NDManager prep,
         Map<String, NDArray> parameters,
-        Map<String, NDArray> deltas) {
+        Map<String, NDArray> deltas,
+        StepProducts products) {
       this.kept = kept;
       this.prep = prep;
       this.parameters = parameters;
       this.deltas = deltas;
+      this.products = products;
+    }
+
+    /**
+     * A weight and bias (or null) for the steps: copied into the host kernel's layout, or kept as
+     * arrays for PyTorch's linear.
+     */
+    StepProducts.Weight product(NDArray weight, NDArray bias) {
+      if (products.onHost()) {
+        return products.prepare(weight, bias, kept);
+      }
+      return products.prepare(keep(weight), bias == null ? null : keep(bias), kept);
     }
 
     /** Puts an operation's result (made in the model's manager) under the temporary manager. */
@@ -187,9 +200,7 @@ final class LlamaDecoder {
     NDIndex ups = new NDIndex(":, {}:", inner);
     for (int l = 0; l < qkv.length; l++) {
       NDArray projected =
-          Linear.linear(normalized(x), qkv[l], qkvBias[l])
-              .singletonOrThrow()
-              .reshape(batch, heads + 2L * groups, headDim);
+          products.apply(normalized(x), qkv[l]).reshape(batch, heads + 2L * groups, headDim);
       NDArray rotated = projected.get(queriesAndKeys).matMul(rotation);
       NDArray q = rotated.get(queries).reshape(batch, groups, perGroup, headDim);
       NDArray k = cache.keys(l, rotated.get(keys).reshape(batch, groups, 1, headDim));
@@ -200,15 +211,26 @@ final class LlamaDecoder {
               .softmax(3)
               .matMul(v)
               .reshape(batch, (long) heads * headDim);
-      x = x.addi(Linear.linear(y, output[l], outputBias[l]).singletonOrThrow());
-      NDArray gu = Linear.linear(normalized(x), gateUp[l], gateUpBias[l]).singletonOrThrow();
+      x = x.addi(products.apply(y, output[l]));
+      NDArray gu = products.apply(normalized(x), gateUp[l]);
       NDArray gate = gu.get(gates);
       // silu(g) * up
       NDArray swiglu = gate.mul(Activation.sigmoid(gate)).muli(gu.get(ups));
-      x = x.addi(Linear.linear(swiglu, down[l], downBias[l]).singletonOrThrow());
+      x = x.addi(products.apply(swiglu, down[l]));
     }
     cache.advance(1);
-    return Linear.linear(normalized(x).muli(finalNorm), model.head()).singletonOrThrow();
+    return products.apply(normalized(x).muli(finalNorm), head);
+  }
+
+  /** Whether the products run on a host kernel. */
+  boolean onHost() {
+    return products.onHost();
+  }
+
+  /** Ends the host kernel's threads, if the products run on one. */
+  @Override
+  public void close() {
+    products.close();
   }
 
   /** RMSNorm without its weight, which is in the next product. */

@@ -20,19 +20,22 @@ class LlamaDecoderTest {
 
   /**
    * Two left-padded prompts, then three decoding steps through the cache: each step's logits equal
-   * the last position of a recomputation of the whole grid without a cache, to 1e-5.
+   * the last position of a recomputation of the whole grid without a cache, to 1e-5, with the
+   * steps' products on the host kernel ({@link StepProducts}) and on PyTorch's linear.
    */
   @ParameterizedTest
   @CsvSource({
-    "llama,false,false,false",
-    "llama,true,false,false",
-    "qwen2,false,false,false",
-    "qwen2,false,true,false",
-    "llama,false,false,true",
-    "llama,false,true,true"
+    "llama,false,false,false,true",
+    "llama,true,false,false,true",
+    "qwen2,false,false,false,true",
+    "qwen2,false,true,false,true",
+    "llama,false,false,true,true",
+    "llama,false,true,true,true",
+    "llama,true,true,true,false",
+    "qwen2,false,true,false,false"
   })
   void decodingStepsEqualThePlainForwardPass(
-      String type, boolean tied, boolean lora, boolean allBiases) {
+      String type, boolean tied, boolean lora, boolean allBiases, boolean hostProducts) {
     // allBiases: Llama's attention_bias and mlp_bias
     GptArchitecture a = LlamaModelTest.tiny(type, tied, null, allBiases);
     try (GptModel model = LlamaModelTest.randomised(ENGINE.root(), a, 21);
@@ -61,7 +64,7 @@ class LlamaDecoderTest {
         }
       }
       int prompt = 5;
-      try (Decoding decoding = new Decoding(model, m, grid[0].length)) {
+      try (Decoding decoding = new Decoding(model, m, grid[0].length, hostProducts)) {
         decoding.lastLogits(
             Generator.slice(m, grid, 0, prompt),
             Generator.positions(m, real, 0, prompt),
@@ -75,6 +78,8 @@ class LlamaDecoderTest {
                       Generator.bias(m, real, end - 1, end))
                   .toFloatArray();
           assertEquals(end, decoding.length());
+          // The tests run with the CPU backend's kernel and the Vector API module loaded.
+          assertEquals(hostProducts, decoding.stepsOnHost(), "products on the host kernel");
           float[] plain =
               model
                   .lastLogits(
