@@ -8,6 +8,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMetho
 import dpo.api.backend.BackendCapability;
 import dpo.api.backend.BackendConfig;
 import dpo.api.backend.DeviceInfo;
+import dpo.api.backend.HostProducts;
 import dpo.api.backend.PolicyBackend;
 import dpo.api.backend.PolicyBackendProvider;
 import dpo.api.backend.StepReport;
@@ -29,6 +30,9 @@ import dpo.api.sampler.Tilt;
 import dpo.backend.cpu.CpuBackendProvider;
 import dpo.core.objective.ObjectiveProviders;
 import dpo.samplers.UniformSamplerProvider;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -119,6 +123,89 @@ class ContractsCatchBrokenProvidersTest {
             "capabilitiesIncludeWhatTheTiltsNeed",
             "weightsDependOnThePolicyAndRewardsOnlyIfDeclared"),
         failures(selectClass(FickleSamplerContract.class)));
+  }
+
+  // --- Host products ---
+
+  /**
+   * Right to float rounding, but a batch's rows are summed from the last input to the first (a lone
+   * row from the first), and one zero is written past the outputs when there is room.
+   */
+  static final class CarelessProducts implements HostProducts {
+    @Override
+    public int preparedBytes(int outputs, int inputs) {
+      if (outputs < 1 || inputs < 1 || (long) outputs * (inputs + 1) * 4 > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("bad sizes " + outputs + " x " + inputs);
+      }
+      return outputs * (inputs + 1) * 4;
+    }
+
+    private static void need(ByteBuffer b, long bytes) {
+      if (b.capacity() < bytes) {
+        throw new IllegalArgumentException("buffer too small");
+      }
+    }
+
+    @Override
+    public void prepare(
+        ByteBuffer weight, ByteBuffer bias, int outputs, int inputs, ByteBuffer prepared) {
+      need(prepared, preparedBytes(outputs, inputs));
+      need(weight, 4L * outputs * inputs);
+      if (bias != null) {
+        need(bias, 4L * outputs);
+      }
+      FloatBuffer to = prepared.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+      FloatBuffer w = weight.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+      for (int i = 0; i < outputs * inputs; i++) {
+        to.put(i, w.get(i));
+      }
+      for (int o = 0; o < outputs; o++) {
+        to.put(
+            outputs * inputs + o,
+            bias == null ? 0f : bias.duplicate().order(ByteOrder.nativeOrder()).getFloat(4 * o));
+      }
+    }
+
+    @Override
+    public void multiply(
+        ByteBuffer prepared, int outputs, int inputs, ByteBuffer x, int rows, ByteBuffer y) {
+      need(prepared, preparedBytes(outputs, inputs));
+      need(x, 4L * rows * inputs);
+      need(y, 4L * rows * outputs);
+      FloatBuffer p = prepared.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+      FloatBuffer in = x.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+      FloatBuffer out = y.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+      for (int r = 0; r < rows; r++) {
+        for (int o = 0; o < outputs; o++) {
+          float sum = 0;
+          for (int j = 0; j < inputs; j++) {
+            int k = rows > 1 ? inputs - 1 - j : j;
+            sum += p.get(o * inputs + k) * in.get(r * inputs + k);
+          }
+          out.put(r * outputs + o, sum + p.get(outputs * inputs + o));
+        }
+      }
+      if (out.capacity() > rows * outputs) {
+        out.put(rows * outputs, 0f);
+      }
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  static class CarelessProductsContract extends HostProductsContract {
+    @Override
+    protected HostProducts products(int threads) {
+      return new CarelessProducts();
+    }
+  }
+
+  @Test
+  void hostProductsContractCatchesBatchDependentBitsAndWritesPastTheOutputs() {
+    assertEquals(
+        Set.of("aRowsBitsDependOnNeitherItsBatchNorTheThreads", "nothingPastTheOutputsIsWritten"),
+        failures(selectClass(CarelessProductsContract.class)));
   }
 
   // --- Objectives ---

@@ -13,7 +13,7 @@ import java.util.function.IntConsumer;
  */
 final class ThreadTeam implements AutoCloseable {
   /** How long a waiting thread spins before it sleeps. */
-  private static final long SPIN_NANOS = Long.getLong("dpo.spin", 50_000);
+  private static final long SPIN_NANOS = 50_000;
 
   private final Thread[] workers;
   private final AtomicInteger pending = new AtomicInteger();

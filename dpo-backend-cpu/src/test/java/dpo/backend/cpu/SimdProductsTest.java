@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@link SimdProducts} and its {@link ThreadTeam}. */
+/**
+ * {@link SimdProducts} and its {@link ThreadTeam}: the kernel's order of operations, messages and
+ * discovery (the testkit's {@code ShippedHostProductsTest} runs the general contract on it).
+ */
 class SimdProductsTest {
   private static final int P = SimdProducts.PANEL;
 
@@ -100,34 +103,6 @@ class SimdProductsTest {
           assertEquals(expected[i], got[i], "output " + i + " of " + outputs + " x " + inputs);
         }
         assertEquals(42f, got[rows * outputs]);
-      }
-    }
-  }
-
-  /** A row's outputs do not depend on the other rows of its batch, nor on the thread count. */
-  @Test
-  void aRowsBitsDependOnNeitherItsBatchNorTheThreads() {
-    SplittableRandom r = new SplittableRandom(3);
-    int outputs = 5 * P + 2;
-    int inputs = 96;
-    int rows = 11;
-    float[] w = random(r, outputs * inputs);
-    float[] x = random(r, rows * inputs);
-    float[] batch;
-    try (SimdProducts kernel = new SimdProducts(2)) {
-      batch = times(kernel, prepared(kernel, w, null, outputs, inputs), outputs, inputs, x, rows);
-    }
-    for (int threads : new int[] {1, 3}) {
-      try (SimdProducts kernel = new SimdProducts(threads)) {
-        ByteBuffer p = prepared(kernel, w, null, outputs, inputs);
-        for (int i = 0; i < rows; i++) {
-          float[] row = new float[inputs];
-          System.arraycopy(x, i * inputs, row, 0, inputs);
-          float[] alone = times(kernel, p, outputs, inputs, row, 1);
-          float[] inBatch = new float[outputs];
-          System.arraycopy(batch, i * outputs, inBatch, 0, outputs);
-          assertArrayEquals(inBatch, alone, "row " + i + " on " + threads + " threads");
-        }
       }
     }
   }
