@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * PANEL} values contiguous, input by input. The kernel keeps a tile of four rows by one panel in
  * sixteen vector registers and, for each input, loads the panel's four vectors once and adds them
  * times each row's input value (one broadcast): sixteen fused multiply-adds per five loads, where a
- * dot-product layout needs a load per multiply-add. The panels are split over the team's threads.
+ * dot-product layout needs a load per multiply-add. The panels are split over the team's threads
+ * ({@link ThreadTeam#split}).
  *
  * <p>Every output is {@code bias + x[0] w[0] + x[1] w[1] + ...} in input order, one fused
  * multiply-add at a time, whatever the rows, tile or thread: the same bits for any batch and thread
@@ -87,10 +88,10 @@ final class SimdProducts implements HostProducts {
     for (int o = 0; o < biasFloats; o++) {
       to.putFloat(o * Float.BYTES, b == null || o >= outputs ? 0f : b.getFloat(o * Float.BYTES));
     }
-    int parts = team.size();
-    team.run(
-        part -> {
-          for (int panel = panels * part / parts; panel < panels * (part + 1) / parts; panel++) {
+    team.split(
+        panels,
+        (from, until) -> {
+          for (int panel = from; panel < until; panel++) {
             int base = biasFloats + panel * PANEL * inputs;
             int first = panel * PANEL;
             for (int j = 0; j < PANEL; j++) {
@@ -130,12 +131,10 @@ final class SimdProducts implements HostProducts {
     }
     float[] out = results;
     Shape s = new Shape(outputs, inputs, panels(outputs));
-    int parts = team.size();
-    team.run(
-        part -> {
-          for (int panel = s.panels * part / parts;
-              panel < s.panels * (part + 1) / parts;
-              panel++) {
+    team.split(
+        s.panels,
+        (from, to) -> {
+          for (int panel = from; panel < to; panel++) {
             int row = 0;
             for (; row + 4 <= rows; row += 4) {
               fourRows(s, w, panel, in, row, out);

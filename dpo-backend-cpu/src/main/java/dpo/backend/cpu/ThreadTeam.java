@@ -79,6 +79,23 @@ final class ThreadTeam implements AutoCloseable {
     }
   }
 
+  /** A share of a range of indices: {@code from} inclusive to {@code to} exclusive. */
+  interface Share {
+    void run(int from, int to);
+  }
+
+  /**
+   * Splits {@code [0, count)} into {@link #size()} contiguous shares, in order, and runs one per
+   * part (see {@link #run}).
+   */
+  void split(int count, Share share) {
+    int parts = size();
+    run(
+        part ->
+            share.run(
+                (int) ((long) count * part / parts), (int) ((long) count * (part + 1) / parts)));
+  }
+
   private void work(int part) {
     long seen = 0;
     while (true) {

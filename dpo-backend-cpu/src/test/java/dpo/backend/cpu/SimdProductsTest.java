@@ -153,6 +153,38 @@ class SimdProductsTest {
     }
   }
 
+  /** A split's shares cover the range once, in order, one share per part (some empty). */
+  @Test
+  void aSplitsSharesCoverTheRangeOnceInOrder() {
+    try (ThreadTeam team = new ThreadTeam(3, "test")) {
+      for (int count : new int[] {0, 1, 2, 7, 768}) {
+        int[][] shares = new int[3][];
+        team.split(
+            count,
+            (from, to) -> {
+              for (int p = 0; p < 3; p++) {
+                synchronized (shares) {
+                  if (shares[p] == null) {
+                    shares[p] = new int[] {from, to};
+                    break;
+                  }
+                }
+              }
+            });
+        java.util.Arrays.sort(
+            shares,
+            java.util.Comparator.comparingInt((int[] r) -> r[0]).thenComparingInt(r -> r[1]));
+        int next = 0;
+        for (int[] r : shares) {
+          assertEquals(next, r[0], "count " + count);
+          assertTrue(r[1] >= r[0] && r[1] - r[0] <= count / 3 + 1, "count " + count);
+          next = r[1];
+        }
+        assertEquals(count, next, "count " + count);
+      }
+    }
+  }
+
   /** Every part of a task runs once per task, and a worker's failure reaches the caller. */
   @Test
   void aTeamRunsEachPartOnceAndPassesOnAFailure() {

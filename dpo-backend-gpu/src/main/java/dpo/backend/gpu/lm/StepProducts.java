@@ -150,7 +150,7 @@ final class StepProducts implements AutoCloseable {
             break;
           }
           found.add(it.next());
-        } catch (ServiceConfigurationError e) {
+        } catch (ServiceConfigurationError | LinkageError e) {
           LOG.warn("a host products provider cannot be loaded, skipped: {}", e.getMessage());
         }
       }
